@@ -1,0 +1,5 @@
+import type { CommandModule } from '../command';
+
+export const validateCommand: CommandModule = {
+  register() {},
+};

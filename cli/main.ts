@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/** The `skills` entry: the CLI's one error boundary, and the only place that prints or exits. */
+import { CommanderError } from 'commander';
+import pc from 'picocolors';
+import { isSkillsError } from '../schema/errors';
+import type { CliContext, CommandResult } from './command';
+import { buildProgram } from './program';
+
+/** Exit codes: 0 success, 1 a failure with an E-code (or a check that failed), 2 invalid usage. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const warnings: string[] = [];
+  const ctx: CliContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    interactive: !json && process.stdout.isTTY === true,
+    progress: (message) => {
+      if (!json && process.stderr.isTTY) process.stderr.write(`${pc.dim(message)}\n`);
+    },
+    warn: (message) => {
+      warnings.push(message);
+      if (!json) process.stderr.write(`${pc.yellow('warning')} ${message}\n`);
+    },
+  };
+  let exitCode = 0;
+  const run = async (action: (c: CliContext) => Promise<CommandResult>): Promise<void> => {
+    const result = await action(ctx);
+    if (json) {
+      const data = warnings.length > 0 && isPlainObject(result.data) ? { ...result.data, warnings } : result.data;
+      process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    } else if (result.human.length > 0) {
+      process.stdout.write(result.human.endsWith('\n') ? result.human : `${result.human}\n`);
+    }
+    exitCode = result.exitCode ?? 0;
+  };
+
+  const program = buildProgram(run);
+  program.exitOverride();
+  program.configureOutput({
+    writeErr: (s) => {
+      if (!json) process.stderr.write(s);
+    },
+  });
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+    return exitCode;
+  } catch (err) {
+    return report(err, json);
+  }
+}
+
+function report(err: unknown, json: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0) return 0; // --help, --version
+    if (json) writeJsonError('EUSAGE', err.message.replace(/^error: /, ''));
+    return EXIT_USAGE;
+  }
+  if (isSkillsError(err)) {
+    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
+    else {
+      process.stderr.write(`${pc.red('error')} ${pc.bold(err.code)} ${err.message}\n`);
+      if (err.hint) process.stderr.write(`${pc.dim('hint:')} ${err.hint}\n`);
+    }
+    return EXIT_FAILURE;
+  }
+  // A bug, not a user error: keep the stack for people, a stable code for agents.
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) writeJsonError('EINTERNAL', message);
+  else process.stderr.write(`${pc.red('error')} ${pc.bold('EINTERNAL')} ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  return EXIT_FAILURE;
+}
+
+function writeJsonError(code: string, message: string): void {
+  process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,15 @@
+// Bundles the TypeScript entries to dist/ with esbuild so `npx skills` works right after
+// `npm install` (this runs as the `prepare` script). Dependencies stay external.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { cli: 'cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
