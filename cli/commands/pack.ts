@@ -1,5 +1,67 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pc from 'picocolors';
+import { SkillsError } from '../../schema/errors';
+import { tarballFileName } from '../../schema/names';
+import { pack } from '../../tarball/pack';
 import type { CommandModule } from '../command';
+import { assertValid, loadLocalPackage } from '../core/local-package';
+import { writeFileAtomic } from '../core/write-atomic';
+import { formatBytes, table } from '../render';
 
 export const packCommand: CommandModule = {
-  register() {},
+  register(program, run) {
+    program
+      .command('pack')
+      .description('validate a skill folder and write its deterministic tarball <scope>-<name>-<version>.tgz')
+      .argument('[dir]', 'the skill folder', '.')
+      .option('--out <path>', 'the tarball file to write, or an existing folder to write it into (default: the current folder)')
+      .option('--json', 'print the result as JSON')
+      .action((dir: string, options: { out?: string }) =>
+        run(async (ctx) => {
+          const pkg = await loadLocalPackage(path.resolve(ctx.cwd, dir));
+          assertValid(pkg);
+          for (const p of pkg.validation.problems) ctx.warn(`${p.code} ${p.path} ${p.message}`);
+          const { manifest } = pkg.validation;
+          const packed = await pack(pkg.files);
+          const file = await outputPath(ctx.cwd, options.out, tarballFileName(manifest.name, manifest.version));
+          await writeFileAtomic(file, packed.bytes);
+          const data = {
+            name: manifest.name,
+            version: manifest.version,
+            file,
+            size: packed.bytes.byteLength,
+            fileCount: packed.fileCount,
+            unpackedSize: packed.unpackedSize,
+            integrity: packed.integrity,
+            digest: packed.digest,
+            files: packed.files,
+            tokens: pkg.tokens,
+          };
+          const human = [
+            `${pc.green('packed')} ${manifest.name}@${manifest.version}`,
+            table([
+              ['file', file],
+              ['size', `${formatBytes(data.size)} (${formatBytes(data.unpackedSize)} unpacked, ${data.fileCount} files)`],
+              ['integrity', data.integrity],
+              ['digest', data.digest],
+              ['tokens', pkg.tokens ? `catalog entry ~${pkg.tokens.catalogEntry}, SKILL.md body ~${pkg.tokens.body}` : 'n/a'],
+            ]),
+          ].join('\n');
+          return { data, human };
+        }),
+      );
+  },
 };
+
+async function outputPath(cwd: string, out: string | undefined, defaultName: string): Promise<string> {
+  if (out === undefined) return path.join(cwd, defaultName);
+  const target = path.resolve(cwd, out);
+  const stat = await fs.stat(target).catch(() => undefined);
+  if (stat?.isDirectory()) return path.join(target, defaultName);
+  const parent = await fs.stat(path.dirname(target)).catch(() => undefined);
+  if (!parent?.isDirectory()) {
+    throw new SkillsError('EOUTDIR', `cannot write ${target}: its folder does not exist`, { hint: 'create the folder first or pass --out <existing folder>' });
+  }
+  return target;
+}

@@ -1,0 +1,26 @@
+/** Helpers that turn command data into text for people. Pure: they return strings. */
+import pc from 'picocolors';
+import type { Problem } from '../schema/problems';
+
+export function formatProblems(problems: readonly Problem[]): string {
+  return problems
+    .map((p) => `${p.severity === 'error' ? pc.red('error') : pc.yellow('warning')} ${pc.bold(p.code)} ${pc.dim(p.path)} ${p.message}`)
+    .join('\n');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell)))).join('  ')).join('\n');
+}
+
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}

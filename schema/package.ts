@@ -1,0 +1,196 @@
+/**
+ * Validation of a whole skill package (SKILL.md + skill.json + fixtures + entry) from its files in
+ * memory, so the CLI (a folder) and the registry (an unpacked tarball) apply the same rules.
+ */
+import type { z } from 'zod';
+import { fixtureSchema, type Fixture } from './fixture';
+import { manifestSchema, MANIFEST_KEYS, type Manifest } from './manifest';
+import { parsePackageName } from './names';
+import type { PackageFile } from './package-files';
+import { error, hasErrors, warning, type Problem } from './problems';
+import { parseSkillMd, SKILL_MD, type SkillFrontmatter } from './skill-md';
+
+export const MANIFEST_FILE = 'skill.json';
+export const FIXTURES_DIR = 'fixtures/';
+
+export interface ValidatedSkill {
+  frontmatter: SkillFrontmatter;
+  body: string;
+  raw: string;
+}
+
+export interface PackageValidation {
+  ok: boolean;
+  problems: Problem[];
+  manifest?: Manifest;
+  skill?: ValidatedSkill;
+  /** Parsed fixtures by case name (file name without `.json`); only those that parsed. */
+  fixtures: Map<string, Fixture>;
+}
+
+export interface ValidatePackageOptions {
+  /** The folder's base name, when validating a folder: SKILL.md `name` must equal it. */
+  folderName?: string;
+  /** Publishing requires at least one fixture; validating a draft only warns. */
+  requireFixtures?: boolean;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export function fixtureCaseName(path: string): string | undefined {
+  if (!path.startsWith(FIXTURES_DIR) || !path.endsWith('.json')) return undefined;
+  const name = path.slice(FIXTURES_DIR.length, -'.json'.length);
+  return name.length > 0 && !name.includes('/') ? name : undefined;
+}
+
+export function validatePackage(files: readonly PackageFile[], options: ValidatePackageOptions = {}): PackageValidation {
+  const problems: Problem[] = [];
+  const byPath = new Map(files.map((f) => [f.path, f]));
+
+  const skill = checkSkillMd(byPath.get(SKILL_MD), options.folderName, problems);
+  const manifest = checkManifest(byPath.get(MANIFEST_FILE), problems);
+
+  if (manifest && skill) {
+    const parsed = parsePackageName(manifest.name);
+    if (parsed && parsed.name !== skill.frontmatter.name) {
+      problems.push(
+        error('ENAMEMISMATCH', `${MANIFEST_FILE}#name`, `skill.json name "${manifest.name}" must be @scope/${skill.frontmatter.name} to match SKILL.md`),
+      );
+    }
+  }
+  if (manifest && !byPath.has(manifest.entry)) {
+    problems.push(error('EENTRYMISSING', `${MANIFEST_FILE}#entry`, `the entry file "${manifest.entry}" does not exist`));
+  }
+
+  const fixtures = checkFixtures(files, manifest, problems);
+  if (fixtures.size === 0 && !problems.some((p) => p.path.startsWith(FIXTURES_DIR))) {
+    const message = 'no fixtures/*.json: record at least one case (skills run --live --record) before publishing';
+    problems.push(options.requireFixtures ? error('ENOFIXTURES', FIXTURES_DIR, message) : warning('WNOFIXTURES', FIXTURES_DIR, message));
+  }
+
+  return {
+    ok: !hasErrors(problems),
+    problems,
+    ...(manifest ? { manifest } : {}),
+    ...(skill ? { skill } : {}),
+    fixtures,
+  };
+}
+
+function checkSkillMd(file: PackageFile | undefined, folderName: string | undefined, problems: Problem[]): ValidatedSkill | undefined {
+  if (!file) {
+    problems.push(error('ESKILLMDMISSING', SKILL_MD, 'the skill folder has no SKILL.md'));
+    return undefined;
+  }
+  const raw = decodeUtf8(file.bytes);
+  if (raw === undefined) {
+    problems.push(error('EENCODING', SKILL_MD, 'SKILL.md is not valid UTF-8 text'));
+    return undefined;
+  }
+  const parsed = parseSkillMd(raw, folderName === undefined ? {} : { folderName });
+  problems.push(...parsed.problems);
+  return parsed.frontmatter ? { frontmatter: parsed.frontmatter, body: parsed.body, raw } : undefined;
+}
+
+function checkManifest(file: PackageFile | undefined, problems: Problem[]): Manifest | undefined {
+  if (!file) {
+    problems.push(error('EMANIFESTMISSING', MANIFEST_FILE, 'the skill folder has no skill.json'));
+    return undefined;
+  }
+  const json = parseJson(file.bytes);
+  if (!json.ok) {
+    problems.push(error('EMANIFESTJSON', MANIFEST_FILE, `skill.json is not valid JSON: ${json.message}`));
+    return undefined;
+  }
+  if (typeof json.value !== 'object' || json.value === null || Array.isArray(json.value)) {
+    problems.push(error('EMANIFESTJSON', MANIFEST_FILE, 'skill.json must be a JSON object'));
+    return undefined;
+  }
+  for (const key of Object.keys(json.value)) {
+    if (!MANIFEST_KEYS.includes(key)) problems.push(warning('WMANIFESTKEY', `${MANIFEST_FILE}#${key}`, `unknown key "${key}" is ignored`));
+  }
+  const name = (json.value as Record<string, unknown>).name;
+  const unscoped = typeof name === 'string' && !name.startsWith('@');
+  if (unscoped) {
+    problems.push(error('ENAMEUNSCOPED', `${MANIFEST_FILE}#name`, `name "${name}" has no scope: every skill is named @scope/${name}`));
+  }
+  const result = manifestSchema.safeParse(json.value);
+  if (!result.success) {
+    const issues = result.error.issues.filter((issue) => !(unscoped && issue.path[0] === 'name'));
+    problems.push(...issues.map((issue) => manifestProblem(issue)));
+    return undefined;
+  }
+  return result.data;
+}
+
+/** Maps a zod issue on skill.json to a stable code by the field it is about. */
+function manifestProblem(issue: z.core.$ZodIssue): Problem {
+  const [field] = issue.path;
+  const path = `${MANIFEST_FILE}#${issue.path.map(String).join('.')}`;
+  switch (field) {
+    case 'name':
+      return error('EMANIFESTNAME', path, `name must be @scope/name: ${issue.message}`);
+    case 'version':
+      return error('EVERSIONINVALID', path, `version: ${issue.message}`);
+    case 'dependencies':
+      return issue.path.length > 1 && issue.code !== 'invalid_key'
+        ? error('ERANGEINVALID', path, `dependency range: ${issue.message}`)
+        : error('EDEPENDENCIES', path, `dependencies must map @scope/name to a semver range: ${issue.message}`);
+    case 'mcp':
+      return error('EMCPDECLARATION', path, `mcp must map server names to arrays of tool names: ${issue.message}`);
+    case 'entry':
+      return error('EENTRYINVALID', path, `entry: ${issue.message}`);
+    default:
+      return error('EMANIFEST', path, issue.message);
+  }
+}
+
+function checkFixtures(files: readonly PackageFile[], manifest: Manifest | undefined, problems: Problem[]): Map<string, Fixture> {
+  const fixtures = new Map<string, Fixture>();
+  for (const file of files) {
+    const name = fixtureCaseName(file.path);
+    if (name === undefined) continue;
+    const json = parseJson(file.bytes);
+    if (!json.ok) {
+      problems.push(error('EFIXTUREJSON', file.path, `not valid JSON: ${json.message}`));
+      continue;
+    }
+    const result = fixtureSchema.safeParse(json.value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        problems.push(error('EFIXTURE', `${file.path}#${issue.path.map(String).join('.')}`, issue.message));
+      }
+      continue;
+    }
+    fixtures.set(name, result.data);
+    if (!manifest) continue;
+    result.data.mcp.forEach((call, i) => {
+      if (!manifest.mcp[call.server]?.includes(call.tool)) {
+        problems.push(
+          error('EFIXTUREUNDECLARED', `${file.path}#mcp.${i}`, `recorded call to ${call.server}/${call.tool} is not declared in skill.json "mcp"`),
+        );
+      }
+    });
+  }
+  return fixtures;
+}
+
+type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+function parseJson(bytes: Uint8Array): JsonResult {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { ok: false, message: 'not UTF-8 text' };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { PackageFile } from '../schema/package-files';
+import { validatePackage } from '../schema/package';
+
+const enc = new TextEncoder();
+const skillMd = (name = 'csv-export') => `---\nname: ${name}\ndescription: Exports rows.\n---\nBody\n`;
+const manifest = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({ name: '@acme/csv-export', version: '1.2.0', mcp: { sheets: ['get_sheet'] }, ...overrides });
+const fixture = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    call: { export: 'run', args: [] },
+    mcp: [{ server: 'sheets', tool: 'get_sheet', arguments: { id: 1 }, result: { content: [{ type: 'text', text: '1' }] } }],
+    expect: { returns: 1 },
+    ...overrides,
+  });
+
+function files(entries: Record<string, string | Uint8Array | undefined>): PackageFile[] {
+  const base: Record<string, string | Uint8Array | undefined> = {
+    'SKILL.md': skillMd(),
+    'skill.json': manifest(),
+    'index.ts': 'export const run = () => 1;',
+    'fixtures/basic.json': fixture(),
+    ...entries,
+  };
+  return Object.entries(base)
+    .filter((e): e is [string, string | Uint8Array] => e[1] !== undefined)
+    .map(([path, content]) => ({ path, bytes: typeof content === 'string' ? enc.encode(content) : content }));
+}
+const codes = (entries: Record<string, string | Uint8Array | undefined>, folderName = 'csv-export') =>
+  validatePackage(files(entries), { folderName }).problems.map((p) => p.code);
+
+describe('validatePackage', () => {
+  it('accepts a valid package and returns the manifest, skill and fixtures', () => {
+    const result = validatePackage(files({}), { folderName: 'csv-export' });
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.manifest).toMatchObject({ name: '@acme/csv-export', version: '1.2.0', entry: 'index.ts', dependencies: {} });
+    expect(result.skill?.frontmatter.name).toBe('csv-export');
+    expect([...result.fixtures.keys()]).toEqual(['basic']);
+  });
+
+  it.each([
+    ['a non-semver version', { 'skill.json': manifest({ version: '1.2' }) }, 'EVERSIONINVALID'],
+    ['a v-prefixed version', { 'skill.json': manifest({ version: 'v1.2.0' }) }, 'EVERSIONINVALID'],
+    ['a range that is not a range', { 'skill.json': manifest({ dependencies: { '@acme/common': 'not a range' } }) }, 'ERANGEINVALID'],
+    ['an unscoped name', { 'skill.json': manifest({ name: 'csv-export' }) }, 'ENAMEUNSCOPED'],
+    ['a malformed scoped name', { 'skill.json': manifest({ name: '@Acme/csv-export' }) }, 'EMANIFESTNAME'],
+    ['a name that disagrees with SKILL.md', { 'skill.json': manifest({ name: '@acme/other' }) }, 'ENAMEMISMATCH'],
+    ['a dependency that is not a skill name', { 'skill.json': manifest({ dependencies: { lodash: '^1' } }) }, 'EDEPENDENCIES'],
+    ['an mcp declaration that is not a map of lists', { 'skill.json': manifest({ mcp: { sheets: 'get_sheet' } }) }, 'EMCPDECLARATION'],
+    ['an entry outside the folder', { 'skill.json': manifest({ entry: '../index.ts' }) }, 'EENTRYINVALID'],
+    ['an entry that does not exist', { 'skill.json': manifest({ entry: 'main.ts' }) }, 'EENTRYMISSING'],
+    ['skill.json that is not JSON', { 'skill.json': '{ name: ' }, 'EMANIFESTJSON'],
+    ['skill.json that is an array', { 'skill.json': '[]' }, 'EMANIFESTJSON'],
+    ['no skill.json', { 'skill.json': undefined }, 'EMANIFESTMISSING'],
+    ['no SKILL.md', { 'SKILL.md': undefined }, 'ESKILLMDMISSING'],
+    ['a SKILL.md of binary garbage', { 'SKILL.md': new Uint8Array([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80]) }, 'EENCODING'],
+    ['a fixture that is not JSON', { 'fixtures/bad.json': '{' }, 'EFIXTUREJSON'],
+    ['a fixture without expect', { 'fixtures/bad.json': fixture({ expect: undefined }) }, 'EFIXTURE'],
+    ['a fixture expecting both returns and throws', { 'fixtures/bad.json': fixture({ expect: { returns: 1, throws: 'x' } }) }, 'EFIXTURE'],
+    [
+      'a fixture recording an undeclared tool',
+      { 'fixtures/bad.json': fixture({ mcp: [{ server: 'sheets', tool: 'delete_sheet', arguments: {}, result: { content: [] } }] }) },
+      'EFIXTUREUNDECLARED',
+    ],
+  ])('rejects %s', (_label, entries, code) => {
+    expect(codes(entries)).toEqual([code]);
+  });
+
+  it('packs binary garbage outside SKILL.md as an ordinary asset', () => {
+    const garbage = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
+    expect(codes({ 'assets/blob.bin': garbage })).toEqual([]);
+  });
+
+  it('warns (not fails) on unknown skill.json keys', () => {
+    const result = validatePackage(files({ 'skill.json': manifest({ homepage: 'x' }) }), { folderName: 'csv-export' });
+    expect(result.ok).toBe(true);
+    expect(result.problems.map((p) => [p.severity, p.code, p.path])).toEqual([['warning', 'WMANIFESTKEY', 'skill.json#homepage']]);
+  });
+
+  it('warns about missing fixtures when drafting and fails when publishing', () => {
+    const draft = validatePackage(files({ 'fixtures/basic.json': undefined }), { folderName: 'csv-export' });
+    expect(draft.ok).toBe(true);
+    expect(draft.problems.map((p) => p.code)).toEqual(['WNOFIXTURES']);
+    const publish = validatePackage(files({ 'fixtures/basic.json': undefined }), { requireFixtures: true });
+    expect(publish.ok).toBe(false);
+    expect(publish.problems.map((p) => p.code)).toEqual(['ENOFIXTURES']);
+  });
+
+  it('reports problems of SKILL.md and skill.json together', () => {
+    expect(codes({ 'SKILL.md': skillMd('Bad'), 'skill.json': manifest({ version: 'x' }) }, 'csv-export').sort()).toEqual(
+      ['ENAMECASE', 'ENAMEFOLDER', 'EVERSIONINVALID'].sort(),
+    );
+  });
+});
