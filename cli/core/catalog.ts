@@ -1,0 +1,78 @@
+/** Scans `./skills` and (re)writes `skills/INDEX.md`. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { CATALOG_BUDGET_CHARS, INDEX_FILE, renderCatalog, type CatalogEntry, type RenderedCatalog } from '../../schema/catalog';
+import { parsePackageName } from '../../schema/names';
+import { parseSkillMd, SKILL_MD } from '../../schema/skill-md';
+import { writeFileAtomic } from './write-atomic';
+
+export const SKILLS_DIR = 'skills';
+
+export interface ScanResult {
+  entries: CatalogEntry[];
+  /** Folders under ./skills that are not valid skills, with the reason. */
+  skipped: { folder: string; reason: string }[];
+}
+
+/**
+ * @param installed SKILL.md names (folder names) that the lockfile owns; the rest are local.
+ */
+export async function scanSkills(root: string, installed: ReadonlySet<string>): Promise<ScanResult> {
+  const dir = path.join(root, SKILLS_DIR);
+  const names = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  const entries: CatalogEntry[] = [];
+  const skipped: ScanResult['skipped'] = [];
+  for (const dirent of names.filter((d) => d.isDirectory() && !d.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const folder = dirent.name;
+    const raw = await fs.readFile(path.join(dir, folder, SKILL_MD), 'utf8').catch(() => undefined);
+    if (raw === undefined) {
+      skipped.push({ folder, reason: 'no SKILL.md' });
+      continue;
+    }
+    const parsed = parseSkillMd(raw, { folderName: folder });
+    if (!parsed.frontmatter) {
+      skipped.push({ folder, reason: parsed.problems.find((p) => p.severity === 'error')?.message ?? 'invalid SKILL.md' });
+      continue;
+    }
+    const manifest = await readManifest(path.join(dir, folder, 'skill.json'));
+    entries.push({
+      name: parsed.frontmatter.name,
+      packageName: manifest.name,
+      version: manifest.version,
+      description: parsed.frontmatter.description,
+      location: `${SKILLS_DIR}/${folder}/${SKILL_MD}`,
+      source: installed.has(folder) ? 'installed' : 'local',
+    });
+  }
+  return { entries, skipped };
+}
+
+export interface WrittenCatalog extends RenderedCatalog {
+  file: string;
+  entries: CatalogEntry[];
+  skipped: ScanResult['skipped'];
+  budget: number;
+}
+
+export async function writeCatalog(root: string, installed: ReadonlySet<string>): Promise<WrittenCatalog> {
+  const scan = await scanSkills(root, installed);
+  const rendered = renderCatalog(scan.entries);
+  const file = path.join(root, SKILLS_DIR, INDEX_FILE);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, rendered.markdown);
+  return { ...rendered, file, entries: scan.entries, skipped: scan.skipped, budget: CATALOG_BUDGET_CHARS };
+}
+
+async function readManifest(file: string): Promise<{ name: string | null; version: string | null }> {
+  try {
+    const json = JSON.parse(await fs.readFile(file, 'utf8')) as { name?: unknown; version?: unknown };
+    const name = typeof json.name === 'string' && parsePackageName(json.name) ? json.name : null;
+    const version = typeof json.version === 'string' ? json.version : null;
+    return { name, version };
+  } catch {
+    return { name: null, version: null };
+  }
+}

@@ -1,0 +1,66 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CATALOG_BUDGET_CHARS, renderCatalog } from '../schema/catalog';
+import { writeCatalog } from '../cli/core/catalog';
+
+let root: string;
+beforeEach(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-catalog-'));
+});
+afterEach(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function addSkill(folder: string, description: string, manifest?: object): Promise<void> {
+  const dir = path.join(root, 'skills', folder);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'SKILL.md'), `---\nname: ${folder}\ndescription: ${JSON.stringify(description)}\n---\nBody\n`);
+  if (manifest) await fs.writeFile(path.join(dir, 'skill.json'), JSON.stringify(manifest));
+}
+
+describe('skills/INDEX.md catalog', () => {
+  it('lists installed and local skills sorted, with the available_skills block', async () => {
+    await addSkill('zeta', 'Local one & only.');
+    await addSkill('alpha', 'Installed one.', { name: '@acme/alpha', version: '1.2.0' });
+    await fs.mkdir(path.join(root, 'skills', 'not-a-skill'));
+    const catalog = await writeCatalog(root, new Set(['alpha']));
+    expect(catalog.entries.map((e) => [e.name, e.packageName, e.version, e.source])).toEqual([
+      ['alpha', '@acme/alpha', '1.2.0', 'installed'],
+      ['zeta', null, null, 'local'],
+    ]);
+    expect(catalog.skipped).toEqual([{ folder: 'not-a-skill', reason: 'no SKILL.md' }]);
+    const written = await fs.readFile(path.join(root, 'skills', 'INDEX.md'), 'utf8');
+    expect(written).toBe(catalog.markdown);
+    expect(written).toContain('| alpha | @acme/alpha | 1.2.0 | installed | Installed one. | [SKILL.md](alpha/SKILL.md) |');
+    expect(catalog.availableSkills).toBe(
+      '<available_skills>\n' +
+        '<skill>\n<name>alpha</name>\n<description>Installed one.</description>\n<location>skills/alpha/SKILL.md</location>\n</skill>\n' +
+        '<skill>\n<name>zeta</name>\n<description>Local one &amp; only.</description>\n<location>skills/zeta/SKILL.md</location>\n</skill>\n' +
+        '</available_skills>\n',
+    );
+    expect(catalog.overBudget).toBe(false);
+  });
+
+  it('flags a catalog over the 8,000 character budget', () => {
+    const entries = Array.from({ length: 12 }, (_, i) => ({
+      name: `skill-${i}`,
+      packageName: null,
+      version: null,
+      description: 'd'.repeat(700),
+      location: `skills/skill-${i}/SKILL.md`,
+      source: 'local' as const,
+    }));
+    const rendered = renderCatalog(entries);
+    expect(rendered.chars).toBeGreaterThan(CATALOG_BUDGET_CHARS);
+    expect(rendered.overBudget).toBe(true);
+    expect(renderCatalog(entries.slice(0, 2)).overBudget).toBe(false);
+  });
+
+  it('writes an empty catalog for a workspace with no skills folder', async () => {
+    const catalog = await writeCatalog(root, new Set());
+    expect(catalog.entries).toEqual([]);
+    expect(await fs.readFile(path.join(root, 'skills', 'INDEX.md'), 'utf8')).toContain('No skills yet');
+  });
+});
