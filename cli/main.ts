@@ -37,9 +37,7 @@ async function main(argv: string[]): Promise<number> {
     exitCode = result.exitCode ?? 0;
   };
 
-  const program = buildProgram(run);
-  program.exitOverride();
-  program.configureOutput({
+  const program = buildProgram(run, {
     writeErr: (s) => {
       if (!json) process.stderr.write(s);
     },

@@ -9,11 +9,18 @@ export const CLI_VERSION = '0.1.0';
 
 const commands: readonly CommandModule[] = [initCommand, validateCommand, packCommand];
 
-export function buildProgram(run: Run): Command {
+export interface ProgramOutput {
+  writeErr: (text: string) => void;
+}
+
+/** Exit handling and output are set before the commands are added, so every subcommand inherits them. */
+export function buildProgram(run: Run, output: ProgramOutput): Command {
   const program = new Command('skills')
     .description('The package manager and registry for agent skills')
     .version(CLI_VERSION)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: output.writeErr });
   for (const command of commands) command.register(program, run);
   return program;
 }

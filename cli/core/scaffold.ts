@@ -62,7 +62,7 @@ const { greeting } = await greet({ name: 'Ada' });
   );
   files.set(
     'index.ts',
-    `import { echo } from './servers/everything';
+    `import { echo } from '../../servers/everything';
 
 export interface GreetInput {
   name: string;
