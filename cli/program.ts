@@ -3,11 +3,13 @@ import { Command } from 'commander';
 import type { CommandModule, Run } from './command';
 import { initCommand } from './commands/init';
 import { packCommand } from './commands/pack';
+import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
+import { verifyCommand } from './commands/verify';
 
 export const CLI_VERSION = '0.1.0';
 
-const commands: readonly CommandModule[] = [initCommand, validateCommand, packCommand];
+const commands: readonly CommandModule[] = [initCommand, validateCommand, packCommand, verifyCommand, runCommand];
 
 export interface ProgramOutput {
   writeErr: (text: string) => void;

@@ -3,6 +3,7 @@
  * memory, so the CLI (a folder) and the registry (an unpacked tarball) apply the same rules.
  */
 import type { z } from 'zod';
+import { SkillsError } from './errors';
 import { fixtureSchema, type Fixture } from './fixture';
 import { manifestSchema, MANIFEST_KEYS, type Manifest } from './manifest';
 import { parsePackageName } from './names';
@@ -193,4 +194,15 @@ function parseJson(bytes: Uint8Array): JsonResult {
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The one error for "this package is not valid", carrying every problem in `details`. */
+export function validationError(label: string, problems: readonly Problem[], hint: string): SkillsError {
+  const errors = problems.filter((p) => p.severity === 'error');
+  const first = errors[0];
+  return new SkillsError(
+    'EVALIDATION',
+    `${label} is not a valid skill: ${errors.length} problem${errors.length === 1 ? '' : 's'}${first ? `, first: ${first.code} ${first.path}: ${first.message}` : ''}`,
+    { hint, details: { problems } },
+  );
 }

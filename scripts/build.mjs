@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'cli/main.ts' },
+  entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

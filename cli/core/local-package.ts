@@ -1,7 +1,6 @@
 /** Reading and validating a skill folder on disk: the first step of validate, pack and publish. */
 import path from 'node:path';
-import { SkillsError } from '../../schema/errors';
-import { validatePackage, type PackageValidation } from '../../schema/package';
+import { validatePackage, validationError, type PackageValidation } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
 import { skillTokenEstimates, type TokenEstimates } from '../../schema/tokens';
 import { collectFiles } from '../../tarball/collect';
@@ -27,11 +26,5 @@ export async function loadLocalPackage(dir: string, options: { requireFixtures?:
 /** Throws EVALIDATION (with every problem in `details`) unless the package validated. */
 export function assertValid(pkg: LocalPackage): asserts pkg is LocalPackage & { validation: { manifest: NonNullable<PackageValidation['manifest']> } } {
   if (pkg.validation.ok && pkg.validation.manifest) return;
-  const errors = pkg.validation.problems.filter((p) => p.severity === 'error');
-  const first = errors[0];
-  throw new SkillsError(
-    'EVALIDATION',
-    `${pkg.dir} is not a valid skill: ${errors.length} problem${errors.length === 1 ? '' : 's'}${first ? `, first: ${first.code} ${first.path}: ${first.message}` : ''}`,
-    { hint: `run \`skills validate ${pkg.dir}\` to see every problem`, details: { problems: pkg.validation.problems } },
-  );
+  throw validationError(pkg.dir, pkg.validation.problems, `run \`skills validate ${pkg.dir}\` to see every problem`);
 }

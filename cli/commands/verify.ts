@@ -1,0 +1,49 @@
+import path from 'node:path';
+import pc from 'picocolors';
+import { verifySkill, type VerificationReport } from '../../sandbox/verify';
+import type { CommandModule } from '../command';
+import { formatBytes } from '../render';
+
+export const verifyCommand: CommandModule = {
+  register(program, run) {
+    program
+      .command('verify')
+      .description('run every fixture of a skill in the sandbox; exit 1 if any case fails')
+      .argument('[dir]', 'the skill folder', '.')
+      .option('--case <name...>', 'only these fixture cases')
+      .option('--timeout <ms>', 'wall time per case in ms (default 1000)', parsePositiveInt)
+      .option('--json', 'print the verification report as JSON')
+      .action((dir: string, options: { case?: string[]; timeout?: number }) =>
+        run(async (ctx) => {
+          const report = await verifySkill(
+            { dir: path.resolve(ctx.cwd, dir) },
+            { ...(options.case ? { cases: options.case } : {}), ...(options.timeout ? { limits: { timeoutMs: options.timeout } } : {}) },
+          );
+          return { data: report, human: renderReport(report), exitCode: report.ok ? 0 : 1 };
+        }),
+      );
+  },
+};
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+export function renderReport(report: VerificationReport): string {
+  const lines: string[] = [];
+  for (const c of report.cases) {
+    const figures = pc.dim(`${c.durationMs} ms, ${formatBytes(c.memoryBytes)}, ${c.calls.made}/${c.calls.recorded} calls`);
+    if (c.status === 'passed') {
+      lines.push(`${pc.green('✓')} ${c.case} ${figures}`);
+    } else {
+      lines.push(`${pc.red('✗')} ${c.case} ${pc.bold(c.code ?? '')} ${c.message ?? ''} ${figures}`);
+      if (c.diff) lines.push(...c.diff.split('\n').map((l) => `    ${l}`));
+    }
+    for (const line of c.console.slice(0, 20)) lines.push(pc.dim(`    console.${line.level}: ${line.text}`));
+  }
+  const verdict = report.ok ? pc.green('verified') : pc.red('failed');
+  lines.push(`${verdict} ${report.name}@${report.version}: ${report.passed} passed, ${report.failed} failed (${report.durationMs} ms)`);
+  return lines.join('\n');
+}

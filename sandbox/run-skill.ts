@@ -1,0 +1,92 @@
+/**
+ * `skills run`: call one export of a skill in the sandbox and show what it returns. With a
+ * fixture, MCP calls are answered from its recordings (an unrecorded call fails); without one, the
+ * skill may make no MCP calls. Live calls (`--live`) arrive with the MCP client.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { SkillsError } from '../schema/errors';
+import { validatePackage } from '../schema/package';
+import { collectFiles } from '../tarball/collect';
+import { createReplayBridge, type McpBridge } from './bridge';
+import { bundleSkill } from './bundle';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './limits';
+import { ModuleCache } from './quickjs';
+import { runInSandbox, type ConsoleLine, type GuestError, type RunMode } from './run';
+import { DiskSourceTree, readManifest } from './source-tree';
+
+export interface RunSkillOptions {
+  /** A skill folder, or a .ts/.js file inside one (then that file is the entry). */
+  target: string;
+  exportName?: string;
+  args?: unknown[];
+  /** A fixture case whose recorded MCP calls answer the skill's calls, and whose call is the default. */
+  fixture?: string;
+  limits?: Partial<SandboxLimits>;
+  /** A bridge to answer MCP calls instead of a fixture (live mode). */
+  bridge?: McpBridge;
+  mode?: RunMode;
+}
+
+export interface RunSkillResult {
+  name: string | null;
+  export: string;
+  args: unknown[];
+  status: 'returned' | 'threw' | 'failed';
+  value?: unknown;
+  error?: GuestError | { code: string; message: string };
+  console: ConsoleLine[];
+  calls: number;
+  durationMs: number;
+}
+
+const cache = new ModuleCache();
+
+export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult> {
+  const target = path.resolve(options.target);
+  const stat = await fs.stat(target).catch(() => undefined);
+  if (!stat) throw new SkillsError('ENOTFOUND', `${target} does not exist`, { hint: 'pass a skill folder or a .ts file inside one' });
+  const dir = stat.isDirectory() ? target : path.dirname(target);
+  const files = await collectFiles(dir);
+  const byPath = new Map(files.map((f) => [f.path, f.bytes]));
+  const manifest = readManifest(byPath);
+  const entry = stat.isDirectory() ? (manifest?.entry ?? 'index.ts') : path.relative(dir, target).split(path.sep).join('/');
+  if (!byPath.has(entry)) throw new SkillsError('EENTRYMISSING', `${path.join(dir, entry)} does not exist`, { hint: 'set "entry" in skill.json or pass the file to run' });
+
+  let exportName = options.exportName;
+  let args = options.args;
+  let bridge = options.bridge;
+  if (options.fixture !== undefined) {
+    const fixtures = validatePackage(files, {}).fixtures;
+    const fixture = fixtures.get(options.fixture);
+    if (!fixture) {
+      throw new SkillsError('EFIXTURENOTFOUND', `no valid fixture "${options.fixture}" in ${dir}/fixtures`, {
+        hint: fixtures.size > 0 ? `choose one of: ${[...fixtures.keys()].join(', ')}` : 'record one first',
+      });
+    }
+    exportName ??= fixture.call.export;
+    args ??= fixture.call.args;
+    bridge ??= createReplayBridge(fixture.mcp, manifest?.mcp ?? {});
+  }
+  if (exportName === undefined) throw new SkillsError('EUSAGE', 'which export should run?', { hint: 'pass --export <name> (or --fixture <case>)' });
+  bridge ??= createReplayBridge([], manifest?.mcp ?? {});
+
+  const folder = path.basename(dir);
+  const parent = path.dirname(dir);
+  const tree = path.basename(parent) === 'skills' ? new DiskSourceTree(parent) : new DiskSourceTree(parent, folder);
+  const bundle = await bundleSkill({ tree, folder, entry });
+  const outcome = await runInSandbox(cache, {
+    code: bundle.code,
+    exportName,
+    args: args ?? [],
+    bridge,
+    mode: options.mode ?? 'replay',
+    limits: { ...DEFAULT_SANDBOX_LIMITS, ...options.limits },
+  });
+  const callFailure = bridge.failures[0];
+  const base = { name: manifest?.name ?? null, export: exportName, args: args ?? [], console: outcome.console, calls: outcome.callsMade, durationMs: Math.round(outcome.durationMs * 100) / 100 };
+  if (outcome.status === 'failed') return { ...base, status: 'failed', error: outcome.failure };
+  if (callFailure) return { ...base, status: 'failed', error: callFailure };
+  if (outcome.status === 'threw') return { ...base, status: 'threw', error: outcome.error };
+  return { ...base, status: 'returned', value: outcome.value };
+}

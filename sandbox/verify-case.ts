@@ -1,0 +1,79 @@
+/** Runs one fixture against a bundle and judges it: the unit of work a sandbox worker does. */
+import type { Fixture } from '../schema/fixture';
+import type { McpDeclaration } from '../schema/manifest';
+import { createReplayBridge } from './bridge';
+import { diffJson, jsonEqual } from './diff';
+import type { CaseFailureCode, SandboxLimits } from './limits';
+import type { ModuleCache } from './quickjs';
+import { runInSandbox, type ConsoleLine, type GuestError } from './run';
+
+export interface CaseJob {
+  name: string;
+  code: string;
+  fixture: Fixture;
+  declared: McpDeclaration;
+  limits: SandboxLimits;
+}
+
+export interface CaseReport {
+  case: string;
+  status: 'passed' | 'failed';
+  code?: CaseFailureCode;
+  message?: string;
+  /** For EWRONGRETURN: one line per difference, `$.path: expected X, got Y`. */
+  diff?: string;
+  durationMs: number;
+  memoryBytes: number;
+  calls: { made: number; recorded: number };
+  console: ConsoleLine[];
+  returned?: unknown;
+  threw?: GuestError;
+}
+
+export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<CaseReport> {
+  const bridge = createReplayBridge(job.fixture.mcp, job.declared);
+  const outcome = await runInSandbox(cache, {
+    code: job.code,
+    exportName: job.fixture.call.export,
+    args: job.fixture.call.args,
+    bridge,
+    mode: 'replay',
+    limits: job.limits,
+  });
+  bridge.finish?.();
+  const base = {
+    case: job.name,
+    durationMs: Math.round(outcome.durationMs * 100) / 100,
+    memoryBytes: outcome.memoryBytes,
+    calls: { made: outcome.callsMade, recorded: job.fixture.mcp.length },
+    console: outcome.console,
+  };
+  const fail = (code: CaseFailureCode, message: string, extra: Partial<CaseReport> = {}): CaseReport => ({ ...base, status: 'failed', code, message, ...extra });
+
+  if (outcome.status === 'failed') return fail(outcome.failure.code, outcome.failure.message);
+  // A bad call fails the case even when the skill caught the rejection.
+  const callFailure = bridge.failures.find((f) => f.code !== 'EUNUSEDCALL');
+  if (callFailure) return fail(callFailure.code, callFailure.message);
+
+  const expect = job.fixture.expect;
+  if (outcome.status === 'threw') {
+    const threw = outcome.error;
+    if (expect.throws === undefined) return fail('ETHREW', `${job.fixture.call.export} threw ${threw.name}: ${threw.message}`, { threw });
+    if (!threw.message.includes(expect.throws)) {
+      return fail('EWRONGTHROW', `${job.fixture.call.export} threw "${threw.message}", which does not contain "${expect.throws}"`, { threw });
+    }
+  } else {
+    if (expect.throws !== undefined) {
+      return fail('EWRONGTHROW', `${job.fixture.call.export} returned instead of throwing "${expect.throws}"`, { returned: outcome.value });
+    }
+    if (!jsonEqual(expect.returns, outcome.value)) {
+      return fail('EWRONGRETURN', `${job.fixture.call.export} returned a different value than the fixture expects`, {
+        diff: diffJson(expect.returns, outcome.value),
+        returned: outcome.value,
+      });
+    }
+  }
+  const unused = bridge.failures.find((f) => f.code === 'EUNUSEDCALL');
+  if (unused) return fail(unused.code, unused.message);
+  return { ...base, status: 'passed', ...(outcome.status === 'returned' ? {} : { threw: outcome.error }) };
+}

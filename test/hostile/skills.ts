@@ -1,0 +1,119 @@
+/**
+ * Hostile skills for the sandbox: each must fail with its code while the host stays healthy.
+ * Reused by the CLI tests (`skills verify`) and the registry's publish tests.
+ */
+import type { CaseFailureCode } from '../../sandbox/limits';
+import { skillFiles, textResult, type SkillSpec } from '../helpers/skill-files';
+
+export interface HostileSkill {
+  name: string;
+  spec: SkillSpec;
+  /** The case failure code, or a bundling error code for the whole skill. */
+  code: CaseFailureCode | 'EBUNDLEIMPORT' | 'EBUNDLE';
+}
+
+const call = (exportName: string, expectValue: unknown = null) => ({ call: { export: exportName, args: [] }, expect: { returns: expectValue } });
+const ECHO = { everything: ['echo'] };
+
+export const HOSTILE_SKILLS: readonly HostileSkill[] = [
+  { name: 'busy-loop', code: 'ETIMEOUT', spec: { code: 'export function run() { while (true) {} }', fixtures: { c: call('run') } } },
+  { name: 'async-loop', code: 'ETIMEOUT', spec: { code: 'export async function run() { await null; for (;;) {} }', fixtures: { c: call('run') } } },
+  { name: 'then-loop', code: 'ETIMEOUT', spec: { code: 'export function run() { return Promise.resolve().then(() => { for (;;) {} }); }', fixtures: { c: call('run') } } },
+  {
+    name: 'object-bomb',
+    code: 'EOOM',
+    spec: { code: 'export function run() { const a = []; for (;;) a.push({ i: a.length, s: "x" }); }', fixtures: { c: call('run') } },
+  },
+  {
+    name: 'string-bomb',
+    code: 'EOOM',
+    spec: { code: 'export function run() { const a = []; const s = "y".repeat(100000); for (;;) a.push(s + a.length); }', fixtures: { c: call('run') } },
+  },
+  {
+    name: 'array-bomb',
+    code: 'EOOM',
+    spec: { code: 'export function run() { const a = new Array(2 ** 31 - 1).fill(1.5); return a.length; }', fixtures: { c: call('run') } },
+  },
+  { name: 'deep-recursion', code: 'ESTACK', spec: { code: 'function f(n) { return n === 0 ? 0 : 1 + f(n - 1); }\nexport function run() { return f(1e6); }', fixtures: { c: call('run') } } },
+  {
+    name: 'console-flood',
+    code: 'EOUTPUTLIMIT',
+    spec: { code: 'export function run() { const line = "z".repeat(1000); for (let i = 0; i < 10000; i++) console.log(line); return 1; }', fixtures: { c: call('run', 1) } },
+  },
+  // 50 MB cannot even be built inside the 64 MiB sandbox; 4 MB can, and is over the 1 MiB output cap.
+  { name: 'huge-return', code: 'EOOM', spec: { code: 'export function run() { return "w".repeat(50 * 1024 * 1024); }', fixtures: { c: call('run') } } },
+  { name: 'large-return', code: 'EOUTPUTLIMIT', spec: { code: 'export function run() { return "w".repeat(4 * 1024 * 1024); }', fixtures: { c: call('run') } } },
+  {
+    name: 'large-json-return',
+    code: 'EOUTPUTLIMIT',
+    spec: { code: 'export function run() { return Array.from({ length: 300000 }, (_, i) => i); }', fixtures: { c: call('run') } },
+  },
+  {
+    name: 'escape-via-function-constructor',
+    code: 'ETHREW',
+    spec: { code: 'export function run() { const p = globalThis.constructor.constructor("return process")(); return p.pid; }', fixtures: { c: call('run') } },
+  },
+  { name: 'import-fs', code: 'EBUNDLEIMPORT', spec: { code: 'export async function run() { const fs = await import("fs"); return typeof fs; }', fixtures: { c: call('run') } } },
+  { name: 'require-child-process', code: 'EBUNDLEIMPORT', spec: { code: 'export function run() { return require("child_process"); }', fixtures: { c: call('run') } } },
+  { name: 'import-package', code: 'EBUNDLEIMPORT', spec: { code: 'import x from "left-pad";\nexport function run() { return x; }', fixtures: { c: call('run') } } },
+  { name: 'import-etc-passwd', code: 'EBUNDLEIMPORT', spec: { code: 'import p from "../../../etc/passwd";\nexport function run() { return p; }', fixtures: { c: call('run') } } },
+  {
+    name: 'undeclared-server',
+    code: 'EBUNDLEIMPORT',
+    spec: { code: 'import { readFile } from "../../servers/filesystem";\nexport function run() { return readFile({}); }', mcp: ECHO, fixtures: { c: call('run') } },
+  },
+  {
+    name: 'undeclared-tool-import',
+    code: 'EBUNDLEIMPORT',
+    spec: { code: 'import { getSum } from "../../servers/everything";\nexport function run() { return getSum({ a: 1, b: 2 }); }', mcp: ECHO, fixtures: { c: call('run') } },
+  },
+  {
+    name: 'undeclared-tool-direct',
+    code: 'EUNDECLAREDTOOL',
+    spec: {
+      code: 'export async function run() { try { return await globalThis.__skillsHost.call("everything", "get-env", {}); } catch { return "hidden"; } }',
+      mcp: ECHO,
+      fixtures: { c: call('run', 'hidden') },
+    },
+  },
+  {
+    name: 'unrecorded-arguments',
+    code: 'EUNRECORDEDCALL',
+    spec: {
+      code: 'import { echo } from "../../servers/everything";\nexport function run() { return echo({ message: "not what was recorded" }); }',
+      mcp: ECHO,
+      fixtures: { c: { call: { export: 'run', args: [] }, mcp: [{ server: 'everything', tool: 'echo', arguments: { message: 'hi' }, result: textResult('Echo: hi') }], expect: { returns: 'Echo: hi' } } },
+    },
+  },
+  {
+    name: 'unrecorded-call-swallowed',
+    code: 'EUNRECORDEDCALL',
+    spec: {
+      code: 'import { echo } from "../../servers/everything";\nexport async function run() { try { await echo({ message: "sneaky" }); } catch {} return "fine"; }',
+      mcp: ECHO,
+      fixtures: { c: call('run', 'fine') },
+    },
+  },
+  {
+    name: 'unused-recorded-call',
+    code: 'EUNUSEDCALL',
+    spec: {
+      code: 'export function run() { return "skipped the call"; }',
+      mcp: ECHO,
+      fixtures: { c: { call: { export: 'run', args: [] }, mcp: [{ server: 'everything', tool: 'echo', arguments: { message: 'hi' }, result: textResult('Echo: hi') }], expect: { returns: 'skipped the call' } } },
+    },
+  },
+  {
+    name: 'wrong-return',
+    code: 'EWRONGRETURN',
+    spec: { code: 'export function run() { return { rows: 4, name: "x" }; }', fixtures: { c: call('run', { rows: 5, name: 'x' }) } },
+  },
+  { name: 'never-settles', code: 'EHANG', spec: { code: 'export function run() { return new Promise(() => {}); }', fixtures: { c: call('run') } } },
+  { name: 'missing-export', code: 'EEXPORTMISSING', spec: { code: 'export const run = 42;', fixtures: { c: call('run') } } },
+  { name: 'cyclic-return', code: 'EBADRETURN', spec: { code: 'export function run() { const a = {}; a.self = a; return a; }', fixtures: { c: call('run') } } },
+  { name: 'syntax-error', code: 'EBUNDLE', spec: { code: 'export function run( { return 1; }', fixtures: { c: call('run') } } },
+];
+
+export function hostileFiles(skill: HostileSkill) {
+  return skillFiles(skill.spec);
+}

@@ -1,0 +1,218 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { InProcessRunner, WorkerPool } from '../sandbox/pool';
+import { verifySkill } from '../sandbox/verify';
+import { skillFiles, textResult } from './helpers/skill-files';
+import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
+
+const runner = new InProcessRunner();
+afterAll(() => runner.close());
+
+const GOOD = skillFiles({
+  name: 'good',
+  code: `import { echo } from '../../servers/everything';
+export async function greet(input: { name: string }) {
+  const text = await echo({ message: 'Hello, ' + input.name + '!' });
+  return { greeting: text };
+}`,
+  mcp: { everything: ['echo'] },
+  fixtures: {
+    ada: {
+      call: { export: 'greet', args: [{ name: 'Ada' }] },
+      mcp: [{ server: 'everything', tool: 'echo', arguments: { message: 'Hello, Ada!' }, result: textResult('Echo: Hello, Ada!') }],
+      expect: { returns: { greeting: 'Echo: Hello, Ada!' } },
+    },
+  },
+});
+
+async function expectGoodPasses(): Promise<void> {
+  const report = await verifySkill({ files: GOOD }, { runner });
+  expect(report.ok, JSON.stringify(report.cases)).toBe(true);
+}
+
+describe('sandbox verification', () => {
+  it('passes a skill whose calls and return match its fixture', async () => {
+    const report = await verifySkill({ files: GOOD }, { runner });
+    expect(report.ok, JSON.stringify(report.cases)).toBe(true);
+    expect(report.cases[0]).toMatchObject({ case: 'ada', status: 'passed', calls: { made: 1, recorded: 1 } });
+    expect(report.cases[0]!.memoryBytes).toBeGreaterThan(0);
+  });
+
+  it('converts results per DESIGN.md: structuredContent, parsed JSON text, plain text, isError', async () => {
+    const files = skillFiles({
+      code: `import { a, b, c, d } from '../../servers/s';
+export async function run() {
+  let err = '';
+  try { await d({}); } catch (e) { err = (e as Error).name + ': ' + (e as Error).message; }
+  return { a: await a({}), b: await b({}), c: await c({}), err };
+}`,
+      mcp: { s: ['a', 'b', 'c', 'd'] },
+      fixtures: {
+        all: {
+          call: { export: 'run', args: [] },
+          mcp: [
+            { server: 's', tool: 'd', arguments: {}, result: { content: [{ type: 'text', text: 'boom' }], isError: true } },
+            { server: 's', tool: 'a', arguments: {}, result: { content: [{ type: 'text', text: 'ignored' }], structuredContent: { x: 1 } } },
+            { server: 's', tool: 'b', arguments: {}, result: textResult('{"n":[1,2]}') },
+            { server: 's', tool: 'c', arguments: {}, result: textResult('plain words') },
+          ],
+          expect: { returns: { a: { x: 1 }, b: { n: [1, 2] }, c: 'plain words', err: 'McpToolError: boom' } },
+        },
+      },
+    });
+    const report = await verifySkill({ files }, { runner });
+    expect(report.cases[0], JSON.stringify(report.cases[0])).toMatchObject({ status: 'passed' });
+  });
+
+  it('matches arguments canonically (key order, _meta ignored) and each recorded call once', async () => {
+    const files = skillFiles({
+      code: `import { echo } from '../../servers/everything';
+export async function run() {
+  const one = await echo({ b: 2, a: 1, _meta: { progressToken: 7 } });
+  const two = await echo({ a: 1, b: 2 });
+  return [one, two];
+}`,
+      mcp: { everything: ['echo'] },
+      fixtures: {
+        twice: {
+          call: { export: 'run', args: [] },
+          mcp: [
+            { server: 'everything', tool: 'echo', arguments: { a: 1, b: 2 }, result: textResult('first') },
+            { server: 'everything', tool: 'echo', arguments: { a: 1, b: 2 }, result: textResult('second') },
+          ],
+          expect: { returns: ['first', 'second'] },
+        },
+      },
+    });
+    expect((await verifySkill({ files }, { runner })).ok).toBe(true);
+  });
+
+  it('has no process, require, fetch or WebAssembly, and deterministic time and randomness', async () => {
+    const files = skillFiles({
+      code: `export async function run() {
+  const start = Date.now();
+  await new Promise((r) => setTimeout(r, 10 * 60 * 1000));
+  return {
+    globals: [typeof process, typeof (globalThis as any).require, typeof fetch, typeof WebAssembly, typeof (globalThis as any).__host_call],
+    now: new Date().toISOString(),
+    waited: Date.now() - start,
+    random: [Math.random(), Math.random()].map((n) => Math.floor(n * 1e6)),
+  };
+}`,
+      fixtures: { env: { call: { export: 'run', args: [] }, expect: { returns: null } } },
+    });
+    const first = await verifySkill({ files }, { runner });
+    const second = await verifySkill({ files }, { runner });
+    const value = first.cases[0]!.returned as { globals: string[]; now: string; waited: number; random: number[] };
+    expect(value.globals).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
+    expect(value.now).toBe('2025-01-01T00:10:00.000Z');
+    expect(value.waited).toBe(600000);
+    expect(second.cases[0]!.returned).toEqual(first.cases[0]!.returned);
+    expect(first.cases[0]!.durationMs).toBeLessThan(500);
+  });
+
+  it('does not let prototype pollution in one case leak into the next', async () => {
+    const files = skillFiles({
+      code: `export function pollute() { (Object.prototype as any).polluted = 'yes'; Array.prototype.push = () => 0; return 'done'; }
+export function check() { return { polluted: ({} as any).polluted ?? null, push: [1].push(2) }; }`,
+      fixtures: {
+        a: { call: { export: 'pollute', args: [] }, expect: { returns: 'done' } },
+        b: { call: { export: 'check', args: [] }, expect: { returns: { polluted: null, push: 2 } } },
+      },
+    });
+    const report = await verifySkill({ files }, { runner });
+    expect(report.cases.map((c) => c.status)).toEqual(['passed', 'passed']);
+  });
+
+  it('checks expect.throws against the message', async () => {
+    const files = skillFiles({
+      code: `export function run(n: number) { if (n < 0) throw new RangeError('n must be positive, got ' + n); return n; }`,
+      fixtures: {
+        ok: { call: { export: 'run', args: [-1] }, expect: { throws: 'must be positive' } },
+        wrong: { call: { export: 'run', args: [-1] }, expect: { throws: 'something else' } },
+        none: { call: { export: 'run', args: [1] }, expect: { throws: 'must be positive' } },
+      },
+    });
+    const report = await verifySkill({ files }, { runner });
+    expect(report.cases.map((c) => [c.case, c.status, c.code])).toEqual([
+      ['none', 'failed', 'EWRONGTHROW'],
+      ['ok', 'passed', undefined],
+      ['wrong', 'failed', 'EWRONGTHROW'],
+    ]);
+  });
+
+  it('replays a fixture with 10,000 recorded calls fast', async () => {
+    const mcp = Array.from({ length: 10000 }, (_, i) => ({ server: 'everything', tool: 'echo', arguments: { message: `m${i}` }, result: textResult(`Echo: m${i}`) }));
+    const files = skillFiles({
+      code: `import { echo } from '../../servers/everything';
+export async function run() { let last = ''; for (let i = 0; i < 10000; i++) last = await echo({ message: 'm' + i }); return last; }`,
+      mcp: { everything: ['echo'] },
+      fixtures: { many: { call: { export: 'run', args: [] }, mcp, expect: { returns: 'Echo: m9999' } } },
+    });
+    const report = await verifySkill({ files }, { runner });
+    expect(report.cases[0], report.cases[0]?.message).toMatchObject({ status: 'passed', calls: { made: 10000, recorded: 10000 } });
+    expect(report.cases[0]!.durationMs).toBeLessThan(3000);
+  });
+
+  it('gives a readable diff for a wrong return value', async () => {
+    const skill = HOSTILE_SKILLS.find((s) => s.name === 'wrong-return')!;
+    const report = await verifySkill({ files: hostileFiles(skill) }, { runner });
+    expect(report.cases[0]!.diff).toBe('$.rows: expected 5, got 4');
+  });
+});
+
+describe('hostile skills fail with their code and leave the host healthy', () => {
+  for (const skill of HOSTILE_SKILLS) {
+    it(`${skill.name} -> ${skill.code}`, async () => {
+      const rssBefore = process.memoryUsage().rss;
+      const started = performance.now();
+      const result = await verifySkill({ files: hostileFiles(skill) }, { runner }).then(
+        (report) => ({ code: report.cases[0]?.code, report }),
+        (error: { code?: string }) => ({ code: error.code, report: undefined }),
+      );
+      expect(result.code, JSON.stringify(result.report?.cases[0])).toBe(skill.code);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
+      await expectGoodPasses();
+    });
+  }
+});
+
+describe('worker pool', () => {
+  it('runs cases in parallel worker threads while the event loop stays free', async () => {
+    const pool = new WorkerPool(2);
+    try {
+      const busy = HOSTILE_SKILLS.find((s) => s.name === 'busy-loop')!;
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      const started = performance.now();
+      const reports = await Promise.all([
+        verifySkill({ files: hostileFiles(busy) }, { runner: pool }),
+        verifySkill({ files: hostileFiles(busy) }, { runner: pool }),
+        verifySkill({ files: GOOD }, { runner: pool }),
+      ]);
+      clearInterval(ticker);
+      expect(reports.map((r) => r.cases[0]!.code ?? 'passed')).toEqual(['ETIMEOUT', 'ETIMEOUT', 'passed']);
+      // Two 1 s loops on two workers: about 1 s, not 2, and the host kept ticking meanwhile.
+      expect(performance.now() - started).toBeLessThan(1900);
+      expect(ticks).toBeGreaterThan(40);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('verifies thousands of cases in one process without leaking', async () => {
+    const pool = new WorkerPool(2);
+    try {
+      for (let i = 0; i < 100; i++) await verifySkill({ files: GOOD }, { runner: pool });
+      const before = process.memoryUsage().rss;
+      const runs = [];
+      for (let batch = 0; batch < 20; batch++) {
+        runs.push(...(await Promise.all(Array.from({ length: 100 }, () => verifySkill({ files: GOOD }, { runner: pool })))));
+      }
+      expect(runs.every((r) => r.ok)).toBe(true);
+      expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+});
