@@ -1,0 +1,81 @@
+/**
+ * The registry as a Hono app. `createApp({ db, config, log, verify })` takes every dependency;
+ * the one error boundary (`onError`) turns anything thrown into `{ error: { code, message } }`
+ * with the right status, never a stack trace or a secret.
+ */
+import { Hono } from 'hono';
+import { isSkillsError, SkillsError } from '../schema/errors';
+import { createServices, DEFAULT_REGISTRY_CONFIG, type AppDeps, type Env, type RegistryConfig } from './context';
+import { accessRoutes } from './routes/access';
+import { readRoutes } from './routes/read';
+import { searchRoutes } from './routes/search';
+import { writeRoutes } from './routes/write';
+
+export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
+  config?: Partial<RegistryConfig>;
+}
+
+export function createApp(options: CreateAppOptions): Hono<Env> {
+  const config = { ...DEFAULT_REGISTRY_CONFIG, ...options.config };
+  const services = createServices({ ...options, config });
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set('services', services);
+    c.set('caller', undefined);
+    await next();
+    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+    options.log({
+      time: new Date().toISOString(),
+      level: c.res.status >= 500 ? 'error' : 'info',
+      method: c.req.method,
+      path: c.req.path.slice(0, 200),
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      token: c.var.caller?.tokenId ?? null,
+      ip: incoming?.socket?.remoteAddress ?? null,
+    });
+  });
+
+  app.use(async (c, next) => {
+    if (c.req.url.length > config.maxUrlLength) {
+      throw new SkillsError('EURITOOLONG', `the URL is over ${config.maxUrlLength} characters`, { status: 414 });
+    }
+    const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
+    const header = c.req.header('Authorization');
+    if (header !== undefined) {
+      if (services.authFailureLimiter.blocked(ip)) {
+        c.header('Retry-After', String(services.authFailureLimiter.retryAfterSeconds(ip)));
+        throw new SkillsError('ERATELIMITED', 'too many failed authentications from this address; try again shortly', { status: 429 });
+      }
+      try {
+        const caller = services.auth.authenticate(header);
+        c.set('caller', caller);
+        if (caller) services.auth.touch(caller.tokenId);
+      } catch (error) {
+        services.authFailureLimiter.hit(ip);
+        throw error;
+      }
+    }
+    await next();
+  });
+
+  app.get('/-/ping', (c) => c.json({ ok: true }));
+  readRoutes(app);
+  writeRoutes(app, config.maxTarballBytes);
+  searchRoutes(app);
+  accessRoutes(app);
+
+  app.notFound(() => {
+    throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
+  });
+  app.onError((error, c) => {
+    if (isSkillsError(error)) {
+      return c.json({ error: error.toJSON() }, error.status as 400);
+    }
+    options.log({ time: new Date().toISOString(), level: 'error', message: 'unhandled error', error: error instanceof Error ? error.message : String(error), path: c.req.path.slice(0, 200) });
+    return c.json({ error: { code: 'EINTERNAL', message: 'the registry failed to handle this request' } }, 500);
+  });
+  return app;
+}

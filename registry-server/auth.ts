@@ -1,0 +1,202 @@
+/**
+ * Users, teams, scopes and bearer tokens. A token is `skr_<id>_<secret>`: the id finds the row,
+ * the secret is stored only as its sha256 and compared in constant time. Permissions are ordered
+ * read < publish < admin; a token may also be limited to a list of scopes.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SkillsError } from '../schema/errors';
+import type { Permission, TokenInfo } from '../schema/registry';
+import type { Db } from './db';
+
+export interface Caller {
+  userId: number;
+  user: string;
+  tokenId: string;
+  permission: Permission;
+  scopes: string[] | null;
+}
+
+export interface ScopeRow {
+  id: number;
+  name: string;
+  team_id: number;
+  private: number;
+}
+
+const RANK: Record<Permission, number> = { read: 0, publish: 1, admin: 2 };
+const TOKEN_RE = /^skr_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+
+export function atLeast(caller: Caller | undefined, permission: Permission): boolean {
+  return caller !== undefined && RANK[caller.permission] >= RANK[permission];
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}
+
+export class Auth {
+  constructor(private readonly db: Db) {}
+
+  /** Resolves an `Authorization: Bearer ...` header; undefined when there is none. */
+  authenticate(header: string | undefined): Caller | undefined {
+    if (header === undefined || header === '') return undefined;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const parsed = match ? TOKEN_RE.exec(match[1] ?? '') : null;
+    const invalid = () => new SkillsError('ETOKENINVALID', 'the token is not valid', { status: 401, hint: 'log in again with `skills login --token <token>`' });
+    if (!parsed) throw invalid();
+    const [, id, secret] = parsed;
+    const row = this.db
+      .prepare('SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?')
+      .get(id) as { id: string; hash: Buffer; permission: Permission; scopes: string | null; expires_at: string | null; revoked_at: string | null; user_id: number; user: string } | undefined;
+    const presented = sha256(secret ?? '');
+    // Compare even when the id is unknown, so timing does not reveal which ids exist.
+    const stored = row?.hash ?? Buffer.alloc(32);
+    const equal = timingSafeEqual(presented, stored.length === 32 ? stored : Buffer.alloc(32));
+    if (!row || !equal) throw invalid();
+    if (row.revoked_at !== null) throw new SkillsError('ETOKENREVOKED', 'the token was revoked', { status: 401, hint: 'ask for a new token' });
+    if (row.expires_at !== null && row.expires_at <= now()) throw new SkillsError('ETOKENEXPIRED', 'the token has expired', { status: 401, hint: 'ask for a new token' });
+    return { userId: row.user_id, user: row.user, tokenId: row.id, permission: row.permission, scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]) };
+  }
+
+  touch(tokenId: string): void {
+    this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), tokenId);
+  }
+
+  issueToken(options: { userId: number; permission: Permission; scopes?: string[] | undefined; description?: string | undefined; expiresInDays?: number | undefined }): { id: string; token: string } {
+    const id = randomBytes(12).toString('base64url').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0').slice(0, 16);
+    const secret = randomBytes(32).toString('base64url');
+    const expiresAt = options.expiresInDays === undefined ? null : new Date(Date.now() + options.expiresInDays * 86400_000).toISOString();
+    this.db
+      .prepare('INSERT INTO tokens (id, user_id, hash, permission, scopes, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, options.userId, sha256(secret), options.permission, options.scopes ? JSON.stringify(options.scopes) : null, options.description ?? null, now(), expiresAt);
+    return { id, token: `skr_${id}_${secret}` };
+  }
+
+  listTokens(userId?: number): TokenInfo[] {
+    const rows = (userId === undefined
+      ? this.db.prepare('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id').all()
+      : this.db.prepare('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created_at, t.id').all(userId)) as {
+      id: string;
+      user: string;
+      permission: Permission;
+      scopes: string | null;
+      description: string | null;
+      created_at: string;
+      expires_at: string | null;
+      revoked_at: string | null;
+      last_used_at: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      user: r.user,
+      permission: r.permission,
+      scopes: r.scopes === null ? null : (JSON.parse(r.scopes) as string[]),
+      description: r.description,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      revokedAt: r.revoked_at,
+      lastUsedAt: r.last_used_at,
+    }));
+  }
+
+  tokenOwner(id: string): number | undefined {
+    return (this.db.prepare('SELECT user_id FROM tokens WHERE id = ?').get(id) as { user_id: number } | undefined)?.user_id;
+  }
+
+  revokeToken(id: string): boolean {
+    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id).changes === 1;
+  }
+
+  userId(name: string): number | undefined {
+    return (this.db.prepare('SELECT id FROM users WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+  }
+
+  createUser(name: string): number {
+    return Number(this.db.prepare('INSERT INTO users (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
+  }
+
+  teamId(name: string): number | undefined {
+    return (this.db.prepare('SELECT id FROM teams WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+  }
+
+  createTeam(name: string, ownerId: number): number {
+    const id = Number(this.db.prepare('INSERT INTO teams (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
+    this.db.prepare("INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, 'owner')").run(id, ownerId);
+    return id;
+  }
+
+  setMember(teamId: number, userId: number, role: 'owner' | 'member'): void {
+    this.db.prepare('INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role').run(teamId, userId, role);
+  }
+
+  role(teamId: number, userId: number): 'owner' | 'member' | undefined {
+    return (this.db.prepare('SELECT role FROM team_members WHERE team_id = ? AND user_id = ?').get(teamId, userId) as { role: 'owner' | 'member' } | undefined)?.role;
+  }
+
+  teamsOf(userId: number): { name: string; role: 'owner' | 'member' }[] {
+    return this.db.prepare('SELECT t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.name').all(userId) as { name: string; role: 'owner' | 'member' }[];
+  }
+
+  listTeams(): { name: string; members: { user: string; role: string }[]; scopes: string[] }[] {
+    const teams = this.db.prepare('SELECT id, name FROM teams ORDER BY name').all() as { id: number; name: string }[];
+    return teams.map((t) => ({
+      name: t.name,
+      members: this.db.prepare('SELECT u.name AS user, m.role FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.name').all(t.id) as { user: string; role: string }[],
+      scopes: (this.db.prepare('SELECT name FROM scopes WHERE team_id = ? ORDER BY name').all(t.id) as { name: string }[]).map((s) => s.name),
+    }));
+  }
+
+  scope(name: string): ScopeRow | undefined {
+    return this.db.prepare('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
+  }
+
+  createScope(name: string, teamId: number, isPrivate: boolean): void {
+    this.db.prepare('INSERT INTO scopes (name, team_id, private, created_at) VALUES (?, ?, ?, ?)').run(name, teamId, isPrivate ? 1 : 0, now());
+  }
+
+  listScopes(): { name: string; team: string; private: boolean }[] {
+    return (this.db.prepare('SELECT s.name, t.name AS team, s.private FROM scopes s JOIN teams t ON t.id = s.team_id ORDER BY s.name').all() as { name: string; team: string; private: number }[]).map((s) => ({
+      name: s.name,
+      team: s.team,
+      private: s.private === 1,
+    }));
+  }
+
+  /** A token's scope list allows this scope. */
+  tokenAllows(caller: Caller, scope: string): boolean {
+    return caller.scopes === null || caller.scopes.includes(scope);
+  }
+
+  canRead(caller: Caller | undefined, scope: ScopeRow): boolean {
+    if (scope.private === 0) return true;
+    if (!caller || !this.tokenAllows(caller, scope.name)) return false;
+    return caller.permission === 'admin' || this.role(scope.team_id, caller.userId) !== undefined;
+  }
+
+  canPublish(caller: Caller, scope: ScopeRow): boolean {
+    if (!atLeast(caller, 'publish') || !this.tokenAllows(caller, scope.name)) return false;
+    return caller.permission === 'admin' || this.role(scope.team_id, caller.userId) !== undefined;
+  }
+
+  /** On an empty database: the first user (`admin`) and an admin token, returned once. */
+  bootstrap(): { user: string; token: string } | undefined {
+    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    if (count > 0) return undefined;
+    return this.db.transaction(() => {
+      const userId = this.createUser('admin');
+      const { token } = this.issueToken({ userId, permission: 'admin', description: 'created by skills serve on an empty database' });
+      return { user: 'admin', token };
+    })();
+  }
+
+  /** Private scopes the caller may read (for search filtering). */
+  readablePrivateScopes(caller: Caller | undefined): Set<string> {
+    if (!caller) return new Set();
+    const rows = this.db.prepare('SELECT id, name, team_id, private FROM scopes WHERE private = 1').all() as ScopeRow[];
+    return new Set(rows.filter((s) => this.canRead(caller, s)).map((s) => s.name));
+  }
+}

@@ -1,0 +1,92 @@
+/** What every route sees: the caller and the app's dependencies (passed in, never global). */
+import type { Context } from 'hono';
+import { SkillsError } from '../schema/errors';
+import type { PackageFile } from '../schema/package-files';
+import type { VerificationReport } from '../sandbox/verify';
+import type { UnpackLimits } from '../tarball/limits';
+import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
+import type { Db } from './db';
+import { RateLimiter } from './rate-limit';
+import { SkillsStore, type SkillRow } from './skills-store';
+
+export type Verifier = (files: readonly PackageFile[], dependencies: Record<string, readonly PackageFile[]>) => Promise<VerificationReport>;
+
+export interface RegistryConfig {
+  /** Origin used in tarball URLs; by default the origin of each request. */
+  publicUrl?: string | undefined;
+  maxTarballBytes: number;
+  maxUrlLength: number;
+  publishesPerMinute: number;
+  authFailuresPerMinute: number;
+  /** A version can be deleted (not just yanked) only this long after publishing. */
+  deleteWindowHours: number;
+  unpackLimits?: Partial<UnpackLimits>;
+}
+
+export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
+  maxTarballBytes: 10 * 1024 * 1024,
+  maxUrlLength: 8 * 1024,
+  publishesPerMinute: 120,
+  authFailuresPerMinute: 30,
+  deleteWindowHours: 72,
+};
+
+export type LogEntry = Record<string, unknown>;
+export type Logger = (entry: LogEntry) => void;
+
+export interface AppDeps {
+  db: Db;
+  config: RegistryConfig;
+  log: Logger;
+  verify: Verifier;
+}
+
+export interface Services {
+  deps: AppDeps;
+  auth: Auth;
+  store: SkillsStore;
+  publishLimiter: RateLimiter;
+  authFailureLimiter: RateLimiter;
+}
+
+export function createServices(deps: AppDeps): Services {
+  return {
+    deps,
+    auth: new Auth(deps.db),
+    store: new SkillsStore(deps.db),
+    publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
+    authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
+  };
+}
+
+export type Env = { Variables: { caller: Caller | undefined; services: Services } };
+export type Ctx = Context<Env>;
+
+export function origin(c: Ctx): string {
+  const configured = c.var.services.deps.config.publicUrl;
+  if (configured) return configured.replace(/\/$/, '');
+  const url = new URL(c.req.url);
+  return url.origin;
+}
+
+export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' = 'read'): Caller {
+  const caller = c.var.caller;
+  if (!caller) throw new SkillsError('EAUTHREQUIRED', 'this needs a token', { status: 401, hint: 'log in with `skills login --registry <url> --token <token>`' });
+  if (!atLeast(caller, permission)) {
+    throw new SkillsError('EFORBIDDEN', `this needs a token with ${permission} permission; yours has ${caller.permission}`, { status: 403, hint: 'ask an admin for a token with more permission' });
+  }
+  return caller;
+}
+
+export function notFound(what: string): SkillsError {
+  return new SkillsError('ENOTFOUND', `${what} was not found`, { status: 404 });
+}
+
+/** The skill, if it exists and the caller may read its scope (else 404, never 403). */
+export function readableSkill(c: Ctx, name: string): { skill: SkillRow; scope: ScopeRow } {
+  const { store, auth } = c.var.services;
+  const skill = store.skill(name);
+  const scope = skill ? auth.scope(name.slice(0, name.indexOf('/'))) : undefined;
+  if (!skill || !scope || !auth.canRead(c.var.caller, scope)) throw notFound(name);
+  return { skill, scope };
+}

@@ -1,0 +1,5 @@
+/** The registry's public entry: what the CLI (`skills serve`), tests and benchmarks use. */
+export { createApp, type CreateAppOptions } from './app';
+export { DEFAULT_REGISTRY_CONFIG, type Logger, type RegistryConfig, type Verifier } from './context';
+export { openDatabase, SCHEMA_VERSION, type Db } from './db';
+export { ADMIN_TOKEN_FILE, startRegistry, type RunningRegistry, type StartOptions } from './server';

@@ -1,0 +1,60 @@
+/** Reading skills: packuments, versions, tarballs and SKILL.md. */
+import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
+import semver from 'semver';
+import { notFound, origin, readableSkill, type Env } from '../context';
+import { routeName, routeVersion } from '../names';
+
+const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
+
+export function readRoutes(app: Hono<Env>): void {
+  app.get(SKILL, (c) => {
+    const name = routeName(c);
+    const { skill, scope } = readableSkill(c, name);
+    const body = JSON.stringify(c.var.services.store.packument(skill, origin(c), scope.private === 1));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    c.header('ETag', etag);
+    c.header('Cache-Control', scope.private === 1 ? 'private, no-cache' : 'public, no-cache');
+    c.header('Vary', 'Authorization');
+    if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+    return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8' });
+  });
+
+  app.get(`${SKILL}/versions/:version`, (c) => {
+    const name = routeName(c);
+    const version = routeVersion(c);
+    const { skill, scope } = readableSkill(c, name);
+    const doc = c.var.services.store.version(skill, version, origin(c));
+    if (!doc) throw notFound(`${name}@${version}`);
+    // The content of a version never changes; yanked/deprecated are current as of this response
+    // and authoritative in the packument.
+    c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
+    return c.json(doc);
+  });
+
+  app.get(`${SKILL}/versions/:version/skill.md`, (c) => {
+    const name = routeName(c);
+    const version = routeVersion(c);
+    const { skill, scope } = readableSkill(c, name);
+    const text = c.var.services.store.skillMd(skill, version);
+    if (text === undefined) throw notFound(`${name}@${version}`);
+    c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
+    return c.body(text, 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
+  });
+
+  app.get(`${SKILL}/-/:file`, (c) => {
+    const name = routeName(c);
+    const bare = name.slice(name.indexOf('/') + 1);
+    const file = c.req.param('file');
+    const version = file.startsWith(`${bare}-`) && file.endsWith('.tgz') ? file.slice(bare.length + 1, -4) : '';
+    if (semver.valid(version) !== version) throw notFound(`${name} tarball ${file.slice(0, 100)}`);
+    const { skill, scope } = readableSkill(c, name);
+    const bytes = c.var.services.store.tarball(skill, version);
+    if (!bytes) throw notFound(`${name}@${version}`);
+    return c.body(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), 200, {
+      'Content-Type': 'application/gzip',
+      'Content-Length': String(bytes.byteLength),
+      'Cache-Control': scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable',
+    });
+  });
+}

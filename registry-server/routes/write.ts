@@ -1,0 +1,116 @@
+/** Changing skills: publish, dist-tags, yank/unyank, deprecate, delete (within the window). */
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { SkillsError } from '../../schema/errors';
+import { deprecateBodySchema, distTagBodySchema, distTagSchema } from '../../schema/registry';
+import type { Caller, ScopeRow } from '../auth';
+import { notFound, origin, readableSkill, requireCaller, type Ctx, type Env } from '../context';
+import { routeName, routeVersion } from '../names';
+import { publish } from '../publish';
+import { jsonBody } from './body';
+
+const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
+
+function writable(c: Ctx, name: string): { caller: Caller; skill: ReturnType<typeof readableSkill>['skill']; scope: ScopeRow } {
+  const caller = requireCaller(c, 'publish');
+  const { skill, scope } = readableSkill(c, name);
+  if (!c.var.services.auth.canPublish(caller, scope)) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot change skills in ${scope.name}`, { status: 403 });
+  return { caller, skill, scope };
+}
+
+function existingVersion(c: Ctx, skill: { id: number; name: string; scope_id: number; created_at: string; updated_at: string }, version: string): void {
+  if (c.var.services.store.publishedAt(skill, version) === undefined) throw notFound(`${skill.name}@${version}`);
+}
+
+export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
+  app.put(
+    SKILL,
+    bodyLimit({
+      maxSize: maxTarballBytes,
+      onError: () => {
+        throw new SkillsError('EPAYLOADTOOLARGE', `the tarball is over the ${maxTarballBytes} byte limit`, { status: 413, hint: 'leave large files out with .skillsignore' });
+      },
+    }),
+    async (c) => {
+      const name = routeName(c);
+      const caller = requireCaller(c, 'publish');
+      const { publishLimiter } = c.var.services;
+      if (!publishLimiter.hit(caller.tokenId)) {
+        c.header('Retry-After', String(publishLimiter.retryAfterSeconds(caller.tokenId)));
+        throw new SkillsError('ERATELIMITED', 'too many publishes with this token; try again shortly', { status: 429 });
+      }
+      const tag = c.req.query('tag');
+      if (tag !== undefined && !distTagSchema.safeParse(tag).success) throw new SkillsError('ETAGINVALID', `"${tag.slice(0, 40)}" is not a dist-tag`, { status: 400 });
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(await c.req.arrayBuffer());
+      } catch (error) {
+        if (error instanceof SkillsError) throw error;
+        throw new SkillsError('EBODY', 'the request body could not be read (was the upload cut short?)', { status: 400 });
+      }
+      if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
+      const result = await publish(c.var.services, { name, tarball: body, tag, caller, origin: origin(c) });
+      return c.json(result, 201);
+    },
+  );
+
+  app.put(`${SKILL}/dist-tags/:tag`, async (c) => {
+    const name = routeName(c);
+    const tag = distTagSchema.safeParse(c.req.param('tag'));
+    if (!tag.success) throw new SkillsError('ETAGINVALID', 'dist-tags are lower-case words, e.g. latest, next, beta', { status: 400 });
+    const { caller, skill } = writable(c, name);
+    const { version } = await jsonBody(c, distTagBodySchema);
+    existingVersion(c, skill, version);
+    c.var.services.store.setDistTag(skill, tag.data, version);
+    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
+    return c.json({ name, distTags: c.var.services.store.distTags(skill.id) });
+  });
+
+  app.delete(`${SKILL}/dist-tags/:tag`, (c) => {
+    const name = routeName(c);
+    const tag = c.req.param('tag');
+    if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
+    const { caller, skill } = writable(c, name);
+    if (!c.var.services.store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
+    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
+    return c.json({ name, distTags: c.var.services.store.distTags(skill.id) });
+  });
+
+  for (const [action, yanked] of [['yank', true], ['unyank', false]] as const) {
+    app.post(`${SKILL}/versions/:version/${action}`, (c) => {
+      const name = routeName(c);
+      const version = routeVersion(c);
+      const { caller, skill } = writable(c, name);
+      existingVersion(c, skill, version);
+      c.var.services.store.setYanked(skill, version, yanked);
+      c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
+      return c.json({ name, version, yanked });
+    });
+  }
+
+  app.post(`${SKILL}/versions/:version/deprecate`, async (c) => {
+    const name = routeName(c);
+    const version = routeVersion(c);
+    const { caller, skill } = writable(c, name);
+    const { message } = await jsonBody(c, deprecateBodySchema);
+    existingVersion(c, skill, version);
+    c.var.services.store.setDeprecated(skill, version, message === '' ? null : message);
+    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
+    return c.json({ name, version, deprecated: message === '' ? null : message });
+  });
+
+  app.delete(`${SKILL}/versions/:version`, (c) => {
+    const name = routeName(c);
+    const version = routeVersion(c);
+    const { caller, skill } = writable(c, name);
+    const publishedAt = c.var.services.store.publishedAt(skill, version);
+    if (publishedAt === undefined) throw notFound(`${name}@${version}`);
+    const hours = c.var.services.deps.config.deleteWindowHours;
+    if (Date.now() - Date.parse(publishedAt) > hours * 3600_000) {
+      throw new SkillsError('EDELETEWINDOW', `${name}@${version} was published more than ${hours} hours ago and can no longer be deleted`, { status: 409, hint: 'yank it instead: skills yank' });
+    }
+    c.var.services.store.deleteVersion(skill, version);
+    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });
+    return c.json({ name, version, deleted: true });
+  });
+}

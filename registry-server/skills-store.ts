@@ -1,0 +1,353 @@
+/** Skills, versions, tarballs, dist-tags and the search index in SQLite. */
+import semver from 'semver';
+import type { Manifest } from '../schema/manifest';
+import type { Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
+import { tarballPath } from '../schema/registry';
+import { now } from './auth';
+import type { Db } from './db';
+
+export interface SkillRow {
+  id: number;
+  name: string;
+  scope_id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface VersionRow {
+  id: number;
+  version: string;
+  integrity: string;
+  digest: string;
+  manifest: string;
+  skill_md: string;
+  description: string;
+  file_count: number;
+  unpacked_size: number;
+  size: number;
+  verification: string;
+  published_by: string | null;
+  published_at: string;
+  yanked: number;
+  deprecated: string | null;
+}
+
+export interface NewVersion {
+  name: string;
+  scopeId: number;
+  version: string;
+  manifest: Manifest;
+  skillMd: string;
+  body: string;
+  description: string;
+  integrity: string;
+  digest: string;
+  files: { path: string; size: number; sha256: string }[];
+  unpackedSize: number;
+  tarball: Uint8Array;
+  verification: VerificationSummary;
+  publishedBy: number;
+  tag: string | undefined;
+}
+
+export class SkillsStore {
+  constructor(private readonly db: Db) {}
+
+  skill(name: string): SkillRow | undefined {
+    return this.db.prepare('SELECT id, name, scope_id, created_at, updated_at FROM skills WHERE name = ?').get(name) as SkillRow | undefined;
+  }
+
+  versionUsed(name: string, version: string): boolean {
+    return this.db.prepare('SELECT 1 FROM used_versions WHERE name = ? AND version = ?').get(name, version) !== undefined;
+  }
+
+  packument(skill: SkillRow, origin: string, isPrivate: boolean): Packument {
+    const rows = this.db
+      .prepare(
+        `SELECT v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
+                v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated
+         FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`,
+      )
+      .all(skill.id) as VersionRow[];
+    rows.sort((a, b) => semver.compare(a.version, b.version));
+    const versions: Record<string, PackumentVersion> = {};
+    const time: Record<string, string> = { created: skill.created_at, modified: skill.updated_at };
+    for (const row of rows) {
+      versions[row.version] = this.toVersion(skill.name, row, origin);
+      time[row.version] = row.published_at;
+    }
+    const distTags = this.distTags(skill.id);
+    const latest = distTags.latest ?? rows.at(-1)?.version;
+    return {
+      name: skill.name,
+      description: (latest ? versions[latest]?.description : undefined) ?? '',
+      distTags,
+      versions,
+      time,
+      private: isPrivate,
+    };
+  }
+
+  version(skill: SkillRow, version: string, origin: string): PackumentVersion | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
+                v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated
+         FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`,
+      )
+      .get(skill.id, version) as VersionRow | undefined;
+    return row ? this.toVersion(skill.name, row, origin) : undefined;
+  }
+
+  private toVersion(name: string, row: VersionRow, origin: string): PackumentVersion {
+    return {
+      name,
+      version: row.version,
+      description: row.description,
+      manifest: JSON.parse(row.manifest) as Manifest,
+      dist: {
+        tarball: `${origin}${tarballPath(name, row.version)}`,
+        integrity: row.integrity,
+        digest: row.digest,
+        fileCount: row.file_count,
+        unpackedSize: row.unpacked_size,
+        size: row.size,
+      },
+      skillMd: row.skill_md,
+      publishedAt: row.published_at,
+      publishedBy: row.published_by,
+      yanked: row.yanked === 1,
+      deprecated: row.deprecated,
+      verification: JSON.parse(row.verification) as VerificationSummary,
+    };
+  }
+
+  tarball(skill: SkillRow, version: string): Buffer | undefined {
+    const row = this.db.prepare('SELECT t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
+      | { bytes: Buffer }
+      | undefined;
+    return row?.bytes;
+  }
+
+  skillMd(skill: SkillRow, version: string): string | undefined {
+    return (this.db.prepare('SELECT skill_md FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { skill_md: string } | undefined)?.skill_md;
+  }
+
+  distTags(skillId: number): Record<string, string> {
+    const rows = this.db.prepare('SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag').all(skillId) as { tag: string; version: string }[];
+    return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+  }
+
+  /** Inserts a new version in one transaction; returns the tag set. Throws on a used version (UNIQUE). */
+  insertVersion(v: NewVersion): string {
+    return this.db.transaction(() => {
+      const at = now();
+      this.db.prepare('INSERT INTO used_versions (name, version) VALUES (?, ?)').run(v.name, v.version);
+      let skill = this.skill(v.name);
+      if (!skill) {
+        const id = Number(this.db.prepare('INSERT INTO skills (name, scope_id, created_at, updated_at) VALUES (?, ?, ?, ?)').run(v.name, v.scopeId, at, at).lastInsertRowid);
+        skill = { id, name: v.name, scope_id: v.scopeId, created_at: at, updated_at: at };
+      } else {
+        this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(at, skill.id);
+      }
+      const versionId = Number(
+        this.db
+          .prepare(
+            `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
+                                   verification, published_by, published_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            skill.id,
+            v.version,
+            v.integrity,
+            v.digest,
+            JSON.stringify(v.manifest),
+            v.skillMd,
+            v.description,
+            JSON.stringify(v.files),
+            v.files.length,
+            v.unpackedSize,
+            v.tarball.byteLength,
+            JSON.stringify(v.verification),
+            v.publishedBy,
+            at,
+          ).lastInsertRowid,
+      );
+      this.db.prepare('INSERT INTO tarballs (version_id, bytes) VALUES (?, ?)').run(versionId, Buffer.from(v.tarball.buffer, v.tarball.byteOffset, v.tarball.byteLength));
+      const tags = this.distTags(skill.id);
+      let tag = v.tag;
+      if (tag === undefined) {
+        const current = tags.latest;
+        if (semver.prerelease(v.version)) tag = 'next';
+        else if (current === undefined || semver.gt(v.version, current)) tag = 'latest';
+      }
+      if (tag !== undefined) this.db.prepare('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, v.version);
+      this.refreshIndex(skill.id);
+      return tag ?? 'none';
+    })();
+  }
+
+  /** Points the search index and server list at the version `latest` names (else the highest). */
+  refreshIndex(skillId: number): void {
+    const skill = this.db.prepare('SELECT name FROM skills WHERE id = ?').get(skillId) as { name: string } | undefined;
+    this.db.prepare('DELETE FROM skills_fts WHERE rowid = ?').run(skillId);
+    this.db.prepare('DELETE FROM skill_servers WHERE skill_id = ?').run(skillId);
+    if (!skill) return;
+    const versions = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version);
+    if (versions.length === 0) return;
+    const latest = this.distTags(skillId).latest;
+    const chosen = latest !== undefined && versions.includes(latest) ? latest : semver.rsort([...versions])[0];
+    const row = this.db.prepare('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?').get(skillId, chosen) as {
+      manifest: string;
+      skill_md: string;
+      description: string;
+    };
+    const manifest = JSON.parse(row.manifest) as Manifest;
+    const bare = skill.name.slice(skill.name.indexOf('/') + 1);
+    this.db
+      .prepare('INSERT INTO skills_fts (rowid, name, description, keywords, body) VALUES (?, ?, ?, ?, ?)')
+      .run(skillId, `${skill.name} ${bare} ${bare.replace(/-/g, ' ')}`, row.description, manifest.keywords.join(' '), row.skill_md);
+    for (const server of Object.keys(manifest.mcp)) this.db.prepare('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)').run(skillId, server);
+  }
+
+  setDistTag(skill: SkillRow, tag: string, version: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, version);
+      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      if (tag === 'latest') this.refreshIndex(skill.id);
+    })();
+  }
+
+  removeDistTag(skill: SkillRow, tag: string): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?').run(skill.id, tag).changes === 1;
+      if (changed) this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      return changed;
+    })();
+  }
+
+  setYanked(skill: SkillRow, version: string, yanked: boolean): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?').run(yanked ? 1 : 0, skill.id, version);
+      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+    })();
+  }
+
+  setDeprecated(skill: SkillRow, version: string, message: string | null): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?').run(message, skill.id, version);
+      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+    })();
+  }
+
+  publishedAt(skill: SkillRow, version: string): string | undefined {
+    return (this.db.prepare('SELECT published_at FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { published_at: string } | undefined)?.published_at;
+  }
+
+  /** Removes a version (its name@version stays used forever); removes the skill with its last version. */
+  deleteVersion(skill: SkillRow, version: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
+      this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);
+      const remaining = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(skill.id) as { version: string }[]).map((r) => r.version);
+      if (remaining.length === 0) {
+        this.db.prepare('DELETE FROM skills_fts WHERE rowid = ?').run(skill.id);
+        this.db.prepare('DELETE FROM skills WHERE id = ?').run(skill.id);
+        return;
+      }
+      if (this.distTags(skill.id).latest === undefined) {
+        const stable = remaining.filter((v) => semver.prerelease(v) === null);
+        const next = semver.rsort(stable.length > 0 ? stable : remaining)[0];
+        if (next) this.db.prepare("INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, 'latest', ?)").run(skill.id, next);
+      }
+      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      this.refreshIndex(skill.id);
+    })();
+  }
+
+  /** Versions of a skill with their yanked flag (for dependency resolution). */
+  versionsOf(skill: SkillRow): { version: string; yanked: boolean }[] {
+    return (this.db.prepare('SELECT version, yanked FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number }[]).map((r) => ({
+      version: r.version,
+      yanked: r.yanked === 1,
+    }));
+  }
+
+  search(options: { query: string; scope?: string | undefined; server?: string | undefined; limit: number; offset: number; hiddenScopes: (scope: string) => boolean }): { total: number; results: SearchResult[] } {
+    const match = ftsQuery(options.query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (match !== undefined) {
+      where.push('skills_fts MATCH ?');
+      params.push(match);
+    }
+    if (options.scope !== undefined) {
+      where.push('sc.name = ?');
+      params.push(options.scope);
+    }
+    if (options.server !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
+      params.push(options.server);
+    }
+    const sql = `SELECT s.id, s.name, sc.name AS scope, sc.private, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank
+      FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY rank, s.name`;
+    const rows = (this.db.prepare(sql).all(...params) as { id: number; name: string; scope: string; private: number; rank: number }[]).filter(
+      (r) => r.private === 0 || !options.hiddenScopes(r.scope),
+    );
+    const page = rows.slice(options.offset, options.offset + options.limit);
+    const results = page.map((r) => {
+      const tags = this.distTags(r.id);
+      const versions = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(r.id) as { version: string }[]).map((v) => v.version);
+      const version = tags.latest ?? semver.rsort(versions)[0] ?? '0.0.0';
+      const row = this.db.prepare('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, version) as { manifest: string; description: string };
+      const manifest = JSON.parse(row.manifest) as Manifest;
+      return {
+        name: r.name,
+        version,
+        description: row.description,
+        keywords: manifest.keywords,
+        servers: Object.keys(manifest.mcp),
+        score: Math.round(-r.rank * 1000) / 1000,
+      };
+    });
+    return { total: rows.length, results };
+  }
+
+  /** Public skills for the well-known discovery index. */
+  catalog(origin: string): { name: string; description: string; url: string; digest: string; version: string }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.name, v.version, v.description, v.digest FROM skills s JOIN scopes sc ON sc.id = s.scope_id
+         JOIN dist_tags d ON d.skill_id = s.id AND d.tag = 'latest' JOIN versions v ON v.skill_id = s.id AND v.version = d.version
+         WHERE sc.private = 0 ORDER BY s.name`,
+      )
+      .all() as { name: string; version: string; description: string; digest: string }[];
+    return rows.map((r) => ({
+      name: r.name,
+      description: r.description,
+      url: `${origin}/v1/skills/${r.name}/versions/${r.version}/skill.md`,
+      digest: r.digest,
+      version: r.version,
+    }));
+  }
+
+  audit(entry: { userId?: number | undefined; tokenId?: string | undefined; action: string; target: string; details?: unknown }): void {
+    this.db
+      .prepare('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(now(), entry.userId ?? null, entry.tokenId ?? null, entry.action, entry.target, entry.details === undefined ? null : JSON.stringify(entry.details));
+  }
+}
+
+/**
+ * Turns free text into a safe FTS5 query: words only (FTS5 operators such as `"`, `*`, `NEAR(`,
+ * `-` and column filters are treated as separators), each quoted, the last one as a prefix.
+ * Undefined when nothing searchable is left (then everything matches).
+ */
+export function ftsQuery(text: string): string | undefined {
+  const words = (text.normalize('NFKC').match(/[\p{L}\p{N}_]+/gu) ?? []).slice(0, 16);
+  if (words.length === 0) return undefined;
+  return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
+}
