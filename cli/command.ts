@@ -24,6 +24,10 @@ export interface CliContext {
   progress(message: string): void;
   /** A warning for people (stderr); also collected into `warnings` of the JSON output. */
   warn(message: string): void;
+  /** For long-running commands: prints one event now (a JSON line with `--json`). */
+  announce(data: unknown, human: string): void;
+  /** Resolves with the signal name on the first SIGINT or SIGTERM. */
+  untilSignal(): Promise<string>;
 }
 
 export type Run = (action: (ctx: CliContext) => Promise<CommandResult>) => Promise<void>;

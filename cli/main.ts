@@ -13,6 +13,8 @@ const EXIT_USAGE = 2;
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const warnings: string[] = [];
+  // A command that announced events (serve) prints JSON lines, so its last document is one line too.
+  let announced = false;
   const ctx: CliContext = {
     cwd: process.cwd(),
     env: process.env,
@@ -24,13 +26,27 @@ async function main(argv: string[]): Promise<number> {
       warnings.push(message);
       if (!json) process.stderr.write(`${pc.yellow('warning')} ${message}\n`);
     },
+    announce: (data, human) => {
+      announced = true;
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+    },
+    untilSignal: () =>
+      new Promise((resolve) => {
+        const on = (signal: string) => {
+          process.off('SIGINT', on);
+          process.off('SIGTERM', on);
+          resolve(signal);
+        };
+        process.on('SIGINT', on);
+        process.on('SIGTERM', on);
+      }),
   };
   let exitCode = 0;
   const run = async (action: (c: CliContext) => Promise<CommandResult>): Promise<void> => {
     const result = await action(ctx);
     if (json) {
       const data = warnings.length > 0 && isPlainObject(result.data) ? { ...result.data, warnings } : result.data;
-      process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      process.stdout.write(`${announced ? JSON.stringify(data) : JSON.stringify(data, null, 2)}\n`);
     } else if (result.human.length > 0) {
       process.stdout.write(result.human.endsWith('\n') ? result.human : `${result.human}\n`);
     }

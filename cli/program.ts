@@ -2,6 +2,17 @@
 import { Command } from 'commander';
 import type { CommandModule, Run } from './command';
 import { initCommand } from './commands/init';
+import { deprecateCommand } from './commands/deprecate';
+import { distTagCommand } from './commands/dist-tag';
+import { loginCommand } from './commands/login';
+import { logoutCommand } from './commands/logout';
+import { publishCommand } from './commands/publish';
+import { scopeCommand } from './commands/scope';
+import { serveCommand } from './commands/serve';
+import { teamCommand } from './commands/team';
+import { tokenCommand } from './commands/token';
+import { unyankCommand, yankCommand } from './commands/yank';
+import { whoamiCommand } from './commands/whoami';
 import { packCommand } from './commands/pack';
 import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
@@ -9,7 +20,25 @@ import { verifyCommand } from './commands/verify';
 
 export const CLI_VERSION = '0.1.0';
 
-const commands: readonly CommandModule[] = [initCommand, validateCommand, packCommand, verifyCommand, runCommand];
+const commands: readonly CommandModule[] = [
+  initCommand,
+  validateCommand,
+  packCommand,
+  verifyCommand,
+  runCommand,
+  publishCommand,
+  yankCommand,
+  unyankCommand,
+  deprecateCommand,
+  distTagCommand,
+  serveCommand,
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
+  tokenCommand,
+  teamCommand,
+  scopeCommand,
+];
 
 export interface ProgramOutput {
   writeErr: (text: string) => void;

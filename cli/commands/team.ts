@@ -1,0 +1,53 @@
+import type { CommandModule } from '../command';
+import { resolveRegistry } from '../core/config';
+import { RegistryClient } from '../core/registry-client';
+import { table } from '../render';
+
+export const teamCommand: CommandModule = {
+  register(program, run) {
+    const group = program.command('team').description('manage teams (which own scopes)');
+    group
+      .command('create')
+      .description('create a team (admins); you become its owner')
+      .argument('<name>', 'the team name')
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((name: string, options: { registry?: string }) =>
+        run(async (ctx) => {
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const team = await client.json<{ name: string }>('POST', '/v1/teams', { body: { name } });
+          return { data: team, human: `created team ${team.name}` };
+        }),
+      );
+    group
+      .command('add')
+      .description('add a user to a team (admins and team owners); creates the user if --create-user')
+      .argument('<team>', 'the team')
+      .argument('<user>', 'the user')
+      .option('--role <role>', 'owner or member', 'member')
+      .option('--create-user', 'create the user first (admins)')
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((team: string, user: string, options: { role: string; createUser?: boolean; registry?: string }) =>
+        run(async (ctx) => {
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          if (options.createUser) await client.json('POST', '/v1/users', { body: { name: user } });
+          const result = await client.json<{ team: string; user: string; role: string }>('POST', `/v1/teams/${encodeURIComponent(team)}/members`, { body: { user, role: options.role } });
+          return { data: result, human: `${result.user} is now ${result.role} of ${result.team}` };
+        }),
+      );
+    group
+      .command('list')
+      .description('list teams with members and scopes (admins)')
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((options: { registry?: string }) =>
+        run(async (ctx) => {
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const { teams } = await client.json<{ teams: { name: string; members: { user: string; role: string }[]; scopes: string[] }[] }>('GET', '/v1/teams');
+          const rows = teams.map((t) => [t.name, t.members.map((m) => `${m.user}${m.role === 'owner' ? '*' : ''}`).join(', '), t.scopes.join(', ')]);
+          return { data: { teams }, human: teams.length > 0 ? table([['team', 'members (* owner)', 'scopes'], ...rows]) : 'no teams' };
+        }),
+      );
+  },
+};

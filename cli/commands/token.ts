@@ -1,0 +1,71 @@
+import pc from 'picocolors';
+import { SkillsError } from '../../schema/errors';
+import { PERMISSIONS, type TokenInfo } from '../../schema/registry';
+import type { CommandModule } from '../command';
+import { resolveRegistry } from '../core/config';
+import { RegistryClient } from '../core/registry-client';
+import { table } from '../render';
+import { parsePositiveInt } from './verify';
+
+export const tokenCommand: CommandModule = {
+  register(program, run) {
+    const group = program.command('token').description('create, list and revoke registry tokens');
+    group
+      .command('create')
+      .description('create a token (its secret is shown once)')
+      .option('--user <name>', 'for another user (admins only)')
+      .option('--permission <level>', `one of ${PERMISSIONS.join(', ')}`, 'read')
+      .option('--scope <scope...>', 'limit the token to these scopes')
+      .option('--description <text>', 'what the token is for')
+      .option('--expires-in-days <days>', 'expire after this many days', parsePositiveInt)
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((options: { user?: string; permission: string; scope?: string[]; description?: string; expiresInDays?: number; registry?: string }) =>
+        run(async (ctx) => {
+          if (!(PERMISSIONS as readonly string[]).includes(options.permission)) {
+            throw new SkillsError('EUSAGE', `--permission must be one of ${PERMISSIONS.join(', ')}`);
+          }
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const created = await client.json<TokenInfo & { token: string }>('POST', '/v1/tokens', {
+            body: {
+              permission: options.permission,
+              ...(options.user ? { user: options.user } : {}),
+              ...(options.scope ? { scopes: options.scope } : {}),
+              ...(options.description ? { description: options.description } : {}),
+              ...(options.expiresInDays ? { expiresInDays: options.expiresInDays } : {}),
+            },
+          });
+          return {
+            data: created,
+            human: `${pc.green('created')} ${created.permission} token ${created.id} for ${created.user}${created.expiresAt ? ` (expires ${created.expiresAt})` : ''}\n${pc.bold('secret (shown once):')} ${created.token}`,
+          };
+        }),
+      );
+    group
+      .command('list')
+      .description('list tokens (yours; every token for admins), never their secrets')
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((options: { registry?: string }) =>
+        run(async (ctx) => {
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const { tokens } = await client.json<{ tokens: TokenInfo[] }>('GET', '/v1/tokens');
+          const rows = tokens.map((t) => [t.id, t.user, t.permission, t.scopes?.join(',') ?? '*', t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date().toISOString() ? 'expired' : 'active']);
+          return { data: { tokens }, human: tokens.length > 0 ? table([['id', 'user', 'permission', 'scopes', 'state'], ...rows]) : 'no tokens' };
+        }),
+      );
+    group
+      .command('revoke')
+      .description('revoke a token by id')
+      .argument('<id>', 'the token id (from `skills token list`)')
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((id: string, options: { registry?: string }) =>
+        run(async (ctx) => {
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const result = await client.json<{ id: string; revoked: boolean }>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+          return { data: result, human: `revoked token ${id}` };
+        }),
+      );
+  },
+};
