@@ -1,4 +1,5 @@
 /** Skills, versions, tarballs, dist-tags and the search index in SQLite. */
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { Manifest } from '../schema/manifest';
 import type { Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
@@ -51,7 +52,26 @@ export interface NewVersion {
 }
 
 export class SkillsStore {
+  /** Serialised packuments by `name origin`; every write to a skill drops its entries. */
+  readonly #packuments = new Map<string, { body: string; etag: string }>();
+
   constructor(private readonly db: Db) {}
+
+  #invalidate(name: string): void {
+    for (const key of this.#packuments.keys()) if (key.startsWith(`${name} `)) this.#packuments.delete(key);
+  }
+
+  /** The packument as JSON text with its ETag, cached until the skill changes. */
+  packumentJson(skill: SkillRow, origin: string, isPrivate: boolean): { body: string; etag: string } {
+    const key = `${skill.name} ${origin}`;
+    const cached = this.#packuments.get(key);
+    if (cached) return cached;
+    const body = JSON.stringify(this.packument(skill, origin, isPrivate));
+    const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    if (this.#packuments.size > 5000) this.#packuments.clear();
+    this.#packuments.set(key, entry);
+    return entry;
+  }
 
   skill(name: string): SkillRow | undefined {
     return this.db.prepare('SELECT id, name, scope_id, created_at, updated_at FROM skills WHERE name = ?').get(name) as SkillRow | undefined;
@@ -140,6 +160,7 @@ export class SkillsStore {
 
   /** Inserts a new version in one transaction; returns the tag set. Throws on a used version (UNIQUE). */
   insertVersion(v: NewVersion): string {
+    this.#invalidate(v.name);
     return this.db.transaction(() => {
       const at = now();
       this.db.prepare('INSERT INTO used_versions (name, version) VALUES (?, ?)').run(v.name, v.version);
@@ -212,6 +233,7 @@ export class SkillsStore {
   }
 
   setDistTag(skill: SkillRow, tag: string, version: string): void {
+    this.#invalidate(skill.name);
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, version);
       this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
@@ -220,6 +242,7 @@ export class SkillsStore {
   }
 
   removeDistTag(skill: SkillRow, tag: string): boolean {
+    this.#invalidate(skill.name);
     return this.db.transaction(() => {
       const changed = this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?').run(skill.id, tag).changes === 1;
       if (changed) this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
@@ -228,6 +251,7 @@ export class SkillsStore {
   }
 
   setYanked(skill: SkillRow, version: string, yanked: boolean): void {
+    this.#invalidate(skill.name);
     this.db.transaction(() => {
       this.db.prepare('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?').run(yanked ? 1 : 0, skill.id, version);
       this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
@@ -235,6 +259,7 @@ export class SkillsStore {
   }
 
   setDeprecated(skill: SkillRow, version: string, message: string | null): void {
+    this.#invalidate(skill.name);
     this.db.transaction(() => {
       this.db.prepare('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?').run(message, skill.id, version);
       this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
@@ -247,6 +272,7 @@ export class SkillsStore {
 
   /** Removes a version (its name@version stays used forever); removes the skill with its last version. */
   deleteVersion(skill: SkillRow, version: string): void {
+    this.#invalidate(skill.name);
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
       this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);
@@ -274,7 +300,7 @@ export class SkillsStore {
     }));
   }
 
-  search(options: { query: string; scope?: string | undefined; server?: string | undefined; limit: number; offset: number; hiddenScopes: (scope: string) => boolean }): { total: number; results: SearchResult[] } {
+  search(options: { query: string; scope?: string | undefined; server?: string | undefined; limit: number; offset: number; readablePrivate: ReadonlySet<string> }): { total: number; results: SearchResult[] } {
     const match = ftsQuery(options.query);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -282,6 +308,9 @@ export class SkillsStore {
       where.push('skills_fts MATCH ?');
       params.push(match);
     }
+    const readable = [...options.readablePrivate];
+    where.push(`(sc.private = 0${readable.length > 0 ? ` OR sc.name IN (${readable.map(() => '?').join(', ')})` : ''})`);
+    params.push(...readable);
     if (options.scope !== undefined) {
       where.push('sc.name = ?');
       params.push(options.scope);
@@ -290,18 +319,21 @@ export class SkillsStore {
       where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
       params.push(options.server);
     }
-    const sql = `SELECT s.id, s.name, sc.name AS scope, sc.private, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank
-      FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY rank, s.name`;
-    const rows = (this.db.prepare(sql).all(...params) as { id: number; name: string; scope: string; private: number; rank: number }[]).filter(
-      (r) => r.private === 0 || !options.hiddenScopes(r.scope),
-    );
-    const page = rows.slice(options.offset, options.offset + options.limit);
-    const results = page.map((r) => {
-      const tags = this.distTags(r.id);
-      const versions = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(r.id) as { version: string }[]).map((v) => v.version);
-      const version = tags.latest ?? semver.rsort(versions)[0] ?? '0.0.0';
+    const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id WHERE ${where.join(' AND ')}`;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(
+        `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank,
+                (SELECT d.version FROM dist_tags d WHERE d.skill_id = s.id AND d.tag = 'latest') AS latest
+         ${from} ORDER BY rank, s.name LIMIT ? OFFSET ?`,
+      )
+      .all(...params, options.limit, options.offset) as { id: number; name: string; rank: number; latest: string | null }[];
+    const results = rows.map((r) => {
+      let version = r.latest;
+      if (version === null) {
+        const versions = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(r.id) as { version: string }[]).map((v) => v.version);
+        version = semver.rsort(versions)[0] ?? '0.0.0';
+      }
       const row = this.db.prepare('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, version) as { manifest: string; description: string };
       const manifest = JSON.parse(row.manifest) as Manifest;
       return {
@@ -313,7 +345,7 @@ export class SkillsStore {
         score: Math.round(-r.rank * 1000) / 1000,
       };
     });
-    return { total: rows.length, results };
+    return { total, results };
   }
 
   /** Public skills for the well-known discovery index. */

@@ -18,8 +18,10 @@ export class RegistryClient {
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const url = path.startsWith('http://') || path.startsWith('https://') ? path : `${this.target.url}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-    if (this.target.token) headers.Authorization = `Bearer ${this.target.token}`;
+    // The token goes only to the registry's own origin, never to a URL a lockfile or packument names elsewhere.
+    if (this.target.token && new URL(url).origin === new URL(this.target.url).origin) headers.Authorization = `Bearer ${this.target.token}`;
     let body: Uint8Array | string | undefined;
     if (options.body instanceof Uint8Array) {
       body = options.body;
@@ -28,7 +30,6 @@ export class RegistryClient {
       body = JSON.stringify(options.body);
       headers['Content-Type'] = 'application/json';
     }
-    const url = path.startsWith('http://') || path.startsWith('https://') ? path : `${this.target.url}${path}`;
     let res: Response;
     try {
       res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });

@@ -1,5 +1,4 @@
 /** Reading skills: packuments, versions, tarballs and SKILL.md. */
-import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
 import semver from 'semver';
 import { notFound, origin, readableSkill, type Env } from '../context';
@@ -11,8 +10,7 @@ export function readRoutes(app: Hono<Env>): void {
   app.get(SKILL, (c) => {
     const name = routeName(c);
     const { skill, scope } = readableSkill(c, name);
-    const body = JSON.stringify(c.var.services.store.packument(skill, origin(c), scope.private === 1));
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    const { body, etag } = c.var.services.store.packumentJson(skill, origin(c), scope.private === 1);
     c.header('ETag', etag);
     c.header('Cache-Control', scope.private === 1 ? 'private, no-cache' : 'public, no-cache');
     c.header('Vary', 'Authorization');

@@ -23,7 +23,7 @@ export function searchRoutes(app: Hono<Env>): void {
     const offset = intParam(c.req.query('offset'), 0, 100_000);
     const { auth, store } = c.var.services;
     const readable = auth.readablePrivateScopes(c.var.caller);
-    return c.json(store.search({ query: q, scope, server, limit, offset, hiddenScopes: (s) => !readable.has(s) }));
+    return c.json(store.search({ query: q, scope, server, limit, offset, readablePrivate: readable }));
   });
 
   app.get('/.well-known/agent-skills/index.json', (c) => {

@@ -1,0 +1,131 @@
+/**
+ * Registry figures (issue 4): packument and tarball GET requests/s and p99 at 64 connections
+ * against a registry holding 1,000 skills, publishes/s (each verified in the sandbox), search
+ * p50/p99, and the same GETs against Verdaccio serving equivalent tarballs, as ratios.
+ * Verdaccio is not a dependency: set VERDACCIO_DIR to a folder where `npm install verdaccio`
+ * ran (the bench skips the comparison without it).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { startRegistry } from '../registry-server/index';
+import { pack } from '../tarball/pack';
+import { echoSkill } from '../test/helpers/registry';
+import { machine, ms, summary } from './stats';
+
+const SKILLS = Number(process.env.BENCH_SKILLS ?? 1000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+
+console.log(`machine: ${machine()}`);
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-bench-registry-'));
+const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), config: { publishesPerMinute: 1_000_000 } });
+const admin = registry.adminToken ?? '';
+const api = async (method: string, url: string, body?: unknown) => {
+  const res = await fetch(`${registry.url}${url}`, { method, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+};
+await api('POST', '/v1/teams', { name: 'bench' });
+await api('POST', '/v1/scopes', { name: '@bench', team: 'bench' });
+
+const tarballs: { name: string; bytes: Uint8Array }[] = [];
+for (let i = 0; i < SKILLS; i++) {
+  const name = `@bench/skill-${i}`;
+  tarballs.push({ name, bytes: (await pack(echoSkill(name))).bytes });
+}
+const publishStart = performance.now();
+let next = 0;
+const publishTimes: number[] = [];
+await Promise.all(
+  Array.from({ length: 8 }, async () => {
+    while (next < tarballs.length) {
+      const t = tarballs[next++];
+      if (!t) break;
+      const started = performance.now();
+      const res = await fetch(`${registry.url}/v1/skills/${t.name}`, { method: 'PUT', headers: { Authorization: `Bearer ${admin}` }, body: t.bytes });
+      if (res.status !== 201) throw new Error(`publish ${t.name}: ${res.status} ${await res.text()}`);
+      publishTimes.push(performance.now() - started);
+    }
+  }),
+);
+const publishElapsed = performance.now() - publishStart;
+const p = summary(publishTimes);
+console.log(`publish (unpack + validate + sandbox verify + insert), 8 concurrent: ${(SKILLS / (publishElapsed / 1000)).toFixed(0)} publishes/s, p50 ${ms(p.p50)}, p99 ${ms(p.p99)} (${SKILLS} skills)`);
+
+async function load(label: string, url: string): Promise<{ rps: number; p99: number }> {
+  await autocannon({ url, connections: 64, duration: 1 });
+  const result = await autocannon({ url, connections: 64, duration: DURATION });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  console.log(`${label}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms (64 connections, ${DURATION} s)`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+const ours = {
+  packument: await load('ours      packument GET', `${registry.url}/v1/skills/@bench/skill-500`),
+  tarball: await load('ours      tarball GET  ', `${registry.url}/v1/skills/@bench/skill-500/-/skill-500-1.0.0.tgz`),
+};
+
+const searchTimes: number[] = [];
+const words = ['greeting', 'skill', 'hello', 'echo', 'demo', 'skill-42', 'nothing-matches', 'test'];
+for (let i = 0; i < 2000; i++) {
+  const started = performance.now();
+  const res = await fetch(`${registry.url}/v1/search?q=${encodeURIComponent(words[i % words.length] ?? '')}&limit=20`);
+  await res.arrayBuffer();
+  searchTimes.push(performance.now() - started);
+}
+const s = summary(searchTimes);
+console.log(`search over ${SKILLS} skills (HTTP round trip, sequential): p50 ${ms(s.p50)}, p99 ${ms(s.p99)}`);
+
+const verdaccioDir = process.env.VERDACCIO_DIR;
+if (!verdaccioDir) {
+  console.log('Verdaccio comparison skipped: set VERDACCIO_DIR to a folder with `npm install verdaccio` done');
+} else {
+  const port = 4800 + Math.floor(Math.random() * 100);
+  const storage = path.join(dir, 'verdaccio-storage');
+  const sample = tarballs[500];
+  if (!sample) throw new Error('no sample');
+  // Equivalent content written straight into Verdaccio's storage: the same 1,000 tarballs as
+  // unscoped packages, each with a minimal packument.
+  for (const [i, t] of tarballs.entries()) {
+    const pkg = `skill-${i}`;
+    const file = `${pkg}-1.0.0.tgz`;
+    await fs.mkdir(path.join(storage, pkg), { recursive: true });
+    await fs.writeFile(path.join(storage, pkg, file), t.bytes);
+    const shasum = createHash('sha1').update(t.bytes).digest('hex');
+    const integrity = `sha512-${createHash('sha512').update(t.bytes).digest('base64')}`;
+    const doc = {
+      name: pkg,
+      versions: { '1.0.0': { name: pkg, version: '1.0.0', description: 'bench', dist: { tarball: `http://127.0.0.1:${port}/${pkg}/-/${file}`, shasum, integrity } } },
+      'dist-tags': { latest: '1.0.0' },
+      time: { modified: '2026-01-01T00:00:00.000Z', created: '2026-01-01T00:00:00.000Z', '1.0.0': '2026-01-01T00:00:00.000Z' },
+      _uplinks: {},
+      _distfiles: {},
+      _attachments: { [file]: { shasum, version: '1.0.0' } },
+      _rev: '1-0000000000000000',
+      readme: '',
+    };
+    await fs.writeFile(path.join(storage, pkg, 'package.json'), JSON.stringify(doc));
+  }
+  const config = path.join(dir, 'verdaccio.yaml');
+  await fs.writeFile(config, `storage: ${storage}\nuplinks: {}\npackages:\n  '**':\n    access: $all\n    publish: $authenticated\nlog: { type: stdout, format: pretty, level: fatal }\nlisten: 127.0.0.1:${port}\n`);
+  const child = spawn(process.execPath, [path.join(verdaccioDir, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '--config', config], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`http://127.0.0.1:${port}/-/ping`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const theirs = {
+      packument: await load('verdaccio packument GET', `http://127.0.0.1:${port}/skill-500`),
+      tarball: await load('verdaccio tarball GET  ', `http://127.0.0.1:${port}/skill-500/-/skill-500-1.0.0.tgz`),
+    };
+    console.log(`ratio ours/verdaccio: packument ${(ours.packument.rps / theirs.packument.rps).toFixed(2)}x req/s, tarball ${(ours.tarball.rps / theirs.tarball.rps).toFixed(2)}x req/s`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+await registry.close();
+await fs.rm(dir, { recursive: true, force: true });

@@ -1,0 +1,91 @@
+/**
+ * The content-addressed cache (`~/.cache/skills`, `$XDG_CACHE_HOME/skills` or `$SKILLS_CACHE_DIR`):
+ * tarballs by their sha512 integrity, packuments with their ETag, and markers for content that
+ * already passed sandbox verification on this machine. Everything read back is re-checked.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { verifyIntegrity } from '../../tarball/digest';
+import { writeFileAtomic } from './write-atomic';
+
+export class Cache {
+  constructor(readonly dir: string) {}
+
+  static fromEnv(env: NodeJS.ProcessEnv): Cache {
+    return new Cache(env.SKILLS_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'skills'));
+  }
+
+  #tarballFile(integrity: string): string {
+    const hex = Buffer.from(integrity.replace(/^sha512-/, ''), 'base64').toString('hex');
+    return path.join(this.dir, 'tarballs', hex.slice(0, 2), `${hex}.tgz`);
+  }
+
+  /** A cached tarball, only if its bytes still match the integrity. */
+  async tarball(integrity: string): Promise<Uint8Array | undefined> {
+    const bytes = await fs.readFile(this.#tarballFile(integrity)).catch(() => undefined);
+    if (!bytes) return undefined;
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return verifyIntegrity(view, integrity) ? view : undefined;
+  }
+
+  async putTarball(integrity: string, bytes: Uint8Array): Promise<void> {
+    const file = this.#tarballFile(integrity);
+    await this.#quietly(async () => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, bytes);
+    });
+  }
+
+  #packumentFile(registry: string, name: string): string {
+    const key = createHash('sha256').update(`${registry}\0${name}`).digest('hex');
+    return path.join(this.dir, 'packuments', `${key}.json`);
+  }
+
+  async packument(registry: string, name: string): Promise<{ etag: string; body: string } | undefined> {
+    const text = await fs.readFile(this.#packumentFile(registry, name), 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as { etag: string; body: string };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putPackument(registry: string, name: string, etag: string, body: string): Promise<void> {
+    const file = this.#packumentFile(registry, name);
+    await this.#quietly(async () => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, JSON.stringify({ etag, body }));
+    });
+  }
+
+  #verifiedFile(key: string): string {
+    return path.join(this.dir, 'verified', createHash('sha256').update(key).digest('hex'));
+  }
+
+  async wasVerified(key: string): Promise<boolean> {
+    return fs.access(this.#verifiedFile(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async markVerified(key: string): Promise<void> {
+    const file = this.#verifiedFile(key);
+    await this.#quietly(async () => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, key);
+    });
+  }
+
+  /** The cache is an optimisation: failing to write it (read-only home, full disk) is not an error. */
+  async #quietly(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch {
+      // ignored on purpose
+    }
+  }
+}
