@@ -18,6 +18,7 @@ import { machine, ms, summary } from './stats';
 
 const SKILLS = Number(process.env.BENCH_SKILLS ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const MID = Math.floor(SKILLS / 2);
 
 console.log(`machine: ${machine()}`);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-bench-registry-'));
@@ -64,8 +65,8 @@ async function load(label: string, url: string): Promise<{ rps: number; p99: num
 }
 
 const ours = {
-  packument: await load('ours      packument GET', `${registry.url}/v1/skills/@bench/skill-500`),
-  tarball: await load('ours      tarball GET  ', `${registry.url}/v1/skills/@bench/skill-500/-/skill-500-1.0.0.tgz`),
+  packument: await load('ours      packument GET', `${registry.url}/v1/skills/@bench/skill-${MID}`),
+  tarball: await load('ours      tarball GET  ', `${registry.url}/v1/skills/@bench/skill-${MID}/-/skill-${MID}-1.0.0.tgz`),
 };
 
 const searchTimes: number[] = [];
@@ -85,7 +86,7 @@ if (!verdaccioDir) {
 } else {
   const port = 4800 + Math.floor(Math.random() * 100);
   const storage = path.join(dir, 'verdaccio-storage');
-  const sample = tarballs[500];
+  const sample = tarballs[MID];
   if (!sample) throw new Error('no sample');
   // Equivalent content written straight into Verdaccio's storage: the same 1,000 tarballs as
   // unscoped packages, each with a minimal packument.
@@ -119,8 +120,8 @@ if (!verdaccioDir) {
       await new Promise((r) => setTimeout(r, 200));
     }
     const theirs = {
-      packument: await load('verdaccio packument GET', `http://127.0.0.1:${port}/skill-500`),
-      tarball: await load('verdaccio tarball GET  ', `http://127.0.0.1:${port}/skill-500/-/skill-500-1.0.0.tgz`),
+      packument: await load('verdaccio packument GET', `http://127.0.0.1:${port}/skill-${MID}`),
+      tarball: await load('verdaccio tarball GET  ', `http://127.0.0.1:${port}/skill-${MID}/-/skill-${MID}-1.0.0.tgz`),
     };
     console.log(`ratio ours/verdaccio: packument ${(ours.packument.rps / theirs.packument.rps).toFixed(2)}x req/s, tarball ${(ours.tarball.rps / theirs.tarball.rps).toFixed(2)}x req/s`);
   } finally {

@@ -2,6 +2,14 @@
 import { Command } from 'commander';
 import type { CommandModule, Run } from './command';
 import { initCommand } from './commands/init';
+import { ciCommand } from './commands/ci';
+import { infoCommand } from './commands/info';
+import { installCommand } from './commands/install';
+import { listCommand } from './commands/list';
+import { outdatedCommand } from './commands/outdated';
+import { searchCommand } from './commands/search';
+import { uninstallCommand } from './commands/uninstall';
+import { updateCommand } from './commands/update';
 import { deprecateCommand } from './commands/deprecate';
 import { distTagCommand } from './commands/dist-tag';
 import { loginCommand } from './commands/login';
@@ -26,6 +34,14 @@ const commands: readonly CommandModule[] = [
   packCommand,
   verifyCommand,
   runCommand,
+  installCommand,
+  ciCommand,
+  uninstallCommand,
+  updateCommand,
+  outdatedCommand,
+  listCommand,
+  searchCommand,
+  infoCommand,
   publishCommand,
   yankCommand,
   unyankCommand,

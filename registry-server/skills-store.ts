@@ -142,7 +142,27 @@ export class SkillsStore {
     };
   }
 
+  /** Tarballs never change once published (deletion drops them), so reads are cached up to a byte budget. */
+  readonly #tarballs = new Map<string, Buffer>();
+  #tarballBytes = 0;
+
   tarball(skill: SkillRow, version: string): Buffer | undefined {
+    const key = `${skill.name}@${version}`;
+    const hit = this.#tarballs.get(key);
+    if (hit) return hit;
+    const bytes = this.#readTarball(skill, version);
+    if (bytes && bytes.byteLength < 1024 * 1024) {
+      if (this.#tarballBytes + bytes.byteLength > 64 * 1024 * 1024) {
+        this.#tarballs.clear();
+        this.#tarballBytes = 0;
+      }
+      this.#tarballs.set(key, bytes);
+      this.#tarballBytes += bytes.byteLength;
+    }
+    return bytes;
+  }
+
+  #readTarball(skill: SkillRow, version: string): Buffer | undefined {
     const row = this.db.prepare('SELECT t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
       | { bytes: Buffer }
       | undefined;
@@ -273,6 +293,11 @@ export class SkillsStore {
   /** Removes a version (its name@version stays used forever); removes the skill with its last version. */
   deleteVersion(skill: SkillRow, version: string): void {
     this.#invalidate(skill.name);
+    const cached = this.#tarballs.get(`${skill.name}@${version}`);
+    if (cached) {
+      this.#tarballs.delete(`${skill.name}@${version}`);
+      this.#tarballBytes -= cached.byteLength;
+    }
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
       this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);

@@ -1,0 +1,49 @@
+import pc from 'picocolors';
+import semver from 'semver';
+import { SkillsError } from '../../schema/errors';
+import { parsePackageSpec } from '../../schema/names';
+import type { Packument } from '../../schema/registry';
+import type { CommandModule } from '../command';
+import { resolveRegistry } from '../core/config';
+import { RegistryClient } from '../core/registry-client';
+import { loadWorkspace } from '../core/workspace';
+
+export const infoCommand: CommandModule = {
+  register(program, run) {
+    program
+      .command('info')
+      .alias('view')
+      .description('show a skill: versions, tags, deprecation, verification, MCP tools, SKILL.md')
+      .argument('<spec>', '@scope/name or @scope/name@version|range|tag')
+      .option('--registry <url>', 'the registry URL')
+      .option('--json', 'print the result as JSON')
+      .action((spec: string, options: { registry?: string }) =>
+        run(async (ctx) => {
+          const parsed = parsePackageSpec(spec);
+          if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
+          const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
+          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry));
+          const doc = await client.json<Packument>('GET', `/v1/skills/${parsed.name}`);
+          const all = Object.keys(doc.versions).sort(semver.compare);
+          const wanted = parsed.range ?? 'latest';
+          const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+          const v = version ? doc.versions[version] : undefined;
+          if (!v) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.join(', ')}` });
+          const tools = Object.entries(v.manifest.mcp).map(([server, list]) => `${server}: ${list.join(', ')}`);
+          const human = [
+            `${pc.bold(`${v.name}@${v.version}`)}${v.yanked ? pc.red(' (yanked)') : ''}${v.deprecated ? pc.yellow(` deprecated: ${v.deprecated}`) : ''}`,
+            v.description,
+            `tags: ${Object.entries(doc.distTags).map(([t, x]) => `${t}=${x}`).join(' ')}`,
+            `versions: ${all.join(', ')}`,
+            `verified: ${v.verification.passed} passed, ${v.verification.failed} failed (${v.verification.verifiedAt})`,
+            `MCP tools: ${tools.length > 0 ? tools.join('; ') : 'none'}`,
+            `dependencies: ${Object.entries(v.manifest.dependencies).map(([n, r]) => `${n} ${r}`).join(', ') || 'none'}`,
+            `tarball: ${v.dist.tarball} (${v.dist.size} bytes, ${v.dist.fileCount} files)`,
+            '',
+            v.skillMd.trimEnd(),
+          ];
+          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v }, human: human.join('\n') };
+        }),
+      );
+  },
+};

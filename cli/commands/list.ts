@@ -1,0 +1,32 @@
+import pc from 'picocolors';
+import type { CommandModule } from '../command';
+import { writeCatalog } from '../core/catalog';
+import { recover } from '../core/journal';
+import { loadWorkspace } from '../core/workspace';
+import { parsePackageName } from '../../schema/names';
+import { table } from '../render';
+
+export const listCommand: CommandModule = {
+  register(program, run) {
+    program
+      .command('list')
+      .alias('ls')
+      .description('list the skills in ./skills (installed and local) and refresh skills/INDEX.md')
+      .option('--json', 'print the result as JSON')
+      .action(() =>
+        run(async (ctx) => {
+          const recovered = await recover(ctx.cwd);
+          const { lockfile } = await loadWorkspace(ctx.cwd);
+          const installed = new Set(Object.keys(lockfile?.skills ?? {}).map((n) => parsePackageName(n)?.name ?? n));
+          const catalog = await writeCatalog(ctx.cwd, installed);
+          if (catalog.overBudget) ctx.warn(`the catalog is ${catalog.chars} characters, over the ${catalog.budget} character budget of current agent clients`);
+          for (const s of catalog.skipped) ctx.warn(`skills/${s.folder} is not a skill: ${s.reason}`);
+          const rows = catalog.entries.map((e) => [e.packageName ?? e.name, e.version ?? '-', e.source, e.location]);
+          return {
+            data: { recovered, skills: catalog.entries, catalog: { file: catalog.file, chars: catalog.chars, tokens: catalog.tokens, overBudget: catalog.overBudget } },
+            human: catalog.entries.length > 0 ? `${table([['skill', 'version', 'source', 'SKILL.md'], ...rows])}\n${pc.dim(`catalog: ${catalog.file} (${catalog.chars} characters)`)}` : 'no skills in ./skills',
+          };
+        }),
+      );
+  },
+};

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { install, type InstallRequest } from '../cli/core/install';
+import { pack } from '../tarball/pack';
+import { chainSkills, skillFiles } from './helpers/skill-files';
+import { liveRegistry, snapshot, type LiveRegistry } from './helpers/workspace';
+
+let live: LiveRegistry;
+let ws: string;
+let cacheDir: string;
+
+beforeAll(async () => {
+  live = await liveRegistry(['@acme', '@other']);
+  const chain = chainSkills();
+  for (const files of [chain.base, chain.mid, chain.top]) expect((await live.publish(files)).status).toBe(201);
+  expect((await live.publish(skillFiles({ name: 'base', scope: '@other', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } }))).status).toBe(201);
+});
+afterAll(async () => {
+  await live.close();
+});
+beforeEach(async () => {
+  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-ws-'));
+  cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cache-'));
+});
+afterEach(async () => {
+  await fs.chmod(path.join(ws, 'skills'), 0o755).catch(() => undefined);
+  await fs.rm(ws, { recursive: true, force: true });
+  await fs.rm(cacheDir, { recursive: true, force: true });
+});
+
+function req(extra: Partial<InstallRequest> = {}): InstallRequest {
+  return {
+    root: ws,
+    env: { SKILLS_CACHE_DIR: cacheDir, SKILLS_CONFIG_DIR: path.join(ws, '.config') },
+    registry: live.registry.url,
+    progress: () => {},
+    warn: () => {},
+    ...extra,
+  };
+}
+
+async function expectUnchanged(action: () => Promise<unknown>, code: string): Promise<void> {
+  const before = await snapshot(ws);
+  await expect(action()).rejects.toMatchObject({ code });
+  expect(await snapshot(ws)).toEqual(before);
+}
+
+describe('install', () => {
+  it('installs a skill with its dependency chain, verified, with a lockfile and catalog', async () => {
+    const warnings: string[] = [];
+    const result = await install(req({ add: ['@acme/top'], warn: (w) => warnings.push(w) }));
+    expect(result.skills.map((s) => [s.name, s.version, s.verified])).toEqual([
+      ['@acme/base', '1.0.0', 'sandbox'],
+      ['@acme/mid', '1.0.0', 'sandbox'],
+      ['@acme/top', '1.0.0', 'sandbox'],
+    ]);
+    expect(JSON.parse(await fs.readFile(path.join(ws, 'skills.json'), 'utf8'))).toEqual({ dependencies: { '@acme/top': '^1.0.0' } });
+    const lock = JSON.parse(await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8')) as { skills: Record<string, { dependencies: Record<string, string> }> };
+    expect(lock.skills['@acme/top']?.dependencies).toEqual({ '@acme/mid': '1.0.0' });
+    expect((await fs.readdir(path.join(ws, 'skills'))).sort()).toEqual(['INDEX.md', 'base', 'mid', 'top']);
+    const index = await fs.readFile(path.join(ws, 'skills', 'INDEX.md'), 'utf8');
+    expect(index).toContain('<location>skills/top/SKILL.md</location>');
+    expect(warnings.some((w) => w.includes('"everything"'))).toBe(true);
+
+    // Again: nothing to do, and it works offline from the lockfile and cache.
+    const again = await install(req({ registry: 'http://127.0.0.1:9' }));
+    expect(again.changes).toEqual([]);
+  });
+
+  it('installs from the cache and lockfile with the registry down, and re-verifies from cache markers', async () => {
+    await install(req({ add: ['@acme/top'] }));
+    await fs.rm(path.join(ws, 'skills'), { recursive: true });
+    const offline = await install(req({ registry: 'http://127.0.0.1:9', frozen: true }));
+    expect(offline.skills.map((s) => s.verified)).toEqual(['cache', 'cache', 'cache']);
+  });
+
+  it('refuses a tarball altered on the server after publish (EINTEGRITY), writing nothing', async () => {
+    const files = skillFiles({ name: 'altered', scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
+    expect((await live.publish(files)).status).toBe(201);
+    const evil = (await pack(skillFiles({ name: 'altered', scope: '@acme', code: 'export function f() { return 2; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 2 } } } }))).bytes;
+    const db = new Database(path.join(live.dir, 'registry.db'));
+    db.prepare("UPDATE tarballs SET bytes = ? WHERE version_id = (SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = '@acme/altered')").run(Buffer.from(evil));
+    db.close();
+    await expectUnchanged(() => install(req({ add: ['@acme/altered'] })), 'EINTEGRITY');
+  });
+
+  it('refuses a lockfile edited by hand to a wrong integrity', async () => {
+    await install(req({ add: ['@acme/base'] }));
+    const lockFile = path.join(ws, 'skills-lock.json');
+    const lock = JSON.parse(await fs.readFile(lockFile, 'utf8')) as { skills: Record<string, { integrity: string }> };
+    lock.skills['@acme/base']!.integrity = `sha512-${createHash('sha512').update('something else').digest('base64')}`;
+    await fs.writeFile(lockFile, JSON.stringify(lock));
+    await fs.rm(path.join(ws, 'skills', 'base'), { recursive: true });
+    await expectUnchanged(() => install(req({ frozen: true })), 'EINTEGRITY');
+    await expectUnchanged(() => install(req({ update: { names: 'all', latest: false } })), 'EINTEGRITY');
+  });
+
+  it('refuses a skill whose fixtures fail once fetched (a registry serving a liar), writing nothing', async () => {
+    const honest = skillFiles({ name: 'liar', scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
+    expect((await live.publish(honest)).status).toBe(201);
+    const liar = skillFiles({ name: 'liar', scope: '@acme', code: 'export function f() { return 666; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
+    const packed = await pack(liar);
+    const db = new Database(path.join(live.dir, 'registry.db'));
+    const id = (db.prepare("SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = '@acme/liar'").get() as { id: number }).id;
+    db.prepare('UPDATE tarballs SET bytes = ? WHERE version_id = ?').run(Buffer.from(packed.bytes), id);
+    db.prepare('UPDATE versions SET integrity = ?, digest = ? WHERE id = ?').run(packed.integrity, packed.digest, id);
+    db.close();
+    await expectUnchanged(() => install(req({ add: ['@acme/liar'] })), 'EVERIFY');
+  });
+
+  it('fails clearly for a 404 name, an unsatisfiable range, and two scopes with the same skill name', async () => {
+    await expectUnchanged(() => install(req({ add: ['@acme/does-not-exist'] })), 'ENOTFOUND');
+    await expectUnchanged(() => install(req({ add: ['@acme/base@^9.0.0'] })), 'ERESOLVE');
+    await expectUnchanged(() => install(req({ add: ['@acme/base', '@other/base'] })), 'ENAMECONFLICT');
+  });
+
+  it('never overwrites a local skill in the way (ECONFLICT)', async () => {
+    await fs.mkdir(path.join(ws, 'skills', 'base'), { recursive: true });
+    await fs.writeFile(path.join(ws, 'skills', 'base', 'SKILL.md'), 'my own skill');
+    await expectUnchanged(() => install(req({ add: ['@acme/base'] })), 'ECONFLICT');
+  });
+
+  it('gives ENETWORK after retries when the registry is down or too slow', async () => {
+    await expectUnchanged(() => install(req({ add: ['@acme/base'], registry: 'http://127.0.0.1:9' })), 'ENETWORK');
+    const slow = http.createServer(() => {
+      // never answers
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      await expectUnchanged(() => install(req({ add: ['@acme/base'], registry: `http://127.0.0.1:${port}`, timeoutMs: 200 })), 'ETIMEDOUT');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  it('leaves everything as it was when ./skills cannot be written', async () => {
+    await install(req({ add: ['@acme/base'] }));
+    const skills = path.join(ws, 'skills');
+    await fs.chmod(skills, 0o555);
+    const probe = path.join(skills, '.probe');
+    const writable = await fs.writeFile(probe, 'x').then(
+      () => true,
+      () => false,
+    );
+    if (writable) {
+      // Running as root ignores modes: make ./skills unwritable another way (a file where a folder must go).
+      await fs.rm(probe);
+      await fs.chmod(skills, 0o755);
+      await fs.writeFile(path.join(skills, '.staging-blocker'), '');
+      await fs.rm(path.join(skills, '.staging-blocker'));
+      await fs.rename(skills, `${skills}.moved`);
+      await fs.writeFile(skills, 'not a folder');
+      await expectUnchanged(() => install(req({ add: ['@acme/mid'] })), 'EWRITE');
+      await fs.rm(skills);
+      await fs.rename(`${skills}.moved`, skills);
+    } else {
+      await expectUnchanged(() => install(req({ add: ['@acme/mid'] })), 'EWRITE');
+    }
+  });
+
+  it('updates, removes and reports changes; frozen installs refuse a disagreeing skills.json', async () => {
+    await install(req({ add: ['@acme/mid'] }));
+    const chain = chainSkills('@acme', '1.1.0');
+    expect((await live.publish(chain.base)).status).toBe(201);
+    const update = await install(req({ update: { names: 'all', latest: false } }));
+    expect(update.changes).toEqual([{ name: '@acme/base', from: '1.0.0', to: '1.1.0' }]);
+    const ws2 = JSON.parse(await fs.readFile(path.join(ws, 'skills.json'), 'utf8')) as { dependencies: Record<string, string> };
+    ws2.dependencies['@acme/top'] = '^1.0.0';
+    await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify(ws2));
+    await expect(install(req({ frozen: true }))).rejects.toMatchObject({ code: 'ELOCKMISMATCH' });
+    const removed = await install(req({ remove: ['@acme/top'] }));
+    expect(removed.changes).toEqual([]);
+    const gone = await install(req({ remove: ['@acme/mid'] }));
+    expect(gone.changes.map((c) => [c.name, c.to])).toEqual([
+      ['@acme/base', null],
+      ['@acme/mid', null],
+    ]);
+    expect(await fs.readdir(path.join(ws, 'skills'))).toEqual(['INDEX.md']);
+  });
+});
