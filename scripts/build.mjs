@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts' },
+  entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts', demo: 'scripts/demo.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -179,10 +179,12 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
   const dir = skillsDir(root);
   const ownedFolders = new Set(Object.keys(oldLock.skills).map(folderOf));
   const unchanged = new Set<string>();
+  const present = new Set<string>();
   for (const t of targets) {
     const folder = path.join(dir, t.folder);
     const exists = await fs.lstat(folder).then(() => true, () => false);
     if (!exists) continue;
+    present.add(t.name);
     if (!ownedFolders.has(t.folder)) {
       throw new SkillsError('ECONFLICT', `skills/${t.folder} exists and is not an installed skill (no lockfile entry); ${t.name} would overwrite it`, {
         hint: `move or rename skills/${t.folder}, or uninstall the conflicting skill`,
@@ -287,10 +289,14 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
   const lockText = serializeLockfile(newLock);
   const changes: InstallChange[] = [];
   for (const t of targets) {
-    const before = oldLock.skills[t.name]?.version ?? null;
+    const before = present.has(t.name) ? (oldLock.skills[t.name]?.version ?? null) : null;
     if (before !== t.version || changed.includes(t)) changes.push({ name: t.name, from: before, to: t.version });
   }
-  for (const name of Object.keys(oldLock.skills)) if (!resolved.has(name)) changes.push({ name, from: oldLock.skills[name]?.version ?? null, to: null });
+  for (const name of Object.keys(oldLock.skills)) {
+    if (resolved.has(name)) continue;
+    const existed = await fs.lstat(path.join(dir, folderOf(name))).then(() => true, () => false);
+    if (existed) changes.push({ name, from: oldLock.skills[name]?.version ?? null, to: null });
+  }
 
   // Stage and commit.
   const nothingToDo = changed.length === 0 && remove.length === 0;
