@@ -1,5 +1,6 @@
 /** Assembles the `skills` program from the command files in cli/commands. */
 import { Command } from 'commander';
+import { CLI_VERSION } from './version';
 import type { CommandModule, Run } from './command';
 import { initCommand } from './commands/init';
 import { ciCommand } from './commands/ci';
@@ -8,6 +9,8 @@ import { installCommand } from './commands/install';
 import { listCommand } from './commands/list';
 import { outdatedCommand } from './commands/outdated';
 import { searchCommand } from './commands/search';
+import { searchToolsCommand } from './commands/search-tools';
+import { serversCommand } from './commands/servers';
 import { uninstallCommand } from './commands/uninstall';
 import { updateCommand } from './commands/update';
 import { deprecateCommand } from './commands/deprecate';
@@ -26,7 +29,6 @@ import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
 import { verifyCommand } from './commands/verify';
 
-export const CLI_VERSION = '0.1.0';
 
 const commands: readonly CommandModule[] = [
   initCommand,
@@ -42,6 +44,8 @@ const commands: readonly CommandModule[] = [
   listCommand,
   searchCommand,
   infoCommand,
+  serversCommand,
+  searchToolsCommand,
   publishCommand,
   yankCommand,
   unyankCommand,

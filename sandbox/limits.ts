@@ -47,4 +47,7 @@ export type CaseFailureCode =
   | 'EHANG'
   | 'EEXPORTMISSING'
   | 'EBADRETURN'
-  | 'ESANDBOXCRASH';
+  | 'ESANDBOXCRASH'
+  | 'ECALLBUDGET'
+  | 'EMCPCALL'
+  | 'ERESULTTOOLARGE';

@@ -14,6 +14,7 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './limits';
 import { ModuleCache } from './quickjs';
 import { runInSandbox, type ConsoleLine, type GuestError, type RunMode } from './run';
 import { DiskSourceTree, readManifest } from './source-tree';
+import type { McpDeclaration } from '../schema/manifest';
 
 export interface RunSkillOptions {
   /** A skill folder, or a .ts/.js file inside one (then that file is the entry). */
@@ -23,12 +24,16 @@ export interface RunSkillOptions {
   /** A fixture case whose recorded MCP calls answer the skill's calls, and whose call is the default. */
   fixture?: string;
   limits?: Partial<SandboxLimits>;
-  /** A bridge to answer MCP calls instead of a fixture (live mode). */
-  bridge?: McpBridge;
+  /** Builds the bridge that answers MCP calls instead of a fixture (live mode), given what skill.json declares. */
+  makeBridge?: (declared: McpDeclaration) => McpBridge;
   mode?: RunMode;
+  /** Fixed clock and seeded Math.random (default: in replay mode only; recording sets it so replay matches). */
+  deterministic?: boolean;
 }
 
 export interface RunSkillResult {
+  /** The skill folder. */
+  dir: string;
   name: string | null;
   export: string;
   args: unknown[];
@@ -55,7 +60,7 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
 
   let exportName = options.exportName;
   let args = options.args;
-  let bridge = options.bridge;
+  let bridge = options.makeBridge?.(manifest?.mcp ?? {});
   if (options.fixture !== undefined) {
     const fixtures = validatePackage(files, {}).fixtures;
     const fixture = fixtures.get(options.fixture);
@@ -81,10 +86,11 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
     args: args ?? [],
     bridge,
     mode: options.mode ?? 'replay',
+    ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}),
     limits: { ...DEFAULT_SANDBOX_LIMITS, ...options.limits },
   });
   const callFailure = bridge.failures[0];
-  const base = { name: manifest?.name ?? null, export: exportName, args: args ?? [], console: outcome.console, calls: outcome.callsMade, durationMs: Math.round(outcome.durationMs * 100) / 100 };
+  const base = { dir, name: manifest?.name ?? null, export: exportName, args: args ?? [], console: outcome.console, calls: outcome.callsMade, durationMs: Math.round(outcome.durationMs * 100) / 100 };
   if (outcome.status === 'failed') return { ...base, status: 'failed', error: outcome.failure };
   if (callFailure) return { ...base, status: 'failed', error: callFailure };
   if (outcome.status === 'threw') return { ...base, status: 'threw', error: outcome.error };

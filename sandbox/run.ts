@@ -22,6 +22,8 @@ export interface RunRequest {
   mode: RunMode;
   limits: SandboxLimits;
   seed?: number;
+  /** Fixed clock and seeded Math.random; defaults to true in replay mode. */
+  deterministic?: boolean;
 }
 
 export interface ConsoleLine {
@@ -203,7 +205,7 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
     }
     consoleLines.push({ level: ctx.getString(levelH), text });
   });
-  const hostNow = ctx.newFunction('__host_now', () => ctx.newNumber(request.mode === 'replay' ? virtualNow : Date.now()));
+  const hostNow = ctx.newFunction('__host_now', () => ctx.newNumber(request.mode === 'replay' || request.deterministic === true ? virtualNow : Date.now()));
   const hostTimer = ctx.newFunction('__host_timer', (msH) => {
     const ms = Math.max(0, ctx.getNumber(msH));
     const deferred = ctx.newPromise();
@@ -229,7 +231,7 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
 
   const handles: QuickJSHandle[] = [];
   try {
-    const prelude = ctx.evalCode(guestPrelude({ deterministic: request.mode === 'replay', seed: request.seed ?? 0x5eed }), 'prelude.js');
+    const prelude = ctx.evalCode(guestPrelude({ deterministic: request.deterministic ?? request.mode === 'replay', seed: request.seed ?? 0x5eed }), 'prelude.js');
     if (prelude.error) {
       const error = describe(ctx, prelude.error);
       prelude.error.dispose();

@@ -48,13 +48,19 @@ export function parsePackageSpec(spec: string): PackageSpec | undefined {
   return { name, range };
 }
 
-/** `get_document` -> `getDocument`; `get-sum` -> `getSum`; `echo` -> `echo`. */
+const RESERVED = new Set(
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval'.split(' '),
+);
+
+/** `get_document` -> `getDocument`; `get-sum` -> `getSum`; `echo` -> `echo`; `delete` -> `delete_`. */
 export function toolExportName(tool: string): string {
   const parts = tool.split(/[^A-Za-z0-9]+/).filter((p) => p.length > 0);
   const joined = parts
     .map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p.charAt(0).toUpperCase() + p.slice(1)))
     .join('');
-  return /^[0-9]/.test(joined) ? `_${joined}` : joined;
+  if (joined === '') return '_';
+  if (/^[0-9]/.test(joined)) return `_${joined}`;
+  return RESERVED.has(joined) ? `${joined}_` : joined;
 }
 
 /** The tarball file name for a package version: `@acme/csv-export` 1.2.0 -> `acme-csv-export-1.2.0.tgz`. */

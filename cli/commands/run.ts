@@ -1,8 +1,13 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
-import { runSkill } from '../../sandbox/run-skill';
-import type { CommandModule } from '../command';
+import type { McpDeclaration } from '../../schema/manifest';
+import { createLiveBridge, type LiveBridge } from '../../sandbox/live-bridge';
+import { runSkill, type RunSkillResult } from '../../sandbox/run-skill';
+import type { CommandModule, CommandResult } from '../command';
+import { McpServers } from '../core/mcp-servers';
+import { buildFixture, fixturePath, writeFixture } from '../core/record';
+import { loadWorkspace } from '../core/workspace';
 import { parsePositiveInt } from './verify';
 
 export const runCommand: CommandModule = {
@@ -11,28 +16,83 @@ export const runCommand: CommandModule = {
       .command('run')
       .description('call one export of a skill in the sandbox and print its return value and console output')
       .argument('<target>', 'a skill folder, or a .ts file inside one')
-      .option('--export <name>', 'the export to call (default: the fixture\'s)')
+      .option('--export <name>', "the export to call (default: the fixture's)")
       .option('--args <json>', 'the arguments, as a JSON array (or one JSON value for a single argument)')
       .option('--fixture <case>', 'answer MCP calls from fixtures/<case>.json')
-      .option('--timeout <ms>', 'wall time in ms (default 1000)', parsePositiveInt)
+      .option('--live', 'send MCP calls to the real servers configured in skills.json')
+      .option('--record <case|file.json>', 'with --live: write the run as a fixture (fixtures/<case>.json)')
+      .option('--max-calls <n>', 'with --live: most MCP calls in one run (default 10000)', parsePositiveInt)
+      .option('--timeout <ms>', 'wall time in ms (default 1000; 30000 with --live)', parsePositiveInt)
       .option('--json', 'print the result as JSON')
-      .action((target: string, options: { export?: string; args?: string; fixture?: string; timeout?: number }) =>
-        run(async (ctx) => {
-          const result = await runSkill({
-            target: path.resolve(ctx.cwd, target),
-            ...(options.export !== undefined ? { exportName: options.export } : {}),
-            ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
-            ...(options.fixture !== undefined ? { fixture: options.fixture } : {}),
-            ...(options.timeout ? { limits: { timeoutMs: options.timeout } } : {}),
-          });
-          const lines = result.console.map((l) => pc.dim(`console.${l.level}: ${l.text}`));
-          if (result.status === 'returned') lines.push(JSON.stringify(result.value, null, 2));
-          else if (result.error) lines.push(`${pc.red(result.status === 'threw' ? 'threw' : 'failed')} ${'code' in result.error ? `${result.error.code} ` : `${result.error.name}: `}${result.error.message}`);
-          return { data: result, human: lines.join('\n'), exitCode: result.status === 'returned' ? 0 : 1 };
-        }),
-      );
+      .action((target: string, options: RunOptions) => run((ctx) => runAction(ctx.cwd, target, options)));
   },
 };
+
+interface RunOptions {
+  export?: string;
+  args?: string;
+  fixture?: string;
+  timeout?: number;
+  live?: boolean;
+  record?: string;
+  maxCalls?: number;
+}
+
+async function runAction(cwd: string, target: string, options: RunOptions): Promise<CommandResult> {
+  if (options.record !== undefined && !options.live) throw new SkillsError('EUSAGE', '--record needs --live: a fixture records real MCP answers');
+  if (options.live && options.fixture !== undefined) throw new SkillsError('EUSAGE', '--live and --fixture exclude each other');
+  const live = options.live ? await openLive(cwd, options.maxCalls) : undefined;
+  try {
+    const result = await runSkill({
+      target: path.resolve(cwd, target),
+      ...(options.export !== undefined ? { exportName: options.export } : {}),
+      ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
+      ...(options.fixture !== undefined ? { fixture: options.fixture } : {}),
+      limits: { timeoutMs: options.timeout ?? (live ? 30_000 : 1000) },
+      ...(live ? { makeBridge: live.makeBridge, mode: 'live' as const, deterministic: options.record !== undefined } : {}),
+    });
+    let recorded: string | undefined;
+    if (options.record !== undefined && live?.bridge) {
+      const fixture = buildFixture(result, live.bridge.recorded);
+      recorded = fixturePath(result.dir, options.record, cwd);
+      await writeFixture(recorded, fixture);
+    }
+    return render(result, recorded);
+  } finally {
+    await live?.servers.close();
+  }
+}
+
+function render(result: RunSkillResult, recorded: string | undefined): CommandResult {
+  const lines = result.console.map((l) => pc.dim(`console.${l.level}: ${l.text}`));
+  if (result.status === 'returned') lines.push(JSON.stringify(result.value, null, 2));
+  else if (result.error) {
+    lines.push(`${pc.red(result.status === 'threw' ? 'threw' : 'failed')} ${'code' in result.error ? `${result.error.code} ` : `${result.error.name}: `}${result.error.message}`);
+  }
+  if (recorded) lines.push(pc.green(`recorded ${recorded}`));
+  const ok = result.status === 'returned' || (result.status === 'threw' && recorded !== undefined);
+  return { data: recorded ? { ...result, recorded } : result, human: lines.join('\n'), exitCode: ok ? 0 : 1 };
+}
+
+interface Live {
+  bridge: LiveBridge | undefined;
+  servers: McpServers;
+  makeBridge: (declared: McpDeclaration) => LiveBridge;
+}
+
+async function openLive(cwd: string, maxCalls: number | undefined): Promise<Live> {
+  const { workspace } = await loadWorkspace(cwd);
+  const servers = new McpServers(workspace?.servers ?? {}, { cwd });
+  const live: Live = {
+    bridge: undefined,
+    servers,
+    makeBridge: (declared) => {
+      live.bridge = createLiveBridge({ call: (c) => servers.callTool(c.server, c.tool, c.arguments), declared, ...(maxCalls ? { maxCalls } : {}) });
+      return live.bridge;
+    },
+  };
+  return live;
+}
 
 function parseArgs(text: string): unknown[] {
   let value: unknown;
