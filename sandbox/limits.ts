@@ -50,4 +50,5 @@ export type CaseFailureCode =
   | 'ESANDBOXCRASH'
   | 'ECALLBUDGET'
   | 'EMCPCALL'
+  | 'EMCPTIMEOUT'
   | 'ERESULTTOOLARGE';

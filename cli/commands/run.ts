@@ -5,7 +5,7 @@ import type { McpDeclaration } from '../../schema/manifest';
 import { createLiveBridge, type LiveBridge } from '../../sandbox/live-bridge';
 import { runSkill, type RunSkillResult } from '../../sandbox/run-skill';
 import type { CommandModule, CommandResult } from '../command';
-import { McpServers } from '../core/mcp-servers';
+import { mcpOptions, McpServers } from '../core/mcp-servers';
 import { buildFixture, fixturePath, writeFixture } from '../core/record';
 import { loadWorkspace } from '../core/workspace';
 import { parsePositiveInt } from './verify';
@@ -24,7 +24,7 @@ export const runCommand: CommandModule = {
       .option('--max-calls <n>', 'with --live: most MCP calls in one run (default 10000)', parsePositiveInt)
       .option('--timeout <ms>', 'wall time in ms (default 1000; 30000 with --live)', parsePositiveInt)
       .option('--json', 'print the result as JSON')
-      .action((target: string, options: RunOptions) => run((ctx) => runAction(ctx.cwd, target, options)));
+      .action((target: string, options: RunOptions) => run((ctx) => runAction(ctx.cwd, ctx.env, target, options)));
   },
 };
 
@@ -38,10 +38,10 @@ interface RunOptions {
   maxCalls?: number;
 }
 
-async function runAction(cwd: string, target: string, options: RunOptions): Promise<CommandResult> {
+async function runAction(cwd: string, env: NodeJS.ProcessEnv, target: string, options: RunOptions): Promise<CommandResult> {
   if (options.record !== undefined && !options.live) throw new SkillsError('EUSAGE', '--record needs --live: a fixture records real MCP answers');
   if (options.live && options.fixture !== undefined) throw new SkillsError('EUSAGE', '--live and --fixture exclude each other');
-  const live = options.live ? await openLive(cwd, options.maxCalls) : undefined;
+  const live = options.live ? await openLive(cwd, env, options.maxCalls) : undefined;
   try {
     const result = await runSkill({
       target: path.resolve(cwd, target),
@@ -80,9 +80,9 @@ interface Live {
   makeBridge: (declared: McpDeclaration) => LiveBridge;
 }
 
-async function openLive(cwd: string, maxCalls: number | undefined): Promise<Live> {
+async function openLive(cwd: string, env: NodeJS.ProcessEnv, maxCalls: number | undefined): Promise<Live> {
   const { workspace } = await loadWorkspace(cwd);
-  const servers = new McpServers(workspace?.servers ?? {}, { cwd });
+  const servers = new McpServers(workspace?.servers ?? {}, mcpOptions(cwd, env));
   const live: Live = {
     bridge: undefined,
     servers,

@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import { toolExportName } from '../../schema/names';
 import type { CommandModule } from '../command';
-import { McpServers } from '../core/mcp-servers';
+import { mcpOptions, McpServers } from '../core/mcp-servers';
 import { loadWorkspace } from '../core/workspace';
 
 type Detail = 'name' | 'summary' | 'full';
@@ -23,7 +23,7 @@ export const searchToolsCommand: CommandModule = {
           const { workspace } = await loadWorkspace(ctx.cwd);
           const configured = workspace?.servers ?? {};
           const names = options.server ? [options.server] : Object.keys(configured).sort();
-          const servers = new McpServers(configured, { cwd: ctx.cwd });
+          const servers = new McpServers(configured, mcpOptions(ctx.cwd, ctx.env));
           const words = query.join(' ').toLowerCase().split(/\s+/).filter(Boolean);
           try {
             const matches: { server: string; tool: Tool }[] = [];

@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
-import { McpServers } from '../core/mcp-servers';
+import { mcpOptions, McpServers } from '../core/mcp-servers';
 import { writeServersTree } from '../core/servers-tree';
 import { loadWorkspace } from '../core/workspace';
 
@@ -21,7 +21,7 @@ export const serversCommand: CommandModule = {
           const configured = workspace?.servers ?? {};
           const wanted = names.length > 0 ? names : Object.keys(configured).sort();
           if (wanted.length === 0) throw new SkillsError('ENOSERVERS', 'skills.json configures no MCP servers', { hint: 'add them under "servers" in skills.json' });
-          const servers = new McpServers(configured, { cwd: ctx.cwd });
+          const servers = new McpServers(configured, mcpOptions(ctx.cwd, ctx.env));
           try {
             const tools = new Map<string, Tool[]>();
             for (const name of wanted) {

@@ -104,3 +104,9 @@ export class McpServers {
     await Promise.all(clients.map((p) => p.then((c) => c.close()).catch(() => undefined)));
   }
 }
+
+/** Options from the environment: SKILLS_MCP_TIMEOUT_MS bounds connecting and each call. */
+export function mcpOptions(cwd: string, env: NodeJS.ProcessEnv): McpServersOptions {
+  const timeout = Number(env.SKILLS_MCP_TIMEOUT_MS);
+  return Number.isFinite(timeout) && timeout > 0 ? { cwd, connectTimeoutMs: timeout, callTimeoutMs: timeout } : { cwd };
+}

@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpServers } from '../cli/core/mcp-servers';
+import { createLiveBridge } from '../sandbox/live-bridge';
+import { runSkill } from '../sandbox/run-skill';
+import { ROOT, runCli } from './helpers/cli';
+import { snapshot } from './helpers/workspace';
+
+const node = process.execPath;
+const serverPath = (pkg: string) => path.join(ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
+const HOSTILE = path.join(ROOT, 'test', 'servers', 'hostile-server.mjs');
+
+let ws: string;
+let data: string;
+beforeAll(async () => {
+  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-live-'));
+  data = path.join(ws, 'data');
+  await fs.mkdir(path.join(data, 'reports'), { recursive: true });
+  await fs.writeFile(path.join(data, 'a.txt'), 'alpha\n');
+  await fs.writeFile(path.join(data, 'reports', 'q1.csv'), 'id,total\n1,10\n');
+  await fs.writeFile(
+    path.join(ws, 'skills.json'),
+    JSON.stringify({
+      dependencies: {},
+      servers: {
+        everything: { command: node, args: [serverPath('server-everything'), 'stdio'] },
+        filesystem: { command: node, args: [serverPath('server-filesystem'), data] },
+        memory: { command: node, args: [serverPath('server-memory')], env: { MEMORY_FILE_PATH: path.join(ws, 'memory.jsonl') } },
+        hostile: { command: node, args: [HOSTILE] },
+      },
+    }),
+  );
+});
+afterAll(async () => {
+  await fs.rm(ws, { recursive: true, force: true });
+});
+
+async function writeSkill(name: string, code: string, mcp: Record<string, string[]>): Promise<string> {
+  const dir = path.join(ws, 'skills', name);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'SKILL.md'), `---\nname: ${name}\ndescription: A skill written by the live tests.\n---\n\nBody.\n`);
+  await fs.writeFile(path.join(dir, 'skill.json'), JSON.stringify({ name: `@live/${name}`, version: '1.0.0', mcp }));
+  await fs.writeFile(path.join(dir, 'index.ts'), code);
+  return dir;
+}
+
+describe('servers sync', () => {
+  it('writes a deterministic tree from real servers that type-checks with skill code importing it', async () => {
+    const first = await runCli(['servers', 'sync', 'everything', 'filesystem', 'memory', '--json'], { cwd: ws });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const tree1 = await snapshot(path.join(ws, 'servers'));
+    expect(Object.keys(tree1)).toContain('filesystem/read_text_file.ts');
+    expect(Object.keys(tree1)).toContain('memory/create_entities.ts');
+    const again = await runCli(['servers', 'sync', 'everything', 'filesystem', 'memory'], { cwd: ws });
+    expect(again.code).toBe(0);
+    expect(await snapshot(path.join(ws, 'servers'))).toEqual(tree1);
+    const readme = Buffer.from(tree1['README.md'] ?? '', 'base64').toString();
+    expect(readme).toContain('- **filesystem**: ');
+    expect(readme).not.toContain('inputSchema');
+
+    await writeSkill('typed', "import { getSum } from '../../servers/everything';\nimport { createEntities } from '../../servers/memory';\nexport async function run() { await createEntities({ entities: [{ name: 'a', entityType: 't', observations: [] }] }); return getSum({ a: 1, b: 2 }); }\n", { everything: ['get-sum'], memory: ['create_entities'] });
+    await fs.writeFile(path.join(ws, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'preserve', moduleResolution: 'bundler', lib: ['ES2023'], types: [], skipLibCheck: true }, include: ['servers', 'skills'] }));
+    const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+    await expect(promisify(execFile)(tsc, ['-p', path.join(ws, 'tsconfig.json')], { cwd: ws })).resolves.toBeDefined();
+    // A wrong argument type must be a type error: the generated types are real.
+    await fs.writeFile(path.join(ws, 'skills', 'typed', 'bad.ts'), "import { getSum } from '../../servers/everything';\nexport const x = getSum({ a: 'one', b: 2 });\n");
+    await expect(promisify(execFile)(tsc, ['-p', path.join(ws, 'tsconfig.json')], { cwd: ws })).rejects.toThrow();
+    await fs.rm(path.join(ws, 'skills', 'typed', 'bad.ts'));
+  }, 60_000);
+});
+
+describe('run --live --record', () => {
+  it('records a fixture from the real filesystem server that verifies offline', async () => {
+    const dir = await writeSkill(
+      'folder-files',
+      `import { listDirectory, readTextFile } from '../../servers/filesystem';
+export async function summarize(input: { root: string }) {
+  const listing = await listDirectory({ path: input.root });
+  const text = String((listing as { content: string }).content);
+  const files = text.split('\\n').filter((l) => l.startsWith('[FILE]')).map((l) => l.slice(7));
+  const first = files[0] ? await readTextFile({ path: input.root + '/' + files[0] }) : null;
+  return { files, first: first ? String((first as { content: string }).content).trim() : null };
+}
+`,
+      { filesystem: ['list_directory', 'read_text_file'] },
+    );
+    const recorded = await runCli(['run', dir, '--export', 'summarize', '--args', JSON.stringify({ root: data }), '--live', '--record', 'listing', '--json'], { cwd: ws });
+    expect(recorded.code, recorded.stdout + recorded.stderr).toBe(0);
+    expect(recorded.json<{ value: unknown }>().value).toEqual({ files: ['a.txt'], first: 'alpha' });
+    const fixture = JSON.parse(await fs.readFile(path.join(dir, 'fixtures', 'listing.json'), 'utf8')) as { mcp: { tool: string }[] };
+    expect(fixture.mcp.map((c) => c.tool)).toEqual(['list_directory', 'read_text_file']);
+    // Offline: the servers cannot even start now, and verification does not need them.
+    const skillsJson = path.join(ws, 'skills.json');
+    const config = await fs.readFile(skillsJson, 'utf8');
+    await fs.writeFile(skillsJson, JSON.stringify({ dependencies: {}, servers: { filesystem: { command: '/nonexistent/server' } } }));
+    try {
+      const verify = await runCli(['verify', dir, '--json'], { cwd: ws });
+      expect(verify.code, verify.stdout).toBe(0);
+    } finally {
+      await fs.writeFile(skillsJson, config);
+    }
+  });
+});
+
+describe('live mode against misbehaving servers', () => {
+  async function live(code: string, mcp: Record<string, string[]>, servers: Record<string, unknown>, options: { timeoutMs?: number; maxCalls?: number; callTimeoutMs?: number; maxResultBytes?: number } = {}) {
+    const dir = await writeSkill(`h-${Math.random().toString(36).slice(2, 8)}`, code, mcp);
+    const mcpServers = new McpServers(servers as never, { cwd: ws, connectTimeoutMs: 10_000, callTimeoutMs: options.callTimeoutMs ?? 10_000 });
+    try {
+      return await runSkill({
+        target: dir,
+        exportName: 'run',
+        args: [],
+        mode: 'live',
+        limits: { timeoutMs: options.timeoutMs ?? 20_000 },
+        makeBridge: (declared) => createLiveBridge({ call: (c) => mcpServers.callTool(c.server, c.tool, c.arguments), declared, ...(options.maxCalls ? { maxCalls: options.maxCalls } : {}), ...(options.maxResultBytes ? { maxResultBytes: options.maxResultBytes } : {}) }),
+      });
+    } finally {
+      await mcpServers.close();
+    }
+  }
+  const hostile = { hostile: { command: node, args: [HOSTILE], env: {} } };
+  const code = (tool: string) => `import { ${tool} } from '../../servers/hostile';\nexport async function run() { return ${tool}({}); }\n`;
+
+  it('names a server whose command does not exist', async () => {
+    const result = await live(code('echo'), { hostile: ['echo'] }, { hostile: { command: '/nonexistent/mcp-server', args: [], env: {} } });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'EMCPCALL', message: expect.stringContaining('"hostile"') });
+  });
+
+  it('fails cleanly when the server crashes mid-call, hangs, or returns 20 MB', async () => {
+    const crash = await live(code('crash'), { hostile: ['crash'] }, hostile);
+    expect(crash.error).toMatchObject({ code: 'EMCPCALL' });
+    const hang = await live(code('hang'), { hostile: ['hang'] }, hostile, { callTimeoutMs: 500 });
+    expect(hang.error).toMatchObject({ code: 'EMCPTIMEOUT' });
+    // 20 MB over stdio: the SDK's transport gives up on the message, or our cap refuses it.
+    const huge = await live(code('huge'), { hostile: ['huge'] }, hostile);
+    expect(['ERESULTTOOLARGE', 'EMCPCALL']).toContain((huge.error as { code: string }).code);
+    const big = await live(`import { echo } from '../../servers/hostile';\nexport async function run() { return echo({ text: 'y'.repeat(300000) }); }\n`, { hostile: ['echo'] }, hostile, { maxResultBytes: 100_000 });
+    expect(big.error).toMatchObject({ code: 'ERESULTTOOLARGE' });
+  }, 60_000);
+
+  it('rejects an isError result into the skill as McpToolError', async () => {
+    const result = await live(`import { fail } from '../../servers/hostile';\nexport async function run() { try { await fail({}); return 'no'; } catch (e) { return (e as Error).name + ': ' + (e as Error).message; } }\n`, { hostile: ['fail'] }, hostile);
+    expect(result).toMatchObject({ status: 'returned', value: 'McpToolError: the tool failed on purpose' });
+  });
+
+  it('names an HTTP server that refuses connections', async () => {
+    const result = await live(code('echo'), { hostile: ['echo'] }, { hostile: { url: 'http://127.0.0.1:9/mcp', headers: {} } });
+    expect(result.error).toMatchObject({ code: 'EMCPCALL', message: expect.stringContaining('cannot start or reach the MCP server "hostile"') });
+  });
+
+  it('stops a skill that calls a tool 100,000 times with the call budget', async () => {
+    const result = await live(`import { echo } from '../../servers/everything';\nexport async function run() { for (let i = 0; i < 100000; i++) await echo({ message: 'x' }); return 'done'; }\n`, { everything: ['echo'] }, { everything: { command: node, args: [serverPath('server-everything'), 'stdio'], env: {} } }, { maxCalls: 200 });
+    expect(result.error).toMatchObject({ code: 'ECALLBUDGET' });
+    expect(result.calls).toBe(201);
+  }, 60_000);
+});
