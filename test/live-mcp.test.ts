@@ -160,3 +160,35 @@ describe('live mode against misbehaving servers', () => {
     expect(result.calls).toBe(201);
   }, 60_000);
 });
+
+describe('PII tokenization in live mode', () => {
+  it('keeps e-mails and phone numbers out of the sandbox and the fixture while they reach the target tool', async () => {
+    const dir = await writeSkill(
+      'mailer',
+      `import { contact, send } from '../../servers/hostile';
+export async function run() {
+  const c = (await contact({ id: 'c1' })) as { person: { email: string; phone: string; notes: string[] } };
+  console.log('writing to', c.person.email);
+  const receipt = await send({ to: c.person.email, body: 'call ' + c.person.phone });
+  return { to: c.person.email, phone: c.person.phone, notes: c.person.notes, receipt };
+}
+`,
+      { hostile: ['contact', 'send'] },
+    );
+    const result = await runCli(['run', dir, '--export', 'run', '--live', '--tokenize-pii', '--record', 'mail', '--json'], { cwd: ws });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const value = result.json<{ value: { to: string; phone: string; notes: string[]; receipt: string }; console: { text: string }[] }>();
+    expect(value.value.to).toBe('[EMAIL_1]');
+    expect(value.value.phone).toBe('[PHONE_1]');
+    expect(value.value.notes).toEqual(['prefers mail to [EMAIL_1]']);
+    // The send tool got the real address (it echoes it back, tokenized again to the same token).
+    expect(value.value.receipt).toBe('sent to [EMAIL_1]: call [PHONE_1]');
+    const fixtureText = await fs.readFile(path.join(dir, 'fixtures', 'mail.json'), 'utf8');
+    for (const text of [result.stdout, fixtureText]) {
+      expect(text).not.toContain('ada@example.com');
+      expect(text).not.toContain('555 0100');
+    }
+    const verify = await runCli(['verify', dir, '--json'], { cwd: ws });
+    expect(verify.code, verify.stdout).toBe(0);
+  });
+});

@@ -3,8 +3,9 @@ import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import type { McpDeclaration } from '../../schema/manifest';
 import { createLiveBridge, type LiveBridge } from '../../sandbox/live-bridge';
+import { PiiTokenizer } from '../../sandbox/pii';
 import { runSkill, type RunSkillResult } from '../../sandbox/run-skill';
-import type { CommandModule, CommandResult } from '../command';
+import type { CliContext, CommandModule, CommandResult } from '../command';
 import { mcpOptions, McpServers } from '../core/mcp-servers';
 import { buildFixture, fixturePath, writeFixture } from '../core/record';
 import { loadWorkspace } from '../core/workspace';
@@ -21,10 +22,12 @@ export const runCommand: CommandModule = {
       .option('--fixture <case>', 'answer MCP calls from fixtures/<case>.json')
       .option('--live', 'send MCP calls to the real servers configured in skills.json')
       .option('--record <case|file.json>', 'with --live: write the run as a fixture (fixtures/<case>.json)')
+      .option('--tokenize-pii', 'with --live: replace e-mails, phone numbers (and skills.json privacy.patterns) in tool results with tokens')
+      .option('--record-raw', 'with --record and PII tokenization: store real values in the fixture (not recommended)')
       .option('--max-calls <n>', 'with --live: most MCP calls in one run (default 10000)', parsePositiveInt)
       .option('--timeout <ms>', 'wall time in ms (default 1000; 30000 with --live)', parsePositiveInt)
       .option('--json', 'print the result as JSON')
-      .action((target: string, options: RunOptions) => run((ctx) => runAction(ctx.cwd, ctx.env, target, options)));
+      .action((target: string, options: RunOptions) => run((ctx) => runAction(ctx, target, options)));
   },
 };
 
@@ -36,12 +39,15 @@ interface RunOptions {
   live?: boolean;
   record?: string;
   maxCalls?: number;
+  tokenizePii?: boolean;
+  recordRaw?: boolean;
 }
 
-async function runAction(cwd: string, env: NodeJS.ProcessEnv, target: string, options: RunOptions): Promise<CommandResult> {
+async function runAction(ctx: CliContext, target: string, options: RunOptions): Promise<CommandResult> {
+  const { cwd, env } = ctx;
   if (options.record !== undefined && !options.live) throw new SkillsError('EUSAGE', '--record needs --live: a fixture records real MCP answers');
   if (options.live && options.fixture !== undefined) throw new SkillsError('EUSAGE', '--live and --fixture exclude each other');
-  const live = options.live ? await openLive(cwd, env, options.maxCalls) : undefined;
+  const live = options.live ? await openLive(cwd, env, options) : undefined;
   try {
     const result = await runSkill({
       target: path.resolve(cwd, target),
@@ -53,7 +59,11 @@ async function runAction(cwd: string, env: NodeJS.ProcessEnv, target: string, op
     });
     let recorded: string | undefined;
     if (options.record !== undefined && live?.bridge) {
-      const fixture = buildFixture(result, live.bridge.recorded);
+      let fixture = buildFixture(result, live.bridge.recorded);
+      if (live.pii && live.recordRaw) {
+        fixture = live.pii.detokenize(fixture);
+        ctx.warn('the fixture stores real values (--record-raw): it may contain personal data; do not publish it');
+      }
       recorded = fixturePath(result.dir, options.record, cwd);
       await writeFixture(recorded, fixture);
     }
@@ -76,18 +86,29 @@ function render(result: RunSkillResult, recorded: string | undefined): CommandRe
 
 interface Live {
   bridge: LiveBridge | undefined;
+  pii: PiiTokenizer | undefined;
+  recordRaw: boolean;
   servers: McpServers;
   makeBridge: (declared: McpDeclaration) => LiveBridge;
 }
 
-async function openLive(cwd: string, env: NodeJS.ProcessEnv, maxCalls: number | undefined): Promise<Live> {
+async function openLive(cwd: string, env: NodeJS.ProcessEnv, options: RunOptions): Promise<Live> {
   const { workspace } = await loadWorkspace(cwd);
   const servers = new McpServers(workspace?.servers ?? {}, mcpOptions(cwd, env));
+  const privacy = workspace?.privacy;
+  const pii = options.tokenizePii || privacy?.tokenizePii ? new PiiTokenizer(privacy?.patterns ?? {}) : undefined;
   const live: Live = {
     bridge: undefined,
+    pii,
+    recordRaw: options.recordRaw === true || privacy?.recordRaw === true,
     servers,
     makeBridge: (declared) => {
-      live.bridge = createLiveBridge({ call: (c) => servers.callTool(c.server, c.tool, c.arguments), declared, ...(maxCalls ? { maxCalls } : {}) });
+      live.bridge = createLiveBridge({
+        call: (c) => servers.callTool(c.server, c.tool, c.arguments),
+        declared,
+        ...(options.maxCalls ? { maxCalls: options.maxCalls } : {}),
+        ...(pii ? { transformResult: (r) => pii.tokenize(r), transformArgs: (a) => pii.detokenize(a) } : {}),
+      });
       return live.bridge;
     },
   };
