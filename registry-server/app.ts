@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { isSkillsError, SkillsError } from '../schema/errors';
 import { createServices, DEFAULT_REGISTRY_CONFIG, type AppDeps, type Env, type RegistryConfig } from './context';
 import { accessRoutes } from './routes/access';
+import { mcpRoutes } from './routes/mcp';
 import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { writeRoutes } from './routes/write';
@@ -66,6 +67,7 @@ export function createApp(options: CreateAppOptions): Hono<Env> {
   writeRoutes(app, config.maxTarballBytes);
   searchRoutes(app);
   accessRoutes(app);
+  mcpRoutes(app);
 
   app.notFound(() => {
     throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });

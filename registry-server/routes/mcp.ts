@@ -1,0 +1,102 @@
+/**
+ * Discovery over MCP: `/mcp` speaks Streamable HTTP (stateless, JSON responses) with the tools
+ * `search_skills`, `get_skill` and `list_versions`, under the same auth as the HTTP API (a
+ * private skill is invisible without a token that may read its scope).
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Hono } from 'hono';
+import semver from 'semver';
+import { z } from 'zod';
+import { parsePackageName } from '../../schema/names';
+import type { Caller } from '../auth';
+import { origin, type Env, type Services } from '../context';
+
+function result(value: unknown) {
+  return { content: [{ type: 'text' as const, text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
+}
+
+function failure(message: string) {
+  return { content: [{ type: 'text' as const, text: message }], isError: true };
+}
+
+function buildServer(services: Services, caller: Caller | undefined, base: string): McpServer {
+  const { store, auth } = services;
+  const server = new McpServer({ name: 'skills-registry', version: '0.1.0' });
+  const readable = (name: string) => {
+    const parsed = parsePackageName(name);
+    const skill = parsed ? store.skill(name) : undefined;
+    const scope = parsed ? auth.scope(parsed.scope) : undefined;
+    return skill && scope && auth.canRead(caller, scope) ? { skill, scope } : undefined;
+  };
+
+  server.registerTool(
+    'search_skills',
+    {
+      description: 'Search published agent skills by words in their name, description, keywords and SKILL.md. Returns name, latest version, description, the MCP servers each uses, and a score.',
+      inputSchema: { query: z.string().max(256), server: z.string().max(128).optional(), limit: z.number().int().min(1).max(50).optional() },
+    },
+    async ({ query, server: mcpServer, limit }) => {
+      const found = store.search({ query, server: mcpServer, limit: limit ?? 10, offset: 0, readablePrivate: auth.readablePrivateScopes(caller) });
+      return result(found);
+    },
+  );
+
+  server.registerTool(
+    'get_skill',
+    {
+      description: "Read a skill's SKILL.md (its instructions), the MCP tools it uses, its dependencies, and the command that installs it. Defaults to the latest version.",
+      inputSchema: { name: z.string().max(200), version: z.string().max(64).optional() },
+    },
+    async ({ name, version }) => {
+      const found = readable(name);
+      if (!found) return failure(`${name} was not found`);
+      const tags = store.distTags(found.skill.id);
+      const all = store.versionsOf(found.skill).map((v) => v.version);
+      const wanted = version ?? 'latest';
+      const chosen = tags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+      const doc = chosen ? store.version(found.skill, chosen, base) : undefined;
+      if (!doc) return failure(`${name} has no version matching ${wanted}`);
+      return result({
+        name: doc.name,
+        version: doc.version,
+        description: doc.description,
+        skillMd: doc.skillMd,
+        mcp: doc.manifest.mcp,
+        dependencies: doc.manifest.dependencies,
+        yanked: doc.yanked,
+        deprecated: doc.deprecated,
+        install: `skills install ${doc.name}@${doc.version}`,
+      });
+    },
+  );
+
+  server.registerTool(
+    'list_versions',
+    { description: 'List the versions of a skill with their dist-tags, yanked and deprecated state.', inputSchema: { name: z.string().max(200) } },
+    async ({ name }) => {
+      const found = readable(name);
+      if (!found) return failure(`${name} was not found`);
+      const packument = store.packument(found.skill, base, found.scope.private === 1);
+      return result({
+        name,
+        distTags: packument.distTags,
+        versions: Object.values(packument.versions).map((v) => ({ version: v.version, publishedAt: v.publishedAt, yanked: v.yanked, deprecated: v.deprecated })),
+      });
+    },
+  );
+  return server;
+}
+
+export function mcpRoutes(app: Hono<Env>): void {
+  app.all('/mcp', async (c) => {
+    const server = buildServer(c.var.services, c.var.caller, origin(c));
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      void server.close();
+    }
+  });
+}
