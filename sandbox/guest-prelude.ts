@@ -10,8 +10,8 @@ export function guestPrelude(options: { deterministic: boolean; seed: number }):
   return `(() => {
   'use strict';
   const g = globalThis;
-  const hostCall = g.__host_call, hostLog = g.__host_log, hostNow = g.__host_now, hostTimer = g.__host_timer;
-  delete g.__host_call; delete g.__host_log; delete g.__host_now; delete g.__host_timer;
+  const hostCall = g.__host_call, hostLog = g.__host_log, hostNow = g.__host_now, hostTimer = g.__host_timer, hostWs = g.__host_ws;
+  delete g.__host_call; delete g.__host_log; delete g.__host_now; delete g.__host_timer; delete g.__host_ws;
   const stringify = JSON.stringify, parse = JSON.parse, RealDate = Date, RealError = Error;
   const define = (name, value) => Object.defineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
 
@@ -42,6 +42,21 @@ export function guestPrelude(options: { deterministic: boolean; seed: number }):
       error.tool = tool;
       throw error;
     },
+  }));
+
+  const wsCall = (op, a, b) => {
+    const r = parse(hostWs(op, a === undefined || a === null ? '' : String(a), b === undefined ? '' : String(b)));
+    if (r.ok) return r.value;
+    const error = new RealError(r.message);
+    error.name = 'WorkspaceError';
+    error.code = r.code;
+    throw error;
+  };
+  define('workspace', Object.freeze({
+    read: async (file) => wsCall('read', file),
+    write: async (file, text) => { wsCall('write', file, text); },
+    list: async (prefix) => wsCall('list', prefix),
+    remove: async (file) => wsCall('remove', file),
   }));
 
   define('__skillsSerialize', (value) => {

@@ -14,6 +14,7 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './limits';
 import { ModuleCache } from './quickjs';
 import { runInSandbox, type ConsoleLine, type GuestError, type RunMode } from './run';
 import { DiskSourceTree, readManifest } from './source-tree';
+import { MemoryWorkspace, type WorkspaceStore } from './workspace-store';
 import type { McpDeclaration } from '../schema/manifest';
 
 export interface RunSkillOptions {
@@ -27,6 +28,8 @@ export interface RunSkillOptions {
   /** Builds the bridge that answers MCP calls instead of a fixture (live mode), given what skill.json declares. */
   makeBridge?: (declared: McpDeclaration) => McpBridge;
   mode?: RunMode;
+  /** Backs the `workspace` API (live: the real ./workspace folder); replay uses the fixture's seed. */
+  workspace?: WorkspaceStore;
   /** Fixed clock and seeded Math.random (default: in replay mode only; recording sets it so replay matches). */
   deterministic?: boolean;
 }
@@ -61,6 +64,7 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
   let exportName = options.exportName;
   let args = options.args;
   let bridge = options.makeBridge?.(manifest?.mcp ?? {});
+  let seed: Record<string, string> = {};
   if (options.fixture !== undefined) {
     const fixtures = validatePackage(files, {}).fixtures;
     const fixture = fixtures.get(options.fixture);
@@ -72,6 +76,7 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
     exportName ??= fixture.call.export;
     args ??= fixture.call.args;
     bridge ??= createReplayBridge(fixture.mcp, manifest?.mcp ?? {});
+    seed = fixture.workspace ?? {};
   }
   if (exportName === undefined) throw new SkillsError('EUSAGE', 'which export should run?', { hint: 'pass --export <name> (or --fixture <case>)' });
   bridge ??= createReplayBridge([], manifest?.mcp ?? {});
@@ -87,6 +92,7 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
     bridge,
     mode: options.mode ?? 'replay',
     ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}),
+    workspace: options.workspace ?? new MemoryWorkspace(seed),
     limits: { ...DEFAULT_SANDBOX_LIMITS, ...options.limits },
   });
   const callFailure = bridge.failures[0];

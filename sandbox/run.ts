@@ -10,6 +10,7 @@ import { toolResultToOutcome } from './call-result';
 import { guestPrelude, REPLAY_EPOCH_MS } from './guest-prelude';
 import type { CaseFailureCode, SandboxLimits } from './limits';
 import type { ModuleCache } from './quickjs';
+import { MemoryWorkspace, WorkspaceError, type WorkspaceStore } from './workspace-store';
 
 export type RunMode = 'replay' | 'live';
 
@@ -24,6 +25,8 @@ export interface RunRequest {
   seed?: number;
   /** Fixed clock and seeded Math.random; defaults to true in replay mode. */
   deterministic?: boolean;
+  /** Backs the guest's `workspace` API; an empty in-memory folder by default. */
+  workspace?: WorkspaceStore;
 }
 
 export interface ConsoleLine {
@@ -224,7 +227,23 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
     }
     return deferred.handle;
   });
-  for (const [name, fn] of [['__host_call', hostCall], ['__host_log', hostLog], ['__host_now', hostNow], ['__host_timer', hostTimer]] as const) {
+  const store = request.workspace ?? new MemoryWorkspace();
+  const hostWs = ctx.newFunction('__host_ws', (opH, aH, bH) => {
+    const op = ctx.getString(opH);
+    const a = ctx.getString(aH);
+    try {
+      let value: unknown = null;
+      if (op === 'read') value = store.read(a);
+      else if (op === 'write') store.write(a, ctx.getString(bH));
+      else if (op === 'list') value = store.list(a);
+      else if (op === 'remove') value = store.remove(a);
+      return ctx.newString(JSON.stringify({ ok: true, value }));
+    } catch (error) {
+      const code = error instanceof WorkspaceError ? error.code : 'EWORKSPACE';
+      return ctx.newString(JSON.stringify({ ok: false, code, message: error instanceof Error ? error.message : String(error) }));
+    }
+  });
+  for (const [name, fn] of [['__host_call', hostCall], ['__host_log', hostLog], ['__host_now', hostNow], ['__host_timer', hostTimer], ['__host_ws', hostWs]] as const) {
     ctx.setProp(ctx.global, name, fn);
     fn.dispose();
   }

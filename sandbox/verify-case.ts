@@ -6,6 +6,7 @@ import { diffJson, jsonEqual } from './diff';
 import type { CaseFailureCode, SandboxLimits } from './limits';
 import type { ModuleCache } from './quickjs';
 import { runInSandbox, type ConsoleLine, type GuestError } from './run';
+import { MemoryWorkspace } from './workspace-store';
 
 export interface CaseJob {
   name: string;
@@ -39,6 +40,7 @@ export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<Case
     bridge,
     mode: 'replay',
     limits: job.limits,
+    workspace: new MemoryWorkspace(job.fixture.workspace ?? {}),
   });
   bridge.finish?.();
   const base = {

@@ -216,3 +216,29 @@ describe('worker pool', () => {
     }
   }, 120_000);
 });
+
+describe('the workspace API', () => {
+  it('reads the fixture seed, writes and lists in memory, and refuses paths outside ./workspace or over the cap', async () => {
+    const files = skillFiles({
+      code: `export async function run() {
+  const before = await workspace.read('notes/progress.json');
+  await workspace.write('notes/progress.json', JSON.stringify({ step: 2 }));
+  const errors: string[] = [];
+  for (const bad of ['../escape.txt', '/etc/passwd', 'a/../../b']) {
+    try { await workspace.write(bad, 'x'); } catch (e) { errors.push((e as { code: string }).code); }
+  }
+  try { await workspace.write('big.txt', 'z'.repeat(2 * 1024 * 1024)); } catch (e) { errors.push((e as { code: string }).code); }
+  return { before, after: await workspace.read('notes/progress.json'), list: await workspace.list(), errors };
+}`,
+      fixtures: {
+        resume: {
+          call: { export: 'run', args: [] },
+          workspace: { 'notes/progress.json': '{"step":1}' },
+          expect: { returns: { before: '{"step":1}', after: '{"step":2}', list: ['notes/progress.json'], errors: ['EWORKSPACEPATH', 'EWORKSPACEPATH', 'EWORKSPACEPATH', 'EWORKSPACEFULL'] } },
+        },
+      },
+    });
+    const report = await verifySkill({ files }, { runner });
+    expect(report.cases[0], JSON.stringify(report.cases[0])).toMatchObject({ status: 'passed' });
+  });
+});

@@ -4,6 +4,7 @@ import { SkillsError } from '../../schema/errors';
 import type { McpDeclaration } from '../../schema/manifest';
 import { createLiveBridge, type LiveBridge } from '../../sandbox/live-bridge';
 import { PiiTokenizer } from '../../sandbox/pii';
+import { DiskWorkspace } from '../../sandbox/workspace-store';
 import { runSkill, type RunSkillResult } from '../../sandbox/run-skill';
 import type { CliContext, CommandModule, CommandResult } from '../command';
 import { mcpOptions, McpServers } from '../core/mcp-servers';
@@ -55,11 +56,11 @@ async function runAction(ctx: CliContext, target: string, options: RunOptions): 
       ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
       ...(options.fixture !== undefined ? { fixture: options.fixture } : {}),
       limits: { timeoutMs: options.timeout ?? (live ? 30_000 : 1000) },
-      ...(live ? { makeBridge: live.makeBridge, mode: 'live' as const, deterministic: options.record !== undefined } : {}),
+      ...(live ? { makeBridge: live.makeBridge, mode: 'live' as const, deterministic: options.record !== undefined, workspace: live.workspace } : {}),
     });
     let recorded: string | undefined;
     if (options.record !== undefined && live?.bridge) {
-      let fixture = buildFixture(result, live.bridge.recorded);
+      let fixture = buildFixture(result, live.bridge.recorded, Object.fromEntries(live.workspace.reads));
       if (live.pii && live.recordRaw) {
         fixture = live.pii.detokenize(fixture);
         ctx.warn('the fixture stores real values (--record-raw): it may contain personal data; do not publish it');
@@ -86,6 +87,7 @@ function render(result: RunSkillResult, recorded: string | undefined): CommandRe
 
 interface Live {
   bridge: LiveBridge | undefined;
+  workspace: DiskWorkspace;
   pii: PiiTokenizer | undefined;
   recordRaw: boolean;
   servers: McpServers;
@@ -99,6 +101,7 @@ async function openLive(cwd: string, env: NodeJS.ProcessEnv, options: RunOptions
   const pii = options.tokenizePii || privacy?.tokenizePii ? new PiiTokenizer(privacy?.patterns ?? {}) : undefined;
   const live: Live = {
     bridge: undefined,
+    workspace: new DiskWorkspace(path.join(cwd, 'workspace')),
     pii,
     recordRaw: options.recordRaw === true || privacy?.recordRaw === true,
     servers,

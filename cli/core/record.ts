@@ -6,7 +6,7 @@ import { fixtureSchema, type Fixture, type RecordedCall } from '../../schema/fix
 import type { RunSkillResult } from '../../sandbox/run-skill';
 import { writeFileAtomic } from './write-atomic';
 
-export function buildFixture(result: RunSkillResult, recorded: readonly RecordedCall[], description?: string): Fixture {
+export function buildFixture(result: RunSkillResult, recorded: readonly RecordedCall[], workspace: Record<string, string> = {}, description?: string): Fixture {
   let expect: Fixture['expect'];
   if (result.status === 'returned') expect = { returns: result.value ?? null };
   else if (result.status === 'threw' && result.error && 'name' in result.error) expect = { throws: result.error.message };
@@ -19,6 +19,7 @@ export function buildFixture(result: RunSkillResult, recorded: readonly Recorded
     description: description ?? `recorded live with skills run: ${result.export}`,
     call: { export: result.export, args: result.args },
     mcp: recorded,
+    ...(Object.keys(workspace).length > 0 ? { workspace } : {}),
     expect,
   });
 }
