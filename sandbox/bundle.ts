@@ -18,6 +18,11 @@ export interface BundleInput {
   folder: string;
   /** The entry file, relative to the folder. */
   entry: string;
+  /**
+   * For a folder with no skill.json yet (an agent's code before `skills init --from`): the tools
+   * a server offers, from the workspace's generated servers/ tree. Undefined: such imports fail.
+   */
+  availableTools?: (server: string) => Promise<string[] | undefined>;
 }
 
 export interface BundleResult {
@@ -80,7 +85,7 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
           const serverName = server[1] ?? '';
           const toolName = server[2];
           const manifest = await manifestOf(importerFolder);
-          const tools = manifest?.mcp[serverName];
+          const tools = manifest ? manifest.mcp[serverName] : await input.availableTools?.(serverName);
           if (!tools) {
             violations.push(`${importer.slice(ROOT.length + 1)} imports "${spec}", but skill.json "mcp" declares no server "${serverName}"`);
             return { path: spec, namespace: 'violation' };

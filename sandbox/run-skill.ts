@@ -25,9 +25,11 @@ export interface RunSkillOptions {
   /** A fixture case whose recorded MCP calls answer the skill's calls, and whose call is the default. */
   fixture?: string;
   limits?: Partial<SandboxLimits>;
-  /** Builds the bridge that answers MCP calls instead of a fixture (live mode), given what skill.json declares. */
-  makeBridge?: (declared: McpDeclaration) => McpBridge;
+  /** Builds the bridge that answers MCP calls instead of a fixture (live mode), given what skill.json declares (undefined: no skill.json). */
+  makeBridge?: (declared: McpDeclaration | undefined) => McpBridge;
   mode?: RunMode;
+  /** The workspace root, whose servers/ tree tells which tools a skill without skill.json may import. */
+  workspaceRoot?: string;
   /** Backs the `workspace` API (live: the real ./workspace folder); replay uses the fixture's seed. */
   workspace?: WorkspaceStore;
   /** Fixed clock and seeded Math.random (default: in replay mode only; recording sets it so replay matches). */
@@ -63,7 +65,8 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
 
   let exportName = options.exportName;
   let args = options.args;
-  let bridge = options.makeBridge?.(manifest?.mcp ?? {});
+  // Without skill.json nothing is declared yet: live calls are not restricted (init --from declares them).
+  let bridge = options.makeBridge?.(manifest ? manifest.mcp : undefined);
   let seed: Record<string, string> = {};
   if (options.fixture !== undefined) {
     const fixtures = validatePackage(files, {}).fixtures;
@@ -84,7 +87,8 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
   const folder = path.basename(dir);
   const parent = path.dirname(dir);
   const tree = path.basename(parent) === 'skills' ? new DiskSourceTree(parent) : new DiskSourceTree(parent, folder);
-  const bundle = await bundleSkill({ tree, folder, entry });
+  const root = options.workspaceRoot;
+  const bundle = await bundleSkill({ tree, folder, entry, ...(root && !manifest ? { availableTools: (server: string) => toolsFromTree(root, server) } : {}) });
   const outcome = await runInSandbox(cache, {
     code: bundle.code,
     exportName,
@@ -101,4 +105,19 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
   if (callFailure) return { ...base, status: 'failed', error: callFailure };
   if (outcome.status === 'threw') return { ...base, status: 'threw', error: outcome.error };
   return { ...base, status: 'returned', value: outcome.value };
+}
+
+/** Tool names of a server, read from the generated `servers/<server>/*.ts` files. */
+export async function toolsFromTree(root: string, server: string): Promise<string[] | undefined> {
+  if (!/^[a-z0-9]+([-_.][a-z0-9]+)*$/.test(server)) return undefined;
+  const dir = path.join(root, 'servers', server);
+  const files = await fs.readdir(dir).catch(() => undefined);
+  if (!files) return undefined;
+  const tools: string[] = [];
+  for (const file of files.filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
+    const text = await fs.readFile(path.join(dir, file), 'utf8');
+    const match = /callMcpTool<[^>]*>\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")/.exec(text);
+    if (match?.[2]) tools.push(JSON.parse(match[2]) as string);
+  }
+  return tools.length > 0 ? tools : undefined;
 }

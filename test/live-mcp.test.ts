@@ -192,3 +192,26 @@ export async function run() {
     expect(verify.code, verify.stdout).toBe(0);
   });
 });
+
+describe('the agent loop', () => {
+  it('runs code without skill.json live, records it, wraps it with init --from, and it verifies and validates', async () => {
+    expect((await runCli(['servers', 'sync', 'everything'], { cwd: ws })).code).toBe(0);
+    const dir = path.join(ws, 'skills', 'tally');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(
+      path.join(dir, 'index.ts'),
+      "import { getSum, echo } from '../../servers/everything';\nexport async function tally(a: number, b: number) {\n  const sum = await getSum({ a, b });\n  await workspace.write('tally.txt', String(sum));\n  return { sum, said: await echo({ message: 'total ' + String(sum) }) };\n}\n",
+    );
+    const recorded = await runCli(['run', 'skills/tally', '--export', 'tally', '--args', '[2,3]', '--live', '--record', 'two-and-three', '--json'], { cwd: ws });
+    expect(recorded.code, recorded.stdout + recorded.stderr).toBe(0);
+    expect(await fs.readFile(path.join(ws, 'workspace', 'tally.txt'), 'utf8')).toBe('The sum of 2 and 3 is 5.');
+    const init = await runCli(['init', '--from', 'skills/tally', '--name', '@me/tally', '--json'], { cwd: ws });
+    expect(init.code, init.stdout).toBe(0);
+    expect(init.json<{ mcp: unknown; exports: string[] }>()).toMatchObject({ mcp: { everything: ['echo', 'get-sum'] }, exports: ['tally'] });
+    expect((await runCli(['validate', 'skills/tally'], { cwd: ws })).code).toBe(0);
+    const verify = await runCli(['verify', 'skills/tally', '--json'], { cwd: ws });
+    expect(verify.code, verify.stdout).toBe(0);
+    const again = await runCli(['init', '--from', 'skills/tally', '--name', '@me/tally', '--json'], { cwd: ws });
+    expect(again.json<{ error: { code: string } }>().error.code).toBe('EEXIST');
+  });
+});

@@ -5,6 +5,7 @@ import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import type { CommandModule } from '../command';
 import { scaffoldFiles } from '../core/scaffold';
+import { scaffoldAround } from '../core/scaffold-around';
 
 export const initCommand: CommandModule = {
   register(program, run) {
@@ -14,8 +15,9 @@ export const initCommand: CommandModule = {
       .argument('[dir]', 'the folder to create (default: ./skills/<name>)')
       .requiredOption('--name <@scope/name>', 'the package name; the folder name must equal the part after the slash')
       .option('--description <text>', 'what the skill does and when to use it')
+      .option('--from <dir>', 'wrap existing code in <dir> (add SKILL.md and skill.json; mcp inferred from fixtures/)')
       .option('--json', 'print the result as JSON')
-      .action((dir: string | undefined, options: { name: string; description?: string }) =>
+      .action((dir: string | undefined, options: { name: string; description?: string; from?: string }) =>
         run(async (ctx) => {
           const parsed = parsePackageName(options.name);
           if (!parsed) {
@@ -23,13 +25,14 @@ export const initCommand: CommandModule = {
               hint: 'use @scope/name in lower case, words joined by single hyphens, e.g. @acme/csv-export',
             });
           }
-          const target = path.resolve(ctx.cwd, dir ?? path.join('skills', parsed.name));
+          const target = path.resolve(ctx.cwd, options.from ?? dir ?? path.join('skills', parsed.name));
           if (path.basename(target) !== parsed.name) {
             throw new SkillsError('ENAMEFOLDER', `the folder ${target} must be named "${parsed.name}" to match ${options.name}`, {
               hint: `run \`skills init ${path.join(path.dirname(target), parsed.name)} --name ${options.name}\``,
             });
           }
-          const files = scaffoldFiles(options.description === undefined ? { name: options.name } : { name: options.name, description: options.description });
+          const around = options.from !== undefined ? await scaffoldAround(target, { name: options.name, description: options.description }) : undefined;
+          const files = around?.files ?? scaffoldFiles(options.description === undefined ? { name: options.name } : { name: options.name, description: options.description });
           const existing = await existingFiles(target, [...files.keys()]);
           if (existing.length > 0) {
             throw new SkillsError('EEXIST', `${target} already has ${existing.join(', ')}; nothing was written`, {
@@ -49,7 +52,7 @@ export const initCommand: CommandModule = {
             throw new SkillsError('EWRITE', `could not write the skill into ${target}: ${(err as Error).message}`, { cause: err });
           }
           return {
-            data: { name: options.name, dir: target, files: [...files.keys()] },
+            data: { name: options.name, dir: target, files: [...files.keys()], ...(around ? { entry: around.entry, mcp: around.mcp, exports: around.exports, fixtures: around.fixtures } : {}) },
             human: [
               `${pc.green('created')} ${options.name} in ${target}`,
               ...[...files.keys()].map((f) => `  ${f}`),

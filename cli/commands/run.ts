@@ -56,6 +56,7 @@ async function runAction(ctx: CliContext, target: string, options: RunOptions): 
       ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
       ...(options.fixture !== undefined ? { fixture: options.fixture } : {}),
       limits: { timeoutMs: options.timeout ?? (live ? 30_000 : 1000) },
+      workspaceRoot: cwd,
       ...(live ? { makeBridge: live.makeBridge, mode: 'live' as const, deterministic: options.record !== undefined, workspace: live.workspace } : {}),
     });
     let recorded: string | undefined;
@@ -91,7 +92,7 @@ interface Live {
   pii: PiiTokenizer | undefined;
   recordRaw: boolean;
   servers: McpServers;
-  makeBridge: (declared: McpDeclaration) => LiveBridge;
+  makeBridge: (declared: McpDeclaration | undefined) => LiveBridge;
 }
 
 async function openLive(cwd: string, env: NodeJS.ProcessEnv, options: RunOptions): Promise<Live> {
