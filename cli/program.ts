@@ -9,6 +9,7 @@ import { installCommand } from './commands/install';
 import { listCommand } from './commands/list';
 import { outdatedCommand } from './commands/outdated';
 import { searchCommand } from './commands/search';
+import { mcpCommand } from './commands/mcp';
 import { searchToolsCommand } from './commands/search-tools';
 import { serversCommand } from './commands/servers';
 import { uninstallCommand } from './commands/uninstall';
@@ -46,6 +47,7 @@ const commands: readonly CommandModule[] = [
   infoCommand,
   serversCommand,
   searchToolsCommand,
+  mcpCommand,
   publishCommand,
   yankCommand,
   unyankCommand,

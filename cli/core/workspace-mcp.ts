@@ -1,0 +1,127 @@
+/**
+ * `skills mcp`: a stdio MCP server for an agent's workspace. Its tools search the registry,
+ * install skills, list and read installed skills, verify and run a skill (replay or live), and
+ * publish a local skill: the package manager, as tools an agent can call.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { isSkillsError } from '../../schema/errors';
+import { parsePackageName } from '../../schema/names';
+import type { SearchResponse } from '../../schema/registry';
+import { createLiveBridge } from '../../sandbox/live-bridge';
+import { runSkill } from '../../sandbox/run-skill';
+import { verifySkill } from '../../sandbox/verify';
+import { DiskWorkspace } from '../../sandbox/workspace-store';
+import { writeCatalog } from './catalog';
+import { resolveRegistry } from './config';
+import { install } from './install';
+import { mcpOptions, McpServers } from './mcp-servers';
+import { publishFolder } from './publish';
+import { RegistryClient } from './registry-client';
+import { loadWorkspace } from './workspace';
+import { CLI_VERSION } from '../version';
+
+function ok(value: unknown) {
+  return { content: [{ type: 'text' as const, text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
+}
+
+function failed(error: unknown) {
+  const message = isSkillsError(error) ? `${error.code}: ${error.message}${error.hint ? ` (${error.hint})` : ''}` : error instanceof Error ? error.message : String(error);
+  return { content: [{ type: 'text' as const, text: message }], isError: true };
+}
+
+async function guarded<T>(action: () => Promise<T>) {
+  try {
+    return ok(await action());
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/** A skill folder under ./skills, by SKILL.md name or package name; never a path outside it. */
+function skillDir(root: string, name: string): string {
+  const bare = parsePackageName(name)?.name ?? name;
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(bare)) throw new Error(`"${name}" is not a skill name`);
+  return path.join(root, 'skills', bare);
+}
+
+export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpServer {
+  const server = new McpServer({ name: 'skills-workspace', version: CLI_VERSION });
+  const quiet = { progress: () => {}, warn: () => {} };
+
+  server.registerTool(
+    'search_skills',
+    { description: 'Search the registry for skills by words; optionally only those using an MCP server.', inputSchema: { query: z.string().max(256), server: z.string().optional(), limit: z.number().int().min(1).max(50).optional() } },
+    ({ query, server: mcp, limit }) =>
+      guarded(async () => {
+        const { workspace } = await loadWorkspace(root);
+        const client = new RegistryClient(await resolveRegistry(env, undefined, workspace?.registry));
+        const params = new URLSearchParams({ q: query, limit: String(limit ?? 10) });
+        if (mcp) params.set('server', mcp);
+        return client.json<SearchResponse>('GET', `/v1/search?${params}`);
+      }),
+  );
+
+  server.registerTool(
+    'install_skills',
+    { description: 'Install skills (e.g. "@acme/csv-export" or "@acme/csv-export@^1.2.0") into ./skills, each verified in the sandbox first.', inputSchema: { specs: z.array(z.string()).max(50) } },
+    ({ specs }) => guarded(() => install({ root, env, add: specs, ...quiet })),
+  );
+
+  server.registerTool('list_skills', { description: 'List the skills in ./skills (installed and local) with name, version, description and SKILL.md path.', inputSchema: {} }, () =>
+    guarded(async () => {
+      const { lockfile } = await loadWorkspace(root);
+      const installed = new Set(Object.keys(lockfile?.skills ?? {}).map((n) => parsePackageName(n)?.name ?? n));
+      const catalog = await writeCatalog(root, installed);
+      return { skills: catalog.entries, catalogChars: catalog.chars };
+    }),
+  );
+
+  server.registerTool('read_skill', { description: "Read an installed or local skill's SKILL.md (its instructions).", inputSchema: { name: z.string() } }, ({ name }) =>
+    guarded(async () => ({ name, skillMd: await fs.readFile(path.join(skillDir(root, name), 'SKILL.md'), 'utf8') })),
+  );
+
+  server.registerTool('verify_skill', { description: "Run every fixture of a skill in ./skills in the sandbox and report each case.", inputSchema: { name: z.string() } }, ({ name }) =>
+    guarded(() => verifySkill({ dir: skillDir(root, name) })),
+  );
+
+  server.registerTool(
+    'run_skill',
+    {
+      description: "Call one export of a skill in ./skills in the sandbox. With `fixture`, MCP calls are answered from that recording; with `live`, they go to the workspace's MCP servers.",
+      inputSchema: { name: z.string(), export: z.string().optional(), args: z.array(z.unknown()).optional(), fixture: z.string().optional(), live: z.boolean().optional() },
+    },
+    ({ name, export: exportName, args, fixture, live }) =>
+      guarded(async () => {
+        const dir = skillDir(root, name);
+        if (!live) return runSkill({ target: dir, ...(exportName ? { exportName } : {}), ...(args ? { args } : {}), ...(fixture ? { fixture } : {}), workspaceRoot: root });
+        const { workspace } = await loadWorkspace(root);
+        const servers = new McpServers(workspace?.servers ?? {}, mcpOptions(root, env));
+        try {
+          return await runSkill({
+            target: dir,
+            ...(exportName ? { exportName } : {}),
+            ...(args ? { args } : {}),
+            mode: 'live',
+            limits: { timeoutMs: 30_000 },
+            workspaceRoot: root,
+            workspace: new DiskWorkspace(path.join(root, 'workspace')),
+            makeBridge: (declared) => createLiveBridge({ call: (c) => servers.callTool(c.server, c.tool, c.arguments), declared }),
+          });
+        } finally {
+          await servers.close();
+        }
+      }),
+  );
+
+  server.registerTool('publish_skill', { description: 'Validate, verify and publish a local skill in ./skills to the registry.', inputSchema: { name: z.string(), tag: z.string().optional() } }, ({ name, tag }) =>
+    guarded(async () => {
+      const { workspace } = await loadWorkspace(root);
+      return publishFolder({ dir: skillDir(root, name), env, registry: workspace?.registry, tag, progress: () => {} });
+    }),
+  );
+
+  return server;
+}
