@@ -90,6 +90,7 @@ try {
   const catalog = await fs.readdir(path.join(ROOT, 'skills'), { withFileTypes: true });
   await fs.mkdir(path.join(author, 'skills'), { recursive: true });
   const published: string[] = [];
+  const pending = new Map<string, string[]>();
   for (const entry of catalog.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const hasFixtures = await fs.readdir(path.join(ROOT, 'skills', entry.name, 'fixtures')).then((f) => f.some((x) => x.endsWith('.json')), () => false);
     if (!hasFixtures) {
@@ -97,8 +98,16 @@ try {
       continue;
     }
     await fs.cp(path.join(ROOT, 'skills', entry.name), path.join(author, 'skills', entry.name), { recursive: true });
-    await skills(author, ['publish', `skills/${entry.name}`]);
-    published.push(entry.name);
+    const manifest = JSON.parse(await fs.readFile(path.join(ROOT, 'skills', entry.name, 'skill.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    pending.set(entry.name, Object.keys(manifest.dependencies ?? {}).map((d) => d.slice(d.indexOf('/') + 1)));
+  }
+  // Dependencies first: the registry verifies a skill together with its published dependencies.
+  while (pending.size > 0) {
+    const ready = [...pending].find(([, deps]) => deps.every((d) => published.includes(d)));
+    if (!ready) throw new Error(`catalog dependencies cannot be ordered: ${[...pending.keys()].join(', ')}`);
+    await skills(author, ['publish', `skills/${ready[0]}`]);
+    published.push(ready[0]);
+    pending.delete(ready[0]);
   }
 
   header('Scaffold a new skill with `skills init`, verify it, publish it');
@@ -109,14 +118,31 @@ try {
   header('A fresh workspace installs two skills: integrity-checked, unpacked safely, verified in the sandbox');
   const workspace = path.join(work, 'workspace');
   await fs.mkdir(workspace, { recursive: true });
-  const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/package.json');
+  const serverBin = (pkg: string) => path.join(path.dirname(createRequire(import.meta.url).resolve(`@modelcontextprotocol/${pkg}/package.json`)), 'dist', 'index.js');
+  const project = path.join(workspace, 'project');
+  await fs.mkdir(path.join(project, 'docs'), { recursive: true });
+  await fs.writeFile(path.join(project, 'README.md'), '# A project\n');
+  await fs.writeFile(path.join(project, 'docs', 'guide.md'), '# Guide\n');
+  await fs.writeFile(path.join(project, 'orders.csv'), 'id,region,total\n1,EU,10\n2,US,20\n');
   await fs.writeFile(
     path.join(workspace, 'skills.json'),
-    `${JSON.stringify({ registry: ready.url, dependencies: {}, servers: { everything: { command: process.execPath, args: [path.join(path.dirname(everything), 'dist', 'index.js'), 'stdio'] } } }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        registry: ready.url,
+        dependencies: {},
+        servers: {
+          everything: { command: process.execPath, args: [serverBin('server-everything'), 'stdio'] },
+          filesystem: { command: process.execPath, args: [serverBin('server-filesystem'), project] },
+        },
+      },
+      null,
+      2,
+    )}\n`,
   );
-  const toInstall = ['@demo/hello', ...(published.includes('csv-parse') ? ['@examples/csv-parse'] : [])];
-  await skills(workspace, ['install', ...toInstall]);
+  const toInstall = ['@examples/folder-report', '@examples/csv-filter-copy'].filter((n) => published.includes(n.slice(n.indexOf('/') + 1)));
+  if (toInstall.length < 2) throw new Error('the catalog skills to install were not published');
   await skills(workspace, ['search', 'csv']);
+  await skills(workspace, ['install', ...toInstall]);
 
   header('What an agent sees: skills/INDEX.md and its <available_skills> block');
   await skills(workspace, ['list']);
@@ -124,10 +150,11 @@ try {
   const block = /```xml\n([\s\S]*?)```/.exec(index)?.[1] ?? '';
   show(block);
 
-  header('Run installed skills in the sandbox against their recorded fixtures');
-  await skills(workspace, ['run', 'skills/hello', '--fixture', 'example']);
-  if (published.includes('csv-parse')) await skills(workspace, ['run', 'skills/csv-parse', '--fixture', 'quoted-fields']);
-  await skills(workspace, ['verify', 'skills/hello']);
+  header('Run installed skills in the sandbox: against a recorded fixture, then live against a real MCP server');
+  await skills(workspace, ['run', 'skills/csv-filter-copy', '--fixture', 'eu-orders']);
+  await skills(workspace, ['verify', 'skills/folder-report']);
+  await skills(workspace, ['servers', 'sync']);
+  await skills(workspace, ['run', 'skills/folder-report', '--export', 'summarizeFolder', '--args', '{"path":"."}', '--live']);
 
   header('Reproduce the workspace from its lockfile with `skills ci`');
   const replica = path.join(work, 'replica');
@@ -143,7 +170,7 @@ try {
   if (code !== 0) throw new Error(`skills serve exited with ${code}`);
   show('stopped');
 
-  console.log(`\n${pc.green(pc.bold('demo complete'))} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${published.length + 1} skills published, ${toInstall.length} installed and verified, runs matched their fixtures.`);
+  console.log(`\n${pc.green(pc.bold('demo complete'))} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${published.length + 1} skills published, ${toInstall.length} installed with their dependencies and verified, a fixture replayed and a live run against server-filesystem.`);
   if (keep) console.log(`files kept in ${work}`);
 } catch (error) {
   console.error(`\n${pc.red(pc.bold('demo failed'))}: ${error instanceof Error ? error.message : String(error)}`);
