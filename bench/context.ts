@@ -11,7 +11,7 @@ import { writeCatalog } from '../cli/core/catalog';
 import { McpServers } from '../cli/core/mcp-servers';
 import { writeServersTree } from '../cli/core/servers-tree';
 import { estimateTokens } from '../schema/tokens';
-import { machine } from './stats';
+import { machine, saveResults } from './stats';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const serverPath = (pkg: string) => path.join(ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
@@ -48,4 +48,5 @@ const rows: [string, number][] = [
 for (const [what, chars] of rows) console.log(`${what}: ${chars} chars, ~${estimateTokens('x'.repeat(chars))} tokens`);
 const progressive = readme.length + avgTool + catalog.chars;
 console.log(`progressive disclosure (README + one tool + catalog): ${progressive} chars, ~${estimateTokens('x'.repeat(progressive))} tokens = ${((progressive / upFront.length) * 100).toFixed(1)}% of loading every definition (${(upFront.length / progressive).toFixed(1)}x less)`);
+await saveResults('context', { upFrontChars: upFront.length, readmeChars: readme.length, averageToolFileChars: avgTool, catalogChars: catalog.chars, progressiveChars: progressive, ratio: upFront.length / progressive });
 await fs.rm(dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { startRegistry } from '../registry-server/index';
 import { pack } from '../tarball/pack';
 import { echoSkill } from '../test/helpers/registry';
-import { machine, ms, summary } from './stats';
+import { machine, ms, saveResults, summary } from './stats';
 
 const SKILLS = Number(process.env.BENCH_SKILLS ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -69,6 +69,7 @@ const ours = {
   tarball: await load('ours      tarball GET  ', `${registry.url}/v1/skills/@bench/skill-${MID}/-/skill-${MID}-1.0.0.tgz`),
 };
 
+const figures: Record<string, number> = { skills: SKILLS, publishesPerSecond: SKILLS / (publishElapsed / 1000), packumentRps: ours.packument.rps, packumentP99Ms: ours.packument.p99, tarballRps: ours.tarball.rps, tarballP99Ms: ours.tarball.p99 };
 const searchTimes: number[] = [];
 const words = ['greeting', 'skill', 'hello', 'echo', 'demo', 'skill-42', 'nothing-matches', 'test'];
 for (let i = 0; i < 2000; i++) {
@@ -79,6 +80,7 @@ for (let i = 0; i < 2000; i++) {
 }
 const s = summary(searchTimes);
 console.log(`search over ${SKILLS} skills (HTTP round trip, sequential): p50 ${ms(s.p50)}, p99 ${ms(s.p99)}`);
+Object.assign(figures, { searchP50Ms: s.p50, searchP99Ms: s.p99 });
 
 const verdaccioDir = process.env.VERDACCIO_DIR;
 if (!verdaccioDir) {
@@ -123,10 +125,12 @@ if (!verdaccioDir) {
       packument: await load('verdaccio packument GET', `http://127.0.0.1:${port}/skill-${MID}`),
       tarball: await load('verdaccio tarball GET  ', `http://127.0.0.1:${port}/skill-${MID}/-/skill-${MID}-1.0.0.tgz`),
     };
+    Object.assign(figures, { verdaccioPackumentRps: theirs.packument.rps, verdaccioTarballRps: theirs.tarball.rps, packumentRatio: ours.packument.rps / theirs.packument.rps, tarballRatio: ours.tarball.rps / theirs.tarball.rps });
     console.log(`ratio ours/verdaccio: packument ${(ours.packument.rps / theirs.packument.rps).toFixed(2)}x req/s, tarball ${(ours.tarball.rps / theirs.tarball.rps).toFixed(2)}x req/s`);
   } finally {
     child.kill('SIGTERM');
   }
 }
+await saveResults('registry', figures);
 await registry.close();
 await fs.rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /** Resolver figures (issue 5): a 500-skill graph with 4 versions each and 3 edges per version. */
 import { resolve, type AvailableSkill } from '../schema/resolve';
-import { machine, ms, summary } from './stats';
+import { machine, ms, saveResults, summary } from './stats';
 
 function graph(size: number): Map<string, AvailableSkill> {
   const map = new Map<string, AvailableSkill>();
@@ -26,3 +26,4 @@ for (let i = 0; i < 50; i++) {
 }
 const s = summary(times);
 console.log(`resolve 500 skills (1,500 edges, 4 versions each, some yanked): p50 ${ms(s.p50)}, p99 ${ms(s.p99)} (n=${s.n})`);
+await saveResults('resolver', { skills: 500, p50Ms: s.p50, p99Ms: s.p99 });

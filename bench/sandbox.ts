@@ -12,7 +12,7 @@ import { runInSandbox } from '../sandbox/run';
 import { MemorySourceTree } from '../sandbox/source-tree';
 import { verifySkill } from '../sandbox/verify';
 import { skillFiles, textResult } from '../test/helpers/skill-files';
-import { machine, ms, summary } from './stats';
+import { machine, ms, saveResults, summary } from './stats';
 
 const CODE = `import { searchNodes, openNodes, createEntities } from '../../servers/memory';
 export async function enrich(input: { query: string }) {
@@ -94,4 +94,6 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().r
 const bombReport = await verifySkill({ files: bomb }, { runner: new InProcessRunner() });
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
-console.log(`memory bomb (many small objects): ${bombReport.cases[0]?.code} in ${ms(performance.now() - bombStart)}, RSS growth ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB`);
+const bombMs = performance.now() - bombStart;
+console.log(`memory bomb (many small objects): ${bombReport.cases[0]?.code} in ${ms(bombMs)}, RSS growth ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB`);
+await saveResults('sandbox', { coldP50Ms: c.p50, coldP99Ms: c.p99, warmP50Ms: w.p50, warmP99Ms: w.p99, bundleP50Ms: b.p50, casesPerSecond: casesRun / (elapsed / 1000), hundredSkillsMs: elapsed, bombCode: bombReport.cases[0]?.code, bombMs, bombRssGrowthMiB: (peak - rssBefore) / 2 ** 20 });

@@ -21,3 +21,15 @@ export function machine(): string {
   const cpus = os.cpus();
   return `${cpus[0]?.model ?? 'unknown cpu'} x${os.availableParallelism()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`;
 }
+
+/** Writes a benchmark's figures to bench/results/<name>.json (ignored by git; BENCHMARKS.md keeps the record). */
+export async function saveResults(name: string, figures: Record<string, unknown>): Promise<void> {
+  const { default: fs } = await import('node:fs/promises');
+  const { default: path } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  await fs.writeFile(file, `${JSON.stringify({ name, machine: machine(), at: new Date().toISOString(), figures }, null, 2)}\n`);
+  console.log(`figures written to ${path.relative(process.cwd(), file)}`);
+}

@@ -6,6 +6,9 @@ await build({
   entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts', demo: 'scripts/demo.ts', 'record-catalog': 'scripts/record-catalog.ts' },
   outdir: 'dist',
   bundle: true,
+  // Commands load heavy parts (the sandbox, the MCP SDK, the registry) only when they run.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

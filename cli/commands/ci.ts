@@ -1,5 +1,4 @@
 import type { CommandModule } from '../command';
-import { install } from '../core/install';
 import { renderInstall } from './install';
 
 export const ciCommand: CommandModule = {
@@ -11,6 +10,7 @@ export const ciCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
+          const { install } = await import('../core/install');
           const result = await install({ root: ctx.cwd, env: ctx.env, registry: options.registry, frozen: true, progress: ctx.progress, warn: ctx.warn });
           return { data: result, human: renderInstall(result) };
         }),

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import { install, type InstallResult } from '../core/install';
+import type { InstallResult } from '../core/install';
 
 export function renderInstall(result: InstallResult): string {
   const lines: string[] = [];
@@ -32,6 +32,7 @@ export const installCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((specs: string[], options: { registry?: string; frozenLockfile?: boolean; skipVerify?: boolean }) =>
         run(async (ctx) => {
+          const { install } = await import('../core/install');
           const result = await install({
             root: ctx.cwd,
             env: ctx.env,

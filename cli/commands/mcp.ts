@@ -1,6 +1,4 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CommandModule } from '../command';
-import { workspaceMcpServer } from '../core/workspace-mcp';
 
 export const mcpCommand: CommandModule = {
   register(program, run) {
@@ -9,6 +7,8 @@ export const mcpCommand: CommandModule = {
       .description('serve this workspace as an MCP server on stdio (search, install, list, read, verify, run, publish skills)')
       .action(() =>
         run(async (ctx) => {
+          const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+          const { workspaceMcpServer } = await import('../core/workspace-mcp');
           const server = workspaceMcpServer(ctx.cwd, ctx.env);
           const transport = new StdioServerTransport();
           const closed = new Promise<void>((resolve) => {

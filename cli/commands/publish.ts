@@ -1,7 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import { publishFolder } from '../core/publish';
 
 export const publishCommand: CommandModule = {
   register(program, run) {
@@ -14,6 +13,7 @@ export const publishCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((dir: string, options: { tag?: string; registry?: string }) =>
         run(async (ctx) => {
+          const { publishFolder } = await import('../core/publish');
           const published = await publishFolder({ dir: path.resolve(ctx.cwd, dir), env: ctx.env, registry: options.registry, tag: options.tag, progress: ctx.progress });
           return {
             data: published,

@@ -2,13 +2,12 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import type { McpDeclaration } from '../../schema/manifest';
-import { createLiveBridge, type LiveBridge } from '../../sandbox/live-bridge';
-import { PiiTokenizer } from '../../sandbox/pii';
-import { DiskWorkspace } from '../../sandbox/workspace-store';
-import { runSkill, type RunSkillResult } from '../../sandbox/run-skill';
+import type { LiveBridge } from '../../sandbox/live-bridge';
+import type { PiiTokenizer } from '../../sandbox/pii';
+import type { DiskWorkspace } from '../../sandbox/workspace-store';
+import type { RunSkillResult } from '../../sandbox/run-skill';
 import type { CliContext, CommandModule, CommandResult } from '../command';
-import { mcpOptions, McpServers } from '../core/mcp-servers';
-import { buildFixture, fixturePath, writeFixture } from '../core/record';
+import type { McpServers } from '../core/mcp-servers';
 import { loadWorkspace } from '../core/workspace';
 import { parsePositiveInt } from './verify';
 
@@ -46,6 +45,8 @@ interface RunOptions {
 
 async function runAction(ctx: CliContext, target: string, options: RunOptions): Promise<CommandResult> {
   const { cwd, env } = ctx;
+  const { runSkill } = await import('../../sandbox/run-skill');
+  const { buildFixture, fixturePath, writeFixture } = await import('../core/record');
   if (options.record !== undefined && !options.live) throw new SkillsError('EUSAGE', '--record needs --live: a fixture records real MCP answers');
   if (options.live && options.fixture !== undefined) throw new SkillsError('EUSAGE', '--live and --fixture exclude each other');
   const live = options.live ? await openLive(cwd, env, options) : undefined;
@@ -96,6 +97,10 @@ interface Live {
 }
 
 async function openLive(cwd: string, env: NodeJS.ProcessEnv, options: RunOptions): Promise<Live> {
+  const { mcpOptions, McpServers } = await import('../core/mcp-servers');
+  const { createLiveBridge } = await import('../../sandbox/live-bridge');
+  const { PiiTokenizer } = await import('../../sandbox/pii');
+  const { DiskWorkspace } = await import('../../sandbox/workspace-store');
   const { workspace } = await loadWorkspace(cwd);
   const servers = new McpServers(workspace?.servers ?? {}, mcpOptions(cwd, env));
   const privacy = workspace?.privacy;

@@ -2,7 +2,6 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import { toolExportName } from '../../schema/names';
 import type { CommandModule } from '../command';
-import { mcpOptions, McpServers } from '../core/mcp-servers';
 import { loadWorkspace } from '../core/workspace';
 
 type Detail = 'name' | 'summary' | 'full';
@@ -18,6 +17,7 @@ export const searchToolsCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((query: string[], options: { detail: string; server?: string }) =>
         run(async (ctx) => {
+          const { mcpOptions, McpServers } = await import('../core/mcp-servers');
           if (!['name', 'summary', 'full'].includes(options.detail)) throw new SkillsError('EUSAGE', '--detail must be name, summary or full');
           const detail = options.detail as Detail;
           const { workspace } = await loadWorkspace(ctx.cwd);

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import { startRegistry } from '../../registry-server/index';
 import type { CommandModule } from '../command';
 import { parsePositiveInt } from './verify';
 
@@ -19,6 +18,7 @@ export const serveCommand: CommandModule = {
       .option('--json', 'print JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown')
       .action((options: { port: number; host: string; db: string; publicUrl?: string; quiet?: boolean }) =>
         run(async (ctx) => {
+          const { startRegistry } = await import('../../registry-server/index');
           const db = path.resolve(ctx.cwd, options.db);
           const registry = await startRegistry({
             port: options.port,

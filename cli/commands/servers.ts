@@ -3,8 +3,6 @@ import pc from 'picocolors';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
-import { mcpOptions, McpServers } from '../core/mcp-servers';
-import { writeServersTree } from '../core/servers-tree';
 import { loadWorkspace } from '../core/workspace';
 
 export const serversCommand: CommandModule = {
@@ -17,6 +15,8 @@ export const serversCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((names: string[]) =>
         run(async (ctx) => {
+          const { mcpOptions, McpServers } = await import('../core/mcp-servers');
+          const { writeServersTree } = await import('../core/servers-tree');
           const { workspace } = await loadWorkspace(ctx.cwd);
           const configured = workspace?.servers ?? {};
           const wanted = names.length > 0 ? names : Object.keys(configured).sort();

@@ -1,5 +1,4 @@
 import type { CommandModule } from '../command';
-import { install } from '../core/install';
 import { nameSpec } from '../core/spec';
 import { renderInstall } from './install';
 
@@ -14,6 +13,7 @@ export const uninstallCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((names: string[], options: { registry?: string }) =>
         run(async (ctx) => {
+          const { install } = await import('../core/install');
           const result = await install({ root: ctx.cwd, env: ctx.env, registry: options.registry, remove: names.map(nameSpec), progress: ctx.progress, warn: ctx.warn });
           return { data: result, human: renderInstall(result) };
         }),

@@ -1,5 +1,4 @@
 import type { CommandModule } from '../command';
-import { install } from '../core/install';
 import { nameSpec } from '../core/spec';
 import { renderInstall } from './install';
 
@@ -15,6 +14,7 @@ export const updateCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((names: string[], options: { latest?: boolean; registry?: string }) =>
         run(async (ctx) => {
+          const { install } = await import('../core/install');
           const result = await install({
             root: ctx.cwd,
             env: ctx.env,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import { verifySkill, type VerificationReport } from '../../sandbox/verify';
+import type { VerificationReport } from '../../sandbox/verify';
 import type { CommandModule } from '../command';
 import { formatBytes } from '../render';
 
@@ -15,6 +15,7 @@ export const verifyCommand: CommandModule = {
       .option('--json', 'print the verification report as JSON')
       .action((dir: string, options: { case?: string[]; timeout?: number }) =>
         run(async (ctx) => {
+          const { verifySkill } = await import('../../sandbox/verify');
           const report = await verifySkill(
             { dir: path.resolve(ctx.cwd, dir) },
             { ...(options.case ? { cases: options.case } : {}), ...(options.timeout ? { limits: { timeoutMs: options.timeout } } : {}) },
