@@ -288,6 +288,11 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
     handles.push(promise);
 
     for (;;) {
+      // Checked here too: a trivial callback re-armed by a timer may never reach the interrupt handler.
+      if (Date.now() > deadline) {
+        timedOut = true;
+        break;
+      }
       const jobs = rt.executePendingJobs(-1);
       if (jobs.error) jobs.error.dispose();
       if (timedOut || outputExceeded) break;

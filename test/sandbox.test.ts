@@ -177,6 +177,27 @@ describe('hostile skills fail with their code and leave the host healthy', () =>
   }
 });
 
+describe('after the whole hostile corpus', () => {
+  it('has at least 30 hostile skills, the host stays within 100 MB of where it started, and a normal skill verifies in normal time', async () => {
+    expect(HOSTILE_SKILLS.length).toBeGreaterThanOrEqual(30);
+    const fresh = new InProcessRunner();
+    try {
+      await verifySkill({ files: GOOD }, { runner: fresh });
+      (globalThis as { gc?: () => void }).gc?.();
+      const before = process.memoryUsage().rss;
+      for (const skill of HOSTILE_SKILLS) await verifySkill({ files: hostileFiles(skill) }, { runner: fresh }).catch(() => undefined);
+      (globalThis as { gc?: () => void }).gc?.();
+      expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+      const started = performance.now();
+      const report = await verifySkill({ files: GOOD }, { runner: fresh });
+      expect(report.ok).toBe(true);
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      await fresh.close();
+    }
+  }, 120_000);
+});
+
 describe('worker pool', () => {
   it('runs cases in parallel worker threads while the event loop stays free', async () => {
     const pool = new WorkerPool(2);
