@@ -64,7 +64,14 @@ export function parseSkillMd(raw: string, options: SkillMdOptions = {}): ParsedS
     }
     return { frontmatter: undefined, body, raw, problems };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 10 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 10 });
+  } catch (e) {
+    // yaml throws (e.g. ReferenceError for an unresolved alias, or too many aliases) while converting.
+    problems.push(error('EFRONTMATTERYAML', file, `the frontmatter is not valid YAML: ${firstLine(e instanceof Error ? e.message : String(e))}`));
+    return { frontmatter: undefined, body, raw, problems };
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     problems.push(error('EFRONTMATTERNOTMAP', file, 'the frontmatter must be a YAML mapping of keys to values'));
     return { frontmatter: undefined, body, raw, problems };

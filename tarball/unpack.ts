@@ -121,7 +121,12 @@ export function readTar(buf: Buffer, limits: Partial<UnpackLimits> = {}): Packag
     }
     if (++headers > max.maxEntries * 4 + 8) throw fail('ETARTOOMANY', `the tarball holds more than ${max.maxEntries} entries`);
     const rawType = String.fromCharCode(buf[offset + 156] ?? 0);
-    const header = new Header(buf, offset, pax, global);
+    let header: Header;
+    try {
+      header = new Header(buf, offset, pax, global);
+    } catch (error) {
+      throw fail('ETARCORRUPT', `tar header at byte ${offset} cannot be read (${error instanceof Error ? error.message : String(error)})`);
+    }
     if (!header.cksumValid) throw fail('ETARCORRUPT', `tar header at byte ${offset} has a bad checksum`);
     const size = header.size ?? 0;
     if (!Number.isSafeInteger(size) || size < 0) throw fail('ETARCORRUPT', `tar header at byte ${offset} has an invalid size`);

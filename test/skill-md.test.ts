@@ -28,6 +28,7 @@ describe('SKILL.md frontmatter', () => {
     ['YAML that is a list', '---\n- a\n- b\n---\n', 'EFRONTMATTERNOTMAP'],
     ['YAML that is a scalar', '---\njust text\n---\n', 'EFRONTMATTERNOTMAP'],
     ['duplicate keys', '---\nname: a\nname: b\ndescription: d\n---\n', 'EFRONTMATTERYAML'],
+    ['an unresolved YAML alias (found by fuzzing)', '---\nname: *!\ndescription: \n---\nbody', 'EFRONTMATTERYAML'],
   ])('rejects %s', (_label, raw, code) => {
     expect(codes(raw)).toEqual([code]);
   });

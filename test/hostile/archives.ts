@@ -229,6 +229,21 @@ export const HOSTILE_ARCHIVES: readonly HostileArchive[] = [
     bytes: () => new Uint8Array(gzipSync(gzipSync(rawTar(VALID_ENTRIES)))),
   },
   {
+    name: 'base256-size',
+    description: 'a header whose size field is a base-256 number beyond the safe integer range (found by fuzzing)',
+    code: 'ETARCORRUPT',
+    bytes: () => {
+      const header = rawHeader({ name: 'huge.bin' }, 0);
+      header.fill(0xff, 124, 136);
+      header[124] = 0x80;
+      header.write('        ', 148, 'ascii');
+      let sum = 0;
+      for (const byte of header) sum += byte;
+      header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+      return new Uint8Array(gzipSync(Buffer.concat([rawTar(VALID_ENTRIES, { noEnd: true }), header, Buffer.alloc(1024)])));
+    },
+  },
+  {
     name: 'tar-inside-tar',
     description: 'a .tar file inside the package is just a file: allowed',
     code: 'ok',
