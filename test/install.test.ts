@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install';
 import { pack } from '../tarball/pack';
+import { integrityOf } from '../tarball/digest';
+import { HOSTILE_ARCHIVES } from './hostile/archives';
 import { chainSkills, skillFiles } from './helpers/skill-files';
 import { liveRegistry, snapshot, type LiveRegistry } from './helpers/workspace';
 
@@ -186,4 +188,28 @@ describe('install', () => {
     ]);
     expect(await fs.readdir(path.join(ws, 'skills'))).toEqual(['INDEX.md']);
   });
+});
+
+describe('install refuses every hostile archive a registry could serve', () => {
+  const archives = HOSTILE_ARCHIVES.filter((a) => a.code !== 'ok' && a.limits === undefined);
+  it(`refuses ${archives.length} crafted tarballs with their ETAR codes, writing nothing`, async () => {
+    for (const [i, archive] of archives.entries()) {
+      const name = `hostile-${i}`;
+      const files = skillFiles({ name, scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
+      expect((await live.publish(files)).status).toBe(201);
+      const bytes = archive.bytes();
+      const db = new Database(path.join(live.dir, 'registry.db'));
+      const id = (db.prepare('SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?').get(`@acme/${name}`) as { id: number }).id;
+      db.prepare('UPDATE tarballs SET bytes = ? WHERE version_id = ?').run(Buffer.from(bytes), id);
+      db.prepare('UPDATE versions SET integrity = ? WHERE id = ?').run(integrityOf(bytes), id);
+      db.close();
+      const before = await snapshot(ws);
+      const error = await install(req({ add: [`@acme/${name}`] })).then(
+        () => undefined,
+        (e: unknown) => e as { code: string },
+      );
+      expect(error?.code, archive.name).toBe(archive.code);
+      expect(await snapshot(ws)).toEqual(before);
+    }
+  }, 120_000);
 });

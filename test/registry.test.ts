@@ -249,3 +249,20 @@ describe('registry database', () => {
     expect(r.db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 });
+
+describe('registry: the whole hostile archive corpus is refused at publish', () => {
+  for (const archive of HOSTILE_ARCHIVES.filter((a) => a.code !== 'ok')) {
+    it(`${archive.name} -> ${archive.code}`, async () => {
+      const target = archive.limits ? await createTestRegistry({ unpackLimits: archive.limits }) : r;
+      try {
+        const before = target.counts();
+        const res = await target.request('PUT', '/v1/skills/@acme/x', { token: target.alice, body: archive.bytes() });
+        expect(res.status).toBe(400);
+        expect(await errorCode(res)).toBe(archive.code);
+        expect(target.counts()).toEqual(before);
+      } finally {
+        if (target !== r) await target.close();
+      }
+    });
+  }
+});
