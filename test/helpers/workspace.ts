@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startRegistry, type RunningRegistry } from '../../registry-server/index';
+import { startRegistry, type RegistryConfig, type RunningRegistry } from '../../registry-server/index';
 import type { PackageFile } from '../../schema/package-files';
 import { pack } from '../../tarball/pack';
 
@@ -14,9 +14,9 @@ export interface LiveRegistry {
   close(): Promise<void>;
 }
 
-export async function liveRegistry(scopes: string[] = ['@acme']): Promise<LiveRegistry> {
+export async function liveRegistry(scopes: string[] = ['@acme'], config: Partial<RegistryConfig> = {}): Promise<LiveRegistry> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-live-'));
-  const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), workers: 1 });
+  const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), workers: 1, config });
   const admin = registry.adminToken ?? '';
   const call = (method: string, url: string, body?: unknown) =>
     fetch(`${registry.url}${url}`, { method, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
