@@ -67,24 +67,31 @@ export async function publish(services: Services, request: PublishRequest): Prom
   const skillMdFile = files.find((f) => f.path === 'SKILL.md');
   const skillMd = skillMdFile ? (decodeUtf8(skillMdFile.bytes) ?? '') : '';
   const integrity = integrityOf(request.tarball);
-  let tag: string;
+  const skill = validation.skill;
+  const record = {
+    name,
+    scopeId: scope.id,
+    version: manifest.version,
+    manifest,
+    skillMd,
+    body: skill.body,
+    description: skill.frontmatter.description,
+    integrity,
+    digest: contentDigest(files),
+    files: files.map((f) => ({ path: f.path, size: f.bytes.byteLength, sha256: sha256Hex(f.bytes) })),
+    unpackedSize: files.reduce((n, f) => n + f.bytes.byteLength, 0),
+    tarball: request.tarball,
+    verification,
+    publishedBy: caller.userId,
+    tag: request.tag,
+  };
+  let tag = 'none';
   try {
-    tag = store.insertVersion({
-      name,
-      scopeId: scope.id,
-      version: manifest.version,
-      manifest,
-      skillMd,
-      body: validation.skill.body,
-      description: validation.skill.frontmatter.description,
-      integrity,
-      digest: contentDigest(files),
-      files: files.map((f) => ({ path: f.path, size: f.bytes.byteLength, sha256: sha256Hex(f.bytes) })),
-      unpackedSize: files.reduce((n, f) => n + f.bytes.byteLength, 0),
-      tarball: request.tarball,
-      verification,
-      publishedBy: caller.userId,
-      tag: request.tag,
+    // The version and its audit entry land in one transaction: a crash leaves both or neither.
+    tag = store.atomically(() => {
+      const set = store.insertVersion(record);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set } });
+      return set;
     });
   } catch (error) {
     // Another publish of the same version won the race between our check and our insert.
@@ -93,7 +100,6 @@ export async function publish(services: Services, request: PublishRequest): Prom
     }
     throw error;
   }
-  store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag } });
   return {
     name,
     version: manifest.version,

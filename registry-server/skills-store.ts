@@ -391,6 +391,11 @@ export class SkillsStore {
     }));
   }
 
+  /** Runs `fn` in one transaction (nesting as a savepoint), so a change and its audit entry land together. */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   audit(entry: { userId?: number | undefined; tokenId?: string | undefined; action: string; target: string; details?: unknown }): void {
     this.db
       .prepare('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)')

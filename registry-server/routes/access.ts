@@ -23,8 +23,10 @@ export function accessRoutes(app: Hono<Env>): void {
     const { name } = await jsonBody(c, createUserBodySchema);
     const { auth, store } = c.var.services;
     if (auth.userId(name) !== undefined) throw conflict('EUSEREXISTS', `the user ${name} already exists`);
-    auth.createUser(name);
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'user-create', target: name });
+    store.atomically(() => {
+      auth.createUser(name);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'user-create', target: name });
+    });
     return c.json({ name }, 201);
   });
 
@@ -43,8 +45,11 @@ export function accessRoutes(app: Hono<Env>): void {
     const userId = body.user === undefined ? caller.userId : auth.userId(body.user);
     if (userId === undefined) throw notFound(`the user ${body.user}`);
     for (const scope of body.scopes ?? []) if (!auth.scope(scope)) throw notFound(`the scope ${scope}`);
-    const issued = auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresInDays: body.expiresInDays });
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: issued.id, details: { user: body.user ?? caller.user, permission: body.permission } });
+    const issued = store.atomically(() => {
+      const made = auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresInDays: body.expiresInDays });
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission } });
+      return made;
+    });
     const info = auth.listTokens(userId).find((t) => t.id === issued.id);
     return c.json({ ...info, token: issued.token }, 201);
   });
@@ -61,8 +66,10 @@ export function accessRoutes(app: Hono<Env>): void {
     const { auth, store } = c.var.services;
     const owner = auth.tokenOwner(id);
     if (owner === undefined || (owner !== caller.userId && !atLeast(caller, 'admin'))) throw notFound(`the token ${id.slice(0, 40)}`);
-    if (!auth.revokeToken(id)) throw conflict('ETOKENREVOKED', `the token ${id} was already revoked`);
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-revoke', target: id });
+    store.atomically(() => {
+      if (!auth.revokeToken(id)) throw conflict('ETOKENREVOKED', `the token ${id} was already revoked`);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-revoke', target: id });
+    });
     return c.json({ id, revoked: true });
   });
 
@@ -76,8 +83,10 @@ export function accessRoutes(app: Hono<Env>): void {
     const { name } = await jsonBody(c, createTeamBodySchema);
     const { auth, store } = c.var.services;
     if (auth.teamId(name) !== undefined) throw conflict('ETEAMEXISTS', `the team ${name} already exists`);
-    auth.createTeam(name, caller.userId);
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-create', target: name });
+    store.atomically(() => {
+      auth.createTeam(name, caller.userId);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-create', target: name });
+    });
     return c.json({ name, members: [{ user: caller.user, role: 'owner' }] }, 201);
   });
 
@@ -90,8 +99,10 @@ export function accessRoutes(app: Hono<Env>): void {
     const { user, role } = await jsonBody(c, addMemberBodySchema);
     const userId = auth.userId(user);
     if (userId === undefined) throw notFound(`the user ${user}`);
-    auth.setMember(teamId, userId, role);
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: c.req.param('team'), details: { user, role } });
+    store.atomically(() => {
+      auth.setMember(teamId, userId, role);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: c.req.param('team'), details: { user, role } });
+    });
     return c.json({ team: c.req.param('team'), user, role }, 201);
   });
 
@@ -110,8 +121,10 @@ export function accessRoutes(app: Hono<Env>): void {
     if (teamId === undefined) throw notFound(`the team ${body.team}`);
     if (!atLeast(caller, 'admin') && auth.role(teamId, caller.userId) !== 'owner') throw new SkillsError('EFORBIDDEN', 'only admins and owners of the team create its scopes', { status: 403 });
     if (auth.scope(body.name)) throw conflict('ESCOPEEXISTS', `the scope ${body.name} already exists`);
-    auth.createScope(body.name, teamId, body.private);
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'scope-create', target: body.name, details: { team: body.team, private: body.private } });
+    store.atomically(() => {
+      auth.createScope(body.name, teamId, body.private);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'scope-create', target: body.name, details: { team: body.team, private: body.private } });
+    });
     return c.json({ name: body.name, team: body.team, private: body.private }, 201);
   });
 }

@@ -61,8 +61,11 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
     const { caller, skill } = writable(c, name);
     const { version } = await jsonBody(c, distTagBodySchema);
     existingVersion(c, skill, version);
-    c.var.services.store.setDistTag(skill, tag.data, version);
-    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
+    const { store } = c.var.services;
+    store.atomically(() => {
+      store.setDistTag(skill, tag.data, version);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
+    });
     return c.json({ name, distTags: c.var.services.store.distTags(skill.id) });
   });
 
@@ -71,8 +74,11 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
     const tag = c.req.param('tag');
     if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
     const { caller, skill } = writable(c, name);
-    if (!c.var.services.store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
-    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
+    const { store } = c.var.services;
+    store.atomically(() => {
+      if (!store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
+    });
     return c.json({ name, distTags: c.var.services.store.distTags(skill.id) });
   });
 
@@ -82,8 +88,11 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
       const version = routeVersion(c);
       const { caller, skill } = writable(c, name);
       existingVersion(c, skill, version);
-      c.var.services.store.setYanked(skill, version, yanked);
-      c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
+      const { store } = c.var.services;
+      store.atomically(() => {
+        store.setYanked(skill, version, yanked);
+        store.audit({ userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
+      });
       return c.json({ name, version, yanked });
     });
   }
@@ -94,8 +103,11 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
     const { caller, skill } = writable(c, name);
     const { message } = await jsonBody(c, deprecateBodySchema);
     existingVersion(c, skill, version);
-    c.var.services.store.setDeprecated(skill, version, message === '' ? null : message);
-    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
+    const { store } = c.var.services;
+    store.atomically(() => {
+      store.setDeprecated(skill, version, message === '' ? null : message);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
+    });
     return c.json({ name, version, deprecated: message === '' ? null : message });
   });
 
@@ -109,8 +121,11 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
     if (Date.now() - Date.parse(publishedAt) > hours * 3600_000) {
       throw new SkillsError('EDELETEWINDOW', `${name}@${version} was published more than ${hours} hours ago and can no longer be deleted`, { status: 409, hint: 'yank it instead: skills yank' });
     }
-    c.var.services.store.deleteVersion(skill, version);
-    c.var.services.store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });
+    const { store } = c.var.services;
+    store.atomically(() => {
+      store.deleteVersion(skill, version);
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });
+    });
     return c.json({ name, version, deleted: true });
   });
 }
