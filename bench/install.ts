@@ -5,7 +5,6 @@
  * npm cache) and warm (cache + package-lock), as ratios. VERDACCIO_DIR as in bench/registry.ts.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { startRegistry } from '../registry-server/index';
 import { pack } from '../tarball/pack';
 import { skillFiles, textResult } from '../test/helpers/skill-files';
 import { machine, ms, saveResults } from './stats';
+import { startVerdaccio, verdaccioPort, writeVerdaccioPackage } from './verdaccio';
 
 const COUNT = Number(process.env.BENCH_SKILLS ?? 50);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,47 +79,25 @@ const verdaccioDir = process.env.VERDACCIO_DIR;
 if (!verdaccioDir) {
   console.log('npm + Verdaccio comparison skipped: set VERDACCIO_DIR to a folder with `npm install verdaccio` done');
 } else {
-  const port = 4900 + Math.floor(Math.random() * 90);
+  const port = verdaccioPort();
   const storage = path.join(dir, 'verdaccio-storage');
   const deps: Record<string, string> = {};
   for (const [i, p] of packed.entries()) {
+    // npm packages need package/package.json: the same files under package/, packed by node-tar.
     const pkg = `bench-skill-${i}`;
-    const file = `${pkg}-1.0.0.tgz`;
     const staging = path.join(dir, 'npm-staging', pkg, 'package');
     for (const f of p.files) {
       await fs.mkdir(path.dirname(path.join(staging, f.path)), { recursive: true });
       await fs.writeFile(path.join(staging, f.path), f.bytes);
     }
     await fs.writeFile(path.join(staging, 'package.json'), JSON.stringify({ name: pkg, version: '1.0.0', description: 'bench' }));
-    await fs.mkdir(path.join(storage, pkg), { recursive: true });
-    await createTar({ gzip: true, file: path.join(storage, pkg, file), cwd: path.dirname(staging), portable: true }, ['package']);
-    const bytes = await fs.readFile(path.join(storage, pkg, file));
-    const shasum = createHash('sha1').update(bytes).digest('hex');
-    const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
-    await fs.writeFile(
-      path.join(storage, pkg, 'package.json'),
-      JSON.stringify({
-        name: pkg,
-        versions: { '1.0.0': { name: pkg, version: '1.0.0', description: 'bench', dist: { tarball: `http://127.0.0.1:${port}/${pkg}/-/${file}`, shasum, integrity } } },
-        'dist-tags': { latest: '1.0.0' },
-        time: { modified: '2026-01-01T00:00:00.000Z', created: '2026-01-01T00:00:00.000Z', '1.0.0': '2026-01-01T00:00:00.000Z' },
-        _uplinks: {},
-        _distfiles: {},
-        _attachments: { [file]: { shasum, version: '1.0.0' } },
-        _rev: '1-0000000000000000',
-        readme: '',
-      }),
-    );
+    const tgz = path.join(dir, 'npm-staging', `${pkg}.tgz`);
+    await createTar({ gzip: true, file: tgz, cwd: path.dirname(staging), portable: true }, ['package']);
+    await writeVerdaccioPackage(storage, port, pkg, await fs.readFile(tgz));
     deps[pkg] = '1.0.0';
   }
-  const config = path.join(dir, 'verdaccio.yaml');
-  await fs.writeFile(config, `storage: ${storage}\nuplinks: {}\npackages:\n  '**':\n    access: $all\n    publish: $authenticated\nlog: { type: stdout, format: pretty, level: fatal }\nlisten: 127.0.0.1:${port}\n`);
-  const child = spawn(process.execPath, [path.join(verdaccioDir, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '--config', config], { stdio: 'ignore' });
+  const verdaccio = await startVerdaccio(verdaccioDir, dir, storage, port);
   try {
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/-/ping`).then((r) => r.ok, () => false)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
     const project = path.join(dir, 'npm-project');
     await fs.mkdir(project);
     await fs.writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'bench-project', private: true, dependencies: deps }));
@@ -132,7 +110,7 @@ if (!verdaccioDir) {
     console.log(`ratio npm/skills (higher: skills faster): cold ${(npmCold / cold).toFixed(2)}x, warm ${(npmWarm / warm).toFixed(2)}x`);
     Object.assign(figures, { npmColdMs: npmCold, npmWarmMs: npmWarm, coldRatio: npmCold / cold, warmRatio: npmWarm / warm });
   } finally {
-    child.kill('SIGTERM');
+    verdaccio.stop();
   }
 }
 await saveResults('install', figures);

@@ -5,8 +5,6 @@
  * Verdaccio is not a dependency: set VERDACCIO_DIR to a folder where `npm install verdaccio`
  * ran (the bench skips the comparison without it).
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +13,7 @@ import { startRegistry } from '../registry-server/index';
 import { pack } from '../tarball/pack';
 import { echoSkill } from '../test/helpers/registry';
 import { machine, ms, saveResults, summary } from './stats';
+import { startVerdaccio, verdaccioPort, writeVerdaccioPackage } from './verdaccio';
 
 const SKILLS = Number(process.env.BENCH_SKILLS ?? 1000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -86,41 +85,12 @@ const verdaccioDir = process.env.VERDACCIO_DIR;
 if (!verdaccioDir) {
   console.log('Verdaccio comparison skipped: set VERDACCIO_DIR to a folder with `npm install verdaccio` done');
 } else {
-  const port = 4800 + Math.floor(Math.random() * 100);
+  const port = verdaccioPort();
   const storage = path.join(dir, 'verdaccio-storage');
-  const sample = tarballs[MID];
-  if (!sample) throw new Error('no sample');
-  // Equivalent content written straight into Verdaccio's storage: the same 1,000 tarballs as
-  // unscoped packages, each with a minimal packument.
-  for (const [i, t] of tarballs.entries()) {
-    const pkg = `skill-${i}`;
-    const file = `${pkg}-1.0.0.tgz`;
-    await fs.mkdir(path.join(storage, pkg), { recursive: true });
-    await fs.writeFile(path.join(storage, pkg, file), t.bytes);
-    const shasum = createHash('sha1').update(t.bytes).digest('hex');
-    const integrity = `sha512-${createHash('sha512').update(t.bytes).digest('base64')}`;
-    const doc = {
-      name: pkg,
-      versions: { '1.0.0': { name: pkg, version: '1.0.0', description: 'bench', dist: { tarball: `http://127.0.0.1:${port}/${pkg}/-/${file}`, shasum, integrity } } },
-      'dist-tags': { latest: '1.0.0' },
-      time: { modified: '2026-01-01T00:00:00.000Z', created: '2026-01-01T00:00:00.000Z', '1.0.0': '2026-01-01T00:00:00.000Z' },
-      _uplinks: {},
-      _distfiles: {},
-      _attachments: { [file]: { shasum, version: '1.0.0' } },
-      _rev: '1-0000000000000000',
-      readme: '',
-    };
-    await fs.writeFile(path.join(storage, pkg, 'package.json'), JSON.stringify(doc));
-  }
-  const config = path.join(dir, 'verdaccio.yaml');
-  await fs.writeFile(config, `storage: ${storage}\nuplinks: {}\npackages:\n  '**':\n    access: $all\n    publish: $authenticated\nlog: { type: stdout, format: pretty, level: fatal }\nlisten: 127.0.0.1:${port}\n`);
-  const child = spawn(process.execPath, [path.join(verdaccioDir, 'node_modules', 'verdaccio', 'bin', 'verdaccio'), '--config', config], { stdio: 'ignore' });
+  // The same 1,000 tarballs as unscoped packages, each with a minimal packument.
+  for (const [i, t] of tarballs.entries()) await writeVerdaccioPackage(storage, port, `skill-${i}`, t.bytes);
+  const verdaccio = await startVerdaccio(verdaccioDir, dir, storage, port);
   try {
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/-/ping`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
     const theirs = {
       packument: await load('verdaccio packument GET', `http://127.0.0.1:${port}/skill-${MID}`),
       tarball: await load('verdaccio tarball GET  ', `http://127.0.0.1:${port}/skill-${MID}/-/skill-${MID}-1.0.0.tgz`),
@@ -128,7 +98,7 @@ if (!verdaccioDir) {
     Object.assign(figures, { verdaccioPackumentRps: theirs.packument.rps, verdaccioTarballRps: theirs.tarball.rps, packumentRatio: ours.packument.rps / theirs.packument.rps, tarballRatio: ours.tarball.rps / theirs.tarball.rps });
     console.log(`ratio ours/verdaccio: packument ${(ours.packument.rps / theirs.packument.rps).toFixed(2)}x req/s, tarball ${(ours.tarball.rps / theirs.tarball.rps).toFixed(2)}x req/s`);
   } finally {
-    child.kill('SIGTERM');
+    verdaccio.stop();
   }
 }
 await saveResults('registry', figures);

@@ -213,3 +213,19 @@ describe('install refuses every hostile archive a registry could serve', () => {
     }
   }, 120_000);
 });
+
+describe('install warnings and --skip-verify', () => {
+  it('warns about deprecated versions, and records --skip-verify in the lockfile with a warning', async () => {
+    const files = skillFiles({ name: 'old', scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
+    expect((await live.publish(files)).status).toBe(201);
+    const res = await fetch(`${live.registry.url}/v1/skills/@acme/old/versions/1.0.0/deprecate`, { method: 'POST', headers: { Authorization: `Bearer ${live.admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ message: 'use @acme/new' }) });
+    expect(res.status).toBe(200);
+    const warnings: string[] = [];
+    const result = await install(req({ add: ['@acme/old'], skipVerify: true, warn: (w) => warnings.push(w) }));
+    expect(result.skills[0]?.verified).toBe('skipped');
+    expect(warnings.some((w) => w.includes('--skip-verify'))).toBe(true);
+    expect(warnings.some((w) => w.includes('deprecated: use @acme/new'))).toBe(true);
+    const lock = JSON.parse(await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8')) as { skills: Record<string, { skipVerify?: boolean }> };
+    expect(lock.skills['@acme/old']?.skipVerify).toBe(true);
+  });
+});
