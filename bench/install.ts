@@ -68,7 +68,7 @@ const ws = path.join(dir, 'ws');
 await fs.mkdir(ws);
 const env = { SKILLS_CACHE_DIR: path.join(dir, 'cache'), SKILLS_CONFIG_DIR: path.join(dir, 'config'), SKILLS_REGISTRY: registry.url };
 const specs = packed.map((p) => p.name);
-const cold = await timed(process.execPath, [BIN, 'install', ...specs, '--json'], ws, env);
+const cold = await timed(process.execPath, [...(process.env.PROFILE_CLI ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE_CLI] : []), BIN, 'install', ...specs, '--json'], ws, env);
 await fs.rm(path.join(ws, 'skills'), { recursive: true });
 const warm = await timed(process.execPath, [BIN, 'ci', '--json'], ws, env);
 const figures: Record<string, number> = { skills: COUNT, coldMs: cold, warmMs: warm };

@@ -198,10 +198,21 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
   }
   const changed = targets.filter((t) => !unchanged.has(t.name));
 
-  // Fetch, check and unpack what changed.
-  const filesByName = new Map<string, PackageFile[]>();
-  if (changed.length > 0) request.progress(`fetching ${changed.length} skill${changed.length === 1 ? '' : 's'}`);
-  await mapLimit(changed, CONCURRENCY, async (t) => {
+  // Fetch, check and unpack what changed. Each skill's files are a promise, so verification of a
+  // skill starts as soon as it and its dependencies have arrived instead of after every download.
+  const changedNames = new Set(changed.map((t) => t.name));
+  const fetching = new Map<string, Promise<PackageFile[]>>();
+  const fetchFiles = (t: Target): Promise<PackageFile[]> => {
+    let pending = fetching.get(t.name);
+    if (!pending) {
+      pending = fetchAndCheck(t);
+      // Handled here so a failure while another branch is still running is not an unhandled rejection.
+      pending.catch(() => undefined);
+      fetching.set(t.name, pending);
+    }
+    return pending;
+  };
+  const fetchAndCheck = async (t: Target): Promise<PackageFile[]> => {
     let bytes = await cache.tarball(t.integrity);
     if (!bytes) {
       bytes = await fetcher.tarball(t.tarball);
@@ -221,21 +232,29 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
       throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the tarball holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill.json'}`);
     }
     t.mcp = manifest.mcp;
-    filesByName.set(t.name, files);
-  });
-  // Unchanged dependencies are read from disk for verification.
-  const filesOf = async (name: string): Promise<PackageFile[]> => {
-    let files = filesByName.get(name);
-    if (!files) {
-      files = await collectFiles(path.join(dir, folderOf(name)));
-      filesByName.set(name, files);
-    }
     return files;
   };
+  // Unchanged dependencies are read from disk for verification.
+  const fromDisk = new Map<string, Promise<PackageFile[]>>();
+  const filesOf = (name: string): Promise<PackageFile[]> => {
+    const target = targets.find((t) => t.name === name);
+    if (target && changedNames.has(name)) return fetchFiles(target);
+    let pending = fromDisk.get(name);
+    if (!pending) {
+      pending = collectFiles(path.join(dir, folderOf(name)));
+      pending.catch(() => undefined);
+      fromDisk.set(name, pending);
+    }
+    return pending;
+  };
+  if (changed.length > 0) request.progress(`fetching ${changed.length} skill${changed.length === 1 ? '' : 's'}`);
+  const downloads = mapLimit(changed, CONCURRENCY, (t) => fetchFiles(t));
+  downloads.catch(() => undefined);
 
   // Verify every new or changed skill with its dependency closure.
   const verified = new Map<string, 'sandbox' | 'cache' | 'skipped'>();
   if (request.skipVerify) {
+    await downloads;
     if (changed.length > 0) request.warn(`--skip-verify: ${changed.length} skill${changed.length === 1 ? ' was' : 's were'} NOT verified in the sandbox; the lockfile records it`);
     for (const t of changed) verified.set(t.name, 'skipped');
   } else if (changed.length > 0) {
@@ -246,6 +265,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
       const closure = dependencyClosure(t.name, byName);
       const key = `${VERIFIER_VERSION}|${t.digest}|${closure.map((n) => byName.get(n)?.digest).join(',')}`;
       if (await cache.wasVerified(key)) {
+        await fetchFiles(t);
         verified.set(t.name, 'cache');
         return;
       }
@@ -268,6 +288,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
     }
   }
 
+  await downloads;
   for (const t of targets) {
     if (t.deprecated) request.warn(`${t.name}@${t.version} is deprecated: ${t.deprecated}`);
     for (const server of Object.keys(t.mcp)) {
@@ -310,7 +331,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
       for (const t of changed) {
         const out = path.join(dir, staging, t.folder);
         await fs.mkdir(out);
-        await writeFiles(out, filesByName.get(t.name) ?? []);
+        await writeFiles(out, await fetchFiles(t));
       }
     } catch (error) {
       await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
