@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { Manifest } from '../schema/manifest';
-import type { Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
+import type { InstallPackument, Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import { now } from './auth';
 import type { Db } from './db';
@@ -61,12 +61,12 @@ export class SkillsStore {
     for (const key of this.#packuments.keys()) if (key.startsWith(`${name} `)) this.#packuments.delete(key);
   }
 
-  /** The packument as JSON text with its ETag, cached until the skill changes. */
-  packumentJson(skill: SkillRow, origin: string, isPrivate: boolean): { body: string; etag: string } {
-    const key = `${skill.name} ${origin}`;
+  /** The packument (or its install form) as JSON text with its ETag, cached until the skill changes. */
+  packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): { body: string; etag: string } {
+    const key = `${skill.name} ${origin} ${form}`;
     const cached = this.#packuments.get(key);
     if (cached) return cached;
-    const body = JSON.stringify(this.packument(skill, origin, isPrivate));
+    const body = JSON.stringify(form === 'install' ? this.installPackument(skill, origin) : this.packument(skill, origin, isPrivate));
     const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     if (this.#packuments.size > 5000) this.#packuments.clear();
     this.#packuments.set(key, entry);
@@ -106,6 +106,26 @@ export class SkillsStore {
       time,
       private: isPrivate,
     };
+  }
+
+  installPackument(skill: SkillRow, origin: string): InstallPackument {
+    const rows = this.db
+      .prepare('SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated FROM versions WHERE skill_id = ?')
+      .all(skill.id) as { version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null }[];
+    rows.sort((a, b) => semver.compare(a.version, b.version));
+    const versions: InstallPackument['versions'] = {};
+    for (const row of rows) {
+      const manifest = JSON.parse(row.manifest) as Manifest;
+      versions[row.version] = {
+        version: row.version,
+        dependencies: manifest.dependencies,
+        mcp: manifest.mcp,
+        dist: { tarball: `${origin}${tarballPath(skill.name, row.version)}`, integrity: row.integrity, digest: row.digest, fileCount: row.file_count, unpackedSize: row.unpacked_size, size: row.size },
+        yanked: row.yanked === 1,
+        deprecated: row.deprecated,
+      };
+    }
+    return { name: skill.name, distTags: this.distTags(skill.id), versions };
   }
 
   version(skill: SkillRow, version: string, origin: string): PackumentVersion | undefined {

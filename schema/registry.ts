@@ -53,6 +53,28 @@ export const packumentSchema = z.object({
   private: z.boolean(),
 });
 
+/**
+ * The install packument: what resolution and installs need and nothing else (no SKILL.md, no
+ * verification reports), so it stays small as versions accumulate. Requested with
+ * `Accept: application/vnd.skills.install-v1+json`.
+ */
+export const INSTALL_PACKUMENT_TYPE = 'application/vnd.skills.install-v1+json';
+export const installPackumentSchema = z.object({
+  name: packageNameSchema,
+  distTags: z.record(z.string(), semverVersionSchema),
+  versions: z.record(
+    semverVersionSchema,
+    z.object({
+      version: semverVersionSchema,
+      dependencies: z.record(packageNameSchema, z.string()),
+      mcp: z.record(z.string(), z.array(z.string())),
+      dist: distSchema,
+      yanked: z.boolean(),
+      deprecated: z.string().nullable(),
+    }),
+  ),
+});
+
 export const publishResponseSchema = z.object({
   name: packageNameSchema,
   version: semverVersionSchema,
@@ -116,6 +138,7 @@ export const distTagBodySchema = z.object({ version: semverVersionSchema });
 
 export type Packument = z.infer<typeof packumentSchema>;
 export type PackumentVersion = z.infer<typeof packumentVersionSchema>;
+export type InstallPackument = z.infer<typeof installPackumentSchema>;
 export type PublishResponse = z.infer<typeof publishResponseSchema>;
 export type SearchResult = z.infer<typeof searchResultSchema>;
 export type SearchResponse = z.infer<typeof searchResponseSchema>;

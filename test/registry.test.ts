@@ -47,6 +47,12 @@ describe('registry: publish and read back', () => {
     const cached = await r.request('GET', '/v1/skills/@acme/hello', { headers: { 'If-None-Match': etag ?? '' } });
     expect(cached.status).toBe(304);
 
+    const compact = await r.request('GET', '/v1/skills/@acme/hello', { headers: { Accept: 'application/vnd.skills.install-v1+json' } });
+    expect(compact.headers.get('Content-Type')).toContain('application/vnd.skills.install-v1+json');
+    expect(compact.headers.get('ETag')).not.toBe(etag);
+    const compactDoc = (await compact.json()) as { versions: Record<string, Record<string, unknown>> };
+    expect(Object.keys(compactDoc.versions['1.0.0'] ?? {}).sort()).toEqual(['dependencies', 'deprecated', 'dist', 'mcp', 'version', 'yanked']);
+
     const version = await r.request('GET', '/v1/skills/@acme/hello/versions/1.0.0');
     expect(version.headers.get('Cache-Control')).toContain('immutable');
     const url = new URL(doc.versions['1.0.0']!.dist.tarball);

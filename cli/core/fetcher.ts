@@ -1,6 +1,6 @@
 /** Registry reads for installs: packuments with ETag revalidation, tarballs, retries with backoff. */
 import { SkillsError } from '../../schema/errors';
-import { packumentSchema, type Packument } from '../../schema/registry';
+import { INSTALL_PACKUMENT_TYPE, installPackumentSchema, type InstallPackument } from '../../schema/registry';
 import type { Cache } from './cache';
 import { RegistryClient } from './registry-client';
 
@@ -32,10 +32,11 @@ export class Fetcher {
     readonly timeoutMs = 15_000,
   ) {}
 
-  async packument(name: string): Promise<Packument> {
+  /** The install form of a skill's packument (versions, dependencies, dist, yanked, deprecated). */
+  async packument(name: string): Promise<InstallPackument> {
     const cached = await this.cache.packument(this.client.url, name);
     const res = await withRetries(`fetching ${name}`, () =>
-      this.client.request('GET', `/v1/skills/${name}`, { timeoutMs: this.timeoutMs, accept: [304], headers: cached ? { 'If-None-Match': cached.etag } : {} }),
+      this.client.request('GET', `/v1/skills/${name}`, { timeoutMs: this.timeoutMs, accept: [304], headers: { Accept: INSTALL_PACKUMENT_TYPE, ...(cached ? { 'If-None-Match': cached.etag } : {}) } }),
     );
     let body: string;
     if (res.status === 304 && cached) body = cached.body;
@@ -44,7 +45,7 @@ export class Fetcher {
       const etag = res.headers.get('etag');
       if (etag) await this.cache.putPackument(this.client.url, name, etag, body);
     }
-    const parsed = packumentSchema.safeParse(JSON.parse(body));
+    const parsed = installPackumentSchema.safeParse(JSON.parse(body));
     if (!parsed.success) throw new SkillsError('EREGISTRY', `the registry sent an invalid packument for ${name}`);
     return parsed.data;
   }

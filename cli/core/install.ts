@@ -12,7 +12,7 @@ import { SkillsError } from '../../schema/errors';
 import { parsePackageName, parsePackageSpec } from '../../schema/names';
 import { validatePackage } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
-import type { Packument } from '../../schema/registry';
+import type { InstallPackument } from '../../schema/registry';
 import { resolve, type AvailableSkill, type ResolvedSkill } from '../../schema/resolve';
 import type { LockEntry, Lockfile, Workspace } from '../../schema/workspace';
 import { sharedWorkerPool } from '../../sandbox/pool';
@@ -109,7 +109,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
   if (request.frozen && (added.size > 0 || (request.remove ?? []).length > 0)) throw new SkillsError('EUSAGE', '--frozen-lockfile installs exactly the lockfile; it cannot add or remove skills');
 
   // Resolution: the lockfile when it satisfies (offline), else the registry.
-  const packuments = new Map<string, Packument>();
+  const packuments = new Map<string, InstallPackument>();
   let resolved: Map<string, ResolvedSkill>;
   const lockFits = lockSatisfies(oldLock, requested);
   if (request.frozen) {
@@ -137,7 +137,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
         packuments.set(doc.name, doc);
         available.set(doc.name, {
           distTags: doc.distTags,
-          versions: Object.values(doc.versions).map((v) => ({ version: v.version, dependencies: v.manifest.dependencies, yanked: v.yanked })),
+          versions: Object.values(doc.versions).map((v) => ({ version: v.version, dependencies: v.dependencies, yanked: v.yanked })),
         });
       }
     }
@@ -171,7 +171,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
       dependencies: pick.dependencies,
       ...source,
       deprecated: doc?.deprecated ?? null,
-      mcp: doc?.manifest.mcp ?? {},
+      mcp: doc?.mcp ?? {},
     });
   }
 

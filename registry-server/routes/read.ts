@@ -1,6 +1,7 @@
 /** Reading skills: packuments, versions, tarballs and SKILL.md. */
 import type { Hono } from 'hono';
 import semver from 'semver';
+import { INSTALL_PACKUMENT_TYPE } from '../../schema/registry';
 import { notFound, origin, readableSkill, type Env } from '../context';
 import { routeName, routeVersion } from '../names';
 
@@ -10,12 +11,13 @@ export function readRoutes(app: Hono<Env>): void {
   app.get(SKILL, (c) => {
     const name = routeName(c);
     const { skill, scope } = readableSkill(c, name);
-    const { body, etag } = c.var.services.store.packumentJson(skill, origin(c), scope.private === 1);
+    const form = (c.req.header('Accept') ?? '').includes(INSTALL_PACKUMENT_TYPE) ? 'install' : 'full';
+    const { body, etag } = c.var.services.store.packumentJson(skill, origin(c), scope.private === 1, form);
     c.header('ETag', etag);
     c.header('Cache-Control', scope.private === 1 ? 'private, no-cache' : 'public, no-cache');
-    c.header('Vary', 'Authorization');
+    c.header('Vary', 'Authorization, Accept');
     if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
-    return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8' });
+    return c.body(body, 200, { 'Content-Type': form === 'install' ? `${INSTALL_PACKUMENT_TYPE}; charset=utf-8` : 'application/json; charset=utf-8' });
   });
 
   app.get(`${SKILL}/versions/:version`, (c) => {
