@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkillsError } from '../schema/errors';
 import type { Permission, TokenInfo } from '../schema/registry';
+import type Database from 'better-sqlite3';
 import type { Db } from './db';
 
 export interface Caller {
@@ -41,6 +42,17 @@ export function now(): string {
 export class Auth {
   constructor(private readonly db: Db) {}
 
+  readonly #statements = new Map<string, Database.Statement>();
+
+  private sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   /** Resolves an `Authorization: Bearer ...` header; undefined when there is none. */
   authenticate(header: string | undefined): Caller | undefined {
     if (header === undefined || header === '') return undefined;
@@ -63,7 +75,7 @@ export class Auth {
   }
 
   touch(tokenId: string): void {
-    this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), tokenId);
+    this.sql('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), tokenId);
   }
 
   issueToken(options: { userId: number; permission: Permission; scopes?: string[] | undefined; description?: string | undefined; expiresInDays?: number | undefined }): { id: string; token: string } {
@@ -78,8 +90,8 @@ export class Auth {
 
   listTokens(userId?: number): TokenInfo[] {
     const rows = (userId === undefined
-      ? this.db.prepare('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id').all()
-      : this.db.prepare('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created_at, t.id').all(userId)) as {
+      ? this.sql('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id').all()
+      : this.sql('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created_at, t.id').all(userId)) as {
       id: string;
       user: string;
       permission: Permission;
@@ -104,62 +116,62 @@ export class Auth {
   }
 
   tokenOwner(id: string): number | undefined {
-    return (this.db.prepare('SELECT user_id FROM tokens WHERE id = ?').get(id) as { user_id: number } | undefined)?.user_id;
+    return (this.sql('SELECT user_id FROM tokens WHERE id = ?').get(id) as { user_id: number } | undefined)?.user_id;
   }
 
   revokeToken(id: string): boolean {
-    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id).changes === 1;
+    return this.sql('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id).changes === 1;
   }
 
   userId(name: string): number | undefined {
-    return (this.db.prepare('SELECT id FROM users WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+    return (this.sql('SELECT id FROM users WHERE name = ?').get(name) as { id: number } | undefined)?.id;
   }
 
   createUser(name: string): number {
-    return Number(this.db.prepare('INSERT INTO users (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
+    return Number(this.sql('INSERT INTO users (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
   }
 
   teamId(name: string): number | undefined {
-    return (this.db.prepare('SELECT id FROM teams WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+    return (this.sql('SELECT id FROM teams WHERE name = ?').get(name) as { id: number } | undefined)?.id;
   }
 
   createTeam(name: string, ownerId: number): number {
-    const id = Number(this.db.prepare('INSERT INTO teams (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
-    this.db.prepare("INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, 'owner')").run(id, ownerId);
+    const id = Number(this.sql('INSERT INTO teams (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
+    this.sql("INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, 'owner')").run(id, ownerId);
     return id;
   }
 
   setMember(teamId: number, userId: number, role: 'owner' | 'member'): void {
-    this.db.prepare('INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role').run(teamId, userId, role);
+    this.sql('INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role').run(teamId, userId, role);
   }
 
   role(teamId: number, userId: number): 'owner' | 'member' | undefined {
-    return (this.db.prepare('SELECT role FROM team_members WHERE team_id = ? AND user_id = ?').get(teamId, userId) as { role: 'owner' | 'member' } | undefined)?.role;
+    return (this.sql('SELECT role FROM team_members WHERE team_id = ? AND user_id = ?').get(teamId, userId) as { role: 'owner' | 'member' } | undefined)?.role;
   }
 
   teamsOf(userId: number): { name: string; role: 'owner' | 'member' }[] {
-    return this.db.prepare('SELECT t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.name').all(userId) as { name: string; role: 'owner' | 'member' }[];
+    return this.sql('SELECT t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.name').all(userId) as { name: string; role: 'owner' | 'member' }[];
   }
 
   listTeams(): { name: string; members: { user: string; role: string }[]; scopes: string[] }[] {
-    const teams = this.db.prepare('SELECT id, name FROM teams ORDER BY name').all() as { id: number; name: string }[];
+    const teams = this.sql('SELECT id, name FROM teams ORDER BY name').all() as { id: number; name: string }[];
     return teams.map((t) => ({
       name: t.name,
-      members: this.db.prepare('SELECT u.name AS user, m.role FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.name').all(t.id) as { user: string; role: string }[],
-      scopes: (this.db.prepare('SELECT name FROM scopes WHERE team_id = ? ORDER BY name').all(t.id) as { name: string }[]).map((s) => s.name),
+      members: this.sql('SELECT u.name AS user, m.role FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.name').all(t.id) as { user: string; role: string }[],
+      scopes: (this.sql('SELECT name FROM scopes WHERE team_id = ? ORDER BY name').all(t.id) as { name: string }[]).map((s) => s.name),
     }));
   }
 
   scope(name: string): ScopeRow | undefined {
-    return this.db.prepare('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
+    return this.sql('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
   }
 
   createScope(name: string, teamId: number, isPrivate: boolean): void {
-    this.db.prepare('INSERT INTO scopes (name, team_id, private, created_at) VALUES (?, ?, ?, ?)').run(name, teamId, isPrivate ? 1 : 0, now());
+    this.sql('INSERT INTO scopes (name, team_id, private, created_at) VALUES (?, ?, ?, ?)').run(name, teamId, isPrivate ? 1 : 0, now());
   }
 
   listScopes(): { name: string; team: string; private: boolean }[] {
-    return (this.db.prepare('SELECT s.name, t.name AS team, s.private FROM scopes s JOIN teams t ON t.id = s.team_id ORDER BY s.name').all() as { name: string; team: string; private: number }[]).map((s) => ({
+    return (this.sql('SELECT s.name, t.name AS team, s.private FROM scopes s JOIN teams t ON t.id = s.team_id ORDER BY s.name').all() as { name: string; team: string; private: number }[]).map((s) => ({
       name: s.name,
       team: s.team,
       private: s.private === 1,
@@ -184,7 +196,7 @@ export class Auth {
 
   /** On an empty database: the first user (`admin`) and an admin token, returned once. */
   bootstrap(): { user: string; token: string } | undefined {
-    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    const count = (this.sql('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
     if (count > 0) return undefined;
     return this.db.transaction(() => {
       const userId = this.createUser('admin');
@@ -196,7 +208,7 @@ export class Auth {
   /** Private scopes the caller may read (for search filtering). */
   readablePrivateScopes(caller: Caller | undefined): Set<string> {
     if (!caller) return new Set();
-    const rows = this.db.prepare('SELECT id, name, team_id, private FROM scopes WHERE private = 1').all() as ScopeRow[];
+    const rows = this.sql('SELECT id, name, team_id, private FROM scopes WHERE private = 1').all() as ScopeRow[];
     return new Set(rows.filter((s) => this.canRead(caller, s)).map((s) => s.name));
   }
 }

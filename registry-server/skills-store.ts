@@ -5,6 +5,7 @@ import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import { now } from './auth';
+import type Database from 'better-sqlite3';
 import type { Db } from './db';
 
 export interface SkillRow {
@@ -57,6 +58,19 @@ export class SkillsStore {
 
   constructor(private readonly db: Db) {}
 
+  /** Prepared statements are compiled once and reused: preparing dominated the soak profile. */
+  readonly #statements = new Map<string, Database.Statement>();
+
+  private sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      if (this.#statements.size > 500) this.#statements.clear();
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   #invalidate(name: string): void {
     for (const key of this.#packuments.keys()) if (key.startsWith(`${name} `)) this.#packuments.delete(key);
   }
@@ -74,11 +88,11 @@ export class SkillsStore {
   }
 
   skill(name: string): SkillRow | undefined {
-    return this.db.prepare('SELECT id, name, scope_id, created_at, updated_at FROM skills WHERE name = ?').get(name) as SkillRow | undefined;
+    return this.sql('SELECT id, name, scope_id, created_at, updated_at FROM skills WHERE name = ?').get(name) as SkillRow | undefined;
   }
 
   versionUsed(name: string, version: string): boolean {
-    return this.db.prepare('SELECT 1 FROM used_versions WHERE name = ? AND version = ?').get(name, version) !== undefined;
+    return this.sql('SELECT 1 FROM used_versions WHERE name = ? AND version = ?').get(name, version) !== undefined;
   }
 
   packument(skill: SkillRow, origin: string, isPrivate: boolean): Packument {
@@ -183,18 +197,18 @@ export class SkillsStore {
   }
 
   #readTarball(skill: SkillRow, version: string): Buffer | undefined {
-    const row = this.db.prepare('SELECT t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
+    const row = this.sql('SELECT t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
       | { bytes: Buffer }
       | undefined;
     return row?.bytes;
   }
 
   skillMd(skill: SkillRow, version: string): string | undefined {
-    return (this.db.prepare('SELECT skill_md FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { skill_md: string } | undefined)?.skill_md;
+    return (this.sql('SELECT skill_md FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { skill_md: string } | undefined)?.skill_md;
   }
 
   distTags(skillId: number): Record<string, string> {
-    const rows = this.db.prepare('SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag').all(skillId) as { tag: string; version: string }[];
+    const rows = this.sql('SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag').all(skillId) as { tag: string; version: string }[];
     return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
   }
 
@@ -203,13 +217,13 @@ export class SkillsStore {
     this.#invalidate(v.name);
     return this.db.transaction(() => {
       const at = now();
-      this.db.prepare('INSERT INTO used_versions (name, version) VALUES (?, ?)').run(v.name, v.version);
+      this.sql('INSERT INTO used_versions (name, version) VALUES (?, ?)').run(v.name, v.version);
       let skill = this.skill(v.name);
       if (!skill) {
-        const id = Number(this.db.prepare('INSERT INTO skills (name, scope_id, created_at, updated_at) VALUES (?, ?, ?, ?)').run(v.name, v.scopeId, at, at).lastInsertRowid);
+        const id = Number(this.sql('INSERT INTO skills (name, scope_id, created_at, updated_at) VALUES (?, ?, ?, ?)').run(v.name, v.scopeId, at, at).lastInsertRowid);
         skill = { id, name: v.name, scope_id: v.scopeId, created_at: at, updated_at: at };
       } else {
-        this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(at, skill.id);
+        this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(at, skill.id);
       }
       const versionId = Number(
         this.db
@@ -235,7 +249,7 @@ export class SkillsStore {
             at,
           ).lastInsertRowid,
       );
-      this.db.prepare('INSERT INTO tarballs (version_id, bytes) VALUES (?, ?)').run(versionId, Buffer.from(v.tarball.buffer, v.tarball.byteOffset, v.tarball.byteLength));
+      this.sql('INSERT INTO tarballs (version_id, bytes) VALUES (?, ?)').run(versionId, Buffer.from(v.tarball.buffer, v.tarball.byteOffset, v.tarball.byteLength));
       const tags = this.distTags(skill.id);
       let tag = v.tag;
       if (tag === undefined) {
@@ -243,7 +257,7 @@ export class SkillsStore {
         if (semver.prerelease(v.version)) tag = 'next';
         else if (current === undefined || semver.gt(v.version, current)) tag = 'latest';
       }
-      if (tag !== undefined) this.db.prepare('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, v.version);
+      if (tag !== undefined) this.sql('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, v.version);
       this.refreshIndex(skill.id);
       return tag ?? 'none';
     })();
@@ -251,15 +265,15 @@ export class SkillsStore {
 
   /** Points the search index and server list at the version `latest` names (else the highest). */
   refreshIndex(skillId: number): void {
-    const skill = this.db.prepare('SELECT name FROM skills WHERE id = ?').get(skillId) as { name: string } | undefined;
-    this.db.prepare('DELETE FROM skills_fts WHERE rowid = ?').run(skillId);
-    this.db.prepare('DELETE FROM skill_servers WHERE skill_id = ?').run(skillId);
+    const skill = this.sql('SELECT name FROM skills WHERE id = ?').get(skillId) as { name: string } | undefined;
+    this.sql('DELETE FROM skills_fts WHERE rowid = ?').run(skillId);
+    this.sql('DELETE FROM skill_servers WHERE skill_id = ?').run(skillId);
     if (!skill) return;
-    const versions = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version);
+    const versions = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version);
     if (versions.length === 0) return;
     const latest = this.distTags(skillId).latest;
     const chosen = latest !== undefined && versions.includes(latest) ? latest : semver.rsort([...versions])[0];
-    const row = this.db.prepare('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?').get(skillId, chosen) as {
+    const row = this.sql('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?').get(skillId, chosen) as {
       manifest: string;
       skill_md: string;
       description: string;
@@ -269,14 +283,14 @@ export class SkillsStore {
     this.db
       .prepare('INSERT INTO skills_fts (rowid, name, description, keywords, body) VALUES (?, ?, ?, ?, ?)')
       .run(skillId, `${skill.name} ${bare} ${bare.replace(/-/g, ' ')}`, row.description, manifest.keywords.join(' '), row.skill_md);
-    for (const server of Object.keys(manifest.mcp)) this.db.prepare('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)').run(skillId, server);
+    for (const server of Object.keys(manifest.mcp)) this.sql('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)').run(skillId, server);
   }
 
   setDistTag(skill: SkillRow, tag: string, version: string): void {
     this.#invalidate(skill.name);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, version);
-      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      this.sql('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, version);
+      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
       if (tag === 'latest') this.refreshIndex(skill.id);
     })();
   }
@@ -284,8 +298,8 @@ export class SkillsStore {
   removeDistTag(skill: SkillRow, tag: string): boolean {
     this.#invalidate(skill.name);
     return this.db.transaction(() => {
-      const changed = this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?').run(skill.id, tag).changes === 1;
-      if (changed) this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      const changed = this.sql('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?').run(skill.id, tag).changes === 1;
+      if (changed) this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
       return changed;
     })();
   }
@@ -293,21 +307,21 @@ export class SkillsStore {
   setYanked(skill: SkillRow, version: string, yanked: boolean): void {
     this.#invalidate(skill.name);
     this.db.transaction(() => {
-      this.db.prepare('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?').run(yanked ? 1 : 0, skill.id, version);
-      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      this.sql('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?').run(yanked ? 1 : 0, skill.id, version);
+      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
     })();
   }
 
   setDeprecated(skill: SkillRow, version: string, message: string | null): void {
     this.#invalidate(skill.name);
     this.db.transaction(() => {
-      this.db.prepare('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?').run(message, skill.id, version);
-      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      this.sql('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?').run(message, skill.id, version);
+      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
     })();
   }
 
   publishedAt(skill: SkillRow, version: string): string | undefined {
-    return (this.db.prepare('SELECT published_at FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { published_at: string } | undefined)?.published_at;
+    return (this.sql('SELECT published_at FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { published_at: string } | undefined)?.published_at;
   }
 
   /** Removes a version (its name@version stays used forever); removes the skill with its last version. */
@@ -319,27 +333,27 @@ export class SkillsStore {
       this.#tarballBytes -= cached.byteLength;
     }
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
-      this.db.prepare('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);
-      const remaining = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(skill.id) as { version: string }[]).map((r) => r.version);
+      this.sql('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
+      this.sql('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);
+      const remaining = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skill.id) as { version: string }[]).map((r) => r.version);
       if (remaining.length === 0) {
-        this.db.prepare('DELETE FROM skills_fts WHERE rowid = ?').run(skill.id);
-        this.db.prepare('DELETE FROM skills WHERE id = ?').run(skill.id);
+        this.sql('DELETE FROM skills_fts WHERE rowid = ?').run(skill.id);
+        this.sql('DELETE FROM skills WHERE id = ?').run(skill.id);
         return;
       }
       if (this.distTags(skill.id).latest === undefined) {
         const stable = remaining.filter((v) => semver.prerelease(v) === null);
         const next = semver.rsort(stable.length > 0 ? stable : remaining)[0];
-        if (next) this.db.prepare("INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, 'latest', ?)").run(skill.id, next);
+        if (next) this.sql("INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, 'latest', ?)").run(skill.id, next);
       }
-      this.db.prepare('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
       this.refreshIndex(skill.id);
     })();
   }
 
   /** Versions of a skill with their yanked flag (for dependency resolution). */
   versionsOf(skill: SkillRow): { version: string; yanked: boolean }[] {
-    return (this.db.prepare('SELECT version, yanked FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number }[]).map((r) => ({
+    return (this.sql('SELECT version, yanked FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number }[]).map((r) => ({
       version: r.version,
       yanked: r.yanked === 1,
     }));
@@ -365,7 +379,7 @@ export class SkillsStore {
       params.push(options.server);
     }
     const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id WHERE ${where.join(' AND ')}`;
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
+    const total = (this.sql(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
     const rows = this.db
       .prepare(
         `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank,
@@ -376,10 +390,10 @@ export class SkillsStore {
     const results = rows.map((r) => {
       let version = r.latest;
       if (version === null) {
-        const versions = (this.db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(r.id) as { version: string }[]).map((v) => v.version);
+        const versions = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(r.id) as { version: string }[]).map((v) => v.version);
         version = semver.rsort(versions)[0] ?? '0.0.0';
       }
-      const row = this.db.prepare('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, version) as { manifest: string; description: string };
+      const row = this.sql('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, version) as { manifest: string; description: string };
       const manifest = JSON.parse(row.manifest) as Manifest;
       return {
         name: r.name,
