@@ -61,8 +61,7 @@ export class Auth {
     const invalid = () => new SkillsError('ETOKENINVALID', 'the token is not valid', { status: 401, hint: 'log in again with `skills login --token <token>`' });
     if (!parsed) throw invalid();
     const [, id, secret] = parsed;
-    const row = this.db
-      .prepare('SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?')
+    const row = this.sql('SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?')
       .get(id) as { id: string; hash: Buffer; permission: Permission; scopes: string | null; expires_at: string | null; revoked_at: string | null; user_id: number; user: string } | undefined;
     const presented = sha256(secret ?? '');
     // Compare even when the id is unknown, so timing does not reveal which ids exist.
@@ -82,8 +81,7 @@ export class Auth {
     const id = randomBytes(12).toString('base64url').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0').slice(0, 16);
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = options.expiresInDays === undefined ? null : new Date(Date.now() + options.expiresInDays * 86400_000).toISOString();
-    this.db
-      .prepare('INSERT INTO tokens (id, user_id, hash, permission, scopes, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO tokens (id, user_id, hash, permission, scopes, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, options.userId, sha256(secret), options.permission, options.scopes ? JSON.stringify(options.scopes) : null, options.description ?? null, now(), expiresAt);
     return { id, token: `skr_${id}_${secret}` };
   }

@@ -96,8 +96,7 @@ export class SkillsStore {
   }
 
   packument(skill: SkillRow, origin: string, isPrivate: boolean): Packument {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
                 v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated
          FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`,
@@ -123,8 +122,7 @@ export class SkillsStore {
   }
 
   installPackument(skill: SkillRow, origin: string): InstallPackument {
-    const rows = this.db
-      .prepare('SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated FROM versions WHERE skill_id = ?')
+    const rows = this.sql('SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated FROM versions WHERE skill_id = ?')
       .all(skill.id) as { version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null }[];
     rows.sort((a, b) => semver.compare(a.version, b.version));
     const versions: InstallPackument['versions'] = {};
@@ -143,8 +141,7 @@ export class SkillsStore {
   }
 
   version(skill: SkillRow, version: string, origin: string): PackumentVersion | undefined {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `SELECT v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
                 v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated
          FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`,
@@ -226,8 +223,7 @@ export class SkillsStore {
         this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(at, skill.id);
       }
       const versionId = Number(
-        this.db
-          .prepare(
+        this.sql(
             `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
                                    verification, published_by, published_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -280,8 +276,7 @@ export class SkillsStore {
     };
     const manifest = JSON.parse(row.manifest) as Manifest;
     const bare = skill.name.slice(skill.name.indexOf('/') + 1);
-    this.db
-      .prepare('INSERT INTO skills_fts (rowid, name, description, keywords, body) VALUES (?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO skills_fts (rowid, name, description, keywords, body) VALUES (?, ?, ?, ?, ?)')
       .run(skillId, `${skill.name} ${bare} ${bare.replace(/-/g, ' ')}`, row.description, manifest.keywords.join(' '), row.skill_md);
     for (const server of Object.keys(manifest.mcp)) this.sql('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)').run(skillId, server);
   }
@@ -380,8 +375,7 @@ export class SkillsStore {
     }
     const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id WHERE ${where.join(' AND ')}`;
     const total = (this.sql(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank,
                 (SELECT d.version FROM dist_tags d WHERE d.skill_id = s.id AND d.tag = 'latest') AS latest
          ${from} ORDER BY rank, s.name LIMIT ? OFFSET ?`,
@@ -409,8 +403,7 @@ export class SkillsStore {
 
   /** Public skills for the well-known discovery index. */
   catalog(origin: string): { name: string; description: string; url: string; digest: string; version: string }[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT s.name, v.version, v.description, v.digest FROM skills s JOIN scopes sc ON sc.id = s.scope_id
          JOIN dist_tags d ON d.skill_id = s.id AND d.tag = 'latest' JOIN versions v ON v.skill_id = s.id AND v.version = d.version
          WHERE sc.private = 0 ORDER BY s.name`,
@@ -431,8 +424,7 @@ export class SkillsStore {
   }
 
   audit(entry: { userId?: number | undefined; tokenId?: string | undefined; action: string; target: string; details?: unknown }): void {
-    this.db
-      .prepare('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)')
       .run(now(), entry.userId ?? null, entry.tokenId ?? null, entry.action, entry.target, entry.details === undefined ? null : JSON.stringify(entry.details));
   }
 }
