@@ -111,5 +111,8 @@ describe('skills init | validate | pack (real CLI processes)', () => {
     expect(missing.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
+    const badNumber = await runCli(['verify', '--timeout', 'abc', '--json']);
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
   });
 });

@@ -89,7 +89,6 @@ describe('the whole loop with real processes', () => {
   });
 
   it('survives kill -9 at any moment of an install: the next run finds it unchanged or complete', async () => {
-    const outcomes = new Set<string>();
     for (const delay of [150, 300, 450, 600, 750, 900, 1100, 1400]) {
       const ws = path.join(work, `kill-${delay}`);
       await fs.mkdir(ws);
@@ -106,16 +105,13 @@ describe('the whole loop with real processes', () => {
       expect(leftovers).toEqual([]);
       if (lock === undefined) {
         expect(names).toEqual([]);
-        outcomes.add('unchanged');
       } else {
         expect(names).toEqual(['base', 'mid', 'top']);
         expect(Object.keys((JSON.parse(lock) as { skills: object }).skills)).toHaveLength(3);
-        outcomes.add('complete');
       }
       const finish = await cli(ws, ['install', '@acme/top', '--json']);
       expect(finish.code).toBe(0);
       expect((await fs.readdir(path.join(ws, 'skills'))).sort()).toEqual(['INDEX.md', 'base', 'mid', 'top']);
     }
-    expect(outcomes.size).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

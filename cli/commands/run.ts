@@ -9,7 +9,7 @@ import type { RunSkillResult } from '../../sandbox/run-skill';
 import type { CliContext, CommandModule, CommandResult } from '../command';
 import type { McpServers } from '../core/mcp-servers';
 import { loadWorkspace } from '../core/workspace';
-import { parsePositiveInt } from './verify';
+import { parsePositiveInt } from '../options';
 
 export const runCommand: CommandModule = {
   register(program, run) {

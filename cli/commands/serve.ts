@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import { parsePositiveInt } from './verify';
+import { parsePositiveInt } from '../options';
 
 export const DEFAULT_DB = path.join('.skills-registry', 'registry.db');
 

@@ -5,7 +5,7 @@ import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
 import { table } from '../render';
-import { parsePositiveInt } from './verify';
+import { parsePositiveInt } from '../options';
 
 export const tokenCommand: CommandModule = {
   register(program, run) {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import type { VerificationReport } from '../../sandbox/verify';
 import type { CommandModule } from '../command';
+import { parsePositiveInt } from '../options';
 import { formatBytes } from '../render';
 
 export const verifyCommand: CommandModule = {
@@ -25,12 +26,6 @@ export const verifyCommand: CommandModule = {
       );
   },
 };
-
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
-  return n;
-}
 
 export function renderReport(report: VerificationReport): string {
   const lines: string[] = [];
