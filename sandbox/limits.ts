@@ -51,4 +51,6 @@ export type CaseFailureCode =
   | 'ECALLBUDGET'
   | 'EMCPCALL'
   | 'EMCPTIMEOUT'
+  | 'EMCPCONNECT'
+  | 'EMCPSERVERUNKNOWN'
   | 'ERESULTTOOLARGE';

@@ -53,8 +53,9 @@ export function createLiveBridge(options: LiveBridgeOptions): LiveBridge {
       try {
         result = await options.call({ ...call, arguments: outgoing });
       } catch (error) {
-        const timeout = (error as { code?: string }).code === 'EMCPTIMEOUT';
-        return fail({ code: timeout ? 'EMCPTIMEOUT' : 'EMCPCALL', message: error instanceof Error ? error.message : String(error) });
+        const code = (error as { code?: string }).code;
+        const kept = code === 'EMCPTIMEOUT' || code === 'EMCPCONNECT' || code === 'EMCPSERVERUNKNOWN' ? code : 'EMCPCALL';
+        return fail({ code: kept, message: error instanceof Error ? error.message : String(error) });
       }
       const size = JSON.stringify(result).length;
       if (size > maxResult) fail({ code: 'ERESULTTOOLARGE', message: `${call.server}.${call.tool} returned ${size} characters, over the ${maxResult} limit` });

@@ -16,6 +16,9 @@ const MAX_CASES_PER_MODULE = 500;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
+/** Emscripten's Module.print/printErr hooks, which quickjs-emscripten's option type leaves out. */
+const QUIET_EMSCRIPTEN = { print: () => {}, printErr: () => {} } as unknown as NonNullable<Parameters<typeof newVariant>[1]['emscriptenModule']>;
+
 function compiledWasm(): Promise<WebAssembly.Module> {
   compiled ??= (async () => {
     const require = createRequire(import.meta.url);
@@ -38,7 +41,15 @@ export async function newCappedModule(memoryBytes: number): Promise<CappedModule
   const maximum = Math.max(MIN_PAGES, Math.floor(memoryBytes / PAGE));
   const memory = new WebAssembly.Memory({ initial: MIN_PAGES, maximum });
   const wasmModule = await compiledWasm();
-  const module = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmModule, wasmMemory: memory }));
+  const module = await newQuickJSWASMModuleFromVariant(
+    newVariant(RELEASE_SYNC, {
+      wasmModule,
+      wasmMemory: memory,
+      // Emscripten prints aborts (e.g. a runtime freed with objects a hostile job left behind) to
+      // stderr; the sandbox already reports them and discards the module, so they are not printed.
+      emscriptenModule: QUIET_EMSCRIPTEN,
+    }),
+  );
   return { module, memory, memoryBytes, cases: 0, poisoned: false };
 }
 

@@ -129,7 +129,7 @@ describe('live mode against misbehaving servers', () => {
   it('names a server whose command does not exist', async () => {
     const result = await live(code('echo'), { hostile: ['echo'] }, { hostile: { command: '/nonexistent/mcp-server', args: [], env: {} } });
     expect(result.status).toBe('failed');
-    expect(result.error).toMatchObject({ code: 'EMCPCALL', message: expect.stringContaining('"hostile"') });
+    expect(result.error).toMatchObject({ code: 'EMCPCONNECT', message: expect.stringContaining('"hostile"') });
   });
 
   it('fails cleanly when the server crashes mid-call, hangs, or returns 20 MB', async () => {
@@ -151,7 +151,7 @@ describe('live mode against misbehaving servers', () => {
 
   it('names an HTTP server that refuses connections', async () => {
     const result = await live(code('echo'), { hostile: ['echo'] }, { hostile: { url: 'http://127.0.0.1:9/mcp', headers: {} } });
-    expect(result.error).toMatchObject({ code: 'EMCPCALL', message: expect.stringContaining('cannot start or reach the MCP server "hostile"') });
+    expect(result.error).toMatchObject({ code: 'EMCPCONNECT', message: expect.stringContaining('cannot start or reach the MCP server "hostile"') });
   });
 
   it('stops a skill that calls a tool 100,000 times with the call budget', async () => {
