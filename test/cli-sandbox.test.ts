@@ -52,7 +52,7 @@ describe('skills verify | run (real CLI processes)', () => {
       const dir = path.join(tmp, 'skills', 'probe');
       await fs.rm(dir, { recursive: true, force: true });
       await writeSkill(dir, hostileFiles(skill));
-      const result = await runCli(['verify', dir, '--json']);
+      const result = await runCli(['verify', dir, '--json', ...(skill.limits?.timeoutMs ? ['--timeout', String(skill.limits.timeoutMs)] : [])]);
       expect(result.code).toBe(1);
       const out = result.json<{ error?: { code: string }; cases?: { code?: string }[] }>();
       expect(out.error?.code ?? out.cases?.[0]?.code).toBe(skill.code);

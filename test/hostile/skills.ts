@@ -2,12 +2,17 @@
  * Hostile skills for the sandbox: each must fail with its code while the host stays healthy.
  * Reused by the CLI tests (`skills verify`) and the registry's publish tests.
  */
-import type { CaseFailureCode } from '../../sandbox/limits';
+import type { CaseFailureCode, SandboxLimits } from '../../sandbox/limits';
 import { skillFiles, textResult, type SkillSpec } from '../helpers/skill-files';
 
 export interface HostileSkill {
   name: string;
   spec: SkillSpec;
+  /**
+   * Limits to verify with. Memory bombs get a long deadline so that they are stopped by the memory
+   * cap whatever the machine's speed, not by the clock (which would make the expected code flaky).
+   */
+  limits?: Partial<SandboxLimits>;
   /** The case failure code, or a bundling error code for the whole skill. */
   code: CaseFailureCode | 'EBUNDLEIMPORT' | 'EBUNDLE';
 }
@@ -22,16 +27,19 @@ export const HOSTILE_SKILLS: readonly HostileSkill[] = [
   {
     name: 'object-bomb',
     code: 'EOOM',
+    limits: { timeoutMs: 20_000 },
     spec: { code: 'export function run() { const a = []; for (;;) a.push({ i: a.length, s: "x" }); }', fixtures: { c: call('run') } },
   },
   {
     name: 'string-bomb',
     code: 'EOOM',
+    limits: { timeoutMs: 20_000 },
     spec: { code: 'export function run() { const a = []; const s = "y".repeat(100000); for (;;) a.push(s + a.length); }', fixtures: { c: call('run') } },
   },
   {
     name: 'array-bomb',
     code: 'EOOM',
+    limits: { timeoutMs: 20_000 },
     spec: { code: 'export function run() { const a = new Array(2 ** 31 - 1).fill(1.5); return a.length; }', fixtures: { c: call('run') } },
   },
   { name: 'deep-recursion', code: 'ESTACK', spec: { code: 'function f(n) { return n === 0 ? 0 : 1 + f(n - 1); }\nexport function run() { return f(1e6); }', fixtures: { c: call('run') } } },
@@ -41,7 +49,7 @@ export const HOSTILE_SKILLS: readonly HostileSkill[] = [
     spec: { code: 'export function run() { const line = "z".repeat(1000); for (let i = 0; i < 10000; i++) console.log(line); return 1; }', fixtures: { c: call('run', 1) } },
   },
   // 50 MB cannot even be built inside the 64 MiB sandbox; 4 MB can, and is over the 1 MiB output cap.
-  { name: 'huge-return', code: 'EOOM', spec: { code: 'export function run() { return "w".repeat(50 * 1024 * 1024); }', fixtures: { c: call('run') } } },
+  { name: 'huge-return', code: 'EOOM', limits: { timeoutMs: 20_000 }, spec: { code: 'export function run() { return "w".repeat(50 * 1024 * 1024); }', fixtures: { c: call('run') } } },
   { name: 'large-return', code: 'EOUTPUTLIMIT', spec: { code: 'export function run() { return "w".repeat(4 * 1024 * 1024); }', fixtures: { c: call('run') } } },
   {
     name: 'large-json-return',
