@@ -6,7 +6,3 @@ export interface PackageFile {
   /** True when the file should be unpacked executable (mode 0755); everything else is 0644. */
   executable?: boolean;
 }
-
-export function findFile(files: readonly PackageFile[], path: string): PackageFile | undefined {
-  return files.find((f) => f.path === path);
-}

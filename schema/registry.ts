@@ -146,11 +146,6 @@ export type TokenInfo = z.infer<typeof tokenInfoSchema>;
 export type Whoami = z.infer<typeof whoamiSchema>;
 export type VerificationSummary = z.infer<typeof verificationSummarySchema>;
 
-/** `/v1/skills/@scope/name` for a package name. */
-export function skillPath(name: string): string {
-  return `/v1/skills/${name}`;
-}
-
 /** The tarball URL path: `/v1/skills/@scope/name/-/name-1.2.3.tgz`. */
 export function tarballPath(name: string, version: string): string {
   const bare = name.slice(name.indexOf('/') + 1);

@@ -3,7 +3,7 @@
  * tarball being unpacked: relative, forward slashes, no `..`, no Windows forms, and no two paths
  * that a case-insensitive or normalising file system would write to the same place.
  */
-import { SkillsError, type ErrorCode } from '../schema/errors';
+import type { ErrorCode } from '../schema/errors';
 
 export interface PathProblem {
   code: ErrorCode;
@@ -58,8 +58,4 @@ export function checkPathSet(paths: readonly string[]): PathProblem | undefined 
     }
   }
   return undefined;
-}
-
-export function pathError(problem: PathProblem, hint: string): SkillsError {
-  return new SkillsError(problem.code, problem.message, { hint });
 }
