@@ -157,8 +157,6 @@ describe('install', () => {
       // Running as root ignores modes: make ./skills unwritable another way (a file where a folder must go).
       await fs.rm(probe);
       await fs.chmod(skills, 0o755);
-      await fs.writeFile(path.join(skills, '.staging-blocker'), '');
-      await fs.rm(path.join(skills, '.staging-blocker'));
       await fs.rename(skills, `${skills}.moved`);
       await fs.writeFile(skills, 'not a folder');
       await expectUnchanged(() => install(req({ add: ['@acme/mid'] })), 'EWRITE');
@@ -227,5 +225,19 @@ describe('install warnings and --skip-verify', () => {
     expect(warnings.some((w) => w.includes('deprecated: use @acme/new'))).toBe(true);
     const lock = JSON.parse(await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8')) as { skills: Record<string, { skipVerify?: boolean }> };
     expect(lock.skills['@acme/old']?.skipVerify).toBe(true);
+  });
+});
+
+describe('damaged workspace files fail with their codes and change nothing', () => {
+  it('refuses an invalid lockfile, an invalid skills.json and a damaged journal', async () => {
+    await fs.writeFile(path.join(ws, 'skills-lock.json'), '{ not json');
+    await expectUnchanged(() => install(req({ add: ['@acme/base'] })), 'ELOCKFILE');
+    await fs.rm(path.join(ws, 'skills-lock.json'));
+    await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ dependencies: { 'not a name': '^1.0.0' } }));
+    await expectUnchanged(() => install(req()), 'EWORKSPACE');
+    await fs.rm(path.join(ws, 'skills.json'));
+    await fs.mkdir(path.join(ws, 'skills'), { recursive: true });
+    await fs.writeFile(path.join(ws, 'skills', '.skills-journal.json'), '{ half written');
+    await expectUnchanged(() => install(req({ add: ['@acme/base'] })), 'EJOURNAL');
   });
 });

@@ -144,6 +144,14 @@ describe('live mode against misbehaving servers', () => {
     expect(big.error).toMatchObject({ code: 'ERESULTTOOLARGE' });
   }, 60_000);
 
+  it('records nothing when the live run fails (ERECORD), leaving no fixture behind', async () => {
+    const dir = await writeSkill('crasher', "import { crash } from '../../servers/hostile';\nexport async function run() { return crash({}); }\n", { hostile: ['crash'] });
+    const result = await runCli(['run', dir, '--export', 'run', '--live', '--record', 'never', '--json'], { cwd: ws });
+    expect(result.code).toBe(1);
+    expect(result.json<{ error: { code: string } }>().error.code).toBe('ERECORD');
+    await expect(fs.stat(path.join(dir, 'fixtures', 'never.json'))).rejects.toThrow();
+  });
+
   it('rejects an isError result into the skill as McpToolError', async () => {
     const result = await live(`import { fail } from '../../servers/hostile';\nexport async function run() { try { await fail({}); return 'no'; } catch (e) { return (e as Error).name + ': ' + (e as Error).message; } }\n`, { hostile: ['fail'] }, hostile);
     expect(result).toMatchObject({ status: 'returned', value: 'McpToolError: the tool failed on purpose' });

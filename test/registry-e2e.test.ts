@@ -80,6 +80,12 @@ describe('skills serve + the registry commands (real processes, real port)', () 
     expect(bad.json<{ error: { code: string } }>().error.code).toBe('ETOKENINVALID');
     const local = await cli(['publish', path.join(work, 'nowhere'), '--json']);
     expect(local.code).toBe(1);
+    const badConfigDir = path.join(work, 'bad-config');
+    await fs.mkdir(badConfigDir, { recursive: true });
+    await fs.writeFile(path.join(badConfigDir, 'config.json'), '{ "tokens": 42 }');
+    const badConfig = await cli(['whoami', '--json'], { SKILLS_CONFIG_DIR: badConfigDir });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.json<{ error: { code: string } }>().error.code).toBe('ECONFIG');
   });
 
   it('shuts down gracefully on SIGTERM and checkpoints the WAL', async () => {
