@@ -41,6 +41,31 @@ async function readJson<T>(file: string, parse: (raw: unknown) => { success: tru
   return parsed.data;
 }
 
+export function skillsDir(root: string): string {
+  return path.join(root, 'skills');
+}
+
+/**
+ * The workspace's real path and its skills/ folder (undefined when absent). skills/ must be a real
+ * folder: nothing is ever written or removed through a link there.
+ */
+export async function workspaceDirs(root: string): Promise<{ root: string; skills: string | undefined }> {
+  const real = await fs.realpath(root).catch(() => path.resolve(root));
+  const skills = skillsDir(real);
+  const stat = await fs.lstat(skills).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (stat === undefined) return { root: real, skills: undefined };
+  if (stat.isSymbolicLink()) {
+    throw new SkillsError('EWORKSPACELINK', `${skills} is a symbolic link; skills never writes through a link`, {
+      hint: 'make ./skills a real folder (move what it points to into it), then run the command again',
+    });
+  }
+  if (!stat.isDirectory()) throw new SkillsError('EWRITE', `cannot write to ${skills}: it is not a folder`, { hint: 'move that file away; nothing was changed' });
+  return { root: real, skills };
+}
+
 export function serializeWorkspace(workspace: Workspace): string {
   const out: Record<string, unknown> = {};
   if (workspace.registry !== undefined) out.registry = workspace.registry;
