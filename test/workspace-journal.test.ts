@@ -4,6 +4,7 @@
  * skill) that name paths outside the workspace, links, forged seals and stale states, and check
  * that the commands that recover refuse them (EJOURNAL) with nothing changed, inside or outside.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,6 +163,30 @@ describe('links where recovery expects folders', () => {
     await fs.symlink(outside, skills);
     await expectRefused(['list'], 'EWORKSPACELINK');
     await expectRefused(['install'], 'EWORKSPACELINK');
+  });
+});
+
+describe('leftovers and journals that are not what they seem', () => {
+  it('planted staging, trash and temporary-file names that are links are removed as links, nothing outside touched', async () => {
+    const victim = path.join(base, 'outside', 'victim');
+    await fs.symlink(victim, path.join(skills, '.staging-0123456789ab'));
+    await fs.symlink(victim, path.join(skills, '.trash-0123456789ab'));
+    await fs.symlink(path.join(base, 'outside', 'file.txt'), path.join(ws, '.skills.json.0123456789ab.tmp'));
+    const outside = await tree(path.join(base, 'outside'));
+    const run = await cli(['list', '--json']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.json<{ recovered: string }>().recovered).toBe('cleaned');
+    expect((await fs.readdir(skills)).sort()).toEqual(['INDEX.md', 'mine']);
+    expect(await fs.readdir(ws)).toEqual(['skills']);
+    expect(await tree(path.join(base, 'outside'))).toEqual(outside);
+  });
+
+  it('a journal that is a folder or a named pipe is refused at once (no hang)', async () => {
+    await fs.mkdir(path.join(skills, '.skills-journal.json'));
+    await expectRefused(['list'], 'EJOURNAL');
+    await fs.rmdir(path.join(skills, '.skills-journal.json'));
+    execFileSync('mkfifo', [path.join(skills, '.skills-journal.json')]);
+    await expectRefused(['list'], 'EJOURNAL');
   });
 });
 

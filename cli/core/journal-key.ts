@@ -46,7 +46,7 @@ export async function journalKey(env: NodeJS.ProcessEnv, options: { create: bool
 async function readKey(file: string): Promise<Buffer | undefined> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw damaged(file, `it cannot be opened (${(error as NodeJS.ErrnoException).code ?? 'error'}; a link is refused)`);

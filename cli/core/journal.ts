@@ -169,7 +169,7 @@ async function applyJournal(root: string, dir: string, journal: Journal): Promis
 async function readJournal(file: string): Promise<string | undefined> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-/** relative path -> `file:<base64>`, `dir` or `link:<target>`; nothing is followed. */
+/** relative path -> `file:<base64>`, `dir`, `link:<target>` or `special`; nothing is followed. */
 export async function tree(dir: string, options: { ignore?: (rel: string) => boolean } = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (rel: string) => {
@@ -15,7 +15,9 @@ export async function tree(dir: string, options: { ignore?: (rel: string) => boo
       else if (e.isDirectory()) {
         out[p] = 'dir';
         await walk(p);
-      } else out[p] = `file:${(await fs.readFile(full)).toString('base64')}`;
+      } else if (e.isFile()) out[p] = `file:${(await fs.readFile(full)).toString('base64')}`;
+      // A named pipe or socket: never opened (reading a pipe would wait for a writer).
+      else out[p] = 'special';
     }
   };
   await walk('');
