@@ -190,6 +190,17 @@ describe('leftovers and journals that are not what they seem', () => {
   });
 });
 
+describe('a ./servers that is a link (as a cloned repository can hold)', () => {
+  it('servers sync refuses it (EWORKSPACELINK) instead of replacing folders where it points', async () => {
+    const server = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+    await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { everything: { command: process.execPath, args: [server, 'stdio'] } } }));
+    await fs.mkdir(path.join(base, 'outside', 'victim', 'everything'));
+    await fs.writeFile(path.join(base, 'outside', 'victim', 'everything', 'keep.txt'), 'sentinel');
+    await fs.symlink(path.join(base, 'outside', 'victim'), path.join(ws, 'servers'));
+    await expectRefused(['servers', 'sync'], 'EWORKSPACELINK');
+  }, 60_000);
+});
+
 describe('a journal planted by a skill through a real filesystem MCP server', () => {
   it('a skill calling server-filesystem write_file (rooted at the workspace) cannot make recovery touch anything', async () => {
     const server = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-filesystem', 'dist', 'index.js');
