@@ -26,7 +26,7 @@ import { Cache } from './cache';
 import { writeCatalog, type WrittenCatalog } from './catalog';
 import { resolveRegistry } from './config';
 import { Fetcher, mapLimit } from './fetcher';
-import { commitJournal, currentHash, recover, type Recovered } from './journal';
+import { commitJournal, currentHash, JOURNAL, recover, type Recovered } from './journal';
 import { journalKey } from './journal-key';
 import { RegistryClient } from './registry-client';
 import { emptyLockfile, loadWorkspace, LOCKFILE, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
@@ -327,7 +327,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     newLock.skills[t.name] = skipped ? { ...entry, skipVerify: true } : entry;
   }
   const keep = new Set(targets.map((t) => t.folder));
-  const remove = Object.keys(oldLock.skills).map(folderOf).filter((f) => !keep.has(f));
+  const remove = [...new Set(Object.keys(oldLock.skills).map(folderOf))].filter((f) => !keep.has(f));
 
   const workspaceText = serializeWorkspace(newWorkspace);
   const lockText = serializeLockfile(newLock);
@@ -353,6 +353,11 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     const suffix = randomBytes(6).toString('hex');
     const staging = `.staging-${suffix}`;
     const createdSkillsDir = dirs.skills === undefined;
+    const unstage = async () => {
+      await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
+      // A ./skills this run created goes too (rmdir: only while it is empty).
+      if (createdSkillsDir) await fs.rmdir(dir).catch(() => undefined);
+    };
     try {
       await fs.mkdir(dir, { recursive: true });
       await fs.mkdir(path.join(dir, staging));
@@ -362,9 +367,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
         await writeFiles(out, await fetchFiles(t));
       }
     } catch (error) {
-      await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
-      // A ./skills this run created goes too (rmdir: only while it is empty).
-      if (createdSkillsDir) await fs.rmdir(dir).catch(() => undefined);
+      await unstage();
       throw writeError(dir, error);
     }
     try {
@@ -383,6 +386,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
         key,
       );
     } catch (error) {
+      // Before the journal exists nothing was moved: undo the staging. After, the next command completes it.
+      if (!(await fs.lstat(path.join(dir, JOURNAL)).then(() => true, () => false))) await unstage();
       throw writeError(dir, error);
     }
   }

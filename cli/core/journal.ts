@@ -106,6 +106,9 @@ function refused(file: string, why: string): SkillsError {
 export async function commitJournal(root: string, journal: Journal, key: Buffer): Promise<void> {
   const dirs = await workspaceDirs(root);
   if (!dirs.skills) throw new SkillsError('EWRITE', `${skillsDir(dirs.root)} is missing; nothing was installed`);
+  // Never write a journal recovery would refuse.
+  const valid = journalSchema.safeParse(journal);
+  if (!valid.success) throw new SkillsError('EINTERNAL', `the install journal is invalid: ${valid.error.issues[0]?.message ?? 'unknown'}; nothing was installed`);
   await checkJournal(dirs.root, dirs.skills, journal, path.join(dirs.skills, JOURNAL));
   await writeFileAtomic(path.join(dirs.skills, JOURNAL), sealJournal(journal, key));
   await applyJournal(dirs.root, dirs.skills, journal);
