@@ -188,6 +188,14 @@ describe('leftovers and journals that are not what they seem', () => {
     execFileSync('mkfifo', [path.join(skills, '.skills-journal.json')]);
     await expectRefused(['list'], 'EJOURNAL');
   });
+
+  it('a skills.json or skills-lock.json that is a named pipe is refused at once (no hang)', async () => {
+    execFileSync('mkfifo', [path.join(ws, 'skills.json')]);
+    await expectRefused(['install'], 'EWORKSPACE');
+    await fs.rm(path.join(ws, 'skills.json'));
+    execFileSync('mkfifo', [path.join(ws, 'skills-lock.json')]);
+    await expectRefused(['list'], 'ELOCKFILE');
+  });
 });
 
 describe('a ./servers that is a link (as a cloned repository can hold)', () => {

@@ -29,7 +29,7 @@ import { Fetcher, mapLimit } from './fetcher';
 import { commitJournal, currentHash, JOURNAL, recover, type Recovered } from './journal';
 import { journalKey } from './journal-key';
 import { RegistryClient } from './registry-client';
-import { emptyLockfile, loadWorkspace, LOCKFILE, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
+import { emptyLockfile, loadWorkspace, LOCKFILE, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, readWorkspaceFile, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
 
 /** Bumped when the sandbox's verdicts could change, so cached verifications are redone. */
@@ -344,8 +344,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
 
   // Stage and commit.
   const nothingToDo = changed.length === 0 && remove.length === 0;
-  const currentWorkspaceText = await fs.readFile(path.join(root, WORKSPACE_FILE), 'utf8').catch(() => undefined);
-  const currentLockText = await fs.readFile(path.join(root, LOCKFILE), 'utf8').catch(() => undefined);
+  const currentWorkspaceText = await readWorkspaceFile(root, WORKSPACE_FILE);
+  const currentLockText = await readWorkspaceFile(root, LOCKFILE);
   if (!nothingToDo || currentWorkspaceText !== workspaceText || currentLockText !== lockText) {
     // The key first: failing to make it must not leave a staging folder behind.
     const key = await journalKey(request.env, { create: true });

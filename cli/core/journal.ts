@@ -21,7 +21,7 @@ import { SkillsError } from '../../schema/errors';
 import { SKILL_NAME_MAX, SKILL_NAME_RE } from '../../schema/names';
 import { LOCKFILE, lockfileSchema, WORKSPACE_FILE, workspaceSchema } from '../../schema/workspace';
 import { journalKey } from './journal-key';
-import { skillsDir, workspaceDirs } from './workspace';
+import { readWorkspaceFile, skillsDir, workspaceDirs } from './workspace';
 import { writeFileAtomic } from './write-atomic';
 
 export const JOURNAL = '.skills-journal.json';
@@ -116,11 +116,8 @@ export async function commitJournal(root: string, journal: Journal, key: Buffer)
 
 /** The sha256 of each of the workspace's two files now (null when absent), for `before`. */
 export async function currentHash(root: string, file: typeof WORKSPACE_FILE | typeof LOCKFILE): Promise<string | null> {
-  const text = await fs.readFile(path.join(root, file), 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  return text === null ? null : sha256(text);
+  const text = await readWorkspaceFile(root, file);
+  return text === undefined ? null : sha256(text);
 }
 
 /**
