@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install } from '../cli/core/install';
 import { pack } from '../tarball/pack';
 import { chainSkills, skillFiles } from './helpers/skill-files';
+import { tree } from './helpers/tree';
 import { liveRegistry, type LiveRegistry } from './helpers/workspace';
 
 let live: LiveRegistry;
@@ -65,11 +66,18 @@ describe('concurrency against a real registry', () => {
             progress: () => {},
             warn: () => {},
           });
-          return { result, lock: await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8') };
+          return { result, lock: await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8'), tree: await tree(path.join(ws, 'skills')) };
         }),
       );
       expect(new Set(results.map((r) => r.lock)).size).toBe(1);
       expect(results.every((r) => r.result.skills.length === 2)).toBe(true);
+      // The same files on disk in every workspace, and they are the published ones, byte for byte.
+      const first = results[0]?.tree ?? {};
+      for (const r of results) expect(r.tree).toEqual(first);
+      const published: Record<string, string> = {};
+      for (const [folder, files] of [['base', chain.base], ['mid', chain.mid]] as const) for (const f of files) published[`${folder}/${f.path}`] = `file:${Buffer.from(f.bytes).toString('base64')}`;
+      const files = Object.fromEntries(Object.entries(first).filter(([k, v]) => v.startsWith('file:') && k !== 'INDEX.md'));
+      expect(files).toEqual(published);
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }

@@ -7,9 +7,11 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install';
 import { pack } from '../tarball/pack';
-import { integrityOf } from '../tarball/digest';
+import { contentDigest, integrityOf } from '../tarball/digest';
+import { unpack } from '../tarball/unpack';
 import { HOSTILE_ARCHIVES } from './hostile/archives';
 import { chainSkills, skillFiles } from './helpers/skill-files';
+import { tree } from './helpers/tree';
 import { liveRegistry, snapshot, type LiveRegistry } from './helpers/workspace';
 
 let live: LiveRegistry;
@@ -38,7 +40,8 @@ afterEach(async () => {
 function req(extra: Partial<InstallRequest> = {}): InstallRequest {
   return {
     root: ws,
-    env: { SKILLS_CACHE_DIR: cacheDir, SKILLS_CONFIG_DIR: path.join(ws, '.config') },
+    // The config folder (and the journal key in it) is outside the workspace, as it must be.
+    env: { SKILLS_CACHE_DIR: cacheDir, SKILLS_CONFIG_DIR: path.join(cacheDir, 'config') },
     registry: live.registry.url,
     progress: () => {},
     warn: () => {},
@@ -239,5 +242,59 @@ describe('damaged workspace files fail with their codes and change nothing', () 
     await fs.mkdir(path.join(ws, 'skills'), { recursive: true });
     await fs.writeFile(path.join(ws, 'skills', '.skills-journal.json'), '{ half written');
     await expectUnchanged(() => install(req({ add: ['@acme/base'] })), 'EJOURNAL');
+  });
+});
+
+/**
+ * Publishes @acme/<name> honestly, then makes the registry serve the tarball of `served` for it,
+ * recording its integrity and the digest the registry computes (over the unpacked files) unless
+ * told to keep the honest ones.
+ */
+async function serveInstead(name: string, served: ReturnType<typeof skillFiles>, keep: { integrity?: boolean; digest?: boolean } = {}): Promise<void> {
+  const honest = skillFiles({ name, scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
+  expect((await live.publish(honest)).status).toBe(201);
+  const packed = await pack(served);
+  const digest = contentDigest(await unpack(packed.bytes));
+  const db = new Database(path.join(live.dir, 'registry.db'));
+  const id = (db.prepare('SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?').get(`@acme/${name}`) as { id: number }).id;
+  db.prepare('UPDATE tarballs SET bytes = ? WHERE version_id = ?').run(Buffer.from(packed.bytes), id);
+  if (!keep.integrity) db.prepare('UPDATE versions SET integrity = ? WHERE id = ?').run(packed.integrity, id);
+  if (!keep.digest) db.prepare('UPDATE versions SET digest = ? WHERE id = ?').run(digest, id);
+  db.close();
+}
+
+describe('a failed install leaves the workspace byte for byte as it was', () => {
+  it('a skill that cannot be written (a 300-byte file name) leaves no new ./skills, staging folder or lock file', async () => {
+    const files = skillFiles({ name: 'longname', scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } }, extraFiles: { [`assets/${'x'.repeat(300)}.txt`]: 'long' } });
+    await serveInstead('longname', files);
+    const before = await tree(ws);
+    expect(before).toEqual({});
+    await expect(install(req({ add: ['@acme/longname'] }))).rejects.toMatchObject({ code: 'EWRITE' });
+    expect(await tree(ws)).toEqual(before);
+    // With ./skills there already, it stays, and only it.
+    await install(req({ add: ['@acme/base'] }));
+    const installed = await tree(ws);
+    await expect(install(req({ add: ['@acme/longname'] }))).rejects.toMatchObject({ code: 'EWRITE' });
+    expect(await tree(ws)).toEqual(installed);
+  });
+});
+
+describe('--skip-verify skips the sandbox only', () => {
+  it('still refuses a package that does not validate (EVALIDATION), a wrong integrity and a wrong digest (EINTEGRITY)', async () => {
+    const invalid = skillFiles({ name: 'noentry', scope: '@acme', code: '', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } }).filter((f) => f.path !== 'index.ts');
+    await serveInstead('noentry', invalid);
+    const before = await tree(ws);
+    await expect(install(req({ add: ['@acme/noentry'], skipVerify: true }))).rejects.toMatchObject({ code: 'EVALIDATION', message: expect.stringContaining('EENTRYMISSING') });
+    expect(await tree(ws)).toEqual(before);
+
+    const evil = skillFiles({ name: 'x', scope: '@acme', code: 'export function f() { return 2; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 2 } } } });
+    const as = (name: string) => evil.map((f) => (f.path === 'SKILL.md' || f.path === 'skill.json' ? { ...f, bytes: new TextEncoder().encode(new TextDecoder().decode(f.bytes).replace(/\bx\b/g, name)) } : f));
+    await serveInstead('bad-integrity', as('bad-integrity'), { integrity: true, digest: true });
+    await expect(install(req({ add: ['@acme/bad-integrity'], skipVerify: true }))).rejects.toMatchObject({ code: 'EINTEGRITY', message: expect.stringContaining('does not match its integrity') });
+    expect(await tree(ws)).toEqual(before);
+    // The integrity matches the served bytes, the recorded digest does not.
+    await serveInstead('bad-digest', as('bad-digest'), { digest: true });
+    await expect(install(req({ add: ['@acme/bad-digest'], skipVerify: true }))).rejects.toMatchObject({ code: 'EINTEGRITY', message: expect.stringContaining('content digest') });
+    expect(await tree(ws)).toEqual(before);
   });
 });

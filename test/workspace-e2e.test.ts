@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
-import { BIN, runCli } from './helpers/cli';
+import { runCli } from './helpers/cli';
 import { serveRegistry, type ServedRegistry } from './helpers/serve';
 import { chainSkills } from './helpers/skill-files';
 import { snapshot } from './helpers/workspace';
@@ -87,31 +86,4 @@ describe('the whole loop with real processes', () => {
     const search = await cli(consumer, ['search', 'quad', '--json']);
     expect(search.code).toBe(0);
   });
-
-  it('survives kill -9 at any moment of an install: the next run finds it unchanged or complete', async () => {
-    for (const delay of [150, 300, 450, 600, 750, 900, 1100, 1400]) {
-      const ws = path.join(work, `kill-${delay}`);
-      await fs.mkdir(ws);
-      const child = spawn(process.execPath, [BIN, 'install', '@acme/top'], { cwd: ws, env: { ...process.env, ...env, SKILLS_CACHE_DIR: path.join(ws, '.cache') }, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      await new Promise((r) => setTimeout(r, delay));
-      child.kill('SIGKILL');
-      await exited;
-      const list = await cli(ws, ['list', '--json']);
-      expect(list.code, list.stdout + list.stderr).toBe(0);
-      const names = list.json<{ skills: { name: string }[] }>().skills.map((s) => s.name);
-      const lock = await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8').catch(() => undefined);
-      const leftovers = (await fs.readdir(path.join(ws, 'skills')).catch(() => [] as string[])).filter((e) => e.startsWith('.'));
-      expect(leftovers).toEqual([]);
-      if (lock === undefined) {
-        expect(names).toEqual([]);
-      } else {
-        expect(names).toEqual(['base', 'mid', 'top']);
-        expect(Object.keys((JSON.parse(lock) as { skills: object }).skills)).toHaveLength(3);
-      }
-      const finish = await cli(ws, ['install', '@acme/top', '--json']);
-      expect(finish.code).toBe(0);
-      expect((await fs.readdir(path.join(ws, 'skills'))).sort()).toEqual(['INDEX.md', 'base', 'mid', 'top']);
-    }
-  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { parsePackageName } from '../../schema/names';
 import type { CommandModule } from '../command';
 import { scaffoldFiles } from '../core/scaffold';
 import { scaffoldAround } from '../core/scaffold-around';
+import { withWorkspaceLock } from '../core/workspace-lock';
 
 export const initCommand: CommandModule = {
   register(program, run) {
@@ -31,26 +32,12 @@ export const initCommand: CommandModule = {
               hint: `run \`skills init ${path.join(path.dirname(target), parsed.name)} --name ${options.name}\``,
             });
           }
-          const around = options.from !== undefined ? await scaffoldAround(target, { name: options.name, description: options.description }) : undefined;
-          const files = around?.files ?? scaffoldFiles(options.description === undefined ? { name: options.name } : { name: options.name, description: options.description });
-          const existing = await existingFiles(target, [...files.keys()]);
-          if (existing.length > 0) {
-            throw new SkillsError('EEXIST', `${target} already has ${existing.join(', ')}; nothing was written`, {
-              hint: 'choose an empty folder, or remove those files first',
-            });
-          }
-          const written: string[] = [];
-          try {
-            for (const [file, content] of files) {
-              const full = path.join(target, file);
-              await fs.mkdir(path.dirname(full), { recursive: true });
-              await fs.writeFile(full, content, { flag: 'wx' });
-              written.push(full);
-            }
-          } catch (err) {
-            await Promise.all(written.map((f) => fs.rm(f, { force: true })));
-            throw new SkillsError('EWRITE', `could not write the skill into ${target}: ${(err as Error).message}`, { cause: err });
-          }
+          // Writing into this workspace's ./skills races installs (which may claim the same folder): take the lock.
+          const inSkills = path.relative(path.join(ctx.cwd, 'skills'), target);
+          const inWorkspace = !inSkills.startsWith('..') && !path.isAbsolute(inSkills);
+          const write = () => scaffold(target, options);
+          const result = inWorkspace ? await withWorkspaceLock(ctx.cwd, { command: 'skills init', env: ctx.env, progress: ctx.progress }, write) : await write();
+          const { files, around } = result;
           return {
             data: { name: options.name, dir: target, files: [...files.keys()], ...(around ? { entry: around.entry, mcp: around.mcp, exports: around.exports, fixtures: around.fixtures } : {}) },
             human: [
@@ -64,6 +51,30 @@ export const initCommand: CommandModule = {
       );
   },
 };
+
+async function scaffold(target: string, options: { name: string; description?: string; from?: string }) {
+  const around = options.from !== undefined ? await scaffoldAround(target, { name: options.name, description: options.description }) : undefined;
+  const files = around?.files ?? scaffoldFiles(options.description === undefined ? { name: options.name } : { name: options.name, description: options.description });
+  const existing = await existingFiles(target, [...files.keys()]);
+  if (existing.length > 0) {
+    throw new SkillsError('EEXIST', `${target} already has ${existing.join(', ')}; nothing was written`, {
+      hint: 'choose an empty folder, or remove those files first',
+    });
+  }
+  const written: string[] = [];
+  try {
+    for (const [file, content] of files) {
+      const full = path.join(target, file);
+      await fs.mkdir(path.dirname(full), { recursive: true });
+      await fs.writeFile(full, content, { flag: 'wx' });
+      written.push(full);
+    }
+  } catch (err) {
+    await Promise.all(written.map((f) => fs.rm(f, { force: true })));
+    throw new SkillsError('EWRITE', `could not write the skill into ${target}: ${(err as Error).message}`, { cause: err });
+  }
+  return { files, around };
+}
 
 async function existingFiles(dir: string, files: readonly string[]): Promise<string[]> {
   const found = await Promise.all(files.map(async (f) => ((await fs.lstat(path.join(dir, f)).catch(() => undefined)) ? f : undefined)));

@@ -1,8 +1,9 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
 import { writeCatalog } from '../core/catalog';
-import { recover } from '../core/journal';
+import { needsRecovery, recover, type Recovered } from '../core/journal';
 import { loadWorkspace } from '../core/workspace';
+import { withWorkspaceLock } from '../core/workspace-lock';
 import { parsePackageName } from '../../schema/names';
 import { table } from '../render';
 
@@ -15,10 +16,15 @@ export const listCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action(() =>
         run(async (ctx) => {
-          const recovered = await recover(ctx.cwd);
-          const { lockfile } = await loadWorkspace(ctx.cwd);
-          const installed = new Set(Object.keys(lockfile?.skills ?? {}).map((n) => parsePackageName(n)?.name ?? n));
-          const catalog = await writeCatalog(ctx.cwd, installed);
+          // Listing reads; finishing an interrupted install writes, so only that takes the workspace lock.
+          const scan = async (recovered: Recovered) => {
+            const { lockfile } = await loadWorkspace(ctx.cwd);
+            const installed = new Set(Object.keys(lockfile?.skills ?? {}).map((n) => parsePackageName(n)?.name ?? n));
+            return { recovered, catalog: await writeCatalog(ctx.cwd, installed) };
+          };
+          const { recovered, catalog } = (await needsRecovery(ctx.cwd))
+            ? await withWorkspaceLock(ctx.cwd, { command: 'skills list', env: ctx.env, progress: ctx.progress }, async () => scan(await recover(ctx.cwd, ctx.env)))
+            : await scan('none');
           if (catalog.overBudget) ctx.warn(`the catalog is ${catalog.chars} characters, over the ${catalog.budget} character budget of current agent clients`);
           for (const s of catalog.skipped) ctx.warn(`skills/${s.folder} is not a skill: ${s.reason}`);
           const rows = catalog.entries.map((e) => [e.packageName ?? e.name, e.version ?? '-', e.source, e.location]);

@@ -4,6 +4,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
 import { loadWorkspace } from '../core/workspace';
+import { withWorkspaceLock } from '../core/workspace-lock';
 
 export const serversCommand: CommandModule = {
   register(program, run) {
@@ -28,7 +29,7 @@ export const serversCommand: CommandModule = {
               ctx.progress(`listing the tools of ${name}`);
               tools.set(name, await servers.listTools(name));
             }
-            const result = await writeServersTree(ctx.cwd, tools);
+            const result = await withWorkspaceLock(ctx.cwd, { command: 'skills servers sync', env: ctx.env, progress: ctx.progress }, () => writeServersTree(ctx.cwd, tools));
             const human = [
               ...result.servers.map((s) => `${pc.green('synced')} ${s.server}: ${s.tools.length} tools -> servers/${s.server}/`),
               `servers/README.md: ~${result.readmeTokens} tokens for an agent to read first`,

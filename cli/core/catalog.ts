@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CATALOG_BUDGET_CHARS, INDEX_FILE, renderCatalog, type CatalogEntry, type RenderedCatalog } from '../../schema/catalog';
 import { parsePackageName } from '../../schema/names';
 import { parseSkillMd, SKILL_MD } from '../../schema/skill-md';
+import { workspaceDirs } from './workspace';
 import { writeFileAtomic } from './write-atomic';
 
 export const SKILLS_DIR = 'skills';
@@ -60,6 +61,8 @@ export interface WrittenCatalog extends RenderedCatalog {
 export async function writeCatalog(root: string, installed: ReadonlySet<string>): Promise<WrittenCatalog> {
   const scan = await scanSkills(root, installed);
   const rendered = renderCatalog(scan.entries);
+  // Never written through a link: workspaceDirs refuses a ./skills that is one.
+  await workspaceDirs(root);
   const file = path.join(root, SKILLS_DIR, INDEX_FILE);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, rendered.markdown);

@@ -2,7 +2,8 @@
  * The install pipeline: resolve (or take the lockfile), fetch packuments and tarballs, check
  * integrity and digests, unpack in memory, verify every new or changed skill in the sandbox
  * (with its dependencies), stage, and commit through the journal. Any failure before the commit
- * leaves ./skills, skills.json and the lockfile exactly as they were.
+ * leaves ./skills, skills.json and the lockfile exactly as they were. The whole pipeline runs
+ * under the workspace lock, so every caller (CLI commands, `skills mcp`) is serialised.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageName, parsePackageSpec } from '../../schema/names';
-import { validatePackage } from '../../schema/package';
+import { validatePackage, validationError } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
 import type { InstallPackument } from '../../schema/registry';
 import { resolve, type AvailableSkill, type ResolvedSkill } from '../../schema/resolve';
@@ -25,9 +26,11 @@ import { Cache } from './cache';
 import { writeCatalog, type WrittenCatalog } from './catalog';
 import { resolveRegistry } from './config';
 import { Fetcher, mapLimit } from './fetcher';
-import { commitJournal, recover, skillsDir } from './journal';
+import { commitJournal, currentHash, JOURNAL, recover, type Recovered } from './journal';
+import { journalKey } from './journal-key';
 import { RegistryClient } from './registry-client';
-import { emptyLockfile, loadWorkspace, LOCKFILE, serializeLockfile, serializeWorkspace, WORKSPACE_FILE } from './workspace';
+import { emptyLockfile, loadWorkspace, LOCKFILE, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, readWorkspaceFile, workspaceDirs } from './workspace';
+import { withWorkspaceLock } from './workspace-lock';
 
 /** Bumped when the sandbox's verdicts could change, so cached verifications are redone. */
 const VERIFIER_VERSION = 'sandbox-1';
@@ -45,7 +48,10 @@ export interface InstallRequest {
   frozen?: boolean;
   /** Re-resolve these names (or all) ignoring locked versions; `latest` also rewrites ranges. */
   update?: { names: string[] | 'all'; latest: boolean };
+  /** Skips the sandbox only: integrity, digests and package validation still run. */
   skipVerify?: boolean;
+  /** What the workspace lock names as its holder (default from the request: `skills install`, `skills ci`, ...). */
+  command?: string;
   /** Per-request timeout for registry reads (default 15 s; also SKILLS_FETCH_TIMEOUT_MS). */
   timeoutMs?: number;
   progress(message: string): void;
@@ -63,7 +69,7 @@ export interface InstallResult {
   changes: InstallChange[];
   skills: { name: string; version: string; folder: string; verified: 'sandbox' | 'cache' | 'skipped' | 'unchanged' }[];
   catalog: { file: string; chars: number; overBudget: boolean };
-  recovered: 'completed' | 'cleaned' | 'none';
+  recovered: Recovered;
 }
 
 interface Target {
@@ -82,9 +88,21 @@ function folderOf(name: string): string {
   return parsePackageName(name)?.name ?? name;
 }
 
+function commandOf(request: InstallRequest): string {
+  if (request.command) return request.command;
+  if (request.frozen) return 'skills ci';
+  if (request.update) return 'skills update';
+  if ((request.remove ?? []).length > 0) return 'skills uninstall';
+  return 'skills install';
+}
+
 export async function install(request: InstallRequest): Promise<InstallResult> {
+  return withWorkspaceLock(request.root, { command: commandOf(request), env: request.env, progress: request.progress }, () => installLocked(request));
+}
+
+async function installLocked(request: InstallRequest): Promise<InstallResult> {
   const { root } = request;
-  const recovered = await recover(root);
+  const recovered = await recover(root, request.env);
   const loaded = await loadWorkspace(root);
   const workspace: Workspace = loaded.workspace ?? { dependencies: {}, servers: {} };
   const oldLock = loaded.lockfile ?? emptyLockfile();
@@ -176,7 +194,9 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
   }
 
   // Local skills are never overwritten; installed ones are kept when their content is intact.
-  const dir = skillsDir(root);
+  // Paths below are under the workspace's real path; ./skills is refused if it is a link.
+  const dirs = await workspaceDirs(root);
+  const dir = dirs.skills ?? path.join(dirs.root, 'skills');
   const ownedFolders = new Set(Object.keys(oldLock.skills).map(folderOf));
   const unchanged = new Set<string>();
   const present = new Set<string>();
@@ -227,10 +247,13 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
     if (contentDigest(files) !== t.digest) {
       throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: its files do not match the content digest ${t.digest}`, { hint: 'nothing was installed' });
     }
-    const manifest = validatePackage(files, {}).manifest;
+    // Validation runs for every skill, --skip-verify or not: that flag skips the sandbox only.
+    const validation = validatePackage(files, { folderName: t.folder });
+    const manifest = validation.manifest;
     if (!manifest || manifest.name !== t.name || manifest.version !== t.version) {
       throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the tarball holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill.json'}`);
     }
+    if (!validation.ok) throw validationError(`${t.name}@${t.version}`, validation.problems, 'the published package does not validate; nothing was installed');
     t.mcp = manifest.mcp;
     return files;
   };
@@ -304,7 +327,7 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
     newLock.skills[t.name] = skipped ? { ...entry, skipVerify: true } : entry;
   }
   const keep = new Set(targets.map((t) => t.folder));
-  const remove = Object.keys(oldLock.skills).map(folderOf).filter((f) => !keep.has(f));
+  const remove = [...new Set(Object.keys(oldLock.skills).map(folderOf))].filter((f) => !keep.has(f));
 
   const workspaceText = serializeWorkspace(newWorkspace);
   const lockText = serializeLockfile(newLock);
@@ -321,34 +344,50 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
 
   // Stage and commit.
   const nothingToDo = changed.length === 0 && remove.length === 0;
-  const currentWorkspaceText = await fs.readFile(path.join(root, WORKSPACE_FILE), 'utf8').catch(() => undefined);
-  const currentLockText = await fs.readFile(path.join(root, LOCKFILE), 'utf8').catch(() => undefined);
+  const currentWorkspaceText = await readWorkspaceFile(root, WORKSPACE_FILE);
+  const currentLockText = await readWorkspaceFile(root, LOCKFILE);
   if (!nothingToDo || currentWorkspaceText !== workspaceText || currentLockText !== lockText) {
+    // The key first: failing to make it must not leave a staging folder behind.
+    const key = await journalKey(request.env, { create: true });
+    if (!key) throw new SkillsError('EJOURNALKEY', 'no install journal key');
     const suffix = randomBytes(6).toString('hex');
     const staging = `.staging-${suffix}`;
+    const createdSkillsDir = dirs.skills === undefined;
+    const unstage = async () => {
+      await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
+      // A ./skills this run created goes too (rmdir: only while it is empty).
+      if (createdSkillsDir) await fs.rmdir(dir).catch(() => undefined);
+    };
     try {
-      await fs.mkdir(path.join(dir, staging), { recursive: true });
+      await fs.mkdir(dir, { recursive: true });
+      await fs.mkdir(path.join(dir, staging));
       for (const t of changed) {
         const out = path.join(dir, staging, t.folder);
         await fs.mkdir(out);
         await writeFiles(out, await fetchFiles(t));
       }
     } catch (error) {
-      await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
+      await unstage();
       throw writeError(dir, error);
     }
     try {
-      await commitJournal(root, {
-        staging,
-        trash: `.trash-${suffix}`,
-        install: changed.map((t) => t.folder),
-        remove,
-        files: [
-          { path: WORKSPACE_FILE, content: workspaceText },
-          { path: LOCKFILE, content: lockText },
-        ],
-      });
+      await commitJournal(
+        dirs.root,
+        {
+          staging,
+          trash: `.trash-${suffix}`,
+          install: changed.map((t) => t.folder),
+          remove,
+          files: [
+            { path: WORKSPACE_FILE, before: await currentHash(dirs.root, WORKSPACE_FILE), content: workspaceText },
+            { path: LOCKFILE, before: await currentHash(dirs.root, LOCKFILE), content: lockText },
+          ],
+        },
+        key,
+      );
     } catch (error) {
+      // Before the journal exists nothing was moved: undo the staging. After, the next command completes it.
+      if (!(await fs.lstat(path.join(dir, JOURNAL)).then(() => true, () => false))) await unstage();
       throw writeError(dir, error);
     }
   }

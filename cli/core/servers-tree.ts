@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { SkillsError } from '../../schema/errors';
 import { toolExportName } from '../../schema/names';
 import { docComment, schemaToTs } from '../../schema/schema-to-ts';
 import { estimateTokens } from '../../schema/tokens';
@@ -105,6 +106,13 @@ export interface SyncedServer {
 
 export async function writeServersTree(root: string, servers: ReadonlyMap<string, readonly Tool[]>): Promise<{ files: string[]; servers: SyncedServer[]; readmeTokens: number }> {
   const dir = path.join(root, SERVERS_DIR);
+  // Server folders are removed and rewritten below: never through a ./servers that is a link.
+  const stat = await fs.lstat(dir).catch(() => undefined);
+  if (stat && (stat.isSymbolicLink() || !stat.isDirectory())) {
+    throw new SkillsError('EWORKSPACELINK', `${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; skills never writes through a link`, {
+      hint: 'make ./servers a real folder (or remove it), then run `skills servers sync` again',
+    });
+  }
   await fs.mkdir(dir, { recursive: true });
   const files: string[] = [];
   const synced: SyncedServer[] = [];

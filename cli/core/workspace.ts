@@ -1,4 +1,5 @@
 /** Reading and writing a workspace's skills.json and skills-lock.json. */
+import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '../../schema/errors';
@@ -12,19 +13,41 @@ export interface LoadedWorkspace {
 }
 
 export async function loadWorkspace(root: string): Promise<LoadedWorkspace> {
-  const workspace = await readJson(path.join(root, WORKSPACE_FILE), (raw) => workspaceSchema.safeParse(raw), 'EWORKSPACE');
-  const lockfile = await readJson(path.join(root, LOCKFILE), (raw) => lockfileSchema.safeParse(raw), 'ELOCKFILE');
+  const workspace = await readJson(root, WORKSPACE_FILE, (raw) => workspaceSchema.safeParse(raw), 'EWORKSPACE');
+  const lockfile = await readJson(root, LOCKFILE, (raw) => lockfileSchema.safeParse(raw), 'ELOCKFILE');
   return { root, workspace, lockfile };
 }
 
-async function readJson<T>(file: string, parse: (raw: unknown) => { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }, code: 'EWORKSPACE' | 'ELOCKFILE'): Promise<T | undefined> {
-  let text: string;
+const MAX_WORKSPACE_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The text of skills.json or skills-lock.json (undefined when absent): a regular file of bounded
+ * size, opened without blocking (a named pipe there would otherwise hang every command).
+ */
+export async function readWorkspaceFile(root: string, name: typeof WORKSPACE_FILE | typeof LOCKFILE): Promise<string | undefined> {
+  const file = path.join(root, name);
+  const code = name === LOCKFILE ? 'ELOCKFILE' : 'EWORKSPACE';
+  let handle: fs.FileHandle;
   try {
-    text = await fs.readFile(file, 'utf8');
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new SkillsError(code, `${file} is not a regular file`, { hint: `replace it with a ${name} file` });
+    if (stat.size > MAX_WORKSPACE_FILE_BYTES) throw new SkillsError(code, `${file} is larger than ${MAX_WORKSPACE_FILE_BYTES} bytes`, { hint: `check what wrote it` });
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readJson<T>(root: string, name: typeof WORKSPACE_FILE | typeof LOCKFILE, parse: (raw: unknown) => { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }, code: 'EWORKSPACE' | 'ELOCKFILE'): Promise<T | undefined> {
+  const file = path.join(root, name);
+  const text = await readWorkspaceFile(root, name);
+  if (text === undefined) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -39,6 +62,31 @@ async function readJson<T>(file: string, parse: (raw: unknown) => { success: tru
     });
   }
   return parsed.data;
+}
+
+export function skillsDir(root: string): string {
+  return path.join(root, 'skills');
+}
+
+/**
+ * The workspace's real path and its skills/ folder (undefined when absent). skills/ must be a real
+ * folder: nothing is ever written or removed through a link there.
+ */
+export async function workspaceDirs(root: string): Promise<{ root: string; skills: string | undefined }> {
+  const real = await fs.realpath(root).catch(() => path.resolve(root));
+  const skills = skillsDir(real);
+  const stat = await fs.lstat(skills).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (stat === undefined) return { root: real, skills: undefined };
+  if (stat.isSymbolicLink()) {
+    throw new SkillsError('EWORKSPACELINK', `${skills} is a symbolic link; skills never writes through a link`, {
+      hint: 'make ./skills a real folder (move what it points to into it), then run the command again',
+    });
+  }
+  if (!stat.isDirectory()) throw new SkillsError('EWRITE', `cannot write to ${skills}: it is not a folder`, { hint: 'move that file away; nothing was changed' });
+  return { root: real, skills };
 }
 
 export function serializeWorkspace(workspace: Workspace): string {
