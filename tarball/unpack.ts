@@ -144,7 +144,9 @@ export function readTar(buf: Buffer, limits: Partial<UnpackLimits> = {}): Packag
       // 'K' names a link target; the link entry that follows is rejected below.
       continue;
     }
-    const entryPath = longPath ?? header.path ?? '';
+    // node-tar's Header prepends the ustar prefix field even to a PAX path, so take the PAX record
+    // itself: it is the whole path (a writer that needs PAX puts only a truncated copy in ustar).
+    const entryPath = longPath ?? pax?.path ?? header.path ?? '';
     pax = undefined;
     longPath = undefined;
     const special = TYPE_CODES[rawType];

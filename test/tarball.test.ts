@@ -66,6 +66,14 @@ describe('pack', () => {
     expect(packed.fileCount).toBe(files.length);
   });
 
+  it('round-trips paths only a PAX header can hold (long names, long folders, non-ASCII past 100 bytes)', async () => {
+    const paths = [`a/${'b'.repeat(160)}`, `assets/${'c'.repeat(200)}`, 'd'.repeat(123), `${'x/'.repeat(60)}y.md`, `refs/${'é'.repeat(90)}.md`];
+    const input = [{ path: 'SKILL.md', bytes: new TextEncoder().encode('x') }, ...paths.map((p, i) => ({ path: p, bytes: new TextEncoder().encode(String(i)) }))];
+    const files = await unpack((await pack(input)).bytes);
+    expect(files.map((f) => f.path).sort()).toEqual(['SKILL.md', ...paths].sort());
+    for (const [i, p] of paths.entries()) expect(new TextDecoder().decode(files.find((f) => f.path === p)?.bytes)).toBe(String(i));
+  });
+
   it('writes ustar with no owner, mtime 0 and normalised modes', async () => {
     const packed = await pack([{ path: 'b.txt', bytes: new TextEncoder().encode('b') }, { path: 'a.txt', bytes: new Uint8Array(0), executable: true }]);
     const tar = gunzipSync(packed.bytes);
