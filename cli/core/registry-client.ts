@@ -1,5 +1,10 @@
-/** The CLI's HTTP client for the registry: one place for auth headers, errors and timeouts. */
-import { SkillsError, type ErrorBody } from '../../schema/errors';
+/**
+ * The CLI's HTTP client for the registry: one place for auth headers, errors, timeouts, bounded
+ * body reads and schema checks. Everything a registry sends is hostile until parsed.
+ */
+import type { z } from 'zod';
+import { SkillsError } from '../../schema/errors';
+import { MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../schema/registry';
 import type { RegistryTarget } from './config';
 
 export interface RequestOptions {
@@ -10,15 +15,114 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+export interface ReadOptions extends RequestOptions {
+  /** The most body bytes read (default MAX_RESPONSE_BYTES); more fails with `tooLarge`. */
+  maxBytes?: number;
+  /** The error for a body over maxBytes (default ERESPONSETOOLARGE). */
+  tooLarge?: (limit: number) => SkillsError;
+  /** What the response is, for messages ("the packument of @a/b"). */
+  what?: string;
+}
+
+/** Called before every HTTP request this client sends; throwing stops the request. */
+export type BeforeRequest = (method: string, url: string) => void;
+
+const ERROR_TEXT_MAX = 500;
+
+/** Registry-supplied text shown to people: no control characters (terminal escapes), bounded. */
+export function printable(text: string, max = ERROR_TEXT_MAX): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
+
+function networkError(error: unknown, registry: string): SkillsError {
+  if (error instanceof SkillsError) return error;
+  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+  if (name === 'TimeoutError') return new SkillsError('ETIMEDOUT', `the registry at ${registry} did not answer in time`, { hint: 'check the registry is running and reachable' });
+  const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  return new SkillsError('ENETWORK', `cannot reach the registry at ${registry} (${printable(cause, 200)})`, { hint: 'is it running? start one with `skills serve`, or pass --registry <url>' });
+}
+
+function defaultTooLarge(what: string): (limit: number) => SkillsError {
+  return (limit) => new SkillsError('ERESPONSETOOLARGE', `${what} is over the ${limit} byte limit; nothing was changed`, { hint: 'the registry sent more than any valid answer holds; check the registry URL' });
+}
+
+/**
+ * Reads a body, stopping (and closing the connection) as soon as it passes `limit` bytes, whatever
+ * Content-Length claims or when there is none. Errors while reading are ENETWORK / ETIMEDOUT.
+ */
+export async function readCapped(res: Response, limit: number, tooLarge: (limit: number) => SkillsError, registry: string): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(limit);
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw networkError(error, registry);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Parses JSON text against a schema; anything else is EBADRESPONSE. */
+export function parseResponse<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new SkillsError('EBADRESPONSE', `the registry sent ${what} that is not JSON`, { hint: 'check the registry URL points at a skills registry' });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `: ${printable(issue.path.map(String).join('.') || '(root)', 100)} ${printable(issue.message, 200)}` : '';
+    throw new SkillsError('EBADRESPONSE', `the registry sent ${what} of the wrong shape${where}`, { hint: 'check the registry URL points at a skills registry of this version' });
+  }
+  return parsed.data;
+}
+
 export class RegistryClient {
-  constructor(readonly target: RegistryTarget) {}
+  constructor(
+    readonly target: RegistryTarget,
+    readonly beforeRequest: BeforeRequest = () => {},
+  ) {}
 
   get url(): string {
     return this.target.url;
   }
 
+  #resolve(path: string): string {
+    if (path.startsWith('http://') || path.startsWith('https://')) return path;
+    // Only paths on the registry: "@evil.example/x" glued to the base would change the host.
+    if (!path.startsWith('/')) throw new SkillsError('EBADRESPONSE', `"${printable(path, 120)}" is neither an http(s) URL nor a path on the registry`);
+    return `${this.target.url}${path}`;
+  }
+
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const url = path.startsWith('http://') || path.startsWith('https://') ? path : `${this.target.url}${path}`;
+    const url = this.#resolve(path);
+    this.beforeRequest(method, url);
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
     // The token goes only to the registry's own origin, never to a URL a lockfile or packument names elsewhere.
     if (this.target.token && new URL(url).origin === new URL(this.target.url).origin) headers.Authorization = `Bearer ${this.target.token}`;
@@ -34,27 +138,54 @@ export class RegistryClient {
     try {
       res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });
     } catch (error) {
-      const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      if (error instanceof Error && error.name === 'TimeoutError') throw new SkillsError('ETIMEDOUT', `the registry at ${this.target.url} did not answer in time`, { hint: 'check the registry is running and reachable' });
-      throw new SkillsError('ENETWORK', `cannot reach the registry at ${this.target.url} (${cause})`, { hint: 'is it running? start one with `skills serve`, or pass --registry <url>' });
+      throw networkError(error, this.target.url);
     }
     if (res.ok || options.accept?.includes(res.status)) return res;
-    let parsed: ErrorBody | undefined;
+    throw await this.#errorOf(res, method, path);
+  }
+
+  async #errorOf(res: Response, method: string, path: string): Promise<SkillsError> {
+    let parsed: z.output<typeof registryErrorBodySchema> | undefined;
     try {
-      parsed = (await res.json()) as ErrorBody;
+      const bytes = await readCapped(res, MAX_RESPONSE_BYTES, defaultTooLarge('an error answer'), this.target.url);
+      const result = registryErrorBodySchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+      parsed = result.success ? result.data : undefined;
     } catch {
       parsed = undefined;
     }
-    const err = parsed?.error;
-    if (err && typeof err.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) {
-      const hint = err.hint ?? (res.status === 401 ? 'log in with `skills login --registry <url> --token <token>`' : undefined);
-      throw new SkillsError(err.code as `E${string}`, err.message, { status: res.status, ...(hint ? { hint } : {}), ...(err.details === undefined ? {} : { details: err.details }) });
+    const withheld = this.target.withheld && (res.status === 401 || res.status === 403) ? `${this.target.withheld}; if you trust ${this.target.url}, log in to it with \`skills login --registry ${this.target.url} --token <token>\`` : undefined;
+    if (parsed) {
+      const err = parsed.error;
+      const hint = withheld ?? (err.hint !== undefined ? printable(err.hint) : res.status === 401 ? 'log in with `skills login --registry <url> --token <token>`' : undefined);
+      return new SkillsError(err.code as `E${string}`, printable(err.message), { status: res.status, ...(hint ? { hint } : {}), ...(err.details === undefined ? {} : { details: err.details }) });
     }
-    throw new SkillsError('EREGISTRY', `the registry answered ${res.status} ${res.statusText} for ${method} ${path.slice(0, 120)}`, { status: res.status });
+    return new SkillsError('EREGISTRY', `the registry answered ${res.status} ${printable(res.statusText, 60)} for ${method} ${printable(path, 120)}`, { status: res.status, ...(withheld ? { hint: withheld } : {}) });
   }
 
+  /** A response body, read with a byte cap. */
+  async bytes(res: Response, options: Pick<ReadOptions, 'maxBytes' | 'tooLarge' | 'what'> = {}): Promise<Uint8Array> {
+    const limit = options.maxBytes ?? MAX_RESPONSE_BYTES;
+    return readCapped(res, limit, options.tooLarge ?? defaultTooLarge(options.what ?? 'the answer'), this.target.url);
+  }
+
+  /** Sends a request and returns its JSON body checked against `schema` (EBADRESPONSE otherwise). */
+  async call<S extends z.ZodType>(schema: S, method: string, path: string, options: ReadOptions = {}): Promise<z.output<S>> {
+    const what = options.what ?? `an answer to ${method} ${printable(path, 120)}`;
+    const res = await this.request(method, path, options);
+    const text = new TextDecoder().decode(await this.bytes(res, { ...options, what }));
+    return parseResponse(schema, text, what);
+  }
+
+  /**
+   * @deprecated Unchecked: use `call(schema, ...)`. Kept (size-capped) until every caller converts.
+   */
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.request(method, path, options);
-    return (await res.json()) as T;
+    const text = new TextDecoder().decode(await this.bytes(res, { what: `an answer to ${method} ${printable(path, 120)}` }));
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new SkillsError('EBADRESPONSE', `the registry sent an answer to ${method} ${printable(path, 120)} that is not JSON`);
+    }
   }
 }
