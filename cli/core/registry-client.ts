@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
-import { MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../schema/registry';
+import { MAX_PACKUMENT_BYTES, MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../schema/registry';
 import type { RegistryTarget } from './config';
 
 export interface RequestOptions {
@@ -46,6 +46,16 @@ function networkError(error: unknown, registry: string): SkillsError {
 
 function defaultTooLarge(what: string): (limit: number) => SkillsError {
   return (limit) => new SkillsError('ERESPONSETOOLARGE', `${what} is over the ${limit} byte limit; nothing was changed`, { hint: 'the registry sent more than any valid answer holds; check the registry URL' });
+}
+
+/** The options that read a packument (full or install form) with its own cap and code. */
+export function packumentRead(name: string, maxBytes = MAX_PACKUMENT_BYTES): Required<Pick<ReadOptions, 'maxBytes' | 'tooLarge' | 'what'>> {
+  const what = `the packument of ${name}`;
+  return {
+    maxBytes,
+    what,
+    tooLarge: (limit) => new SkillsError('EPACKUMENTTOOLARGE', `${what} is over the ${limit} byte limit; nothing was changed`, { hint: 'no real skill has a packument this large; check the registry URL' }),
+  };
 }
 
 /**
