@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cache } from '../cli/core/cache';
 import { Fetcher, RETRIES } from '../cli/core/fetcher';
@@ -17,6 +18,7 @@ import { recordingServer, sendJson, streamForever, type RecordingServer } from '
 
 const MiB = 1024 * 1024;
 const FILLER = Buffer.alloc(64 * 1024, 0x61);
+const GZIP_BOMB = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
 
 let work: string;
 beforeEach(async () => {
@@ -97,6 +99,12 @@ describe('downloads are capped while streaming', () => {
         written.declared = streamForever(res, FILLER, SERVER_MAX);
         return;
       }
+      if (p === '/v1/skills/@evil/gzip') return sendJson(res, 200, installPackument('@evil/gzip', `${hostile.url}/t/gzip.tgz`));
+      if (p === '/t/gzip.tgz') {
+        // 64 KiB on the wire that fetch inflates to 64 MiB: the cap counts what is read, after decoding.
+        res.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Encoding': 'gzip', 'Content-Length': String(GZIP_BOMB.byteLength) });
+        return void res.end(GZIP_BOMB);
+      }
       if (p === '/t/chunked.tgz') {
         res.writeHead(200, { 'Content-Type': 'application/gzip' });
         written.chunked = streamForever(res, FILLER, SERVER_MAX);
@@ -114,6 +122,11 @@ describe('downloads are capped while streaming', () => {
   afterAll(async () => {
     await hostile.close();
     await new Promise((resolve) => raw.close(resolve));
+  });
+
+  it('counts decoded bytes: a gzip-encoded answer inflating past the cap is ETARBALLTOOLARGE', async () => {
+    const run = await skills(['install', '@evil/gzip'], hostile.url);
+    expect(run.error?.code, run.stdout + run.stderr).toBe('ETARBALLTOOLARGE');
   });
 
   for (const kind of ['declared', 'chunked', 'close'] as const) {
@@ -256,6 +269,12 @@ describe('answers of the wrong shape or with terminal escapes', () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return void res.end('<html>not json</html>');
       }
+      if (url.pathname.endsWith('/deprecate')) {
+        // Error details nested 2 million deep: printing them naively overflows the stack.
+        const depth = 2_000_000;
+        res.writeHead(400, { 'Content-Type': 'application/json' });
+        return void res.end(`{"error":{"code":"EDEEP","message":"deep","details":${'['.repeat(depth)}${']'.repeat(depth)}}}`);
+      }
       return sendJson(res, 400, { error: { code: 'EODD', message: '\u001b[2J\u001b[31mall your base\u0007', hint: '\u001b]0;title\u0007run rm -rf' } });
     });
   });
@@ -267,6 +286,13 @@ describe('answers of the wrong shape or with terminal escapes', () => {
     expect((await skills(['search', 'x'], odd.url)).error?.code).toBe('EBADRESPONSE');
     expect((await skills(['whoami'], odd.url)).error?.code).toBe('EBADRESPONSE');
     expect((await skills(['token', 'list'], odd.url)).error?.code).toBe('EBADRESPONSE');
+  });
+
+  it('drops error details nested too deep to print, instead of crashing', async () => {
+    const run = await skills(['deprecate', '@acme/x@1.0.0', 'msg'], odd.url);
+    expect(run.code).toBe(1);
+    expect(run.error).toEqual({ code: 'EDEEP', message: 'deep' });
+    expect(run.stderr).not.toContain('RangeError');
   });
 
   it('strips control characters from a registry\'s error message and hint', async () => {

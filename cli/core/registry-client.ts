@@ -36,6 +36,20 @@ export function printable(text: string, max = ERROR_TEXT_MAX): string {
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
+const DETAILS_MAX_DEPTH = 64;
+
+/** Whether a parsed JSON value nests at most `max` levels (checked without recursion). */
+export function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 function networkError(error: unknown, registry: string): SkillsError {
   if (error instanceof SkillsError) return error;
   const name = error instanceof Error || error instanceof DOMException ? error.name : '';
@@ -167,7 +181,9 @@ export class RegistryClient {
     if (parsed) {
       const err = parsed.error;
       const hint = withheld ?? (err.hint !== undefined ? printable(err.hint) : res.status === 401 ? 'log in with `skills login --registry <url> --token <token>`' : undefined);
-      return new SkillsError(err.code as `E${string}`, printable(err.message), { status: res.status, ...(hint ? { hint } : {}), ...(err.details === undefined ? {} : { details: err.details }) });
+      // Details are passed on to --json output only when printing them cannot blow the stack.
+      const details = err.details !== undefined && nestsAtMost(err.details, DETAILS_MAX_DEPTH) ? err.details : undefined;
+      return new SkillsError(err.code as `E${string}`, printable(err.message), { status: res.status, ...(hint ? { hint } : {}), ...(details === undefined ? {} : { details }) });
     }
     return new SkillsError('EREGISTRY', `the registry answered ${res.status} ${printable(res.statusText, 60)} for ${method} ${printable(path, 120)}`, { status: res.status, ...(withheld ? { hint: withheld } : {}) });
   }
