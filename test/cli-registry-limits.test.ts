@@ -170,6 +170,18 @@ describe('resolution against a hostile registry ends', () => {
       // One skill depending on 1,500 others.
       if (name === '@evil/wide') return sendJson(res, 200, installPackument(name, tarball, Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`@evil/w${i}`, '^1.0.0']))));
       if (/^@evil\/w\d+$/.test(name)) return sendJson(res, 200, installPackument(name, tarball));
+      // Backtracking bomb: root needs l0..l7 (6 versions each); every l7 needs @evil/last ^1, which only has 2.0.0.
+      if (name === '@evil/root') return sendJson(res, 200, installPackument(name, tarball, Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`@evil/l${i}`, '*']))));
+      const level = /^@evil\/l(\d+)$/.exec(name);
+      if (level) {
+        const doc = installPackument(name, tarball, level[1] === '7' ? { '@evil/last': '^1.0.0' } : {});
+        const one = doc.versions['1.0.0'];
+        return sendJson(res, 200, { ...doc, versions: Object.fromEntries(Array.from({ length: 6 }, (_, v) => [`1.${v}.0`, { ...one, version: `1.${v}.0` }])) });
+      }
+      if (name === '@evil/last') {
+        const doc = installPackument(name, tarball);
+        return sendJson(res, 200, { ...doc, distTags: { latest: '2.0.0' }, versions: { '2.0.0': { ...doc.versions['1.0.0'], version: '2.0.0' } } });
+      }
       // A version listed under another version's key.
       if (name === '@evil/keys') {
         const doc = installPackument(name, tarball);
@@ -203,6 +215,13 @@ describe('resolution against a hostile registry ends', () => {
     expect(run.error?.code, run.stdout + run.stderr).toBe('ERESOLVELIMIT');
     expect(hostile.requests).toHaveLength(1000);
     expect(hostile.hits('/t/')).toHaveLength(0);
+  });
+
+  it('gives up on exponential backtracking after a bounded number of tries (ERESOLVESTEPS)', async () => {
+    // Unbounded, this search tries up to 6^8 combinations (about 20 s of CPU here, 6 times more per added level).
+    const run = await skills(['install', '@evil/root'], hostile.url, 30_000);
+    expect(run.error?.code, run.stdout + run.stderr).toBe('ERESOLVESTEPS');
+    expect(hostile.hits('/v1/skills/')).toHaveLength(10);
   });
 
   it('refuses a version listed under another key (EBADRESPONSE)', async () => {
