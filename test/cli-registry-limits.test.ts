@@ -182,6 +182,10 @@ describe('resolution against a hostile registry ends', () => {
         const doc = installPackument(name, tarball);
         return sendJson(res, 200, { ...doc, distTags: { latest: '2.0.0' }, versions: { '2.0.0': { ...doc.versions['1.0.0'], version: '2.0.0' } } });
       }
+      if (name === '@evil/versions') {
+        const one = installPackument(name, tarball).versions['1.0.0'];
+        return sendJson(res, 200, { name, distTags: {}, versions: Object.fromEntries(Array.from({ length: 10_001 }, (_, v) => [`0.0.${v}`, { ...one, version: `0.0.${v}` }])) });
+      }
       // A version listed under another version's key.
       if (name === '@evil/keys') {
         const doc = installPackument(name, tarball);
@@ -222,6 +226,12 @@ describe('resolution against a hostile registry ends', () => {
     const run = await skills(['install', '@evil/root'], hostile.url, 30_000);
     expect(run.error?.code, run.stdout + run.stderr).toBe('ERESOLVESTEPS');
     expect(hostile.hits('/v1/skills/')).toHaveLength(10);
+  });
+
+  it('refuses a packument listing more than 10,000 versions (EPACKUMENTTOOLARGE)', async () => {
+    const run = await skills(['install', '@evil/versions'], hostile.url);
+    expect(run.error?.code, run.stdout + run.stderr).toBe('EPACKUMENTTOOLARGE');
+    expect(run.error?.message).toContain('10001 versions');
   });
 
   it('refuses a version listed under another key (EBADRESPONSE)', async () => {

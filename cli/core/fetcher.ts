@@ -37,6 +37,8 @@ export interface FetchLimits {
   /** HTTP requests in all (packuments, tarballs and every retry). */
   maxRequests: number;
   maxPackumentBytes: number;
+  /** Versions one packument may list (resolution time grows with the square of it). */
+  maxVersions: number;
   maxTarballBytes: number;
   /** First retry delay; each next one is 3 times longer. */
   backoffMs: number;
@@ -47,6 +49,7 @@ export const DEFAULT_FETCH_LIMITS: FetchLimits = {
   maxDepth: 64,
   maxRequests: 5000,
   maxPackumentBytes: MAX_PACKUMENT_BYTES,
+  maxVersions: 10_000,
   maxTarballBytes: MAX_TARBALL_BYTES,
   backoffMs: 200,
 };
@@ -164,6 +167,10 @@ export class Fetcher {
       throw new SkillsError('EPACKUMENTNAME', `asked for ${name}, the registry answered with the packument of ${printable(doc.name, 220)}; nothing was changed`, {
         hint: 'the registry is broken or hostile; check the registry URL',
       });
+    }
+    const count = Object.keys(doc.versions).length;
+    if (count > this.limits.maxVersions) {
+      throw new SkillsError('EPACKUMENTTOOLARGE', `${what} lists ${count} versions, over the limit of ${this.limits.maxVersions}; nothing was changed`, { hint: 'no real skill has this many versions; check the registry URL' });
     }
     for (const [key, version] of Object.entries(doc.versions)) {
       if (key !== version.version) throw new SkillsError('EBADRESPONSE', `${what} lists version ${printable(version.version, 80)} under the key ${printable(key, 80)}`);
