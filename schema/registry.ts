@@ -160,10 +160,17 @@ export function tarballPath(name: string, version: string): string {
 const MiB = 1024 * 1024;
 /** The largest tarball the CLI downloads: the registry's default upload limit (`maxTarballBytes`). */
 export const MAX_TARBALL_BYTES = 10 * MiB;
-/** The largest packument (full or install form) the CLI reads. */
-export const MAX_PACKUMENT_BYTES = 32 * MiB;
+/** The largest install packument the CLI reads (installs fetch up to 8 at once). */
+export const MAX_PACKUMENT_BYTES = 16 * MiB;
+/** The largest full packument (with every version's SKILL.md) the CLI reads, one at a time. */
+export const MAX_FULL_PACKUMENT_BYTES = 32 * MiB;
 /** The largest other answer (search, tokens, publish reports, errors) the CLI reads. */
 export const MAX_RESPONSE_BYTES = 8 * MiB;
+/**
+ * The most JSON values (elements, keys, containers) in one answer. Parsing allocates per value
+ * (~100 bytes per object), so bytes alone do not bound memory; 10,000 versions use ~300,000.
+ */
+export const MAX_JSON_VALUES = 1_000_000;
 
 export const registryErrorBodySchema = z.object({
   error: z.object({

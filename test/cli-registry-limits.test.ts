@@ -18,6 +18,8 @@ import { recordingServer, sendJson, streamForever, type RecordingServer } from '
 
 const MiB = 1024 * 1024;
 const FILLER = Buffer.alloc(64 * 1024, 0x61);
+// The body of a packument after its name: `,"distTags":{},"versions":{},"pad":[{},{},...]}`, 15 MiB.
+const HEAVY = Buffer.from(`,"distTags":{},"versions":{},"pad":[${'{},'.repeat((15 * MiB) / 3)}{}]}`);
 const GZIP_BOMB = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
 
 let work: string;
@@ -186,6 +188,12 @@ describe('resolution against a hostile registry ends', () => {
         const one = installPackument(name, tarball).versions['1.0.0'];
         return sendJson(res, 200, { name, distTags: {}, versions: Object.fromEntries(Array.from({ length: 10_001 }, (_, v) => [`0.0.${v}`, { ...one, version: `0.0.${v}` }])) });
       }
+      // Eight dependencies whose packuments are 15 MiB of `[{},{},...]`: ~500 MB each once parsed.
+      if (name === '@evil/heavy') return sendJson(res, 200, installPackument(name, tarball, Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`@evil/h${i}`, '^1.0.0']))));
+      if (/^@evil\/h\d$/.test(name)) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(HEAVY.byteLength + name.length) });
+        return void res.end(Buffer.concat([Buffer.from(`{"name":"${name}"`), HEAVY]));
+      }
       // A version listed under another version's key.
       if (name === '@evil/keys') {
         const doc = installPackument(name, tarball);
@@ -226,6 +234,15 @@ describe('resolution against a hostile registry ends', () => {
     const run = await skills(['install', '@evil/root'], hostile.url, 30_000);
     expect(run.error?.code, run.stdout + run.stderr).toBe('ERESOLVESTEPS');
     expect(hostile.hits('/v1/skills/')).toHaveLength(10);
+  });
+
+  it('refuses packuments of too many JSON values before parsing them (EPACKUMENTTOOLARGE), within a 200 MB heap', async () => {
+    const run = await runCli(['install', '@evil/heavy', '--json', '--registry', hostile.url], {
+      cwd: work,
+      env: { SKILLS_CONFIG_DIR: path.join(work, 'config'), SKILLS_CACHE_DIR: path.join(work, 'cache'), SKILLS_REGISTRY: undefined, SKILLS_TOKEN: undefined, NODE_OPTIONS: '--max-old-space-size=200' },
+    });
+    expect(run.code, run.stderr.slice(0, 500)).toBe(1);
+    expect(run.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'EPACKUMENTTOOLARGE', message: expect.stringContaining('JSON values') });
   });
 
   it('refuses a packument listing more than 10,000 versions (EPACKUMENTTOOLARGE)', async () => {
@@ -299,8 +316,8 @@ describe('answers of the wrong shape or with terminal escapes', () => {
         return void res.end('<html>not json</html>');
       }
       if (url.pathname.endsWith('/deprecate')) {
-        // Error details nested 2 million deep: printing them naively overflows the stack.
-        const depth = 2_000_000;
+        // Error details nested deep: printing them naively overflows the stack (2 million deep is also too many values).
+        const depth = url.pathname.includes('@acme/huge') ? 2_000_000 : 20_000;
         res.writeHead(400, { 'Content-Type': 'application/json' });
         return void res.end(`{"error":{"code":"EDEEP","message":"deep","details":${'['.repeat(depth)}${']'.repeat(depth)}}}`);
       }
@@ -322,6 +339,8 @@ describe('answers of the wrong shape or with terminal escapes', () => {
     expect(run.code).toBe(1);
     expect(run.error).toEqual({ code: 'EDEEP', message: 'deep' });
     expect(run.stderr).not.toContain('RangeError');
+    const huge = await skills(['deprecate', '@acme/huge@1.0.0', 'msg'], odd.url);
+    expect(huge.error).toMatchObject({ code: 'EREGISTRY', message: expect.stringContaining('answered 400') });
   });
 
   it('strips control characters from a registry\'s error message and hint', async () => {

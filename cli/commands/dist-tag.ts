@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { distTagsResponseSchema, packumentSchema } from '../../schema/registry';
 import type { CommandModule, Run } from '../command';
 import { resolveRegistry } from '../core/config';
-import { packumentRead, RegistryClient } from '../core/registry-client';
+import { packumentLimits, RegistryClient } from '../core/registry-client';
 import { exactVersionSpec, nameSpec } from '../core/spec';
 
 function client(run: Run, action: (c: RegistryClient, ...args: string[]) => Promise<{ data: unknown; human: string }>) {
@@ -39,7 +39,7 @@ export const distTagCommand: CommandModule = {
     common(group.command('ls').description('list the tags of a skill').argument('<name>', '@scope/name')).action(
       client(run, async (c, spec = '') => {
         const name = nameSpec(spec);
-        const doc = await c.call(packumentSchema, 'GET', `/v1/skills/${name}`, packumentRead(name));
+        const doc = await c.call(packumentSchema, 'GET', `/v1/skills/${name}`, packumentLimits(name));
         return { data: { name, distTags: doc.distTags }, human: render(doc.distTags) };
       }),
     );

@@ -3,9 +3,9 @@
  * and the bounds of one command's resolution (a hostile registry can invent endless names).
  */
 import { SkillsError } from '../../schema/errors';
-import { INSTALL_PACKUMENT_TYPE, installPackumentSchema, MAX_PACKUMENT_BYTES, MAX_TARBALL_BYTES, type InstallPackument } from '../../schema/registry';
+import { INSTALL_PACKUMENT_TYPE, installPackumentSchema, MAX_JSON_VALUES, MAX_PACKUMENT_BYTES, MAX_TARBALL_BYTES, type InstallPackument } from '../../schema/registry';
 import type { Cache } from './cache';
-import { packumentRead, parseResponse, printable, RegistryClient } from './registry-client';
+import { packumentLimits, parseResponse, printable, RegistryClient } from './registry-client';
 
 export const RETRIES = 3;
 
@@ -37,6 +37,8 @@ export interface FetchLimits {
   /** HTTP requests in all (packuments, tarballs and every retry). */
   maxRequests: number;
   maxPackumentBytes: number;
+  /** JSON values in one packument (see MAX_JSON_VALUES). */
+  maxValues: number;
   /** Versions one packument may list (resolution time grows with the square of it). */
   maxVersions: number;
   maxTarballBytes: number;
@@ -49,6 +51,7 @@ export const DEFAULT_FETCH_LIMITS: FetchLimits = {
   maxDepth: 64,
   maxRequests: 5000,
   maxPackumentBytes: MAX_PACKUMENT_BYTES,
+  maxValues: MAX_JSON_VALUES,
   maxVersions: 10_000,
   maxTarballBytes: MAX_TARBALL_BYTES,
   backoffMs: 200,
@@ -146,7 +149,7 @@ export class Fetcher {
   async packument(name: string): Promise<InstallPackument> {
     this.budget.lookup(name);
     const cached = await this.cache.packument(this.client.url, name);
-    const read = packumentRead(name, this.limits.maxPackumentBytes);
+    const read = packumentLimits(name, this.limits.maxPackumentBytes, this.limits.maxValues);
     const { what } = read;
     const body = await withRetries(
       `fetching ${name}`,
@@ -154,15 +157,14 @@ export class Fetcher {
         const res = await this.client.request('GET', `/v1/skills/${name}`, { timeoutMs: this.timeoutMs, accept: [304], headers: { Accept: INSTALL_PACKUMENT_TYPE, ...(cached ? { 'If-None-Match': cached.etag } : {}) } });
         if (res.status === 304) {
           await res.body?.cancel().catch(() => undefined);
-          if (cached) return { text: cached.body, fresh: false, etag: null };
+          if (cached) return { bytes: new TextEncoder().encode(cached.body), fresh: false, etag: null };
           throw new SkillsError('EBADRESPONSE', `the registry answered 304 Not Modified for ${name}, which was not asked conditionally`);
         }
-        const bytes = await this.client.bytes(res, read);
-        return { text: new TextDecoder().decode(bytes), fresh: true, etag: res.headers.get('etag') };
+        return { bytes: await this.client.bytes(res, read), fresh: true, etag: res.headers.get('etag') };
       },
       this.limits.backoffMs,
     );
-    const doc = parseResponse(installPackumentSchema, body.text, what);
+    const doc = parseResponse(installPackumentSchema, body.bytes, read);
     if (doc.name !== name) {
       throw new SkillsError('EPACKUMENTNAME', `asked for ${name}, the registry answered with the packument of ${printable(doc.name, 220)}; nothing was changed`, {
         hint: 'the registry is broken or hostile; check the registry URL',
@@ -176,7 +178,7 @@ export class Fetcher {
       if (key !== version.version) throw new SkillsError('EBADRESPONSE', `${what} lists version ${printable(version.version, 80)} under the key ${printable(key, 80)}`);
     }
     // Cached only once it is known to be a valid packument of this name.
-    if (body.fresh && body.etag) await this.cache.putPackument(this.client.url, name, body.etag, body.text);
+    if (body.fresh && body.etag) await this.cache.putPackument(this.client.url, name, body.etag, new TextDecoder().decode(body.bytes));
     const children = new Set<string>();
     for (const version of Object.values(doc.versions)) for (const dep of Object.keys(version.dependencies)) children.add(dep);
     this.budget.fetched(name, children);
@@ -184,8 +186,8 @@ export class Fetcher {
   }
 
   async tarball(url: string): Promise<Uint8Array> {
-    const tooLarge = (limit: number) =>
-      new SkillsError('ETARBALLTOOLARGE', `the tarball at ${printable(url, 200)} is over the ${limit} byte limit; nothing was changed`, { hint: 'the registry refuses uploads this large, so this is not a published skill; check the registry URL' });
+    const tooLarge = (over: string) =>
+      new SkillsError('ETARBALLTOOLARGE', `the tarball at ${printable(url, 200)} is ${over}; nothing was changed`, { hint: 'the registry refuses uploads this large, so this is not a published skill; check the registry URL' });
     return withRetries(
       `downloading ${printable(url, 200)}`,
       async () => {

@@ -2,9 +2,9 @@
  * The CLI's HTTP client for the registry: one place for auth headers, errors, timeouts, bounded
  * body reads and schema checks. Everything a registry sends is hostile until parsed.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
-import { MAX_PACKUMENT_BYTES, MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../schema/registry';
+import { MAX_FULL_PACKUMENT_BYTES, MAX_JSON_VALUES, MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../schema/registry';
 import type { RegistryTarget } from './config';
 
 export interface RequestOptions {
@@ -15,14 +15,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export interface ReadOptions extends RequestOptions {
-  /** The most body bytes read (default MAX_RESPONSE_BYTES); more fails with `tooLarge`. */
-  maxBytes?: number;
-  /** The error for a body over maxBytes (default ERESPONSETOOLARGE). */
-  tooLarge?: (limit: number) => SkillsError;
-  /** What the response is, for messages ("the packument of @a/b"). */
-  what?: string;
+/** What one answer may hold, and the error (with its code) when it holds more. */
+export interface BodyLimits {
+  maxBytes: number;
+  /** JSON values, keys and containers (counted before parsing, which allocates per value). */
+  maxValues: number;
+  /** What the answer is, for messages ("the packument of @a/b"). */
+  what: string;
+  /** The error when a limit is passed; `over` says which ("over the 8388608 byte limit"). */
+  tooLarge: (over: string) => SkillsError;
 }
+
+export type ReadOptions = RequestOptions & Partial<BodyLimits>;
 
 /** Called before every HTTP request this client sends; throwing stops the request. */
 export type BeforeRequest = (method: string, url: string) => void;
@@ -58,29 +62,39 @@ function networkError(error: unknown, registry: string): SkillsError {
   return new SkillsError('ENETWORK', `cannot reach the registry at ${registry} (${printable(cause, 200)})`, { hint: 'is it running? start one with `skills serve`, or pass --registry <url>' });
 }
 
-function defaultTooLarge(what: string): (limit: number) => SkillsError {
-  return (limit) => new SkillsError('ERESPONSETOOLARGE', `${what} is over the ${limit} byte limit; nothing was changed`, { hint: 'the registry sent more than any valid answer holds; check the registry URL' });
+function responseLimits(what: string, options: Partial<BodyLimits> = {}): BodyLimits {
+  return {
+    maxBytes: options.maxBytes ?? MAX_RESPONSE_BYTES,
+    maxValues: options.maxValues ?? MAX_JSON_VALUES,
+    what: options.what ?? what,
+    tooLarge:
+      options.tooLarge ??
+      ((over) => new SkillsError('ERESPONSETOOLARGE', `${options.what ?? what} is ${over}; nothing was changed`, { hint: 'the registry sent more than any valid answer holds; check the registry URL' })),
+  };
 }
 
-/** The options that read a packument (full or install form) with its own cap and code. */
-export function packumentRead(name: string, maxBytes = MAX_PACKUMENT_BYTES): Required<Pick<ReadOptions, 'maxBytes' | 'tooLarge' | 'what'>> {
+/** The limits of a packument (full or install form), with its own code. */
+export function packumentLimits(name: string, maxBytes = MAX_FULL_PACKUMENT_BYTES, maxValues = MAX_JSON_VALUES): BodyLimits {
   const what = `the packument of ${name}`;
   return {
     maxBytes,
+    maxValues,
     what,
-    tooLarge: (limit) => new SkillsError('EPACKUMENTTOOLARGE', `${what} is over the ${limit} byte limit; nothing was changed`, { hint: 'no real skill has a packument this large; check the registry URL' }),
+    tooLarge: (over) => new SkillsError('EPACKUMENTTOOLARGE', `${what} is ${over}; nothing was changed`, { hint: 'no real skill has a packument this large; check the registry URL' }),
   };
 }
 
 /**
- * Reads a body, stopping (and closing the connection) as soon as it passes `limit` bytes, whatever
- * Content-Length claims or when there is none. Errors while reading are ENETWORK / ETIMEDOUT.
+ * Reads a body, stopping (and closing the connection) as soon as it passes `maxBytes`, whatever
+ * Content-Length claims or when there is none; bytes are counted after any Content-Encoding is
+ * decoded. Errors while reading are ENETWORK / ETIMEDOUT.
  */
-export async function readCapped(res: Response, limit: number, tooLarge: (limit: number) => SkillsError, registry: string): Promise<Uint8Array> {
+export async function readCapped(res: Response, limits: Pick<BodyLimits, 'maxBytes' | 'tooLarge'>, registry: string): Promise<Uint8Array> {
+  const over = () => limits.tooLarge(`over the ${limits.maxBytes} byte limit`);
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
+  if (Number.isFinite(declared) && declared > limits.maxBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw tooLarge(limit);
+    throw over();
   }
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
@@ -91,10 +105,7 @@ export async function readCapped(res: Response, limit: number, tooLarge: (limit:
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > limit) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(limit);
-      }
+      if (total > limits.maxBytes) throw over();
       chunks.push(value);
     }
   } catch (error) {
@@ -110,11 +121,34 @@ export async function readCapped(res: Response, limit: number, tooLarge: (limit:
   return out;
 }
 
-/** Parses JSON text against a schema; anything else is EBADRESPONSE. */
-export function parseResponse<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+/**
+ * Whether JSON text holds at most `max` values: counts `{ [ , :` outside strings, one per
+ * container, element or key. JSON.parse allocates about 100 bytes per object, so 8 MiB of
+ * `[{},{},...]` would take ~280 MB; this bounds that before anything is allocated.
+ */
+export function jsonValuesAtMost(bytes: Uint8Array, max: number): boolean {
+  let inString = false;
+  let escaped = false;
+  let count = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (b === 0x5c) escaped = true;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if ((b === 0x7b || b === 0x5b || b === 0x2c || b === 0x3a) && ++count > max) return false;
+  }
+  return true;
+}
+
+/** Parses a JSON body against a schema within the value limit; anything else is EBADRESPONSE. */
+export function parseResponse<S extends z.ZodType>(schema: S, bytes: Uint8Array, limits: Pick<BodyLimits, 'maxValues' | 'what' | 'tooLarge'>): z.output<S> {
+  const { what } = limits;
+  if (!jsonValuesAtMost(bytes, limits.maxValues)) throw limits.tooLarge(`more than ${limits.maxValues} JSON values`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw new SkillsError('EBADRESPONSE', `the registry sent ${what} that is not JSON`, { hint: 'check the registry URL points at a skills registry' });
   }
@@ -171,9 +205,8 @@ export class RegistryClient {
   async #errorOf(res: Response, method: string, path: string): Promise<SkillsError> {
     let parsed: z.output<typeof registryErrorBodySchema> | undefined;
     try {
-      const bytes = await readCapped(res, MAX_RESPONSE_BYTES, defaultTooLarge('an error answer'), this.target.url);
-      const result = registryErrorBodySchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-      parsed = result.success ? result.data : undefined;
+      const limits = responseLimits('an error answer');
+      parsed = parseResponse(registryErrorBodySchema, await readCapped(res, limits, this.target.url), limits);
     } catch {
       parsed = undefined;
     }
@@ -189,29 +222,21 @@ export class RegistryClient {
   }
 
   /** A response body, read with a byte cap. */
-  async bytes(res: Response, options: Pick<ReadOptions, 'maxBytes' | 'tooLarge' | 'what'> = {}): Promise<Uint8Array> {
-    const limit = options.maxBytes ?? MAX_RESPONSE_BYTES;
-    return readCapped(res, limit, options.tooLarge ?? defaultTooLarge(options.what ?? 'the answer'), this.target.url);
+  async bytes(res: Response, options: Partial<BodyLimits> = {}): Promise<Uint8Array> {
+    return readCapped(res, responseLimits('the answer', options), this.target.url);
   }
 
   /** Sends a request and returns its JSON body checked against `schema` (EBADRESPONSE otherwise). */
   async call<S extends z.ZodType>(schema: S, method: string, path: string, options: ReadOptions = {}): Promise<z.output<S>> {
-    const what = options.what ?? `an answer to ${method} ${printable(path, 120)}`;
+    const limits = responseLimits(`an answer to ${method} ${printable(path, 120)}`, options);
     const res = await this.request(method, path, options);
-    const text = new TextDecoder().decode(await this.bytes(res, { ...options, what }));
-    return parseResponse(schema, text, what);
+    return parseResponse(schema, await readCapped(res, limits, this.target.url), limits);
   }
 
   /**
    * @deprecated Unchecked: use `call(schema, ...)`. Kept (size-capped) until every caller converts.
    */
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const res = await this.request(method, path, options);
-    const text = new TextDecoder().decode(await this.bytes(res, { what: `an answer to ${method} ${printable(path, 120)}` }));
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new SkillsError('EBADRESPONSE', `the registry sent an answer to ${method} ${printable(path, 120)} that is not JSON`);
-    }
+    return (await this.call(z.unknown(), method, path, options)) as T;
   }
 }
