@@ -295,6 +295,14 @@ describe('retries are counted at the server', () => {
     expect(flaky.hits('/t/cut.tgz')).toHaveLength(RETRIES);
   });
 
+  it('stops at the download budget of one command (EDOWNLOADLIMIT)', async () => {
+    const cache = new Cache(path.join(work, 'cache'));
+    const fetcher = new Fetcher(new RegistryClient({ url: flaky.url, token: undefined }), cache, 5_000, { maxTotalBytes: 600, backoffMs: 1 });
+    const first = await fetcher.packument('@acme/cut');
+    expect(first.name).toBe('@acme/cut');
+    await expect(fetcher.packument('@acme/cut')).rejects.toMatchObject({ code: 'EDOWNLOADLIMIT' });
+  });
+
   it('stops at the request budget of one command (EREQUESTLIMIT), counting every retry', async () => {
     const cache = new Cache(path.join(work, 'cache'));
     const fetcher = new Fetcher(new RegistryClient({ url: flaky.url, token: undefined }), cache, 5_000, { maxRequests: 4, backoffMs: 1 });

@@ -36,6 +36,8 @@ export interface FetchLimits {
   maxDepth: number;
   /** HTTP requests in all (packuments, tarballs and every retry). */
   maxRequests: number;
+  /** Body bytes read in all (what reaches memory and the cache in one command). */
+  maxTotalBytes: number;
   maxPackumentBytes: number;
   /** JSON values in one packument (see MAX_JSON_VALUES). */
   maxValues: number;
@@ -50,6 +52,7 @@ export const DEFAULT_FETCH_LIMITS: FetchLimits = {
   maxPackuments: 1000,
   maxDepth: 64,
   maxRequests: 5000,
+  maxTotalBytes: 1024 * 1024 * 1024,
   maxPackumentBytes: MAX_PACKUMENT_BYTES,
   maxValues: MAX_JSON_VALUES,
   maxVersions: 10_000,
@@ -63,6 +66,7 @@ export const DEFAULT_FETCH_LIMITS: FetchLimits = {
  */
 export class FetchBudget {
   #requests = 0;
+  #bytes = 0;
   #lookups = 0;
   readonly #fetched = new Set<string>();
   readonly #depth = new Map<string, number>();
@@ -78,6 +82,16 @@ export class FetchBudget {
     if (++this.#requests > this.limits.maxRequests) {
       throw new SkillsError('EREQUESTLIMIT', `this command sent more than ${this.limits.maxRequests} requests to registries (stopped before ${method} ${printable(url, 120)}); nothing was changed`, {
         hint: 'a registry keeps sending more work than any real workspace needs; check the registry URL',
+      });
+    }
+  }
+
+  /** Counts a body that was read; refuses once the command has read more than its total. */
+  received(bytes: number, what: string): void {
+    this.#bytes += bytes;
+    if (this.#bytes > this.limits.maxTotalBytes) {
+      throw new SkillsError('EDOWNLOADLIMIT', `this command downloaded more than ${this.limits.maxTotalBytes} bytes (stopped at ${printable(what, 200)}); nothing was changed`, {
+        hint: 'a registry keeps sending more than any real workspace needs; check the registry URL',
       });
     }
   }
@@ -160,7 +174,9 @@ export class Fetcher {
           if (cached) return { bytes: new TextEncoder().encode(cached.body), fresh: false, etag: null };
           throw new SkillsError('EBADRESPONSE', `the registry answered 304 Not Modified for ${name}, which was not asked conditionally`);
         }
-        return { bytes: await this.client.bytes(res, read), fresh: true, etag: res.headers.get('etag') };
+        const bytes = await this.client.bytes(res, read);
+        this.budget.received(bytes.byteLength, what);
+        return { bytes, fresh: true, etag: res.headers.get('etag') };
       },
       this.limits.backoffMs,
     );
@@ -192,7 +208,9 @@ export class Fetcher {
       `downloading ${printable(url, 200)}`,
       async () => {
         const res = await this.client.request('GET', url, { timeoutMs: this.timeoutMs * 4 });
-        return this.client.bytes(res, { maxBytes: this.limits.maxTarballBytes, tooLarge, what: `the tarball at ${printable(url, 200)}` });
+        const bytes = await this.client.bytes(res, { maxBytes: this.limits.maxTarballBytes, tooLarge, what: `the tarball at ${printable(url, 200)}` });
+        this.budget.received(bytes.byteLength, url);
+        return bytes;
       },
       this.limits.backoffMs,
     );
