@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
 import { runCli } from './helpers/cli';
-import { loggedRegistry, type LoggedRegistry } from './helpers/recording-server';
+import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry } from './helpers/recording-server';
 import { skillFiles, textResult } from './helpers/skill-files';
 
 let registry: LoggedRegistry;
@@ -126,6 +126,22 @@ describe('skills info, yank, unyank and deprecate, by content', () => {
     const clear = await cli(['deprecate', '@acme/alpha@1.0.0', '', '--json']);
     expect(clear.json()).toEqual({ name: '@acme/alpha', version: '1.0.0', deprecated: null });
     expect((await cli(['info', '@acme/alpha@1.0.0', '--json'])).json<{ version: { deprecated: string | null } }>().version.deprecated).toBeNull();
+  });
+});
+
+describe('skills info refuses a packument of another skill', () => {
+  it('gives EPACKUMENTNAME when a registry answers for another name', async () => {
+    const liar = await recordingServer(async (_req, res, url) => {
+      const upstream = await fetch(`${registry.url}${url.pathname.replace('@acme/beta', '@acme/alpha')}`);
+      const doc = (await upstream.json()) as { name: string };
+      sendJson(res, upstream.status, doc);
+    });
+    try {
+      const run = await runCli(['info', '@acme/beta', '--json', '--registry', liar.url], { cwd: work, env: { SKILLS_CONFIG_DIR: path.join(work, 'config'), SKILLS_REGISTRY: undefined, SKILLS_TOKEN: undefined } });
+      expect(run.json<{ error: { code: string } }>().error.code).toBe('EPACKUMENTNAME');
+    } finally {
+      await liar.close();
+    }
   });
 });
 
