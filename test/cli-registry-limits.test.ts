@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Cache } from '../cli/core/cache';
 import { Fetcher, RETRIES } from '../cli/core/fetcher';
 import { RegistryClient } from '../cli/core/registry-client';
+import { DEFAULT_REGISTRY_CONFIG } from '../registry-server/index';
 import { MAX_PACKUMENT_BYTES, MAX_RESPONSE_BYTES, MAX_TARBALL_BYTES } from '../schema/registry';
 import { runCli } from './helpers/cli';
 import { recordingServer, sendJson, streamForever, type RecordingServer } from './helpers/recording-server';
@@ -59,6 +60,10 @@ async function skills(args: string[], registry: string, timeoutMs = 60_000) {
 }
 
 describe('downloads are capped while streaming', () => {
+  it('caps tarballs at exactly the size the registry accepts by default', () => {
+    expect(MAX_TARBALL_BYTES).toBe(DEFAULT_REGISTRY_CONFIG.maxTarballBytes);
+  });
+
   let hostile: RecordingServer;
   let raw: net.Server;
   let rawUrl = '';
