@@ -199,6 +199,9 @@ describe('resolution against a hostile registry ends', () => {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(HEAVY.byteLength + name.length) });
         return void res.end(Buffer.concat([Buffer.from(`{"name":"${name}"`), HEAVY]));
       }
+      if (name === '@evil/badurl') return sendJson(res, 200, installPackument(name, 'http://['));
+      if (name === '@evil/fileurl') return sendJson(res, 200, installPackument(name, 'file:///etc/passwd'));
+      if (name === '@evil/userinfo') return sendJson(res, 200, installPackument(name, '@127.0.0.1:1/x.tgz'));
       // A version listed under another version's key.
       if (name === '@evil/keys') {
         const doc = installPackument(name, tarball);
@@ -254,6 +257,14 @@ describe('resolution against a hostile registry ends', () => {
     const run = await skills(['install', '@evil/versions'], hostile.url);
     expect(run.error?.code, run.stdout + run.stderr).toBe('EPACKUMENTTOOLARGE');
     expect(run.error?.message).toContain('10001 versions');
+  });
+
+  it('refuses tarball URLs that are not http(s) or a path on the registry (EBADRESPONSE)', async () => {
+    for (const name of ['@evil/badurl', '@evil/fileurl', '@evil/userinfo']) {
+      const run = await skills(['install', name], hostile.url);
+      expect(run.error?.code, `${name}: ${run.stdout}${run.stderr}`).toBe('EBADRESPONSE');
+    }
+    expect(hostile.requests.every((r) => r.path.startsWith('/v1/skills/'))).toBe(true);
   });
 
   it('refuses a version listed under another key (EBADRESPONSE)', async () => {

@@ -36,7 +36,7 @@ const ERROR_TEXT_MAX = 500;
 /** Registry-supplied text shown to people: no control characters (terminal escapes), bounded. */
 export function printable(text: string, max = ERROR_TEXT_MAX): string {
   // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, ' ');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
@@ -171,11 +171,13 @@ export class RegistryClient {
     return this.target.url;
   }
 
+  /** An absolute http(s) URL (a tarball elsewhere) or a path on the registry; nothing else. */
   #resolve(path: string): string {
-    if (path.startsWith('http://') || path.startsWith('https://')) return path;
     // Only paths on the registry: "@evil.example/x" glued to the base would change the host.
-    if (!path.startsWith('/')) throw new SkillsError('EBADRESPONSE', `"${printable(path, 120)}" is neither an http(s) URL nor a path on the registry`);
-    return `${this.target.url}${path}`;
+    const absolute = path.startsWith('http://') || path.startsWith('https://');
+    const url = URL.canParse(absolute ? path : `${this.target.url}${path}`) ? new URL(absolute ? path : `${this.target.url}${path}`) : undefined;
+    if (!url || (!absolute && !path.startsWith('/'))) throw new SkillsError('EBADRESPONSE', `"${printable(path, 120)}" is neither an http(s) URL nor a path on the registry`);
+    return url.href;
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
