@@ -151,3 +151,50 @@ export function tarballPath(name: string, version: string): string {
   const bare = name.slice(name.indexOf('/') + 1);
   return `/v1/skills/${name}/-/${bare}-${version}.tgz`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// CLI side: response schemas and download limits. Every registry answer the CLI reads is parsed
+// with one of these (a registry is hostile until parsed); the limits bound what it will read.
+// ---------------------------------------------------------------------------------------------
+
+const MiB = 1024 * 1024;
+/** The largest tarball the CLI downloads: the registry's default upload limit (`maxTarballBytes`). */
+export const MAX_TARBALL_BYTES = 10 * MiB;
+/** The largest install packument the CLI reads (installs fetch up to 8 at once). */
+export const MAX_PACKUMENT_BYTES = 16 * MiB;
+/** The largest full packument (with every version's SKILL.md) the CLI reads, one at a time. */
+export const MAX_FULL_PACKUMENT_BYTES = 32 * MiB;
+/** The largest other answer (search, tokens, publish reports, errors) the CLI reads. */
+export const MAX_RESPONSE_BYTES = 8 * MiB;
+/**
+ * The most JSON values (elements, keys, containers) in one answer. Parsing allocates per value
+ * (~100 bytes per object), so bytes alone do not bound memory; 10,000 versions use ~300,000.
+ */
+export const MAX_JSON_VALUES = 1_000_000;
+
+export const registryErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string().max(64).regex(/^E[A-Z0-9]+$/),
+    message: z.string(),
+    hint: z.string().optional(),
+    details: z.unknown().optional(),
+  }),
+});
+export const createdTokenSchema = tokenInfoSchema.extend({ token: z.string() });
+export const tokenListSchema = z.object({ tokens: z.array(tokenInfoSchema) });
+export const tokenRevokedSchema = z.object({ id: z.string(), revoked: z.boolean() });
+export const createdUserSchema = z.object({ name: z.string() });
+export const teamCreatedSchema = z.object({ name: z.string() });
+export const teamMemberAddedSchema = z.object({ team: z.string(), user: z.string(), role: z.enum(['owner', 'member']) });
+export const teamListSchema = z.object({
+  teams: z.array(z.object({ name: z.string(), members: z.array(z.object({ user: z.string(), role: z.enum(['owner', 'member']) })), scopes: z.array(z.string()) })),
+});
+export const scopeInfoSchema = z.object({ name: z.string(), team: z.string(), private: z.boolean() });
+export const scopeListSchema = z.object({ scopes: z.array(scopeInfoSchema) });
+export const yankResponseSchema = z.object({ name: z.string(), version: z.string(), yanked: z.boolean() });
+export const deprecateResponseSchema = z.object({ name: z.string(), version: z.string(), deprecated: z.string().nullable() });
+export const distTagsResponseSchema = z.object({ name: z.string(), distTags: z.record(z.string(), semverVersionSchema) });
+
+export type CreatedToken = z.infer<typeof createdTokenSchema>;
+export type TeamList = z.infer<typeof teamListSchema>;
+export type ScopeInfo = z.infer<typeof scopeInfoSchema>;

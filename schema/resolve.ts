@@ -29,7 +29,11 @@ export interface ResolveInput {
   available: ReadonlyMap<string, AvailableSkill>;
   /** Prefer the newest versions over locked ones for these names (update). */
   unlock?: ReadonlySet<string> | 'all';
+  /** Versions tried before giving up: a hostile registry can make backtracking exponential. */
+  maxSteps?: number;
 }
+
+export const MAX_RESOLVE_STEPS = 100_000;
 
 export interface ResolvedSkill {
   version: string;
@@ -54,6 +58,7 @@ export function resolve(input: ResolveInput): ResolveResult {
   const chosen = new Map<string, ResolvedSkill>();
   const order: string[] = [];
   let deepest: { name: string; reqs: Requirement[]; why: string } | undefined;
+  let steps = 0;
 
   const addReq = (name: string, req: Requirement) => {
     const list = requirements.get(name);
@@ -113,6 +118,11 @@ export function resolve(input: ResolveInput): ResolveResult {
       return false;
     }
     for (const version of list) {
+      if (++steps > (input.maxSteps ?? MAX_RESOLVE_STEPS)) {
+        throw new SkillsError('ERESOLVESTEPS', `no solution found after trying ${input.maxSteps ?? MAX_RESOLVE_STEPS} versions; nothing was changed`, {
+          hint: 'the versions on offer conflict in too many ways to search; pin exact versions in skills.json, or check the registry URL',
+        });
+      }
       const info = skill.versions.find((v) => v.version === version);
       if (!info) continue;
       const asker = `${name}@${version}`;

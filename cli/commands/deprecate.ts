@@ -1,3 +1,4 @@
+import { deprecateResponseSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -16,7 +17,7 @@ export const deprecateCommand: CommandModule = {
         run(async (ctx) => {
           const { name, version } = exactVersionSpec(spec);
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const result = await client.json<{ deprecated: string | null }>('POST', `/v1/skills/${name}/versions/${version}/deprecate`, { body: { message } });
+          const result = await client.call(deprecateResponseSchema, 'POST', `/v1/skills/${name}/versions/${version}/deprecate`, { body: { message } });
           return { data: result, human: result.deprecated ? `deprecated ${name}@${version}: ${result.deprecated}` : `removed the deprecation of ${name}@${version}` };
         }),
       );

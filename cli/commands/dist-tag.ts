@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Packument } from '../../schema/registry';
+import { distTagsResponseSchema, packumentSchema } from '../../schema/registry';
 import type { CommandModule, Run } from '../command';
 import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
+import { packumentLimits, RegistryClient } from '../core/registry-client';
 import { exactVersionSpec, nameSpec } from '../core/spec';
 
 function client(run: Run, action: (c: RegistryClient, ...args: string[]) => Promise<{ data: unknown; human: string }>) {
@@ -25,21 +25,21 @@ export const distTagCommand: CommandModule = {
     common(group.command('add').description('point a tag at a version').argument('<spec>', '@scope/name@version').argument('<tag>', 'the tag')).action(
       client(run, async (c, spec = '', tag = '') => {
         const { name, version } = exactVersionSpec(spec);
-        const res = await c.json<{ distTags: Record<string, string> }>('PUT', `/v1/skills/${name}/dist-tags/${encodeURIComponent(tag)}`, { body: { version } });
-        return { data: { name, ...res }, human: `${tag} -> ${name}@${version}\n${render(res.distTags)}` };
+        const res = await c.call(distTagsResponseSchema, 'PUT', `/v1/skills/${name}/dist-tags/${encodeURIComponent(tag)}`, { body: { version } });
+        return { data: { name, distTags: res.distTags }, human: `${tag} -> ${name}@${version}\n${render(res.distTags)}` };
       }),
     );
     common(group.command('rm').description('remove a tag (not latest)').argument('<name>', '@scope/name').argument('<tag>', 'the tag')).action(
       client(run, async (c, spec = '', tag = '') => {
         const name = nameSpec(spec);
-        const res = await c.json<{ distTags: Record<string, string> }>('DELETE', `/v1/skills/${name}/dist-tags/${encodeURIComponent(tag)}`);
-        return { data: { name, ...res }, human: `removed ${tag}\n${render(res.distTags)}` };
+        const res = await c.call(distTagsResponseSchema, 'DELETE', `/v1/skills/${name}/dist-tags/${encodeURIComponent(tag)}`);
+        return { data: { name, distTags: res.distTags }, human: `removed ${tag}\n${render(res.distTags)}` };
       }),
     );
     common(group.command('ls').description('list the tags of a skill').argument('<name>', '@scope/name')).action(
       client(run, async (c, spec = '') => {
         const name = nameSpec(spec);
-        const doc = await c.json<Packument>('GET', `/v1/skills/${name}`);
+        const doc = await c.call(packumentSchema, 'GET', `/v1/skills/${name}`, packumentLimits(name));
         return { data: { name, distTags: doc.distTags }, human: render(doc.distTags) };
       }),
     );

@@ -2,10 +2,10 @@ import pc from 'picocolors';
 import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
-import type { Packument } from '../../schema/registry';
+import { packumentSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
+import { packumentLimits, printable, RegistryClient } from '../core/registry-client';
 import { loadWorkspace } from '../core/workspace';
 
 export const infoCommand: CommandModule = {
@@ -23,7 +23,8 @@ export const infoCommand: CommandModule = {
           if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
           const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry));
-          const doc = await client.json<Packument>('GET', `/v1/skills/${parsed.name}`);
+          const doc = await client.call(packumentSchema, 'GET', `/v1/skills/${parsed.name}`, packumentLimits(parsed.name));
+          if (doc.name !== parsed.name) throw new SkillsError('EPACKUMENTNAME', `asked for ${parsed.name}, the registry answered with the packument of ${printable(doc.name, 220)}`, { hint: 'the registry is broken or hostile; check the registry URL' });
           const all = Object.keys(doc.versions).sort(semver.compare);
           const wanted = parsed.range ?? 'latest';
           const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));

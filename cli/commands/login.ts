@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { Whoami } from '../../schema/registry';
+import { whoamiSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { normalizeRegistryUrl, readConfig, resolveRegistry, writeConfig } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -16,7 +16,7 @@ export const loginCommand: CommandModule = {
         run(async (ctx) => {
           const target = await resolveRegistry(ctx.env, options.registry);
           const url = normalizeRegistryUrl(target.url);
-          const me = await new RegistryClient({ url, token: options.token }).json<Whoami>('GET', '/-/whoami');
+          const me = await new RegistryClient({ url, token: options.token }).call(whoamiSchema, 'GET', '/-/whoami');
           const config = await readConfig(ctx.env);
           config.registry = url;
           config.tokens[url] = options.token;

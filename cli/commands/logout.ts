@@ -13,8 +13,10 @@ export const logoutCommand: CommandModule = {
           const { url } = await resolveRegistry(ctx.env, options.registry);
           const config = await readConfig(ctx.env);
           const had = url in config.tokens;
-          delete config.tokens[url];
-          await writeConfig(ctx.env, config);
+          if (had) {
+            delete config.tokens[url];
+            await writeConfig(ctx.env, config);
+          }
           return { data: { registry: url, removed: had }, human: had ? `logged out of ${url}` : `no saved token for ${url}` };
         }),
       );

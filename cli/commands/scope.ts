@@ -1,3 +1,4 @@
+import { scopeInfoSchema, scopeListSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -17,7 +18,7 @@ export const scopeCommand: CommandModule = {
       .action((scope: string, options: { team: string; private?: boolean; registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const created = await client.json<{ name: string; team: string; private: boolean }>('POST', '/v1/scopes', { body: { name: scope, team: options.team, private: options.private === true } });
+          const created = await client.call(scopeInfoSchema, 'POST', '/v1/scopes', { body: { name: scope, team: options.team, private: options.private === true } });
           return { data: created, human: `created ${created.private ? 'private' : 'public'} scope ${created.name} owned by ${created.team}` };
         }),
       );
@@ -29,7 +30,7 @@ export const scopeCommand: CommandModule = {
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const { scopes } = await client.json<{ scopes: { name: string; team: string; private: boolean }[] }>('GET', '/v1/scopes');
+          const { scopes } = await client.call(scopeListSchema, 'GET', '/v1/scopes');
           return { data: { scopes }, human: scopes.length > 0 ? table([['scope', 'team', 'visibility'], ...scopes.map((s) => [s.name, s.team, s.private ? 'private' : 'public'])]) : 'no scopes' };
         }),
       );

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { SearchResponse } from '../../schema/registry';
+import { searchResponseSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -23,7 +23,7 @@ export const searchCommand: CommandModule = {
           const params = new URLSearchParams({ q: query.join(' '), limit: options.limit });
           if (options.server) params.set('server', options.server);
           if (options.scope) params.set('scope', options.scope);
-          const result = await client.json<SearchResponse>('GET', `/v1/search?${params}`);
+          const result = await client.call(searchResponseSchema, 'GET', `/v1/search?${params}`);
           const human = result.results.map((r) => `${pc.bold(r.name)}@${r.version}${r.servers.length > 0 ? pc.dim(` [${r.servers.join(', ')}]`) : ''}\n  ${r.description}`);
           return { data: result, human: human.length > 0 ? `${human.join('\n')}\n${pc.dim(`${result.total} found`)}` : 'no skills found' };
         }),

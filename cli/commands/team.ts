@@ -1,3 +1,4 @@
+import { createdUserSchema, teamCreatedSchema, teamListSchema, teamMemberAddedSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -15,7 +16,7 @@ export const teamCommand: CommandModule = {
       .action((name: string, options: { registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const team = await client.json<{ name: string }>('POST', '/v1/teams', { body: { name } });
+          const team = await client.call(teamCreatedSchema, 'POST', '/v1/teams', { body: { name } });
           return { data: team, human: `created team ${team.name}` };
         }),
       );
@@ -31,8 +32,8 @@ export const teamCommand: CommandModule = {
       .action((team: string, user: string, options: { role: string; createUser?: boolean; registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          if (options.createUser) await client.json('POST', '/v1/users', { body: { name: user } });
-          const result = await client.json<{ team: string; user: string; role: string }>('POST', `/v1/teams/${encodeURIComponent(team)}/members`, { body: { user, role: options.role } });
+          if (options.createUser) await client.call(createdUserSchema, 'POST', '/v1/users', { body: { name: user } });
+          const result = await client.call(teamMemberAddedSchema, 'POST', `/v1/teams/${encodeURIComponent(team)}/members`, { body: { user, role: options.role } });
           return { data: result, human: `${result.user} is now ${result.role} of ${result.team}` };
         }),
       );
@@ -44,7 +45,7 @@ export const teamCommand: CommandModule = {
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const { teams } = await client.json<{ teams: { name: string; members: { user: string; role: string }[]; scopes: string[] }[] }>('GET', '/v1/teams');
+          const { teams } = await client.call(teamListSchema, 'GET', '/v1/teams');
           const rows = teams.map((t) => [t.name, t.members.map((m) => `${m.user}${m.role === 'owner' ? '*' : ''}`).join(', '), t.scopes.join(', ')]);
           return { data: { teams }, human: teams.length > 0 ? table([['team', 'members (* owner)', 'scopes'], ...rows]) : 'no teams' };
         }),

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
-import { PERMISSIONS, type TokenInfo } from '../../schema/registry';
+import { createdTokenSchema, PERMISSIONS, tokenListSchema, tokenRevokedSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -26,7 +26,7 @@ export const tokenCommand: CommandModule = {
             throw new SkillsError('EUSAGE', `--permission must be one of ${PERMISSIONS.join(', ')}`);
           }
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const created = await client.json<TokenInfo & { token: string }>('POST', '/v1/tokens', {
+          const created = await client.call(createdTokenSchema, 'POST', '/v1/tokens', {
             body: {
               permission: options.permission,
               ...(options.user ? { user: options.user } : {}),
@@ -49,7 +49,7 @@ export const tokenCommand: CommandModule = {
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const { tokens } = await client.json<{ tokens: TokenInfo[] }>('GET', '/v1/tokens');
+          const { tokens } = await client.call(tokenListSchema, 'GET', '/v1/tokens');
           const rows = tokens.map((t) => [t.id, t.user, t.permission, t.scopes?.join(',') ?? '*', t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date().toISOString() ? 'expired' : 'active']);
           return { data: { tokens }, human: tokens.length > 0 ? table([['id', 'user', 'permission', 'scopes', 'state'], ...rows]) : 'no tokens' };
         }),
@@ -63,7 +63,7 @@ export const tokenCommand: CommandModule = {
       .action((id: string, options: { registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const result = await client.json<{ id: string; revoked: boolean }>('DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
+          const result = await client.call(tokenRevokedSchema, 'DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
           return { data: result, human: `revoked token ${id}` };
         }),
       );

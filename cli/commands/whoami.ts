@@ -1,4 +1,4 @@
-import type { Whoami } from '../../schema/registry';
+import { whoamiSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -13,7 +13,7 @@ export const whoamiCommand: CommandModule = {
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-          const me = await client.json<Whoami>('GET', '/-/whoami');
+          const me = await client.call(whoamiSchema, 'GET', '/-/whoami');
           const teams = me.teams.map((t) => `${t.name} (${t.role})`).join(', ') || 'no teams';
           return { data: { registry: client.url, ...me }, human: `${me.user} on ${client.url}: ${me.permission} token ${me.tokenId}${me.scopes ? ` limited to ${me.scopes.join(', ')}` : ''}; ${teams}` };
         }),

@@ -1,3 +1,4 @@
+import { yankResponseSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { RegistryClient } from '../core/registry-client';
@@ -16,7 +17,7 @@ function yankLike(command: 'yank' | 'unyank', description: string): CommandModul
           run(async (ctx) => {
             const { name, version } = exactVersionSpec(spec);
             const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
-            const result = await client.json<{ name: string; version: string; yanked: boolean }>('POST', `/v1/skills/${name}/versions/${version}/${command}`);
+            const result = await client.call(yankResponseSchema, 'POST', `/v1/skills/${name}/versions/${version}/${command}`);
             return { data: result, human: `${command === 'yank' ? 'yanked' : 'unyanked'} ${name}@${version}` };
           }),
         );

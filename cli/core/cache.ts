@@ -7,8 +7,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
+import { MAX_PACKUMENT_BYTES } from '../../schema/registry';
 import { verifyIntegrity } from '../../tarball/digest';
 import { writeFileAtomic } from './write-atomic';
+
+const cachedPackumentSchema = z.object({ etag: z.string(), body: z.string() });
 
 export class Cache {
   constructor(readonly dir: string) {}
@@ -43,11 +47,17 @@ export class Cache {
     return path.join(this.dir, 'packuments', `${key}.json`);
   }
 
+  /** A cached packument body with its ETag; anything damaged or oversized counts as a miss. */
   async packument(registry: string, name: string): Promise<{ etag: string; body: string } | undefined> {
-    const text = await fs.readFile(this.#packumentFile(registry, name), 'utf8').catch(() => undefined);
+    const file = this.#packumentFile(registry, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    // The JSON wrapper escapes the body, so allow it twice the size the network may send.
+    if (!stat?.isFile() || stat.size > 2 * MAX_PACKUMENT_BYTES) return undefined;
+    const text = await fs.readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
     try {
-      return JSON.parse(text) as { etag: string; body: string };
+      const parsed = cachedPackumentSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : undefined;
     } catch {
       return undefined;
     }

@@ -1,7 +1,7 @@
 /**
  * The user's config (`~/.config/skills/config.json`, or `$XDG_CONFIG_HOME/skills`, or
  * `$SKILLS_CONFIG_DIR`): the default registry and one token per registry, written 0600.
- * Environment variables win: SKILLS_REGISTRY and SKILLS_TOKEN.
+ * Which registry is used and which token it gets: see resolveRegistry.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -57,15 +57,74 @@ export function normalizeRegistryUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
+/** Where the chosen registry URL came from, in the order they are tried. */
+export type RegistrySource = 'flag' | 'env' | 'workspace' | 'config' | 'default';
+
 export interface RegistryTarget {
   url: string;
   token: string | undefined;
+  source?: RegistrySource;
+  /** Set when $SKILLS_TOKEN exists but was not sent: why (names URLs, never the token). */
+  withheld?: string;
 }
 
-/** --registry, then SKILLS_REGISTRY, then the workspace's, then the config's, then the default. */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function normalizedOrUndefined(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return normalizeRegistryUrl(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The one registry $SKILLS_TOKEN belongs to: $SKILLS_REGISTRY when set, else the URL given with
+ * --registry on the same command line, else the config's registry, else the default. A
+ * workspace's skills.json (which may come from an untrusted clone) never decides it.
+ */
+export function envTokenHome(env: NodeJS.ProcessEnv, config: UserConfig, flag?: string): string | undefined {
+  const envRegistry = nonEmpty(env.SKILLS_REGISTRY);
+  if (envRegistry !== undefined) return normalizedOrUndefined(envRegistry);
+  if (flag !== undefined) return normalizedOrUndefined(flag);
+  return normalizedOrUndefined(config.registry ?? DEFAULT_REGISTRY);
+}
+
+/**
+ * The URL: --registry, then $SKILLS_REGISTRY, then the workspace's skills.json, then the config's,
+ * then the default. The token: $SKILLS_TOKEN only when that URL is the token's home (see
+ * envTokenHome), else the token the config saved for exactly that URL, else none.
+ */
 export async function resolveRegistry(env: NodeJS.ProcessEnv, flag?: string, workspaceRegistry?: string): Promise<RegistryTarget> {
   const config = await readConfig(env);
-  const url = normalizeRegistryUrl(flag ?? env.SKILLS_REGISTRY ?? workspaceRegistry ?? config.registry ?? DEFAULT_REGISTRY);
-  const token = env.SKILLS_TOKEN ?? config.tokens[url];
-  return { url, token: token === '' ? undefined : token };
+  const envRegistry = nonEmpty(env.SKILLS_REGISTRY);
+  const [raw, source]: [string, RegistrySource] =
+    flag !== undefined
+      ? [flag, 'flag']
+      : envRegistry !== undefined
+        ? [envRegistry, 'env']
+        : workspaceRegistry !== undefined
+          ? [workspaceRegistry, 'workspace']
+          : config.registry !== undefined
+            ? [config.registry, 'config']
+            : [DEFAULT_REGISTRY, 'default'];
+  const url = normalizeRegistryUrl(raw);
+  const saved = nonEmpty(config.tokens[url]);
+  const envToken = nonEmpty(env.SKILLS_TOKEN);
+  if (envToken === undefined) return { url, token: saved, source };
+  const home = envTokenHome(env, config, flag);
+  if (home === url) return { url, token: envToken, source };
+  const withheld = `$SKILLS_TOKEN belongs to ${home ?? 'no valid registry URL'} and was not sent to ${url} (chosen by ${SOURCE_NAMES[source]})`;
+  return { url, token: saved, source, withheld };
 }
+
+const SOURCE_NAMES: Record<RegistrySource, string> = {
+  flag: '--registry',
+  env: '$SKILLS_REGISTRY',
+  workspace: 'skills.json',
+  config: 'the config',
+  default: 'the default',
+};

@@ -1,6 +1,6 @@
 /** Publishing a local skill folder: validate, verify locally, pack, upload. */
 import { SkillsError } from '../../schema/errors';
-import type { PublishResponse } from '../../schema/registry';
+import { publishResponseSchema, type PublishResponse } from '../../schema/registry';
 import { verifySkill } from '../../sandbox/verify';
 import { pack } from '../../tarball/pack';
 import { resolveRegistry } from './config';
@@ -34,6 +34,6 @@ export async function publishFolder(options: PublishFolderOptions): Promise<Publ
   const client = new RegistryClient(await resolveRegistry(options.env, options.registry));
   options.progress(`uploading ${packed.bytes.byteLength} bytes to ${client.url}`);
   const query = options.tag ? `?tag=${encodeURIComponent(options.tag)}` : '';
-  const published = await client.json<PublishResponse>('PUT', `/v1/skills/${manifest.name}${query}`, { body: packed.bytes, timeoutMs: 120_000 });
+  const published = await client.call(publishResponseSchema, 'PUT', `/v1/skills/${manifest.name}${query}`, { body: packed.bytes, timeoutMs: 120_000 });
   return { registry: client.url, url: `${client.url}/v1/skills/${manifest.name}`, ...published };
 }
