@@ -119,11 +119,24 @@ export class PiiTokenizer {
 
   /** Tokenizes a value: every key and string, recursively, and numbers under phone-like keys. */
   tokenize<T>(value: T, key?: string): T {
+    this.#reserveForeign(value);
     return this.#walk(value, key, 0, 0, { budget: { left: PHONE_CHECKS } }) as T;
   }
 
   tokenizeText(text: string, key?: string): string {
+    this.#reserveForeign(text);
     return this.#text(text, key, 0, { budget: { left: PHONE_CHECKS } });
+  }
+
+  /** Tokens written anywhere in the input are reserved before any value in it is tokenized (order must not matter). */
+  #reserveForeign(value: unknown): void {
+    let text: string | undefined;
+    try {
+      text = typeof value === 'string' ? value : JSON.stringify(value);
+    } catch {
+      return;
+    }
+    if (text?.includes('[')) for (const m of text.matchAll(TOKEN_RE)) this.vault.seen(m[0]);
   }
 
   /** Replaces tokens this vault issued with their values, in keys and strings, inside JSON and base64 text too. */

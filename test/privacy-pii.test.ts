@@ -152,9 +152,8 @@ describe('tokens', () => {
   it('never resolves a token from another run to a value of this one', () => {
     const pii = new PiiTokenizer();
     // The agent passes a token it got from an earlier run: this vault did not issue it.
-    const args = pii.tokenize(['[EMAIL_1]']);
-    expect(args).toEqual(['[EMAIL_1]']);
-    expect(pii.tokenizeText('grace@example.org')).toBe('[EMAIL_2]');
+    // Where it stands in the input does not matter: it is reserved before anything is issued.
+    expect(pii.tokenize(['grace@example.org', '[EMAIL_1]'])).toEqual(['[EMAIL_2]', '[EMAIL_1]']);
     expect(pii.detokenize({ to: '[EMAIL_1]', cc: '[EMAIL_2]' })).toEqual({ to: '[EMAIL_1]', cc: 'grace@example.org' });
   });
 
