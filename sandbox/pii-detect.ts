@@ -28,10 +28,13 @@ export interface Detectors {
 export const TOKEN_RE = /\[([A-Z][A-Z0-9_]*)_([1-9]\d{0,8})\]/g;
 
 const AT = String.raw`(?:@|%40|&#0*64;|&#[xX]0*40;|&commat;|\\u0040|\\x40)`;
+const DOT = String.raw`(?:\.|%2[eE]|&#0*46;|&#[xX]0*2[eE];|&period;|\\u002[eE]|\\x2[eE])`;
 const LOCAL = String.raw`[\p{L}\p{N}._%+\-]`;
+const LABEL = String.raw`[\p{L}\p{N}\-]+`;
 // Starts only where a local part can start, so each run of letters is tried once (linear time).
-const EMAIL_RE = new RegExp(String.raw`(?<!${LOCAL})${LOCAL}+${AT}[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`, 'gu');
+const EMAIL_RE = new RegExp(String.raw`(?<!${LOCAL})${LOCAL}+${AT}${LABEL}(?:${DOT}${LABEL})*${DOT}\p{L}{2,}`, 'gu');
 const AT_VARIANT = new RegExp(AT, 'u');
+const DOT_VARIANTS = new RegExp(DOT.replace('\\.|', ''), 'gu');
 
 // Cheap tests that let most strings skip a detector.
 const MAY_HOLD_EMAIL = /@|%40|&#|&commat;|\\[ux]0*40/i;
@@ -41,7 +44,7 @@ export function findPii(text: string, key: string | undefined, detectors: Detect
   const spans: PiiSpan[] = [];
   if (text.includes('[')) for (const m of text.matchAll(TOKEN_RE)) spans.push({ start: m.index, end: m.index + m[0].length, label: '', canonical: m[0], plain: m[0], keep: true });
   if (MAY_HOLD_EMAIL.test(text)) for (const m of text.matchAll(EMAIL_RE)) {
-    const plain = m[0].replace(AT_VARIANT, '@');
+    const plain = m[0].replace(AT_VARIANT, '@').replace(DOT_VARIANTS, '.');
     spans.push({ start: m.index, end: m.index + m[0].length, label: 'EMAIL', canonical: plain, plain });
   }
   for (const [label, re] of detectors.patterns) {

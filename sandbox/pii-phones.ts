@@ -44,7 +44,9 @@ const NOT_A_PHONE = [
 ];
 const MAX_GROUPS = 6;
 
-const PHONE_WORDS = new Set(['phone', 'phones', 'tel', 'telephone', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'sms', 'whatsapp', 'msisdn', 'contact', 'call', 'dial', 'ring', 'reach', 'handy', 'telefon', 'telefono', 'téléphone', 'portable']);
+const PHONE_WORDS = new Set(['phone', 'phones', 'tel', 'telephone', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'sms', 'whatsapp', 'msisdn', 'handy', 'telefon', 'telefono', 'téléphone', 'portable']);
+/** Words that label a phone number unless an identifier word is there too (`contactId`). */
+const WEAK_PHONE_WORDS = new Set(['contact', 'call', 'dial', 'ring', 'reach']);
 const ID_WORDS = new Set(['id', 'ids', 'uuid', 'guid', 'order', 'invoice', 'ref', 'reference', 'sku', 'isbn', 'account', 'acct', 'size', 'bytes', 'length', 'count', 'total', 'amount', 'price', 'timestamp', 'ts', 'time', 'date', 'created', 'updated', 'version', 'port', 'pid', 'zip', 'postal', 'serial', 'hash', 'checksum']);
 
 /** Words of a key or text: camelCase and snake_case split, lower-cased. */
@@ -59,6 +61,7 @@ export function contextWords(text: string): string[] {
 function labelOf(words: readonly string[]): 'phone' | 'id' | undefined {
   if (words.some((w) => PHONE_WORDS.has(w))) return 'phone';
   if (words.some((w) => ID_WORDS.has(w))) return 'id';
+  if (words.some((w) => WEAK_PHONE_WORDS.has(w))) return 'phone';
   return undefined;
 }
 
@@ -84,7 +87,7 @@ export function findPhones(text: string, key: string | undefined, regions: reado
     const digits = digitCount(candidate);
     if (digits < 7) continue;
     if (candidate.length <= 40 && digits <= 15) {
-      spans.push(...judge(text, at, candidate, keyLabel, regions, budget));
+      spans.push(...judge(text, at, candidate, keyLabel, regions, budget, true));
       continue;
     }
     // A long run of digit groups (numbers run together with single spaces): read phone numbers
@@ -105,7 +108,7 @@ export function findPhones(text: string, key: string | undefined, regions: reado
         if (start > 0 && candidate[start - 1] === '+') start--;
         const piece = candidate.slice(start, end.end + (candidate[end.end] === ')' ? 1 : 0));
         if (digitCount(piece) < 7) break;
-        const found = judge(text, at + start, piece, keyLabel, regions, budget).filter((f) => f.start === at + start);
+        const found = judge(text, at + start, piece, keyLabel, regions, budget, false).filter((f) => f.start === at + start);
         if (found.length > 0) {
           spans.push(...found);
           reached = Math.max(...found.map((f) => f.end)) - at;
@@ -118,28 +121,33 @@ export function findPhones(text: string, key: string | undefined, regions: reado
   return spans;
 }
 
-function judge(text: string, at: number, candidate: string, keyLabel: 'phone' | 'id' | undefined, regions: readonly CountryCode[], budget: PhoneBudget): PhoneSpan[] {
-  const international = candidate.startsWith('+');
+function judge(text: string, at: number, candidate: string, keyLabel: 'phone' | 'id' | undefined, regions: readonly CountryCode[], budget: PhoneBudget, whole: boolean): PhoneSpan[] {
+  const international = candidate.startsWith('+') || /^00[1-9]/.test(candidate);
   if (!international && NOT_A_PHONE.some((re) => re.test(candidate))) return [];
   if ((candidate.match(GROUP)?.length ?? 0) > MAX_GROUPS) return [];
-  const before = contextWords(text.slice(Math.max(0, at - 40), at)).slice(-3);
-  const label = keyLabel === 'phone' ? 'phone' : (labelOf(before) ?? keyLabel);
+  const label = keyLabel === 'phone' ? 'phone' : (labelOf(contextWords(text.slice(Math.max(0, at - 40), at)).slice(-3)) ?? keyLabel);
   const formatted = SEPARATOR.test(candidate);
   // Unlabelled bare digits, or labelled as an id: not a phone number, whatever the library says.
   if (!international && label !== 'phone' && (!formatted || label === 'id')) return [];
-  const cacheKey = `${label ?? ''}\0${candidate}`;
+  const cacheKey = `${label ?? ''}\0${whole ? 1 : 0}\0${candidate}`;
   const cached = budget.cache?.get(cacheKey);
   if (cached) return cached.map((s) => ({ ...s, start: s.start + at, end: s.end + at }));
   const spans: PhoneSpan[] = [];
+  // 00 is the international prefix almost everywhere outside North America: 0044 20 ... is +44 20 ...
+  const written = /^00[1-9]/.test(candidate) ? `+${candidate.slice(2)}` : candidate;
+  const shift = candidate.length - written.length;
   for (const region of regions) {
     if (budget.left-- <= 0) throw new SkillsError('EPIIUNCHECKED', 'a tool result holds too many number sequences to check for phone numbers', { hint: 'ask the tool for fewer rows at a time' });
     // `leniency` is a real option of findNumbers that its type declarations leave out (default VALID).
     const options = { defaultCountry: region, v2: true as const, leniency: 'POSSIBLE' };
-    for (const m of findNumbers(candidate, options)) {
-      if (m.number.isPossible()) spans.push({ start: m.startsAt, end: m.endsAt, canonical: m.number.number });
+    for (const m of findNumbers(written, options)) {
+      if (m.number.isPossible()) spans.push({ start: m.startsAt === 0 ? 0 : m.startsAt + shift, end: m.endsAt + shift, canonical: m.number.number });
     }
     if (spans.length > 0) break;
   }
+  // A whole candidate labelled as a phone but of a region not configured: still a phone number, by its digits.
+  const digits = digitCount(candidate);
+  if (spans.length === 0 && whole && label === 'phone' && digits >= 7 && digits <= 15) spans.push({ start: 0, end: candidate.length, canonical: `${international ? '+' : ''}${candidate.replace(/\D/g, '')}` });
   budget.cache ??= new Map();
   budget.cache.set(cacheKey, spans);
   return spans.map((s) => ({ ...s, start: s.start + at, end: s.end + at }));

@@ -227,7 +227,10 @@ export class PiiTokenizer {
   /** Binary inside a string (not marked as binary content): refused only when personal data shows in its bytes. */
   #checkBinary(bytes: Buffer, pass: Pass): void {
     if (this.#binary === 'allow') return;
-    const found = findPii(bytes.toString('latin1'), undefined, this.#detectors, pass.budget).filter((s) => !s.keep);
+    // Single-byte text, and UTF-16 (either byte order) when there are zero bytes.
+    const views = [bytes.toString('latin1')];
+    if (bytes.includes(0)) views.push(bytes.toString('utf16le'), bytes.subarray(1).toString('utf16le'));
+    const found = views.flatMap((view) => findPii(view, undefined, this.#detectors, pass.budget).filter((s) => !s.keep));
     if (found.length > 0) {
       throw new SkillsError('EPIIBINARY', `a tool result holds base64 binary data with ${found[0]?.label === 'PHONE' ? 'a phone number' : 'personal data'} inside, which cannot be tokenized in place`, {
         hint: 'with privacy.tokenizePii on, such binary is refused; "privacy": { "binary": "allow" } in skills.json lets it through unchecked',

@@ -39,7 +39,7 @@ describe('e-mails wherever skill code can read them', () => {
 
   it('tokenizes an address whose @ is percent-, entity- or backslash-encoded', () => {
     const pii = new PiiTokenizer();
-    for (const written of ['mailto:ada%40example.com', 'ada&#64;example.com', 'ada&#x40;example.com', 'ada&commat;example.com', String.raw`ada\u0040example.com`]) {
+    for (const written of ['mailto:ada%40example.com', 'ada&#64;example.com', 'ada&#x40;example.com', 'ada&commat;example.com', String.raw`ada\u0040example.com`, 'ada%40example%2Ecom', 'ada&#64;example&#46;com']) {
       expect(pii.tokenizeText(written)).toMatch(/\[EMAIL_1\]$/);
     }
     // Every spelling is the same value: one token, which goes back to tools as a plain address.
@@ -79,6 +79,11 @@ describe('e-mails wherever skill code can read them', () => {
     expect(new PiiTokenizer({ binary: 'allow' }).tokenize(image)).toEqual(image);
     // Binary in an ordinary string is refused only when personal data shows in its bytes.
     expect(() => new PiiTokenizer().tokenize({ attachment: png })).toThrow(expect.objectContaining({ code: 'EPIIBINARY' }));
+    for (const encoding of ['utf16le', 'utf16be'] as const) {
+      const bytes = Buffer.from('\ufeffmail ada@example.com', 'utf16le');
+      if (encoding === 'utf16be') bytes.swap16();
+      expect(() => new PiiTokenizer().tokenize({ attachment: bytes.toString('base64') })).toThrow(expect.objectContaining({ code: 'EPIIBINARY' }));
+    }
     const ids = { sha: 'Zm9vYmFyYmF6cXV4', token: 'dGhpcyBpcyBmaW5l', key: 'AAECAwQFBgcICQoLDA0ODw==', word: 'configuration' };
     expect(new PiiTokenizer().tokenize(ids)).toEqual(ids);
   });
@@ -93,9 +98,12 @@ describe('phone numbers (libphonenumber)', () => {
     expect(pii.detokenize({ fax: '[PHONE_6]', note: 'fax [PHONE_6]', mobile: '[PHONE_3]' })).toEqual({ fax: 4155550199, note: 'fax 4155550199', mobile: '5551234567' });
   });
 
-  it('finds national numbers of the configured regions', () => {
+  it('finds national numbers of the configured regions, 00 prefixes, and labelled numbers of any region', () => {
     const pii = new PiiTokenizer({ phoneRegions: ['GB', 'DE'] });
     expect(pii.tokenizeText('office 020 7946 0958, Berlin 030 1234567, Mobil 0151 23456789')).toBe('office [PHONE_1], Berlin [PHONE_2], Mobil [PHONE_3]');
+    const us = new PiiTokenizer();
+    expect(us.tokenizeText('0044 20 7946 0958 = +44 20 7946 0958')).toBe('[PHONE_1] = [PHONE_1]');
+    expect(us.tokenize({ text: 'Tel: 020 7946 0958', phone: '02079460958', contactId: '1234567', result: 'rows 1234567' })).toEqual({ text: 'Tel: [PHONE_2]', phone: '[PHONE_2]', contactId: '1234567', result: 'rows 1234567' });
   });
 
   it('leaves ordinary numbers alone: ids, sizes, dates, times, versions, addresses, hashes, prices', () => {
