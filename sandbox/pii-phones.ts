@@ -9,8 +9,9 @@
  * - formatted like a phone (`(415) 555-0100`, `030 1234567`): when possible, unless something
  *   labels it as an identifier or it has the shape of a date, a decimal, an IP address or digit
  *   groups of three (`2 147 483 647`);
- * - a bare run of digits (`5551234567`) only when labelled as a phone: unlabelled it is as likely
- *   an id or a timestamp, and checking every one would cost a library call per number.
+ * - a bare run of digits (`5551234567`) only when labelled as a phone, or when other phone numbers
+ *   are in the same text (a list of them): alone and unlabelled it is as likely an id or a
+ *   timestamp, and checking every one would cost a library call per number.
  * Library calls are cached per value and budgeted: a value with more distinct candidates than the
  * budget cannot be checked (EPIIUNCHECKED).
  */
@@ -44,9 +45,9 @@ const NOT_A_PHONE = [
 ];
 const MAX_GROUPS = 6;
 
-const PHONE_WORDS = new Set(['phone', 'phones', 'tel', 'telephone', 'mobile', 'mob', 'cell', 'cellphone', 'fax', 'sms', 'whatsapp', 'msisdn', 'handy', 'telefon', 'telefono', 'téléphone', 'portable']);
+const PHONE_WORDS = new Set(['phone', 'phones', 'tel', 'telephone', 'telephones', 'mobile', 'mobiles', 'mob', 'cell', 'cellphone', 'fax', 'faxes', 'sms', 'whatsapp', 'msisdn', 'handy', 'telefon', 'telefono', 'téléphone', 'portable']);
 /** Words that label a phone number unless an identifier word is there too (`contactId`). */
-const WEAK_PHONE_WORDS = new Set(['contact', 'call', 'dial', 'ring', 'reach']);
+const WEAK_PHONE_WORDS = new Set(['contact', 'contacts', 'call', 'dial', 'ring', 'reach']);
 const ID_WORDS = new Set(['id', 'ids', 'uuid', 'guid', 'order', 'invoice', 'ref', 'reference', 'sku', 'isbn', 'account', 'acct', 'size', 'bytes', 'length', 'count', 'total', 'amount', 'price', 'timestamp', 'ts', 'time', 'date', 'created', 'updated', 'version', 'port', 'pid', 'zip', 'postal', 'serial', 'hash', 'checksum']);
 
 /** Words of a key or text: camelCase and snake_case split, lower-cased. */
@@ -79,17 +80,24 @@ function digitCount(text: string): number {
  * whole value); `regions` are ISO 3166 codes for numbers written without a country code.
  */
 export function findPhones(text: string, key: string | undefined, regions: readonly CountryCode[], budget: PhoneBudget): PhoneSpan[] {
-  const spans: PhoneSpan[] = [];
   const keyLabel = key === undefined ? undefined : labelOf(contextWords(key));
+  const spans = scan(text, keyLabel, regions, budget, false);
+  // A bare number among phone numbers (`+44 20 7946 0958 or 5551234567`) is one too, when possible.
+  return spans.length > 0 && keyLabel === undefined ? [...spans, ...scan(text, keyLabel, regions, budget, true)] : spans;
+}
+
+function scan(text: string, keyLabel: 'phone' | 'id' | undefined, regions: readonly CountryCode[], budget: PhoneBudget, neighbours: boolean): PhoneSpan[] {
+  const spans: PhoneSpan[] = [];
   for (const match of text.matchAll(CANDIDATE)) {
     const candidate = match[0];
     const at = match.index;
     const digits = digitCount(candidate);
     if (digits < 7) continue;
     if (candidate.length <= 40 && digits <= 15) {
-      spans.push(...judge(text, at, candidate, keyLabel, regions, budget, true));
+      spans.push(...judge(text, at, candidate, keyLabel, regions, budget, true, neighbours));
       continue;
     }
+    if (neighbours) continue;
     // A long run of digit groups (numbers run together with single spaces): read phone numbers
     // one after another from its start; a run that does not start with one is not a list of them.
     const groups = [...candidate.matchAll(GROUP)].map((g) => ({ start: g.index, end: g.index + g[0].length, digits: g[0].length }));
@@ -108,7 +116,7 @@ export function findPhones(text: string, key: string | undefined, regions: reado
         if (start > 0 && candidate[start - 1] === '+') start--;
         const piece = candidate.slice(start, end.end + (candidate[end.end] === ')' ? 1 : 0));
         if (digitCount(piece) < 7) break;
-        const found = judge(text, at + start, piece, keyLabel, regions, budget, false).filter((f) => f.start === at + start);
+        const found = judge(text, at + start, piece, keyLabel, regions, budget, false, false).filter((f) => f.start === at + start);
         if (found.length > 0) {
           spans.push(...found);
           reached = Math.max(...found.map((f) => f.end)) - at;
@@ -121,15 +129,21 @@ export function findPhones(text: string, key: string | undefined, regions: reado
   return spans;
 }
 
-function judge(text: string, at: number, candidate: string, keyLabel: 'phone' | 'id' | undefined, regions: readonly CountryCode[], budget: PhoneBudget, whole: boolean): PhoneSpan[] {
+/**
+ * Whether `candidate` (at `at` in `text`) is a phone number. `whole`: it is a whole candidate, not
+ * a window of a long one; `neighbours`: other phone numbers are in the same text.
+ */
+function judge(text: string, at: number, candidate: string, keyLabel: 'phone' | 'id' | undefined, regions: readonly CountryCode[], budget: PhoneBudget, whole: boolean, neighbours: boolean): PhoneSpan[] {
   const international = candidate.startsWith('+') || /^00[1-9]/.test(candidate);
   if (!international && NOT_A_PHONE.some((re) => re.test(candidate))) return [];
   if ((candidate.match(GROUP)?.length ?? 0) > MAX_GROUPS) return [];
   const label = keyLabel === 'phone' ? 'phone' : (labelOf(contextWords(text.slice(Math.max(0, at - 40), at)).slice(-3)) ?? keyLabel);
   const formatted = SEPARATOR.test(candidate);
+  const phoneish = label === 'phone' || (label === undefined && neighbours);
   // Unlabelled bare digits, or labelled as an id: not a phone number, whatever the library says.
-  if (!international && label !== 'phone' && (!formatted || label === 'id')) return [];
-  const cacheKey = `${label ?? ''}\0${whole ? 1 : 0}\0${candidate}`;
+  if (!international && !phoneish && (!formatted || label === 'id')) return [];
+  if (neighbours && (international || formatted || label === 'phone')) return []; // judged in the first pass
+  const cacheKey = `${label ?? ''}\0${whole ? 1 : 0}\0${phoneish ? 1 : 0}\0${candidate}`;
   const cached = budget.cache?.get(cacheKey);
   if (cached) return cached.map((s) => ({ ...s, start: s.start + at, end: s.end + at }));
   const spans: PhoneSpan[] = [];

@@ -59,7 +59,7 @@ export class PiiVault {
     const id = `${label}\0${canonical}`;
     const known = this.#tokenOf.get(id);
     if (known) return known;
-    if (this.#valueOf.size + this.#foreign.size >= MAX_VALUES) throw unchecked(`more than ${MAX_VALUES} distinct values in one run`);
+    if (this.#valueOf.size + this.#foreign.size >= MAX_VALUES) throw unchecked(`more than ${MAX_VALUES} distinct values in one run or skills mcp session`);
     let n = this.#counters.get(label) ?? 0;
     let token: string;
     do token = `[${label}_${++n}]`;
@@ -76,7 +76,7 @@ export class PiiVault {
    */
   seen(token: string): void {
     if (this.#valueOf.has(token) || this.#foreign.has(token)) return;
-    if (this.#valueOf.size + this.#foreign.size >= MAX_VALUES) throw unchecked(`more than ${MAX_VALUES} distinct values in one run`);
+    if (this.#valueOf.size + this.#foreign.size >= MAX_VALUES) throw unchecked(`more than ${MAX_VALUES} distinct values in one run or skills mcp session`);
     this.#foreign.add(token);
   }
 

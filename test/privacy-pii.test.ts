@@ -98,6 +98,12 @@ describe('phone numbers (libphonenumber)', () => {
     expect(pii.detokenize({ fax: '[PHONE_6]', note: 'fax [PHONE_6]', mobile: '[PHONE_3]' })).toEqual({ fax: 4155550199, note: 'fax 4155550199', mobile: '5551234567' });
   });
 
+  it('takes a bare number among phone numbers for one, and not a bare number alone', () => {
+    const pii = new PiiTokenizer();
+    expect(pii.tokenizeText('Reach Ada at +44 20 7946 0958, Bob at +49 30 1234567 or 5551234567')).toBe('Reach Ada at [PHONE_1], Bob at [PHONE_2] or [PHONE_3]');
+    expect(pii.tokenize({ contacts: ['5551234567', '+44 20 7946 0958'], list: 'ids 1234567890 and 4155550123', ada: 'Ada 5551234567' })).toEqual({ contacts: ['[PHONE_3]', '[PHONE_1]'], list: 'ids 1234567890 and 4155550123', ada: 'Ada 5551234567' });
+  });
+
   it('finds national numbers of the configured regions, 00 prefixes, and labelled numbers of any region', () => {
     const pii = new PiiTokenizer({ phoneRegions: ['GB', 'DE'] });
     expect(pii.tokenizeText('office 020 7946 0958, Berlin 030 1234567, Mobil 0151 23456789')).toBe('office [PHONE_1], Berlin [PHONE_2], Mobil [PHONE_3]');
