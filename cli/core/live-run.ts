@@ -17,7 +17,7 @@ import { mcpOptions, McpServers } from './mcp-servers';
 import { buildFixture, fixturePath, writeFixture } from './record';
 import { loadWorkspace } from './workspace';
 
-export const LIVE_TIMEOUT_MS = 30_000;
+const LIVE_TIMEOUT_MS = 30_000;
 
 export interface LiveRunRequest {
   /** The workspace root (skills.json, ./workspace). */
@@ -44,7 +44,6 @@ export interface LiveRunOutcome {
   /** What the caller may show: with privacy on, tokenized throughout. */
   result: RunSkillResult;
   recorded?: string;
-  tokenized: boolean;
 }
 
 /** The tokenizer for a workspace's privacy settings, or undefined when tokenization is off. */
@@ -90,7 +89,7 @@ export async function runLive(request: LiveRunRequest): Promise<LiveRunOutcome> 
       recorded = fixturePath(result.dir, request.record, request.root);
       await writeFixture(recorded, fixture);
     }
-    return { result: pii ? present(result, pii) : result, ...(recorded !== undefined ? { recorded } : {}), tokenized: pii !== undefined };
+    return { result: pii ? present(result, pii) : result, ...(recorded !== undefined ? { recorded } : {}) };
   } finally {
     await servers.close();
   }
