@@ -21,11 +21,31 @@ export const httpServerSchema = z.object({
 
 export const serverConfigSchema = z.union([stdioServerSchema, httpServerSchema]);
 
+/** A pattern from skills.json: a valid JavaScript regular expression that cannot match nothing. */
+const piiPatternSchema = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((source) => {
+    try {
+      return !new RegExp(`^(?:${source})$`).test('');
+    } catch {
+      return false;
+    }
+  }, 'must be a valid regular expression that does not match the empty string');
+
 export const privacySchema = z.object({
-  /** Replace PII in live tool results with stable tokens before the sandbox sees them. */
+  /** Replace PII in live runs with stable tokens: tool results, arguments and workspace reads in, output out. */
   tokenizePii: z.boolean().default(false),
-  /** Extra patterns (JavaScript regular expressions) treated as PII, by token label. */
-  patterns: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).default({}),
+  /** Extra patterns (JavaScript regular expressions) treated as PII, by token label (EMAIL and PHONE are built in). */
+  patterns: z
+    .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/).refine((label) => label !== 'EMAIL' && label !== 'PHONE', 'EMAIL and PHONE are built in'), piiPatternSchema)
+    .refine((patterns) => Object.keys(patterns).length <= 32, 'at most 32 patterns')
+    .default({}),
+  /** Regions (ISO 3166 alpha-2) for phone numbers written without a country code. */
+  phoneRegions: z.array(z.string().regex(/^[A-Z]{2}$/)).min(1).max(10).default(['US']),
+  /** Binary content (not decodable as text) in a tool result: refused (EPIIBINARY) or let through unchecked. */
+  binary: z.enum(['refuse', 'allow']).default('refuse'),
   /** Keep raw values in recorded fixtures (default: tokenized). */
   recordRaw: z.boolean().default(false),
 });

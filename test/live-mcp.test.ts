@@ -73,6 +73,52 @@ describe('servers sync', () => {
   }, 60_000);
 });
 
+describe('search-tools', () => {
+  interface Found {
+    server: string;
+    name: string;
+    import: string;
+    description?: string;
+    inputSchema?: { properties?: Record<string, unknown> };
+  }
+  const search = async (...args: string[]) => {
+    const result = await runCli(['search-tools', ...args, '--json'], { cwd: ws });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    return result.json<{ results: Found[] }>().results;
+  };
+
+  it('finds the tools whose name or description has every word, across servers, with import lines', async () => {
+    const found = await search('read', 'file');
+    const names = found.map((r) => `${r.server}.${r.name}`);
+    expect(names).toEqual(expect.arrayContaining(['filesystem.read_text_file', 'filesystem.read_media_file', 'filesystem.read_multiple_files']));
+    for (const other of ['filesystem.write_file', 'filesystem.list_directory', 'memory.create_entities', 'everything.get-sum']) expect(names).not.toContain(other);
+    const text = found.find((r) => r.name === 'read_text_file');
+    expect(text).toMatchObject({ server: 'filesystem', import: "import { readTextFile } from './servers/filesystem'", description: expect.stringMatching(/\S/) });
+    expect(text).not.toHaveProperty('inputSchema');
+    const human = await runCli(['search-tools', 'read', 'file', '--server', 'filesystem'], { cwd: ws });
+    expect(human.stdout).toContain(`filesystem.read_text_file: ${String(text?.description).split('\n')[0]}`);
+  }, 60_000);
+
+  it('gives only names, or full schemas, for one server; nothing for words no tool has', async () => {
+    const names = await search('--detail', 'name', '--server', 'memory');
+    expect(names.map((r) => r.server)).toEqual(names.map(() => 'memory'));
+    expect(names.map((r) => r.name)).toEqual(expect.arrayContaining(['create_entities', 'search_nodes', 'open_nodes', 'read_graph']));
+    for (const r of names) expect(Object.keys(r).sort()).toEqual(['import', 'name', 'server']);
+    const full = await search('sum', '--detail', 'full', '--server', 'everything');
+    expect(full).toEqual([expect.objectContaining({ server: 'everything', name: 'get-sum', import: "import { getSum } from './servers/everything'" })]);
+    expect(Object.keys(full[0]?.inputSchema?.properties ?? {}).sort()).toEqual(['a', 'b']);
+    expect(await search('zzzz-no-such-tool', '--server', 'memory')).toEqual([]);
+    const none = await runCli(['search-tools', 'zzzz-no-such-tool', '--server', 'memory'], { cwd: ws });
+    expect(none.stdout.trim()).toBe('no tools found');
+    const bad = await runCli(['search-tools', '--detail', 'everything', '--json'], { cwd: ws });
+    expect(bad.code).toBe(1);
+    expect(bad.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
+    const unknown = await runCli(['search-tools', '--server', 'nope', '--json'], { cwd: ws });
+    expect(unknown.code).toBe(1);
+    expect(unknown.json<{ error: { code: string } }>().error.code).toBe('EMCPSERVERUNKNOWN');
+  }, 60_000);
+});
+
 describe('run --live --record', () => {
   it('records a fixture from the real filesystem server that verifies offline', async () => {
     const dir = await writeSkill(

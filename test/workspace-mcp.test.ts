@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from './helpers/cli';
+import { BIN, ROOT } from './helpers/cli';
 import { chainSkills } from './helpers/skill-files';
 import { liveRegistry, type LiveRegistry } from './helpers/workspace';
 
@@ -49,4 +49,54 @@ describe('skills mcp (the workspace as a stdio MCP server)', () => {
       await client.close();
     }
   });
+});
+
+describe('skills mcp run_skill in live mode applies skills.json privacy (the same live run as skills run --live)', () => {
+  it('sends the MCP client tokens only, while the tools get the real values; tokens hold across the runs of a session', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-mcp-privacy-'));
+    const log = path.join(dir, 'sent.log');
+    const server = { command: process.execPath, args: [path.join(ROOT, 'test', 'servers', 'pii-server.mjs')], env: { PII_LOG: log } };
+    await fs.writeFile(path.join(dir, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { pii: server }, privacy: { tokenizePii: true } }));
+    const skill = path.join(dir, 'skills', 'mailer');
+    await fs.mkdir(skill, { recursive: true });
+    await fs.writeFile(path.join(skill, 'SKILL.md'), '---\nname: mailer\ndescription: Mails contacts.\n---\n\nBody.\n');
+    await fs.writeFile(path.join(skill, 'skill.json'), JSON.stringify({ name: '@privacy/mailer', version: '1.0.0', mcp: { pii: ['contacts_by_email', 'escaped', 'send'] } }));
+    await fs.writeFile(
+      path.join(skill, 'index.ts'),
+      `import { contactsByEmail, escaped, send } from '../../servers/pii';
+export async function run() {
+  const byEmail = (await contactsByEmail({})) as Record<string, { name: string; phone: string }>;
+  const emails = Object.keys(byEmail);
+  const esc = (await escaped({})) as { owner: string };
+  console.log('owner', esc.owner, 'support help@acme.test');
+  const receipt = await send({ to: emails[0], body: 'hi ' + byEmail[emails[0]].name });
+  return { emails, owner: esc.owner, phones: Object.values(byEmail).map((c) => c.phone), receipt, support: 'help@acme.test' };
+}
+export async function mail(to: string) { return send({ to, body: 'again' }); }
+`,
+    );
+    const client = new Client({ name: 'agent', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: dir, env: { ...(process.env as Record<string, string>), SKILLS_CONFIG_DIR: path.join(dir, '.config') }, stderr: 'ignore' }));
+    try {
+      const first = await client.callTool({ name: 'run_skill', arguments: { name: 'mailer', export: 'run', live: true } });
+      const wire = JSON.stringify(first);
+      for (const raw of ['ada@example.com', 'grace@example.org', 'help@acme.test', '7946 0958', '30 1234567']) expect(wire).not.toContain(raw);
+      expect(first.isError, wire).toBeFalsy();
+      const ran = first.structuredContent as { status: string; value: unknown; console: { text: string }[] };
+      expect(ran.value).toEqual({ emails: ['[EMAIL_1]', '[EMAIL_2]'], owner: '[EMAIL_1]', phones: ['[PHONE_1]', '[PHONE_2]'], receipt: 'sent to [EMAIL_1]: hi Ada', support: '[EMAIL_3]' });
+      expect(ran.console.map((l) => l.text)).toEqual(['owner [EMAIL_1] support [EMAIL_3]']);
+      // A later run of the session resolves a token the agent got from the first one.
+      const second = await client.callTool({ name: 'run_skill', arguments: { name: 'mailer', export: 'mail', args: ['[EMAIL_2]'], live: true } });
+      expect(JSON.stringify(second)).not.toContain('grace@example.org');
+      expect((second.structuredContent as { value: unknown }).value).toBe('sent to [EMAIL_2]: again');
+      const sent = (await fs.readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      expect(sent).toEqual([
+        { to: 'ada@example.com', body: 'hi Ada' },
+        { to: 'grace@example.org', body: 'again' },
+      ]);
+    } finally {
+      await client.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

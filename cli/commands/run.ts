@@ -1,14 +1,8 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
-import type { McpDeclaration } from '../../schema/manifest';
-import type { LiveBridge } from '../../sandbox/live-bridge';
-import type { PiiTokenizer } from '../../sandbox/pii';
-import type { DiskWorkspace } from '../../sandbox/workspace-store';
 import type { RunSkillResult } from '../../sandbox/run-skill';
 import type { CliContext, CommandModule, CommandResult } from '../command';
-import type { McpServers } from '../core/mcp-servers';
-import { loadWorkspace } from '../core/workspace';
 import { parsePositiveInt } from '../options';
 
 export const runCommand: CommandModule = {
@@ -22,7 +16,7 @@ export const runCommand: CommandModule = {
       .option('--fixture <case>', 'answer MCP calls from fixtures/<case>.json')
       .option('--live', 'send MCP calls to the real servers configured in skills.json')
       .option('--record <case|file.json>', 'with --live: write the run as a fixture (fixtures/<case>.json)')
-      .option('--tokenize-pii', 'with --live: replace e-mails, phone numbers (and skills.json privacy.patterns) in tool results with tokens')
+      .option('--tokenize-pii', 'with --live: replace e-mails, phone numbers (and skills.json privacy.patterns) with tokens in what the skill reads and what the run prints')
       .option('--record-raw', 'with --record and PII tokenization: store real values in the fixture (not recommended)')
       .option('--max-calls <n>', 'with --live: most MCP calls in one run (default 10000)', parsePositiveInt)
       .option('--timeout <ms>', 'wall time in ms (default 1000; 30000 with --live)', parsePositiveInt)
@@ -45,35 +39,36 @@ interface RunOptions {
 
 async function runAction(ctx: CliContext, target: string, options: RunOptions): Promise<CommandResult> {
   const { cwd, env } = ctx;
-  const { runSkill } = await import('../../sandbox/run-skill');
-  const { buildFixture, fixturePath, writeFixture } = await import('../core/record');
   if (options.record !== undefined && !options.live) throw new SkillsError('EUSAGE', '--record needs --live: a fixture records real MCP answers');
   if (options.live && options.fixture !== undefined) throw new SkillsError('EUSAGE', '--live and --fixture exclude each other');
-  const live = options.live ? await openLive(cwd, env, options) : undefined;
-  try {
-    const result = await runSkill({
-      target: path.resolve(cwd, target),
-      ...(options.export !== undefined ? { exportName: options.export } : {}),
-      ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
-      ...(options.fixture !== undefined ? { fixture: options.fixture } : {}),
-      limits: { timeoutMs: options.timeout ?? (live ? 30_000 : 1000) },
-      workspaceRoot: cwd,
-      ...(live ? { makeBridge: live.makeBridge, mode: 'live' as const, deterministic: options.record !== undefined, workspace: live.workspace } : {}),
+  const exportArgs = {
+    target: path.resolve(cwd, target),
+    ...(options.export !== undefined ? { exportName: options.export } : {}),
+    ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
+  };
+  if (options.live) {
+    const { runLive } = await import('../core/live-run');
+    const outcome = await runLive({
+      ...exportArgs,
+      root: cwd,
+      env,
+      ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+      ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
+      tokenizePii: options.tokenizePii === true,
+      recordRaw: options.recordRaw === true,
+      ...(options.record !== undefined ? { record: options.record } : {}),
+      warn: (m) => ctx.warn(m),
     });
-    let recorded: string | undefined;
-    if (options.record !== undefined && live?.bridge) {
-      let fixture = buildFixture(result, live.bridge.recorded, Object.fromEntries(live.workspace.reads));
-      if (live.pii && live.recordRaw) {
-        fixture = live.pii.detokenize(fixture);
-        ctx.warn('the fixture stores real values (--record-raw): it may contain personal data; do not publish it');
-      }
-      recorded = fixturePath(result.dir, options.record, cwd);
-      await writeFixture(recorded, fixture);
-    }
-    return render(result, recorded);
-  } finally {
-    await live?.servers.close();
+    return render(outcome.result, outcome.recorded);
   }
+  const { runSkill } = await import('../../sandbox/run-skill');
+  const result = await runSkill({
+    ...exportArgs,
+    ...(options.fixture !== undefined ? { fixture: options.fixture } : {}),
+    limits: { timeoutMs: options.timeout ?? 1000 },
+    workspaceRoot: cwd,
+  });
+  return render(result, undefined);
 }
 
 function render(result: RunSkillResult, recorded: string | undefined): CommandResult {
@@ -85,43 +80,6 @@ function render(result: RunSkillResult, recorded: string | undefined): CommandRe
   if (recorded) lines.push(pc.green(`recorded ${recorded}`));
   const ok = result.status === 'returned' || (result.status === 'threw' && recorded !== undefined);
   return { data: recorded ? { ...result, recorded } : result, human: lines.join('\n'), exitCode: ok ? 0 : 1 };
-}
-
-interface Live {
-  bridge: LiveBridge | undefined;
-  workspace: DiskWorkspace;
-  pii: PiiTokenizer | undefined;
-  recordRaw: boolean;
-  servers: McpServers;
-  makeBridge: (declared: McpDeclaration | undefined) => LiveBridge;
-}
-
-async function openLive(cwd: string, env: NodeJS.ProcessEnv, options: RunOptions): Promise<Live> {
-  const { mcpOptions, McpServers } = await import('../core/mcp-servers');
-  const { createLiveBridge } = await import('../../sandbox/live-bridge');
-  const { PiiTokenizer } = await import('../../sandbox/pii');
-  const { DiskWorkspace } = await import('../../sandbox/workspace-store');
-  const { workspace } = await loadWorkspace(cwd);
-  const servers = new McpServers(workspace?.servers ?? {}, mcpOptions(cwd, env));
-  const privacy = workspace?.privacy;
-  const pii = options.tokenizePii || privacy?.tokenizePii ? new PiiTokenizer(privacy?.patterns ?? {}) : undefined;
-  const live: Live = {
-    bridge: undefined,
-    workspace: new DiskWorkspace(path.join(cwd, 'workspace')),
-    pii,
-    recordRaw: options.recordRaw === true || privacy?.recordRaw === true,
-    servers,
-    makeBridge: (declared) => {
-      live.bridge = createLiveBridge({
-        call: (c) => servers.callTool(c.server, c.tool, c.arguments),
-        declared,
-        ...(options.maxCalls ? { maxCalls: options.maxCalls } : {}),
-        ...(pii ? { transformResult: (r) => pii.tokenize(r), transformArgs: (a) => pii.detokenize(a) } : {}),
-      });
-      return live.bridge;
-    },
-  };
-  return live;
 }
 
 function parseArgs(text: string): unknown[] {

@@ -7,17 +7,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { isSkillsError } from '../../schema/errors';
+import { isSkillsError, SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import type { SearchResponse } from '../../schema/registry';
-import { createLiveBridge } from '../../sandbox/live-bridge';
+import { PiiVault } from '../../sandbox/pii';
 import { runSkill } from '../../sandbox/run-skill';
 import { verifySkill } from '../../sandbox/verify';
-import { DiskWorkspace } from '../../sandbox/workspace-store';
 import { writeCatalog } from './catalog';
 import { resolveRegistry } from './config';
 import { install } from './install';
-import { mcpOptions, McpServers } from './mcp-servers';
+import { runLive } from './live-run';
 import { publishFolder } from './publish';
 import { RegistryClient } from './registry-client';
 import { loadWorkspace } from './workspace';
@@ -87,32 +86,34 @@ export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpSer
     guarded(() => verifySkill({ dir: skillDir(root, name) })),
   );
 
+  // One token map for the session: a token from one run means the same value in the next.
+  const vault = new PiiVault();
   server.registerTool(
     'run_skill',
     {
-      description: "Call one export of a skill in ./skills in the sandbox. With `fixture`, MCP calls are answered from that recording; with `live`, they go to the workspace's MCP servers.",
-      inputSchema: { name: z.string(), export: z.string().optional(), args: z.array(z.unknown()).optional(), fixture: z.string().optional(), live: z.boolean().optional() },
+      description:
+        "Call one export of a skill in ./skills in the sandbox. With `fixture`, MCP calls are answered from that recording; with `live`, they go to the workspace's MCP servers (with skills.json `privacy` applied), and `record` writes the run as fixtures/<record>.json.",
+      inputSchema: {
+        name: z.string(),
+        export: z.string().optional(),
+        args: z.array(z.unknown()).optional(),
+        fixture: z.string().optional(),
+        live: z.boolean().optional(),
+        record: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i).optional(),
+      },
     },
-    ({ name, export: exportName, args, fixture, live }) =>
+    ({ name, export: exportName, args, fixture, live, record }) =>
       guarded(async () => {
         const dir = skillDir(root, name);
-        if (!live) return runSkill({ target: dir, ...(exportName ? { exportName } : {}), ...(args ? { args } : {}), ...(fixture ? { fixture } : {}), workspaceRoot: root });
-        const { workspace } = await loadWorkspace(root);
-        const servers = new McpServers(workspace?.servers ?? {}, mcpOptions(root, env));
-        try {
-          return await runSkill({
-            target: dir,
-            ...(exportName ? { exportName } : {}),
-            ...(args ? { args } : {}),
-            mode: 'live',
-            limits: { timeoutMs: 30_000 },
-            workspaceRoot: root,
-            workspace: new DiskWorkspace(path.join(root, 'workspace')),
-            makeBridge: (declared) => createLiveBridge({ call: (c) => servers.callTool(c.server, c.tool, c.arguments), declared }),
-          });
-        } finally {
-          await servers.close();
+        const call = { target: dir, ...(exportName ? { exportName } : {}), ...(args ? { args } : {}) };
+        if (!live) {
+          if (record !== undefined) throw new SkillsError('EUSAGE', 'record needs live: a fixture records real MCP answers');
+          return runSkill({ ...call, ...(fixture ? { fixture } : {}), workspaceRoot: root });
         }
+        if (fixture !== undefined) throw new SkillsError('EUSAGE', 'live and fixture exclude each other');
+        const warnings: string[] = [];
+        const outcome = await runLive({ ...call, root, env, vault, ...(record !== undefined ? { record } : {}), warn: (m) => warnings.push(m) });
+        return { ...outcome.result, ...(outcome.recorded !== undefined ? { recorded: outcome.recorded } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
       }),
   );
 
