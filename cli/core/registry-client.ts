@@ -234,11 +234,4 @@ export class RegistryClient {
     const res = await this.request(method, path, options);
     return parseResponse(schema, await readCapped(res, limits, this.target.url), limits);
   }
-
-  /**
-   * @deprecated Unchecked: use `call(schema, ...)`. Kept (size-capped) until every caller converts.
-   */
-  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return (await this.call(z.unknown(), method, path, options)) as T;
-  }
 }

@@ -9,7 +9,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { isSkillsError, SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
-import type { SearchResponse } from '../../schema/registry';
+import { searchResponseSchema } from '../../schema/registry';
 import { PiiVault } from '../../sandbox/pii';
 import { runSkill } from '../../sandbox/run-skill';
 import { verifySkill } from '../../sandbox/verify';
@@ -59,7 +59,7 @@ export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpSer
         const client = new RegistryClient(await resolveRegistry(env, undefined, workspace?.registry));
         const params = new URLSearchParams({ q: query, limit: String(limit ?? 10) });
         if (mcp) params.set('server', mcp);
-        return client.json<SearchResponse>('GET', `/v1/search?${params}`);
+        return client.call(searchResponseSchema, 'GET', `/v1/search?${params}`);
       }),
   );
 
