@@ -51,15 +51,16 @@ export function createApp(options: CreateAppOptions): Hono<Env> {
         throw new SkillsError('ERATELIMITED', 'too many failed authentications from this address; try again shortly', { status: 429 });
       }
       try {
-        const caller = services.auth.authenticate(header);
-        c.set('caller', caller);
-        if (caller) services.auth.touch(caller.tokenId);
+        c.set('caller', services.auth.authenticate(header));
       } catch (error) {
         services.authFailureLimiter.hit(ip);
         throw error;
       }
     }
     await next();
+    // Only a request that succeeded marks its token as used: a refused one changes no row.
+    const caller = c.var.caller;
+    if (caller && c.res.status < 400) services.auth.touch(caller);
   });
 
   app.get('/-/ping', (c) => c.json({ ok: true }));

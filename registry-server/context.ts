@@ -78,8 +78,25 @@ export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' =
   return caller;
 }
 
+/** Accounts (users, teams, members, scopes, every token) are managed only by unscoped admin tokens. */
+export function requireGlobalAdmin(c: Ctx): Caller {
+  const caller = requireCaller(c, 'admin');
+  if (caller.scopes !== null) {
+    throw new SkillsError('EFORBIDDEN', `this needs an admin token without scope limits; yours is limited to ${caller.scopes.join(', ')}`, { status: 403, hint: 'use an unscoped admin token' });
+  }
+  return caller;
+}
+
 export function notFound(what: string): SkillsError {
   return new SkillsError('ENOTFOUND', `${what} was not found`, { status: 404 });
+}
+
+/**
+ * The one answer for a scope that does not exist and for a private scope the caller may not read,
+ * so the two cannot be told apart.
+ */
+export function scopeNotFound(scope: string): SkillsError {
+  return new SkillsError('ESCOPENOTFOUND', `the scope ${scope} does not exist on this registry`, { status: 404, hint: `an admin can create it: skills scope create ${scope} --team <team>` });
 }
 
 /** The skill, if it exists and the caller may read its scope (else 404, never 403). */

@@ -14,7 +14,7 @@ import type { VerificationReport } from '../sandbox/verify';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { unpack } from '../tarball/unpack';
 import type { Caller } from './auth';
-import type { Services } from './context';
+import { scopeNotFound, type Services } from './context';
 
 export interface PublishRequest {
   name: string;
@@ -30,12 +30,10 @@ export async function publish(services: Services, request: PublishRequest): Prom
   const parsed = parsePackageName(name);
   if (!parsed) throw new SkillsError('ENAMEINVALID', `${name} is not a skill name`, { status: 400 });
   const scope = auth.scope(parsed.scope);
-  if (!scope) {
-    throw new SkillsError('ESCOPENOTFOUND', `the scope ${parsed.scope} does not exist on this registry`, { status: 404, hint: `an admin can create it: skills scope create ${parsed.scope} --team <team>` });
-  }
+  // A private scope the caller cannot read answers exactly like a scope that does not exist.
+  if (!scope || !auth.canRead(caller, scope)) throw scopeNotFound(parsed.scope);
   if (!auth.canPublish(caller, scope)) {
-    if (!auth.canRead(caller, scope)) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: 'ask an owner of the scope\'s team to add you' });
-    throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: 'publishing needs a publish token of a member of the scope\'s team' });
+    throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: "publishing needs a publish token of a member of the scope's team" });
   }
 
   const files = await unpack(request.tarball, deps.config.unpackLimits);

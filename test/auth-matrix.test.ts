@@ -53,7 +53,7 @@ const rows: Row[] = [
   {
     route: 'PUT publish to private @secret',
     request: async (k) => r.request('PUT', '/v1/skills/@secret/matrix', { token: tokens[k], body: await tarballOf(echoSkill('@secret/matrix', `1.0.${counter++}`)) }),
-    expect: { none: 401, read: 403, publishOther: 403, publishThis: 201, admin: 201, ...BAD },
+    expect: { none: 401, read: 403, publishOther: 404, publishThis: 201, admin: 201, ...BAD },
   },
   { route: 'POST yank public', request: (k) => r.request('POST', '/v1/skills/@acme/hello/versions/1.0.0/yank', { token: tokens[k] }), expect: { none: 401, read: 403, publishOther: 403, publishThis: 200, admin: 200, ...BAD } },
   { route: 'POST yank private', request: (k) => r.request('POST', '/v1/skills/@secret/plan/versions/1.0.0/unyank', { token: tokens[k] }), expect: { none: 401, read: 403, publishOther: 404, publishThis: 200, admin: 200, ...BAD } },
@@ -65,10 +65,10 @@ const rows: Row[] = [
   {
     route: 'POST /v1/scopes for team acme',
     request: (k) => r.request('POST', '/v1/scopes', { token: tokens[k], body: { name: `@scope-${counter++}`, team: 'acme' } }),
-    expect: { none: 401, read: 403, publishOther: 403, publishThis: 201, admin: 201, ...BAD },
+    expect: { none: 401, read: 403, publishOther: 403, publishThis: 403, admin: 201, ...BAD },
   },
   { route: 'GET /v1/tokens', request: (k) => r.request('GET', '/v1/tokens', { token: tokens[k] }), expect: { none: 401, read: 200, publishOther: 200, publishThis: 200, admin: 200, ...BAD } },
-  { route: 'POST /v1/tokens (own, read)', request: (k) => r.request('POST', '/v1/tokens', { token: tokens[k], body: { permission: 'read' } }), expect: { none: 401, read: 201, publishOther: 201, publishThis: 201, admin: 201, ...BAD } },
+  { route: 'POST /v1/tokens (own, read)', request: (k) => r.request('POST', '/v1/tokens', { token: tokens[k], body: { permission: 'read' } }), expect: { none: 401, read: 403, publishOther: 201, publishThis: 201, admin: 201, ...BAD } },
   { route: 'POST /v1/tokens (admin)', request: (k) => r.request('POST', '/v1/tokens', { token: tokens[k], body: { permission: 'admin' } }), expect: { none: 401, read: 403, publishOther: 403, publishThis: 403, admin: 201, ...BAD } },
   { route: 'GET /v1/search', request: (k) => r.request('GET', '/v1/search?q=plan', { token: tokens[k] }), expect: { none: 200, read: 200, publishOther: 200, publishThis: 200, admin: 200, ...BAD } },
 ];

@@ -56,9 +56,9 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
 
   app.put(`${SKILL}/dist-tags/:tag`, async (c) => {
     const name = routeName(c);
+    const { caller, skill } = writable(c, name);
     const tag = distTagSchema.safeParse(c.req.param('tag'));
     if (!tag.success) throw new SkillsError('ETAGINVALID', 'dist-tags are lower-case words, e.g. latest, next, beta', { status: 400 });
-    const { caller, skill } = writable(c, name);
     const { version } = await jsonBody(c, distTagBodySchema);
     existingVersion(c, skill, version);
     const { store } = c.var.services;
@@ -71,9 +71,9 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
 
   app.delete(`${SKILL}/dist-tags/:tag`, (c) => {
     const name = routeName(c);
+    const { caller, skill } = writable(c, name);
     const tag = c.req.param('tag');
     if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
-    const { caller, skill } = writable(c, name);
     const { store } = c.var.services;
     store.atomically(() => {
       if (!store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
