@@ -9,7 +9,13 @@ import type { Db } from './db';
 import { RateLimiter } from './rate-limit';
 import { SkillsStore, type SkillRow } from './skills-store';
 
-export type Verifier = (files: readonly PackageFile[], dependencies: Record<string, readonly PackageFile[]>) => Promise<VerificationReport>;
+/** What the registry asks of a verification: stop at the first failed case, within a time budget. */
+export interface VerifyBudget {
+  failFast: boolean;
+  budgetMs: number;
+}
+
+export type Verifier = (files: readonly PackageFile[], dependencies: Record<string, readonly PackageFile[]>, budget: VerifyBudget) => Promise<VerificationReport>;
 
 export interface RegistryConfig {
   /** Origin used in tarball URLs; by default the origin of each request. */
@@ -21,6 +27,18 @@ export interface RegistryConfig {
   /** A version can be deleted (not just yanked) only this long after publishing. */
   deleteWindowHours: number;
   unpackLimits?: Partial<UnpackLimits>;
+  /** Largest body of every route but publish (JSON bodies, /mcp); larger ones get 413 as soon as they pass it. */
+  maxJsonBodyBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body. */
+  maxJsonDepth: number;
+  /** Most fixtures (cases) one upload may carry; more are refused before anything runs. */
+  maxVerifyCases: number;
+  /** Wall time for verifying one upload's cases, queueing included. */
+  verifyBudgetMs: number;
+  /** Largest verification report an error response carries (cases beyond it are counted, not sent). */
+  maxReportBytes: number;
+  /** Longest excerpt of one case's message, diff, console, return value or thrown error in a report. */
+  reportExcerptBytes: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -29,6 +47,12 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   publishesPerMinute: 120,
   authFailuresPerMinute: 30,
   deleteWindowHours: 72,
+  maxJsonBodyBytes: 64 * 1024,
+  maxJsonDepth: 32,
+  maxVerifyCases: 200,
+  verifyBudgetMs: 30_000,
+  maxReportBytes: 64 * 1024,
+  reportExcerptBytes: 1024,
 };
 
 export type LogEntry = Record<string, unknown>;

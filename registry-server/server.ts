@@ -52,7 +52,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
     db,
     log,
     config: options.config ?? {},
-    verify: (files, dependencies) => verifySkill({ files, dependencies }, { runner: pool }),
+    verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner: pool, concurrency: pool.size, ...budget }),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(

@@ -346,6 +346,16 @@ export class SkillsStore {
     })();
   }
 
+  /** Versions of a skill with their dependencies and yanked flag, as the resolver takes them. */
+  resolvable(skill: SkillRow): { version: string; dependencies: Record<string, string>; yanked: boolean; unpackedSize: number }[] {
+    return (this.sql('SELECT version, yanked, manifest, unpacked_size FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number; manifest: string; unpacked_size: number }[]).map((r) => ({
+      version: r.version,
+      dependencies: (JSON.parse(r.manifest) as Manifest).dependencies,
+      yanked: r.yanked === 1,
+      unpackedSize: r.unpacked_size,
+    }));
+  }
+
   /** Versions of a skill with their yanked flag (for dependency resolution). */
   versionsOf(skill: SkillRow): { version: string; yanked: boolean }[] {
     return (this.sql('SELECT version, yanked FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number }[]).map((r) => ({
