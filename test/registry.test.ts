@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { openDatabase, SCHEMA_VERSION } from '../registry-server/db';
+import { APPLICATION_ID, openDatabase, SCHEMA_VERSION } from '../registry-server/db';
 import { integrityOf } from '../tarball/digest';
 import { HOSTILE_ARCHIVES, tgz, VALID_ENTRIES } from './hostile/archives';
 import { dumpDb } from './helpers/db-dump';
@@ -247,6 +247,7 @@ describe('registry database', () => {
   it('refuses a database from a newer version of the code', async () => {
     const file = path.join(r.dir, 'newer.db');
     const raw = new Database(file);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => openDatabase(file)).toThrowError(expect.objectContaining({ code: 'EDBNEWER' }));
