@@ -117,7 +117,16 @@ export function resolve(input: ResolveInput): ResolveResult {
     const list = candidates(name);
     if (list.length === 0) {
       const reqs = [...(requirements.get(name) ?? [])];
-      const why = skill.versions.length === 0 ? 'it has no published versions' : skill.versions.every((v) => v.yanked) ? 'every version is yanked' : 'no version satisfies all of them';
+      const reqsNow = requirements.get(name) ?? [];
+      const yankedFits = skill.versions.some((v) => v.yanked && reqsNow.every((r) => satisfies(v.version, exactRange(name, r.range))));
+      const why =
+        skill.versions.length === 0
+          ? 'it has no published versions'
+          : skill.versions.every((v) => v.yanked)
+            ? 'every version is yanked'
+            : yankedFits
+              ? 'the versions that satisfy them are yanked'
+              : 'no version satisfies all of them';
       if (!deepest || reqs.length >= deepest.reqs.length) deepest = { name, reqs, why };
       return false;
     }

@@ -174,3 +174,44 @@ describe('a refused upload costs bounded work and gets a bounded report', () => 
     }
   });
 });
+
+describe('rate limits answer 429 ERATELIMITED with Retry-After and change nothing', () => {
+  it('publishes per token per minute', async () => {
+    const limited = await createTestRegistry({ publishesPerMinute: 2 });
+    try {
+      for (const v of ['1.0.0', '1.0.1']) expect((await limited.request('PUT', '/v1/skills/@acme/rl', { token: limited.alice, body: await tarballOf(echoSkill('@acme/rl', v)) })).status).toBe(201);
+      const before = dumpDb(limited.db);
+      const third = await limited.request('PUT', '/v1/skills/@acme/rl', { token: limited.alice, body: await tarballOf(echoSkill('@acme/rl', '1.0.2')) });
+      expect([third.status, await codeOf(third)]).toEqual([429, 'ERATELIMITED']);
+      const retry = Number(third.headers.get('Retry-After'));
+      expect(retry).toBeGreaterThanOrEqual(1);
+      expect(retry).toBeLessThanOrEqual(60);
+      expect(dumpDb(limited.db)).toBe(before);
+      // Another token has its own budget.
+      expect((await limited.request('PUT', '/v1/skills/@acme/rl', { token: limited.admin, body: await tarballOf(echoSkill('@acme/rl', '1.0.3')) })).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('failed authentications per address per minute: then even a valid token waits', async () => {
+    const limited = await createTestRegistry({ authFailuresPerMinute: 3 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const bad = await limited.request('GET', '/-/whoami', { token: `skr_${'A'.repeat(16)}_${'b'.repeat(43)}` });
+        expect([bad.status, await codeOf(bad)]).toEqual([401, 'ETOKENINVALID']);
+      }
+      const before = dumpDb(limited.db);
+      for (const token of [`skr_${'A'.repeat(16)}_${'b'.repeat(43)}`, limited.alice]) {
+        const res = await limited.request('GET', '/-/whoami', { token });
+        expect([res.status, await codeOf(res)]).toEqual([429, 'ERATELIMITED']);
+        expect(Number(res.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+      }
+      expect(dumpDb(limited.db)).toBe(before);
+      // Requests without a token are not authentication attempts.
+      expect((await limited.request('GET', '/v1/search?q=x')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
