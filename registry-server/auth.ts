@@ -239,14 +239,18 @@ export class Auth {
     })();
   }
 
-  /** Private scopes the caller may read (for search filtering): its teams' scopes, all for admins. */
-  readablePrivateScopes(caller: Caller | undefined): Set<string> {
+  /**
+   * Private scopes the caller may read (for search and scope lists): `'all'` for an unscoped admin,
+   * else its teams' private scopes (an indexed lookup by user) or, for a scoped admin, the private
+   * ones among its token's scopes; never more than the token's scopes allow.
+   */
+  readablePrivateScopes(caller: Caller | undefined): ReadonlySet<string> | 'all' {
     if (!caller) return new Set();
-    const rows = (
+    if (isGlobalAdmin(caller)) return 'all';
+    const names =
       caller.permission === 'admin'
-        ? this.sql('SELECT name FROM scopes WHERE private = 1').all()
-        : this.sql('SELECT s.name FROM team_members m JOIN scopes s ON s.team_id = m.team_id WHERE m.user_id = ? AND s.private = 1').all(caller.userId)
-    ) as { name: string }[];
-    return new Set(rows.map((s) => s.name).filter((name) => this.tokenAllows(caller, name)));
+        ? (caller.scopes ?? []).filter((name) => this.scope(name)?.private === 1)
+        : (this.sql('SELECT s.name FROM team_members m JOIN scopes s ON s.team_id = m.team_id WHERE m.user_id = ? AND s.private = 1').all(caller.userId) as { name: string }[]).map((s) => s.name);
+    return new Set(names.filter((name) => this.tokenAllows(caller, name)));
   }
 }

@@ -136,6 +136,20 @@ describe('a minted token never exceeds its creator (item 4)', () => {
   });
 });
 
+describe('reading private scopes', () => {
+  it('an unscoped admin lists and searches everything; a scoped admin only the private scopes it is limited to', async () => {
+    const names = async (token: string | undefined) => ((await (await r.request('GET', '/v1/search', { token })).json()) as { results: { name: string }[] }).results.map((x) => x.name);
+    expect(await names(r.admin)).toContain('@secret/plan');
+    expect(await names(undefined)).not.toContain('@secret/plan');
+    const secretAdmin = await mint(r.admin, { permission: 'admin', scopes: ['@secret'] });
+    const acmeAdmin = await mint(r.admin, { permission: 'admin', scopes: ['@acme'] });
+    expect(await names(secretAdmin.token)).toContain('@secret/plan');
+    expect(await names(acmeAdmin.token)).not.toContain('@secret/plan');
+    const scopes = (await (await r.request('GET', '/v1/scopes', { token: acmeAdmin.token })).json()) as { scopes: { name: string }[] };
+    expect(scopes.scopes.map((x) => x.name)).not.toContain('@secret');
+  });
+});
+
 describe('an outsider cannot tell a private scope from a missing one (item 5)', () => {
   /** The error an outsider gets for `@secret` and for a scope that does not exist, with the names made equal. */
   async function twins(make: (scope: string) => Promise<Response>, options: { ok?: boolean } = {}): Promise<void> {

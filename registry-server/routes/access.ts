@@ -135,7 +135,7 @@ export function accessRoutes(app: Hono<Env>): void {
     const caller = c.var.caller;
     const { auth } = c.var.services;
     const readable = auth.readablePrivateScopes(caller);
-    return c.json({ scopes: auth.listScopes().filter((s) => !s.private || readable.has(s.name)) });
+    return c.json({ scopes: auth.listScopes().filter((s) => !s.private || readable === 'all' || readable.has(s.name)) });
   });
 
   app.post('/v1/scopes', async (c) => {
