@@ -21,23 +21,33 @@ import type { SkillRow, SkillsStore } from './skills-store';
 
 export interface PublishRequest {
   name: string;
+  /** From `publishTarget`, checked before the body was read. */
+  scope: ScopeRow;
   tarball: Uint8Array;
   tag: string | undefined;
   caller: Caller;
   origin: string;
 }
 
-export async function publish(services: Services, request: PublishRequest): Promise<PublishResponse> {
-  const { auth, store, deps } = services;
-  const { name, caller } = request;
+/**
+ * The scope a caller may publish `name` into, checked before the upload is read. A private scope
+ * the caller cannot read answers exactly like a scope that does not exist.
+ */
+export function publishTarget(services: Services, caller: Caller, name: string): ScopeRow {
+  const { auth } = services;
   const parsed = parsePackageName(name);
   if (!parsed) throw new SkillsError('ENAMEINVALID', `${name} is not a skill name`, { status: 400 });
   const scope = auth.scope(parsed.scope);
-  // A private scope the caller cannot read answers exactly like a scope that does not exist.
   if (!scope || !auth.canRead(caller, scope)) throw scopeNotFound(parsed.scope);
   if (!auth.canPublish(caller, scope)) {
     throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: "publishing needs a publish token of a member of the scope's team" });
   }
+  return scope;
+}
+
+export async function publish(services: Services, request: PublishRequest): Promise<PublishResponse> {
+  const { store, deps } = services;
+  const { name, caller, scope } = request;
 
   const files = await unpack(request.tarball, deps.config.unpackLimits);
   const validation = validatePackage(files, { requireFixtures: true });

@@ -75,6 +75,19 @@ describe('request bodies are bounded while they stream', () => {
     expect(body.pulled()).toBeLessThanOrEqual(64 * 1024 * 3);
   });
 
+  it('a publish into a scope the token may not publish to is refused before the upload is read', async () => {
+    const bob = (await (await r.request('POST', '/v1/tokens', { token: r.admin, body: { user: 'bob', permission: 'publish' } })).json()) as { token: string };
+    for (const [url, expected] of [
+      ['/v1/skills/@secret/x', [404, 'ESCOPENOTFOUND']],
+      ['/v1/skills/@acme/x', [403, 'ESCOPEFORBIDDEN']],
+    ] as const) {
+      const body = countingBody(8 * 1024 * 1024);
+      const res = await r.app.request(url, { method: 'PUT', headers: { Authorization: `Bearer ${bob.token}` }, body: body.stream, duplex: 'half' } as RequestInit);
+      expect([res.status, await codeOf(res)]).toEqual(expected);
+      expect(body.pulled()).toBeLessThanOrEqual(64 * 1024 * 2);
+    }
+  });
+
   it('nesting deeper than the limit is refused before parsing, on JSON routes and /mcp', async () => {
     const deep = `{"permission":"read","description":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     const res = await r.request('POST', '/v1/tokens', { token: r.alice, body: deep, headers: { 'Content-Type': 'application/json' } });
