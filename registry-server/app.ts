@@ -10,7 +10,8 @@ import { accessRoutes } from './routes/access';
 import { mcpRoutes } from './routes/mcp';
 import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
-import { writeRoutes } from './routes/write';
+import { PUBLISH_PATH, TARBALL_HINT, writeRoutes } from './routes/write';
+import { declaredLength, payloadTooLarge } from './request-body';
 
 export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
   config?: Partial<RegistryConfig>;
@@ -43,6 +44,14 @@ export function createApp(options: CreateAppOptions): Hono<Env> {
     if (c.req.url.length > config.maxUrlLength) {
       throw new SkillsError('EURITOOLONG', `the URL is over ${config.maxUrlLength} characters`, { status: 414 });
     }
+    // Every route has a body limit: a declared length over it is refused before anything is read
+    // (routes that read a body also count what streams in; unread bodies are drained, never kept).
+    const declared = declaredLength(c);
+    if (declared !== undefined) {
+      const publishing = c.req.method === 'PUT' && PUBLISH_PATH.test(c.req.path);
+      const limit = publishing ? config.maxTarballBytes : config.maxJsonBodyBytes;
+      if (declared > limit) throw payloadTooLarge(c, limit, publishing ? 'the tarball' : 'the request body', publishing ? TARBALL_HINT : undefined);
+    }
     const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
     const header = c.req.header('Authorization');
     if (header !== undefined) {
@@ -51,20 +60,21 @@ export function createApp(options: CreateAppOptions): Hono<Env> {
         throw new SkillsError('ERATELIMITED', 'too many failed authentications from this address; try again shortly', { status: 429 });
       }
       try {
-        const caller = services.auth.authenticate(header);
-        c.set('caller', caller);
-        if (caller) services.auth.touch(caller.tokenId);
+        c.set('caller', services.auth.authenticate(header));
       } catch (error) {
         services.authFailureLimiter.hit(ip);
         throw error;
       }
     }
     await next();
+    // Only a request that succeeded marks its token as used: a refused one changes no row.
+    const caller = c.var.caller;
+    if (caller && c.res.status < 400) services.auth.touch(caller);
   });
 
   app.get('/-/ping', (c) => c.json({ ok: true }));
   readRoutes(app);
-  writeRoutes(app, config.maxTarballBytes);
+  writeRoutes(app);
   searchRoutes(app);
   accessRoutes(app);
   mcpRoutes(app);

@@ -1,7 +1,9 @@
 /**
  * Users, teams, scopes and bearer tokens. A token is `skr_<id>_<secret>`: the id finds the row,
  * the secret is stored only as its sha256 and compared in constant time. Permissions are ordered
- * read < publish < admin; a token may also be limited to a list of scopes.
+ * read < publish < admin; a token may also be limited to a list of scopes. A scoped token acts
+ * only on skills in its scopes: accounts (users, teams, members, scopes, other users' tokens) need
+ * an unscoped token.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkillsError } from '../schema/errors';
@@ -15,6 +17,8 @@ export interface Caller {
   tokenId: string;
   permission: Permission;
   scopes: string[] | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
 }
 
 export interface ScopeRow {
@@ -30,6 +34,24 @@ const TOKEN_RE = /^skr_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 export function atLeast(caller: Caller | undefined, permission: Permission): boolean {
   return caller !== undefined && RANK[caller.permission] >= RANK[permission];
 }
+
+/** An admin token without scope limits: the only kind that manages users, teams and scopes. */
+export function isGlobalAdmin(caller: Caller | undefined): boolean {
+  return caller !== undefined && caller.permission === 'admin' && caller.scopes === null;
+}
+
+/**
+ * Whether `caller` could mint a token with this permission and these scopes (null: unscoped):
+ * never more permission, never a scope outside its own. Revocation uses the same rule.
+ */
+export function covers(caller: Caller, permission: Permission, scopes: readonly string[] | null): boolean {
+  if (RANK[permission] > RANK[caller.permission]) return false;
+  if (caller.scopes === null) return true;
+  return scopes !== null && scopes.every((s) => caller.scopes?.includes(s) === true);
+}
+
+/** Last-used times are written at most this often per token, so reads do not turn into writes. */
+const TOUCH_EVERY_MS = 60_000;
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -61,8 +83,10 @@ export class Auth {
     const invalid = () => new SkillsError('ETOKENINVALID', 'the token is not valid', { status: 401, hint: 'log in again with `skills login --token <token>`' });
     if (!parsed) throw invalid();
     const [, id, secret] = parsed;
-    const row = this.sql('SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?')
-      .get(id) as { id: string; hash: Buffer; permission: Permission; scopes: string | null; expires_at: string | null; revoked_at: string | null; user_id: number; user: string } | undefined;
+    const row = this.sql('SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?')
+      .get(id) as
+      | { id: string; hash: Buffer; permission: Permission; scopes: string | null; expires_at: string | null; revoked_at: string | null; last_used_at: string | null; user_id: number; user: string }
+      | undefined;
     const presented = sha256(secret ?? '');
     // Compare even when the id is unknown, so timing does not reveal which ids exist.
     const stored = row?.hash ?? Buffer.alloc(32);
@@ -70,17 +94,27 @@ export class Auth {
     if (!row || !equal) throw invalid();
     if (row.revoked_at !== null) throw new SkillsError('ETOKENREVOKED', 'the token was revoked', { status: 401, hint: 'ask for a new token' });
     if (row.expires_at !== null && row.expires_at <= now()) throw new SkillsError('ETOKENEXPIRED', 'the token has expired', { status: 401, hint: 'ask for a new token' });
-    return { userId: row.user_id, user: row.user, tokenId: row.id, permission: row.permission, scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]) };
+    return {
+      userId: row.user_id,
+      user: row.user,
+      tokenId: row.id,
+      permission: row.permission,
+      scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+      expiresAt: row.expires_at,
+      lastUsedAt: row.last_used_at,
+    };
   }
 
-  touch(tokenId: string): void {
-    this.sql('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), tokenId);
+  /** Records that a token was used for a request that succeeded (at most once a minute per token). */
+  touch(caller: Caller): void {
+    if (caller.lastUsedAt !== null && Date.now() - Date.parse(caller.lastUsedAt) < TOUCH_EVERY_MS) return;
+    this.sql('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), caller.tokenId);
   }
 
-  issueToken(options: { userId: number; permission: Permission; scopes?: string[] | undefined; description?: string | undefined; expiresInDays?: number | undefined }): { id: string; token: string } {
+  issueToken(options: { userId: number; permission: Permission; scopes?: string[] | undefined; description?: string | undefined; expiresAt?: string | null | undefined }): { id: string; token: string } {
     const id = randomBytes(12).toString('base64url').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0').slice(0, 16);
     const secret = randomBytes(32).toString('base64url');
-    const expiresAt = options.expiresInDays === undefined ? null : new Date(Date.now() + options.expiresInDays * 86400_000).toISOString();
+    const expiresAt = options.expiresAt ?? null;
     this.sql('INSERT INTO tokens (id, user_id, hash, permission, scopes, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, options.userId, sha256(secret), options.permission, options.scopes ? JSON.stringify(options.scopes) : null, options.description ?? null, now(), expiresAt);
     return { id, token: `skr_${id}_${secret}` };
@@ -113,8 +147,10 @@ export class Auth {
     }));
   }
 
-  tokenOwner(id: string): number | undefined {
-    return (this.sql('SELECT user_id FROM tokens WHERE id = ?').get(id) as { user_id: number } | undefined)?.user_id;
+  /** Whose token this is, with what it may do (undefined when there is no such token). */
+  tokenGrant(id: string): { userId: number; permission: Permission; scopes: string[] | null } | undefined {
+    const row = this.sql('SELECT user_id, permission, scopes FROM tokens WHERE id = ?').get(id) as { user_id: number; permission: Permission; scopes: string | null } | undefined;
+    return row ? { userId: row.user_id, permission: row.permission, scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]) } : undefined;
   }
 
   revokeToken(id: string): boolean {
@@ -203,10 +239,18 @@ export class Auth {
     })();
   }
 
-  /** Private scopes the caller may read (for search filtering). */
-  readablePrivateScopes(caller: Caller | undefined): Set<string> {
+  /**
+   * Private scopes the caller may read (for search and scope lists): `'all'` for an unscoped admin,
+   * else its teams' private scopes (an indexed lookup by user) or, for a scoped admin, the private
+   * ones among its token's scopes; never more than the token's scopes allow.
+   */
+  readablePrivateScopes(caller: Caller | undefined): ReadonlySet<string> | 'all' {
     if (!caller) return new Set();
-    const rows = this.sql('SELECT id, name, team_id, private FROM scopes WHERE private = 1').all() as ScopeRow[];
-    return new Set(rows.filter((s) => this.canRead(caller, s)).map((s) => s.name));
+    if (isGlobalAdmin(caller)) return 'all';
+    const names =
+      caller.permission === 'admin'
+        ? (caller.scopes ?? []).filter((name) => this.scope(name)?.private === 1)
+        : (this.sql('SELECT s.name FROM team_members m JOIN scopes s ON s.team_id = m.team_id WHERE m.user_id = ? AND s.private = 1').all(caller.userId) as { name: string }[]).map((s) => s.name);
+    return new Set(names.filter((name) => this.tokenAllows(caller, name)));
   }
 }

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { SkillsError } from '../schema/errors';
 import type { PackageFile } from '../schema/package-files';
+import { MAX_TARBALL_BYTES } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
@@ -9,7 +10,13 @@ import type { Db } from './db';
 import { RateLimiter } from './rate-limit';
 import { SkillsStore, type SkillRow } from './skills-store';
 
-export type Verifier = (files: readonly PackageFile[], dependencies: Record<string, readonly PackageFile[]>) => Promise<VerificationReport>;
+/** What the registry asks of a verification: stop at the first failed case, within a time budget. */
+export interface VerifyBudget {
+  failFast: boolean;
+  budgetMs: number;
+}
+
+export type Verifier = (files: readonly PackageFile[], dependencies: Record<string, readonly PackageFile[]>, budget: VerifyBudget) => Promise<VerificationReport>;
 
 export interface RegistryConfig {
   /** Origin used in tarball URLs; by default the origin of each request. */
@@ -21,14 +28,32 @@ export interface RegistryConfig {
   /** A version can be deleted (not just yanked) only this long after publishing. */
   deleteWindowHours: number;
   unpackLimits?: Partial<UnpackLimits>;
+  /** Largest body of every route but publish (JSON bodies, /mcp); larger ones get 413 as soon as they pass it. */
+  maxJsonBodyBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body. */
+  maxJsonDepth: number;
+  /** Most fixtures (cases) one upload may carry; more are refused before anything runs. */
+  maxVerifyCases: number;
+  /** Wall time for verifying one upload's cases, queueing included. */
+  verifyBudgetMs: number;
+  /** Largest verification report an error response carries (cases beyond it are counted, not sent). */
+  maxReportBytes: number;
+  /** Longest excerpt of one case's message, diff, console, return value or thrown error in a report. */
+  reportExcerptBytes: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
-  maxTarballBytes: 10 * 1024 * 1024,
+  maxTarballBytes: MAX_TARBALL_BYTES,
   maxUrlLength: 8 * 1024,
   publishesPerMinute: 120,
   authFailuresPerMinute: 30,
   deleteWindowHours: 72,
+  maxJsonBodyBytes: 64 * 1024,
+  maxJsonDepth: 32,
+  maxVerifyCases: 200,
+  verifyBudgetMs: 30_000,
+  maxReportBytes: 64 * 1024,
+  reportExcerptBytes: 1024,
 };
 
 export type LogEntry = Record<string, unknown>;
@@ -78,8 +103,25 @@ export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' =
   return caller;
 }
 
+/** Accounts (users, teams, members, scopes, every token) are managed only by unscoped admin tokens. */
+export function requireGlobalAdmin(c: Ctx): Caller {
+  const caller = requireCaller(c, 'admin');
+  if (caller.scopes !== null) {
+    throw new SkillsError('EFORBIDDEN', `this needs an admin token without scope limits; yours is limited to ${caller.scopes.join(', ')}`, { status: 403, hint: 'use an unscoped admin token' });
+  }
+  return caller;
+}
+
 export function notFound(what: string): SkillsError {
   return new SkillsError('ENOTFOUND', `${what} was not found`, { status: 404 });
+}
+
+/**
+ * The one answer for a scope that does not exist and for a private scope the caller may not read,
+ * so the two cannot be told apart.
+ */
+export function scopeNotFound(scope: string): SkillsError {
+  return new SkillsError('ESCOPENOTFOUND', `the scope ${scope} does not exist on this registry`, { status: 404, hint: `an admin can create it: skills scope create ${scope} --team <team>` });
 }
 
 /** The skill, if it exists and the caller may read its scope (else 404, never 403). */

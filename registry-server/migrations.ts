@@ -98,4 +98,6 @@ export const MIGRATIONS: readonly string[] = [
     details TEXT
   );
   `,
+  // Looking up a user's teams (readable private scopes) without scanning every membership.
+  `CREATE INDEX team_members_user ON team_members(user_id);`,
 ];

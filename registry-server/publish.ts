@@ -13,30 +13,41 @@ import { tarballPath } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { unpack } from '../tarball/unpack';
-import type { Caller } from './auth';
-import type { Services } from './context';
+import { resolve, type AvailableSkill, type ResolvedSkill } from '../schema/resolve';
+import type { Caller, ScopeRow } from './auth';
+import { scopeNotFound, type Services } from './context';
+import { compactReport, excerpt } from './report';
+import type { SkillRow, SkillsStore } from './skills-store';
 
 export interface PublishRequest {
   name: string;
+  /** From `publishTarget`, checked before the body was read. */
+  scope: ScopeRow;
   tarball: Uint8Array;
   tag: string | undefined;
   caller: Caller;
   origin: string;
 }
 
-export async function publish(services: Services, request: PublishRequest): Promise<PublishResponse> {
-  const { auth, store, deps } = services;
-  const { name, caller } = request;
+/**
+ * The scope a caller may publish `name` into, checked before the upload is read. A private scope
+ * the caller cannot read answers exactly like a scope that does not exist.
+ */
+export function publishTarget(services: Services, caller: Caller, name: string): ScopeRow {
+  const { auth } = services;
   const parsed = parsePackageName(name);
   if (!parsed) throw new SkillsError('ENAMEINVALID', `${name} is not a skill name`, { status: 400 });
   const scope = auth.scope(parsed.scope);
-  if (!scope) {
-    throw new SkillsError('ESCOPENOTFOUND', `the scope ${parsed.scope} does not exist on this registry`, { status: 404, hint: `an admin can create it: skills scope create ${parsed.scope} --team <team>` });
-  }
+  if (!scope || !auth.canRead(caller, scope)) throw scopeNotFound(parsed.scope);
   if (!auth.canPublish(caller, scope)) {
-    if (!auth.canRead(caller, scope)) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: 'ask an owner of the scope\'s team to add you' });
-    throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: 'publishing needs a publish token of a member of the scope\'s team' });
+    throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: "publishing needs a publish token of a member of the scope's team" });
   }
+  return scope;
+}
+
+export async function publish(services: Services, request: PublishRequest): Promise<PublishResponse> {
+  const { store, deps } = services;
+  const { name, caller, scope } = request;
 
   const files = await unpack(request.tarball, deps.config.unpackLimits);
   const validation = validatePackage(files, { requireFixtures: true });
@@ -52,15 +63,30 @@ export async function publish(services: Services, request: PublishRequest): Prom
   }
   if (request.tag !== undefined && semver.valid(request.tag)) throw new SkillsError('ETAGINVALID', 'a dist-tag cannot look like a version', { status: 400 });
 
-  const dependencies = dependencyFiles(services, caller, manifest.dependencies, validation.skill.frontmatter.name);
-  const report = await deps.verify(files, await dependencies);
+  const { config } = deps;
+  if (validation.fixtures.size > config.maxVerifyCases) {
+    throw new SkillsError('ETOOMANYFIXTURES', `${name}@${manifest.version} has ${validation.fixtures.size} fixtures; this registry verifies at most ${config.maxVerifyCases} per upload`, {
+      status: 422,
+      hint: 'keep the cases that matter; each fixture is a case run in the sandbox at every publish',
+    });
+  }
+  const dependencies = await dependencyFiles(services, caller, { name, version: manifest.version, folder: validation.skill.frontmatter.name, scope, dependencies: manifest.dependencies });
+  const report = await deps.verify(files, dependencies, { failFast: true, budgetMs: config.verifyBudgetMs });
   const verification = summarize(report);
   if (!report.ok) {
+    const details = { report: compactReport(report, { maxBytes: config.maxReportBytes, excerptBytes: config.reportExcerptBytes }) };
+    if (report.stopped === 'budget') {
+      throw new SkillsError('EVERIFYBUDGET', `${name}@${manifest.version} did not finish verification within this registry's ${config.verifyBudgetMs} ms budget (${report.passed} of ${report.cases.length + report.notRun} cases passed)`, {
+        status: 422,
+        hint: 'make the cases faster or fewer; run `skills verify` locally to see each case\'s time',
+        details,
+      });
+    }
     const first = report.cases.find((c) => c.status === 'failed');
-    throw new SkillsError('EVERIFICATIONFAILED', `${name}@${manifest.version} failed sandbox verification: ${report.failed} of ${report.cases.length} case${report.cases.length === 1 ? '' : 's'} failed${first ? `, first: ${first.case} ${first.code}: ${first.message}` : ''}`, {
+    throw new SkillsError('EVERIFICATIONFAILED', `${name}@${manifest.version} failed sandbox verification${first ? `: case ${excerpt(first.case, 100)} ${first.code ?? ''}: ${excerpt(first.message ?? '', 300)}` : ''}`, {
       status: 422,
-      hint: 'run `skills verify` locally',
-      details: { report },
+      hint: 'run `skills verify` locally (it runs every case; the registry stops at the first that fails)',
+      details,
     });
   }
 
@@ -122,42 +148,103 @@ export function summarize(report: VerificationReport): VerificationSummary {
   };
 }
 
+/** At most this many skills in one upload's dependency tree, and this many unpacked bytes of them. */
+const MAX_DEPENDENCY_SKILLS = 100;
+const MAX_DEPENDENCY_BYTES = 100 * 1024 * 1024;
+
+interface Dependent {
+  name: string;
+  version: string;
+  folder: string;
+  scope: ScopeRow;
+  dependencies: Record<string, string>;
+}
+
 /**
- * The files of every dependency (transitively), by folder name, as installed side by side in
- * ./skills: the highest non-yanked version satisfying each range.
+ * The files of every dependency (transitively), by folder name, as an install would put them side
+ * by side in ./skills: chosen by the same resolver installs use (schema/resolve.ts), from what the
+ * caller may read. A skill may depend on a private skill only from a private scope of the same
+ * team (the same readers), so no private name shows in a public packument.
  */
-async function dependencyFiles(services: Services, caller: Caller, direct: Record<string, string>, self: string): Promise<Record<string, readonly PackageFile[]>> {
-  const { store, auth } = services;
+async function dependencyFiles(services: Services, caller: Caller, self: Dependent): Promise<Record<string, readonly PackageFile[]>> {
+  const { store, auth, deps } = services;
+  const found = new Map<string, { skill: SkillRow; scope: ScopeRow; versions: ReturnType<SkillsStore['resolvable']> }>();
+  const available = new Map<string, AvailableSkill>();
+  const root = `${self.name}@${self.version}`;
+  let chosen: Map<string, ResolvedSkill>;
+  for (;;) {
+    let result: ReturnType<typeof resolve>;
+    try {
+      result = resolve({ requested: self.dependencies, available, root });
+    } catch (error) {
+      throw dependencyError(error);
+    }
+    if (result.ok) {
+      chosen = result.skills;
+      break;
+    }
+    for (const depName of result.missing) {
+      const parsed = parsePackageName(depName);
+      const skill = parsed ? store.skill(depName) : undefined;
+      const scope = parsed ? auth.scope(parsed.scope) : undefined;
+      // Missing and unreadable answer alike.
+      if (!skill || !scope || !auth.canRead(caller, scope)) {
+        throw new SkillsError('EDEPENDENCYNOTFOUND', `the dependency ${depName} is not on this registry`, { status: 400, hint: 'publish it first' });
+      }
+      if (found.size >= MAX_DEPENDENCY_SKILLS) {
+        throw new SkillsError('EDEPENDENCYLIMIT', `${root} depends on more than ${MAX_DEPENDENCY_SKILLS} skills in all`, { status: 400, hint: 'depend on fewer skills' });
+      }
+      const versions = store.resolvable(skill);
+      found.set(depName, { skill, scope, versions });
+      available.set(depName, { versions, distTags: store.distTags(skill.id) });
+    }
+  }
+
+  let bytes = 0;
+  for (const [depName, pick] of chosen) {
+    const entry = found.get(depName);
+    const folder = parsePackageName(depName)?.name;
+    if (!entry || folder === undefined) throw new SkillsError('EDEPENDENCYNOTFOUND', `the dependency ${depName} is not on this registry`, { status: 400 });
+    if (folder === self.folder) {
+      throw new SkillsError('EDEPENDENCYCONFLICT', `${depName} and ${self.name} would both install as skills/${folder}`, { status: 400, hint: 'skills install flat by SKILL.md name; a skill cannot depend on a skill of its own name' });
+    }
+    const dep = entry.scope;
+    if (dep.private === 1 && !(self.scope.private === 1 && dep.team_id === self.scope.team_id)) {
+      throw new SkillsError(
+        'EPRIVATEDEPENDENCY',
+        self.scope.private === 1
+          ? `${self.name} depends on ${depName}, private to another team: readers of ${self.scope.name} could not install it`
+          : `${self.name} is public but depends on ${depName}, which is private: its name would show in a public packument`,
+        { status: 400, hint: 'depend only on public skills, or publish both into private scopes of the same team' },
+      );
+    }
+    bytes += entry.versions.find((v) => v.version === pick.version)?.unpackedSize ?? 0;
+    if (bytes > MAX_DEPENDENCY_BYTES) {
+      throw new SkillsError('EDEPENDENCYLIMIT', `the dependencies of ${root} unpack to more than ${MAX_DEPENDENCY_BYTES} bytes`, { status: 400, hint: 'depend on fewer or smaller skills' });
+    }
+  }
+
   const out: Record<string, readonly PackageFile[]> = {};
-  const owners = new Map<string, string>([[self, '(the skill itself)']]);
-  const queue: [string, string][] = Object.entries(direct);
-  const seen = new Set<string>();
-  while (queue.length > 0) {
-    const [depName, range] = queue.shift() as [string, string];
-    const key = `${depName}@${range}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const parsed = parsePackageName(depName);
-    const skill = store.skill(depName);
-    const scope = parsed ? auth.scope(parsed.scope) : undefined;
-    if (!parsed || !skill || !scope || !auth.canRead(caller, scope)) {
-      throw new SkillsError('EDEPENDENCYNOTFOUND', `the dependency ${depName} is not on this registry`, { status: 400, hint: 'publish it first' });
-    }
-    const candidates = store.versionsOf(skill).filter((v) => !v.yanked).map((v) => v.version);
-    const version = semver.maxSatisfying(candidates, range);
-    if (!version) throw new SkillsError('EDEPENDENCYNOTFOUND', `no published version of ${depName} satisfies ${range}`, { status: 400, hint: 'publish a matching version first' });
-    const owner = owners.get(parsed.name);
-    if (owner !== undefined && owner !== depName) {
-      throw new SkillsError('EDEPENDENCYCONFLICT', `${depName} and ${owner} would both install as skills/${parsed.name}`, { status: 400, hint: 'skills install flat by SKILL.md name; rename one of them' });
-    }
-    owners.set(parsed.name, depName);
-    if (out[parsed.name]) continue;
-    const bytes = store.tarball(skill, version);
-    if (!bytes) throw new SkillsError('EDEPENDENCYNOTFOUND', `${depName}@${version} has no tarball`, { status: 500 });
-    const files = await unpack(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    out[parsed.name] = files;
-    const depManifest = validatePackage(files, {}).manifest;
-    for (const entry of Object.entries(depManifest?.dependencies ?? {})) queue.push(entry);
+  for (const [depName, pick] of chosen) {
+    const entry = found.get(depName);
+    const folder = parsePackageName(depName)?.name;
+    if (!entry || folder === undefined) continue;
+    const tarball = store.tarball(entry.skill, pick.version);
+    if (!tarball) throw new SkillsError('EDEPENDENCYNOTFOUND', `${depName}@${pick.version} has no tarball`, { status: 500 });
+    out[folder] = await unpack(new Uint8Array(tarball.buffer, tarball.byteOffset, tarball.byteLength), deps.config.unpackLimits);
   }
   return out;
+}
+
+/** The resolver's errors, as the registry's dependency codes (the explanation is kept). */
+function dependencyError(error: unknown): unknown {
+  if (!(error instanceof SkillsError)) return error;
+  if (error.code === 'ERESOLVE') {
+    const requirements = (error.details as { requirements?: unknown[] } | undefined)?.requirements ?? [];
+    const code = requirements.length <= 1 ? 'EDEPENDENCYNOTFOUND' : 'EDEPENDENCYCONFLICT';
+    return new SkillsError(code, error.message, { status: 400, hint: code === 'EDEPENDENCYNOTFOUND' ? 'publish a version that satisfies the range first' : 'loosen a range so one version satisfies every requirement', details: error.details });
+  }
+  if (error.code === 'ENAMECONFLICT') return new SkillsError('EDEPENDENCYCONFLICT', error.message, { status: 400, ...(error.hint ? { hint: error.hint } : {}) });
+  if (error.code === 'ERESOLVESTEPS') return new SkillsError('EDEPENDENCYLIMIT', error.message, { status: 400, ...(error.hint ? { hint: error.hint } : {}) });
+  return error;
 }

@@ -8,12 +8,13 @@ import fs from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
+import { SkillsError } from '../schema/errors';
 import { WorkerPool } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
 import { createApp } from './app';
 import type { Logger, RegistryConfig } from './context';
-import { openDatabase } from './db';
+import { openDatabase, type Db } from './db';
 import { Auth } from './auth';
 
 export interface StartOptions {
@@ -38,40 +39,59 @@ export interface RunningRegistry {
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
 export async function startRegistry(options: StartOptions): Promise<RunningRegistry> {
-  const db = openDatabase(options.db);
   const log = options.log ?? (() => {});
-  const pool = new WorkerPool(options.workers);
-  const boot = new Auth(db).bootstrap();
+  const port = options.port ?? 4873;
+  const host = options.host ?? '127.0.0.1';
+  // The port first: a port in use must fail before any file is created or changed.
+  let fetchHandler: (request: Request, env: unknown) => Response | Promise<Response> = () =>
+    new Response(JSON.stringify({ error: { code: 'ESTARTING', message: 'the registry is starting; try again in a moment' } }), { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '1' } });
+  const server = createAdaptorServer({
+    fetch: (request: Request, env: unknown) => fetchHandler(request, env),
+    // Long URLs reach the app, which answers 414 in JSON instead of a bare 431.
+    serverOptions: { maxHeaderSize: 2 * 1024 * 1024, requestTimeout: 60_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  let db: Db | undefined;
+  let pool: WorkerPool | undefined;
+  let boot: { user: string; token: string } | undefined;
   let adminTokenFile: string | undefined;
-  if (boot) {
-    adminTokenFile = path.join(path.dirname(path.resolve(options.db)), ADMIN_TOKEN_FILE);
-    await fs.writeFile(adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
-    await fs.chmod(adminTokenFile, 0o600);
+  try {
+    db = openDatabase(options.db);
+    pool = new WorkerPool(options.workers);
+    boot = new Auth(db).bootstrap();
+    if (boot) {
+      adminTokenFile = path.join(path.dirname(path.resolve(options.db)), ADMIN_TOKEN_FILE);
+      await fs.writeFile(adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
+      await fs.chmod(adminTokenFile, 0o600);
+    }
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await pool?.close();
+    db?.close();
+    throw error;
   }
+  const workerPool = pool;
+  const database = db;
   const app = createApp({
-    db,
+    db: database,
     log,
     config: options.config ?? {},
-    verify: (files, dependencies) => verifySkill({ files, dependencies }, { runner: pool }),
+    verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner: workerPool, concurrency: workerPool.size, ...budget }),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        port: options.port ?? 4873,
-        hostname: options.host ?? '127.0.0.1',
-        // Long URLs reach the app, which answers 414 in JSON instead of a bare 431.
-        serverOptions: { maxHeaderSize: 2 * 1024 * 1024, requestTimeout: 60_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
-      },
-      () => resolve(s as Server),
-    ) as Server;
-    s.once('error', reject);
-  });
+  fetchHandler = (request, env) => app.fetch(request, env as object);
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${shown}:${address.port}`,
     port: address.port,
     adminToken: boot?.token,
     adminTokenFile,
@@ -81,11 +101,30 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await pool.close();
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        db.close();
+        await workerPool.close();
+        database.pragma('wal_checkpoint(TRUNCATE)');
+        database.close();
       })();
       return closing;
     },
   };
+}
+
+/** Listening failures an operator causes, with what to do instead. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new SkillsError('EADDRINUSE', `port ${port} on ${host} is already in use`, {
+        status: 500,
+        hint: `choose another port with --port <n>, or --port 0 for a free one${port === 4873 ? ' (4873 is also the default port of Verdaccio)' : ''}`,
+      });
+    case 'EACCES':
+      return new SkillsError('EADDRACCESS', `this user may not listen on port ${port}`, { status: 500, hint: 'use a port above 1023, or --port 0 for a free one' });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new SkillsError('EADDRNOTAVAIL', `${host} is not an address of this machine`, { status: 500, hint: 'use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)' });
+    default:
+      return error;
+  }
 }

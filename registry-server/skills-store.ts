@@ -346,6 +346,16 @@ export class SkillsStore {
     })();
   }
 
+  /** Versions of a skill with their dependencies and yanked flag, as the resolver takes them. */
+  resolvable(skill: SkillRow): { version: string; dependencies: Record<string, string>; yanked: boolean; unpackedSize: number }[] {
+    return (this.sql('SELECT version, yanked, manifest, unpacked_size FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number; manifest: string; unpacked_size: number }[]).map((r) => ({
+      version: r.version,
+      dependencies: (JSON.parse(r.manifest) as Manifest).dependencies,
+      yanked: r.yanked === 1,
+      unpackedSize: r.unpacked_size,
+    }));
+  }
+
   /** Versions of a skill with their yanked flag (for dependency resolution). */
   versionsOf(skill: SkillRow): { version: string; yanked: boolean }[] {
     return (this.sql('SELECT version, yanked FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number }[]).map((r) => ({
@@ -354,7 +364,7 @@ export class SkillsStore {
     }));
   }
 
-  search(options: { query: string; scope?: string | undefined; server?: string | undefined; limit: number; offset: number; readablePrivate: ReadonlySet<string> }): { total: number; results: SearchResult[] } {
+  search(options: { query: string; scope?: string | undefined; server?: string | undefined; limit: number; offset: number; readablePrivate: ReadonlySet<string> | 'all' }): { total: number; results: SearchResult[] } {
     const match = ftsQuery(options.query);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -362,9 +372,11 @@ export class SkillsStore {
       where.push('skills_fts MATCH ?');
       params.push(match);
     }
-    const readable = [...options.readablePrivate];
-    where.push(`(sc.private = 0${readable.length > 0 ? ` OR sc.name IN (${readable.map(() => '?').join(', ')})` : ''})`);
-    params.push(...readable);
+    if (options.readablePrivate !== 'all') {
+      const readable = [...options.readablePrivate];
+      where.push(`(sc.private = 0${readable.length > 0 ? ` OR sc.name IN (${readable.map(() => '?').join(', ')})` : ''})`);
+      params.push(...readable);
+    }
     if (options.scope !== undefined) {
       where.push('sc.name = ?');
       params.push(options.scope);
@@ -373,7 +385,7 @@ export class SkillsStore {
       where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
       params.push(options.server);
     }
-    const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id WHERE ${where.join(' AND ')}`;
+    const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const total = (this.sql(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
     const rows = this.sql(
         `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank,

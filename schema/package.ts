@@ -14,6 +14,15 @@ import { parseSkillMd, SKILL_MD, type SkillFrontmatter } from './skill-md';
 export const MANIFEST_FILE = 'skill.json';
 export const FIXTURES_DIR = 'fixtures/';
 
+/** Longest file or folder name, in UTF-8 bytes: NAME_MAX on Linux file systems, APFS and HFS+. */
+export const MAX_PATH_SEGMENT_BYTES = 255;
+/**
+ * Longest path inside a package, in UTF-8 bytes. An install writes it under
+ * `<workspace>/skills/.staging-<id>/<name>/`, and macOS refuses absolute paths of 1024 bytes or
+ * more, so this leaves about 400 bytes for where the workspace is.
+ */
+export const MAX_PACKAGE_PATH_BYTES = 512;
+
 export interface ValidatedSkill {
   frontmatter: SkillFrontmatter;
   body: string;
@@ -56,6 +65,7 @@ export function validatePackage(files: readonly PackageFile[], options: Validate
   const problems: Problem[] = [];
   const byPath = new Map(files.map((f) => [f.path, f]));
 
+  checkWritablePaths(files, problems);
   const skill = checkSkillMd(byPath.get(SKILL_MD), options.folderName, problems);
   const manifest = checkManifest(byPath.get(MANIFEST_FILE), problems);
 
@@ -84,6 +94,43 @@ export function validatePackage(files: readonly PackageFile[], options: Validate
     ...(skill ? { skill } : {}),
     fixtures,
   };
+}
+
+const utf8 = new TextEncoder();
+const byteLength = (text: string): number => utf8.encode(text).byteLength;
+
+/**
+ * Refuses, at pack, validate and publish, every path an install could not write or would write
+ * as something else: a name over 255 bytes (also once decomposed, as HFS+ stores it), a path over
+ * the package limit, empty, `.` or `..` segments, NUL and control characters, and names ending in
+ * a dot or a space (invisible in listings, and stripped by Windows and SMB file systems, so `a.`
+ * and `a` would be one file).
+ */
+function checkWritablePaths(files: readonly PackageFile[], problems: Problem[]): void {
+  for (const file of files) {
+    const shown = JSON.stringify(file.path.length > 80 ? `${file.path.slice(0, 80)}\u2026` : file.path);
+    if (byteLength(file.path) > MAX_PACKAGE_PATH_BYTES) {
+      problems.push(error('EPATHTOOLONG', file.path, `the path ${shown} is ${byteLength(file.path)} bytes; paths in a package are at most ${MAX_PACKAGE_PATH_BYTES}`));
+      continue;
+    }
+    for (const segment of file.path.split('/')) {
+      const bytes = Math.max(byteLength(segment), byteLength(segment.normalize('NFD')));
+      let problem: Problem | undefined;
+      if (bytes > MAX_PATH_SEGMENT_BYTES) {
+        problem = error('EPATHTOOLONG', file.path, `the name ${JSON.stringify(`${segment.slice(0, 40)}\u2026`)} in ${shown} is ${bytes} bytes; file systems allow ${MAX_PATH_SEGMENT_BYTES}`);
+      } else if (segment === '' || segment === '.' || segment === '..') {
+        problem = error('EPATHNAME', file.path, `the path ${shown} has an empty, "." or ".." part`);
+      } else if (/[\u0000-\u001f\u007f]/.test(segment)) {
+        problem = error('EPATHNAME', file.path, `the path ${shown} contains a NUL or control character`);
+      } else if (/[. ]$/.test(segment)) {
+        problem = error('EPATHNAME', file.path, `the name ${JSON.stringify(segment.slice(0, 80))} in ${shown} ends in a dot or a space`);
+      }
+      if (problem) {
+        problems.push(problem);
+        break;
+      }
+    }
+  }
 }
 
 function checkSkillMd(file: PackageFile | undefined, folderName: string | undefined, problems: Problem[]): ValidatedSkill | undefined {

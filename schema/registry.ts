@@ -125,7 +125,7 @@ export const createTokenBodySchema = z.object({
   /** Whose token; defaults to the caller. Creating one for another user needs admin. */
   user: userNameSchema.optional(),
   permission: permissionSchema.default('read'),
-  scopes: z.array(scopeNameSchema).min(1).optional(),
+  scopes: z.array(scopeNameSchema).min(1).max(100).optional(),
   description: z.string().max(200).optional(),
   expiresInDays: z.number().int().positive().max(3650).optional(),
 });

@@ -29,11 +29,13 @@ export interface ResolveInput {
   available: ReadonlyMap<string, AvailableSkill>;
   /** Prefer the newest versions over locked ones for these names (update). */
   unlock?: ReadonlySet<string> | 'all';
-  /** Versions tried before giving up: a hostile registry can make backtracking exponential. */
+  /** Who asks for `requested`, in explanations: "the workspace" unless told (e.g. `@a/x@1.0.0`). */
+  root?: string;
+  /** Most versions tried before giving up (backtracking on hostile graphs is exponential). */
   maxSteps?: number;
 }
 
-export const MAX_RESOLVE_STEPS = 100_000;
+export const DEFAULT_RESOLVE_STEPS = 100_000;
 
 export interface ResolvedSkill {
   version: string;
@@ -53,12 +55,14 @@ interface Requirement {
 const WORKSPACE = 'the workspace';
 
 export function resolve(input: ResolveInput): ResolveResult {
+  const root = input.root ?? WORKSPACE;
+  const maxSteps = input.maxSteps ?? DEFAULT_RESOLVE_STEPS;
+  let steps = 0;
   const missing = new Set<string>();
   const requirements = new Map<string, Requirement[]>();
   const chosen = new Map<string, ResolvedSkill>();
   const order: string[] = [];
   let deepest: { name: string; reqs: Requirement[]; why: string } | undefined;
-  let steps = 0;
 
   const addReq = (name: string, req: Requirement) => {
     const list = requirements.get(name);
@@ -81,7 +85,7 @@ export function resolve(input: ResolveInput): ResolveResult {
 
   for (const [name, range] of Object.entries(input.requested).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!input.available.has(name)) missing.add(name);
-    addReq(name, { range, by: WORKSPACE, path: [] });
+    addReq(name, { range, by: root, path: [] });
     order.push(name);
   }
   if (missing.size > 0) return { ok: false, missing: [...missing].sort() };
@@ -113,14 +117,23 @@ export function resolve(input: ResolveInput): ResolveResult {
     const list = candidates(name);
     if (list.length === 0) {
       const reqs = [...(requirements.get(name) ?? [])];
-      const why = skill.versions.length === 0 ? 'it has no published versions' : skill.versions.every((v) => v.yanked) ? 'every version is yanked' : 'no version satisfies all of them';
+      const reqsNow = requirements.get(name) ?? [];
+      const yankedFits = skill.versions.some((v) => v.yanked && reqsNow.every((r) => satisfies(v.version, exactRange(name, r.range))));
+      const why =
+        skill.versions.length === 0
+          ? 'it has no published versions'
+          : skill.versions.every((v) => v.yanked)
+            ? 'every version is yanked'
+            : yankedFits
+              ? 'the versions that satisfy them are yanked'
+              : 'no version satisfies all of them';
       if (!deepest || reqs.length >= deepest.reqs.length) deepest = { name, reqs, why };
       return false;
     }
     for (const version of list) {
-      if (++steps > (input.maxSteps ?? MAX_RESOLVE_STEPS)) {
-        throw new SkillsError('ERESOLVESTEPS', `no solution found after trying ${input.maxSteps ?? MAX_RESOLVE_STEPS} versions; nothing was changed`, {
-          hint: 'the versions on offer conflict in too many ways to search; pin exact versions in skills.json, or check the registry URL',
+      if (++steps > maxSteps) {
+        throw new SkillsError('ERESOLVESTEPS', `no solution found after trying ${maxSteps} versions; nothing was changed`, {
+          hint: 'the versions on offer conflict in too many ways to search; pin exact versions or narrower ranges, or check the registry URL',
         });
       }
       const info = skill.versions.find((v) => v.version === version);
@@ -157,7 +170,7 @@ export function resolve(input: ResolveInput): ResolveResult {
 
   const solved = search(order);
   if (missing.size > 0) return { ok: false, missing: [...missing].sort() };
-  if (!solved) throw conflictError(deepest);
+  if (!solved) throw conflictError(deepest, root);
 
   // Exact dependency versions per skill, now that everything is chosen.
   for (const [name, pick] of chosen) {
@@ -177,14 +190,14 @@ function satisfies(version: string, range: string): boolean {
   return semver.satisfies(version, range, { includePrerelease: semver.prerelease(version) !== null && semver.validRange(range) === version });
 }
 
-function describeReq(name: string, r: Requirement): string {
+function describeReq(name: string, r: Requirement, root: string): string {
   const via = r.path.length > 1 ? ` (via ${r.path.slice(0, -1).join(' -> ')})` : '';
-  return r.by === WORKSPACE ? `the workspace needs ${name} ${r.range}` : `${r.by}${via} needs ${name} ${r.range}`;
+  return r.by === root ? `${root} needs ${name} ${r.range}` : `${r.by}${via} needs ${name} ${r.range}`;
 }
 
-function conflictError(deepest: { name: string; reqs: Requirement[]; why: string } | undefined): SkillsError {
+function conflictError(deepest: { name: string; reqs: Requirement[]; why: string } | undefined, root: string): SkillsError {
   if (!deepest) return new SkillsError('ERESOLVE', 'no set of versions satisfies every requirement', { hint: 'loosen a range in skills.json' });
-  const parts = deepest.reqs.map((r) => describeReq(deepest.name, r));
+  const parts = deepest.reqs.map((r) => describeReq(deepest.name, r, root));
   const message = parts.length > 1 ? `${parts.slice(0, -1).join(', ')}, but ${parts.at(-1)}: ${deepest.why}` : `${parts[0] ?? deepest.name}, but ${deepest.why}`;
   return new SkillsError('ERESOLVE', message, {
     hint: 'loosen a range in skills.json, or publish a version that satisfies every requirement',

@@ -92,4 +92,29 @@ describe('validatePackage', () => {
       ['ENAMECASE', 'ENAMEFOLDER', 'EVERSIONINVALID'].sort(),
     );
   });
+
+  describe('refuses paths no install can write (at pack, validate and publish)', () => {
+    it.each([
+      ['a 300-byte file name', `assets/${'a'.repeat(300)}.txt`, 'EPATHTOOLONG'],
+      ['a 256-byte folder name', `${'b'.repeat(256)}/x.txt`, 'EPATHTOOLONG'],
+      ['a name of 128 two-byte characters (256 bytes, 128 characters)', `assets/${'\u00e9'.repeat(128)}`, 'EPATHTOOLONG'],
+      ['a name that fits composed but not decomposed (HFS+ stores NFD)', `assets/${'\u00e9'.repeat(100)}`, 'EPATHTOOLONG'],
+      ['a path over 512 bytes of short names', `${'abcdefgh/'.repeat(57)}x.txt`, 'EPATHTOOLONG'],
+      ['a name ending in a dot', 'assets/notes.', 'EPATHNAME'],
+      ['a folder ending in a space', 'assets /x.txt', 'EPATHNAME'],
+      ['a NUL byte', 'assets/a\u0000b', 'EPATHNAME'],
+      ['a control character', 'assets/a\u001bb', 'EPATHNAME'],
+      ['an empty segment', 'assets//x', 'EPATHNAME'],
+      ['a .. segment', 'assets/../x', 'EPATHNAME'],
+    ])('%s', (_label, path, code) => {
+      expect(codes({ [path]: 'x' })).toEqual([code]);
+    });
+
+    it('accepts names up to 255 bytes and paths up to 512 bytes', () => {
+      expect(codes({ [`assets/${'a'.repeat(255)}`]: 'x' })).toEqual([]);
+      expect(codes({ [`${'a'.repeat(255)}/${'b'.repeat(255)}`]: 'x' })).toEqual([]);
+      expect(codes({ [`assets/${'\u00e9'.repeat(63)}.md`]: 'x' })).toEqual([]);
+      expect(codes({ 'assets/.hidden': 'x', 'assets/a.b.c': 'x', 'assets/with space.txt': 'x' })).toEqual([]);
+    });
+  });
 });

@@ -72,6 +72,73 @@ describe('skills serve + the registry commands (real processes, real port)', () 
     expect(tags.json<{ distTags: Record<string, string> }>().distTags).toEqual({ latest: '0.1.0', stable: '0.1.0' });
   });
 
+  it('yank, unyank and deprecate change the packument and what installs resolve; a prerelease gets next', async () => {
+    const asAdmin = { SKILLS_REGISTRY: registry.url, SKILLS_TOKEN: registry.adminToken };
+    const dir = path.join(work, 'skills', 'life');
+    expect((await cli(['init', dir, '--name', '@acme/life'])).code).toBe(0);
+    const first = await cli(['publish', dir, '--json'], asAdmin);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.json<{ tag: string }>().tag).toBe('latest');
+    const manifest = JSON.parse(await fs.readFile(path.join(dir, 'skill.json'), 'utf8')) as { version: string };
+    await fs.writeFile(path.join(dir, 'skill.json'), JSON.stringify({ ...manifest, version: '0.2.0-beta.1' }));
+    const pre = await cli(['publish', dir, '--json'], asAdmin);
+    expect(pre.code, pre.stdout + pre.stderr).toBe(0);
+    expect(pre.json<{ tag: string }>().tag).toBe('next');
+    type Doc = { distTags: Record<string, string>; versions: Record<string, { yanked: boolean; deprecated: string | null }> };
+    const packument = async () => (await (await fetch(`${registry.url}/v1/skills/@acme/life`)).json()) as Doc;
+    expect((await packument()).distTags).toEqual({ latest: '0.1.0', next: '0.2.0-beta.1' });
+
+    let n = 0;
+    const install = async () => {
+      const consumer = path.join(work, `consumer-${n++}`);
+      await fs.mkdir(consumer, { recursive: true });
+      return runCli(['install', '@acme/life', '--json'], { cwd: consumer, env: { ...env, SKILLS_REGISTRY: registry.url, SKILLS_CACHE_DIR: path.join(work, 'cache') } });
+    };
+    const installed = (run: Awaited<ReturnType<typeof install>>) => run.json<{ skills: { name: string; version: string }[] }>().skills.map((s) => `${s.name}@${s.version}`);
+    const before = await install();
+    expect(before.code, before.stdout + before.stderr).toBe(0);
+    expect(installed(before)).toEqual(['@acme/life@0.1.0']);
+
+    expect((await cli(['yank', '@acme/life@0.1.0', '--json'], asAdmin)).json()).toEqual({ name: '@acme/life', version: '0.1.0', yanked: true });
+    expect((await packument()).versions['0.1.0']?.yanked).toBe(true);
+    const whileYanked = await install();
+    expect(whileYanked.code).toBe(1);
+    expect(whileYanked.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'ERESOLVE', message: expect.stringContaining('yanked') });
+    // Yanked stays downloadable for lockfiles that pin it.
+    expect((await fetch(`${registry.url}/v1/skills/@acme/life/-/life-0.1.0.tgz`)).status).toBe(200);
+
+    expect((await cli(['unyank', '@acme/life@0.1.0', '--json'], asAdmin)).json()).toEqual({ name: '@acme/life', version: '0.1.0', yanked: false });
+    expect((await packument()).versions['0.1.0']?.yanked).toBe(false);
+    const after = await install();
+    expect(after.code, after.stdout + after.stderr).toBe(0);
+    expect(installed(after)).toEqual(['@acme/life@0.1.0']);
+
+    expect((await cli(['deprecate', '@acme/life@0.1.0', 'use 0.2', '--json'], asAdmin)).code).toBe(0);
+    expect((await packument()).versions['0.1.0']?.deprecated).toBe('use 0.2');
+    const deprecated = await install();
+    expect(deprecated.code).toBe(0);
+    expect(JSON.stringify(deprecated.json())).toContain('deprecated: use 0.2');
+  });
+
+  it('token list shows a new token, token revoke refuses it from then on', async () => {
+    const asAdmin = { SKILLS_REGISTRY: registry.url, SKILLS_TOKEN: registry.adminToken };
+    const made = await cli(['token', 'create', '--permission', 'read', '--description', 'e2e', '--json'], asAdmin);
+    expect(made.code, made.stdout).toBe(0);
+    const token = made.json<{ id: string; token: string }>();
+    const listed = async () => (await cli(['token', 'list', '--json'], asAdmin)).json<{ tokens: { id: string; description: string | null; revokedAt: string | null }[] }>().tokens.find((t) => t.id === token.id);
+    expect(await listed()).toMatchObject({ description: 'e2e', revokedAt: null });
+    const asNew = { SKILLS_REGISTRY: registry.url, SKILLS_TOKEN: token.token };
+    expect((await cli(['whoami', '--json'], asNew)).code).toBe(0);
+    const revoked = await cli(['token', 'revoke', token.id, '--json'], asAdmin);
+    expect(revoked.json()).toEqual({ id: token.id, revoked: true });
+    const refused = await cli(['whoami', '--json'], asNew);
+    expect(refused.code).toBe(1);
+    expect(refused.json<{ error: { code: string } }>().error.code).toBe('ETOKENREVOKED');
+    expect((await listed())?.revokedAt).toEqual(expect.any(String));
+    const twice = await cli(['token', 'revoke', token.id, '--json'], asAdmin);
+    expect(twice.json<{ error: { code: string } }>().error.code).toBe('ETOKENREVOKED');
+  });
+
   it('gives agents clear errors for a registry that is not there and for bad tokens', async () => {
     const down = await cli(['whoami', '--registry', 'http://127.0.0.1:9', '--json']);
     expect(down.code).toBe(1);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { openDatabase, SCHEMA_VERSION } from '../registry-server/db';
+import { APPLICATION_ID, openDatabase, SCHEMA_VERSION } from '../registry-server/db';
 import { integrityOf } from '../tarball/digest';
 import { HOSTILE_ARCHIVES, tgz, VALID_ENTRIES } from './hostile/archives';
+import { dumpDb } from './helpers/db-dump';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
 
 let r: TestRegistry;
@@ -142,13 +143,13 @@ describe('registry: publish and read back', () => {
   });
 });
 
-describe('registry: hostile inputs change nothing', () => {
+describe('registry: hostile inputs change nothing (every row of every table compared)', () => {
   async function rejected(method: string, url: string, options: Parameters<TestRegistry['request']>[2], status: number, code: string): Promise<void> {
-    const before = r.counts();
+    const before = dumpDb(r.db);
     const res = await r.request(method, url, options);
     expect(res.status, `${url}: ${await res.clone().text()}`).toBe(status);
     expect(await errorCode(res)).toBe(code);
-    expect(r.counts()).toEqual(before);
+    expect(dumpDb(r.db)).toBe(before);
   }
 
   it('refuses publishing without a token, with a read token, and to a scope the token does not own', async () => {
@@ -207,13 +208,13 @@ describe('registry: hostile inputs change nothing', () => {
     const files = echoSkill('@acme/liar').map((f) =>
       f.path === 'index.ts' ? { ...f, bytes: new TextEncoder().encode("export async function greet() { return { greeting: 'made up' }; }") } : f,
     );
-    const before = r.counts();
+    const before = dumpDb(r.db);
     const res = await r.request('PUT', '/v1/skills/@acme/liar', { token: r.alice, body: await tarballOf(files) });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { code: string; details: { report: { cases: { code: string }[] } } } };
     expect(body.error.code).toBe('EVERIFICATIONFAILED');
     expect(body.error.details.report.cases[0]?.code).toBe('EWRONGRETURN');
-    expect(r.counts()).toEqual(before);
+    expect(dumpDb(r.db)).toBe(before);
   });
 
   it('refuses a skill without fixtures and an invalid SKILL.md', async () => {
@@ -238,7 +239,7 @@ describe('registry: hostile inputs change nothing', () => {
     await rejected('POST', '/v1/users', { token: r.admin, body: 'not json' }, 400, 'EBODYJSON');
     await rejected('POST', '/v1/users', { token: r.admin, body: { name: 'Not Valid!' } }, 400, 'EBODYINVALID');
     await rejected('POST', '/v1/users', { token: r.admin, body: { name: 'alice' } }, 409, 'EUSEREXISTS');
-    await rejected('POST', '/v1/scopes', { token: r.alice, body: { name: '@acme', team: 'acme' } }, 409, 'ESCOPEEXISTS');
+    await rejected('POST', '/v1/scopes', { token: r.admin, body: { name: '@acme', team: 'acme' } }, 409, 'ESCOPEEXISTS');
   });
 });
 
@@ -246,6 +247,7 @@ describe('registry database', () => {
   it('refuses a database from a newer version of the code', async () => {
     const file = path.join(r.dir, 'newer.db');
     const raw = new Database(file);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => openDatabase(file)).toThrowError(expect.objectContaining({ code: 'EDBNEWER' }));
@@ -263,11 +265,11 @@ describe('registry: the whole hostile archive corpus is refused at publish', () 
     it(`${archive.name} -> ${archive.code}`, async () => {
       const target = archive.limits ? await createTestRegistry({ unpackLimits: archive.limits }) : r;
       try {
-        const before = target.counts();
+        const before = dumpDb(target.db);
         const res = await target.request('PUT', '/v1/skills/@acme/x', { token: target.alice, body: archive.bytes() });
         expect(res.status).toBe(400);
         expect(await errorCode(res)).toBe(archive.code);
-        expect(target.counts()).toEqual(before);
+        expect(dumpDb(target.db)).toBe(before);
       } finally {
         if (target !== r) await target.close();
       }

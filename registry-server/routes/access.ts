@@ -1,12 +1,19 @@
-/** Users, tokens, teams and scopes: admins manage everything, team owners their own teams. */
+/**
+ * Users, tokens, teams and scopes. Every change needs publish or admin permission:
+ *
+ * - users, teams, scopes, listing teams: an unscoped admin token (scopes are handed out by the
+ *   operator, like npm orgs, so nobody can squat a name or learn that a private one exists);
+ * - team members: an unscoped admin token, or an unscoped publish token of an owner of the team;
+ * - tokens: a publish token mints for its own user, an admin token for anyone, and a new token
+ *   never exceeds its creator (permission, scopes, expiry); a token revokes itself, or a token of
+ *   its user it could have minted (publish or more); an unscoped admin revokes any.
+ */
 import type { Hono } from 'hono';
 import { SkillsError } from '../../schema/errors';
-import { addMemberBodySchema, createScopeBodySchema, createTeamBodySchema, createTokenBodySchema, createUserBodySchema, type Permission } from '../../schema/registry';
-import { atLeast } from '../auth';
-import { notFound, requireCaller, type Env } from '../context';
+import { addMemberBodySchema, createScopeBodySchema, createTeamBodySchema, createTokenBodySchema, createUserBodySchema } from '../../schema/registry';
+import { atLeast, covers, isGlobalAdmin } from '../auth';
+import { notFound, requireCaller, requireGlobalAdmin, scopeNotFound, type Env } from '../context';
 import { jsonBody } from './body';
-
-const RANK: Record<Permission, number> = { read: 0, publish: 1, admin: 2 };
 
 function conflict(code: `E${string}`, message: string): SkillsError {
   return new SkillsError(code, message, { status: 409 });
@@ -19,7 +26,7 @@ export function accessRoutes(app: Hono<Env>): void {
   });
 
   app.post('/v1/users', async (c) => {
-    const caller = requireCaller(c, 'admin');
+    const caller = requireGlobalAdmin(c);
     const { name } = await jsonBody(c, createUserBodySchema);
     const { auth, store } = c.var.services;
     if (auth.userId(name) !== undefined) throw conflict('EUSEREXISTS', `the user ${name} already exists`);
@@ -31,23 +38,31 @@ export function accessRoutes(app: Hono<Env>): void {
   });
 
   app.post('/v1/tokens', async (c) => {
-    const caller = requireCaller(c);
+    const caller = requireCaller(c, 'publish');
     const body = await jsonBody(c, createTokenBodySchema);
     const { auth, store } = c.var.services;
     const forOther = body.user !== undefined && body.user !== caller.user;
     if (forOther && !atLeast(caller, 'admin')) throw new SkillsError('EFORBIDDEN', 'only admins create tokens for other users', { status: 403 });
-    if (!forOther && RANK[body.permission] > RANK[caller.permission]) {
-      throw new SkillsError('EFORBIDDEN', `a ${caller.permission} token cannot create a ${body.permission} token`, { status: 403 });
-    }
-    if (!forOther && caller.scopes !== null && (body.scopes === undefined || body.scopes.some((s) => !caller.scopes?.includes(s)))) {
-      throw new SkillsError('EFORBIDDEN', `your token is limited to ${caller.scopes.join(', ')}; a new token cannot reach further`, { status: 403 });
+    const scopes = body.scopes ?? null;
+    if (!covers(caller, body.permission, scopes)) {
+      const limit = caller.scopes === null ? '' : ` limited to ${caller.scopes.join(', ')}`;
+      throw new SkillsError('EFORBIDDEN', `a ${caller.permission} token${limit} cannot create a ${body.permission} token${scopes ? ` for ${scopes.join(', ')}` : ' without scope limits'}`, {
+        status: 403,
+        hint: 'a new token never has more permission or reach than the token that creates it',
+      });
     }
     const userId = body.user === undefined ? caller.userId : auth.userId(body.user);
     if (userId === undefined) throw notFound(`the user ${body.user}`);
-    for (const scope of body.scopes ?? []) if (!auth.scope(scope)) throw notFound(`the scope ${scope}`);
+    for (const scope of scopes ?? []) {
+      const row = auth.scope(scope);
+      if (!row || !auth.canRead(caller, row)) throw scopeNotFound(scope);
+    }
+    // Never outlive the token that creates it.
+    let expiresAt = body.expiresInDays === undefined ? null : new Date(Date.now() + body.expiresInDays * 86400_000).toISOString();
+    if (caller.expiresAt !== null && (expiresAt === null || expiresAt > caller.expiresAt)) expiresAt = caller.expiresAt;
     const issued = store.atomically(() => {
-      const made = auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresInDays: body.expiresInDays });
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission } });
+      const made = auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresAt });
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission, scopes, expiresAt } });
       return made;
     });
     const info = auth.listTokens(userId).find((t) => t.id === issued.id);
@@ -57,15 +72,20 @@ export function accessRoutes(app: Hono<Env>): void {
   app.get('/v1/tokens', (c) => {
     const caller = requireCaller(c);
     const { auth } = c.var.services;
-    return c.json({ tokens: atLeast(caller, 'admin') ? auth.listTokens() : auth.listTokens(caller.userId) });
+    return c.json({ tokens: isGlobalAdmin(caller) ? auth.listTokens() : auth.listTokens(caller.userId) });
   });
 
   app.delete('/v1/tokens/:id', (c) => {
     const caller = requireCaller(c);
     const id = c.req.param('id');
     const { auth, store } = c.var.services;
-    const owner = auth.tokenOwner(id);
-    if (owner === undefined || (owner !== caller.userId && !atLeast(caller, 'admin'))) throw notFound(`the token ${id.slice(0, 40)}`);
+    const grant = auth.tokenGrant(id);
+    // Another user's token is invisible unless the caller is an unscoped admin.
+    if (grant === undefined || (grant.userId !== caller.userId && !isGlobalAdmin(caller))) throw notFound(`the token ${id.slice(0, 40)}`);
+    const self = id === caller.tokenId;
+    if (!self && !isGlobalAdmin(caller) && !(atLeast(caller, 'publish') && covers(caller, grant.permission, grant.scopes))) {
+      throw new SkillsError('EFORBIDDEN', 'a token revokes itself, or a token of its user that it could have created (publish permission or more, within its scopes)', { status: 403 });
+    }
     store.atomically(() => {
       if (!auth.revokeToken(id)) throw conflict('ETOKENREVOKED', `the token ${id} was already revoked`);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-revoke', target: id });
@@ -74,12 +94,12 @@ export function accessRoutes(app: Hono<Env>): void {
   });
 
   app.get('/v1/teams', (c) => {
-    requireCaller(c, 'admin');
+    requireGlobalAdmin(c);
     return c.json({ teams: c.var.services.auth.listTeams() });
   });
 
   app.post('/v1/teams', async (c) => {
-    const caller = requireCaller(c, 'admin');
+    const caller = requireGlobalAdmin(c);
     const { name } = await jsonBody(c, createTeamBodySchema);
     const { auth, store } = c.var.services;
     if (auth.teamId(name) !== undefined) throw conflict('ETEAMEXISTS', `the team ${name} already exists`);
@@ -91,35 +111,39 @@ export function accessRoutes(app: Hono<Env>): void {
   });
 
   app.post('/v1/teams/:team/members', async (c) => {
-    const caller = requireCaller(c);
+    const caller = requireCaller(c, 'publish');
+    const team = c.req.param('team');
     const { auth, store } = c.var.services;
-    const teamId = auth.teamId(c.req.param('team'));
-    if (teamId === undefined) throw notFound(`the team ${c.req.param('team').slice(0, 40)}`);
-    if (!atLeast(caller, 'admin') && auth.role(teamId, caller.userId) !== 'owner') throw new SkillsError('EFORBIDDEN', 'only admins and owners of the team add members', { status: 403 });
+    const teamId = auth.teamId(team);
+    const owner = teamId !== undefined && caller.scopes === null && auth.role(teamId, caller.userId) === 'owner';
+    // A missing team and someone else's team answer alike to non-admins.
+    if (!isGlobalAdmin(caller) && !owner) {
+      throw new SkillsError('EFORBIDDEN', 'only admins and owners of the team (with an unscoped publish token) add members', { status: 403 });
+    }
+    if (teamId === undefined) throw notFound(`the team ${team.slice(0, 40)}`);
     const { user, role } = await jsonBody(c, addMemberBodySchema);
     const userId = auth.userId(user);
     if (userId === undefined) throw notFound(`the user ${user}`);
     store.atomically(() => {
       auth.setMember(teamId, userId, role);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: c.req.param('team'), details: { user, role } });
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: team, details: { user, role } });
     });
-    return c.json({ team: c.req.param('team'), user, role }, 201);
+    return c.json({ team, user, role }, 201);
   });
 
   app.get('/v1/scopes', (c) => {
     const caller = c.var.caller;
     const { auth } = c.var.services;
     const readable = auth.readablePrivateScopes(caller);
-    return c.json({ scopes: auth.listScopes().filter((s) => !s.private || readable.has(s.name)) });
+    return c.json({ scopes: auth.listScopes().filter((s) => !s.private || readable === 'all' || readable.has(s.name)) });
   });
 
   app.post('/v1/scopes', async (c) => {
-    const caller = requireCaller(c);
+    const caller = requireGlobalAdmin(c);
     const body = await jsonBody(c, createScopeBodySchema);
     const { auth, store } = c.var.services;
     const teamId = auth.teamId(body.team);
     if (teamId === undefined) throw notFound(`the team ${body.team}`);
-    if (!atLeast(caller, 'admin') && auth.role(teamId, caller.userId) !== 'owner') throw new SkillsError('EFORBIDDEN', 'only admins and owners of the team create its scopes', { status: 403 });
     if (auth.scope(body.name)) throw conflict('ESCOPEEXISTS', `the scope ${body.name} already exists`);
     store.atomically(() => {
       auth.createScope(body.name, teamId, body.private);

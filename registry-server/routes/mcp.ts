@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { parsePackageName } from '../../schema/names';
 import type { Caller } from '../auth';
 import { origin, type Env, type Services } from '../context';
+import { readJson } from '../request-body';
 
 function result(value: unknown) {
   return { content: [{ type: 'text' as const, text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
@@ -94,7 +95,9 @@ export function mcpRoutes(app: Hono<Env>): void {
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(c.req.raw);
+      // The body is read here, within the same size and depth limits as every JSON route.
+      const parsedBody = c.req.method === 'POST' ? await readJson(c) : undefined;
+      return await transport.handleRequest(c.req.raw, parsedBody === undefined ? undefined : { parsedBody });
     } finally {
       void server.close();
     }

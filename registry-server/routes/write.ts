@@ -1,12 +1,12 @@
 /** Changing skills: publish, dist-tags, yank/unyank, deprecate, delete (within the window). */
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { SkillsError } from '../../schema/errors';
 import { deprecateBodySchema, distTagBodySchema, distTagSchema } from '../../schema/registry';
 import type { Caller, ScopeRow } from '../auth';
 import { notFound, origin, readableSkill, requireCaller, type Ctx, type Env } from '../context';
 import { routeName, routeVersion } from '../names';
-import { publish } from '../publish';
+import { publish, publishTarget } from '../publish';
+import { readBody, payloadTooLarge } from '../request-body';
 import { jsonBody } from './body';
 
 const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
@@ -22,43 +22,35 @@ function existingVersion(c: Ctx, skill: { id: number; name: string; scope_id: nu
   if (c.var.services.store.publishedAt(skill, version) === undefined) throw notFound(`${skill.name}@${version}`);
 }
 
-export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
-  app.put(
-    SKILL,
-    bodyLimit({
-      maxSize: maxTarballBytes,
-      onError: () => {
-        throw new SkillsError('EPAYLOADTOOLARGE', `the tarball is over the ${maxTarballBytes} byte limit`, { status: 413, hint: 'leave large files out with .skillsignore' });
-      },
-    }),
-    async (c) => {
-      const name = routeName(c);
-      const caller = requireCaller(c, 'publish');
-      const { publishLimiter } = c.var.services;
-      if (!publishLimiter.hit(caller.tokenId)) {
-        c.header('Retry-After', String(publishLimiter.retryAfterSeconds(caller.tokenId)));
-        throw new SkillsError('ERATELIMITED', 'too many publishes with this token; try again shortly', { status: 429 });
-      }
-      const tag = c.req.query('tag');
-      if (tag !== undefined && !distTagSchema.safeParse(tag).success) throw new SkillsError('ETAGINVALID', `"${tag.slice(0, 40)}" is not a dist-tag`, { status: 400 });
-      let body: Uint8Array;
-      try {
-        body = new Uint8Array(await c.req.arrayBuffer());
-      } catch (error) {
-        if (error instanceof SkillsError) throw error;
-        throw new SkillsError('EBODY', 'the request body could not be read (was the upload cut short?)', { status: 400 });
-      }
-      if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
-      const result = await publish(c.var.services, { name, tarball: body, tag, caller, origin: origin(c) });
-      return c.json(result, 201);
-    },
-  );
+/** The publish route's path (PUT), for the body limit that applies before routing. */
+export const PUBLISH_PATH = /^\/v1\/skills\/@[^/]+\/[^/]+$/;
+export const TARBALL_HINT = 'leave large files out with .skillsignore';
+
+export function writeRoutes(app: Hono<Env>): void {
+  app.put(SKILL, async (c) => {
+    const name = routeName(c);
+    const caller = requireCaller(c, 'publish');
+    const { publishLimiter, deps } = c.var.services;
+    if (!publishLimiter.hit(caller.tokenId)) {
+      c.header('Retry-After', String(publishLimiter.retryAfterSeconds(caller.tokenId)));
+      throw new SkillsError('ERATELIMITED', 'too many publishes with this token; try again shortly', { status: 429 });
+    }
+    const tag = c.req.query('tag');
+    if (tag !== undefined && !distTagSchema.safeParse(tag).success) throw new SkillsError('ETAGINVALID', `"${tag.slice(0, 40)}" is not a dist-tag`, { status: 400 });
+    // Who may publish here is settled before a byte of the upload is read.
+    const scope = publishTarget(c.var.services, caller, name);
+    const limit = deps.config.maxTarballBytes;
+    const body = await readBody(c, limit, () => payloadTooLarge(c, limit, 'the tarball', TARBALL_HINT));
+    if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
+    const result = await publish(c.var.services, { name, scope, tarball: body, tag, caller, origin: origin(c) });
+    return c.json(result, 201);
+  });
 
   app.put(`${SKILL}/dist-tags/:tag`, async (c) => {
     const name = routeName(c);
+    const { caller, skill } = writable(c, name);
     const tag = distTagSchema.safeParse(c.req.param('tag'));
     if (!tag.success) throw new SkillsError('ETAGINVALID', 'dist-tags are lower-case words, e.g. latest, next, beta', { status: 400 });
-    const { caller, skill } = writable(c, name);
     const { version } = await jsonBody(c, distTagBodySchema);
     existingVersion(c, skill, version);
     const { store } = c.var.services;
@@ -71,9 +63,9 @@ export function writeRoutes(app: Hono<Env>, maxTarballBytes: number): void {
 
   app.delete(`${SKILL}/dist-tags/:tag`, (c) => {
     const name = routeName(c);
+    const { caller, skill } = writable(c, name);
     const tag = c.req.param('tag');
     if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
-    const { caller, skill } = writable(c, name);
     const { store } = c.var.services;
     store.atomically(() => {
       if (!store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);

@@ -33,7 +33,7 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}): 
   const db = openDatabase(path.join(dir, 'registry.db'));
   const runner = new InProcessRunner();
   const logs: LogEntry[] = [];
-  const app = createApp({ db, log: (e) => logs.push(e), config, verify: (files, dependencies) => verifySkill({ files, dependencies }, { runner }) });
+  const app = createApp({ db, log: (e) => logs.push(e), config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
   const boot = new Auth(db).bootstrap();
   if (!boot) throw new Error('fresh database was not empty');
   const request: TestRegistry['request'] = (method, url, options = {}) => {
