@@ -9,7 +9,7 @@ export const scopeCommand: CommandModule = {
     const group = program.command('scope').description('manage scopes (@acme), owned by teams');
     group
       .command('create')
-      .description('create a scope owned by a team (admins and owners of the team)')
+      .description('create a scope owned by a team (an unscoped admin token)')
       .argument('<scope>', 'e.g. @acme')
       .requiredOption('--team <team>', 'the owning team')
       .option('--private', 'only members of the team (and admins) can read it')

@@ -22,7 +22,7 @@ export const teamCommand: CommandModule = {
       );
     group
       .command('add')
-      .description('add a user to a team (admins and team owners); creates the user if --create-user')
+      .description("add a user to a team (an unscoped admin token, or a team owner's unscoped publish token); creates the user if --create-user")
       .argument('<team>', 'the team')
       .argument('<user>', 'the user')
       .option('--role <role>', 'owner or member', 'member')

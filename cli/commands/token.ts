@@ -12,7 +12,7 @@ export const tokenCommand: CommandModule = {
     const group = program.command('token').description('create, list and revoke registry tokens');
     group
       .command('create')
-      .description('create a token (its secret is shown once)')
+      .description('create a token (publish or admin; never more permission, scopes or time than your own token; its secret is shown once)')
       .option('--user <name>', 'for another user (admins only)')
       .option('--permission <level>', `one of ${PERMISSIONS.join(', ')}`, 'read')
       .option('--scope <scope...>', 'limit the token to these scopes')
