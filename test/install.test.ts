@@ -264,18 +264,24 @@ async function serveInstead(name: string, served: ReturnType<typeof skillFiles>,
 }
 
 describe('a failed install leaves the workspace byte for byte as it was', () => {
-  it('a skill that cannot be written (a 300-byte file name) leaves no new ./skills, staging folder or lock file', async () => {
-    const files = skillFiles({ name: 'longname', scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } }, extraFiles: { [`assets/${'x'.repeat(300)}.txt`]: 'long' } });
+  it('a skill that cannot be written (no room left under PATH_MAX) leaves no new ./skills, staging folder or lock file', async () => {
+    // Every path in the package is valid (segments under 255 bytes, paths under 512), but the
+    // workspace sits so deep that the staged file's absolute path passes Linux's 4096 bytes, so
+    // the write itself fails after ./skills was created.
+    const segment = 'w'.repeat(200);
+    const deep = path.join(ws, ...Array.from({ length: 19 }, () => segment));
+    await fs.mkdir(deep, { recursive: true });
+    const files = skillFiles({ name: 'longname', scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } }, extraFiles: { [`assets/${'x'.repeat(200)}/${'y'.repeat(200)}.txt`]: 'long' } });
     await serveInstead('longname', files);
-    const before = await tree(ws);
+    const before = await tree(deep);
     expect(before).toEqual({});
-    await expect(install(req({ add: ['@acme/longname'] }))).rejects.toMatchObject({ code: 'EWRITE' });
-    expect(await tree(ws)).toEqual(before);
+    await expect(install(req({ root: deep, add: ['@acme/longname'] }))).rejects.toMatchObject({ code: 'EWRITE' });
+    expect(await tree(deep)).toEqual(before);
     // With ./skills there already, it stays, and only it.
-    await install(req({ add: ['@acme/base'] }));
-    const installed = await tree(ws);
-    await expect(install(req({ add: ['@acme/longname'] }))).rejects.toMatchObject({ code: 'EWRITE' });
-    expect(await tree(ws)).toEqual(installed);
+    await install(req({ root: deep, add: ['@acme/base'] }));
+    const installed = await tree(deep);
+    await expect(install(req({ root: deep, add: ['@acme/longname'] }))).rejects.toMatchObject({ code: 'EWRITE' });
+    expect(await tree(deep)).toEqual(installed);
   });
 });
 
