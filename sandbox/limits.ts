@@ -32,6 +32,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
  * - EEXPORTMISSING: the fixture names an export that is not a function.
  * - EBADRETURN: the return value cannot cross the boundary as JSON (e.g. a cycle).
  * - ESANDBOXCRASH: the sandbox itself failed (reported, and the sandbox replaced).
+ * - EJSONDEPTH: the fixture nests JSON deeper than the schema allows (a job that skipped validation).
  */
 export type CaseFailureCode =
   | 'EUNRECORDEDCALL'
@@ -48,6 +49,7 @@ export type CaseFailureCode =
   | 'EEXPORTMISSING'
   | 'EBADRETURN'
   | 'ESANDBOXCRASH'
+  | 'EJSONDEPTH'
   | 'ECALLBUDGET'
   | 'EMCPCALL'
   | 'EMCPTIMEOUT'

@@ -150,8 +150,13 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
   };
 
   const answerJson = (value: unknown): string => {
-    const outcome = toolResultToOutcome(value as Parameters<typeof toolResultToOutcome>[0]);
-    return JSON.stringify(outcome.ok ? { ok: true, value: outcome.value ?? null } : { ok: false, message: outcome.message });
+    try {
+      const outcome = toolResultToOutcome(value as Parameters<typeof toolResultToOutcome>[0]);
+      return JSON.stringify(outcome.ok ? { ok: true, value: outcome.value ?? null } : { ok: false, message: outcome.message });
+    } catch (error) {
+      // Never throw inside a host function: a result that cannot be passed on rejects the call.
+      return refusalJson(error);
+    }
   };
   const refusalJson = (error: unknown): string => {
     const message = error instanceof BridgeError ? error.message : `MCP call failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,5 +1,6 @@
 /** Runs one fixture against a bundle and judges it: the unit of work a sandbox worker does. */
 import type { Fixture } from '../schema/fixture';
+import { findJsonDepthExcess, jsonDepthMessage } from '../schema/json-depth';
 import type { McpDeclaration } from '../schema/manifest';
 import { createReplayBridge } from './bridge';
 import { diffJson, jsonEqual } from './diff';
@@ -31,7 +32,28 @@ export interface CaseReport {
   threw?: GuestError;
 }
 
+/**
+ * A failed report when the fixture is nested too deep to handle (validation refuses such fixtures;
+ * this guards every runner against a job that skipped it), else undefined.
+ */
+export function refuseDeepJob(job: CaseJob): CaseReport | undefined {
+  const excess = findJsonDepthExcess(job.fixture);
+  if (!excess) return undefined;
+  return {
+    case: job.name,
+    status: 'failed',
+    code: 'EJSONDEPTH',
+    message: `the fixture is ${jsonDepthMessage(excess)}`,
+    durationMs: 0,
+    memoryBytes: 0,
+    calls: { made: 0, recorded: Array.isArray(job.fixture.mcp) ? job.fixture.mcp.length : 0 },
+    console: [],
+  };
+}
+
 export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<CaseReport> {
+  const refused = refuseDeepJob(job);
+  if (refused) return refused;
   const bridge = createReplayBridge(job.fixture.mcp, job.declared);
   const outcome = await runInSandbox(cache, {
     code: job.code,
