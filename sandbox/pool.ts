@@ -182,6 +182,18 @@ export class WorkerPool implements CaseRunner {
       inflight.pending.resolve(message.report ?? crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker failed: ${message.error ?? 'unknown error'}`));
       this.#dispatch();
     });
+    // A reply that cannot be deserialized here (e.g. nested past this thread's stack) is dropped
+    // by Node with this event: the job fails, the worker is fine.
+    worker.on('messageerror', (error) => {
+      const inflight = this.#inflight.get(worker);
+      if (!inflight) return;
+      clearTimeout(inflight.timer);
+      this.#inflight.delete(worker);
+      slot.busy = false;
+      worker.unref();
+      inflight.pending.resolve(crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker's report could not be read: ${messageOf(error)}`));
+      this.#dispatch();
+    });
     worker.on('error', (error) => this.#lose(slot, `failed: ${messageOf(error)}`));
     worker.on('exit', (code) => this.#lose(slot, `exited with code ${code}`));
     this.#slots.push(slot);

@@ -5,6 +5,7 @@
  * turns runaway recursion into a guest error, and results cross the boundary only as JSON strings.
  */
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
+import { findJsonDepthExcess, jsonDepthMessage } from '../schema/json-depth';
 import { BridgeError, type BridgeFailure, type McpBridge, type McpCall } from './bridge';
 import { toolResultToOutcome } from './call-result';
 import { guestPrelude, REPLAY_EPOCH_MS } from './guest-prelude';
@@ -335,6 +336,9 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
         }
         continue;
       }
+      // Out of memory is a catchable error in QuickJS: a promise chain that hit the cap breaks and
+      // leaves the call pending. What stopped it was memory, not a hang.
+      if (flags().memoryFull) return failed('EOOM', `the skill ran out of sandbox memory, and the call to ${request.exportName} can no longer settle`);
       return failed('EHANG', `the call to ${request.exportName} never settles: its promise is pending with no MCP call or timer left to wait for`);
     }
     if (outputExceeded) return failed('EOUTPUTLIMIT', `the skill wrote more than ${limits.consoleBytes} characters of console output`);
@@ -408,7 +412,12 @@ function readReturn(ctx: QuickJSContext, value: QuickJSHandle, limits: SandboxLi
     }
     const text = ctx.getString(serialized.value);
     serialized.value.dispose();
-    return { status: 'returned', value: JSON.parse(text) as unknown };
+    const returned = JSON.parse(text) as unknown;
+    // Thousands of levels fit in the guest's stack but not in structured clone or a recursive
+    // walker on the host; no fixture can expect more than MAX_JSON_DEPTH anyway.
+    const excess = findJsonDepthExcess(returned);
+    if (excess) return failed('EBADRETURN', `the return value is ${jsonDepthMessage({ ...excess, path: [] })}`);
+    return { status: 'returned', value: returned };
   } finally {
     serialize.dispose();
   }

@@ -14,7 +14,9 @@ import { sandboxWorkerPath, WorkerPool } from '../sandbox/pool';
 import { MemorySourceTree } from '../sandbox/source-tree';
 import type { CaseJob } from '../sandbox/verify-case';
 import type { Fixture } from '../schema/fixture';
+import { verifySkill } from '../sandbox/verify';
 import { skillFiles } from './helpers/skill-files';
+import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
 
 let good: CaseJob;
 let dir: string;
@@ -38,6 +40,11 @@ parentPort.on('message', (m) => {
   if (m.job.name === 'exit') process.exit(7);
   if (m.job.name === 'throw') throw new Error('boom in the worker');
   if (m.job.name === 'stall') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  if (m.job.name === 'deep-report') {
+    let o = {};
+    for (let i = 0; i < 5000; i++) o = { o };
+    parentPort.postMessage({ id: m.id, report: o });
+  }
 });
 `,
   );
@@ -94,6 +101,30 @@ describe('worker pool resilience', () => {
       const results = await Promise.all([pool.run({ ...good, name: 'throw' }), pool.run(good), pool.run({ ...good, name: 'exit' }), pool.run(good)]);
       expect(results.map((r) => r.code ?? r.status)).toEqual(['ESANDBOXCRASH', 'passed', 'ESANDBOXCRASH', 'passed']);
       expect(results[0]!.message).toMatch(/boom in the worker/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails a job whose report cannot be read back (messageerror) and keeps the worker', async () => {
+    const pool = new WorkerPool({ size: 1, workerFile: crashingWorker });
+    try {
+      const results = await Promise.all([pool.run({ ...good, name: 'deep-report' }), pool.run(good)]);
+      expect(results[0]).toMatchObject({ status: 'failed', code: 'ESANDBOXCRASH' });
+      expect(results[0]!.message).toMatch(/report could not be read/);
+      expect(results[1]!.status).toBe('passed');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails a skill returning 5,000 levels with EBADRETURN on a worker, not after the watchdog', async () => {
+    const pool = new WorkerPool(1);
+    try {
+      const skill = HOSTILE_SKILLS.find((h) => h.name === 'deep-return')!;
+      const files = hostileFiles(skill);
+      const [report] = await Promise.all([verifySkill({ files }, { runner: pool, limits: { timeoutMs: 60_000 } }), pool.run(good)]);
+      expect(report.cases[0], JSON.stringify(report.cases[0])).toMatchObject({ status: 'failed', code: 'EBADRETURN' });
     } finally {
       await pool.close();
     }
