@@ -111,8 +111,11 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
 export async function toolsFromTree(root: string, server: string): Promise<string[] | undefined> {
   if (!/^[a-z0-9]+([-_.][a-z0-9]+)*$/.test(server)) return undefined;
   const dir = path.join(root, 'servers', server);
-  const files = await fs.readdir(dir).catch(() => undefined);
-  if (!files) return undefined;
+  // Like skill sources, the generated tree is never read through a link.
+  if (!(await fs.lstat(dir).catch(() => undefined))?.isDirectory()) return undefined;
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return undefined;
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
   const tools: string[] = [];
   for (const file of files.filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
     const text = await fs.readFile(path.join(dir, file), 'utf8');
