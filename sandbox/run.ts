@@ -8,9 +8,10 @@ import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRunt
 import { findJsonDepthExcess, jsonDepthMessage } from '../schema/json-depth';
 import { BridgeError, type BridgeFailure, type McpBridge, type McpCall } from './bridge';
 import { toolResultToOutcome } from './call-result';
-import { guestPrelude, REPLAY_EPOCH_MS } from './guest-prelude';
+import { guestPrelude } from './guest-prelude';
 import type { CaseFailureCode, SandboxLimits } from './limits';
 import type { ModuleCache } from './quickjs';
+import { randomReplayClock, VIRTUAL_MS_PER_TICK, type ReplayClock } from './replay-clock';
 import { MemoryWorkspace, WorkspaceError, type WorkspaceStore } from './workspace-store';
 
 export type RunMode = 'replay' | 'live';
@@ -23,9 +24,10 @@ export interface RunRequest {
   bridge: McpBridge;
   mode: RunMode;
   limits: SandboxLimits;
-  seed?: number;
-  /** Fixed clock and seeded Math.random; defaults to true in replay mode. */
+  /** Virtual clock and seeded Math.random; defaults to true in replay mode. */
   deterministic?: boolean;
+  /** Their epoch and seed; random for every run unless given (a test repeating a run). */
+  clock?: ReplayClock;
   /** Backs the guest's `workspace` API; an empty in-memory folder by default. */
   workspace?: WorkspaceStore;
 }
@@ -119,13 +121,17 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
   const deferreds = new Set<QuickJSDeferredPromise>();
   const timers: Timer[] = [];
   let timerSeq = 0;
-  let virtualNow = REPLAY_EPOCH_MS;
+  const deterministic = request.deterministic ?? request.mode === 'replay';
+  const clock = request.clock ?? randomReplayClock();
+  let virtualNow = clock.epochMs;
   const liveTimers = new Set<ReturnType<typeof setTimeout>>();
 
   const flags = (): Flags => ({ timedOut, outputExceeded, memoryFull: memory.buffer.byteLength >= limits.memoryBytes * 0.9 });
   rt.setMemoryLimit(Math.max(8 * 1024 * 1024, limits.memoryBytes - 16 * 1024 * 1024));
   rt.setMaxStackSize(limits.stackBytes);
   rt.setInterruptHandler(() => {
+    // Virtual time moves with the work done, as real time would, but the same on every run.
+    virtualNow += VIRTUAL_MS_PER_TICK;
     if (outputExceeded) return true;
     if (Date.now() > deadline) {
       timedOut = true;
@@ -214,7 +220,7 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
     }
     consoleLines.push({ level: ctx.getString(levelH), text });
   });
-  const hostNow = ctx.newFunction('__host_now', () => ctx.newNumber(request.mode === 'replay' || request.deterministic === true ? virtualNow : Date.now()));
+  const hostNow = ctx.newFunction('__host_now', () => ctx.newNumber(deterministic ? Math.floor(virtualNow) : Date.now()));
   const hostTimer = ctx.newFunction('__host_timer', (msH) => {
     const ms = Math.max(0, ctx.getNumber(msH));
     const deferred = ctx.newPromise();
@@ -256,7 +262,7 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
 
   const handles: QuickJSHandle[] = [];
   try {
-    const prelude = ctx.evalCode(guestPrelude({ deterministic: request.deterministic ?? request.mode === 'replay', seed: request.seed ?? 0x5eed }), 'prelude.js');
+    const prelude = ctx.evalCode(guestPrelude({ deterministic, seed: clock.seed }), 'prelude.js');
     if (prelude.error) {
       const error = describe(ctx, prelude.error);
       prelude.error.dispose();

@@ -6,6 +6,7 @@ import { createReplayBridge } from './bridge';
 import { diffJson, jsonEqual } from './diff';
 import type { CaseFailureCode, SandboxLimits } from './limits';
 import type { ModuleCache } from './quickjs';
+import { randomReplayClock, type ReplayClock } from './replay-clock';
 import { runInSandbox, type ConsoleLine, type GuestError } from './run';
 import { MemoryWorkspace } from './workspace-store';
 
@@ -30,6 +31,8 @@ export interface CaseReport {
   console: ConsoleLine[];
   returned?: unknown;
   threw?: GuestError;
+  /** The random clock epoch and Math.random seed this case ran with (to repeat a failure). */
+  clock?: ReplayClock;
 }
 
 /**
@@ -55,7 +58,9 @@ export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<Case
   const refused = refuseDeepJob(job);
   if (refused) return refused;
   const bridge = createReplayBridge(job.fixture.mcp, job.declared);
+  const clock = randomReplayClock();
   const outcome = await runInSandbox(cache, {
+    clock,
     code: job.code,
     exportName: job.fixture.call.export,
     args: job.fixture.call.args,
@@ -71,6 +76,7 @@ export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<Case
     memoryBytes: outcome.memoryBytes,
     calls: { made: outcome.callsMade, recorded: job.fixture.mcp.length },
     console: outcome.console,
+    clock,
   };
   const fail = (code: CaseFailureCode, message: string, extra: Partial<CaseReport> = {}): CaseReport => ({ ...base, status: 'failed', code, message, ...extra });
 

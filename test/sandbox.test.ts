@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createReplayBridge } from '../sandbox/bridge';
+import { bundleSkill } from '../sandbox/bundle';
+import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/limits';
 import { InProcessRunner, WorkerPool } from '../sandbox/pool';
+import { ModuleCache } from '../sandbox/quickjs';
+import { runInSandbox } from '../sandbox/run';
+import { MemorySourceTree } from '../sandbox/source-tree';
 import { verifySkill } from '../sandbox/verify';
 import { skillFiles, textResult } from './helpers/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
@@ -86,29 +92,72 @@ export async function run() {
     expect((await verifySkill({ files }, { runner })).ok).toBe(true);
   });
 
-  it('has no process, require, fetch or WebAssembly, and deterministic time and randomness', async () => {
+  it('has no process, require, fetch or WebAssembly; virtual time and seeded randomness, different in every replay', async () => {
     const files = skillFiles({
       code: `export async function run() {
   const start = Date.now();
   await new Promise((r) => setTimeout(r, 10 * 60 * 1000));
+  const afterWait = Date.now();
+  let x = 0;
+  for (let i = 0; i < 2e6; i++) x += i;
   return {
     globals: [typeof process, typeof (globalThis as any).require, typeof fetch, typeof WebAssembly, typeof (globalThis as any).__host_call],
-    now: new Date().toISOString(),
-    waited: Date.now() - start,
+    start,
+    now: new Date(afterWait).toISOString(),
+    waited: afterWait - start,
+    workedMs: Date.now() - afterWait,
     random: [Math.random(), Math.random()].map((n) => Math.floor(n * 1e6)),
   };
 }`,
       fixtures: { env: { call: { export: 'run', args: [] }, expect: { returns: null } } },
     });
+    const before = Date.now();
     const first = await verifySkill({ files }, { runner });
     const second = await verifySkill({ files }, { runner });
-    const value = first.cases[0]!.returned as { globals: string[]; now: string; waited: number; random: number[] };
+    type Value = { globals: string[]; start: number; now: string; waited: number; workedMs: number; random: number[] };
+    const [a, b] = [first.cases[0]!, second.cases[0]!];
+    const value = a.returned as Value;
     expect(value.globals).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
-    expect(value.now).toBe('2025-01-01T00:10:00.000Z');
-    expect(value.waited).toBe(600000);
-    expect(second.cases[0]!.returned).toEqual(first.cases[0]!.returned);
     // Ten minutes of virtual time pass without waiting them (600,000 ms of real time).
-    expect(first.cases[0]!.durationMs).toBeLessThan(20_000);
+    expect(value.waited).toBe(600000);
+    expect(a.durationMs).toBeLessThan(20_000);
+    // Time also moves with the work done, as it would live, deterministically.
+    expect(value.workedMs).toBeGreaterThan(0);
+    // The clock starts at the case's random epoch: a real-looking date within a year of now.
+    expect(value.start).toBeGreaterThanOrEqual(a.clock!.epochMs);
+    expect(value.start - a.clock!.epochMs).toBeLessThan(1000);
+    expect(Math.abs(value.start - before)).toBeLessThan(366 * 24 * 3600 * 1000);
+    // Another replay: another epoch and another Math.random sequence (a skill cannot tell a
+    // verification by a constant clock or sequence and behave well only then).
+    const other = b.returned as Value;
+    expect(b.clock!.epochMs).not.toBe(a.clock!.epochMs);
+    expect(other.start).not.toBe(value.start);
+    expect(other.random).not.toEqual(value.random);
+  });
+
+  it('is deterministic and monotonic within a run: the same clock gives the same values', async () => {
+    const files = skillFiles({
+      code: `export async function run() {
+  const seen: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 3e5; i++) Math.sqrt(i);
+    seen.push(Date.now());
+    await new Promise((r) => setTimeout(r, 7));
+  }
+  return { seen, random: Math.random() };
+}`,
+      fixtures: { c: { call: { export: 'run', args: [] }, expect: { returns: null } } },
+    });
+    const bundle = await bundleSkill({ tree: new MemorySourceTree({ probe: files }), folder: 'probe', entry: 'index.ts' });
+    const cache = new ModuleCache();
+    const run = () =>
+      runInSandbox(cache, { code: bundle.code, exportName: 'run', args: [], bridge: createReplayBridge([]), mode: 'replay', limits: DEFAULT_SANDBOX_LIMITS, clock: { epochMs: Date.UTC(2026, 2, 3), seed: 42 } });
+    const [one, two] = [await run(), await run()];
+    expect(one.status).toBe('returned');
+    expect(two).toMatchObject({ status: 'returned', value: (one as { value: unknown }).value });
+    const seen = ((one as { value: { seen: number[] } }).value).seen;
+    for (let i = 1; i < seen.length; i++) expect(seen[i]! - seen[i - 1]!).toBeGreaterThanOrEqual(7);
+    expect(seen[0]).toBeGreaterThanOrEqual(Date.UTC(2026, 2, 3));
   });
 
   it('does not let prototype pollution in one case leak into the next', async () => {
