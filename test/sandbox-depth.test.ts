@@ -9,6 +9,7 @@ import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
 import { canonicalJson } from '../schema/canonical-json';
 import { findJsonDepthExcess, MAX_JSON_DEPTH } from '../schema/json-depth';
+import { schemaToTs } from '../schema/schema-to-ts';
 import { validatePackage } from '../schema/package';
 import { tarballOf } from './helpers/registry';
 import { serveRegistry, type ServedRegistry } from './helpers/serve';
@@ -91,6 +92,17 @@ export async function run() { try { await t({}); return 'no'; } catch (e) { retu
     } finally {
       await runner.close();
     }
+  });
+});
+
+describe('tool schemas from an MCP server', () => {
+  it('a few hundred bytes of branching $refs convert to bounded TypeScript, not an exponential expansion', () => {
+    const branches = Array.from({ length: 8 }, (_, i) => ({ type: 'object', properties: { [`k${i}`]: { $ref: '#/$defs/a' } } }));
+    const schema = { $defs: { a: { anyOf: branches } }, $ref: '#/$defs/a' };
+    expect(JSON.stringify(schema).length).toBeLessThan(600);
+    const text = schemaToTs(schema);
+    expect(text.length).toBeLessThan(1024 * 1024);
+    expect(text).toContain('k0?: ');
   });
 });
 
