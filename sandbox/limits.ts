@@ -34,6 +34,7 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
  * - EBADRETURN: the return value cannot cross the boundary as JSON (a cycle, or nested deeper than 64).
  * - ESANDBOXCRASH: the sandbox itself failed (reported, and the sandbox replaced).
  * - EJSONDEPTH: the fixture nests JSON deeper than the schema allows (a job that skipped validation).
+ * - EWORKSPACEPATH: the fixture's workspace seed names a path the workspace API refuses.
  */
 export type CaseFailureCode =
   | 'EUNRECORDEDCALL'
@@ -51,6 +52,7 @@ export type CaseFailureCode =
   | 'EBADRETURN'
   | 'ESANDBOXCRASH'
   | 'EJSONDEPTH'
+  | 'EWORKSPACEPATH'
   | 'ECALLBUDGET'
   | 'EMCPCALL'
   | 'EMCPTIMEOUT'

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SkillsError } from '../schema/errors';
 import { ModuleCache } from './quickjs';
-import { refuseDeepJob, verifyCase, type CaseJob, type CaseReport } from './verify-case';
+import { emptyReport, refuseDeepJob, verifyCase, type CaseJob, type CaseReport } from './verify-case';
 
 export interface CaseRunner {
   run(job: CaseJob): Promise<CaseReport>;
@@ -233,16 +233,7 @@ function messageOf(error: unknown): string {
 }
 
 function crashReport(job: CaseJob, code: 'ESANDBOXCRASH' | 'ETIMEOUT', message: string): CaseReport {
-  return {
-    case: job.name,
-    status: 'failed',
-    code,
-    message,
-    durationMs: 0,
-    memoryBytes: 0,
-    calls: { made: 0, recorded: Array.isArray(job.fixture?.mcp) ? job.fixture.mcp.length : 0 },
-    console: [],
-  };
+  return { ...emptyReport(job), code, message };
 }
 
 let shared: WorkerPool | undefined;

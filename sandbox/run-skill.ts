@@ -14,7 +14,7 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './limits';
 import { ModuleCache } from './quickjs';
 import { runInSandbox, type ConsoleLine, type GuestError, type RunMode } from './run';
 import { DiskSourceTree, readManifest } from './source-tree';
-import { MemoryWorkspace, type WorkspaceStore } from './workspace-store';
+import { MemoryWorkspace, WorkspaceError, type WorkspaceStore } from './workspace-store';
 import type { McpDeclaration } from '../schema/manifest';
 
 export interface RunSkillOptions {
@@ -96,7 +96,7 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
     bridge,
     mode: options.mode ?? 'replay',
     ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}),
-    workspace: options.workspace ?? new MemoryWorkspace(seed),
+    workspace: options.workspace ?? seededWorkspace(seed),
     limits: { ...DEFAULT_SANDBOX_LIMITS, ...options.limits },
   });
   const callFailure = bridge.failures[0];
@@ -105,6 +105,15 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
   if (callFailure) return { ...base, status: 'failed', error: callFailure };
   if (outcome.status === 'threw') return { ...base, status: 'threw', error: outcome.error };
   return { ...base, status: 'returned', value: outcome.value };
+}
+
+function seededWorkspace(seed: Record<string, string>): MemoryWorkspace {
+  try {
+    return new MemoryWorkspace(seed);
+  } catch (error) {
+    if (error instanceof WorkspaceError) throw new SkillsError('EWORKSPACEPATH', `the fixture's workspace seed: ${error.message}`, { hint: 'fix the paths under "workspace" in the fixture' });
+    throw error;
+  }
 }
 
 /** Tool names of a server, read from the generated `servers/<server>/*.ts` files. */

@@ -8,7 +8,7 @@ import type { CaseFailureCode, SandboxLimits } from './limits';
 import type { ModuleCache } from './quickjs';
 import { randomReplayClock, type ReplayClock } from './replay-clock';
 import { runInSandbox, type ConsoleLine, type GuestError } from './run';
-import { MemoryWorkspace } from './workspace-store';
+import { MemoryWorkspace, WorkspaceError } from './workspace-store';
 
 export interface CaseJob {
   name: string;
@@ -42,21 +42,24 @@ export interface CaseReport {
 export function refuseDeepJob(job: CaseJob): CaseReport | undefined {
   const excess = findJsonDepthExcess(job.fixture);
   if (!excess) return undefined;
-  return {
-    case: job.name,
-    status: 'failed',
-    code: 'EJSONDEPTH',
-    message: `the fixture is ${jsonDepthMessage(excess)}`,
-    durationMs: 0,
-    memoryBytes: 0,
-    calls: { made: 0, recorded: Array.isArray(job.fixture.mcp) ? job.fixture.mcp.length : 0 },
-    console: [],
-  };
+  return { ...emptyReport(job), status: 'failed', code: 'EJSONDEPTH', message: `the fixture is ${jsonDepthMessage(excess)}` };
+}
+
+/** The report of a case that failed before it ran. */
+export function emptyReport(job: CaseJob): CaseReport {
+  return { case: job.name, status: 'failed', durationMs: 0, memoryBytes: 0, calls: { made: 0, recorded: Array.isArray(job.fixture?.mcp) ? job.fixture.mcp.length : 0 }, console: [] };
 }
 
 export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<CaseReport> {
   const refused = refuseDeepJob(job);
   if (refused) return refused;
+  let workspace: MemoryWorkspace;
+  try {
+    workspace = new MemoryWorkspace(job.fixture.workspace ?? {});
+  } catch (error) {
+    if (!(error instanceof WorkspaceError)) throw error;
+    return { ...emptyReport(job), status: 'failed', code: 'EWORKSPACEPATH', message: `the fixture's workspace seed: ${error.message}` };
+  }
   const bridge = createReplayBridge(job.fixture.mcp, job.declared);
   const clock = randomReplayClock();
   const outcome = await runInSandbox(cache, {
@@ -67,7 +70,7 @@ export async function verifyCase(cache: ModuleCache, job: CaseJob): Promise<Case
     bridge,
     mode: 'replay',
     limits: job.limits,
-    workspace: new MemoryWorkspace(job.fixture.workspace ?? {}),
+    workspace,
   });
   bridge.finish?.();
   const base = {

@@ -8,7 +8,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessRunner, WorkerPool } from '../sandbox/pool';
 import { runSkill } from '../sandbox/run-skill';
+import { verifySkill } from '../sandbox/verify';
 import { DiskWorkspace, MemoryWorkspace, type WorkspaceStore } from '../sandbox/workspace-store';
 import { runCli } from './helpers/cli';
 import { skillFiles } from './helpers/skill-files';
@@ -175,6 +177,32 @@ for (;;) { try { fs.renameSync(dir, aside); fs.symlinkSync(target, dir); fs.unli
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.json<{ value: unknown }>().value).toEqual({ read: 'EWORKSPACELINK', write: 'EWORKSPACELINK' });
     await outsideUnchanged();
+  });
+});
+
+describe('a fixture workspace seed', () => {
+  it('naming a path outside ./workspace fails the case with EWORKSPACEPATH, in-process, on a worker and with skills run', async () => {
+    const files = skillFiles({
+      code: 'export async function run() { return await workspace.read("ok.txt"); }',
+      fixtures: { c: { call: { export: 'run', args: [] }, workspace: { 'ok.txt': 'fine', '../escape.txt': 'x' }, expect: { returns: 'fine' } } },
+    });
+    const pool = new WorkerPool(1);
+    try {
+      for (const runner of [new InProcessRunner(), pool]) {
+        const report = await verifySkill({ files }, { runner });
+        expect(report.cases[0]).toMatchObject({ status: 'failed', code: 'EWORKSPACEPATH' });
+      }
+    } finally {
+      await pool.close();
+    }
+    await fs.mkdir(skillDir, { recursive: true });
+    for (const f of files) {
+      await fs.mkdir(path.dirname(path.join(skillDir, f.path)), { recursive: true });
+      await fs.writeFile(path.join(skillDir, f.path), f.bytes);
+    }
+    const run = await runCli(['run', skillDir, '--fixture', 'c', '--json'], { cwd: path.join(tmp, 'project') });
+    expect(run.code).toBe(1);
+    expect(run.json<{ error: { code: string } }>().error.code).toBe('EWORKSPACEPATH');
   });
 });
 
