@@ -49,16 +49,27 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
   const violations: string[] = [];
   const declared: McpDeclaration = {};
   const folders = new Set<string>();
+  // A folder that cannot be read (e.g. EBUNDLELINK) is reported as itself, not as a missing import.
+  let treeError: SkillsError | undefined;
+  const filesOf = async (folder: string): Promise<ReadonlyMap<string, Uint8Array> | undefined> => {
+    try {
+      return await input.tree.files(folder);
+    } catch (error) {
+      if (!(error instanceof SkillsError)) throw error;
+      treeError ??= error;
+      return undefined;
+    }
+  };
 
   const manifestOf = async (folder: string) => {
-    const files = await input.tree.files(folder);
+    const files = await filesOf(folder);
     return files ? readManifest(files) : undefined;
   };
 
   const resolveFile = async (wanted: string): Promise<string | undefined> => {
     const folder = folderOf(wanted);
     if (folder === undefined) return undefined;
-    const files = await input.tree.files(folder);
+    const files = await filesOf(folder);
     if (!files) return undefined;
     const rel = wanted.slice(ROOT.length + 1 + folder.length + 1);
     if (rel === '' || wanted === `${ROOT}/${folder}`) {
@@ -107,7 +118,7 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
         }
         const wanted = spec.startsWith('/') ? path.normalize(spec) : path.normalize(path.join(path.dirname(importer), spec));
         const folder = folderOf(wanted);
-        if (folder === undefined || !(await input.tree.files(folder))) {
+        if (folder === undefined || !(await filesOf(folder))) {
           violations.push(`${importer.slice(ROOT.length + 1)} imports "${spec}", which is outside the skill folder and the workspace's skills/`);
           return { path: spec, namespace: 'violation' };
         }
@@ -125,7 +136,7 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
       });
       b.onLoad({ filter: /.*/, namespace: 'skill' }, async (args) => {
         const folder = folderOf(args.path);
-        const files = folder === undefined ? undefined : await input.tree.files(folder);
+        const files = folder === undefined ? undefined : await filesOf(folder);
         const rel = folder === undefined ? '' : args.path.slice(ROOT.length + 1 + folder.length + 1);
         const bytes = files?.get(rel);
         if (folder === undefined || bytes === undefined) return { errors: [{ text: `cannot read ${args.path}` }] };
@@ -157,6 +168,7 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
     });
     output = result.outputFiles[0]?.text ?? '';
   } catch (error) {
+    if (treeError) throw treeError;
     if (violations.length > 0) throw importError(violations);
     const messages = (error as { errors?: Message[] }).errors ?? [];
     const missing = messages.map((m) => /No matching export in "mcp:[^/"]+\/([^"/]+)" for import "([^"]+)"/.exec(m.text)).filter((m) => m !== null);
@@ -170,6 +182,7 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
       details: { errors: messages.map((m) => m.text) },
     });
   }
+  if (treeError) throw treeError;
   if (violations.length > 0) throw importError(violations);
   return { code: output, declared, folders: [...folders].sort(), durationMs: performance.now() - started };
 }

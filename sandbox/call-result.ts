@@ -5,6 +5,7 @@
  * content array. `isError: true` rejects with the text.
  */
 import type { CallToolResult } from '../schema/fixture';
+import { findJsonDepthExcess, jsonDepthMessage } from '../schema/json-depth';
 
 const LOOKS_LIKE_JSON = /^\s*(?:[{["\-0-9]|true\b|false\b|null\b)/;
 
@@ -20,11 +21,15 @@ export function toolResultToOutcome(result: CallToolResult): ToolOutcome {
     const text = texts[0] ?? '';
     // Throwing SyntaxErrors is slow (a stack per call); only text that can be JSON is parsed.
     if (!LOOKS_LIKE_JSON.test(text)) return { ok: true, value: text };
+    let value: unknown;
     try {
-      return { ok: true, value: JSON.parse(text) as unknown };
+      value = JSON.parse(text) as unknown;
     } catch {
       return { ok: true, value: text };
     }
+    // Text is not depth-checked with the fixture; what it parses to must be before it crosses into the sandbox.
+    const excess = findJsonDepthExcess(value);
+    return excess ? { ok: false, message: `the MCP tool result text is ${jsonDepthMessage({ ...excess, path: [] })}` } : { ok: true, value };
   }
   if (texts.length === result.content.length && texts.length > 0) return { ok: true, value: texts.join('\n') };
   return { ok: true, value: result.content };

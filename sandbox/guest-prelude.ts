@@ -1,10 +1,10 @@
 /**
  * JavaScript evaluated in every fresh QuickJS context before the skill. It captures the host
  * functions into closures, deletes their globals, and installs: `console` (captured), the MCP
- * bridge used by the generated `servers/*` modules, timers, and, in replay mode, a deterministic
- * clock and a seeded Math.random. It also captures JSON.stringify before skill code can replace it.
+ * bridge used by the generated `servers/*` modules, timers, and, in replay mode, the virtual clock
+ * and a seeded Math.random (sandbox/replay-clock.ts). It also captures JSON.stringify before skill
+ * code can replace it.
  */
-export const REPLAY_EPOCH_MS = Date.UTC(2025, 0, 1);
 
 export function guestPrelude(options: { deterministic: boolean; seed: number }): string {
   return `(() => {

@@ -27,11 +27,14 @@ export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
  * - EUNDECLAREDTOOL: a call to a server/tool that skill.json does not declare.
  * - EWRONGRETURN / EWRONGTHROW: the value or error differs from `expect`.
  * - ETHREW: the call threw although the fixture expects a value.
- * - ETIMEOUT, EOOM, ESTACK, EOUTPUTLIMIT: a limit was hit.
+ * - ETIMEOUT, EOOM, ESTACK, EOUTPUTLIMIT: a limit was hit. The code names the limit that stopped
+ *   the case: a promise chain that broke because memory ran out is EOOM, not EHANG.
  * - EHANG: the call's promise can never settle (nothing left to run and nothing pending).
  * - EEXPORTMISSING: the fixture names an export that is not a function.
- * - EBADRETURN: the return value cannot cross the boundary as JSON (e.g. a cycle).
+ * - EBADRETURN: the return value cannot cross the boundary as JSON (a cycle, or nested deeper than 64).
  * - ESANDBOXCRASH: the sandbox itself failed (reported, and the sandbox replaced).
+ * - EJSONDEPTH: the fixture nests JSON deeper than the schema allows (a job that skipped validation).
+ * - EWORKSPACEPATH: the fixture's workspace seed names a path the workspace API refuses.
  */
 export type CaseFailureCode =
   | 'EUNRECORDEDCALL'
@@ -48,6 +51,8 @@ export type CaseFailureCode =
   | 'EEXPORTMISSING'
   | 'EBADRETURN'
   | 'ESANDBOXCRASH'
+  | 'EJSONDEPTH'
+  | 'EWORKSPACEPATH'
   | 'ECALLBUDGET'
   | 'EMCPCALL'
   | 'EMCPTIMEOUT'

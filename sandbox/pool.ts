@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SkillsError } from '../schema/errors';
 import { ModuleCache } from './quickjs';
-import { verifyCase, type CaseJob, type CaseReport } from './verify-case';
+import { emptyReport, refuseDeepJob, verifyCase, type CaseJob, type CaseReport } from './verify-case';
 
 export interface CaseRunner {
   run(job: CaseJob): Promise<CaseReport>;
@@ -36,6 +36,15 @@ export class InProcessRunner implements CaseRunner {
 /** Grace on top of a case's own deadline before the watchdog kills its worker. */
 const WATCHDOG_GRACE_MS = 5000;
 
+export interface WorkerPoolOptions {
+  /** Worker threads at most; the core count by default. */
+  size?: number;
+  /** The worker script (the built `sandbox-worker.js` by default). */
+  workerFile?: string;
+  /** Time on top of a case's own deadline before the watchdog terminates its worker. */
+  watchdogGraceMs?: number;
+}
+
 interface Slot {
   worker: Worker;
   busy: boolean;
@@ -46,6 +55,12 @@ interface Pending {
   job: CaseJob;
   resolve: (report: CaseReport) => void;
   reject: (error: Error) => void;
+}
+
+interface WorkerReply {
+  id: number;
+  report?: CaseReport;
+  error?: string;
 }
 
 export function sandboxWorkerPath(): string {
@@ -59,18 +74,32 @@ export function sandboxWorkerPath(): string {
   throw new SkillsError('ESANDBOXMISSING', 'the sandbox worker (dist/sandbox-worker.js) is missing', { hint: 'run `npm run build`', status: 500 });
 }
 
+/**
+ * Runs cases on worker threads. Whatever a job does (data that cannot be cloned, a worker that
+ * errors, exits or never answers), that job alone fails with a code, its slot is freed or its
+ * worker replaced, and nothing is thrown from a timer or an event handler: one hostile upload
+ * must not stall or kill the registry.
+ */
 export class WorkerPool implements CaseRunner {
   readonly size: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Pending[] = [];
   readonly #inflight = new Map<Worker, { pending: Pending; timer: ReturnType<typeof setTimeout> }>();
   readonly #workerFile: string;
+  readonly #graceMs: number;
   #nextId = 1;
   #closed = false;
 
-  constructor(size = Math.max(1, os.availableParallelism())) {
-    this.size = size;
-    this.#workerFile = sandboxWorkerPath();
+  constructor(options: number | WorkerPoolOptions = {}) {
+    const o = typeof options === 'number' ? { size: options } : options;
+    this.size = o.size ?? Math.max(1, os.availableParallelism());
+    this.#workerFile = o.workerFile ?? sandboxWorkerPath();
+    this.#graceMs = o.watchdogGraceMs ?? WATCHDOG_GRACE_MS;
+  }
+
+  /** Live worker threads (for health checks and tests). */
+  get workers(): number {
+    return this.#slots.length;
   }
 
   run(job: CaseJob): Promise<CaseReport> {
@@ -84,22 +113,58 @@ export class WorkerPool implements CaseRunner {
   async close(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    for (const p of this.#queue.splice(0)) p.reject(new SkillsError('ESANDBOXCLOSED', 'the sandbox pool closed before the case ran', { status: 500 }));
+    const closed = () => new SkillsError('ESANDBOXCLOSED', 'the sandbox pool closed before the case finished', { status: 500 });
+    for (const [worker, { pending, timer }] of this.#inflight) {
+      clearTimeout(timer);
+      this.#inflight.delete(worker);
+      pending.reject(closed());
+    }
+    for (const p of this.#queue.splice(0)) p.reject(closed());
+    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
   }
 
+  /** Hands queued jobs to free (or new) workers. Never throws: it runs from timers and events. */
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && !this.#closed) {
       let slot = this.#slots.find((s) => !s.busy);
-      if (!slot && this.#slots.length < this.size) slot = this.#spawn();
+      if (!slot && this.#slots.length < this.size) {
+        try {
+          slot = this.#spawn();
+        } catch (error) {
+          // No worker can start: fail what would wait forever, keep what a live worker will take.
+          if (this.#slots.length === 0) {
+            for (const p of this.#queue.splice(0)) p.resolve(crashReport(p.job, 'ESANDBOXCRASH', `no sandbox worker could start: ${messageOf(error)}`));
+          }
+          return;
+        }
+      }
       if (!slot) return;
       const pending = this.#queue.shift();
       if (!pending) return;
-      slot.busy = true;
-      slot.worker.ref();
-      const timer = setTimeout(() => this.#kill(slot, pending), pending.job.limits.timeoutMs + WATCHDOG_GRACE_MS);
-      this.#inflight.set(slot.worker, { pending, timer });
+      this.#start(slot, pending);
+    }
+  }
+
+  #start(slot: Slot, pending: Pending): void {
+    // Checked here because structured clone (postMessage) overflows on deep data before the worker sees it.
+    const refused = refuseDeepJob(pending.job);
+    if (refused) {
+      pending.resolve(refused);
+      return;
+    }
+    slot.busy = true;
+    slot.worker.ref();
+    const timer = setTimeout(() => this.#kill(slot, pending), pending.job.limits.timeoutMs + this.#graceMs);
+    this.#inflight.set(slot.worker, { pending, timer });
+    try {
       slot.worker.postMessage({ id: pending.id, job: pending.job });
+    } catch (error) {
+      // Nothing was sent (e.g. DataCloneError): the worker is fine, the job is not.
+      clearTimeout(timer);
+      this.#inflight.delete(slot.worker);
+      slot.busy = false;
+      slot.worker.unref();
+      pending.resolve(crashReport(pending.job, 'ESANDBOXCRASH', `the case could not be sent to a sandbox worker: ${messageOf(error)}`));
     }
   }
 
@@ -107,35 +172,48 @@ export class WorkerPool implements CaseRunner {
     const worker = new Worker(this.#workerFile);
     const slot: Slot = { worker, busy: false };
     worker.unref();
-    worker.on('message', (message: { id: number; report?: CaseReport; error?: string }) => {
+    worker.on('message', (message: WorkerReply) => {
       const inflight = this.#inflight.get(worker);
-      if (!inflight || inflight.pending.id !== message.id) return;
+      if (!inflight || inflight.pending.id !== message?.id) return;
       clearTimeout(inflight.timer);
       this.#inflight.delete(worker);
       slot.busy = false;
       worker.unref();
-      if (message.report) inflight.pending.resolve(message.report);
-      else inflight.pending.reject(new SkillsError('ESANDBOXCRASH', `the sandbox worker failed: ${message.error ?? 'unknown error'}`, { status: 500 }));
+      inflight.pending.resolve(message.report ?? crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker failed: ${message.error ?? 'unknown error'}`));
       this.#dispatch();
     });
-    worker.on('error', (error) => this.#lose(slot, error.message));
-    worker.on('exit', (code) => {
-      if (this.#slots.includes(slot)) this.#lose(slot, `exited with code ${code}`);
+    // A reply that cannot be deserialized here (e.g. nested past this thread's stack) is dropped
+    // by Node with this event: the job fails, the worker is fine.
+    worker.on('messageerror', (error) => {
+      const inflight = this.#inflight.get(worker);
+      if (!inflight) return;
+      clearTimeout(inflight.timer);
+      this.#inflight.delete(worker);
+      slot.busy = false;
+      worker.unref();
+      inflight.pending.resolve(crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker's report could not be read: ${messageOf(error)}`));
+      this.#dispatch();
     });
+    worker.on('error', (error) => this.#lose(slot, `failed: ${messageOf(error)}`));
+    worker.on('exit', (code) => this.#lose(slot, `exited with code ${code}`));
     this.#slots.push(slot);
     return slot;
   }
 
+  /** A worker errored or exited: its job fails, the slot goes, the next job gets a new worker. */
   #lose(slot: Slot, why: string): void {
     const index = this.#slots.indexOf(slot);
-    if (index !== -1) this.#slots.splice(index, 1);
+    if (index === -1) return;
+    this.#slots.splice(index, 1);
     const inflight = this.#inflight.get(slot.worker);
     if (inflight) {
       clearTimeout(inflight.timer);
       this.#inflight.delete(slot.worker);
       inflight.pending.resolve(crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker died: ${why}`));
     }
-    if (!this.#closed) this.#dispatch();
+    // An erroring worker may not have stopped yet.
+    slot.worker.terminate().catch(() => undefined);
+    this.#dispatch();
   }
 
   #kill(slot: Slot, pending: Pending): void {
@@ -144,23 +222,18 @@ export class WorkerPool implements CaseRunner {
     const inflight = this.#inflight.get(slot.worker);
     if (inflight) clearTimeout(inflight.timer);
     this.#inflight.delete(slot.worker);
-    void slot.worker.terminate();
-    pending.resolve(crashReport(pending.job, 'ETIMEOUT', `the case did not finish within ${pending.job.limits.timeoutMs + WATCHDOG_GRACE_MS} ms; its worker was terminated`));
+    slot.worker.terminate().catch(() => undefined);
+    pending.resolve(crashReport(pending.job, 'ETIMEOUT', `the case did not finish within ${pending.job.limits.timeoutMs + this.#graceMs} ms; its worker was terminated`));
     this.#dispatch();
   }
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function crashReport(job: CaseJob, code: 'ESANDBOXCRASH' | 'ETIMEOUT', message: string): CaseReport {
-  return {
-    case: job.name,
-    status: 'failed',
-    code,
-    message,
-    durationMs: 0,
-    memoryBytes: 0,
-    calls: { made: 0, recorded: job.fixture.mcp.length },
-    console: [],
-  };
+  return { ...emptyReport(job), code, message };
 }
 
 let shared: WorkerPool | undefined;

@@ -14,7 +14,7 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './limits';
 import { ModuleCache } from './quickjs';
 import { runInSandbox, type ConsoleLine, type GuestError, type RunMode } from './run';
 import { DiskSourceTree, readManifest } from './source-tree';
-import { MemoryWorkspace, type WorkspaceStore } from './workspace-store';
+import { MemoryWorkspace, WorkspaceError, type WorkspaceStore } from './workspace-store';
 import type { McpDeclaration } from '../schema/manifest';
 
 export interface RunSkillOptions {
@@ -96,7 +96,7 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
     bridge,
     mode: options.mode ?? 'replay',
     ...(options.deterministic !== undefined ? { deterministic: options.deterministic } : {}),
-    workspace: options.workspace ?? new MemoryWorkspace(seed),
+    workspace: options.workspace ?? seededWorkspace(seed),
     limits: { ...DEFAULT_SANDBOX_LIMITS, ...options.limits },
   });
   const callFailure = bridge.failures[0];
@@ -107,12 +107,24 @@ export async function runSkill(options: RunSkillOptions): Promise<RunSkillResult
   return { ...base, status: 'returned', value: outcome.value };
 }
 
+function seededWorkspace(seed: Record<string, string>): MemoryWorkspace {
+  try {
+    return new MemoryWorkspace(seed);
+  } catch (error) {
+    if (error instanceof WorkspaceError) throw new SkillsError('EWORKSPACEPATH', `the fixture's workspace seed: ${error.message}`, { hint: 'fix the paths under "workspace" in the fixture' });
+    throw error;
+  }
+}
+
 /** Tool names of a server, read from the generated `servers/<server>/*.ts` files. */
 export async function toolsFromTree(root: string, server: string): Promise<string[] | undefined> {
   if (!/^[a-z0-9]+([-_.][a-z0-9]+)*$/.test(server)) return undefined;
   const dir = path.join(root, 'servers', server);
-  const files = await fs.readdir(dir).catch(() => undefined);
-  if (!files) return undefined;
+  // Like skill sources, the generated tree is never read through a link.
+  if (!(await fs.lstat(dir).catch(() => undefined))?.isDirectory()) return undefined;
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return undefined;
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
   const tools: string[] = [];
   for (const file of files.filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
     const text = await fs.readFile(path.join(dir, file), 'utf8');

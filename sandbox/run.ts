@@ -5,11 +5,13 @@
  * turns runaway recursion into a guest error, and results cross the boundary only as JSON strings.
  */
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
+import { findJsonDepthExcess, jsonDepthMessage } from '../schema/json-depth';
 import { BridgeError, type BridgeFailure, type McpBridge, type McpCall } from './bridge';
 import { toolResultToOutcome } from './call-result';
-import { guestPrelude, REPLAY_EPOCH_MS } from './guest-prelude';
+import { guestPrelude } from './guest-prelude';
 import type { CaseFailureCode, SandboxLimits } from './limits';
 import type { ModuleCache } from './quickjs';
+import { randomReplayClock, VIRTUAL_MS_PER_TICK, type ReplayClock } from './replay-clock';
 import { MemoryWorkspace, WorkspaceError, type WorkspaceStore } from './workspace-store';
 
 export type RunMode = 'replay' | 'live';
@@ -22,9 +24,10 @@ export interface RunRequest {
   bridge: McpBridge;
   mode: RunMode;
   limits: SandboxLimits;
-  seed?: number;
-  /** Fixed clock and seeded Math.random; defaults to true in replay mode. */
+  /** Virtual clock and seeded Math.random; defaults to true in replay mode. */
   deterministic?: boolean;
+  /** Their epoch and seed; random for every run unless given (a test repeating a run). */
+  clock?: ReplayClock;
   /** Backs the guest's `workspace` API; an empty in-memory folder by default. */
   workspace?: WorkspaceStore;
 }
@@ -118,13 +121,17 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
   const deferreds = new Set<QuickJSDeferredPromise>();
   const timers: Timer[] = [];
   let timerSeq = 0;
-  let virtualNow = REPLAY_EPOCH_MS;
+  const deterministic = request.deterministic ?? request.mode === 'replay';
+  const clock = request.clock ?? randomReplayClock();
+  let virtualNow = clock.epochMs;
   const liveTimers = new Set<ReturnType<typeof setTimeout>>();
 
   const flags = (): Flags => ({ timedOut, outputExceeded, memoryFull: memory.buffer.byteLength >= limits.memoryBytes * 0.9 });
   rt.setMemoryLimit(Math.max(8 * 1024 * 1024, limits.memoryBytes - 16 * 1024 * 1024));
   rt.setMaxStackSize(limits.stackBytes);
   rt.setInterruptHandler(() => {
+    // Virtual time moves with the work done, as real time would, but the same on every run.
+    virtualNow += VIRTUAL_MS_PER_TICK;
     if (outputExceeded) return true;
     if (Date.now() > deadline) {
       timedOut = true;
@@ -150,8 +157,13 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
   };
 
   const answerJson = (value: unknown): string => {
-    const outcome = toolResultToOutcome(value as Parameters<typeof toolResultToOutcome>[0]);
-    return JSON.stringify(outcome.ok ? { ok: true, value: outcome.value ?? null } : { ok: false, message: outcome.message });
+    try {
+      const outcome = toolResultToOutcome(value as Parameters<typeof toolResultToOutcome>[0]);
+      return JSON.stringify(outcome.ok ? { ok: true, value: outcome.value ?? null } : { ok: false, message: outcome.message });
+    } catch (error) {
+      // Never throw inside a host function: a result that cannot be passed on rejects the call.
+      return refusalJson(error);
+    }
   };
   const refusalJson = (error: unknown): string => {
     const message = error instanceof BridgeError ? error.message : `MCP call failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -208,7 +220,7 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
     }
     consoleLines.push({ level: ctx.getString(levelH), text });
   });
-  const hostNow = ctx.newFunction('__host_now', () => ctx.newNumber(request.mode === 'replay' || request.deterministic === true ? virtualNow : Date.now()));
+  const hostNow = ctx.newFunction('__host_now', () => ctx.newNumber(deterministic ? Math.floor(virtualNow) : Date.now()));
   const hostTimer = ctx.newFunction('__host_timer', (msH) => {
     const ms = Math.max(0, ctx.getNumber(msH));
     const deferred = ctx.newPromise();
@@ -250,7 +262,7 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
 
   const handles: QuickJSHandle[] = [];
   try {
-    const prelude = ctx.evalCode(guestPrelude({ deterministic: request.deterministic ?? request.mode === 'replay', seed: request.seed ?? 0x5eed }), 'prelude.js');
+    const prelude = ctx.evalCode(guestPrelude({ deterministic, seed: clock.seed }), 'prelude.js');
     if (prelude.error) {
       const error = describe(ctx, prelude.error);
       prelude.error.dispose();
@@ -330,6 +342,9 @@ async function execute(rt: QuickJSRuntime, ctx: QuickJSContext, memory: WebAssem
         }
         continue;
       }
+      // Out of memory is a catchable error in QuickJS: a promise chain that hit the cap breaks and
+      // leaves the call pending. What stopped it was memory, not a hang.
+      if (flags().memoryFull) return failed('EOOM', `the skill ran out of sandbox memory, and the call to ${request.exportName} can no longer settle`);
       return failed('EHANG', `the call to ${request.exportName} never settles: its promise is pending with no MCP call or timer left to wait for`);
     }
     if (outputExceeded) return failed('EOUTPUTLIMIT', `the skill wrote more than ${limits.consoleBytes} characters of console output`);
@@ -403,7 +418,12 @@ function readReturn(ctx: QuickJSContext, value: QuickJSHandle, limits: SandboxLi
     }
     const text = ctx.getString(serialized.value);
     serialized.value.dispose();
-    return { status: 'returned', value: JSON.parse(text) as unknown };
+    const returned = JSON.parse(text) as unknown;
+    // Thousands of levels fit in the guest's stack but not in structured clone or a recursive
+    // walker on the host; no fixture can expect more than MAX_JSON_DEPTH anyway.
+    const excess = findJsonDepthExcess(returned);
+    if (excess) return failed('EBADRETURN', `the return value is ${jsonDepthMessage({ ...excess, path: [] })}`);
+    return { status: 'returned', value: returned };
   } finally {
     serialize.dispose();
   }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { SkillsError } from '../schema/errors';
 import { manifestSchema, type Manifest } from '../schema/manifest';
 import { decodeUtf8 } from '../schema/package';
 import type { PackageFile } from '../schema/package-files';
@@ -31,7 +32,8 @@ export class MemorySourceTree implements SourceTree {
 /**
  * Reads `root/<folder>` with the packer's rules (ignore files, no symlinks, size limits). `root`
  * is the workspace's `skills/`; when a skill folder lives anywhere else, only that one folder is
- * readable (pass `only`).
+ * readable (pass `only`). Links are never followed: a skill folder that is a link (e.g. a sibling
+ * pointing elsewhere) or a linked file inside one fails with EBUNDLELINK.
  */
 export class DiskSourceTree implements SourceTree {
   readonly #cache = new Map<string, Promise<ReadonlyMap<string, Uint8Array> | undefined>>();
@@ -48,15 +50,28 @@ export class DiskSourceTree implements SourceTree {
     if (!loaded) {
       loaded = (async () => {
         const dir = path.join(this.root, folder);
-        const stat = await fs.stat(dir).catch(() => undefined);
+        const stat = await fs.lstat(dir).catch(() => undefined);
+        if (stat?.isSymbolicLink()) throw linkError(`${path.basename(this.root)}/${folder} is a link to another place`);
         if (!stat?.isDirectory()) return undefined;
-        const files = await collectFiles(dir);
+        let files: PackageFile[];
+        try {
+          files = await collectFiles(dir);
+        } catch (error) {
+          if (error instanceof SkillsError && error.code === 'EPACKSYMLINK') throw linkError(`in ${path.basename(this.root)}/${folder}: ${error.message}`);
+          throw error;
+        }
         return new Map(files.map((f) => [f.path, f.bytes]));
       })();
       this.#cache.set(folder, loaded);
     }
     return loaded;
   }
+}
+
+function linkError(what: string): SkillsError {
+  return new SkillsError('EBUNDLELINK', `${what}; skill code is never read through a link`, {
+    hint: 'replace the link with a copy of the folder or file (skills install copies skills into ./skills)',
+  });
 }
 
 /** The parsed skill.json of a folder, or undefined when it is missing or invalid. */

@@ -1,5 +1,6 @@
 /** `fixtures/<case>.json`: one recorded verification case (DESIGN.md "A fixture"). */
 import { z } from 'zod';
+import { refineJsonDepth } from './json-depth';
 import { SERVER_NAME_RE, TOOL_NAME_RE } from './names';
 
 /** An MCP content block; only `type` is interpreted, the rest is kept as recorded. */
@@ -34,18 +35,21 @@ export const fixtureExpectSchema = z
     }
   });
 
-export const fixtureSchema = z.object({
-  description: z.string().max(1024).optional(),
-  call: z.object({
-    /** A named export of the skill's entry. */
-    export: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be a JavaScript identifier'),
-    args: z.array(z.unknown()).default([]),
-  }),
-  mcp: z.array(recordedCallSchema).default([]),
-  /** Seed of the in-memory `./workspace` folder in replay mode: path -> UTF-8 content. */
-  workspace: z.record(z.string(), z.string()).optional(),
-  expect: fixtureExpectSchema,
-});
+export const fixtureSchema = z
+  .object({
+    description: z.string().max(1024).optional(),
+    call: z.object({
+      /** A named export of the skill's entry. */
+      export: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be a JavaScript identifier'),
+      args: z.array(z.unknown()).default([]),
+    }),
+    mcp: z.array(recordedCallSchema).default([]),
+    /** Seed of the in-memory `./workspace` folder in replay mode: path -> UTF-8 content. */
+    workspace: z.record(z.string(), z.string()).optional(),
+    expect: fixtureExpectSchema,
+  })
+  // Recorded values are free-form JSON that reaches structured clone and the sandbox: bounded.
+  .superRefine(refineJsonDepth);
 
 export type CallToolResult = z.infer<typeof callToolResultSchema>;
 export type RecordedCall = z.infer<typeof recordedCallSchema>;

@@ -1,6 +1,7 @@
 /** `skill.json`: the package-facing manifest of a skill (DESIGN.md "A skill package"). */
 import semver from 'semver';
 import { z } from 'zod';
+import { refineJsonDepth } from './json-depth';
 import { packageNameSchema, SERVER_NAME_RE, TOOL_NAME_RE } from './names';
 
 export const semverVersionSchema = z
@@ -36,7 +37,9 @@ export const manifestSchema = z.object({
   keywords: z.array(z.string().min(1).max(50)).max(20).default([]),
   license: z.string().min(1).optional(),
   repository: z.string().optional(),
-});
+})
+  // No field is free-form JSON today; this keeps a parsed manifest shallow if one ever is.
+  .superRefine(refineJsonDepth);
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestInput = z.input<typeof manifestSchema>;

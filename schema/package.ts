@@ -183,6 +183,7 @@ function checkManifest(file: PackageFile | undefined, problems: Problem[]): Mani
 function manifestProblem(issue: z.core.$ZodIssue): Problem {
   const [field] = issue.path;
   const path = `${MANIFEST_FILE}#${issue.path.map(String).join('.')}`;
+  if (isDepthIssue(issue)) return error('EJSONDEPTH', path, issue.message);
   switch (field) {
     case 'name':
       return error('EMANIFESTNAME', path, `name must be @scope/name: ${issue.message}`);
@@ -201,6 +202,10 @@ function manifestProblem(issue: z.core.$ZodIssue): Problem {
   }
 }
 
+function isDepthIssue(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'custom' && issue.params?.code === 'EJSONDEPTH';
+}
+
 function checkFixtures(files: readonly PackageFile[], manifest: Manifest | undefined, problems: Problem[]): Map<string, Fixture> {
   const fixtures = new Map<string, Fixture>();
   for (const file of files) {
@@ -214,7 +219,7 @@ function checkFixtures(files: readonly PackageFile[], manifest: Manifest | undef
     const result = fixtureSchema.safeParse(json.value);
     if (!result.success) {
       for (const issue of result.error.issues) {
-        problems.push(error('EFIXTURE', `${file.path}#${issue.path.map(String).join('.')}`, issue.message));
+        problems.push(error(isDepthIssue(issue) ? 'EJSONDEPTH' : 'EFIXTURE', `${file.path}#${issue.path.map(String).join('.')}`, issue.message));
       }
       continue;
     }

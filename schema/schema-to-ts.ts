@@ -2,28 +2,44 @@
  * JSON Schema (as MCP tools declare them) to TypeScript type text, for the generated `servers/`
  * tree. Covers what tool schemas use: object/properties/required/additionalProperties, arrays and
  * tuples, enums and const, unions (type lists, anyOf, oneOf), allOf, nullable, $ref to local
- * $defs/definitions. Anything else becomes `unknown`, never a wrong type.
+ * $defs/definitions. Anything else becomes `unknown`, never a wrong type. Schemas come from MCP
+ * servers (hostile input): a few hundred bytes of branching $refs would expand exponentially, so
+ * the walk visits at most MAX_NODES schemas and keeps each doc comment short.
  */
 type Schema = Record<string, unknown>;
 
+/** The walk's state: the document $refs resolve in, and schemas it may still visit. */
+interface Walk {
+  root: unknown;
+  left: number;
+}
+
+const MAX_NODES = 5000;
+const MAX_DOC_CHARS = 1000;
+
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-export function schemaToTs(schema: unknown, indent = '', root: unknown = schema, depth = 0): string {
+export function schemaToTs(schema: unknown, indent = ''): string {
+  return toTs(schema, indent, { root: schema, left: MAX_NODES }, 0);
+}
+
+function toTs(schema: unknown, indent: string, walk: Walk, depth: number): string {
+  if (--walk.left < 0) return 'unknown';
   if (depth > 20 || schema === null || typeof schema !== 'object') return schema === true || schema === undefined ? 'unknown' : 'never';
   const s = schema as Schema;
   if (typeof s.$ref === 'string') {
-    const target = resolveRef(root, s.$ref);
-    return target === undefined ? 'unknown' : schemaToTs(target, indent, root, depth + 1);
+    const target = resolveRef(walk.root, s.$ref);
+    return target === undefined ? 'unknown' : toTs(target, indent, walk, depth + 1);
   }
   if ('const' in s) return literal(s.const);
   if (Array.isArray(s.enum)) return s.enum.length > 0 ? s.enum.map(literal).join(' | ') : 'never';
   for (const key of ['anyOf', 'oneOf'] as const) {
     const list = s[key];
-    if (Array.isArray(list) && list.length > 0) return unique(list.map((x) => wrap(schemaToTs(x, indent, root, depth + 1)))).join(' | ');
+    if (Array.isArray(list) && list.length > 0) return unique(list.map((x) => wrap(toTs(x, indent, walk, depth + 1)))).join(' | ');
   }
-  if (Array.isArray(s.allOf) && s.allOf.length > 0) return unique(s.allOf.map((x) => wrap(schemaToTs(x, indent, root, depth + 1)))).join(' & ');
+  if (Array.isArray(s.allOf) && s.allOf.length > 0) return unique(s.allOf.map((x) => wrap(toTs(x, indent, walk, depth + 1)))).join(' & ');
   const type = s.type;
-  if (Array.isArray(type)) return unique(type.map((t) => schemaToTs({ ...s, type: t }, indent, root, depth + 1))).join(' | ');
+  if (Array.isArray(type)) return unique(type.map((t) => toTs({ ...s, type: t }, indent, walk, depth + 1))).join(' | ');
   let out: string;
   switch (type) {
     case 'string':
@@ -40,25 +56,25 @@ export function schemaToTs(schema: unknown, indent = '', root: unknown = schema,
       out = 'null';
       break;
     case 'array':
-      out = arrayType(s, indent, root, depth);
+      out = arrayType(s, indent, walk, depth);
       break;
     case 'object':
-      out = objectType(s, indent, root, depth);
+      out = objectType(s, indent, walk, depth);
       break;
     default:
-      out = s.properties !== undefined ? objectType(s, indent, root, depth) : 'unknown';
+      out = s.properties !== undefined ? objectType(s, indent, walk, depth) : 'unknown';
   }
   return s.nullable === true && out !== 'unknown' ? `${out} | null` : out;
 }
 
-function arrayType(s: Schema, indent: string, root: unknown, depth: number): string {
-  if (Array.isArray(s.prefixItems)) return `[${s.prefixItems.map((x) => schemaToTs(x, indent, root, depth + 1)).join(', ')}]`;
-  if (Array.isArray(s.items)) return `[${s.items.map((x) => schemaToTs(x, indent, root, depth + 1)).join(', ')}]`;
-  const item = s.items === undefined ? 'unknown' : schemaToTs(s.items, indent, root, depth + 1);
+function arrayType(s: Schema, indent: string, walk: Walk, depth: number): string {
+  if (Array.isArray(s.prefixItems)) return `[${s.prefixItems.map((x) => toTs(x, indent, walk, depth + 1)).join(', ')}]`;
+  if (Array.isArray(s.items)) return `[${s.items.map((x) => toTs(x, indent, walk, depth + 1)).join(', ')}]`;
+  const item = s.items === undefined ? 'unknown' : toTs(s.items, indent, walk, depth + 1);
   return /^[A-Za-z0-9_]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
 }
 
-function objectType(s: Schema, indent: string, root: unknown, depth: number): string {
+function objectType(s: Schema, indent: string, walk: Walk, depth: number): string {
   const props = (s.properties ?? {}) as Record<string, unknown>;
   const required = new Set(Array.isArray(s.required) ? (s.required as string[]) : []);
   const inner = `${indent}  `;
@@ -67,11 +83,11 @@ function objectType(s: Schema, indent: string, root: unknown, depth: number): st
     const prop = props[key];
     const doc = prop && typeof prop === 'object' ? docComment((prop as Schema).description, inner) : '';
     const name = IDENT.test(key) ? key : JSON.stringify(key);
-    lines.push(`${doc}${inner}${name}${required.has(key) ? '' : '?'}: ${schemaToTs(prop, inner, root, depth + 1)};`);
+    lines.push(`${doc}${inner}${name}${required.has(key) ? '' : '?'}: ${toTs(prop, inner, walk, depth + 1)};`);
   }
   const extra = s.additionalProperties;
   if (extra !== undefined && extra !== false && (typeof extra === 'object' || Object.keys(props).length === 0)) {
-    lines.push(`${inner}[key: string]: ${extra === true ? 'unknown' : schemaToTs(extra, inner, root, depth + 1)};`);
+    lines.push(`${inner}[key: string]: ${extra === true ? 'unknown' : toTs(extra, inner, walk, depth + 1)};`);
   }
   if (lines.length === 0) return extra === false ? 'Record<string, never>' : 'Record<string, unknown>';
   return `{\n${lines.join('\n')}\n${indent}}`;
@@ -79,7 +95,8 @@ function objectType(s: Schema, indent: string, root: unknown, depth: number): st
 
 export function docComment(description: unknown, indent: string): string {
   if (typeof description !== 'string' || description.trim() === '') return '';
-  const text = description.replace(/\*\//g, '*\\/').trim().split(/\r?\n/);
+  const short = description.length > MAX_DOC_CHARS ? `${description.slice(0, MAX_DOC_CHARS)}...` : description;
+  const text = short.replace(/\*\//g, '*\\/').trim().split(/\r?\n/);
   return `${indent}/**\n${text.map((l) => `${indent} * ${l}`.trimEnd()).join('\n')}\n${indent} */\n`;
 }
 

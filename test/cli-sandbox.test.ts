@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli';
+import { skillFiles } from './helpers/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
 
 let tmp: string;
@@ -44,6 +45,21 @@ describe('skills verify | run (real CLI processes)', () => {
     const badArgs = await runCli(['run', dir, '--export', 'greet', '--args', '{nope', '--json']);
     expect(badArgs.code).toBe(1);
     expect(badArgs.json<{ error: { code: string } }>().error.code).toBe('EARGSJSON');
+  });
+
+  it('fails a skill that depends on the replay clock, and says which clock and seed the case saw', async () => {
+    const dir = path.join(tmp, 'skills', 'clock');
+    await fs.rm(dir, { recursive: true, force: true });
+    await writeSkill(dir, skillFiles({ name: 'clock', code: 'export function run() { return Date.now(); }', fixtures: { c: { call: { export: 'run', args: [] }, expect: { returns: 1735689600000 } } } }));
+    const json = await runCli(['verify', dir, '--json']);
+    expect(json.code).toBe(1);
+    const c = json.json<{ cases: { code: string; returned: number; clock: { epochMs: number; seed: number } }[] }>().cases[0]!;
+    expect(c.code).toBe('EWRONGRETURN');
+    expect(c.returned - c.clock.epochMs).toBeGreaterThanOrEqual(0);
+    expect(c.returned - c.clock.epochMs).toBeLessThan(1000);
+    const human = await runCli(['verify', dir]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/replayed at \d{4}-\d\d-\d\dT[\d:.]+Z with Math.random seed \d+/);
   });
 
   for (const name of ['busy-loop', 'object-bomb', 'wrong-return', 'import-etc-passwd', 'unrecorded-call-swallowed']) {

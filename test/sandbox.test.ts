@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createReplayBridge } from '../sandbox/bridge';
+import { bundleSkill } from '../sandbox/bundle';
+import { DEFAULT_SANDBOX_LIMITS } from '../sandbox/limits';
 import { InProcessRunner, WorkerPool } from '../sandbox/pool';
+import { ModuleCache } from '../sandbox/quickjs';
+import { runInSandbox } from '../sandbox/run';
+import { MemorySourceTree } from '../sandbox/source-tree';
 import { verifySkill } from '../sandbox/verify';
 import { skillFiles, textResult } from './helpers/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
@@ -86,29 +92,72 @@ export async function run() {
     expect((await verifySkill({ files }, { runner })).ok).toBe(true);
   });
 
-  it('has no process, require, fetch or WebAssembly, and deterministic time and randomness', async () => {
+  it('has no process, require, fetch or WebAssembly; virtual time and seeded randomness, different in every replay', async () => {
     const files = skillFiles({
       code: `export async function run() {
   const start = Date.now();
   await new Promise((r) => setTimeout(r, 10 * 60 * 1000));
+  const afterWait = Date.now();
+  let x = 0;
+  for (let i = 0; i < 2e6; i++) x += i;
   return {
     globals: [typeof process, typeof (globalThis as any).require, typeof fetch, typeof WebAssembly, typeof (globalThis as any).__host_call],
-    now: new Date().toISOString(),
-    waited: Date.now() - start,
+    start,
+    now: new Date(afterWait).toISOString(),
+    waited: afterWait - start,
+    workedMs: Date.now() - afterWait,
     random: [Math.random(), Math.random()].map((n) => Math.floor(n * 1e6)),
   };
 }`,
       fixtures: { env: { call: { export: 'run', args: [] }, expect: { returns: null } } },
     });
+    const before = Date.now();
     const first = await verifySkill({ files }, { runner });
     const second = await verifySkill({ files }, { runner });
-    const value = first.cases[0]!.returned as { globals: string[]; now: string; waited: number; random: number[] };
+    type Value = { globals: string[]; start: number; now: string; waited: number; workedMs: number; random: number[] };
+    const [a, b] = [first.cases[0]!, second.cases[0]!];
+    const value = a.returned as Value;
     expect(value.globals).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
-    expect(value.now).toBe('2025-01-01T00:10:00.000Z');
+    // Ten minutes of virtual time pass without waiting them (600,000 ms of real time).
     expect(value.waited).toBe(600000);
-    expect(second.cases[0]!.returned).toEqual(first.cases[0]!.returned);
-    // Ten minutes of virtual time pass instantly.
-    expect(first.cases[0]!.durationMs).toBeLessThan(2000);
+    expect(a.durationMs).toBeLessThan(20_000);
+    // Time also moves with the work done, as it would live, deterministically.
+    expect(value.workedMs).toBeGreaterThan(0);
+    // The clock starts at the case's random epoch: a real-looking date within a year of now.
+    expect(value.start).toBeGreaterThanOrEqual(a.clock!.epochMs);
+    expect(value.start - a.clock!.epochMs).toBeLessThan(1000);
+    expect(Math.abs(value.start - before)).toBeLessThan(366 * 24 * 3600 * 1000);
+    // Another replay: another epoch and another Math.random sequence (a skill cannot tell a
+    // verification by a constant clock or sequence and behave well only then).
+    const other = b.returned as Value;
+    expect(b.clock!.epochMs).not.toBe(a.clock!.epochMs);
+    expect(other.start).not.toBe(value.start);
+    expect(other.random).not.toEqual(value.random);
+  });
+
+  it('is deterministic and monotonic within a run: the same clock gives the same values', async () => {
+    const files = skillFiles({
+      code: `export async function run() {
+  const seen: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 3e5; i++) Math.sqrt(i);
+    seen.push(Date.now());
+    await new Promise((r) => setTimeout(r, 7));
+  }
+  return { seen, random: Math.random() };
+}`,
+      fixtures: { c: { call: { export: 'run', args: [] }, expect: { returns: null } } },
+    });
+    const bundle = await bundleSkill({ tree: new MemorySourceTree({ probe: files }), folder: 'probe', entry: 'index.ts' });
+    const cache = new ModuleCache();
+    const run = () =>
+      runInSandbox(cache, { code: bundle.code, exportName: 'run', args: [], bridge: createReplayBridge([]), mode: 'replay', limits: DEFAULT_SANDBOX_LIMITS, clock: { epochMs: Date.UTC(2026, 2, 3), seed: 42 } });
+    const [one, two] = [await run(), await run()];
+    expect(one.status).toBe('returned');
+    expect(two).toMatchObject({ status: 'returned', value: (one as { value: unknown }).value });
+    const seen = ((one as { value: { seen: number[] } }).value).seen;
+    for (let i = 1; i < seen.length; i++) expect(seen[i]! - seen[i - 1]!).toBeGreaterThanOrEqual(7);
+    expect(seen[0]).toBeGreaterThanOrEqual(Date.UTC(2026, 2, 3));
   });
 
   it('does not let prototype pollution in one case leak into the next', async () => {
@@ -141,17 +190,30 @@ export function check() { return { polluted: ({} as any).polluted ?? null, push:
     ]);
   });
 
-  it('replays a fixture with 10,000 recorded calls fast', async () => {
-    const mcp = Array.from({ length: 10000 }, (_, i) => ({ server: 'everything', tool: 'echo', arguments: { message: `m${i}` }, result: textResult(`Echo: m${i}`) }));
-    const files = skillFiles({
-      code: `import { echo } from '../../servers/everything';
-export async function run() { let last = ''; for (let i = 0; i < 10000; i++) last = await echo({ message: 'm' + i }); return last; }`,
-      mcp: { everything: ['echo'] },
-      fixtures: { many: { call: { export: 'run', args: [] }, mcp, expect: { returns: 'Echo: m9999' } } },
-    });
-    const report = await verifySkill({ files }, { runner });
-    expect(report.cases[0], report.cases[0]?.message).toMatchObject({ status: 'passed', calls: { made: 10000, recorded: 10000 } });
-    expect(report.cases[0]!.durationMs).toBeLessThan(3000);
+  it('replays recorded calls in constant time each: 5,000 calls cost about 10x 500, not 100x', async () => {
+    const fixtureWith = (n: number) => {
+      const mcp = Array.from({ length: n }, (_, i) => ({ server: 'everything', tool: 'echo', arguments: { message: `m${i}` }, result: textResult(`Echo: m${i}`) }));
+      return skillFiles({
+        code: `import { echo } from '../../servers/everything';
+export async function run(n: number) { let last = ''; for (let i = 0; i < n; i++) last = await echo({ message: 'm' + i }); return last; }`,
+        mcp: { everything: ['echo'] },
+        fixtures: { many: { call: { export: 'run', args: [n] }, mcp, expect: { returns: `Echo: m${n - 1}` } } },
+      });
+    };
+    // Ratios of the fastest of three runs, taken in one process: load slows both sides alike.
+    const fastest = async (n: number) => {
+      const files = fixtureWith(n);
+      let best = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const report = await verifySkill({ files }, { runner });
+        expect(report.cases[0], report.cases[0]?.message).toMatchObject({ status: 'passed', calls: { made: n, recorded: n } });
+        best = Math.min(best, report.cases[0]!.durationMs);
+      }
+      return best;
+    };
+    const small = await fastest(500);
+    const large = await fastest(5000);
+    expect(large).toBeLessThan(small * 40);
   });
 
   it('gives a readable diff for a wrong return value', async () => {
@@ -184,16 +246,24 @@ describe('after the whole hostile corpus', () => {
     expect(HOSTILE_SKILLS.length).toBeGreaterThanOrEqual(30);
     const fresh = new InProcessRunner();
     try {
+      const normalTime = async () => {
+        let best = Infinity;
+        for (let i = 0; i < 3; i++) {
+          const started = performance.now();
+          expect((await verifySkill({ files: GOOD }, { runner: fresh })).ok).toBe(true);
+          best = Math.min(best, performance.now() - started);
+        }
+        return best;
+      };
       await verifySkill({ files: GOOD }, { runner: fresh });
+      const timeBefore = await normalTime();
       (globalThis as { gc?: () => void }).gc?.();
       const before = process.memoryUsage().rss;
       for (const skill of HOSTILE_SKILLS) await verifySkill({ files: hostileFiles(skill) }, { runner: fresh, ...(skill.limits ? { limits: skill.limits } : {}) }).catch(() => undefined);
       (globalThis as { gc?: () => void }).gc?.();
       expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
-      const started = performance.now();
-      const report = await verifySkill({ files: GOOD }, { runner: fresh });
-      expect(report.ok).toBe(true);
-      expect(performance.now() - started).toBeLessThan(2000);
+      // Compared with itself before the corpus (fastest of three), so a loaded machine does not fail it.
+      expect(await normalTime()).toBeLessThan(timeBefore * 5 + 50);
     } finally {
       await fresh.close();
     }
@@ -215,11 +285,15 @@ describe('worker pool', () => {
         verifySkill({ files: hostileFiles(busy) }, { runner: pool }),
         verifySkill({ files: GOOD }, { runner: pool }),
       ]);
+      const elapsed = performance.now() - started;
       clearInterval(ticker);
       expect(reports.map((r) => r.cases[0]!.code ?? 'passed')).toEqual(['ETIMEOUT', 'ETIMEOUT', 'passed']);
-      // Two 1 s loops on two workers: about 1 s, not 2, and the host kept ticking meanwhile.
-      expect(performance.now() - started).toBeLessThan(1900);
-      expect(ticks).toBeGreaterThan(40);
+      // Each loop runs until its 1 s deadline (wall time, so load does not shorten it). One after
+      // the other they would take their sum; side by side, well under it.
+      const [a, b] = reports.map((r) => r.cases[0]!.durationMs) as [number, number];
+      expect(elapsed).toBeLessThan((a + b) * 0.85);
+      // The host kept ticking meanwhile (a blocked event loop ticks about once).
+      expect(ticks).toBeGreaterThan(10);
     } finally {
       await pool.close();
     }

@@ -36,6 +36,8 @@ export function renderReport(report: VerificationReport): string {
     } else {
       lines.push(`${pc.red('✗')} ${c.case} ${pc.bold(c.code ?? '')} ${c.message ?? ''} ${figures}`);
       if (c.diff) lines.push(...c.diff.split('\n').map((l) => `    ${l}`));
+      // Replay draws both at random per case: a case that fails only sometimes depends on them.
+      if (c.clock) lines.push(pc.dim(`    replayed at ${new Date(c.clock.epochMs).toISOString()} with Math.random seed ${c.clock.seed}`));
     }
     for (const line of c.console.slice(0, 20)) lines.push(pc.dim(`    console.${line.level}: ${line.text}`));
   }
