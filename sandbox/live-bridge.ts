@@ -5,6 +5,7 @@
  */
 import { isSkillsError } from '../schema/errors';
 import type { CallToolResult, RecordedCall } from '../schema/fixture';
+import { findJsonDepthExcess, MAX_JSON_DEPTH } from '../schema/json-depth';
 import type { McpDeclaration } from '../schema/manifest';
 import { BridgeError, declaredCheck, type BridgeFailure, type McpBridge, type McpCall } from './bridge';
 import type { CaseFailureCode } from './limits';
@@ -74,6 +75,8 @@ export function createLiveBridge(options: LiveBridgeOptions): LiveBridge {
         const message = error instanceof Error ? error.message : String(error);
         return fail({ code: codeOf(error, 'EMCPCALL'), message: privacy ? safeText(privacy, message) : message });
       }
+      // A result no fixture could hold is refused before anything walks it recursively.
+      if (findJsonDepthExcess(result) !== undefined) fail({ code: 'EJSONDEPTH', message: `${call.server}.${call.tool} returned JSON nested deeper than ${MAX_JSON_DEPTH} levels` });
       const size = JSON.stringify(result).length;
       if (size > maxResult) fail({ code: 'ERESULTTOOLARGE', message: `${call.server}.${call.tool} returned ${size} characters, over the ${maxResult} limit` });
       let seen = result;

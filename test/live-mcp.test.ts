@@ -198,6 +198,16 @@ describe('live mode against misbehaving servers', () => {
     await expect(fs.stat(path.join(dir, 'fixtures', 'never.json'))).rejects.toThrow();
   });
 
+  it('refuses a live result nested deeper than a fixture may be (EJSONDEPTH), and a run returning such a value records nothing (ERECORD)', async () => {
+    const result = await live(`import { deep } from '../../servers/hostile';\nexport async function run() { try { await deep({}); return 'no'; } catch (e) { return String((e as { code?: string }).code); } }\n`, { hostile: ['deep'] }, hostile);
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'EJSONDEPTH' } });
+    const dir = await writeSkill('deep-return', 'export async function run() { let v: unknown = 1; for (let i = 0; i < 100; i++) v = [v]; return v; }\n', {});
+    const run = await runCli(['run', dir, '--export', 'run', '--live', '--record', 'deep', '--json'], { cwd: ws });
+    expect(run.code).toBe(1);
+    expect(run.json<{ error: { code: string } }>().error.code).toBe('ERECORD');
+    await expect(fs.stat(path.join(dir, 'fixtures', 'deep.json'))).rejects.toThrow();
+  });
+
   it('rejects an isError result into the skill as McpToolError', async () => {
     const result = await live(`import { fail } from '../../servers/hostile';\nexport async function run() { try { await fail({}); return 'no'; } catch (e) { return (e as Error).name + ': ' + (e as Error).message; } }\n`, { hostile: ['fail'] }, hostile);
     expect(result).toMatchObject({ status: 'returned', value: 'McpToolError: the tool failed on purpose' });

@@ -15,13 +15,20 @@ export function buildFixture(result: RunSkillResult, recorded: readonly Recorded
       hint: 'fix the run first; a fixture records a call that returned or threw',
     });
   }
-  return fixtureSchema.parse({
+  const parsed = fixtureSchema.safeParse({
     description: description ?? `recorded live with skills run: ${result.export}`,
     call: { export: result.export, args: result.args },
     mcp: recorded,
     ...(Object.keys(workspace).length > 0 ? { workspace } : {}),
     expect,
   });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SkillsError('ERECORD', `nothing was recorded: the run cannot be written as a valid fixture (${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'})`, {
+      hint: 'a fixture holds JSON values nested at most 64 deep; make the skill return (and pass) plainer data',
+    });
+  }
+  return parsed.data;
 }
 
 /** `--record name` writes fixtures/name.json in the skill folder; a path ending in .json is used as is. */

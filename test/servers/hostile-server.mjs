@@ -24,4 +24,9 @@ server.registerTool(
   { description: 'Sends a message to an address; returns what it received', inputSchema: { to: z.string(), body: z.string() } },
   async ({ to, body }) => ({ content: [{ type: 'text', text: `sent to ${to}: ${body}` }] }),
 );
+server.registerTool('deep', { description: 'Returns structured content nested 200 levels deep' }, async () => {
+  let value = { leaf: true };
+  for (let i = 0; i < 200; i++) value = { next: value };
+  return { content: [{ type: 'text', text: 'deep' }], structuredContent: value };
+});
 await server.connect(new StdioServerTransport());
