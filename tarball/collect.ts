@@ -2,6 +2,7 @@
  * Reads a skill folder into memory for packing. Sizes and counts are checked by `stat` before a
  * byte is read, so a 200 MiB file in the folder fails at once instead of filling memory.
  */
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '../schema/errors';
@@ -26,7 +27,11 @@ export async function collectFiles(dir: string, limits: Partial<PackageLimits> =
   if (!rootStat?.isDirectory()) {
     throw new SkillsError('ENOTDIR', `${root} is not a folder`, { hint: 'pass the folder that holds SKILL.md and skill.json' });
   }
-  const ignoreText = await fs.readFile(path.join(root, IGNORE_FILE), 'utf8').catch(() => '');
+  const ignoreBytes = await readRegularFile(path.join(root, IGNORE_FILE), IGNORE_FILE, max.maxFileBytes).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Uint8Array();
+    throw error;
+  });
+  const ignoreText = new TextDecoder().decode(ignoreBytes);
   const ignored = parseIgnoreFile(ignoreText);
   const found: Found[] = [];
   let total = 0;
@@ -54,14 +59,53 @@ export async function collectFiles(dir: string, limits: Partial<PackageLimits> =
   if (problem) throw new SkillsError(problem.code, problem.message, { hint: 'rename the files so every path is distinct on every file system' });
   const files: PackageFile[] = [];
   for (const f of found) {
-    const bytes = await fs.readFile(f.absolute);
-    // The file may have grown between stat and read.
-    if (bytes.byteLength > max.maxFileBytes) {
-      throw new SkillsError('EPACKFILETOOBIG', `${f.path} is over the ${max.maxFileBytes} byte limit for one file`, { hint: `remove it or list it in ${IGNORE_FILE}` });
-    }
-    files.push(f.executable ? { path: f.path, bytes: new Uint8Array(bytes), executable: true } : { path: f.path, bytes: new Uint8Array(bytes) });
+    const bytes = await readRegularFile(f.absolute, f.path, max.maxFileBytes);
+    files.push(f.executable ? { path: f.path, bytes, executable: true } : { path: f.path, bytes });
   }
   return files;
+}
+
+/**
+ * Reads a file that must still be the regular file the walk saw: opened without following a link
+ * (it may have been swapped for one since `readdir`) and without blocking on a FIFO, checked with
+ * `fstat` on the open handle, and read no further than the limit (it may have grown since).
+ */
+async function readRegularFile(absolute: string, rel: string, maxBytes: number): Promise<Uint8Array> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(absolute, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new SkillsError('EPACKSYMLINK', `${rel} is a symbolic link; a skill package cannot carry links`, { hint: `replace it with a copy of the file or list it in ${IGNORE_FILE}` });
+    }
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new SkillsError('EPACKFILETYPE', `${rel} is not a regular file (a socket, FIFO or device)`, { hint: `remove it or list it in ${IGNORE_FILE}` });
+    const tooBig = () => new SkillsError('EPACKFILETOOBIG', `${rel} is over the ${maxBytes} byte limit for one file`, { hint: `remove it or list it in ${IGNORE_FILE}` });
+    if (stat.size > maxBytes) throw tooBig();
+    // Read to the end, never past the limit: the file may have changed size since the stat.
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = new Uint8Array(Math.min(Math.max(stat.size - length, 64 * 1024), maxBytes + 1 - length));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+      if (length > maxBytes) throw tooBig();
+    }
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function walk(root: string, relative: string, ignored: IgnoreMatcher, onFile: (f: Found) => Promise<void>): Promise<void> {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,6 +137,16 @@ describe('collect', () => {
     await expect(collectFiles(many, { maxEntries: 10 })).rejects.toMatchObject({ code: 'EPACKTOOMANY' });
     const heavy = await makeFolder('heavy/sample', { 'a.txt': 'x'.repeat(600), 'b.txt': 'x'.repeat(600) });
     await expect(collectFiles(heavy, { maxUnpackedBytes: 1000 })).rejects.toMatchObject({ code: 'EPACKTOOBIG' });
+  });
+
+  it('never reads .skillsignore through a link or from a FIFO', async () => {
+    const linked = await makeFolder('ignore-link/sample', SAMPLE);
+    await fs.symlink('/etc/passwd', path.join(linked, '.skillsignore'));
+    await expect(collectFiles(linked)).rejects.toMatchObject({ code: 'EPACKSYMLINK' });
+    const piped = await makeFolder('ignore-fifo/sample', SAMPLE);
+    execFileSync('mkfifo', [path.join(piped, '.skillsignore')]);
+    // A FIFO nobody writes to: reading it would block forever.
+    await expect(collectFiles(piped)).rejects.toMatchObject({ code: 'EPACKFILETYPE' });
   });
 
   it('rejects a 200 MiB sparse file by stat, fast', async () => {
