@@ -5,6 +5,7 @@ import pc from 'picocolors';
 import { isSkillsError } from '../schema/errors';
 import type { CliContext, CommandResult } from './command';
 import { buildProgram } from './program';
+import { safeForTerminal } from './terminal-text';
 
 /** Exit codes: 0 success, 1 a failure with an E-code (or a check that failed), 2 invalid usage. */
 const EXIT_FAILURE = 1;
@@ -20,15 +21,15 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     interactive: !json && process.stdout.isTTY === true,
     progress: (message) => {
-      if (!json && process.stderr.isTTY) process.stderr.write(`${pc.dim(message)}\n`);
+      if (!json && process.stderr.isTTY) process.stderr.write(`${pc.dim(safeForTerminal(message))}\n`);
     },
     warn: (message) => {
       warnings.push(message);
-      if (!json) process.stderr.write(`${pc.yellow('warning')} ${message}\n`);
+      if (!json) process.stderr.write(`${pc.yellow('warning')} ${safeForTerminal(message)}\n`);
     },
     announce: (data, human) => {
       announced = true;
-      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${safeForTerminal(human)}\n`);
     },
     untilSignal: () =>
       new Promise((resolve) => {
@@ -48,14 +49,15 @@ async function main(argv: string[]): Promise<number> {
       const data = warnings.length > 0 && isPlainObject(result.data) ? { ...result.data, warnings } : result.data;
       process.stdout.write(`${announced ? JSON.stringify(data) : JSON.stringify(data, null, 2)}\n`);
     } else if (result.human.length > 0) {
-      process.stdout.write(result.human.endsWith('\n') ? result.human : `${result.human}\n`);
+      const human = safeForTerminal(result.human);
+      process.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
     }
     exitCode = result.exitCode ?? 0;
   };
 
   const program = buildProgram(run, {
     writeErr: (s) => {
-      if (!json) process.stderr.write(s);
+      if (!json) process.stderr.write(safeForTerminal(s));
     },
   });
   try {
@@ -75,15 +77,15 @@ function report(err: unknown, json: boolean): number {
   if (isSkillsError(err)) {
     if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
     else {
-      process.stderr.write(`${pc.red('error')} ${pc.bold(err.code)} ${err.message}\n`);
-      if (err.hint) process.stderr.write(`${pc.dim('hint:')} ${err.hint}\n`);
+      process.stderr.write(`${pc.red('error')} ${pc.bold(err.code)} ${safeForTerminal(err.message)}\n`);
+      if (err.hint) process.stderr.write(`${pc.dim('hint:')} ${safeForTerminal(err.hint)}\n`);
     }
     return EXIT_FAILURE;
   }
   // A bug, not a user error: keep the stack for people, a stable code for agents.
   const message = err instanceof Error ? err.message : String(err);
   if (json) writeJsonError('EINTERNAL', message);
-  else process.stderr.write(`${pc.red('error')} ${pc.bold('EINTERNAL')} ${err instanceof Error ? (err.stack ?? message) : message}\n`);
+  else process.stderr.write(`${pc.red('error')} ${pc.bold('EINTERNAL')} ${safeForTerminal(err instanceof Error ? (err.stack ?? message) : message)}\n`);
   return EXIT_FAILURE;
 }
 

@@ -129,6 +129,24 @@ describe('skills info, yank, unyank and deprecate, by content', () => {
   });
 });
 
+describe('text from a registry cannot drive the terminal', () => {
+  it('drops cursor, screen, title and hyperlink escapes from SKILL.md bodies and deprecation messages, keeping the text', async () => {
+    const hostile = '\u001b]0;pwned\u0007\u001b[2J\u001b[1A\u001b]8;;https://evil.example\u001b\\click\u001b]8;;\u001b\\\u009b31m\u0007';
+    const files = withDescription(skillFiles({ name: 'delta', scope: '@acme', code: 'export function one() { return 1; }', fixtures: { one: { call: { export: 'one', args: [] }, expect: { returns: 1 } } } }), 'Delta toolkit with a hostile body', `# delta\n\nvisible ${hostile} text`);
+    expect((await registry.publish(files)).status).toBe(201);
+    expect((await cli(['deprecate', '@acme/delta@1.0.0', `old ${hostile} version`, '--json'])).code).toBe(0);
+    const info = await cli(['info', '@acme/delta']);
+    expect(info.code, info.stderr).toBe(0);
+    for (const out of [info.stdout, info.stderr]) expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(info.stdout).toContain('visible click text');
+    expect(info.stdout).toContain('deprecated: old click version');
+    // --json keeps the registry's text exactly (JSON escapes control characters).
+    const json = await cli(['info', '@acme/delta', '--json']);
+    expect(json.stdout).not.toContain('\u001b');
+    expect(json.json<{ version: { deprecated: string } }>().version.deprecated).toBe(`old ${hostile} version`);
+  });
+});
+
 describe('skills info refuses a packument of another skill', () => {
   it('gives EPACKUMENTNAME when a registry answers for another name', async () => {
     const liar = await recordingServer(async (_req, res, url) => {
