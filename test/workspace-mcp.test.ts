@@ -19,14 +19,15 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await live.close();
-  await fs.rm(ws, { recursive: true, force: true });
+  // The config folder (holding the journal key) and the cache sit beside the workspace, never in it.
+  for (const dir of [ws, `${ws}.cache`, `${ws}.config`]) await fs.rm(dir, { recursive: true, force: true });
 });
 
 describe('skills mcp (the workspace as a stdio MCP server)', () => {
   it('lets an agent search, install, list, read, verify and run skills through MCP tools', async () => {
     const client = new Client({ name: 'agent', version: '1.0.0' });
     await client.connect(
-      new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: ws, env: { ...(process.env as Record<string, string>), SKILLS_CACHE_DIR: path.join(ws, '.cache'), SKILLS_CONFIG_DIR: path.join(ws, '.config') }, stderr: 'ignore' }),
+      new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: ws, env: { ...(process.env as Record<string, string>), SKILLS_CACHE_DIR: `${ws}.cache`, SKILLS_CONFIG_DIR: `${ws}.config` }, stderr: 'ignore' }),
     );
     try {
       const names = (await client.listTools()).tools.map((t) => t.name).sort();
@@ -76,7 +77,7 @@ export async function mail(to: string) { return send({ to, body: 'again' }); }
 `,
     );
     const client = new Client({ name: 'agent', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: dir, env: { ...(process.env as Record<string, string>), SKILLS_CONFIG_DIR: path.join(dir, '.config') }, stderr: 'ignore' }));
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], cwd: dir, env: { ...(process.env as Record<string, string>), SKILLS_CONFIG_DIR: `${dir}.config` }, stderr: 'ignore' }));
     try {
       const first = await client.callTool({ name: 'run_skill', arguments: { name: 'mailer', export: 'run', live: true } });
       const wire = JSON.stringify(first);
@@ -96,7 +97,7 @@ export async function mail(to: string) { return send({ to, body: 'again' }); }
       ]);
     } finally {
       await client.close();
-      await fs.rm(dir, { recursive: true, force: true });
+      for (const d of [dir, `${dir}.config`]) await fs.rm(d, { recursive: true, force: true });
     }
   }, 60_000);
 });
