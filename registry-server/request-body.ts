@@ -42,13 +42,7 @@ export async function readBody(c: Ctx, limit: number, tooLarge: () => SkillsErro
     if (error instanceof SkillsError) throw error;
     throw new SkillsError('EBODY', 'the request body could not be read (was the upload cut short?)', { status: 400 });
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return Buffer.concat(chunks, total);
 }
 
 /**

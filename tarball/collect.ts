@@ -96,13 +96,7 @@ async function readRegularFile(absolute: string, rel: string, maxBytes: number):
       length += bytesRead;
       if (length > maxBytes) throw tooBig();
     }
-    const bytes = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return bytes;
+    return Buffer.concat(chunks, length);
   } finally {
     await handle.close();
   }

@@ -112,13 +112,7 @@ export async function readCapped(res: Response, limits: Pick<BodyLimits, 'maxByt
     await reader.cancel().catch(() => undefined);
     throw networkError(error, registry);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return Buffer.concat(chunks, total);
 }
 
 /**
