@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { SkillsError } from './errors';
 import { fixtureSchema, type Fixture } from './fixture';
 import { manifestSchema, MANIFEST_KEYS, type Manifest } from './manifest';
-import { parsePackageName } from './names';
+import { parsePackageName, SCOPE_RE } from './names';
 import type { PackageFile } from './package-files';
 import { error, hasErrors, warning, type Problem } from './problems';
 import { parseSkillMd, SKILL_MD, type SkillFrontmatter } from './skill-md';
@@ -32,6 +32,9 @@ export interface ValidatedSkill {
 export interface PackageValidation {
   ok: boolean;
   problems: Problem[];
+  /** `code`: the package has skill.json (an entry the sandbox runs). `plain`: SKILL.md and files only. */
+  kind: 'code' | 'plain';
+  /** skill.json, or for a plain skill the manifest derived from SKILL.md and `derive`. */
   manifest?: Manifest;
   skill?: ValidatedSkill;
   /** Parsed fixtures by case name (file name without `.json`); only those that parsed. */
@@ -41,8 +44,13 @@ export interface PackageValidation {
 export interface ValidatePackageOptions {
   /** The folder's base name, when validating a folder: SKILL.md `name` must equal it. */
   folderName?: string;
-  /** Publishing requires at least one fixture; validating a draft only warns. */
+  /** Publishing a code skill requires at least one fixture; validating a draft only warns. */
   requireFixtures?: boolean;
+  /**
+   * For a plain skill (no skill.json): the scope of its derived name `@scope/<SKILL.md name>`, and
+   * its version (else SKILL.md `metadata.version`). Ignored when skill.json exists.
+   */
+  derive?: { scope?: string | undefined; version?: string | undefined };
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -67,7 +75,12 @@ export function validatePackage(files: readonly PackageFile[], options: Validate
 
   checkWritablePaths(files, problems);
   const skill = checkSkillMd(byPath.get(SKILL_MD), options.folderName, problems);
-  const manifest = checkManifest(byPath.get(MANIFEST_FILE), problems);
+  const manifestFile = byPath.get(MANIFEST_FILE);
+  if (!manifestFile) {
+    const manifest = skill ? deriveManifest(skill, options.derive ?? {}, problems) : undefined;
+    return { ok: !hasErrors(problems), problems, kind: 'plain', ...(manifest ? { manifest } : {}), ...(skill ? { skill } : {}), fixtures: new Map() };
+  }
+  const manifest = checkManifest(manifestFile, problems);
 
   if (manifest && skill) {
     const parsed = parsePackageName(manifest.name);
@@ -90,6 +103,7 @@ export function validatePackage(files: readonly PackageFile[], options: Validate
   return {
     ok: !hasErrors(problems),
     problems,
+    kind: 'code',
     ...(manifest ? { manifest } : {}),
     ...(skill ? { skill } : {}),
     fixtures,
@@ -148,11 +162,36 @@ function checkSkillMd(file: PackageFile | undefined, folderName: string | undefi
   return parsed.frontmatter ? { frontmatter: parsed.frontmatter, body: parsed.body, raw } : undefined;
 }
 
-function checkManifest(file: PackageFile | undefined, problems: Problem[]): Manifest | undefined {
-  if (!file) {
-    problems.push(error('EMANIFESTMISSING', MANIFEST_FILE, 'the skill folder has no skill.json'));
+/**
+ * The manifest of a plain skill: `@<scope>/<SKILL.md name>`, the version given or SKILL.md
+ * `metadata.version`, no dependencies, no MCP servers, no entry the sandbox would run.
+ */
+function deriveManifest(skill: ValidatedSkill, derive: NonNullable<ValidatePackageOptions['derive']>, problems: Problem[]): Manifest | undefined {
+  const { name, description } = skill.frontmatter;
+  const scope = derive.scope;
+  const version = derive.version ?? skill.frontmatter.metadata?.version;
+  let ok = true;
+  if (scope === undefined) {
+    problems.push(error('ESCOPEMISSING', MANIFEST_FILE, `a plain skill (no skill.json) is named @<scope>/${name}, and no scope was given`));
+    ok = false;
+  } else if (!SCOPE_RE.test(scope)) {
+    problems.push(error('EMANIFESTNAME', MANIFEST_FILE, `"${scope}" is not a scope such as @acme`));
+    ok = false;
+  }
+  if (version === undefined) {
+    problems.push(error('EVERSIONMISSING', `${SKILL_MD}#metadata.version`, 'a plain skill (no skill.json) needs a version: SKILL.md metadata.version, or one given with --version'));
+    ok = false;
+  }
+  if (!ok) return undefined;
+  const result = manifestSchema.safeParse({ name: `${scope}/${name}`, version, description });
+  if (!result.success) {
+    problems.push(...result.error.issues.map((issue) => (issue.path[0] === 'version' ? error('EVERSIONINVALID', `${SKILL_MD}#metadata.version`, `version "${version}": ${issue.message}`) : manifestProblem(issue))));
     return undefined;
   }
+  return result.data;
+}
+
+function checkManifest(file: PackageFile, problems: Problem[]): Manifest | undefined {
   const json = parseJson(file.bytes);
   if (!json.ok) {
     problems.push(error('EMANIFESTJSON', MANIFEST_FILE, `skill.json is not valid JSON: ${json.message}`));

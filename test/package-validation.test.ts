@@ -52,7 +52,6 @@ describe('validatePackage', () => {
     ['an entry that does not exist', { 'skill.json': manifest({ entry: 'main.ts' }) }, 'EENTRYMISSING'],
     ['skill.json that is not JSON', { 'skill.json': '{ name: ' }, 'EMANIFESTJSON'],
     ['skill.json that is an array', { 'skill.json': '[]' }, 'EMANIFESTJSON'],
-    ['no skill.json', { 'skill.json': undefined }, 'EMANIFESTMISSING'],
     ['no SKILL.md', { 'SKILL.md': undefined }, 'ESKILLMDMISSING'],
     ['a SKILL.md of binary garbage', { 'SKILL.md': new Uint8Array([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80]) }, 'EENCODING'],
     ['a fixture that is not JSON', { 'fixtures/bad.json': '{' }, 'EFIXTUREJSON'],
@@ -116,5 +115,41 @@ describe('validatePackage', () => {
       expect(codes({ [`assets/${'\u00e9'.repeat(63)}.md`]: 'x' })).toEqual([]);
       expect(codes({ 'assets/.hidden': 'x', 'assets/a.b.c': 'x', 'assets/with space.txt': 'x' })).toEqual([]);
     });
+  });
+});
+
+describe('plain skills (SKILL.md and files, no skill.json)', () => {
+  const plain = (entries: Record<string, string | Uint8Array | undefined>) => files({ 'skill.json': undefined, 'index.ts': undefined, 'fixtures/basic.json': undefined, ...entries });
+  const versioned = `---\nname: csv-export\ndescription: Exports rows.\nmetadata:\n  version: "2.0.1"\n---\nBody\n`;
+
+  it('derives @scope/<SKILL.md name> and the version from metadata.version, with no fixtures needed', () => {
+    const result = validatePackage(plain({ 'SKILL.md': versioned, 'scripts/run.py': 'print(1)\n' }), { derive: { scope: '@acme' }, requireFixtures: true });
+    expect(result.problems).toEqual([]);
+    expect(result.kind).toBe('plain');
+    expect(result.manifest).toMatchObject({ name: '@acme/csv-export', version: '2.0.1', dependencies: {}, mcp: {}, description: 'Exports rows.' });
+    expect(result.fixtures.size).toBe(0);
+  });
+
+  it('takes a given version over metadata.version', () => {
+    expect(validatePackage(plain({ 'SKILL.md': versioned }), { derive: { scope: '@acme', version: '3.0.0' } }).manifest?.version).toBe('3.0.0');
+  });
+
+  it('treats fixtures/*.json in a plain skill as ordinary files', () => {
+    expect(validatePackage(plain({ 'SKILL.md': versioned, 'fixtures/data.json': '{ not a fixture' }), { derive: { scope: '@acme' } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['no scope', {}, ['ESCOPEMISSING', 'EVERSIONMISSING']],
+    ['no version', { scope: '@acme' }, ['EVERSIONMISSING']],
+    ['a bad scope', { scope: 'acme', version: '1.0.0' }, ['EMANIFESTNAME']],
+    ['a version that is not semver', { scope: '@acme', version: '1.0' }, ['EVERSIONINVALID']],
+  ])('refuses %s', (_label, derive, expected) => {
+    expect(validatePackage(plain({}), { derive }).problems.map((p) => p.code)).toEqual(expected);
+  });
+
+  it('keeps the code-skill rules when skill.json exists (derive is ignored)', () => {
+    const result = validatePackage(files({}), { derive: { scope: '@other', version: '9.9.9' } });
+    expect(result.kind).toBe('code');
+    expect(result.manifest).toMatchObject({ name: '@acme/csv-export', version: '1.2.0' });
   });
 });
