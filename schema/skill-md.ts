@@ -1,8 +1,12 @@
 /**
  * SKILL.md: YAML frontmatter validated exactly per the open Agent Skills spec, plus the markdown
  * body agents read. Parsing never throws: it returns every problem at once.
+ *
+ * Lengths are counted in characters (Unicode code points) as the spec states them, not in UTF-16
+ * units. Two deliberate differences from the reference validator (skills-ref): names stay ASCII
+ * (see `checkName`), and `<` or `>` in a description is a warning the spec does not have.
  */
-import { parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import { error, warning, type Problem } from './problems';
 import { SKILL_NAME_MAX } from './names';
 import { estimateTokens } from './tokens';
@@ -88,10 +92,11 @@ export function parseSkillMd(raw: string, options: SkillMdOptions = {}): ParsedS
   problems.push(...checkName(fm.name, file, options.folderName));
   problems.push(...checkDescription(fm.description, file));
   problems.push(...checkOptionalString(fm, 'license', file, undefined, 'ELICENSE'));
-  problems.push(...checkOptionalString(fm, 'compatibility', file, COMPATIBILITY_MAX, 'ECOMPATIBILITY'));
+  problems.push(...checkCompatibility(fm, file));
   problems.push(...checkOptionalString(fm, 'allowed-tools', file, undefined, 'EALLOWEDTOOLS'));
-  if (fm.metadata !== undefined && !isStringMap(fm.metadata)) {
-    problems.push(error('EMETADATA', `${file}#metadata`, 'metadata must be a mapping of string keys to string values'));
+  if (fm.metadata !== undefined) {
+    const metadata = readMetadata(doc, file, problems);
+    if (metadata) fm.metadata = metadata;
   }
   problems.push(...bodyWarnings(body, file));
 
@@ -107,7 +112,10 @@ function checkName(name: unknown, file: string, folderName: string | undefined):
   if (name.length > SKILL_NAME_MAX) problems.push(error('ENAMELENGTH', at, `name is ${name.length} characters; the limit is ${SKILL_NAME_MAX}`));
   if (/[A-Z]/.test(name)) problems.push(error('ENAMECASE', at, `name "${name}" has upper-case letters; use lower case`));
   if (/^-|-$|--/.test(name)) problems.push(error('ENAMEHYPHEN', at, `name "${name}" may not start or end with a hyphen or contain "--"`));
-  if (/[^A-Za-z0-9-]/.test(name)) problems.push(error('ENAMECHARS', at, `name "${name}" may contain only a-z, 0-9 and single hyphens`));
+  // ASCII only, although the spec allows any lower-case Unicode letter: a name is also a folder, a
+  // package name and part of a URL, and Unicode admits look-alikes (Cyrillic "а" and Latin "a"
+  // render the same), so two skills could read the same and be different packages.
+  if (/[^A-Za-z0-9-]/.test(name)) problems.push(error('ENAMECHARS', at, `name "${name}" may contain only a-z, 0-9 and single hyphens (ASCII, so no two names look alike)`));
   if (folderName !== undefined && name !== folderName) {
     problems.push(error('ENAMEFOLDER', at, `name "${name}" must equal the folder name "${folderName}"`));
   }
@@ -122,21 +130,80 @@ function checkDescription(description: unknown, file: string): Problem[] {
   if (typeof description !== 'string') return [error('EDESCRIPTIONTYPE', at, 'description must be a string')];
   const problems: Problem[] = [];
   if (description.trim() === '') problems.push(error('EDESCRIPTIONMISSING', at, 'description is blank'));
-  if (description.length > DESCRIPTION_MAX) {
-    problems.push(error('EDESCRIPTIONLENGTH', at, `description is ${description.length} characters; the limit is ${DESCRIPTION_MAX}`));
+  const length = codePoints(description);
+  if (length > DESCRIPTION_MAX) {
+    problems.push(error('EDESCRIPTIONLENGTH', at, `description is ${length} characters; the limit is ${DESCRIPTION_MAX}`));
   }
-  if (/[<>]/.test(description)) problems.push(error('EDESCRIPTIONANGLE', at, 'description may not contain < or >'));
+  // Not a spec rule: agents often list skills inside XML-like tags, where these read as markup.
+  if (/[<>]/.test(description)) problems.push(warning('WDESCRIPTIONANGLE', at, 'description contains < or >, which agents that list skills in XML-like tags may read as markup'));
   return problems;
+}
+
+/** Characters as the spec counts them: Unicode code points (an emoji is one, not two UTF-16 units). */
+export function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function checkCompatibility(fm: Record<string, unknown>, file: string): Problem[] {
+  if (!('compatibility' in fm)) return [];
+  const value = fm.compatibility;
+  const at = `${file}#compatibility`;
+  if (value === null || (typeof value === 'string' && value.trim() === '')) {
+    return [error('ECOMPATIBILITY', at, 'compatibility is empty: leave it out, or say what the skill needs (1-500 characters)')];
+  }
+  if (typeof value !== 'string') return [error('ECOMPATIBILITY', at, 'compatibility must be a string')];
+  const length = codePoints(value);
+  if (length > COMPATIBILITY_MAX) return [error('ECOMPATIBILITY', at, `compatibility is ${length} characters; the limit is ${COMPATIBILITY_MAX}`)];
+  return [];
 }
 
 function checkOptionalString(fm: Record<string, unknown>, key: string, file: string, max: number | undefined, code: string): Problem[] {
   const value = fm[key];
   if (value === undefined) return [];
   if (typeof value !== 'string') return [error(code, `${file}#${key}`, `${key} must be a string`)];
-  if (max !== undefined && value.length > max) {
-    return [error(code, `${file}#${key}`, `${key} is ${value.length} characters; the limit is ${max}`)];
+  if (max !== undefined && codePoints(value) > max) {
+    return [error(code, `${file}#${key}`, `${key} is ${codePoints(value)} characters; the limit is ${max}`)];
   }
   return [];
+}
+
+/**
+ * `metadata` as the spec reads it: a map of strings to strings. An unquoted scalar that YAML
+ * would read as a number or boolean (`version: 1.0`) is taken as the text written ("1.0", not 1),
+ * with a warning, as the reference validator reads it; anything else that is not a string is an
+ * error.
+ */
+function readMetadata(doc: Document, file: string, problems: Problem[]): Record<string, string> | undefined {
+  const node = doc.get('metadata', true);
+  const invalid = () => {
+    problems.push(error('EMETADATA', `${file}#metadata`, 'metadata must be a mapping of string keys to string values'));
+    return undefined;
+  };
+  if (!isMap(node)) return invalid();
+  const out: Record<string, string> = {};
+  for (const pair of node.items) {
+    const key = scalarText(doc, pair.key as Node | null);
+    const value = scalarText(doc, pair.value as Node | null);
+    if (key === undefined || value === undefined) return invalid();
+    if (value.unquoted) {
+      problems.push(warning('WMETADATASCALAR', `${file}#metadata.${key.text}`, `metadata.${key.text} is unquoted and read as the text "${value.text}"; quote it to say so: ${key.text}: "${value.text}"`));
+    }
+    out[key.text] = value.text;
+  }
+  return out;
+}
+
+/** A scalar's text: a string as is; a plain number or boolean as written. Undefined for anything else. */
+function scalarText(doc: Document, node: Node | null): { text: string; unquoted: boolean } | undefined {
+  const scalar = isAlias(node) ? node.resolve(doc) : node;
+  if (!isScalar(scalar)) return undefined;
+  if (typeof scalar.value === 'string') return { text: scalar.value, unquoted: false };
+  if ((typeof scalar.value === 'number' || typeof scalar.value === 'boolean') && scalar.type === 'PLAIN' && typeof scalar.source === 'string') {
+    return { text: scalar.source, unquoted: true };
+  }
+  return undefined;
 }
 
 function bodyWarnings(body: string, file: string): Problem[] {
@@ -150,10 +217,6 @@ function bodyWarnings(body: string, file: string): Problem[] {
     problems.push(warning('WBODYLINES', file, `the body has ${lines} lines; keep it under ${BODY_LINES_WARN} and move detail to references/`));
   }
   return problems;
-}
-
-function isStringMap(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
 function firstLine(text: string): string {

@@ -79,7 +79,7 @@ describe('skills init | validate | pack (real CLI processes)', () => {
     const result = validate.json<{ ok: boolean; problems: { code: string; path: string }[] }>();
     expect(result.ok).toBe(false);
     expect(result.problems.map((p) => p.code).sort()).toEqual(
-      ['EDESCRIPTIONANGLE', 'EFRONTMATTERKEY', 'ENAMECASE', 'ENAMEFOLDER', 'ENAMEUNSCOPED', 'EVERSIONINVALID'].sort(),
+      ['EFRONTMATTERKEY', 'ENAMECASE', 'ENAMEFOLDER', 'ENAMEUNSCOPED', 'EVERSIONINVALID', 'WDESCRIPTIONANGLE'].sort(),
     );
     const human = await runCli(['validate', dir]);
     expect(human.code).toBe(1);

@@ -67,7 +67,6 @@ describe('SKILL.md frontmatter', () => {
   });
 
   it.each([
-    ['with <script>', '"Runs <script>alert(1)</script>"', 'EDESCRIPTIONANGLE'],
     ['of 1025 characters', 'd'.repeat(1025), 'EDESCRIPTIONLENGTH'],
     ['that is empty', '""', 'EDESCRIPTIONMISSING'],
     ['that is blank', '"   "', 'EDESCRIPTIONMISSING'],
@@ -87,14 +86,16 @@ describe('SKILL.md frontmatter', () => {
   it('limits compatibility to 500 characters and metadata to a string map', () => {
     expect(codes(md(`name: a\ndescription: d\ncompatibility: ${'c'.repeat(501)}`))).toEqual(['ECOMPATIBILITY']);
     expect(codes(md(`name: a\ndescription: d\ncompatibility: ${'c'.repeat(500)}`))).toEqual([]);
-    expect(codes(md('name: a\ndescription: d\nmetadata:\n  n: 1'))).toEqual(['EMETADATA']);
+    expect(codes(md('name: a\ndescription: d\nmetadata:\n  n: [1]'))).toEqual(['EMETADATA']);
+    expect(codes(md('name: a\ndescription: d\nmetadata:\n  n:'))).toEqual(['EMETADATA']);
+    expect(codes(md('name: a\ndescription: d\nmetadata:\n  n: {a: b}'))).toEqual(['EMETADATA']);
     expect(codes(md('name: a\ndescription: d\nmetadata: [a]'))).toEqual(['EMETADATA']);
   });
 
   it('returns every problem at once', () => {
     const problems = codes(md(`name: Bad--Name\ndescription: "<b>${'x'.repeat(1030)}"\nextra: 1`), 'folder');
     expect(problems.sort()).toEqual(
-      ['EFRONTMATTERKEY', 'ENAMECASE', 'ENAMEHYPHEN', 'ENAMEFOLDER', 'EDESCRIPTIONLENGTH', 'EDESCRIPTIONANGLE'].sort(),
+      ['EFRONTMATTERKEY', 'ENAMECASE', 'ENAMEHYPHEN', 'ENAMEFOLDER', 'EDESCRIPTIONLENGTH', 'WDESCRIPTIONANGLE'].sort(),
     );
   });
 
@@ -105,4 +106,92 @@ describe('SKILL.md frontmatter', () => {
     const tall = parseSkillMd(md('name: a\ndescription: d', 'line\n'.repeat(501)));
     expect(tall.problems.map((p) => p.code)).toEqual(['WBODYLINES']);
   });
+});
+
+describe('SKILL.md as the spec reads it (issue 12, item 7)', () => {
+  it('counts description and compatibility in code points, not UTF-16 units', () => {
+    // 1024 emoji are 2048 UTF-16 units but 1024 characters: exactly at the limit.
+    expect(codes(md(`name: a\ndescription: ${'😀'.repeat(1024)}`))).toEqual([]);
+    expect(codes(md(`name: a\ndescription: ${'😀'.repeat(1025)}`))).toEqual(['EDESCRIPTIONLENGTH']);
+    expect(parseSkillMd(md(`name: a\ndescription: ${'😀'.repeat(1025)}`)).problems[0]?.message).toContain('1025 characters');
+    expect(codes(md(`name: a\ndescription: d\ncompatibility: ${'𝔸'.repeat(500)}`))).toEqual([]);
+    expect(codes(md(`name: a\ndescription: d\ncompatibility: ${'𝔸'.repeat(501)}`))).toEqual(['ECOMPATIBILITY']);
+  });
+
+  it.each([
+    ['an empty string', 'compatibility: ""'],
+    ['blank', 'compatibility: "  "'],
+    ['no value', 'compatibility:'],
+  ])('refuses a compatibility that is %s', (_label, line) => {
+    const parsed = parseSkillMd(md(`name: a\ndescription: d\n${line}`));
+    expect(parsed.problems.map((p) => p.code)).toEqual(['ECOMPATIBILITY']);
+    expect(parsed.problems[0]?.message).toContain('empty');
+  });
+
+  it('reads an unquoted metadata scalar as the text written, with a warning', () => {
+    const parsed = parseSkillMd(md('name: a\ndescription: d\nmetadata:\n  version: 1.0\n  build: 010\n  beta: true\n  exp: 1e3\n  author: ada\n  quoted: "2.0"'));
+    expect(parsed.frontmatter?.metadata).toEqual({ version: '1.0', build: '010', beta: 'true', exp: '1e3', author: 'ada', quoted: '2.0' });
+    expect(parsed.problems.map((p) => [p.severity, p.code, p.path])).toEqual([
+      ['warning', 'WMETADATASCALAR', 'SKILL.md#metadata.version'],
+      ['warning', 'WMETADATASCALAR', 'SKILL.md#metadata.build'],
+      ['warning', 'WMETADATASCALAR', 'SKILL.md#metadata.beta'],
+      ['warning', 'WMETADATASCALAR', 'SKILL.md#metadata.exp'],
+    ]);
+    expect(parsed.problems[0]?.message).toContain('version: "1.0"');
+  });
+
+  it('warns (never refuses) for < or > in a description', () => {
+    const parsed = parseSkillMd(md('name: a\ndescription: "Converts <csv> to -> json"'));
+    expect(parsed.problems.map((p) => [p.severity, p.code])).toEqual([['warning', 'WDESCRIPTIONANGLE']]);
+    expect(parsed.frontmatter?.description).toBe('Converts <csv> to -> json');
+  });
+
+  it.each([
+    ['Cyrillic letters', 'навык'],
+    ['a Cyrillic look-alike of an ASCII name', 'pdf-tооls'],
+    ['Chinese characters', '技能'],
+    ['a decomposed accent', 'cafe\u0301'],
+  ])('keeps names ASCII: refuses %s', (_label, name) => {
+    expect(codes(md(`name: ${name}\ndescription: d`))).toEqual(['ENAMECHARS']);
+  });
+});
+
+/**
+ * The reference validator's own cases (agentskills/agentskills, skills-ref/tests/test_validator.py
+ * and test_parser.py), ported: same input, our code for the same verdict. Where we differ on
+ * purpose (Unicode names) the case is above, with the reason.
+ */
+describe('SKILL.md: the reference validator cases', () => {
+  const valid = (raw: string, folder = 'my-skill') => expect(parseSkillMd(raw, { folderName: folder }).problems.filter((p) => p.severity === 'error')).toEqual([]);
+  const fails = (raw: string, folder: string, code: string) => expect(codes(raw, folder)).toContain(code);
+
+  it('test_valid_skill', () => valid('---\nname: my-skill\ndescription: A test skill\n---\n# My Skill\n'));
+  it('test_invalid_name_uppercase', () => fails('---\nname: MySkill\ndescription: A test skill\n---\nBody\n', 'MySkill', 'ENAMECASE'));
+  it('test_name_too_long', () => fails(`---\nname: ${'a'.repeat(70)}\ndescription: A test skill\n---\nBody\n`, 'a'.repeat(70), 'ENAMELENGTH'));
+  it('test_name_leading_hyphen', () => fails('---\nname: -my-skill\ndescription: A test skill\n---\nBody\n', '-my-skill', 'ENAMEHYPHEN'));
+  it('test_name_consecutive_hyphens', () => fails('---\nname: my--skill\ndescription: A test skill\n---\nBody\n', 'my--skill', 'ENAMEHYPHEN'));
+  it('test_name_invalid_characters', () => fails('---\nname: my_skill\ndescription: A test skill\n---\nBody\n', 'my_skill', 'ENAMECHARS'));
+  it('test_name_directory_mismatch', () => fails('---\nname: correct-name\ndescription: A test skill\n---\nBody\n', 'wrong-name', 'ENAMEFOLDER'));
+  it('test_unexpected_fields', () => fails('---\nname: my-skill\ndescription: A test skill\nunknown_field: should not be here\n---\nBody\n', 'my-skill', 'EFRONTMATTERKEY'));
+  it('test_valid_with_all_fields', () => valid('---\nname: my-skill\ndescription: A test skill\nlicense: MIT\nmetadata:\n  author: Test\n---\nBody\n'));
+  it('test_allowed_tools_accepted', () => valid('---\nname: my-skill\ndescription: A test skill\nallowed-tools: Bash(jq:*) Bash(git:*)\n---\nBody\n'));
+  it('test_i18n_russian_uppercase_rejected', () => fails('---\nname: НАВЫК\ndescription: A skill with Russian uppercase name\n---\nBody\n', 'НАВЫК', 'ENAMECHARS'));
+  it('test_description_too_long', () => fails(`---\nname: my-skill\ndescription: ${'x'.repeat(1100)}\n---\nBody\n`, 'my-skill', 'EDESCRIPTIONLENGTH'));
+  it('test_valid_compatibility', () => valid('---\nname: my-skill\ndescription: A test skill\ncompatibility: Requires Python 3.11+\n---\nBody\n'));
+  it('test_compatibility_too_long', () => fails(`---\nname: my-skill\ndescription: A test skill\ncompatibility: ${'x'.repeat(550)}\n---\nBody\n`, 'my-skill', 'ECOMPATIBILITY'));
+  it('test_valid_frontmatter', () => {
+    const parsed = parseSkillMd('---\nname: my-skill\ndescription: A test skill\n---\n# My Skill\n\nInstructions here.\n');
+    expect(parsed.frontmatter).toMatchObject({ name: 'my-skill', description: 'A test skill' });
+    expect(parsed.body).toContain('# My Skill');
+  });
+  it('test_missing_frontmatter', () => fails('# No frontmatter here', 'x', 'EFRONTMATTERMISSING'));
+  it('test_unclosed_frontmatter', () => fails('---\nname: my-skill\ndescription: A test skill\n', 'my-skill', 'EFRONTMATTERUNTERMINATED'));
+  it('test_invalid_yaml', () => fails('---\nname: [invalid\ndescription: broken\n---\nBody here\n', 'x', 'EFRONTMATTERYAML'));
+  it('test_non_dict_frontmatter', () => fails('---\n- just\n- a\n- list\n---\nBody\n', 'x', 'EFRONTMATTERNOTMAP'));
+  it('test_read_with_metadata', () => {
+    const parsed = parseSkillMd('---\nname: my-skill\ndescription: A test skill\nmetadata:\n  author: Test Author\n  version: 1.0\n---\nBody\n');
+    expect(parsed.frontmatter?.metadata).toEqual({ author: 'Test Author', version: '1.0' });
+  });
+  it('test_missing_name', () => fails('---\ndescription: A test skill\n---\nBody\n', 'my-skill', 'ENAMEMISSING'));
+  it('test_missing_description', () => fails('---\nname: my-skill\n---\nBody\n', 'my-skill', 'EDESCRIPTIONMISSING'));
 });
