@@ -72,10 +72,11 @@ export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) throw newer(db.name, current);
   for (let version = current; version < SCHEMA_VERSION; version++) {
-    const sql = MIGRATIONS[version];
-    if (sql === undefined) break;
+    const step = MIGRATIONS[version];
+    if (step === undefined) break;
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

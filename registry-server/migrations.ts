@@ -1,5 +1,11 @@
-/** The schema, as an ordered list of migrations. Never edit one that shipped: append. */
-export const MIGRATIONS: readonly string[] = [
+import type { Db } from './db';
+import { backfillTrust } from './version-trust';
+
+/**
+ * The schema, as an ordered list of migrations: SQL, or a function for a step SQL cannot do alone
+ * (each runs in its own transaction). Never edit one that shipped: append.
+ */
+export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   `
   CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -100,4 +106,26 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Looking up a user's teams (readable private scopes) without scanning every membership.
   `CREATE INDEX team_members_user ON team_members(user_id);`,
+  // Issue 12: plain skills, trust per version, provenance, and the digests the discovery index
+  // serves. Existing versions are recomputed from their stored tarballs (see backfillTrust).
+  (db) => {
+    db.exec(`
+      ALTER TABLE versions ADD COLUMN kind TEXT NOT NULL DEFAULT 'code' CHECK (kind IN ('code', 'plain'));
+      ALTER TABLE versions ADD COLUMN trust TEXT NOT NULL DEFAULT 'unverified' CHECK (trust IN ('verified', 'instructions', 'unverified'));
+      ALTER TABLE versions ADD COLUMN trust_reasons TEXT NOT NULL DEFAULT '[]';
+      -- As declared by the publisher (Skills-Provenance), JSON; NULL when none was sent.
+      ALTER TABLE versions ADD COLUMN provenance TEXT;
+      -- sha256 hex of the tarball bytes, and of SKILL.md as /skill.md serves it.
+      ALTER TABLE versions ADD COLUMN tarball_sha256 TEXT NOT NULL DEFAULT '';
+      ALTER TABLE versions ADD COLUMN skill_md_sha256 TEXT NOT NULL DEFAULT '';
+      -- The version search shows for each skill, with its trust, for the trust filter.
+      CREATE TABLE skill_latest (
+        skill_id INTEGER PRIMARY KEY REFERENCES skills(id) ON DELETE CASCADE,
+        version TEXT NOT NULL,
+        trust TEXT NOT NULL
+      );
+      CREATE INDEX skill_latest_trust ON skill_latest(trust);
+    `);
+    backfillTrust(db);
+  },
 ];

@@ -17,3 +17,13 @@ export function routeVersion(c: Ctx): string {
   if (semver.valid(version) !== version) throw new SkillsError('EVERSIONINVALID', `${JSON.stringify(version.slice(0, 100))} is not a semver version`, { status: 400 });
   return version;
 }
+
+/** `?version=` of a publish: a strict semver version, or undefined when absent. */
+export function queryVersion(c: Ctx): string | undefined {
+  const version = c.req.query('version');
+  if (version === undefined) return undefined;
+  if (version.length > 256 || semver.valid(version) !== version) {
+    throw new SkillsError('EVERSIONINVALID', `${JSON.stringify(version.slice(0, 100))} is not a semver version`, { status: 400, hint: 'give a version such as 1.2.0' });
+  }
+  return version;
+}

@@ -6,9 +6,9 @@
 import semver from 'semver';
 import { SkillsError } from '../schema/errors';
 import { parsePackageName } from '../schema/names';
-import { decodeUtf8, validatePackage, validationError } from '../schema/package';
+import { decodeUtf8, validatePackage, validationError, type PackageValidation } from '../schema/package';
 import type { PackageFile } from '../schema/package-files';
-import type { PublishResponse, VerificationSummary } from '../schema/registry';
+import type { Provenance, PublishResponse, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
@@ -18,6 +18,7 @@ import type { Caller, ScopeRow } from './auth';
 import { scopeNotFound, type Services } from './context';
 import { compactReport, excerpt } from './report';
 import type { SkillRow, SkillsStore } from './skills-store';
+import { sha256Of, versionTrust } from './version-trust';
 
 export interface PublishRequest {
   name: string;
@@ -25,6 +26,10 @@ export interface PublishRequest {
   scope: ScopeRow;
   tarball: Uint8Array;
   tag: string | undefined;
+  /** `?version=`: a plain skill's version; with skill.json it must equal skill.json's. */
+  version: string | undefined;
+  /** The `Skills-Provenance` header, parsed; stored as declared. */
+  provenance: Provenance | undefined;
   caller: Caller;
   origin: string;
 }
@@ -50,45 +55,27 @@ export async function publish(services: Services, request: PublishRequest): Prom
   const { name, caller, scope } = request;
 
   const files = await unpack(request.tarball, deps.config.unpackLimits);
-  const validation = validatePackage(files, { requireFixtures: true });
+  // A plain skill (no skill.json) is named from the URL's scope; its version comes from ?version=.
+  const validation = validatePackage(files, { requireFixtures: true, derive: { scope: scope.name, version: request.version } });
   if (!validation.ok || !validation.manifest || !validation.skill) {
     throw validationError('the uploaded skill', validation.problems, 'run `skills validate` locally and fix every problem');
   }
   const manifest = validation.manifest;
+  if (validation.kind === 'code' && request.version !== undefined && request.version !== manifest.version) {
+    throw new SkillsError('EVERSIONMISMATCH', `the upload asks for version ${request.version}, but its skill.json says ${manifest.version}`, { status: 400, hint: 'a skill with skill.json takes its version from there: leave out --version, or change skill.json' });
+  }
   if (manifest.name !== name) {
     throw new SkillsError('ENAMEMISMATCH', `the tarball holds ${manifest.name}, but was uploaded to ${name}`, { status: 400, hint: 'publish it to its own name' });
   }
+  const bump = validation.kind === 'code' ? 'bump the version in skill.json' : 'bump metadata.version in SKILL.md, or publish with another --version';
   if (store.versionUsed(name, manifest.version)) {
-    throw new SkillsError('EVERSIONEXISTS', `${name}@${manifest.version} was already published; versions are immutable`, { status: 409, hint: 'bump the version in skill.json' });
+    throw new SkillsError('EVERSIONEXISTS', `${name}@${manifest.version} was already published; versions are immutable`, { status: 409, hint: bump });
   }
   if (request.tag !== undefined && semver.valid(request.tag)) throw new SkillsError('ETAGINVALID', 'a dist-tag cannot look like a version', { status: 400 });
 
-  const { config } = deps;
-  if (validation.fixtures.size > config.maxVerifyCases) {
-    throw new SkillsError('ETOOMANYFIXTURES', `${name}@${manifest.version} has ${validation.fixtures.size} fixtures; this registry verifies at most ${config.maxVerifyCases} per upload`, {
-      status: 422,
-      hint: 'keep the cases that matter; each fixture is a case run in the sandbox at every publish',
-    });
-  }
-  const dependencies = await dependencyFiles(services, caller, { name, version: manifest.version, folder: validation.skill.frontmatter.name, scope, dependencies: manifest.dependencies });
-  const report = await deps.verify(files, dependencies, { failFast: true, budgetMs: config.verifyBudgetMs });
-  const verification = summarize(report);
-  if (!report.ok) {
-    const details = { report: compactReport(report, { maxBytes: config.maxReportBytes, excerptBytes: config.reportExcerptBytes }) };
-    if (report.stopped === 'budget') {
-      throw new SkillsError('EVERIFYBUDGET', `${name}@${manifest.version} did not finish verification within this registry's ${config.verifyBudgetMs} ms budget (${report.passed} of ${report.cases.length + report.notRun} cases passed)`, {
-        status: 422,
-        hint: 'make the cases faster or fewer; run `skills verify` locally to see each case\'s time',
-        details,
-      });
-    }
-    const first = report.cases.find((c) => c.status === 'failed');
-    throw new SkillsError('EVERIFICATIONFAILED', `${name}@${manifest.version} failed sandbox verification${first ? `: case ${excerpt(first.case, 100)} ${first.code ?? ''}: ${excerpt(first.message ?? '', 300)}` : ''}`, {
-      status: 422,
-      hint: 'run `skills verify` locally (it runs every case; the registry stops at the first that fails)',
-      details,
-    });
-  }
+  // Only a code skill has something to run; a plain skill's trust comes from its files alone.
+  const verification = validation.kind === 'code' ? await verifyCode(services, request, validation, files) : nothingToRun();
+  const trust = versionTrust(files, validation.kind, verification.ok);
 
   const skillMdFile = files.find((f) => f.path === 'SKILL.md');
   const skillMd = skillMdFile ? (decodeUtf8(skillMdFile.bytes) ?? '') : '';
@@ -110,6 +97,12 @@ export async function publish(services: Services, request: PublishRequest): Prom
     verification,
     publishedBy: caller.userId,
     tag: request.tag,
+    kind: validation.kind,
+    trust: trust.trust,
+    trustReasons: trust.trustReasons,
+    provenance: request.provenance,
+    tarballSha256: sha256Of(request.tarball),
+    skillMdSha256: sha256Of(skillMd),
   };
   let tag = 'none';
   try {
@@ -122,7 +115,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
   } catch (error) {
     // Another publish of the same version won the race between our check and our insert.
     if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-      throw new SkillsError('EVERSIONEXISTS', `${name}@${manifest.version} was already published; versions are immutable`, { status: 409, hint: 'bump the version in skill.json' });
+      throw new SkillsError('EVERSIONEXISTS', `${name}@${manifest.version} was already published; versions are immutable`, { status: 409, hint: bump });
     }
     throw error;
   }
@@ -135,7 +128,51 @@ export async function publish(services: Services, request: PublishRequest): Prom
     tarball: `${request.origin}${tarballPath(name, manifest.version)}`,
     size: request.tarball.byteLength,
     verification,
+    kind: validation.kind,
+    trust: trust.trust,
+    trustReasons: trust.trustReasons,
   };
+}
+
+/** A code skill's sandbox verification, with its dependencies from this registry; throws unless every case passes. */
+async function verifyCode(services: Services, request: PublishRequest, validation: PackageValidation, files: readonly PackageFile[]): Promise<VerificationSummary> {
+  const { deps } = services;
+  const { name, caller, scope } = request;
+  const manifest = validation.manifest;
+  const skill = validation.skill;
+  if (!manifest || !skill) throw new SkillsError('EVALIDATION', 'the uploaded skill is not valid', { status: 400 });
+  const { config } = deps;
+  if (validation.fixtures.size > config.maxVerifyCases) {
+    throw new SkillsError('ETOOMANYFIXTURES', `${name}@${manifest.version} has ${validation.fixtures.size} fixtures; this registry verifies at most ${config.maxVerifyCases} per upload`, {
+      status: 422,
+      hint: 'keep the cases that matter; each fixture is a case run in the sandbox at every publish',
+    });
+  }
+  const dependencies = await dependencyFiles(services, caller, { name, version: manifest.version, folder: skill.frontmatter.name, scope, dependencies: manifest.dependencies });
+  const report = await deps.verify(files, dependencies, { failFast: true, budgetMs: config.verifyBudgetMs });
+  const verification = summarize(report);
+  if (!report.ok) {
+    const details = { report: compactReport(report, { maxBytes: config.maxReportBytes, excerptBytes: config.reportExcerptBytes }) };
+    if (report.stopped === 'budget') {
+      throw new SkillsError('EVERIFYBUDGET', `${name}@${manifest.version} did not finish verification within this registry's ${config.verifyBudgetMs} ms budget (${report.passed} of ${report.cases.length + report.notRun} cases passed)`, {
+        status: 422,
+        hint: 'make the cases faster or fewer; run `skills verify` locally to see each case\'s time',
+        details,
+      });
+    }
+    const first = report.cases.find((c) => c.status === 'failed');
+    throw new SkillsError('EVERIFICATIONFAILED', `${name}@${manifest.version} failed sandbox verification${first ? `: case ${excerpt(first.case, 100)} ${first.code ?? ''}: ${excerpt(first.message ?? '', 300)}` : ''}`, {
+      status: 422,
+      hint: 'run `skills verify` locally (it runs every case; the registry stops at the first that fails)',
+      details,
+    });
+  }
+  return verification;
+}
+
+/** A plain skill's verification summary: no cases, because there is nothing the sandbox could run. */
+function nothingToRun(): VerificationSummary {
+  return { ok: true, passed: 0, failed: 0, cases: [], verifiedAt: new Date().toISOString() };
 }
 
 export function summarize(report: VerificationReport): VerificationSummary {

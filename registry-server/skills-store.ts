@@ -2,11 +2,13 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { Manifest } from '../schema/manifest';
-import type { InstallPackument, Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
+import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
+import type { TrustLevel } from '../schema/trust';
 import { now } from './auth';
 import type Database from 'better-sqlite3';
 import type { Db } from './db';
+import { shownVersion, writeLatest } from './version-trust';
 
 export interface SkillRow {
   id: number;
@@ -32,7 +34,15 @@ interface VersionRow {
   published_at: string;
   yanked: number;
   deprecated: string | null;
+  kind: PackageKind;
+  trust: TrustLevel;
+  trust_reasons: string;
+  provenance: string | null;
 }
+
+/** The columns of a version row that `toVersion` reads. */
+const VERSION_COLUMNS = `v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
+                v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated, v.kind, v.trust, v.trust_reasons, v.provenance`;
 
 export interface NewVersion {
   name: string;
@@ -50,6 +60,13 @@ export interface NewVersion {
   verification: VerificationSummary;
   publishedBy: number;
   tag: string | undefined;
+  kind: PackageKind;
+  trust: TrustLevel;
+  trustReasons: TrustReason[];
+  provenance: Provenance | undefined;
+  /** sha256 hex of the tarball bytes, and of SKILL.md exactly as `/skill.md` serves it. */
+  tarballSha256: string;
+  skillMdSha256: string;
 }
 
 export class SkillsStore {
@@ -96,11 +113,7 @@ export class SkillsStore {
   }
 
   packument(skill: SkillRow, origin: string, isPrivate: boolean): Packument {
-    const rows = this.sql(
-        `SELECT v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
-                v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated
-         FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`,
-      )
+    const rows = this.sql(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`)
       .all(skill.id) as VersionRow[];
     rows.sort((a, b) => semver.compare(a.version, b.version));
     const versions: Record<string, PackumentVersion> = {};
@@ -122,8 +135,8 @@ export class SkillsStore {
   }
 
   installPackument(skill: SkillRow, origin: string): InstallPackument {
-    const rows = this.sql('SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated FROM versions WHERE skill_id = ?')
-      .all(skill.id) as { version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null }[];
+    const rows = this.sql('SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated, kind, trust FROM versions WHERE skill_id = ?')
+      .all(skill.id) as { version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null; kind: PackageKind; trust: TrustLevel }[];
     rows.sort((a, b) => semver.compare(a.version, b.version));
     const versions: InstallPackument['versions'] = {};
     for (const row of rows) {
@@ -135,17 +148,15 @@ export class SkillsStore {
         dist: { tarball: `${origin}${tarballPath(skill.name, row.version)}`, integrity: row.integrity, digest: row.digest, fileCount: row.file_count, unpackedSize: row.unpacked_size, size: row.size },
         yanked: row.yanked === 1,
         deprecated: row.deprecated,
+        kind: row.kind,
+        trust: row.trust,
       };
     }
     return { name: skill.name, distTags: this.distTags(skill.id), versions };
   }
 
   version(skill: SkillRow, version: string, origin: string): PackumentVersion | undefined {
-    const row = this.sql(
-        `SELECT v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
-                v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated
-         FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`,
-      )
+    const row = this.sql(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`)
       .get(skill.id, version) as VersionRow | undefined;
     return row ? this.toVersion(skill.name, row, origin) : undefined;
   }
@@ -170,6 +181,10 @@ export class SkillsStore {
       yanked: row.yanked === 1,
       deprecated: row.deprecated,
       verification: JSON.parse(row.verification) as VerificationSummary,
+      kind: row.kind,
+      trust: row.trust,
+      trustReasons: JSON.parse(row.trust_reasons) as TrustReason[],
+      provenance: row.provenance === null ? null : (JSON.parse(row.provenance) as Provenance),
     };
   }
 
@@ -225,8 +240,8 @@ export class SkillsStore {
       const versionId = Number(
         this.sql(
             `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
-                                   verification, published_by, published_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                   verification, published_by, published_at, kind, trust, trust_reasons, provenance, tarball_sha256, skill_md_sha256)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             skill.id,
@@ -243,6 +258,12 @@ export class SkillsStore {
             JSON.stringify(v.verification),
             v.publishedBy,
             at,
+            v.kind,
+            v.trust,
+            JSON.stringify(v.trustReasons),
+            v.provenance === undefined ? null : JSON.stringify(v.provenance),
+            v.tarballSha256,
+            v.skillMdSha256,
           ).lastInsertRowid,
       );
       this.sql('INSERT INTO tarballs (version_id, bytes) VALUES (?, ?)').run(versionId, Buffer.from(v.tarball.buffer, v.tarball.byteOffset, v.tarball.byteLength));
@@ -264,11 +285,10 @@ export class SkillsStore {
     const skill = this.sql('SELECT name FROM skills WHERE id = ?').get(skillId) as { name: string } | undefined;
     this.sql('DELETE FROM skills_fts WHERE rowid = ?').run(skillId);
     this.sql('DELETE FROM skill_servers WHERE skill_id = ?').run(skillId);
-    if (!skill) return;
-    const versions = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version);
-    if (versions.length === 0) return;
-    const latest = this.distTags(skillId).latest;
-    const chosen = latest !== undefined && versions.includes(latest) ? latest : semver.rsort([...versions])[0];
+    const versions = skill ? (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version) : [];
+    const chosen = shownVersion(versions, this.distTags(skillId).latest);
+    writeLatest(this.db, skillId, chosen);
+    if (!skill || chosen === undefined) return;
     const row = this.sql('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?').get(skillId, chosen) as {
       manifest: string;
       skill_md: string;
@@ -364,7 +384,16 @@ export class SkillsStore {
     }));
   }
 
-  search(options: { query: string; scope?: string | undefined; server?: string | undefined; limit: number; offset: number; readablePrivate: ReadonlySet<string> | 'all' }): { total: number; results: SearchResult[] } {
+  search(options: {
+    query: string;
+    scope?: string | undefined;
+    server?: string | undefined;
+    /** Only skills whose shown version has one of these levels; undefined for all. */
+    trust?: readonly TrustLevel[] | undefined;
+    limit: number;
+    offset: number;
+    readablePrivate: ReadonlySet<string> | 'all';
+  }): { total: number; results: SearchResult[] } {
     const match = ftsQuery(options.query);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -385,49 +414,75 @@ export class SkillsStore {
       where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
       params.push(options.server);
     }
-    const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    if (options.trust !== undefined) {
+      const levels = [...new Set(options.trust)];
+      where.push(`sl.trust IN (${levels.map(() => '?').join(', ')})`);
+      params.push(...levels);
+    }
+    const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id JOIN skill_latest sl ON sl.skill_id = s.id${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const total = (this.sql(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
     const rows = this.sql(
-        `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank,
-                (SELECT d.version FROM dist_tags d WHERE d.skill_id = s.id AND d.tag = 'latest') AS latest
+        `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank, sl.version, sl.trust
          ${from} ORDER BY rank, s.name LIMIT ? OFFSET ?`,
       )
-      .all(...params, options.limit, options.offset) as { id: number; name: string; rank: number; latest: string | null }[];
+      .all(...params, options.limit, options.offset) as { id: number; name: string; rank: number; version: string; trust: TrustLevel }[];
     const results = rows.map((r) => {
-      let version = r.latest;
-      if (version === null) {
-        const versions = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(r.id) as { version: string }[]).map((v) => v.version);
-        version = semver.rsort(versions)[0] ?? '0.0.0';
-      }
-      const row = this.sql('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, version) as { manifest: string; description: string };
+      const row = this.sql('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, r.version) as { manifest: string; description: string };
       const manifest = JSON.parse(row.manifest) as Manifest;
       return {
         name: r.name,
-        version,
+        version: r.version,
         description: row.description,
         keywords: manifest.keywords,
         servers: Object.keys(manifest.mcp),
         score: Math.round(-r.rank * 1000) / 1000,
+        trust: r.trust,
       };
     });
     return { total, results };
   }
 
-  /** Public skills for the well-known discovery index. */
-  catalog(origin: string): { name: string; description: string; url: string; digest: string; version: string }[] {
-    const rows = this.sql(
-        `SELECT s.name, v.version, v.description, v.digest FROM skills s JOIN scopes sc ON sc.id = s.scope_id
-         JOIN dist_tags d ON d.skill_id = s.id AND d.tag = 'latest' JOIN versions v ON v.skill_id = s.id AND v.version = d.version
-         WHERE sc.private = 0 ORDER BY s.name`,
-      )
-      .all() as { name: string; version: string; description: string; digest: string }[];
-    return rows.map((r) => ({
-      name: r.name,
-      description: r.description,
-      url: `${origin}/v1/skills/${r.name}/versions/${r.version}/skill.md`,
-      digest: r.digest,
-      version: r.version,
-    }));
+  /**
+   * The entries of the well-known discovery index: every skill of a public scope, at its latest
+   * version that is not yanked (the `latest` tag, else the highest stable, else the highest). A
+   * plain skill that is only SKILL.md is listed as `skill-md` (the URL serves those bytes);
+   * everything else as the `archive` of its tarball. Digests are stored columns, of those bytes.
+   */
+  discoveryEntries(origin: string): RegistryDiscoveryEntry[] {
+    type Row = { skill_id: number; name: string; version: string; description: string; kind: PackageKind; file_count: number; trust: TrustLevel; tarball_sha256: string; skill_md_sha256: string };
+    const columns = 's.id AS skill_id, s.name, v.version, v.description, v.kind, v.file_count, v.trust, v.tarball_sha256, v.skill_md_sha256';
+    const tagged = this.sql(
+      `SELECT ${columns} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0
+       JOIN dist_tags d ON d.skill_id = s.id AND d.tag = 'latest' JOIN versions v ON v.skill_id = s.id AND v.version = d.version AND v.yanked = 0`,
+    ).all() as Row[];
+    // Skills whose latest is yanked (or untagged): choose among their versions that are not.
+    const others = this.sql(
+      `SELECT ${columns} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0 JOIN versions v ON v.skill_id = s.id AND v.yanked = 0
+       WHERE NOT EXISTS (SELECT 1 FROM dist_tags d JOIN versions lv ON lv.skill_id = d.skill_id AND lv.version = d.version AND lv.yanked = 0 WHERE d.skill_id = s.id AND d.tag = 'latest')`,
+    ).all() as Row[];
+    const bySkill = new Map<number, Row[]>();
+    for (const row of others) bySkill.set(row.skill_id, [...(bySkill.get(row.skill_id) ?? []), row]);
+    const rows = [...tagged];
+    for (const candidates of bySkill.values()) {
+      const stable = candidates.filter((r) => semver.prerelease(r.version) === null);
+      const pool = stable.length > 0 ? stable : candidates;
+      const best = pool.reduce((a, b) => (semver.gt(b.version, a.version) ? b : a));
+      rows.push(best);
+    }
+    const entries = rows.map((r): RegistryDiscoveryEntry => {
+      const skillMd = r.kind === 'plain' && r.file_count === 1;
+      return {
+        name: r.name.slice(r.name.indexOf('/') + 1),
+        type: skillMd ? 'skill-md' : 'archive',
+        description: r.description,
+        url: skillMd ? `${origin}/v1/skills/${r.name}/versions/${r.version}/skill.md` : `${origin}${tarballPath(r.name, r.version)}`,
+        digest: `sha256:${skillMd ? r.skill_md_sha256 : r.tarball_sha256}`,
+        package: r.name,
+        version: r.version,
+        trust: r.trust,
+      };
+    });
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
   }
 
   /** Runs `fn` in one transaction (nesting as a savepoint), so a change and its audit entry land together. */

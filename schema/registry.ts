@@ -1,7 +1,9 @@
 /** The registry's wire types: what the server sends and the CLI reads (and the request bodies). */
 import { z } from 'zod';
 import { manifestSchema, semverVersionSchema } from './manifest';
-import { packageNameSchema, SCOPE_RE } from './names';
+import { packageNameSchema, SCOPE_RE, SKILL_NAME_MAX, SKILL_NAME_RE } from './names';
+import { codePoints, DESCRIPTION_MAX } from './skill-md';
+import { trustLevelSchema } from './trust';
 
 export const PERMISSIONS = ['read', 'publish', 'admin'] as const;
 export const permissionSchema = z.enum(PERMISSIONS);
@@ -30,6 +32,55 @@ export const distSchema = z.object({
   size: z.number().int(),
 });
 
+/** `code`: the package has skill.json (an entry the sandbox runs). `plain`: SKILL.md and files only. */
+export const packageKindSchema = z.enum(['code', 'plain']);
+export type PackageKind = z.infer<typeof packageKindSchema>;
+
+/** A file that kept a version's trust level from being higher, and why (at most 20 per version). */
+export const trustReasonSchema = z.object({ path: z.string(), why: z.string() });
+export type TrustReason = z.infer<typeof trustReasonSchema>;
+
+/**
+ * Where a version came from, as its publisher declared it in the `Skills-Provenance` request
+ * header (JSON, at most 2 KiB, printable ASCII: other characters escaped as `\uXXXX`). The
+ * registry checks its shape, never its truth; it is shown as declared.
+ */
+export const PROVENANCE_HEADER = 'Skills-Provenance';
+export const MAX_PROVENANCE_BYTES = 2048;
+/** Control and format characters (bidi overrides, zero-width) would make a shown value lie. */
+const UNSHOWABLE = /[\p{Cc}\p{Cf}]/u;
+const showable = (max: number) => z.string().max(max).refine((v) => !UNSHOWABLE.test(v), 'contains control or invisible formatting characters');
+
+/** True when a repository URL carries a secret: a password, or any user name in an http(s) URL (tokens travel there). */
+export function urlHasCredentials(url: string): boolean {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url);
+  if (!match) return false;
+  const scheme = (match[1] ?? '').toLowerCase();
+  return (match[2] ?? '').includes(':') || /(^|\+)https?$/.test(scheme);
+}
+
+/** A folder inside a repository: `''` for its root, else relative segments without `.`, `..` or backslashes. */
+function isRepoPath(path: string): boolean {
+  return path === '' || (!path.startsWith('/') && !path.includes('\\') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..'));
+}
+
+export const provenanceSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('git'),
+    url: showable(1024).min(1).refine((u) => !urlHasCredentials(u), 'the URL carries credentials; send it without them'),
+    commit: z.string().regex(/^[0-9a-f]{40}$/, 'commit is the full 40-character hex SHA'),
+    path: showable(512).refine(isRepoPath, "path is a folder inside the repository ('' for its root), without '.', '..' or backslashes"),
+    ref: showable(256).min(1).optional(),
+  }),
+  z.object({ type: z.literal('folder') }),
+]);
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+/** The header value for a provenance: its JSON with every non-ASCII character escaped. */
+export function provenanceHeaderValue(provenance: Provenance): string {
+  return JSON.stringify(provenance).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export const packumentVersionSchema = z.object({
   name: packageNameSchema,
   version: semverVersionSchema,
@@ -41,7 +92,12 @@ export const packumentVersionSchema = z.object({
   publishedBy: z.string().nullable(),
   yanked: z.boolean(),
   deprecated: z.string().nullable(),
+  /** For a plain skill: no cases (there is nothing to run); `trust` says how far it is trusted. */
   verification: verificationSummarySchema,
+  kind: packageKindSchema,
+  trust: trustLevelSchema,
+  trustReasons: z.array(trustReasonSchema),
+  provenance: provenanceSchema.nullable(),
 });
 
 export const packumentSchema = z.object({
@@ -71,6 +127,8 @@ export const installPackumentSchema = z.object({
       dist: distSchema,
       yanked: z.boolean(),
       deprecated: z.string().nullable(),
+      kind: packageKindSchema,
+      trust: trustLevelSchema,
     }),
   ),
 });
@@ -84,6 +142,9 @@ export const publishResponseSchema = z.object({
   tarball: z.string(),
   size: z.number().int(),
   verification: verificationSummarySchema,
+  kind: packageKindSchema,
+  trust: trustLevelSchema,
+  trustReasons: z.array(trustReasonSchema),
 });
 
 export const searchResultSchema = z.object({
@@ -93,6 +154,8 @@ export const searchResultSchema = z.object({
   keywords: z.array(z.string()),
   servers: z.array(z.string()),
   score: z.number(),
+  /** The trust level of the version shown. */
+  trust: trustLevelSchema,
 });
 
 export const searchResponseSchema = z.object({
@@ -119,6 +182,41 @@ export const whoamiSchema = z.object({
   scopes: z.array(z.string()).nullable(),
   teams: z.array(z.object({ name: z.string(), role: z.enum(['owner', 'member']) })),
 });
+
+/**
+ * The Agent Skills discovery index, `/.well-known/agent-skills/index.json`, schema v0.2.0 (the
+ * "Agent Skills Discovery via Well-Known URIs" RFC): `$schema` names the version; each entry has
+ * a spec skill `name`, a `type` (`skill-md`: the URL is one SKILL.md; `archive`: a .tar.gz or
+ * .zip of the skill folder with SKILL.md at its root), a `description`, a `url` (resolved
+ * against the index URL) and the `digest` `sha256:<64 lower-case hex>` of the exact bytes at
+ * `url`. Unknown fields are ignored, as the RFC requires of clients.
+ */
+export const DISCOVERY_SCHEMA_URI = 'https://schemas.agentskills.io/discovery/0.2.0/schema.json';
+export const DISCOVERY_INDEX_PATH = '/.well-known/agent-skills/index.json';
+export const discoveryEntrySchema = z.object({
+  name: z.string().max(SKILL_NAME_MAX).regex(SKILL_NAME_RE, 'a skill name: 1-64 lower-case letters, digits and single hyphens'),
+  type: z.enum(['skill-md', 'archive']),
+  description: z.string().min(1).refine((d) => codePoints(d) <= DESCRIPTION_MAX, `at most ${DESCRIPTION_MAX} characters`),
+  url: z.string().min(1).refine((u) => URL.canParse(u, `https://example.invalid${DISCOVERY_INDEX_PATH}`), 'a URL, absolute or relative to the index'),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256: and 64 lower-case hex digits'),
+});
+export const discoveryIndexSchema = z.object({
+  $schema: z.literal(DISCOVERY_SCHEMA_URI),
+  skills: z.array(discoveryEntrySchema),
+});
+export type DiscoveryEntry = z.infer<typeof discoveryEntrySchema>;
+export type DiscoveryIndex = z.infer<typeof discoveryIndexSchema>;
+
+/**
+ * What this registry puts in each index entry beyond the RFC's fields (clients ignore them):
+ * the full package name, the version listed and its trust level.
+ */
+export const registryDiscoveryEntrySchema = discoveryEntrySchema.extend({
+  package: packageNameSchema,
+  version: semverVersionSchema,
+  trust: trustLevelSchema,
+});
+export type RegistryDiscoveryEntry = z.infer<typeof registryDiscoveryEntrySchema>;
 
 // Request bodies.
 export const createTokenBodySchema = z.object({

@@ -250,7 +250,10 @@ describe('auth matrix: every route x every token kind (status, code, and no row 
       const found = await mcp('search_skills', { query: 'hello' })(kind);
       expect((await found.text()).includes('@secret/hello'), kind).toBe(readers.includes(kind));
     }
-    const index = (await (await r.request('GET', '/.well-known/agent-skills/index.json')).json()) as { skills: { name: string }[] };
-    expect(index.skills.some((s) => s.name.startsWith('@secret/'))).toBe(false);
+    for (const kind of KINDS.filter((k) => !(k in BAD))) {
+      const index = (await (await r.request('GET', '/.well-known/agent-skills/index.json', { token: tokens[kind] })).json()) as { skills: { package: string; url: string }[] };
+      expect(index.skills.length, kind).toBeGreaterThan(0);
+      expect(index.skills.some((s) => s.package.startsWith('@secret/') || s.url.includes('@secret')), kind).toBe(false);
+    }
   });
 });

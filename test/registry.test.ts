@@ -52,7 +52,8 @@ describe('registry: publish and read back', () => {
     expect(compact.headers.get('Content-Type')).toContain('application/vnd.skills.install-v1+json');
     expect(compact.headers.get('ETag')).not.toBe(etag);
     const compactDoc = (await compact.json()) as { versions: Record<string, Record<string, unknown>> };
-    expect(Object.keys(compactDoc.versions['1.0.0'] ?? {}).sort()).toEqual(['dependencies', 'deprecated', 'dist', 'mcp', 'version', 'yanked']);
+    expect(Object.keys(compactDoc.versions['1.0.0'] ?? {}).sort()).toEqual(['dependencies', 'deprecated', 'dist', 'kind', 'mcp', 'trust', 'version', 'yanked']);
+    expect(compactDoc.versions['1.0.0']).toMatchObject({ kind: 'code', trust: 'verified' });
 
     const version = await r.request('GET', '/v1/skills/@acme/hello/versions/1.0.0');
     expect(version.headers.get('Cache-Control')).toContain('immutable');
@@ -126,9 +127,10 @@ describe('registry: publish and read back', () => {
     expect(anonSearch.results.map((x) => x.name)).not.toContain('@secret/plan');
     const teamSearch = (await (await r.request('GET', '/v1/search?q=plan', { token: r.alice })).json()) as { results: { name: string }[] };
     expect(teamSearch.results.map((x) => x.name)).toContain('@secret/plan');
-    const index = (await (await r.request('GET', '/.well-known/agent-skills/index.json')).json()) as { skills: { name: string; digest: string; url: string }[] };
-    expect(index.skills.map((s) => s.name)).not.toContain('@secret/plan');
-    expect(index.skills.find((s) => s.name === '@acme/hello')).toMatchObject({ digest: expect.stringMatching(/^sha256:/), url: expect.stringContaining('/skill.md') });
+    const index = (await (await r.request('GET', '/.well-known/agent-skills/index.json')).json()) as { skills: { name: string; package: string; digest: string; url: string }[] };
+    expect(index.skills.map((s) => s.package)).not.toContain('@secret/plan');
+    expect(index.skills.some((s) => s.url.includes('@secret'))).toBe(false);
+    expect(index.skills.find((s) => s.package === '@acme/hello')).toMatchObject({ name: 'hello', type: 'archive', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), url: expect.stringContaining('/hello-1.0.0.tgz') });
   });
 
   it('logs JSON request lines with the token id, never its secret', () => {

@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import semver from 'semver';
 import { z } from 'zod';
 import { parsePackageName } from '../../schema/names';
+import { trustLevelSchema } from '../../schema/trust';
 import type { Caller } from '../auth';
 import { origin, type Env, type Services } from '../context';
 import { readJson } from '../request-body';
@@ -34,11 +35,17 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
   server.registerTool(
     'search_skills',
     {
-      description: 'Search published agent skills by words in their name, description, keywords and SKILL.md. Returns name, latest version, description, the MCP servers each uses, and a score.',
-      inputSchema: { query: z.string().max(256), server: z.string().max(128).optional(), limit: z.number().int().min(1).max(50).optional() },
+      description:
+        'Search published agent skills by words in their name, description, keywords and SKILL.md. Returns name, latest version, description, the MCP servers each uses, its trust level (verified: code that passed sandbox verification; instructions: nothing executable; unverified: scripts or binaries the sandbox cannot run) and a score. Pass trust to keep only some levels.',
+      inputSchema: {
+        query: z.string().max(256),
+        server: z.string().max(128).optional(),
+        trust: z.array(trustLevelSchema).min(1).max(3).optional(),
+        limit: z.number().int().min(1).max(50).optional(),
+      },
     },
-    async ({ query, server: mcpServer, limit }) => {
-      const found = store.search({ query, server: mcpServer, limit: limit ?? 10, offset: 0, readablePrivate: auth.readablePrivateScopes(caller) });
+    async ({ query, server: mcpServer, trust, limit }) => {
+      const found = store.search({ query, server: mcpServer, trust, limit: limit ?? 10, offset: 0, readablePrivate: auth.readablePrivateScopes(caller) });
       return result(found);
     },
   );
@@ -46,7 +53,8 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
   server.registerTool(
     'get_skill',
     {
-      description: "Read a skill's SKILL.md (its instructions), the MCP tools it uses, its dependencies, and the command that installs it. Defaults to the latest version.",
+      description:
+        "Read a skill's SKILL.md (its instructions), the MCP tools it uses, its dependencies, its trust level and the files that decided it, where its publisher says it came from, and the command that installs it. Defaults to the latest version.",
       inputSchema: { name: z.string().max(200), version: z.string().max(64).optional() },
     },
     async ({ name, version }) => {
@@ -67,6 +75,10 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
         dependencies: doc.manifest.dependencies,
         yanked: doc.yanked,
         deprecated: doc.deprecated,
+        kind: doc.kind,
+        trust: doc.trust,
+        trustReasons: doc.trustReasons,
+        provenance: doc.provenance,
         install: `skills install ${doc.name}@${doc.version}`,
       });
     },

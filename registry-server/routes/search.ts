@@ -2,13 +2,28 @@
 import type { Hono } from 'hono';
 import { SkillsError } from '../../schema/errors';
 import { SCOPE_RE, SERVER_NAME_RE } from '../../schema/names';
-import { origin, type Env } from '../context';
+import { DISCOVERY_INDEX_PATH, DISCOVERY_SCHEMA_URI } from '../../schema/registry';
+import { TRUST_LEVELS, type TrustLevel } from '../../schema/trust';
+import { origin, type Ctx, type Env } from '../context';
 
 function intParam(value: string | undefined, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > max) throw new SkillsError('EQUERYINVALID', `expected a whole number from 0 to ${max}, got "${value.slice(0, 20)}"`, { status: 400 });
   return n;
+}
+
+/** `trust=verified,instructions` (also repeatable): the levels to keep; undefined when absent. */
+function trustParam(c: Ctx): TrustLevel[] | undefined {
+  const values = c.req.queries('trust');
+  if (values === undefined) return undefined;
+  const joined = values.join(',');
+  const levels = joined.split(',');
+  const known: readonly string[] = TRUST_LEVELS;
+  if (joined.length > 100 || levels.some((l) => !known.includes(l))) {
+    throw new SkillsError('EQUERYINVALID', `trust must be a comma-separated list of ${TRUST_LEVELS.join(', ')}; got "${joined.slice(0, 40)}"`, { status: 400 });
+  }
+  return levels as TrustLevel[];
 }
 
 export function searchRoutes(app: Hono<Env>): void {
@@ -19,16 +34,19 @@ export function searchRoutes(app: Hono<Env>): void {
     if (scope !== undefined && !SCOPE_RE.test(scope)) throw new SkillsError('EQUERYINVALID', 'scope must look like @acme', { status: 400 });
     const server = c.req.query('server');
     if (server !== undefined && !SERVER_NAME_RE.test(server)) throw new SkillsError('EQUERYINVALID', 'server must be an MCP server name such as google-drive', { status: 400 });
+    const trust = trustParam(c);
     const limit = intParam(c.req.query('limit'), 20, 100);
     const offset = intParam(c.req.query('offset'), 0, 100_000);
     const { auth, store } = c.var.services;
     const readable = auth.readablePrivateScopes(c.var.caller);
-    return c.json(store.search({ query: q, scope, server, limit, offset, readablePrivate: readable }));
+    return c.json(store.search({ query: q, scope, server, trust, limit, offset, readablePrivate: readable }));
   });
 
-  app.get('/.well-known/agent-skills/index.json', (c) => {
-    const skills = c.var.services.store.catalog(origin(c));
+  // The Agent Skills discovery index (v0.2.0): public skills only, whoever asks.
+  app.get(DISCOVERY_INDEX_PATH, (c) => {
+    const skills = c.var.services.store.discoveryEntries(origin(c));
     c.header('Cache-Control', 'public, max-age=60');
-    return c.json({ skills: skills.map(({ name, description, url, digest }) => ({ name, description, url, digest })) });
+    c.header('Access-Control-Allow-Origin', '*');
+    return c.json({ $schema: DISCOVERY_SCHEMA_URI, skills });
   });
 }

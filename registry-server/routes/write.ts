@@ -1,10 +1,11 @@
 /** Changing skills: publish, dist-tags, yank/unyank, deprecate, delete (within the window). */
 import type { Hono } from 'hono';
 import { SkillsError } from '../../schema/errors';
-import { deprecateBodySchema, distTagBodySchema, distTagSchema } from '../../schema/registry';
+import { deprecateBodySchema, distTagBodySchema, distTagSchema, PROVENANCE_HEADER } from '../../schema/registry';
 import type { Caller, ScopeRow } from '../auth';
 import { notFound, origin, readableSkill, requireCaller, type Ctx, type Env } from '../context';
-import { routeName, routeVersion } from '../names';
+import { queryVersion, routeName, routeVersion } from '../names';
+import { parseProvenance } from '../provenance';
 import { publish, publishTarget } from '../publish';
 import { readBody, payloadTooLarge } from '../request-body';
 import { jsonBody } from './body';
@@ -37,12 +38,14 @@ export function writeRoutes(app: Hono<Env>): void {
     }
     const tag = c.req.query('tag');
     if (tag !== undefined && !distTagSchema.safeParse(tag).success) throw new SkillsError('ETAGINVALID', `"${tag.slice(0, 40)}" is not a dist-tag`, { status: 400 });
+    const version = queryVersion(c);
+    const provenance = parseProvenance(c.req.header(PROVENANCE_HEADER));
     // Who may publish here is settled before a byte of the upload is read.
     const scope = publishTarget(c.var.services, caller, name);
     const limit = deps.config.maxTarballBytes;
     const body = await readBody(c, limit, () => payloadTooLarge(c, limit, 'the tarball', TARBALL_HINT));
     if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
-    const result = await publish(c.var.services, { name, scope, tarball: body, tag, caller, origin: origin(c) });
+    const result = await publish(c.var.services, { name, scope, tarball: body, tag, version, provenance, caller, origin: origin(c) });
     return c.json(result, 201);
   });
 
