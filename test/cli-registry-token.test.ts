@@ -83,7 +83,7 @@ describe('real processes against real HTTP servers: where the token goes', () =>
   beforeAll(async () => {
     for (const key of ['flag', 'env', 'workspace', 'config'] as const) {
       fakes[key] = await recordingServer((req, res, url) => {
-        if (url.pathname === '/v1/search') return sendJson(res, 200, { total: 1, results: [{ name: `@${key}/answer`, version: '1.0.0', description: key, keywords: [], servers: [], score: 1 }] });
+        if (url.pathname === '/v1/search') return sendJson(res, 200, { total: 1, results: [{ name: `@${key}/answer`, version: '1.0.0', description: key, keywords: [], servers: [], score: 1, trust: 'verified' }] });
         if (url.pathname === '/-/whoami') return sendJson(res, 401, { error: { code: 'ETOKENREQUIRED', message: 'a token is required' } });
         return sendJson(res, 404, { error: { code: 'ENOTFOUND', message: 'not found' } });
       });
