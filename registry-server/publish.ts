@@ -109,7 +109,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     // The version and its audit entry land in one transaction: a crash leaves both or neither.
     tag = store.atomically(() => {
       const set = store.insertVersion(record);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set } });
+      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set, kind: validation.kind, trust: trust.trust, ...(request.provenance ? { provenance: request.provenance } : {}) } });
       return set;
     });
   } catch (error) {

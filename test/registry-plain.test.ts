@@ -113,6 +113,8 @@ describe('plain skills publish', () => {
     const published = publishResponseSchema.parse(await res.json());
     expect(published).toMatchObject({ name: '@acme/pdf', version: '1.2.0', kind: 'plain', trust: 'unverified', verification: { ok: true, passed: 0, cases: [] } });
     expect(published.trustReasons).toEqual([{ path: 'scripts/extract.py', why: expect.stringContaining('script with a #! line') }]);
+    const audit = reader.prepare("SELECT details FROM audit_log WHERE action = 'publish' AND target = '@acme/pdf@1.2.0'").get() as { details: string };
+    expect(JSON.parse(audit.details)).toMatchObject({ kind: 'plain', trust: 'unverified' });
 
     const download = await get(published.tarball);
     const bytes = new Uint8Array(await download.arrayBuffer());
@@ -224,6 +226,8 @@ describe('provenance', () => {
     try {
       const skill = await client.callTool({ name: 'get_skill', arguments: { name: '@acme/geo', version: '1.0.0' } });
       expect(skill.structuredContent).toMatchObject({ kind: 'plain', trust: 'instructions', trustReasons: [], provenance: git });
+      const versions = await client.callTool({ name: 'list_versions', arguments: { name: '@acme/geo' } });
+      expect((versions.structuredContent as { versions: { version: string; trust: string }[] }).versions.map((v) => `${v.version} ${v.trust}`)).toEqual(['1.0.0 instructions', '1.1.0 instructions', '1.2.0 instructions']);
     } finally {
       await client.close();
     }

@@ -86,7 +86,7 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
 
   server.registerTool(
     'list_versions',
-    { description: 'List the versions of a skill with their dist-tags, yanked and deprecated state.', inputSchema: { name: z.string().max(200) } },
+    { description: 'List the versions of a skill with their dist-tags, yanked and deprecated state, and trust level.', inputSchema: { name: z.string().max(200) } },
     async ({ name }) => {
       const found = readable(name);
       if (!found) return failure(`${name} was not found`);
@@ -94,7 +94,7 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
       return result({
         name,
         distTags: packument.distTags,
-        versions: Object.values(packument.versions).map((v) => ({ version: v.version, publishedAt: v.publishedAt, yanked: v.yanked, deprecated: v.deprecated })),
+        versions: Object.values(packument.versions).map((v) => ({ version: v.version, publishedAt: v.publishedAt, yanked: v.yanked, deprecated: v.deprecated, trust: v.trust })),
       });
     },
   );
