@@ -469,7 +469,7 @@ export class SkillsStore {
       const best = pool.reduce((a, b) => (semver.gt(b.version, a.version) ? b : a));
       rows.push(best);
     }
-    const entries = rows.map((r): RegistryDiscoveryEntry => {
+    const entries = rows.filter((r) => r.tarball_sha256 !== '' && r.skill_md_sha256 !== '').map((r): RegistryDiscoveryEntry => {
       const skillMd = r.kind === 'plain' && r.file_count === 1;
       return {
         name: r.name.slice(r.name.indexOf('/') + 1),

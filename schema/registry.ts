@@ -51,12 +51,20 @@ export const MAX_PROVENANCE_BYTES = 2048;
 const UNSHOWABLE = /[\p{Cc}\p{Cf}]/u;
 const showable = (max: number) => z.string().max(max).refine((v) => !UNSHOWABLE.test(v), 'contains control or invisible formatting characters');
 
-/** True when a repository URL carries a secret: a password, or any user name in an http(s) URL (tokens travel there). */
+/**
+ * True when a repository URL may carry a secret: a password (`user:pass@`, also in the scp form
+ * `user:pass@host:path`), any user name or query string in an http(s) URL (tokens travel there).
+ */
 export function urlHasCredentials(url: string): boolean {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url);
-  if (!match) return false;
-  const scheme = (match[1] ?? '').toLowerCase();
-  return (match[2] ?? '').includes(':') || /(^|\+)https?$/.test(scheme);
+  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
+  if (!match) {
+    const userinfo = url.split('@')[0] ?? '';
+    return url.includes('@') && userinfo.includes(':') && !userinfo.includes('/');
+  }
+  const authority = match[2] ?? '';
+  const userinfo = authority.includes('@') ? authority.slice(0, authority.lastIndexOf('@')) : undefined;
+  const http = /(^|\+)https?$/.test((match[1] ?? '').toLowerCase());
+  return (userinfo !== undefined && (userinfo.includes(':') || http)) || (http && /[?]/.test(url));
 }
 
 /** A folder inside a repository: `''` for its root, else relative segments without `.`, `..` or backslashes. */
@@ -67,7 +75,7 @@ function isRepoPath(path: string): boolean {
 export const provenanceSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('git'),
-    url: showable(1024).min(1).refine((u) => !urlHasCredentials(u), 'the URL carries credentials; send it without them'),
+    url: showable(1024).min(1).refine((u) => !urlHasCredentials(u), 'the URL may carry credentials (a password, a user name or a query in an http(s) URL); send it without them'),
     commit: z.string().regex(/^[0-9a-f]{40}$/, 'commit is the full 40-character hex SHA'),
     path: showable(512).refine(isRepoPath, "path is a folder inside the repository ('' for its root), without '.', '..' or backslashes"),
     ref: showable(256).min(1).optional(),

@@ -20,6 +20,7 @@ import {
   registryDiscoveryEntrySchema,
   searchResponseSchema,
   type Provenance,
+  urlHasCredentials,
 } from '../schema/registry';
 import { pack } from '../tarball/pack';
 import { unpack } from '../tarball/unpack';
@@ -245,6 +246,9 @@ describe('provenance', () => {
     ['a token in the URL', JSON.stringify({ ...git, url: 'https://x-access-token:ghp_secret@github.com/o/r.git' })],
     ['a user name in an https URL', JSON.stringify({ ...git, url: 'https://ghp_secret@github.com/o/r.git' })],
     ['a password in an ssh URL', JSON.stringify({ ...git, url: 'ssh://git:hunter2@host/o/r.git' })],
+    ['a password in the scp form', JSON.stringify({ ...git, url: 'git:hunter2@host:o/r.git' })],
+    ['a token in a query string', JSON.stringify({ ...git, url: 'https://host/o/r.git?access_token=secret' })],
+    ['a token as the user of a git+https URL', JSON.stringify({ ...git, url: 'git+https://secret@host/o/r.git' })],
     ['a path with ..', JSON.stringify({ ...git, path: 'skills/../../etc' })],
     ['an absolute path', JSON.stringify({ ...git, path: '/etc' })],
     ['a bidi override in the URL', JSON.stringify({ ...git, url: 'https://host/\u202egpj.exe' }).replace('\u202e', '\\u202e')],
@@ -256,6 +260,9 @@ describe('provenance', () => {
   });
 
   it('accepts an ssh URL with a user name but no password, and non-ASCII escaped as \\uXXXX', async () => {
+    for (const url of ['git@github.com:o/r.git', 'github:owner/repo', 'file:///srv/repos/skills', 'https://host/o/r.git']) {
+      expect(urlHasCredentials(url), url).toBe(false);
+    }
     const res = await put('@acme/prov', plain('prov'), { version: '1.0.0', provenance: { ...git, url: 'git+ssh://git@héberg.example/o/r.git', ref: 'été' } });
     expect(res.status, await res.clone().text()).toBe(201);
     const full = packumentSchema.parse(await (await get('/v1/skills/@acme/prov')).json());
