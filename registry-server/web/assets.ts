@@ -30,7 +30,7 @@ code,pre,kbd{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation 
 .who form{margin:0}
 .linkish{background:none;border:0;padding:0;font:inherit;cursor:pointer;color:var(--accent)}
 .linkish:hover{text-decoration:underline}
-main{padding:28px 0 48px}
+main.wrap{padding-top:28px;padding-bottom:48px}
 h1{font-size:28px;line-height:1.25;margin:0 0 6px}
 h2{font-size:18px;margin:0 0 12px}
 h3{font-size:13px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:0 0 8px}
@@ -79,8 +79,8 @@ table.list td.num,table.list th.num{text-align:right;white-space:nowrap;font-var
 .calls{font-size:13px;color:var(--muted)}
 .calls code{color:var(--ink)}
 .install .cmd{display:flex;align-items:center;gap:8px;background:#111a2e;color:#e8ecf5;border-radius:8px;padding:9px 10px 9px 12px}
-.install code{flex:1;overflow-x:auto;white-space:nowrap;font-size:13px}
-.install button{border:0;border-radius:6px;background:#2b3a5e;color:#fff;font:inherit;font-size:12px;padding:4px 10px;cursor:pointer}
+.install code{flex:1;min-width:0;overflow-wrap:anywhere;font-size:13px;line-height:1.4}
+.install button{flex:none;align-self:flex-start;border:0;border-radius:6px;background:#2b3a5e;color:#fff;font:inherit;font-size:12px;padding:4px 10px;cursor:pointer}
 .install button:hover{background:var(--accent)}
 .big{font-size:26px;font-weight:700;margin:0}
 .spark{display:block;width:100%;height:36px;margin-top:6px}
