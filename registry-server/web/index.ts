@@ -20,6 +20,7 @@ import { routeName, routeVersion } from '../names';
 import { payloadTooLarge, readBody } from '../request-body';
 import type { SkillRow } from '../skills-store';
 import { ASSETS } from './assets';
+import { rasterType } from './images';
 import { CatalogData } from './catalog';
 import { checkSameOrigin, Csrf, csrfError } from './csrf';
 import { auditOf, provenanceOf, trustOf } from './extras';
@@ -42,12 +43,6 @@ const DEPENDENTS_SHOWN = 50;
 const CACHED_RENDERS = 2000;
 const ANON_ID_RE = /^[A-Za-z0-9_-]{43}$/;
 
-const RASTER_MAGIC: { type: string; test: (b: Uint8Array) => boolean }[] = [
-  { type: 'image/png', test: (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 },
-  { type: 'image/jpeg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { type: 'image/gif', test: (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38 },
-  { type: 'image/webp', test: (b) => String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP' },
-];
 
 export interface WebCatalog {
   /** The error page for a browser's request of a page (undefined: answer in JSON as before). */
@@ -157,15 +152,23 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
       .map((s) => s.name);
   }
 
-  function readme(name: string, doc: PackumentVersion, files: ReadonlySet<string>): { html: Html; cut: boolean } {
-    const key = `${name}@${doc.version}`;
+  async function readme(skill: SkillRow, doc: PackumentVersion, files: ReadonlySet<string>): Promise<{ html: Html; cut: boolean }> {
+    const name = skill.name;
+    const key = `${skill.id} ${doc.version}`;
     const cached = readmes.get(key);
     if (cached) return cached;
     const body = parseSkillMd(doc.skillMd).body;
+    const images = new Set<string>();
+    // Only a body that names a package image needs the package unpacked.
+    if (/!\[/.test(body)) {
+      const unpacked = await packages.get(skill, doc.version).catch(() => undefined);
+      for (const [path, bytes] of unpacked ?? []) if (rasterType(bytes)) images.add(path);
+    }
     const out = {
       html: trusted(
         render(body, {
           files,
+          images,
           fileUrl: (path) => filePath(name, doc.version, path),
           imageUrl: (path) => rawPath(name, doc.version, path),
         }),
@@ -220,7 +223,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     const doc = chosen === undefined ? undefined : store.version(skill, chosen, origin(c));
     if (!doc) throw notFound(`${name}@${chosen ?? 'latest'}`);
     const files = catalog.files(skill.id, doc.version) ?? [];
-    const { html: readmeHtml, cut } = readme(name, doc, new Set(files.map((f) => f.path)));
+    const { html: readmeHtml, cut } = await readme(skill, doc, new Set(files.map((f) => f.path)));
     const page = skillPage(frame(c), {
       name,
       scope: scope.name,
@@ -396,7 +399,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     const file = await packageFile(c);
     const { bytes } = file;
     const head = bytes.subarray(0, Math.min(bytes.byteLength, 8192));
-    const raster = RASTER_MAGIC.find((m) => m.test(bytes));
+    const raster = rasterType(bytes);
     let text: string | undefined;
     let cut = false;
     if (!raster && !head.includes(0)) {
@@ -415,14 +418,14 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
       if (session) c.set('caller', session.caller);
     }
     const file = await packageFile(c);
-    const raster = RASTER_MAGIC.find((m) => m.test(file.bytes));
+    const raster = rasterType(file.bytes);
     if (!raster) throw notFound(`an image at ${file.path.slice(0, 200)}`);
     c.header('Content-Security-Policy', IMAGE_CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Cross-Origin-Resource-Policy', 'same-origin');
     c.header('Cache-Control', file.isPrivate ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
     if (file.isPrivate) c.header('Vary', 'Cookie');
-    return c.body(new Uint8Array(file.bytes), 200, { 'Content-Type': raster.type });
+    return c.body(new Uint8Array(file.bytes), 200, { 'Content-Type': raster });
   });
 
   return {

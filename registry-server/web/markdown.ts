@@ -7,7 +7,8 @@
  *   whitespace, control characters, backslashes and `//host`) and the page gets the parser's
  *   serialisation, never the source text, so what was checked is what the browser follows;
  * - links: http, https and mailto, or a relative path to a file inside the package (shown in the
- *   file viewer); images: https, or a relative path to a raster image inside the package. Anything
+ *   file viewer); images: https, or a relative path to a file of the package whose bytes are a
+ *   raster image (PNG, JPEG, GIF, WebP). Anything
  *   else (javascript:, data:, vbscript:, file:, paths out of the package) keeps its text and loses
  *   its link; a refused image shows its alt text.
  */
@@ -17,6 +18,8 @@ import MarkdownIt, { type Token } from 'markdown-it';
 export interface MarkdownPackage {
   /** Paths of the package's files. */
   files: ReadonlySet<string>;
+  /** Paths of the package's raster images (judged by their bytes). */
+  images: ReadonlySet<string>;
   /** The file viewer's address for a path of the package. */
   fileUrl(path: string): string;
   /** The address serving a raster image of the package. */
@@ -30,7 +33,6 @@ const BASE_HOST = 'package.invalid';
 const BASE_PATH = '/__package__/';
 const BASE = `https://${BASE_HOST}${BASE_PATH}`;
 const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
-const RASTER_IMAGE = /\.(png|jpe?g|gif|webp)$/i;
 
 export type ResolvedUrl = { kind: 'external'; href: string } | { kind: 'package'; path: string; hash: string } | { kind: 'fragment'; hash: string };
 
@@ -71,11 +73,11 @@ function imageSrc(reference: string, pkg: MarkdownPackage): string | undefined {
   const resolved = resolveReference(reference);
   if (!resolved) return undefined;
   if (resolved.kind === 'external') return resolved.href.startsWith('https:') ? resolved.href : undefined;
-  if (resolved.kind !== 'package' || !pkg.files.has(resolved.path) || !RASTER_IMAGE.test(resolved.path)) return undefined;
+  if (resolved.kind !== 'package' || !pkg.images.has(resolved.path)) return undefined;
   return pkg.imageUrl(resolved.path);
 }
 
-const NO_PACKAGE: MarkdownPackage = { files: new Set(), fileUrl: () => '#', imageUrl: () => '#' };
+const NO_PACKAGE: MarkdownPackage = { files: new Set(), images: new Set(), fileUrl: () => '#', imageUrl: () => '#' };
 
 export type MarkdownRenderer = (source: string, pkg: MarkdownPackage) => string;
 
