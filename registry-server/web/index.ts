@@ -42,6 +42,8 @@ const RECENT = 12;
 const DEPENDENTS_SHOWN = 50;
 const CACHED_RENDERS = 2000;
 const ANON_ID_RE = /^[A-Za-z0-9_-]{43}$/;
+/** Largest unpacked version the catalog unpacks to show its files (anonymous GETs must stay cheap). */
+export const MAX_BROWSE_BYTES = 16 * 1024 * 1024;
 
 
 export interface WebCatalog {
@@ -92,7 +94,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
   const csrf = new Csrf();
   const catalog = new CatalogData(deps.db);
   const render = createMarkdownRenderer();
-  const packages = new PackageFiles(store, deps.config.unpackLimits);
+  const packages = new PackageFiles(store, { ...deps.config.unpackLimits, maxUnpackedBytes: Math.min(deps.config.unpackLimits?.maxUnpackedBytes ?? MAX_BROWSE_BYTES, MAX_BROWSE_BYTES) });
   const readmes = new Recent<{ html: Html; cut: boolean }>(CACHED_RENDERS);
   const caseCalls = new Recent<CaseCalls>(CACHED_RENDERS);
   const states = new WeakMap<Request, RequestState>();
@@ -252,7 +254,12 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     const version = routeVersion(c);
     const path = c.req.param('path') ?? '';
     const { skill, scope } = readableSkill(c, name);
-    const files = await packages.get(skill, version);
+    let files: FileMap | undefined;
+    try {
+      files = await packages.get(skill, version);
+    } catch {
+      throw new SkillsError('EBROWSELIMIT', `${name}@${version} unpacks to more than ${MAX_BROWSE_BYTES / 1024 / 1024} MiB, too large to browse here; download its tarball`, { status: 413 });
+    }
     const bytes = files?.get(path);
     if (!files) throw notFound(`${name}@${version}`);
     if (!bytes) throw notFound(`${path.slice(0, 200)} in ${name}@${version}`);
