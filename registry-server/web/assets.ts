@@ -103,7 +103,7 @@ ul.plain li{padding:3px 0;overflow-wrap:anywhere}
 .hero h1{font-size:30px}
 .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:end;background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px 18px;margin:0 0 22px}
 .filters label{display:flex;flex-direction:column;font-size:12px;font-weight:600;color:var(--muted);gap:4px;text-transform:uppercase;letter-spacing:.05em}
-.filters input,.filters select{font:inherit;font-size:14px;text-transform:none;letter-spacing:0;color:var(--ink);border:1px solid #cdd3de;border-radius:8px;padding:7px 10px;background:#fff;min-width:170px}
+.filters input,.filters select{font:inherit;font-size:14px;font-weight:400;text-transform:none;letter-spacing:0;color:var(--ink);border:1px solid #cdd3de;border-radius:8px;padding:7px 10px;background:#fff;min-width:170px}
 .filters .grow{flex:1}
 .filters .grow input{min-width:0;width:100%}
 .btn{display:inline-block;border:0;border-radius:8px;background:var(--accent);color:var(--accent-ink);font:inherit;font-weight:600;padding:8px 16px;cursor:pointer}

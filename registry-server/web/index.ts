@@ -241,7 +241,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
       calls: await callsOf(skill, doc),
       dependents: catalog.dependents(name, readable(c), DEPENDENTS_SHOWN),
       downloads: downloads.stats(skill.id),
-      trust: trustOf(doc),
+      trust: trustOf(doc) ?? versions.find((v) => v.version === doc.version)?.trust,
       provenance: provenanceOf(doc),
       audit: auditOf(doc),
     });

@@ -38,7 +38,7 @@ export function layout(frame: PageFrame, title: string, body: Html): Html {
 <main class="wrap">
 ${body}
 </main>
-<footer><div class="wrap">Every version is verified in a sandbox against its recorded MCP fixtures before it is served. <a href="/v1/search">JSON API</a></div></footer>
+<footer><div class="wrap">The code of every skill that has fixtures ran in a sandbox against its recorded MCP calls before the registry accepted it. <a href="/v1/search">JSON API</a></div></footer>
 </body>
 </html>`;
 }

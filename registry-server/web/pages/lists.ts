@@ -44,7 +44,7 @@ ${choices.trust ? html`<label>Trust<select name="trust"><option value="">any</op
 export function homePage(frame: PageFrame, data: { count: number; recent: readonly SkillSummary[]; choices: FilterChoices }): Html {
   const body = html`<section class="hero">
 <h1>Find a skill your agent can trust</h1>
-<p class="lead">${plural(data.count, 'skill')} on this registry. Every version's code ran in a sandbox against its recorded MCP calls before it was accepted.</p>
+<p class="lead">${plural(data.count, 'skill')} on this registry. Each version shows how far it can be trusted: its code ran in a sandbox against recorded MCP calls before it was accepted, and the page shows every case.</p>
 </section>
 ${filters({ query: '', scope: undefined, server: undefined, trust: undefined }, data.choices)}
 <h2>Recently published</h2>
