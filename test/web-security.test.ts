@@ -3,7 +3,7 @@
  * sign-in sessions (cookie attributes, hashed rows, expiry, revocation with the token), CSRF on
  * every form, open redirects, and download counts (batched, exact on pages, in the packument).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryApp } from '../registry-server/app';
 import { ASSETS, SCRIPT_ASSET, STYLE_ASSET } from '../registry-server/web/assets';
@@ -317,5 +317,25 @@ describe('web catalog: downloads', () => {
     expect(left.map((x) => x.version)).toEqual(['1.1.0']);
     const packument = (await (await r.request('GET', '/v1/skills/@acme/hello')).json()) as { downloads: { total: number; versions: Record<string, number> } };
     expect(packument.downloads.versions).toEqual({ '1.1.0': 3 });
+  });
+});
+
+describe('web catalog: browsing limits', () => {
+  it('does not unpack a version over 16 MiB to browse it: the file viewer says so (EBROWSELIMIT), the skill page still renders', async () => {
+    // 12 KiB of random text repeated: about 130:1 compressed, under the unpacker's 200:1 bomb ratio.
+    const block = randomBytes(12 * 1024).toString('base64');
+    const chunk = (n: number) => block.repeat(Math.ceil(n / block.length)).slice(0, n);
+    const files = echoSkill('@acme/huge').concat([
+      { path: 'references/a.txt', bytes: new TextEncoder().encode(chunk(9 * 1024 * 1024)) },
+      { path: 'references/b.txt', bytes: new TextEncoder().encode(chunk(8 * 1024 * 1024)) },
+    ]);
+    const res = await r.request('PUT', '/v1/skills/@acme/huge', { token: r.alice, body: await tarballOf(files) });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const viewer = await page('/@acme/huge/v/1.0.0/files/SKILL.md');
+    expect(viewer.status).toBe(413);
+    expect(await viewer.text()).toContain('too large to browse here; download its tarball');
+    const skill = await page('/@acme/huge');
+    expect(skill.status).toBe(200);
+    expect(await skill.text()).toContain('references/b.txt');
   });
 });
