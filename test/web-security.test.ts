@@ -98,6 +98,7 @@ describe('web catalog: headers and the JSON API', () => {
     const skill = await r.request('GET', '/@acme/hello', { headers: { Accept: 'application/json' } });
     expect(skill.status).toBe(404);
     expect(await skill.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route' } });
+    expect(skill.headers.get('Vary')).toContain('Accept');
     // A browser asking the API gets the API's JSON, errors included.
     const packument = await r.request('GET', '/v1/skills/@acme/hello', { headers: HTML });
     expect(packument.headers.get('Content-Type')).toContain('application/json');

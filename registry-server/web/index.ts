@@ -133,6 +133,8 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
 
   /** Page routes answer browsers only, with the caller of the header or the session cookie. */
   const page: MiddlewareHandler<Env> = async (c, next) => {
+    // Caches must not hand a browser the JSON an API client got at the same address, or back.
+    c.header('Vary', 'Accept');
     if (!wantsHtml(c)) throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
     if (!c.var.caller) {
       const { session } = state(c);
