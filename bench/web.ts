@@ -83,7 +83,7 @@ const app = createApp({ db, log: () => {}, config: {}, verify: () => Promise.rej
 for (let i = 0; i < 50; i++) await (await app.request(`/v1/skills/${big}/-/popular-1.${i % VERSIONS}.0.tgz`)).arrayBuffer();
 app.close();
 
-async function measure(label: string, url: string): Promise<{ p50: number; p95: number; cold: number; bytes: number }> {
+async function measure(label: string, url: string, target = true): Promise<{ p50: number; p95: number; cold: number; bytes: number }> {
   const headers = { Accept: 'text/html' };
   const t0 = performance.now();
   const first = await app.request(url, { headers });
@@ -101,13 +101,14 @@ async function measure(label: string, url: string): Promise<{ p50: number; p95: 
   const sorted = [...times].sort((a, b) => a - b);
   const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1] ?? Number.NaN;
   const bytes = Buffer.byteLength(body);
-  console.log(`${label}: p50 ${ms(s.p50)}, p95 ${ms(p95)}, first (cold caches) ${ms(cold)}; ${(bytes / 1024).toFixed(1)} KB (targets: < 10 ms, < 100 KB)`);
+  console.log(`${label}: p50 ${ms(s.p50)}, p95 ${ms(p95)}, first (cold caches) ${ms(cold)}; ${(bytes / 1024).toFixed(1)} KB${target ? ' (targets: < 10 ms, < 100 KB)' : ''}`);
   return { p50: s.p50, p95, cold, bytes };
 }
 
 const home = await measure(`home page, ${SKILLS} skills`, '/');
 const skill = await measure(`skill page, ${VERSIONS} versions`, `/${big}`);
-const search = await measure('search page, "skill" (20 of all)', '/search?q=skill');
+// Not a target: the word matches all 10,000 skills, so it ranks them all (as /v1/search does).
+const search = await measure('search page, "skill" matching every skill, first 20', '/search?q=skill', false);
 
 // What a tarball GET pays for being counted: one map update (writes are batched).
 const counter = new DownloadCounter(db, { flushMs: 60_000 });
