@@ -12,12 +12,16 @@ import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { PUBLISH_PATH, TARBALL_HINT, writeRoutes } from './routes/write';
 import { declaredLength, payloadTooLarge } from './request-body';
+import { webCatalog } from './web/index';
 
 export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
   config?: Partial<RegistryConfig>;
 }
 
-export function createApp(options: CreateAppOptions): Hono<Env> {
+/** The app, and `close()`: writes pending download counts and stops their timer (call before closing the database). */
+export type RegistryApp = Hono<Env> & { close(): void };
+
+export function createApp(options: CreateAppOptions): RegistryApp {
   const config = { ...DEFAULT_REGISTRY_CONFIG, ...options.config };
   const services = createServices({ ...options, config });
   const app = new Hono<Env>();
@@ -78,16 +82,19 @@ export function createApp(options: CreateAppOptions): Hono<Env> {
   searchRoutes(app);
   accessRoutes(app);
   mcpRoutes(app);
+  const web = webCatalog(app, services);
 
   app.notFound(() => {
     throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
   });
   app.onError((error, c) => {
+    const page = web.errorPage(c, error);
+    if (page) return page;
     if (isSkillsError(error)) {
       return c.json({ error: error.toJSON() }, error.status as 400);
     }
     options.log({ time: new Date().toISOString(), level: 'error', message: 'unhandled error', error: error instanceof Error ? error.message : String(error), path: c.req.path.slice(0, 200) });
     return c.json({ error: { code: 'EINTERNAL', message: 'the registry failed to handle this request' } }, 500);
   });
-  return app;
+  return Object.assign(app, { close: () => services.downloads.close() });
 }

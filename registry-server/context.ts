@@ -7,6 +7,7 @@ import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import type { Db } from './db';
+import { DownloadCounter } from './downloads';
 import { RateLimiter } from './rate-limit';
 import { SkillsStore, type SkillRow } from './skills-store';
 
@@ -72,15 +73,23 @@ export interface Services {
   store: SkillsStore;
   publishLimiter: RateLimiter;
   authFailureLimiter: RateLimiter;
+  downloads: DownloadCounter;
 }
 
 export function createServices(deps: AppDeps): Services {
+  const store = new SkillsStore(deps.db);
   return {
     deps,
     auth: new Auth(deps.db),
-    store: new SkillsStore(deps.db),
+    store,
     publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
     authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
+    downloads: new DownloadCounter(deps.db, {
+      onFlush: (names) => {
+        for (const name of names) store.invalidate(name);
+      },
+      onError: (error) => deps.log({ time: new Date().toISOString(), level: 'error', message: 'writing download counts failed; they stay pending', error: error instanceof Error ? error.message : String(error) }),
+    }),
   };
 }
 

@@ -128,4 +128,52 @@ export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
     `);
     backfillTrust(db);
   },
+  // The web catalog: browser sessions, download counts, dependents, recently published.
+  `
+  -- A signed-in browser: the cookie holds a random id, the row only its sha256. Rows expire, and a
+  -- revoked token ends every session signed in with it (the trigger below).
+  CREATE TABLE web_sessions (
+    id_hash BLOB PRIMARY KEY,
+    token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX web_sessions_token ON web_sessions(token_id);
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+  CREATE TRIGGER web_sessions_revoke AFTER UPDATE OF revoked_at ON tokens WHEN NEW.revoked_at IS NOT NULL
+  BEGIN
+    DELETE FROM web_sessions WHERE token_id = NEW.id;
+  END;
+  -- Tarball downloads per version and UTC day, with running totals per version and per skill and
+  -- day so pages read a few rows, never a skill's whole history.
+  CREATE TABLE downloads (
+    version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (version_id, day)
+  ) WITHOUT ROWID;
+  CREATE TABLE version_downloads (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+    count INTEGER NOT NULL
+  );
+  CREATE TABLE skill_downloads (
+    skill_id INTEGER NOT NULL REFERENCES skills(id) ON DELETE CASCADE,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (skill_id, day)
+  ) WITHOUT ROWID;
+  -- Which versions depend on which skill (for dependents), kept by a trigger on versions.
+  CREATE TABLE skill_dependencies (
+    dependency TEXT NOT NULL,
+    version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    PRIMARY KEY (dependency, version_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX skill_dependencies_version ON skill_dependencies(version_id);
+  CREATE TRIGGER skill_dependencies_insert AFTER INSERT ON versions
+  BEGIN
+    INSERT OR IGNORE INTO skill_dependencies (dependency, version_id) SELECT key, NEW.id FROM json_each(NEW.manifest, '$.dependencies');
+  END;
+  INSERT OR IGNORE INTO skill_dependencies (dependency, version_id) SELECT j.key, v.id FROM versions v, json_each(v.manifest, '$.dependencies') j;
+  CREATE INDEX versions_published ON versions(published_at);
+  `,
 ];

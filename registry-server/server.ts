@@ -102,6 +102,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
           server.closeIdleConnections();
         });
         await workerPool.close();
+        app.close();
         database.pragma('wal_checkpoint(TRUNCATE)');
         database.close();
       })();

@@ -9,6 +9,7 @@ import { now } from './auth';
 import type Database from 'better-sqlite3';
 import type { Db } from './db';
 import { shownVersion, writeLatest } from './version-trust';
+import { downloadSummary, utcDay } from './downloads';
 
 export interface SkillRow {
   id: number;
@@ -92,9 +93,15 @@ export class SkillsStore {
     for (const key of this.#packuments.keys()) if (key.startsWith(`${name} `)) this.#packuments.delete(key);
   }
 
+  /** Drops the cached packuments of a skill whose derived data (download counts) changed. */
+  invalidate(name: string): void {
+    this.#invalidate(name);
+  }
+
   /** The packument (or its install form) as JSON text with its ETag, cached until the skill changes. */
   packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): { body: string; etag: string } {
-    const key = `${skill.name} ${origin} ${form}`;
+    // The full form carries download counts, whose last-week total moves with the day.
+    const key = `${skill.name} ${origin} ${form}${form === 'full' ? ` ${utcDay(new Date())}` : ''}`;
     const cached = this.#packuments.get(key);
     if (cached) return cached;
     const body = JSON.stringify(form === 'install' ? this.installPackument(skill, origin) : this.packument(skill, origin, isPrivate));
@@ -131,6 +138,7 @@ export class SkillsStore {
       versions,
       time,
       private: isPrivate,
+      downloads: downloadSummary((text) => this.sql(text), skill.id, utcDay(new Date())),
     };
   }
 

@@ -115,6 +115,8 @@ export const packumentSchema = z.object({
   versions: z.record(semverVersionSchema, packumentVersionSchema),
   time: z.record(z.string(), z.string()),
   private: z.boolean(),
+  /** Tarball downloads: all time, the last 7 UTC days (today included), and all time per version. */
+  downloads: z.object({ total: z.number().int(), lastWeek: z.number().int(), versions: z.record(z.string(), z.number().int()) }).optional(),
 });
 
 /**

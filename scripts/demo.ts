@@ -4,6 +4,9 @@
  * fixtures) and a freshly scaffolded skill, installs two of them into a fresh workspace (each
  * verified in the sandbox), shows the catalog an agent reads, runs the skills against their
  * fixtures, and shuts the registry down. Exit 0 only if every step worked.
+ *
+ * `npm run demo -- --serve` keeps the registry running after the demo and prints the web
+ * catalog's address (and the admin token to sign in with) until Ctrl+C.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -16,6 +19,7 @@ import pc from 'picocolors';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'skills.js');
 const keep = process.argv.includes('--keep');
+const serve = process.argv.includes('--serve');
 
 interface Ran {
   code: number;
@@ -162,15 +166,30 @@ try {
   for (const f of ['skills.json', 'skills-lock.json']) await fs.copyFile(path.join(workspace, f), path.join(replica, f));
   await skills(replica, ['ci']);
 
+  if (serve) {
+    console.log(`\n${pc.green(pc.bold('demo complete'))} in ${((performance.now() - started) / 1000).toFixed(1)} s; the registry keeps running.`);
+    console.log(`\n${pc.bold('web catalog')}: ${pc.cyan(`${ready.url}/`)}  (open it in a browser)`);
+    console.log(`   a skill page: ${ready.url}/@examples/csv-filter-copy`);
+    console.log(`   sign in at ${ready.url}/sign-in with the admin token: ${ready.adminToken}`);
+    console.log(pc.dim('   press Ctrl+C to stop the registry and remove the demo files'));
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      server?.once('exit', () => resolve('SIGTERM'));
+    });
+    console.log(pc.dim(`\n${signal}: stopping the registry`));
+  }
+
   header('Stop the registry (in-flight requests finish, the WAL is checkpointed)');
-  const stopped = new Promise<number | null>((resolve) => server?.once('exit', resolve));
-  server.kill('SIGTERM');
+  const running = server;
+  const stopped = new Promise<number | null>((resolve) => (running.exitCode !== null || running.signalCode !== null ? resolve(running.exitCode) : running.once('exit', resolve)));
+  running.kill('SIGTERM');
   const code = await stopped;
   server = undefined;
   if (code !== 0) throw new Error(`skills serve exited with ${code}`);
   show('stopped');
 
-  console.log(`\n${pc.green(pc.bold('demo complete'))} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${published.length + 1} skills published, ${toInstall.length} installed with their dependencies and verified, a fixture replayed and a live run against server-filesystem.`);
+  if (!serve) console.log(`\n${pc.green(pc.bold('demo complete'))} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${published.length + 1} skills published, ${toInstall.length} installed with their dependencies and verified, a fixture replayed and a live run against server-filesystem.`);
   if (keep) console.log(`files kept in ${work}`);
 } catch (error) {
   console.error(`\n${pc.red(pc.bold('demo failed'))}: ${error instanceof Error ? error.message : String(error)}`);

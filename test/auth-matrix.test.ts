@@ -4,6 +4,7 @@
  * added to the app without a row here fails the completeness check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSETS } from '../registry-server/web/assets';
 import { dumpDb } from './helpers/db-dump';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
 
@@ -106,6 +107,13 @@ const req = (method: string, url: string, body?: object | Uint8Array) => (k: Kin
 const mcp = (tool: string, args: object) => (k: Kind) =>
   r.request('POST', '/mcp', { token: tokens[k], headers: { Accept: 'application/json, text/event-stream' }, body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args } } });
 const KIND_INDEX = (k: Kind) => KINDS.indexOf(k);
+const WEB_SCOPE = '/:scope{@[a-z0-9]+(?:-[a-z0-9]+)*}';
+const page = (url: string) => (k: Kind) => r.request('GET', url, { token: tokens[k], headers: { Accept: 'text/html' } });
+const pagePost = (url: string, body: string) => (k: Kind) =>
+  r.request('POST', url, { token: tokens[k], body, headers: { Accept: 'text/html', 'Content-Type': 'application/x-www-form-urlencoded' } });
+const PAGE_BAD: Record<'expired' | 'revoked' | 'malformed', Outcome> = { expired: '401 page', revoked: '401 page', malformed: '401 page' };
+const PAGE_OPEN = (ok: Outcome): Record<Kind, Outcome> => ({ ...OPEN(ok), ...PAGE_BAD });
+const PAGE_READ_PRIVATE: Record<Kind, Outcome> = { ...PAGE_OPEN('200'), none: '404 page', scoped: '404 page', scopedAdmin: '404 page', outsider: '404 page' };
 let revokeTarget = '';
 
 const rows: Row[] = [
@@ -210,9 +218,24 @@ const rows: Row[] = [
   { route: 'ALL /mcp', label: 'mcp get_skill public', request: mcp('get_skill', { name: '@acme/hello' }), expect: OPEN('200') },
   { route: 'ALL /mcp', label: 'mcp get_skill private', request: mcp('get_skill', { name: '@secret/hello' }), expect: { ...OPEN('200'), none: '200 hidden', scoped: '200 hidden', scopedAdmin: '200 hidden', outsider: '200 hidden' } },
   { route: 'ALL /mcp', label: 'mcp list_versions private', request: mcp('list_versions', { name: '@secret/hello' }), expect: { ...OPEN('200'), none: '200 hidden', scoped: '200 hidden', scopedAdmin: '200 hidden', outsider: '200 hidden' } },
+  // The web catalog: pages answer a browser (Accept: text/html); a refusal is an HTML page (`page`).
+  ...ASSETS.map((asset): Row => ({ route: `GET ${asset.path}`, label: 'web asset', request: req('GET', asset.path), expect: OPEN('200') })),
+  { route: 'GET /', label: 'web home', request: page('/'), expect: PAGE_OPEN('200') },
+  { route: 'GET /search', label: 'web search', request: page('/search?q=hello'), expect: PAGE_OPEN('200') },
+  { route: 'GET /sign-in', label: 'web sign-in form', request: page('/sign-in'), expect: PAGE_OPEN('200') },
+  { route: 'POST /sign-in', label: 'web sign-in without a CSRF token', request: pagePost('/sign-in', 'token=x'), expect: PAGE_OPEN('403 page') },
+  { route: 'POST /sign-out', label: 'web sign-out without a session', request: pagePost('/sign-out', ''), expect: PAGE_OPEN('303') },
+  { route: `GET ${WEB_SCOPE}`, label: 'web public scope', request: page('/@acme'), expect: PAGE_OPEN('200') },
+  { route: `GET ${WEB_SCOPE}`, label: 'web private scope', request: page('/@secret'), expect: PAGE_READ_PRIVATE },
+  { route: `GET ${WEB_SCOPE}/:name`, label: 'web public skill', request: page('/@acme/hello'), expect: PAGE_OPEN('200') },
+  { route: `GET ${WEB_SCOPE}/:name`, label: 'web private skill', request: page('/@secret/hello'), expect: PAGE_READ_PRIVATE },
+  { route: `GET ${WEB_SCOPE}/:name/v/:version`, label: 'web private version', request: page('/@secret/hello/v/1.0.0'), expect: PAGE_READ_PRIVATE },
+  { route: `GET ${WEB_SCOPE}/:name/v/:version/files/:path{.+}`, label: 'web private file', request: page('/@secret/hello/v/1.0.0/files/SKILL.md'), expect: PAGE_READ_PRIVATE },
+  { route: `GET ${WEB_SCOPE}/:name/v/:version/raw/:path{.+}`, label: 'web private image (not an image)', request: page('/@secret/hello/v/1.0.0/raw/SKILL.md'), expect: { ...PAGE_READ_PRIVATE, read: '404 page', publish: '404 page', admin: '404 page' } },
 ];
 
 async function outcome(res: Response): Promise<Outcome> {
+  if ((res.headers.get('Content-Type') ?? '').startsWith('text/html')) return res.status >= 400 ? `${res.status} page` : String(res.status);
   const text = await res.text();
   if (res.status >= 400) return `${res.status} ${(JSON.parse(text) as { error: { code: string } }).error.code}`;
   if (text.startsWith('{"result"') && (JSON.parse(text) as { result: { isError?: boolean } }).result.isError === true) return `${res.status} hidden`;

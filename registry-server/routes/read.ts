@@ -51,6 +51,7 @@ export function readRoutes(app: Hono<Env>): void {
     const { skill, scope } = readableSkill(c, name);
     const bytes = c.var.services.store.tarball(skill, version);
     if (!bytes) throw notFound(`${name}@${version}`);
+    if (c.req.method === 'GET') c.var.services.downloads.count(skill, version);
     return c.body(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), 200, {
       'Content-Type': 'application/gzip',
       'Content-Length': String(bytes.byteLength),
