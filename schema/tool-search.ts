@@ -30,7 +30,7 @@ const NAME_PREFIX = 3;
 const SERVER_WORD = 0.5;
 const FULL_NAME = 100;
 
-const STOP = new Set('a an and are as at be by can do for from get how i in into is it me my of on or set that the this to use using what when which with you your'.split(' '));
+const STOP = new Set('a an and are as at be by can do for from get how i in into is it me my of on or set that the this to tool use using what when which with you your'.split(' '));
 
 /** The query's distinct words, stop words dropped unless nothing else is left. */
 export function queryWords(query: string): string[] {

@@ -48,7 +48,7 @@ export const serversCommand: CommandModule = {
             const result = await withWorkspaceLock(ctx.cwd, { command: 'skills servers sync', env: ctx.env, progress: ctx.progress }, () => writeServersTree(ctx.cwd, listings));
             for (const warning of result.warnings) ctx.warn(warning);
             for (const s of result.servers) {
-              for (const skip of s.skipped.slice(0, 5)) ctx.warn(`${s.server}: tool "${skip.name}" ${skip.reason}`);
+              for (const skip of s.skipped.slice(0, 5)) ctx.warn(`${s.server}: tool "${skip.name}": ${skip.reason}`);
               if (s.skipped.length > 5) ctx.warn(`${s.server}: ${s.skipped.length - 5} more tools skipped or typed loosely (see --json)`);
             }
             const human = [

@@ -93,7 +93,7 @@ export function indexServer(server: string, tools: readonly Tool[], purpose: str
   const seen = new Set<string>();
   for (const tool of tools) {
     const name = typeof tool.name === 'string' ? tool.name : '';
-    if (!TOOL_NAME_RE.test(name)) skipped.push({ name: name.slice(0, 80), reason: 'not a valid MCP tool name (letters, digits, _ - . only, 1-128 characters)' });
+    if (!TOOL_NAME_RE.test(name)) skipped.push({ name: name.slice(0, 80), reason: 'not a valid MCP tool name (letters, digits, _ - . only, 1-128 characters); left out' });
     else if (seen.has(name)) skipped.push({ name, reason: 'listed twice; the first definition is kept' });
     else {
       seen.add(name);
@@ -106,7 +106,7 @@ export function indexServer(server: string, tools: readonly Tool[], purpose: str
   const indexed: IndexedTool[] = valid.map((tool) => {
     const input = boundedSchema(tool.inputSchema);
     const output = tool.outputSchema === undefined ? undefined : boundedSchema(tool.outputSchema);
-    if (!input.ok || (output && !output.ok)) skipped.push({ name: tool.name, reason: `its ${input.ok ? 'output' : 'input'} schema is not an object, nested deeper than ${MAX_JSON_DEPTH} or over ${MAX_INDEXED_SCHEMA_CHARS} characters: typed as a plain object` });
+    if (!input.ok || (output && !output.ok)) skipped.push({ name: tool.name, reason: `${input.ok ? 'output' : 'input'} schema is not an object, nested deeper than ${MAX_JSON_DEPTH} levels or over ${MAX_INDEXED_SCHEMA_CHARS} characters; typed as a plain object` });
     const description = typeof tool.description === 'string' ? tool.description.slice(0, MAX_INDEXED_DESCRIPTION) : '';
     const title = typeof tool.title === 'string' ? tool.title.slice(0, 500) : typeof tool.annotations?.title === 'string' ? tool.annotations.title.slice(0, 500) : undefined;
     return {
