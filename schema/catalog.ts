@@ -1,9 +1,9 @@
 /**
  * The catalog an agent reads: `skills/INDEX.md`, one line per skill in `./skills` (installed and
  * local). The whole file stays within CATALOG_BUDGET_CHARS, the skill-listing budget of current
- * agent clients, however many skills there are: descriptions are cut to one common length when
- * all of them do not fit, then left out, then skills past the budget are counted instead of listed;
- * the file says what it left out and where the rest is.
+ * agent clients, however many skills there are: each line names its SKILL.md while that fits, then
+ * the path is given once; descriptions are cut to one common length, then left out; then skills
+ * past the budget are counted instead of listed. The file says what it left out and where it is.
  */
 import { estimateTokens } from './tokens';
 import { shorten } from './tool-text';
@@ -39,24 +39,21 @@ export interface RenderedCatalog {
   omitted: string[];
 }
 
-/**
- * What the line of a skill says besides its name and description: version, `local` for an agent's
- * own skill, and where SKILL.md is when that is not `skills/<name>/SKILL.md`.
- */
+/** What the line of a skill says besides its name, description and path: version, and `local` for an agent's own skill. */
 export function entryTags(entry: CatalogEntry): string[] {
-  return [
-    ...(entry.version ? [entry.version] : []),
-    ...(entry.source === 'local' ? ['local'] : []),
-    ...(entry.location === `skills/${entry.name}/SKILL.md` ? [] : [`at ${entry.location}`]),
-  ];
+  return [...(entry.version ? [entry.version] : []), ...(entry.source === 'local' ? ['local'] : [])];
 }
 
-/** `- name (tags): description`, the description cut to `cap` characters (0: left out). */
-export function entryLine(entry: CatalogEntry, cap: number): string {
+/**
+ * `- name (tags): description [path]`: the description cut to `cap` characters (0: left out), the
+ * path given when `withPath` or when SKILL.md is not at `skills/<name>/SKILL.md`.
+ */
+export function entryLine(entry: CatalogEntry, cap: number, withPath: boolean): string {
   const tags = entryTags(entry);
   const head = `- ${entry.name}${tags.length > 0 ? ` (${tags.join(', ')})` : ''}`;
   const description = entry.description.replace(/\s+/g, ' ').trim();
-  return cap <= 0 || description === '' ? head : `${head}: ${shorten(description, cap)}`;
+  const line = cap <= 0 || description === '' ? head : `${head}: ${shorten(description, cap)}`;
+  return withPath || entry.location !== `skills/${entry.name}/SKILL.md` ? `${line} [${entry.location}]` : line;
 }
 
 const HEADER = [
@@ -72,9 +69,9 @@ function intro(count: number): string {
     : `${count} skill${count === 1 ? '' : 's'}. Before using one, read its instructions: \`skills/<name>/SKILL.md\`.`;
 }
 
-function render(sorted: readonly CatalogEntry[], listed: number, cap: number, shortened: number): string {
+function render(sorted: readonly CatalogEntry[], listed: number, cap: number, shortened: number, withPath = false): string {
   const lines = [...HEADER, intro(sorted.length), ''];
-  lines.push(...sorted.slice(0, listed).map((e) => entryLine(e, cap)));
+  lines.push(...sorted.slice(0, listed).map((e) => entryLine(e, cap, withPath)));
   const notes: string[] = [];
   if (shortened > 0) notes.push(`${cap > 0 ? `Descriptions cut to ${cap} characters` : 'Descriptions left out'} (${shortened} of ${sorted.length}) to keep this file within the ${CATALOG_BUDGET_CHARS.toLocaleString('en-US')}-character budget agent clients give skill listings; each SKILL.md has the full text.`);
   if (listed < sorted.length) notes.push(`${sorted.length - listed} more skills are not listed here (the budget): \`skills list\` shows them all.`);
@@ -88,7 +85,8 @@ export function renderCatalog(entries: readonly CatalogEntry[], budget: number =
   const longest = Math.max(0, ...lengths);
   const cut = (cap: number) => lengths.filter((n) => n > 0 && (cap <= 0 || n > cap)).length;
   const attempt = (cap: number, listed = sorted.length) => ({ markdown: render(sorted, listed, cap, cut(cap)), listed, shortened: cut(cap) });
-  let best = attempt(longest);
+  const full = { markdown: render(sorted, sorted.length, longest, 0, true), listed: sorted.length, shortened: 0 };
+  let best = full.markdown.length <= budget ? full : attempt(longest);
   if (best.markdown.length > budget) {
     let lo = MIN_DESCRIPTION_CHARS;
     let hi = longest;

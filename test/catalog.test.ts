@@ -33,7 +33,7 @@ describe('skills/INDEX.md catalog', () => {
     expect(catalog.skipped).toEqual([{ folder: 'not-a-skill', reason: 'no SKILL.md' }]);
     const written = await fs.readFile(path.join(root, 'skills', 'INDEX.md'), 'utf8');
     expect(written).toBe(catalog.markdown);
-    expect(written).toContain('2 skills. Before using one, read its instructions: `skills/<name>/SKILL.md`.\n\n- alpha (1.2.0): Installed one.\n- zeta (local): Local one & only.\n');
+    expect(written).toContain('2 skills. Before using one, read its instructions: `skills/<name>/SKILL.md`.\n\n- alpha (1.2.0): Installed one. [skills/alpha/SKILL.md]\n- zeta (local): Local one & only. [skills/zeta/SKILL.md]\n');
     expect(catalog.overBudget).toBe(false);
     expect(catalog.shortened).toBe(0);
   });

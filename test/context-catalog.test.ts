@@ -46,7 +46,7 @@ describe('skills/INDEX.md at scale', () => {
   it('leaves descriptions whole when they fit, and cuts them at a word', () => {
     const few = renderCatalog(entries(3));
     expect(few.shortened).toBe(0);
-    expect(few.markdown).toContain(`: ${DESCRIPTION}\n`);
+    expect(few.markdown).toContain(`- skill-0000-import (1.0.0): ${DESCRIPTION} [skills/skill-0000-import/SKILL.md]\n`);
     const many = renderCatalog(entries(60));
     expect(many.chars).toBeLessThanOrEqual(CATALOG_BUDGET_CHARS);
     const line = many.markdown.split('\n').find((l) => l.startsWith('- skill-0000')) ?? '';
