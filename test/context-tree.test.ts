@@ -143,6 +143,13 @@ describe('a server that grows from 100 to 500 tools', () => {
     expect(failed.code).toBe(1);
     expect(failed.json<{ error: { code: string } }>().error.code).toBe('EMCPCONNECT');
     expect(await snapshot(path.join(ws, 'servers'))).toEqual(before);
+    // A server that pages tools/list forever is cut off, not followed.
+    await configure({ cloud: { command: process.execPath, args: [SYNTHETIC], env: { SYNTHETIC_ENDLESS: '1' } } });
+    const endless = await runCli(['servers', 'sync', '--json'], { cwd: ws });
+    expect(endless.code).toBe(1);
+    expect(endless.json<{ error: { code: string } }>().error.code).toBe('ETOOMANYTOOLS');
+    expect(await snapshot(path.join(ws, 'servers'))).toEqual(before);
+    await configure({ cloud: cloud(500) });
   }, 60_000);
 });
 

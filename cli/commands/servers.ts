@@ -31,6 +31,7 @@ export const serversCommand: CommandModule = {
           const { mcpOptions, McpServers } = await import('../core/mcp-servers');
           const { writeServersTree } = await import('../core/servers-tree');
           const { serverPurpose } = await import('../core/tool-index');
+          const { MAX_TOOLS_PER_SERVER } = await import('../../schema/tool-index');
           const { workspace } = await loadWorkspace(ctx.cwd);
           const configured = workspace?.servers ?? {};
           const wanted = names.length > 0 ? [...new Set(names)] : Object.keys(configured).sort();
@@ -40,7 +41,7 @@ export const serversCommand: CommandModule = {
             const listings: ServerListing[] = [];
             for (const name of wanted) {
               ctx.progress(`listing the tools of ${name}`);
-              const tools = await servers.listTools(name);
+              const tools = await servers.listTools(name, MAX_TOOLS_PER_SERVER);
               const config = configured[name];
               if (!config) continue;
               listings.push({ server: name, tools, purpose: serverPurpose((await servers.client(name)).getServerVersion()), config });

@@ -4,6 +4,7 @@
 // arrays and output schemas on reads. For the context-economy tests and bench/context.ts.
 //   SYNTHETIC_TOOLS   how many tools (default 500, at most 2000); taken round-robin over services
 //   SYNTHETIC_CHANGE  "1": one description changes, one tool goes and one comes (a server update)
+//   SYNTHETIC_ENDLESS "1": tools/list pages forever (a hostile server)
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -106,7 +107,11 @@ const tools = toolsOf(count, process.env.SYNTHETIC_CHANGE === '1');
 const byName = new Map(tools.map((t) => [t.name, t]));
 
 const server = new Server({ name: 'synthetic-cloud', title: 'Synthetic cloud server', version: '1.0.0' }, { capabilities: { tools: {} } });
-server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
+server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+  if (process.env.SYNTHETIC_ENDLESS !== '1') return { tools };
+  const page = Number(request.params?.cursor ?? 0);
+  return { tools: tools.slice(0, 100).map((t) => ({ ...t, name: `${t.name}_${page}` })), nextCursor: String(page + 1) };
+});
 server.setRequestHandler(CallToolRequestSchema, async (request) => {
   const tool = byName.get(request.params.name);
   if (!tool) return { content: [{ type: 'text', text: `no tool ${request.params.name}` }], isError: true };
