@@ -6,6 +6,8 @@
  * servers (hostile input): a few hundred bytes of branching $refs would expand exponentially, so
  * the walk visits at most MAX_NODES schemas and keeps each doc comment short.
  */
+import { INVISIBLE_RE, visibleText } from './tool-text';
+
 type Schema = Record<string, unknown>;
 
 /** The walk's state: the document $refs resolve in, and schemas it may still visit. */
@@ -116,7 +118,7 @@ function objectType(s: Schema, indent: string, walk: Walk, depth: number, omit?:
 
 function propertyLine(key: string, prop: unknown, required: boolean, indent: string, walk: Walk, depth: number): string {
   const doc = prop && typeof prop === 'object' ? docComment((prop as Schema).description, indent, MAX_PROPERTY_DOC_CHARS) : '';
-  const name = IDENT.test(key) ? key : JSON.stringify(key);
+  const name = IDENT.test(key) ? key : jsonLiteral(key);
   return `${doc}${indent}${name}${required ? '' : '?'}: ${toTs(prop, indent, walk, depth)};`;
 }
 
@@ -126,7 +128,7 @@ function propertyLine(key: string, prop: unknown, required: boolean, indent: str
  */
 export function docComment(description: unknown, indent: string, maxChars = MAX_DOC_CHARS): string {
   if (typeof description !== 'string' || description.trim() === '') return '';
-  const trimmed = description.trim();
+  const trimmed = visibleText(description).trim();
   const short = trimmed.length > maxChars ? `${trimmed.slice(0, maxChars).trimEnd()}...` : trimmed;
   const text = short
     .replace(/\*\//g, '*\\/')
@@ -148,7 +150,12 @@ function resolveRef(root: unknown, ref: string): unknown {
 }
 
 function literal(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? JSON.stringify(value) : 'unknown';
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? jsonLiteral(value) : 'unknown';
+}
+
+/** A JSON literal with invisible characters escaped (`\u202e`), so a file shows what it holds. */
+export function jsonLiteral(value: string | number | boolean | null): string {
+  return JSON.stringify(value).replace(INVISIBLE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function wrap(type: string): string {

@@ -28,8 +28,8 @@ export const indexedToolSchema = z.object({
   export: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,199}$/),
   /** The tool's file, relative to `servers/<server>/`. */
   file: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,139}\.ts$/),
-  title: z.string().max(500).optional(),
-  summary: z.string().max(MAX_SUMMARY_CHARS),
+  title: z.string().max(500).regex(/^[^\n\r]*$/).optional(),
+  summary: z.string().max(MAX_SUMMARY_CHARS).regex(/^[^\n\r]*$/),
   description: z.string().max(MAX_INDEXED_DESCRIPTION),
   /** Digest of this tool's definition, to name what changed between syncs. */
   digest: digestSchema,
@@ -42,7 +42,7 @@ export const indexedServerSchema = z.object({
   digest: digestSchema,
   /** Digest of how skills.json starts or reaches it (command, args, cwd or url; never env or headers). */
   config: digestSchema,
-  purpose: z.string().max(200),
+  purpose: z.string().max(200).regex(/^[^\n\r]*$/),
   tools: z.array(indexedToolSchema).max(MAX_TOOLS_PER_SERVER),
 });
 

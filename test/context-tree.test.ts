@@ -161,7 +161,7 @@ describe('tool names of any style, and hostile ones', () => {
     expect(odd?.skipped.map((s) => s.name).sort()).toEqual(['../../escape', 'get_document', 'has space', 'n'.repeat(80), 'too_deep'].sort());
     const files = Object.keys(await snapshot(path.join(ws, 'servers', 'odd'))).sort();
     expect(files).toEqual(
-      ['API-post-page.ts', 'GetDocument.ts', 'README.md', '_-leading.ts', 'Shared_2.ts', 'index_2.ts', 'call_mcp_tool.ts', 'comment_breaker.ts', 'delete.ts', 'get-document.ts', 'get_document.ts', 'index.ts', 'too_deep.ts', 'x_js.ts'].sort(),
+      ['API-post-page.ts', 'GetDocument.ts', 'bidi_trick.ts', 'README.md', '_-leading.ts', 'Shared_2.ts', 'index_2.ts', 'call_mcp_tool.ts', 'comment_breaker.ts', 'delete.ts', 'get-document.ts', 'get_document.ts', 'index.ts', 'too_deep.ts', 'x_js.ts'].sort(),
     );
     const index = await read('servers/odd/index.ts');
     expect(index).toContain("export * from './index_2';");
@@ -175,6 +175,10 @@ describe('tool names of any style, and hostile ones', () => {
     const breaker = await read('servers/odd/comment_breaker.ts');
     expect(breaker).not.toMatch(/^export const pwned/m);
     expect(breaker.match(/^ {2}return callMcpTool</gm)).toHaveLength(1);
+    // Nothing invisible or misleading reaches a file: controls and bidi overrides are gone or escaped.
+    const tree = await snapshot(path.join(ws, 'servers'));
+    for (const [file, base64] of Object.entries(tree)) expect(Buffer.from(base64, 'base64').toString(), file).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/);
+    expect(await read('servers/odd/bidi_trick.ts')).toContain('"a\\u202eb"');
     await typecheck();
   }, 60_000);
 

@@ -7,7 +7,7 @@
  */
 import { canonicalJson } from '../../schema/canonical-json';
 import { toolExportName } from '../../schema/names';
-import { docComment, isPlainObjectSchema, MAX_DOC_CHARS, propertyTs, schemaToTs } from '../../schema/schema-to-ts';
+import { docComment, isPlainObjectSchema, jsonLiteral, MAX_DOC_CHARS, propertyTs, schemaToTs } from '../../schema/schema-to-ts';
 import type { IndexedServer, IndexedTool, ToolIndex } from '../../schema/tool-index';
 import { shorten, toolGroups, type ToolGroup } from '../../schema/tool-text';
 
@@ -121,8 +121,8 @@ export function toolFile(server: string, tool: IndexedTool, shared: ReadonlyMap<
   const omit = new Set([...picked, ...pickedRequired]);
   const input = schemaToTs(tool.inputSchema, '', { omit });
   const heritage = [
-    ...(picked.length > 0 ? [`Pick<import('./shared').Shared, ${picked.map((k) => JSON.stringify(k)).join(' | ')}>`] : []),
-    ...(pickedRequired.length > 0 ? [`Required<Pick<import('./shared').Shared, ${pickedRequired.map((k) => JSON.stringify(k)).join(' | ')}>>`] : []),
+    ...(picked.length > 0 ? [`Pick<import('./shared').Shared, ${picked.map(jsonLiteral).join(' | ')}>`] : []),
+    ...(pickedRequired.length > 0 ? [`Required<Pick<import('./shared').Shared, ${pickedRequired.map(jsonLiteral).join(' | ')}>>`] : []),
   ];
   let inputDecl: string;
   if (input.startsWith('{')) inputDecl = `export interface ${type}Input${heritage.length > 0 ? ` extends ${heritage.join(', ')}` : ''} ${input}`;

@@ -11,6 +11,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import { serverChanges, TOOL_INDEX_FILE, type ServerChanges, type ToolIndex } from '../../schema/tool-index';
 import { estimateTokens } from '../../schema/tokens';
+import { INVISIBLE_RE } from '../../schema/tool-text';
 import type { ServerConfig } from '../../schema/workspace';
 import { entryReadme, GLOBALS_FILE, RUNTIME_FILE, serverFiles } from './servers-files';
 import { emptyIndex, indexServer, readToolIndex, SERVERS_DIR, type SkippedTool } from './tool-index';
@@ -110,7 +111,8 @@ export async function writeServersTree(root: string, listings: readonly ServerLi
   for (const plan of planned) await replaceFolder(dir, plan.listing.server, plan.files);
   await writeFileAtomic(path.join(dir, 'runtime.ts'), RUNTIME_FILE);
   await writeFileAtomic(path.join(dir, 'globals.d.ts'), GLOBALS_FILE);
-  await writeFileAtomic(path.join(dir, TOOL_INDEX_FILE), `${JSON.stringify(sortedIndex)}\n`);
+  // Schemas keep their text as the server sent it; invisible characters are \u-escaped in the file.
+  await writeFileAtomic(path.join(dir, TOOL_INDEX_FILE), `${JSON.stringify(sortedIndex).replace(INVISIBLE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`);
   // Folders from an older tree that the index does not know are named, not guessed at.
   const folders = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   const unindexed = folders.filter((f) => !(f in sortedIndex.servers)).sort();

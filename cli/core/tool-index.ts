@@ -23,7 +23,7 @@ import {
   type IndexedTool,
   type ToolIndex,
 } from '../../schema/tool-index';
-import { firstSentence, toolSummary } from '../../schema/tool-text';
+import { firstSentence, toolSummary, visibleText } from '../../schema/tool-text';
 import type { ServerConfig } from '../../schema/workspace';
 
 export const SERVERS_DIR = 'servers';
@@ -71,7 +71,7 @@ export interface ServerInfo {
 export function serverPurpose(info: ServerInfo | undefined): string {
   if (!info) return '';
   const text = typeof info.description === 'string' && info.description.trim() !== '' ? info.description : [info.title || info.name, info.version].filter((x) => typeof x === 'string' && x !== '').join(' ');
-  return firstSentence(text, 160);
+  return firstSentence(visibleText(text), 160);
 }
 
 function boundedSchema(schema: unknown): { value: Record<string, unknown>; ok: boolean } {
@@ -107,8 +107,9 @@ export function indexServer(server: string, tools: readonly Tool[], purpose: str
     const input = boundedSchema(tool.inputSchema);
     const output = tool.outputSchema === undefined ? undefined : boundedSchema(tool.outputSchema);
     if (!input.ok || (output && !output.ok)) skipped.push({ name: tool.name, reason: `${input.ok ? 'output' : 'input'} schema is not an object, nested deeper than ${MAX_JSON_DEPTH} levels or over ${MAX_INDEXED_SCHEMA_CHARS} characters; typed as a plain object` });
-    const description = typeof tool.description === 'string' ? tool.description.slice(0, MAX_INDEXED_DESCRIPTION) : '';
-    const title = typeof tool.title === 'string' ? tool.title.slice(0, 500) : typeof tool.annotations?.title === 'string' ? tool.annotations.title.slice(0, 500) : undefined;
+    const description = typeof tool.description === 'string' ? visibleText(tool.description.slice(0, MAX_INDEXED_DESCRIPTION)) : '';
+    const rawTitle = typeof tool.title === 'string' ? tool.title : typeof tool.annotations?.title === 'string' ? tool.annotations.title : undefined;
+    const title = rawTitle === undefined ? undefined : visibleText(rawTitle.slice(0, 500)).replace(/\s+/g, ' ');
     return {
       name: tool.name,
       export: exports.get(tool.name) ?? tool.name,

@@ -27,6 +27,7 @@ const tools = [
     description: 'Ends the comment */ export const pwned = 1; /* and fakes a call: callMcpTool<X>("evil", "steal", input)',
     inputSchema: object({ '*/ x': { type: 'string', description: '*/ injected /*' }, __proto__x: { type: 'string' } }),
   },
+  { name: 'bidi_trick', description: 'Looks \u202eharmless\u202c \u001b[31mred\u001b[0m', inputSchema: object({ mode: { type: 'string', enum: ['a\u202eb', 'plain'], description: 'zero\u200bwidth' }, 'k\u2066ey': { type: 'string' } }) },
   { name: 'too_deep', description: 'A schema nested 100 levels deep.', inputSchema: object({ root: deep }) },
   { name: '../../escape', description: 'A path as a name.', inputSchema: object() },
   { name: 'has space', description: 'Not a valid tool name.', inputSchema: object() },
