@@ -143,6 +143,22 @@ describe('a server that grows from 100 to 500 tools', () => {
     expect(failed.code).toBe(1);
     expect(failed.json<{ error: { code: string } }>().error.code).toBe('EMCPCONNECT');
     expect(await snapshot(path.join(ws, 'servers'))).toEqual(before);
+    // A server folder that is a link (as a cloned repository can hold) fails the sync before any
+    // folder is replaced, and nothing is written where it points.
+    const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-context-outside-'));
+    try {
+      await fs.writeFile(path.join(outside, 'keep.txt'), 'sentinel');
+      await fs.symlink(outside, path.join(ws, 'servers', 'odd'));
+      await configure({ cloud: cloud(500, true), odd: { command: process.execPath, args: [ODD] } });
+      const linked = await runCli(['servers', 'sync', '--json'], { cwd: ws });
+      expect(linked.code).toBe(1);
+      expect(linked.json<{ error: { code: string } }>().error.code).toBe('EWORKSPACELINK');
+      expect(await fs.readdir(outside)).toEqual(['keep.txt']);
+      await fs.rm(path.join(ws, 'servers', 'odd'));
+      expect(await snapshot(path.join(ws, 'servers'))).toEqual(before);
+    } finally {
+      await fs.rm(outside, { recursive: true, force: true });
+    }
     // A server that pages tools/list forever is cut off, not followed.
     await configure({ cloud: { command: process.execPath, args: [SYNTHETIC], env: { SYNTHETIC_ENDLESS: '1' } } });
     const endless = await runCli(['servers', 'sync', '--json'], { cwd: ws });

@@ -108,6 +108,8 @@ export async function writeServersTree(root: string, listings: readonly ServerLi
   const sortedIndex: ToolIndex = { version: index.version, servers: Object.fromEntries(Object.entries(index.servers).sort(([a], [b]) => (a < b ? -1 : 1))) };
 
   await fs.mkdir(dir, { recursive: true });
+  // Every folder to replace is checked before the first is touched.
+  for (const plan of planned) await realFolder(path.join(dir, plan.listing.server));
   for (const plan of planned) await replaceFolder(dir, plan.listing.server, plan.files);
   await writeFileAtomic(path.join(dir, 'runtime.ts'), RUNTIME_FILE);
   await writeFileAtomic(path.join(dir, 'globals.d.ts'), GLOBALS_FILE);
