@@ -200,7 +200,7 @@ export function serverFiles(server: string, entry: IndexedServer): ServerFiles {
   const head = [
     `# ${server}: ${tools.length} tool${tools.length === 1 ? '' : 's'}`,
     '',
-    `${sentence(entry.purpose)}${entry.purpose === '' ? '' : ' '}In skill code: ${importExample(server, tools)}.`,
+    `${sentence(entry.purpose)}${entry.purpose === '' ? '' : ' '}${tools.length === 0 ? 'The server lists no tools.' : `In skill code: ${importExample(server, tools)}.`}`,
     `\`<tool>.ts\` has a tool's types and description, \`../runtime.ts\` what calls return${shared.size > 0 ? `, \`shared.ts\` parameters many tools take (${shorten([...shared.keys()].join(', '), 60)})` : ''}.`,
     '',
   ].join('\n');
