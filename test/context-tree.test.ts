@@ -104,18 +104,6 @@ describe('a server that grows from 100 to 500 tools', () => {
     await fs.rm(path.join(ws, 'skills'), { recursive: true });
   }, 60_000);
 
-  it('detects and names a server that changed since the last sync; an unchanged one says so', async () => {
-    const same = await sync();
-    expect(same.servers[0]).toMatchObject({ status: 'unchanged', added: [], removed: [], changed: [] });
-    await configure({ cloud: cloud(500, true) });
-    const human = await runCli(['servers', 'sync'], { cwd: ws });
-    expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toContain('changed since the last sync: 1 added, 1 removed, 1 changed');
-    await configure({ cloud: cloud(500) });
-    const back = await sync();
-    expect(back.servers[0]).toMatchObject({ status: 'changed', added: ['speech_endpoint_delete'], removed: ['storage_account_rotate'], changed: ['storage_account_list'] });
-  }, 60_000);
-
   it('searches 500 tools offline: best match first, within 300 tokens, no server started', async () => {
     await configure({ cloud: { command: '/nonexistent/mcp-server' } });
     const human = await runCli(['search-tools', 'delete', 'key', 'vault', 'secret'], { cwd: ws });
@@ -134,6 +122,34 @@ describe('a server that grows from 100 to 500 tools', () => {
       await expect(fs.stat(path.join(ws, r.file))).resolves.toBeDefined();
     }
     await configure({ cloud: cloud(500) });
+  }, 60_000);
+
+  it('refuses a tampered or linked tool index (ETOOLINDEX) and sync writes a fresh one', async () => {
+    const file = path.join(ws, 'servers', '.index.json');
+    const good = await fs.readFile(file, 'utf8');
+    const outside = path.join(ws, 'outside-index.json');
+    const tampered: [string, () => Promise<void>][] = [
+      ['not JSON', () => fs.writeFile(file, '{')],
+      ['a tool file outside its folder', () => fs.writeFile(file, good.replace('"file":"acr_registry_create.ts"', '"file":"../../../etc/passwd.ts"'))],
+      ['a purpose with a line break', () => fs.writeFile(file, good.replace(/"purpose":"[^"]*"/, '"purpose":"x\\n# injected"'))],
+      ['a link', async () => {
+        await fs.writeFile(outside, good);
+        await fs.rm(file);
+        await fs.symlink(outside, file);
+      }],
+    ];
+    for (const [what, tamper] of tampered) {
+      await tamper();
+      const search = await runCli(['search-tools', 'vault', '--json'], { cwd: ws });
+      expect(search.code, what).toBe(1);
+      expect(search.json<{ error: { code: string } }>().error.code, what).toBe('ETOOLINDEX');
+    }
+    const again = await runCli(['servers', 'sync', '--json'], { cwd: ws });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ warnings: string[]; servers: { status: string }[] }>()).toMatchObject({ warnings: [expect.stringContaining('is not a regular file; writing a new one')], servers: [{ status: 'new' }] });
+    expect((await fs.lstat(file)).isFile()).toBe(true);
+    expect(await fs.readFile(outside, 'utf8')).toBe(good);
+    await fs.rm(outside);
   }, 60_000);
 
   it('a failed sync leaves the tree and the index as they were', async () => {
@@ -166,6 +182,19 @@ describe('a server that grows from 100 to 500 tools', () => {
     expect(endless.json<{ error: { code: string } }>().error.code).toBe('ETOOMANYTOOLS');
     expect(await snapshot(path.join(ws, 'servers'))).toEqual(before);
     await configure({ cloud: cloud(500) });
+  }, 60_000);
+
+  it('detects and names a server that changed since the last sync; an unchanged one says so', async () => {
+    await configure({ cloud: cloud(100) });
+    const shrunk = await sync();
+    expect(shrunk.servers[0]).toMatchObject({ status: 'changed', added: [], changed: [] });
+    expect(shrunk.servers[0]?.removed).toHaveLength(400);
+    await configure({ cloud: cloud(100, true) });
+    const human = await runCli(['servers', 'sync'], { cwd: ws });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('changed since the last sync: 1 added, 1 removed, 1 changed (+storage_account_rotate -speech_transcription_update ~storage_account_list)');
+    const same = await sync();
+    expect(same.servers[0]).toMatchObject({ status: 'unchanged', added: [], removed: [], changed: [] });
   }, 60_000);
 });
 

@@ -110,7 +110,7 @@ const server = new Server({ name: 'synthetic-cloud', title: 'Synthetic cloud ser
 server.setRequestHandler(ListToolsRequestSchema, async (request) => {
   if (process.env.SYNTHETIC_ENDLESS !== '1') return { tools };
   const page = Number(request.params?.cursor ?? 0);
-  return { tools: tools.slice(0, 100).map((t) => ({ ...t, name: `${t.name}_${page}` })), nextCursor: String(page + 1) };
+  return { tools: Array.from({ length: 500 }, (_, i) => ({ name: `endless_${page}_${i}`, inputSchema: { type: 'object' } })), nextCursor: String(page + 1) };
 });
 server.setRequestHandler(CallToolRequestSchema, async (request) => {
   const tool = byName.get(request.params.name);
