@@ -10,7 +10,7 @@ import { build, type Message, type Plugin } from 'esbuild';
 import { SkillsError } from '../schema/errors';
 import type { McpDeclaration } from '../schema/manifest';
 import { readManifest, type SourceTree } from './source-tree';
-import { exportNameCollisions, SERVERS_IMPORT_RE, serverModuleSource } from './server-module';
+import { SERVERS_IMPORT_RE, serverModuleSource } from './server-module';
 
 export interface BundleInput {
   tree: SourceTree;
@@ -106,8 +106,6 @@ export async function bundleSkill(input: BundleInput): Promise<BundleResult> {
             violations.push(`${importer.slice(ROOT.length + 1)} imports "${spec}", but skill.json "mcp" does not declare tool "${toolName}" of server "${serverName}"`);
             return { path: spec, namespace: 'violation' };
           }
-          const collisions = exportNameCollisions(tools);
-          if (collisions.length > 0) violations.push(`server "${serverName}" tools collide as exports: ${collisions.join('; ')}`);
           declared[serverName] = [...new Set([...(declared[serverName] ?? []), ...tools])];
           return { path: `${importerFolder}/${serverName}${tool ? `/${tool}` : ''}`, namespace: 'mcp', pluginData: { server: serverName, tools, tool } };
         }

@@ -128,7 +128,8 @@ export async function toolsFromTree(root: string, server: string): Promise<strin
   const tools: string[] = [];
   for (const file of files.filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
     const text = await fs.readFile(path.join(dir, file), 'utf8');
-    const match = /callMcpTool<[^>]*>\(("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")/.exec(text);
+    // Anchored on the generated call line: a description in a doc comment never starts a line with it.
+    const match = /^ {2}return callMcpTool<[^>\n]*>\(("(?:[^"\\\n]|\\.)*"), ("(?:[^"\\\n]|\\.)*")/m.exec(text);
     if (match?.[2]) tools.push(JSON.parse(match[2]) as string);
   }
   return tools.length > 0 ? tools : undefined;

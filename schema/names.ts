@@ -51,16 +51,73 @@ export function parsePackageSpec(spec: string): PackageSpec | undefined {
 const RESERVED = new Set(
   'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval'.split(' '),
 );
+/** Names the generated tool files bind themselves (servers/runtime.ts): a tool may not take them. */
+const TREE_BINDINGS = new Set(['callMcpTool']);
 
-/** `get_document` -> `getDocument`; `get-sum` -> `getSum`; `echo` -> `echo`; `delete` -> `delete_`. */
-export function toolExportName(tool: string): string {
-  const parts = tool.split(/[^A-Za-z0-9]+/).filter((p) => p.length > 0);
-  const joined = parts
-    .map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p.charAt(0).toUpperCase() + p.slice(1)))
-    .join('');
+function identifier(joined: string): string {
   if (joined === '') return '_';
   if (/^[0-9]/.test(joined)) return `_${joined}`;
-  return RESERVED.has(joined) ? `${joined}_` : joined;
+  return RESERVED.has(joined) || TREE_BINDINGS.has(joined) ? `${joined}_` : joined;
+}
+
+/**
+ * The readable camelCase export name of one tool, from its name alone: `get_document` ->
+ * `getDocument`, `get-sum` -> `getSum`, `API-post-page` -> `apiPostPage`, `XMLHttpGet` ->
+ * `xmlHttpGet`, `delete` -> `delete_`. A leading acronym is lower-cased whole; later words keep
+ * their case with the first letter raised. Two tools may share it: `toolExportNames` decides.
+ */
+export function toolExportName(tool: string): string {
+  const parts = tool.split(/[^A-Za-z0-9]+/).filter((p) => p.length > 0);
+  const joined = parts.map((p, i) => (i === 0 ? lowerLeading(p) : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+  return identifier(joined);
+}
+
+/** `API` -> `api`, `APIPost` -> `apiPost`, `Echo` -> `echo`, `getX` -> `getX`. */
+function lowerLeading(word: string): string {
+  const run = /^[A-Z]+/.exec(word)?.[0].length ?? 0;
+  if (run === 0) return word;
+  if (run === word.length || run === 1 || !/[a-z]/.test(word.charAt(run))) return word.slice(0, run).toLowerCase() + word.slice(run);
+  return word.slice(0, run - 1).toLowerCase() + word.slice(run - 1);
+}
+
+/**
+ * The tool's own spelling as an identifier, used when readable names collide: letters, digits and
+ * `_` kept, every other character becomes `$` (`get-document` -> `get$document`).
+ */
+export function toolIdentifier(tool: string): string {
+  return identifier(tool.replace(/[^A-Za-z0-9_]/g, '$'));
+}
+
+/**
+ * Export names for a server's tools, unique even where readable names collide (compared without
+ * case, so generated files and types stay distinct on any file system). A tool whose readable
+ * name is its own keeps it; every tool of a colliding group takes `toolIdentifier` instead, and a
+ * fallback that still clashes gets `$2`, `$3`... in code-unit order of tool names. Deterministic:
+ * the same set of tools always gets the same names, whatever their order. The generated servers/
+ * tree and the sandbox's virtual modules both name exports with this function.
+ */
+export function toolExportNames(tools: readonly string[]): Map<string, string> {
+  const sorted = [...new Set(tools)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const readable = new Map(sorted.map((t) => [t, toolExportName(t)]));
+  const count = new Map<string, number>();
+  for (const name of readable.values()) count.set(name.toLowerCase(), (count.get(name.toLowerCase()) ?? 0) + 1);
+  const names = new Map<string, string>();
+  const taken = new Set<string>();
+  const colliding: string[] = [];
+  for (const [tool, name] of readable) {
+    if (count.get(name.toLowerCase()) === 1) {
+      names.set(tool, name);
+      taken.add(name.toLowerCase());
+    } else colliding.push(tool);
+  }
+  for (const tool of colliding) {
+    const fallback = toolIdentifier(tool);
+    let name = fallback;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${fallback}$${n}`;
+    taken.add(name.toLowerCase());
+    names.set(tool, name);
+  }
+  return new Map(sorted.map((t) => [t, names.get(t) ?? toolIdentifier(t)]));
 }
 
 /** The tarball file name for a package version: `@acme/csv-export` 1.2.0 -> `acme-csv-export-1.2.0.tgz`. */

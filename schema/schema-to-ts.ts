@@ -6,6 +6,8 @@
  * servers (hostile input): a few hundred bytes of branching $refs would expand exponentially, so
  * the walk visits at most MAX_NODES schemas and keeps each doc comment short.
  */
+import { INVISIBLE_RE, visibleText } from './tool-text';
+
 type Schema = Record<string, unknown>;
 
 /** The walk's state: the document $refs resolve in, and schemas it may still visit. */
@@ -15,12 +17,35 @@ interface Walk {
 }
 
 const MAX_NODES = 5000;
-const MAX_DOC_CHARS = 1000;
+/** A tool's description in its file's doc comment. */
+export const MAX_DOC_CHARS = 1000;
+/** A property's description: the tool's own text carries the detail. */
+const MAX_PROPERTY_DOC_CHARS = 400;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-export function schemaToTs(schema: unknown, indent = ''): string {
-  return toTs(schema, indent, { root: schema, left: MAX_NODES }, 0);
+export interface SchemaToTsOptions {
+  /** Top-level properties left out (declared elsewhere, e.g. a server's shared parameters). */
+  omit?: ReadonlySet<string>;
+}
+
+export function schemaToTs(schema: unknown, indent = '', options: SchemaToTsOptions = {}): string {
+  const walk = { root: schema, left: MAX_NODES };
+  if (options.omit && options.omit.size > 0 && isPlainObjectSchema(schema)) return objectType(schema, indent, walk, 0, options.omit);
+  return toTs(schema, indent, walk, 0);
+}
+
+/** One property as a member line of an interface (doc comment included), `$ref`s resolved in `root`. */
+export function propertyTs(root: unknown, key: string, prop: unknown, required: boolean, indent: string): string {
+  const walk = { root, left: MAX_NODES };
+  return propertyLine(key, prop, required, indent, walk, 1);
+}
+
+/** An object schema with properties and nothing that would change their meaning (no unions). */
+export function isPlainObjectSchema(schema: unknown): schema is Schema {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return false;
+  const s = schema as Schema;
+  return (s.type === 'object' || s.type === undefined) && typeof s.properties === 'object' && s.properties !== null && !Array.isArray(s.properties) && !('$ref' in s) && !('anyOf' in s) && !('oneOf' in s) && !('allOf' in s) && !('const' in s) && !('enum' in s);
 }
 
 function toTs(schema: unknown, indent: string, walk: Walk, depth: number): string {
@@ -74,29 +99,43 @@ function arrayType(s: Schema, indent: string, walk: Walk, depth: number): string
   return /^[A-Za-z0-9_]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
 }
 
-function objectType(s: Schema, indent: string, walk: Walk, depth: number): string {
+function objectType(s: Schema, indent: string, walk: Walk, depth: number, omit?: ReadonlySet<string>): string {
   const props = (s.properties ?? {}) as Record<string, unknown>;
   const required = new Set(Array.isArray(s.required) ? (s.required as string[]) : []);
   const inner = `${indent}  `;
   const lines: string[] = [];
   for (const key of Object.keys(props)) {
-    const prop = props[key];
-    const doc = prop && typeof prop === 'object' ? docComment((prop as Schema).description, inner) : '';
-    const name = IDENT.test(key) ? key : JSON.stringify(key);
-    lines.push(`${doc}${inner}${name}${required.has(key) ? '' : '?'}: ${toTs(prop, inner, walk, depth + 1)};`);
+    if (omit?.has(key)) continue;
+    lines.push(propertyLine(key, props[key], required.has(key), inner, walk, depth + 1));
   }
   const extra = s.additionalProperties;
   if (extra !== undefined && extra !== false && (typeof extra === 'object' || Object.keys(props).length === 0)) {
     lines.push(`${inner}[key: string]: ${extra === true ? 'unknown' : toTs(extra, inner, walk, depth + 1)};`);
   }
-  if (lines.length === 0) return extra === false ? 'Record<string, never>' : 'Record<string, unknown>';
+  if (lines.length === 0) return omit && omit.size > 0 ? '{}' : extra === false ? 'Record<string, never>' : 'Record<string, unknown>';
   return `{\n${lines.join('\n')}\n${indent}}`;
 }
 
-export function docComment(description: unknown, indent: string): string {
+function propertyLine(key: string, prop: unknown, required: boolean, indent: string, walk: Walk, depth: number): string {
+  const doc = prop && typeof prop === 'object' ? docComment((prop as Schema).description, indent, MAX_PROPERTY_DOC_CHARS) : '';
+  const name = IDENT.test(key) ? key : jsonLiteral(key);
+  return `${doc}${indent}${name}${required ? '' : '?'}: ${toTs(prop, indent, walk, depth)};`;
+}
+
+/**
+ * A doc comment: one line `/** ... *\/` for one line of text, a block otherwise. Long text is cut
+ * at `maxChars`; blank-line runs and trailing spaces are dropped.
+ */
+export function docComment(description: unknown, indent: string, maxChars = MAX_DOC_CHARS): string {
   if (typeof description !== 'string' || description.trim() === '') return '';
-  const short = description.length > MAX_DOC_CHARS ? `${description.slice(0, MAX_DOC_CHARS)}...` : description;
-  const text = short.replace(/\*\//g, '*\\/').trim().split(/\r?\n/);
+  const trimmed = visibleText(description).trim();
+  const short = trimmed.length > maxChars ? `${trimmed.slice(0, maxChars).trimEnd()}...` : trimmed;
+  const text = short
+    .replace(/\*\//g, '*\\/')
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== ''));
+  if (text.length === 1) return `${indent}/** ${text[0]} */\n`;
   return `${indent}/**\n${text.map((l) => `${indent} * ${l}`.trimEnd()).join('\n')}\n${indent} */\n`;
 }
 
@@ -111,7 +150,12 @@ function resolveRef(root: unknown, ref: string): unknown {
 }
 
 function literal(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? JSON.stringify(value) : 'unknown';
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? jsonLiteral(value) : 'unknown';
+}
+
+/** A JSON literal with invisible characters escaped (`\u202e`), so a file shows what it holds. */
+export function jsonLiteral(value: string | number | boolean | null): string {
+  return JSON.stringify(value).replace(INVISIBLE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function wrap(type: string): string {

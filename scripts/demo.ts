@@ -148,11 +148,9 @@ try {
   await skills(workspace, ['search', 'csv']);
   await skills(workspace, ['install', ...toInstall]);
 
-  header('What an agent sees: skills/INDEX.md and its <available_skills> block');
+  header('What an agent sees: skills/INDEX.md, one line per skill, within the 8,000-character listing budget');
   await skills(workspace, ['list']);
-  const index = await fs.readFile(path.join(workspace, 'skills', 'INDEX.md'), 'utf8');
-  const block = /```xml\n([\s\S]*?)```/.exec(index)?.[1] ?? '';
-  show(block);
+  show(await fs.readFile(path.join(workspace, 'skills', 'INDEX.md'), 'utf8'));
 
   header('Run installed skills in the sandbox: against a recorded fixture, then live against a real MCP server');
   await skills(workspace, ['run', 'skills/csv-filter-copy', '--fixture', 'eu-orders']);

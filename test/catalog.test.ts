@@ -21,7 +21,7 @@ async function addSkill(folder: string, description: string, manifest?: object):
 }
 
 describe('skills/INDEX.md catalog', () => {
-  it('lists installed and local skills sorted, with the available_skills block', async () => {
+  it('lists installed and local skills sorted, one line each', async () => {
     await addSkill('zeta', 'Local one & only.');
     await addSkill('alpha', 'Installed one.', { name: '@acme/alpha', version: '1.2.0' });
     await fs.mkdir(path.join(root, 'skills', 'not-a-skill'));
@@ -33,17 +33,12 @@ describe('skills/INDEX.md catalog', () => {
     expect(catalog.skipped).toEqual([{ folder: 'not-a-skill', reason: 'no SKILL.md' }]);
     const written = await fs.readFile(path.join(root, 'skills', 'INDEX.md'), 'utf8');
     expect(written).toBe(catalog.markdown);
-    expect(written).toContain('| alpha | @acme/alpha | 1.2.0 | installed | Installed one. | [SKILL.md](alpha/SKILL.md) |');
-    expect(catalog.availableSkills).toBe(
-      '<available_skills>\n' +
-        '<skill>\n<name>alpha</name>\n<description>Installed one.</description>\n<location>skills/alpha/SKILL.md</location>\n</skill>\n' +
-        '<skill>\n<name>zeta</name>\n<description>Local one &amp; only.</description>\n<location>skills/zeta/SKILL.md</location>\n</skill>\n' +
-        '</available_skills>\n',
-    );
+    expect(written).toContain('2 skills. Before using one, read its instructions: `skills/<name>/SKILL.md`.\n\n- alpha (1.2.0): Installed one. [skills/alpha/SKILL.md]\n- zeta (local): Local one & only. [skills/zeta/SKILL.md]\n');
     expect(catalog.overBudget).toBe(false);
+    expect(catalog.shortened).toBe(0);
   });
 
-  it('flags a catalog over the 8,000 character budget', () => {
+  it('cuts descriptions to keep a catalog within the 8,000 character budget, and says so', () => {
     const entries = Array.from({ length: 12 }, (_, i) => ({
       name: `skill-${i}`,
       packageName: null,
@@ -53,9 +48,11 @@ describe('skills/INDEX.md catalog', () => {
       source: 'local' as const,
     }));
     const rendered = renderCatalog(entries);
-    expect(rendered.chars).toBeGreaterThan(CATALOG_BUDGET_CHARS);
-    expect(rendered.overBudget).toBe(true);
-    expect(renderCatalog(entries.slice(0, 2)).overBudget).toBe(false);
+    expect(rendered.chars).toBeLessThanOrEqual(CATALOG_BUDGET_CHARS);
+    expect(rendered.overBudget).toBe(false);
+    expect(rendered.shortened).toBe(12);
+    expect(rendered.markdown).toContain('each SKILL.md has the full text');
+    expect(renderCatalog(entries.slice(0, 2)).shortened).toBe(0);
   });
 
   it('writes an empty catalog for a workspace with no skills folder', async () => {

@@ -69,7 +69,7 @@ describe('install', () => {
     expect(lock.skills['@acme/top']?.dependencies).toEqual({ '@acme/mid': '1.0.0' });
     expect((await fs.readdir(path.join(ws, 'skills'))).sort()).toEqual(['INDEX.md', 'base', 'mid', 'top']);
     const index = await fs.readFile(path.join(ws, 'skills', 'INDEX.md'), 'utf8');
-    expect(index).toContain('<location>skills/top/SKILL.md</location>');
+    expect(index).toContain('skills/top/SKILL.md');
     expect(warnings.some((w) => w.includes('"everything"'))).toBe(true);
 
     // Again: nothing to do, and it works offline from the lockfile and cache.

@@ -59,8 +59,12 @@ describe('servers sync', () => {
     expect(again.code).toBe(0);
     expect(await snapshot(path.join(ws, 'servers'))).toEqual(tree1);
     const readme = Buffer.from(tree1['README.md'] ?? '', 'base64').toString();
-    expect(readme).toContain('- **filesystem**: ');
+    expect(readme).toMatch(/^- \*\*filesystem\*\* \(14 tools\): /m);
+    // The entry README names servers, not tools: a tool's name is one step deeper.
+    expect(readme).not.toContain('read_text_file');
     expect(readme).not.toContain('inputSchema');
+    expect(Buffer.from(tree1['filesystem/README.md'] ?? '', 'base64').toString()).toContain('- read_text_file: Read the complete contents of a file from the file system as text.');
+    expect(Object.keys(tree1)).toContain('.index.json');
 
     await writeSkill('typed', "import { getSum } from '../../servers/everything';\nimport { createEntities } from '../../servers/memory';\nexport async function run() { await createEntities({ entities: [{ name: 'a', entityType: 't', observations: [] }] }); return getSum({ a: 1, b: 2 }); }\n", { everything: ['get-sum'], memory: ['create_entities'] });
     await fs.writeFile(path.join(ws, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'preserve', moduleResolution: 'bundler', lib: ['ES2023'], types: [], skipLibCheck: true }, include: ['servers', 'skills'] }));
@@ -77,45 +81,85 @@ describe('search-tools', () => {
   interface Found {
     server: string;
     name: string;
+    export: string;
+    file: string;
+    summary: string;
     import: string;
+    score: number;
     description?: string;
     inputSchema?: { properties?: Record<string, unknown> };
   }
   const search = async (...args: string[]) => {
     const result = await runCli(['search-tools', ...args, '--json'], { cwd: ws });
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    return result.json<{ results: Found[] }>().results;
+    return result.json<{ total: number; results: Found[] }>();
   };
 
-  it('finds the tools whose name or description has every word, across servers, with import lines', async () => {
-    const found = await search('read', 'file');
-    const names = found.map((r) => `${r.server}.${r.name}`);
-    expect(names).toEqual(expect.arrayContaining(['filesystem.read_text_file', 'filesystem.read_media_file', 'filesystem.read_multiple_files']));
-    for (const other of ['filesystem.write_file', 'filesystem.list_directory', 'memory.create_entities', 'everything.get-sum']) expect(names).not.toContain(other);
-    const text = found.find((r) => r.name === 'read_text_file');
-    expect(text).toMatchObject({ server: 'filesystem', import: "import { readTextFile } from './servers/filesystem'", description: expect.stringMatching(/\S/) });
+  it('ranks tools whose names have the words first, with a one-sentence summary, the file to open and an import line', async () => {
+    const { results, total } = await search('read', 'file');
+    expect(results.slice(0, 4).map((r) => `${r.server}.${r.name}`).sort()).toEqual(['filesystem.read_file', 'filesystem.read_media_file', 'filesystem.read_multiple_files', 'filesystem.read_text_file']);
+    expect(results.length).toBeLessThanOrEqual(10);
+    expect(total).toBeGreaterThanOrEqual(results.length);
+    const text = results.find((r) => r.name === 'read_text_file');
+    expect(text).toMatchObject({
+      server: 'filesystem',
+      export: 'readTextFile',
+      file: 'servers/filesystem/read_text_file.ts',
+      summary: 'Read the complete contents of a file from the file system as text.',
+      import: "import { readTextFile } from '../../servers/filesystem'",
+    });
     expect(text).not.toHaveProperty('inputSchema');
-    const human = await runCli(['search-tools', 'read', 'file', '--server', 'filesystem'], { cwd: ws });
-    expect(human.stdout).toContain(`filesystem.read_text_file: ${String(text?.description).split('\n')[0]}`);
+    for (const r of results) expect(r.summary.length).toBeLessThanOrEqual(160);
+    const human = await runCli(['search-tools', 'read', 'file', '--server', 'filesystem', '--limit', '2'], { cwd: ws });
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^… \d+ more \(--limit \d+\)$/);
   }, 60_000);
 
-  it('gives only names, or full schemas, for one server; nothing for words no tool has', async () => {
-    const names = await search('--detail', 'name', '--server', 'memory');
-    expect(names.map((r) => r.server)).toEqual(names.map(() => 'memory'));
-    expect(names.map((r) => r.name)).toEqual(expect.arrayContaining(['create_entities', 'search_nodes', 'open_nodes', 'read_graph']));
-    for (const r of names) expect(Object.keys(r).sort()).toEqual(['import', 'name', 'server']);
-    const full = await search('sum', '--detail', 'full', '--server', 'everything');
-    expect(full).toEqual([expect.objectContaining({ server: 'everything', name: 'get-sum', import: "import { getSum } from './servers/everything'" })]);
+  it('reads the saved index: no server is started, and a changed server config is reported as stale', async () => {
+    const skillsJson = path.join(ws, 'skills.json');
+    const config = await fs.readFile(skillsJson, 'utf8');
+    await fs.writeFile(skillsJson, JSON.stringify({ dependencies: {}, servers: { everything: { command: '/nonexistent/server' }, memory: { command: '/nonexistent/server' } } }));
+    try {
+      const result = await runCli(['search-tools', 'sum', '--json'], { cwd: ws });
+      expect(result.code, result.stderr).toBe(0);
+      const found = result.json<{ results: Found[]; warnings: string[] }>();
+      expect(found.results[0]).toMatchObject({ server: 'everything', name: 'get-sum' });
+      expect(found.warnings).toEqual(expect.arrayContaining([expect.stringContaining('skills.json changed how to start everything, memory since the last sync')]));
+    } finally {
+      await fs.writeFile(skillsJson, config);
+    }
+    const bare = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-live-bare-'));
+    try {
+      await fs.writeFile(path.join(bare, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { memory: { command: node, args: [serverPath('server-memory')] } } }));
+      const none = await runCli(['search-tools', 'graph', '--json'], { cwd: bare });
+      expect(none.code).toBe(1);
+      expect(none.json<{ error: { code: string } }>().error.code).toBe('ENOTSYNCED');
+    } finally {
+      await fs.rm(bare, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('gives only file paths, or full schemas, for one server; nothing for words no tool has', async () => {
+    const names = await runCli(['search-tools', '--detail', 'name', '--server', 'memory'], { cwd: ws });
+    expect(names.stdout.trimEnd().split('\n')).toEqual(expect.arrayContaining(['servers/memory/create_entities.ts', 'servers/memory/search_nodes.ts']));
+    const full = (await search('sum', '--detail', 'full', '--server', 'everything')).results;
+    expect(full[0]).toMatchObject({ server: 'everything', name: 'get-sum', import: "import { getSum } from '../../servers/everything'", description: expect.stringMatching(/\S/) });
     expect(Object.keys(full[0]?.inputSchema?.properties ?? {}).sort()).toEqual(['a', 'b']);
-    expect(await search('zzzz-no-such-tool', '--server', 'memory')).toEqual([]);
-    const none = await runCli(['search-tools', 'zzzz-no-such-tool', '--server', 'memory'], { cwd: ws });
+    expect((await search('zzzzqqq', '--server', 'memory')).results).toEqual([]);
+    const none = await runCli(['search-tools', 'zzzzqqq', '--server', 'memory'], { cwd: ws });
     expect(none.stdout.trim()).toBe('no tools found');
-    const bad = await runCli(['search-tools', '--detail', 'everything', '--json'], { cwd: ws });
-    expect(bad.code).toBe(1);
-    expect(bad.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
+    for (const args of [['--detail', 'everything'], ['--limit', '0'], ['--limit', 'ten']]) {
+      const bad = await runCli(['search-tools', ...args, '--json'], { cwd: ws });
+      expect(bad.code).toBe(1);
+      expect(bad.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
+    }
     const unknown = await runCli(['search-tools', '--server', 'nope', '--json'], { cwd: ws });
     expect(unknown.code).toBe(1);
     expect(unknown.json<{ error: { code: string } }>().error.code).toBe('EMCPSERVERUNKNOWN');
+    const unsynced = await runCli(['search-tools', '--server', 'hostile', '--json'], { cwd: ws });
+    expect(unsynced.code).toBe(1);
+    expect(unsynced.json<{ error: { code: string } }>().error.code).toBe('ENOTSYNCED');
   }, 60_000);
 });
 

@@ -1,40 +1,63 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
+import type { ServerListing } from '../core/servers-tree';
 import { loadWorkspace } from '../core/workspace';
 import { withWorkspaceLock } from '../core/workspace-lock';
+
+function changeText(s: { status: string; added: string[]; removed: string[]; changed: string[] }): string {
+  if (s.status === 'new') return 'new';
+  if (s.status === 'unchanged') return 'unchanged since the last sync';
+  const parts = [
+    s.added.length > 0 ? `${s.added.length} added` : '',
+    s.removed.length > 0 ? `${s.removed.length} removed` : '',
+    s.changed.length > 0 ? `${s.changed.length} changed` : '',
+  ].filter(Boolean);
+  const named = [...s.added.map((n) => `+${n}`), ...s.removed.map((n) => `-${n}`), ...s.changed.map((n) => `~${n}`)];
+  return `${pc.yellow('changed since the last sync')}: ${parts.join(', ')} (${named.slice(0, 8).join(' ')}${named.length > 8 ? ' ...' : ''})`;
+}
 
 export const serversCommand: CommandModule = {
   register(program, run) {
     const group = program.command('servers').description("generate the ./servers tree from the workspace's MCP servers");
     group
       .command('sync')
-      .description('connect to the servers in skills.json and write servers/<server>/<tool>.ts, index.ts and servers/README.md')
+      .description('connect to the servers in skills.json, write servers/<server>/ (a README, one typed file per tool, index.ts) and servers/README.md, and save the tool index search-tools reads')
       .argument('[names...]', 'only these servers (default: all)')
       .option('--json', 'print the result as JSON')
       .action((names: string[]) =>
         run(async (ctx) => {
           const { mcpOptions, McpServers } = await import('../core/mcp-servers');
           const { writeServersTree } = await import('../core/servers-tree');
+          const { serverPurpose } = await import('../core/tool-index');
+          const { MAX_TOOLS_PER_SERVER } = await import('../../schema/tool-index');
           const { workspace } = await loadWorkspace(ctx.cwd);
           const configured = workspace?.servers ?? {};
-          const wanted = names.length > 0 ? names : Object.keys(configured).sort();
+          const wanted = names.length > 0 ? [...new Set(names)] : Object.keys(configured).sort();
           if (wanted.length === 0) throw new SkillsError('ENOSERVERS', 'skills.json configures no MCP servers', { hint: 'add them under "servers" in skills.json' });
           const servers = new McpServers(configured, mcpOptions(ctx.cwd, ctx.env));
           try {
-            const tools = new Map<string, Tool[]>();
+            const listings: ServerListing[] = [];
             for (const name of wanted) {
               ctx.progress(`listing the tools of ${name}`);
-              tools.set(name, await servers.listTools(name));
+              const tools = await servers.listTools(name, MAX_TOOLS_PER_SERVER);
+              const config = configured[name];
+              if (!config) continue;
+              listings.push({ server: name, tools, purpose: serverPurpose((await servers.client(name)).getServerVersion()), config });
             }
-            const result = await withWorkspaceLock(ctx.cwd, { command: 'skills servers sync', env: ctx.env, progress: ctx.progress }, () => writeServersTree(ctx.cwd, tools));
+            const result = await withWorkspaceLock(ctx.cwd, { command: 'skills servers sync', env: ctx.env, progress: ctx.progress }, () => writeServersTree(ctx.cwd, listings));
+            for (const warning of result.warnings) ctx.warn(warning);
+            for (const s of result.servers) {
+              for (const skip of s.skipped.slice(0, 5)) ctx.warn(`${s.server}: tool "${skip.name}": ${skip.reason}`);
+              if (s.skipped.length > 5) ctx.warn(`${s.server}: ${s.skipped.length - 5} more tools skipped or typed loosely (see --json)`);
+            }
             const human = [
-              ...result.servers.map((s) => `${pc.green('synced')} ${s.server}: ${s.tools.length} tools -> servers/${s.server}/`),
-              `servers/README.md: ~${result.readmeTokens} tokens for an agent to read first`,
+              ...result.servers.map((s) => `${pc.green('synced')} ${s.server}: ${s.tools} tools -> ${s.dir} (${changeText(s)})`),
+              `${result.readme.file}: ~${result.readme.tokens} tokens for an agent to read first; tool index for search-tools: ${result.index}`,
             ].join('\n');
-            return { data: { root: path.resolve(ctx.cwd), ...result }, human };
+            const { warnings: _warned, ...data } = result;
+            return { data: { root: path.resolve(ctx.cwd), ...data }, human };
           } finally {
             await servers.close();
           }

@@ -70,13 +70,17 @@ export class McpServers {
     return client;
   }
 
-  async listTools(name: string): Promise<Tool[]> {
+  /** Every page of tools/list, at most `maxTools` tools (a server that pages forever is refused). */
+  async listTools(name: string, maxTools = 5000): Promise<Tool[]> {
     const client = await this.client(name);
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.#guard(name, 'tools/list', () => client.listTools(cursor ? { cursor } : {}, { timeout: this.options.callTimeoutMs ?? 30_000 }));
       tools.push(...page.tools);
+      if (tools.length > maxTools) {
+        throw new SkillsError('ETOOMANYTOOLS', `MCP server "${name}" lists more than ${maxTools} tools`, { hint: 'configure the server to expose fewer tools (many servers take a tool filter option)' });
+      }
       cursor = page.nextCursor;
     } while (cursor);
     return tools;
