@@ -1,7 +1,8 @@
 /** The registry's wire types: what the server sends and the CLI reads (and the request bodies). */
 import { z } from 'zod';
 import { manifestSchema, semverVersionSchema } from './manifest';
-import { packageNameSchema, SCOPE_RE } from './names';
+import { packageNameSchema, SCOPE_RE, SKILL_NAME_MAX, SKILL_NAME_RE } from './names';
+import { trustLevelSchema } from './trust';
 
 export const PERMISSIONS = ['read', 'publish', 'admin'] as const;
 export const permissionSchema = z.enum(PERMISSIONS);
@@ -198,3 +199,54 @@ export const distTagsResponseSchema = z.object({ name: z.string(), distTags: z.r
 export type CreatedToken = z.infer<typeof createdTokenSchema>;
 export type TeamList = z.infer<typeof teamListSchema>;
 export type ScopeInfo = z.infer<typeof scopeInfoSchema>;
+
+// Trust, kind and provenance as the CLI reads them (issue 12). The registry adds these fields to
+// the shapes above; here they are optional so the CLI also reads a registry that predates them
+// (and shows "unknown"), and so these views never contradict the shapes they extend.
+export const trustReasonsSchema = z.array(z.object({ path: z.string().max(1024), why: z.string().max(1024) })).max(100);
+const trustFieldsView = {
+  kind: z.enum(['code', 'plain']).optional(),
+  trust: trustLevelSchema.optional(),
+  trustReasons: trustReasonsSchema.optional(),
+};
+/** Where a version came from, as its publisher declared it (shown, never checked). */
+export const provenanceViewSchema = z.object({
+  type: z.string().max(32),
+  url: z.string().max(2048).optional(),
+  commit: z.string().max(64).optional(),
+  path: z.string().max(1024).optional(),
+  ref: z.string().max(1024).optional(),
+});
+export const publishedViewSchema = publishResponseSchema.extend({ ...trustFieldsView, verification: verificationSummarySchema.nullable().optional() });
+export const packumentVersionViewSchema = packumentVersionSchema.extend({ ...trustFieldsView, verification: verificationSummarySchema.nullable().optional(), provenance: provenanceViewSchema.nullable().optional() });
+export const packumentViewSchema = packumentSchema.extend({ versions: z.record(semverVersionSchema, packumentVersionViewSchema) });
+export const searchResultViewSchema = searchResultSchema.extend({ trust: trustLevelSchema.optional() });
+export const searchResponseViewSchema = searchResponseSchema.extend({ results: z.array(searchResultViewSchema) });
+export const installPackumentViewSchema = installPackumentSchema.extend({
+  versions: z.record(semverVersionSchema, installPackumentSchema.shape.versions.valueType.extend({ kind: trustFieldsView.kind, trust: trustFieldsView.trust })),
+});
+export type PublishedView = z.infer<typeof publishedViewSchema>;
+export type PackumentVersionView = z.infer<typeof packumentVersionViewSchema>;
+export type InstallPackumentView = z.infer<typeof installPackumentViewSchema>;
+
+/**
+ * The Agent Skills discovery index (`/.well-known/agent-skills/index.json`, schema v0.2.0): each
+ * skill is one artifact, a SKILL.md (`skill-md`) or an archive (`archive`), at `url` (resolved
+ * against the index URL) with the sha256 of its exact bytes. Unknown fields are ignored; an entry
+ * of an unknown `type` is kept here and skipped by the client.
+ */
+export const DISCOVERY_SCHEMA_V0_2_0 = 'https://schemas.agentskills.io/discovery/0.2.0/schema.json';
+export const MAX_DISCOVERY_SKILLS = 1000;
+export const discoveryEntrySchema = z.object({
+  name: z.string().min(1).max(SKILL_NAME_MAX).regex(SKILL_NAME_RE),
+  type: z.string().min(1).max(64),
+  description: z.string().max(1024),
+  url: z.string().min(1).max(2048),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: and 64 lower-case hex digits'),
+});
+export const discoveryIndexSchema = z.object({
+  $schema: z.string().max(2048).optional(),
+  skills: z.array(discoveryEntrySchema).max(MAX_DISCOVERY_SKILLS),
+});
+export type DiscoveryEntry = z.infer<typeof discoveryEntrySchema>;
+export type DiscoveryIndex = z.infer<typeof discoveryIndexSchema>;
