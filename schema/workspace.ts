@@ -106,8 +106,8 @@ export const lockEntrySchema = z.object({
   version: semverVersionSchema,
   /** The tarball URL it was fetched from; for other sources, the spec pinned to what was fetched. */
   resolved: z.string().min(1),
-  /** sha512 SRI of the tarball bytes (for other sources, of the deterministic tarball of its files). */
-  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]+={0,2}$/),
+  /** sha512 SRI of the registry's tarball bytes (other sources are identified by `digest`). */
+  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]+={0,2}$/).optional(),
   /** sha256 over the sorted file list and file hashes. */
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   /** Exact versions of this skill's dependencies as resolved. */
@@ -118,7 +118,7 @@ export const lockEntrySchema = z.object({
   trust: trustLevelSchema.optional(),
   /** Absent for registry skills. */
   source: lockSourceSchema.optional(),
-});
+}).refine((entry) => entry.source !== undefined || entry.integrity !== undefined, { message: 'a registry skill needs its tarball integrity', path: ['integrity'] });
 
 export const lockfileSchema = z.object({
   lockfileVersion: z.literal(LOCKFILE_VERSION),
@@ -143,7 +143,7 @@ export function serializeLockfile(lock: Lockfile): string {
     skills[name] = {
       version: entry.version,
       resolved: entry.resolved,
-      integrity: entry.integrity,
+      ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
       digest: entry.digest,
       dependencies: sortRecord(entry.dependencies),
       ...(entry.skipVerify ? { skipVerify: true } : {}),
