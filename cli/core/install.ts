@@ -144,7 +144,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     fetcher ??= new Fetcher(new RegistryClient(await resolveRegistry(request.env, request.registry, workspace.registry)), cache, request.timeoutMs ?? (Number(request.env.SKILLS_FETCH_TIMEOUT_MS) || 15_000));
     return fetcher;
   };
-  const ctx: SourceContext = { env: request.env, root, cache, progress: request.progress, warn: request.warn };
+  const ctx: SourceContext = { env: request.env, root, cache, progress: request.progress, warn: request.warn, memo: new Map() };
   const gathered: Gathered = { packuments: new Map(), offers: new Map(), offered: new Map() };
   const configScope = async () => (request.scope !== undefined ? checkScope(request.scope) : (workspace.scope ?? (await readConfig(request.env)).scope));
 
@@ -548,7 +548,7 @@ export interface ListedSkill {
 export async function listSourceSkills(options: { spec: string; root: string; env: NodeJS.ProcessEnv; scope?: string | undefined; progress(m: string): void; warn(m: string): void }): Promise<{ source: string; resolved: string; skills: ListedSkill[] }> {
   const spec: SourceSpec = parseSourceSpec(options.spec, specEnv(options.env));
   if (spec.type === 'registry') throw new SkillsError('EUSAGE', '--list shows what a source (git, folder, https) holds; for a registry skill use `skills info`');
-  const ctx: SourceContext = { env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined };
+  const ctx: SourceContext = { env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined, memo: new Map() };
   const listing = await listSource(spec, ctx);
   const { workspace } = await loadWorkspace(options.root).catch(() => ({ workspace: undefined }));
   const scope = options.scope !== undefined ? checkScope(options.scope) : (workspace?.scope ?? (await readConfig(options.env)).scope ?? fallbackScope(listing));

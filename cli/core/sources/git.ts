@@ -23,7 +23,7 @@ import type { Cache } from '../cache';
 import { blobsToPlan, findSkillFolders, parseLsTree, planCandidate, type CandidatePlan, type TreeEntry } from './git-tree';
 import { fetchHint, folderBytes, gitLimits, runGit, type GitLimits } from './git-run';
 import { parseSourceSpec, pinnedSpec, shown, type GitSpec } from './spec';
-import { checkDigest, type Candidate, type SkillSource, type SourceContext, type SourceListing } from './types';
+import { checkDigest, once, type Candidate, type SkillSource, type SourceContext, type SourceListing } from './types';
 
 const COMMIT_RE = /^[0-9a-f]{40}$/;
 const MAX_LS_REMOTE_BYTES = 32 * 1024 * 1024;
@@ -57,7 +57,11 @@ function gitDir(cache: Cache, url: string): string {
 }
 
 /** The commit a spec names: a full commit id as is, else from `git ls-remote`. */
-async function resolveCommit(spec: GitSpec, ctx: SourceContext, limits: GitLimits): Promise<{ commit: string; tag: string | undefined; fetchRef: string | undefined }> {
+function resolveCommit(spec: GitSpec, ctx: SourceContext, limits: GitLimits): Promise<{ commit: string; tag: string | undefined; fetchRef: string | undefined }> {
+  return once(ctx, `git-ref\0${spec.url}\0${spec.ref ?? ''}\0${spec.semverRange ?? ''}`, () => lsRemote(spec, ctx, limits));
+}
+
+async function lsRemote(spec: GitSpec, ctx: SourceContext, limits: GitLimits): Promise<{ commit: string; tag: string | undefined; fetchRef: string | undefined }> {
   if (spec.ref !== undefined && COMMIT_RE.test(spec.ref)) return { commit: spec.ref, tag: undefined, fetchRef: undefined };
   ctx.progress(`git ls-remote ${shown(spec.url)}`);
   const { stdout } = await runGit({ args: ['ls-remote', '--', spec.url], protocol: spec.protocol, maxOutput: MAX_LS_REMOTE_BYTES, timeoutMs: limits.timeoutMs, what: `listing the refs of ${shown(spec.url)}` }, ctx.env).catch((error: unknown) => {
@@ -110,7 +114,11 @@ function asFetchError(error: unknown, spec: GitSpec): unknown {
 }
 
 /** The bare repository holding `commit`, fetched (shallow) when the cache does not have it. */
-async function repositoryAt(spec: Pick<GitSpec, 'url' | 'protocol' | 'raw'>, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<string> {
+function repositoryAt(spec: Pick<GitSpec, 'url' | 'protocol' | 'raw'>, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<string> {
+  return once(ctx, `git-repo\0${spec.url}\0${commit}`, () => fetchRepository(spec, commit, fetchRef, ctx, limits));
+}
+
+async function fetchRepository(spec: Pick<GitSpec, 'url' | 'protocol' | 'raw'>, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<string> {
   const base = gitDir(ctx.cache, spec.url);
   const repo = path.join(base, `${commit}.git`);
   if (await fs.stat(path.join(repo, 'shallow')).then((s) => s.isFile(), () => false)) return repo;
@@ -133,6 +141,9 @@ async function repositoryAt(spec: Pick<GitSpec, 'url' | 'protocol' | 'raw'>, com
       const { stdout } = await runGit({ repo: tmp, args: ['rev-parse', '--verify', 'refs/skills/fetched^{commit}'], maxOutput: 1024, timeoutMs: limits.timeoutMs, what: 'reading the fetched commit' }, ctx.env);
       if (stdout.toString('utf8').trim() !== commit) throw new SkillsError('EGITREF', `${shown(spec.url)}: ${fetchRef} no longer points at ${commit}, and the server does not serve commits by id`, { hint: 'run `skills update` to move to where the ref points now' });
     }
+    // Checked while it runs (to stop a huge clone early) and once more when it is done.
+    const over = await watch();
+    if (over) throw over;
     await fs.rename(tmp, repo).catch(async (error: NodeJS.ErrnoException) => {
       // Another run fetched the same commit first: use theirs.
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
@@ -164,7 +175,11 @@ async function readBlobs(repo: string, oids: readonly string[], ctx: SourceConte
 }
 
 /** The listing of a commit: from the cache, or read from its tree (fetching the commit if needed). */
-async function listingOf(spec: GitSpec, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<Listing> {
+function listingOf(spec: GitSpec, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<Listing> {
+  return once(ctx, `git-listing\0${spec.url}\0${commit}`, () => readListing(spec, commit, fetchRef, ctx, limits));
+}
+
+async function readListing(spec: GitSpec, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<Listing> {
   const key = `${spec.url}\0${commit}`;
   const cached = listingSchema.safeParse(await ctx.cache.document(LISTING_KIND, key, 64 * 1024 * 1024));
   if (cached.success && cached.data.url === spec.url && cached.data.commit === commit) return cached.data;
@@ -283,5 +298,6 @@ export const gitSource: SkillSource<GitSpec> & { commitOf(spec: GitSpec, ctx: So
 function protocolOf(url: string): GitSpec['protocol'] {
   if (url.startsWith('file://')) return 'file';
   if (url.startsWith('https://')) return 'https';
+  if (url.startsWith('http://')) return 'http';
   return 'ssh';
 }

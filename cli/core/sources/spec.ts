@@ -14,7 +14,7 @@ export const DEFAULT_GITHUB_BASE = 'https://github.com';
 export const WELL_KNOWN_INDEX = '/.well-known/agent-skills/index.json';
 const MAX_SPEC = 4096;
 
-export type GitProtocol = 'https' | 'ssh' | 'file';
+export type GitProtocol = 'https' | 'http' | 'ssh' | 'file';
 
 export interface RegistrySpec {
   type: 'registry';
@@ -190,15 +190,20 @@ function parseGitUrl(spec: string): GitSpec {
     return { ...base, url: checkedUrl(spec, body, 'ssh:'), protocol: 'ssh' };
   }
   if (body.startsWith('https://')) return { ...base, url: checkedUrl(spec, body, 'https:'), protocol: 'https' };
+  if (body.startsWith('http://')) {
+    const url = checkedUrl(spec, body, 'http:');
+    if (!LOOPBACK.has(new URL(url).hostname)) throw insecure(spec);
+    return { ...base, url, protocol: 'http' };
+  }
   if (body.startsWith('file://')) return { ...base, url: checkedUrl(spec, body, 'file:'), protocol: 'file' };
   throw invalid(spec, 'git sources are git+https://, git+ssh:// or git+file:///');
 }
 
-function checkedUrl(spec: string, raw: string, protocol: 'https:' | 'ssh:' | 'file:'): string {
+function checkedUrl(spec: string, raw: string, protocol: 'https:' | 'http:' | 'ssh:' | 'file:'): string {
   if (!URL.canParse(raw)) throw invalid(spec, 'its URL cannot be parsed');
   const url = new URL(raw);
   if (url.protocol !== protocol) throw invalid(spec, `its URL is not ${protocol}`);
-  if (url.password !== '' || (protocol === 'https:' && url.username !== '')) {
+  if (url.password !== '' || ((protocol === 'https:' || protocol === 'http:') && url.username !== '')) {
     throw new SkillsError('EGITURL', `${shown(spec)} carries credentials in its URL; skills.json and the lockfile would record them`, {
       hint: 'leave them out: git asks your credential helper (or ssh agent) for access to private repositories',
     });
@@ -214,15 +219,17 @@ function checkedUrl(spec: string, raw: string, protocol: 'https:' | 'ssh:' | 'fi
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+function insecure(spec: string): SkillsError {
+  return new SkillsError('EINSECURESOURCE', `${shown(spec)} is plain http: anyone on the way could change what it serves, digests included`, { hint: 'use https:// (plain http is accepted only for 127.0.0.1, localhost and [::1])' });
+}
+
 function parseWellKnown(spec: string): WellKnownSpec {
   const [body, fragment] = splitFragment(spec);
   if (!URL.canParse(body)) throw invalid(spec, 'its URL cannot be parsed');
   const url = new URL(body);
   if (url.username !== '' || url.password !== '') throw invalid(spec, 'its URL carries credentials');
   if (url.search !== '') throw invalid(spec, 'its URL has a query string');
-  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
-    throw new SkillsError('EINSECURESOURCE', `${shown(spec)} is plain http: anyone on the way could change the index and its digests together`, { hint: 'use https:// (plain http is accepted only for 127.0.0.1, localhost and [::1])' });
-  }
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) throw insecure(spec);
   if (fragment !== undefined && (!SKILL_NAME_RE.test(fragment) || fragment.length > SKILL_NAME_MAX)) throw invalid(spec, `"#${shown(fragment)}" is not a skill name`);
   const pathname = url.pathname.replace(/\/+$/, '');
   const index = pathname.endsWith('.json') ? `${url.origin}${pathname}` : `${url.origin}${pathname}${WELL_KNOWN_INDEX}`;

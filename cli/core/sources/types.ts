@@ -21,6 +21,20 @@ export interface SourceContext {
   cache: Cache;
   progress(message: string): void;
   warn(message: string): void;
+  /** Work shared by the skills of one run (one fetch per repository and commit), by key. */
+  memo: Map<string, Promise<unknown>>;
+}
+
+/** Runs `work` once per key within one run; later callers get the same promise. */
+export function once<T>(ctx: SourceContext, key: string, work: () => Promise<T>): Promise<T> {
+  let pending = ctx.memo.get(key) as Promise<T> | undefined;
+  if (!pending) {
+    pending = work();
+    ctx.memo.set(key, pending);
+    // A failure is reported to whoever awaits it; the run stops at the first.
+    pending.catch(() => undefined);
+  }
+  return pending;
 }
 
 /** One skill folder a source holds, valid or not. */
