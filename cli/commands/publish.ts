@@ -1,5 +1,7 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
+import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
 import type { PublishResult } from '../core/publish';
 import { plainSkillScope } from '../core/scope';
@@ -31,12 +33,25 @@ export const publishCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((source: string, options: { tag?: string; registry?: string; scope?: string; version?: string; skill?: string[] }) =>
         run(async (ctx) => {
-          const { publishFolder } = await import('../core/publish');
+          const { publishFolder, publishFromSource } = await import('../core/publish');
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
           const common = { env: ctx.env, registry: options.registry, tag: options.tag, scope: scope?.scope, version: options.version, progress: ctx.progress };
-          const published = await publishFolder({ dir: path.resolve(ctx.cwd, source), ...common });
+          const dir = path.resolve(ctx.cwd, source);
+          // A source spec, or a folder of several skills (a copy of a skills repository), goes through the source listing.
+          const fromSource = /^(github:|git\+|https?:\/\/)/.test(source) || (options.skill !== undefined && options.skill.length > 0) || !(await hasSkillMd(dir));
+          if (fromSource && (options.skill?.length ?? 0) > 1) throw new SkillsError('EUSAGE', 'publish takes one --skill');
+          const published = fromSource
+            ? await publishFromSource(/^(github:|git\+|https?:\/\/|\.|\/)/.test(source) ? source : `./${source}`, { ...common, root: ctx.cwd, skill: options.skill?.[0] })
+            : await publishFolder({ dir, ...common });
           return { data: published, human: renderPublished(published) };
         }),
       );
   },
 };
+
+async function hasSkillMd(dir: string): Promise<boolean> {
+  return fs.lstat(path.join(dir, 'SKILL.md')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}

@@ -11,7 +11,12 @@ import { verifySkill, type VerifyInput } from '../../sandbox/verify';
 import { pack } from '../../tarball/pack';
 import { resolveRegistry } from './config';
 import { assertValid, checkGivenVersion, describePackage, loadLocalPackage, type LocalPackage } from './local-package';
+import { Cache } from './cache';
 import { RegistryClient } from './registry-client';
+import { listSource } from './sources/index';
+import { selectCandidates } from './sources/offer';
+import { parseSourceSpec, shown, specEnv } from './sources/spec';
+import type { SourceContext } from './sources/types';
 import { computeTrust, type ComputedTrust } from './trust';
 
 export interface PublishOptions {
@@ -40,6 +45,25 @@ export type PublishResult = PublishedView & { registry: string; url: string; kin
 export async function publishFolder(options: PublishOptions & { dir: string }): Promise<PublishResult> {
   const pkg = await loadLocalPackage(options.dir, { requireFixtures: true, derive: { scope: options.scope, version: options.version } });
   return publishPackage(pkg, { dir: pkg.dir }, undefined, options);
+}
+
+/**
+ * Publishes one skill from a source (`github:`, `git+...`, `https://host`, or a folder holding
+ * several skills): chosen with `skill` when the source holds more than one. A git source's
+ * repository, commit and folder are sent as the version's provenance.
+ */
+export async function publishFromSource(spec: string, options: PublishOptions & { root: string; skill?: string | undefined }): Promise<PublishResult> {
+  const parsed = parseSourceSpec(spec, specEnv(options.env));
+  if (parsed.type === 'registry') throw new SkillsError('EUSAGE', `${spec} is already in a registry`, { hint: 'publish a folder or a source: ./folder, github:owner/repo[/path], git+https://..., https://host' });
+  const ctx: SourceContext = { env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined, memo: new Map() };
+  const listing = await listSource(parsed, ctx);
+  const chosen = selectCandidates(listing, options.skill === undefined ? undefined : [options.skill], false);
+  const candidate = chosen[0];
+  if (!candidate || chosen.length !== 1) throw new SkillsError('ESKILLCHOICE', `publish takes one skill; ${shown(spec)} gives ${chosen.length}`, { hint: 'name it with --skill <name>' });
+  if (candidate.error) throw candidate.error;
+  const files = await candidate.load();
+  const provenance = listing.provenance?.(candidate);
+  return publishFiles({ label: `${candidate.label} in ${shown(spec)}`, files, folderName: candidate.folderName, ...(provenance ? { provenance } : {}) }, options);
 }
 
 export async function publishFiles(source: PublishSource, options: PublishOptions): Promise<PublishResult> {
