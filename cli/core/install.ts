@@ -169,6 +169,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     if (wanted.length > 0 && here.length === 0 && listings.length > 1) continue;
     const chosen = selectCandidates(listing, wanted.length > 0 && listings.length > 1 ? here : wanted, request.all === true);
     const scope = (await configScope()) ?? fallbackScope(listing);
+    await listing.prefetch?.(chosen.filter((c) => !c.error));
     for (const candidate of chosen) {
       const offer = await offerCandidate(listing, candidate, { scope }, ctx);
       add.push({ type: 'source', skill: offer.skill });
@@ -553,6 +554,7 @@ export async function listSourceSkills(options: { spec: string; root: string; en
   const { workspace } = await loadWorkspace(options.root).catch(() => ({ workspace: undefined }));
   const scope = options.scope !== undefined ? checkScope(options.scope) : (workspace?.scope ?? (await readConfig(options.env)).scope ?? fallbackScope(listing));
   const skills: ListedSkill[] = [];
+  await listing.prefetch?.(listing.candidates.filter((c) => !c.error));
   for (const candidate of listing.candidates) {
     try {
       const offer = await offerCandidate(listing, candidate, { scope }, ctx);

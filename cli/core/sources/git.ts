@@ -204,26 +204,43 @@ function rootSkillMd(entries: readonly TreeEntry[]): string[] {
 
 /** The files of one candidate: the cache by digest, else its blobs from the commit's repository. */
 async function candidateFiles(spec: GitSpec, listing: Listing, index: number, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<PackageFile[]> {
-  const candidate = listing.candidates[index];
-  if (!candidate) throw new SkillsError('EINTERNAL', 'no such candidate');
-  if (candidate.digest) {
-    const cached = await ctx.cache.content(candidate.digest);
-    if (cached) return cached;
-  }
-  const repo = await repositoryAt(spec, listing.commit, fetchRef, ctx, limits);
-  const blobs = await readBlobs(repo, candidate.files.map((f) => f.oid), ctx, limits);
-  const files = candidate.files.map((f) => {
-    const bytes = blobs.get(f.oid);
-    if (!bytes || bytes.byteLength !== f.size) throw new SkillsError('EGITFETCH', `git gave ${f.path} with a size other than its tree says`);
-    return f.executable ? { path: f.path, bytes, executable: true } : { path: f.path, bytes };
-  });
-  const digest = contentDigest(files);
-  await ctx.cache.putContent(digest, files);
-  if (candidate.digest !== digest) {
-    candidate.digest = digest;
-    await ctx.cache.putDocument(LISTING_KIND, `${spec.url}\0${listing.commit}`, listing);
-  }
+  const [files] = await candidatesFiles(spec, listing, [index], fetchRef, ctx, limits);
+  if (!files) throw new SkillsError('EINTERNAL', 'no such candidate');
   return files;
+}
+
+/** The files of several candidates, reading every blob the cache does not have with one `git cat-file`. */
+async function candidatesFiles(spec: GitSpec, listing: Listing, indexes: readonly number[], fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<PackageFile[][]> {
+  const out = new Map<number, PackageFile[]>();
+  for (const index of indexes) {
+    const digest = listing.candidates[index]?.digest;
+    const cached = digest ? await ctx.cache.content(digest) : undefined;
+    if (cached) out.set(index, cached);
+  }
+  const missing = indexes.filter((i) => !out.has(i) && listing.candidates[i] && !listing.candidates[i]?.error);
+  if (missing.length > 0) {
+    const repo = await repositoryAt(spec, listing.commit, fetchRef, ctx, limits);
+    const blobs = await readBlobs(repo, missing.flatMap((i) => listing.candidates[i]?.files.map((f) => f.oid) ?? []), ctx, limits);
+    let changed = false;
+    for (const index of missing) {
+      const candidate = listing.candidates[index];
+      if (!candidate) continue;
+      const files = candidate.files.map((f) => {
+        const bytes = blobs.get(f.oid);
+        if (!bytes || bytes.byteLength !== f.size) throw new SkillsError('EGITFETCH', `git gave ${f.path} with a size other than its tree says`);
+        return f.executable ? { path: f.path, bytes, executable: true } : { path: f.path, bytes };
+      });
+      const digest = contentDigest(files);
+      await ctx.cache.putContent(digest, files);
+      if (candidate.digest !== digest) {
+        candidate.digest = digest;
+        changed = true;
+      }
+      out.set(index, files);
+    }
+    if (changed) await ctx.cache.putDocument(LISTING_KIND, `${spec.url}\0${listing.commit}`, listing);
+  }
+  return indexes.map((i) => out.get(i) ?? []);
 }
 
 function fallbackVersion(tag: string | undefined, commit: string): string {
@@ -252,6 +269,7 @@ export const gitSource: SkillSource<GitSpec> & { commitOf(spec: GitSpec, ctx: So
       });
     }
     const repoName = path.posix.basename(spec.url.replace(/\.git$/, '').replace(/\/+$/, '').replace(/^.*:/, ''));
+    const loaded = new Map<number, Promise<PackageFile[]>>();
     const candidates: Candidate[] = chosen.map(({ c, index }) => ({
       path: c.path,
       label: c.path === '' ? (listing.rootName ?? repoName) : path.posix.basename(c.path),
@@ -259,16 +277,27 @@ export const gitSource: SkillSource<GitSpec> & { commitOf(spec: GitSpec, ctx: So
       ...(c.error ? { error: new SkillsError(c.error.code as `E${string}`, `${shown(spec.url)} at ${commit.slice(0, 12)}: ${c.error.message}`, { hint: 'that skill cannot be installed from this commit; nothing was written' }) } : {}),
       fallbackVersion: fallbackVersion(tag, commit),
       resolved: pinned(c.path),
-      load: () => candidateFiles(spec, listing, index, fetchRef, ctx, limits),
+      load: () => loaded.get(index) ?? candidateFiles(spec, listing, index, fetchRef, ctx, limits),
       lockSource: (recorded) => {
         const ref = describeRef(spec);
         return { type: 'git', spec: recorded, url: spec.url, commit, path: c.path, ...(ref === undefined ? {} : { ref }) };
       },
     }));
+    const indexOf = new Map(candidates.map((candidate, i) => [candidate, chosen[i]?.index ?? -1]));
     return {
       spec,
       describe: `${shown(spec.url)} at ${commit}`,
       candidates,
+      prefetch: async (some) => {
+        const indexes = some.map((candidate) => indexOf.get(candidate) ?? -1).filter((i) => i >= 0 && !loaded.has(i));
+        const all = candidatesFiles(spec, listing, indexes, fetchRef, ctx, limits);
+        indexes.forEach((index, i) => {
+          const one = all.then((files) => files[i] ?? []);
+          one.catch(() => undefined);
+          loaded.set(index, one);
+        });
+        await all;
+      },
       provenance: (candidate) => {
         const ref = describeRef(spec);
         return { type: 'git', url: spec.url, commit, path: candidate.path, ...(ref === undefined ? {} : { ref }) };

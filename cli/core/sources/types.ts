@@ -64,6 +64,8 @@ export interface SourceListing {
   candidates: Candidate[];
   /** For publishing a git skill: its provenance. */
   provenance?(candidate: Candidate): { type: 'git'; url: string; commit: string; path: string; ref?: string };
+  /** Loads several candidates at once (one git process for all their files) before each is loaded. */
+  prefetch?(candidates: readonly Candidate[]): Promise<void>;
 }
 
 export interface SkillSource<S extends NonRegistrySpec> {
