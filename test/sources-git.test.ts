@@ -240,6 +240,11 @@ describe('hostile repositories and specs (nothing is written)', () => {
     expect(await gitCalls()).toEqual([]);
   });
 
+  it('the MCP install tool takes registry names only: a git source is refused before git runs', async () => {
+    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#v1.0.0`], all: true, registryOnly: true })), 'ESPECINVALID');
+    expect(await gitCalls()).toEqual([]);
+  });
+
   it('a ref that does not exist: EGITREF naming the refs there are', async () => {
     const error = await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#v9.9.9`], all: true })), 'EGITREF');
     expect(error.hint).toContain('v1.0.0');

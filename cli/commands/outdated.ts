@@ -25,9 +25,10 @@ export const outdatedCommand: CommandModule = {
             const doc = await fetcher.packument(name);
             const versions = Object.values(doc.versions).filter((v) => !v.yanked).map((v) => v.version);
             const current = lockfile?.skills[name]?.version ?? null;
+            const trust = lockfile?.skills[name]?.trust ?? null;
             const wanted = semver.validRange(range) ? semver.maxSatisfying(versions, range) : (doc.distTags[range] ?? null);
             const latest = doc.distTags.latest ?? semver.rsort([...versions])[0] ?? null;
-            return { name, range, current, wanted, latest };
+            return { name, range, current, wanted, latest, trust };
           });
           const outdated = rows.filter((r) => r.current !== r.wanted || r.current !== r.latest);
           return {

@@ -4,6 +4,7 @@ import { warning } from '../../schema/problems';
 import type { CommandModule } from '../command';
 import { loadLocalPackage } from '../core/local-package';
 import { plainSkillScope } from '../core/scope';
+import { computeTrust } from '../core/trust';
 import { formatProblems } from '../render';
 
 export const validateCommand: CommandModule = {
@@ -40,6 +41,8 @@ export const validateCommand: CommandModule = {
               version: manifest?.version ?? null,
               problems,
               tokens: pkg.tokens ?? null,
+              // A plain skill's level follows from its files; a code skill's needs the sandbox (skills verify, pack).
+              trust: pkg.validation.kind === 'plain' && pkg.validation.skill ? computeTrust(pkg.files, 'plain', 'not-code').level : null,
             },
             human: problems.length > 0 ? `${formatProblems(problems)}\n${summary}` : summary,
             exitCode: ok ? 0 : 1,

@@ -35,7 +35,7 @@ import { fallbackScope, offerCandidate, selectCandidates, type Offer } from './s
 import { cachedRegistryFiles, registryFiles } from './sources/registry';
 import { listSource, sourceFiles } from './sources/index';
 import { parseSourceSpec, shown, specEnv, type SourceSpec } from './sources/spec';
-import type { SourceContext, SourceListing } from './sources/types';
+import { newSourceContext, type SourceContext, type SourceListing } from './sources/types';
 import { checkInstallPolicy, computeTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
 import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
@@ -144,7 +144,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     fetcher ??= new Fetcher(new RegistryClient(await resolveRegistry(request.env, request.registry, workspace.registry)), cache, request.timeoutMs ?? (Number(request.env.SKILLS_FETCH_TIMEOUT_MS) || 15_000));
     return fetcher;
   };
-  const ctx: SourceContext = { env: request.env, root, cache, progress: request.progress, warn: request.warn, memo: new Map() };
+  const ctx: SourceContext = newSourceContext({ env: request.env, root, cache, progress: request.progress, warn: request.warn });
   const gathered: Gathered = { packuments: new Map(), offers: new Map(), offered: new Map() };
   const configScope = async () => (request.scope !== undefined ? checkScope(request.scope) : (workspace.scope ?? (await readConfig(request.env)).scope));
 
@@ -336,8 +336,14 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   }
   for (const t of targets) {
     if (trusts.has(t.name) || !t.kept) continue;
-    if (t.kept.trust !== undefined) trusts.set(t.name, { level: t.kept.trust, because: [], kind: 'code', verification: t.kept.skipVerify ? 'skipped' : 'cache' });
-    else {
+    if (t.kept.trust !== undefined && t.kept.trust !== 'unverified') trusts.set(t.name, { level: t.kept.trust, because: [], kind: 'code', verification: 'cache' });
+    else if (t.kept.trust === 'unverified') {
+      // The files that make it so, for the policy's message.
+      const files = await filesOf(t.name);
+      const kind = files.some((f) => f.path === 'skill.json') ? 'code' : 'plain';
+      const computed = computeTrust(files, kind, t.kept.skipVerify ? 'skipped' : kind === 'code' ? 'no-fixtures' : 'not-code');
+      trusts.set(t.name, { ...computed, level: 'unverified' });
+    } else {
       // A lockfile written before trust levels: judged from the installed files.
       const files = await filesOf(t.name);
       trusts.set(t.name, computeTrust(files, files.some((f) => f.path === 'skill.json') ? 'code' : 'plain', t.kept.skipVerify ? 'skipped' : files.some((f) => f.path === 'skill.json') ? 'cache' : 'not-code'));
@@ -549,7 +555,7 @@ export interface ListedSkill {
 export async function listSourceSkills(options: { spec: string; root: string; env: NodeJS.ProcessEnv; scope?: string | undefined; progress(m: string): void; warn(m: string): void }): Promise<{ source: string; resolved: string; skills: ListedSkill[] }> {
   const spec: SourceSpec = parseSourceSpec(options.spec, specEnv(options.env));
   if (spec.type === 'registry') throw new SkillsError('EUSAGE', '--list shows what a source (git, folder, https) holds; for a registry skill use `skills info`');
-  const ctx: SourceContext = { env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined, memo: new Map() };
+  const ctx: SourceContext = newSourceContext({ env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined });
   const listing = await listSource(spec, ctx);
   const { workspace } = await loadWorkspace(options.root).catch(() => ({ workspace: undefined }));
   const scope = options.scope !== undefined ? checkScope(options.scope) : (workspace?.scope ?? (await readConfig(options.env)).scope ?? fallbackScope(listing));

@@ -16,7 +16,7 @@ import { RegistryClient } from './registry-client';
 import { listSource } from './sources/index';
 import { selectCandidates } from './sources/offer';
 import { parseSourceSpec, shown, specEnv } from './sources/spec';
-import type { SourceContext } from './sources/types';
+import { newSourceContext, type SourceContext } from './sources/types';
 import { computeTrust, type ComputedTrust } from './trust';
 
 export interface PublishOptions {
@@ -55,7 +55,7 @@ export async function publishFolder(options: PublishOptions & { dir: string }): 
 export async function publishFromSource(spec: string, options: PublishOptions & { root: string; skill?: string | undefined }): Promise<PublishResult> {
   const parsed = parseSourceSpec(spec, specEnv(options.env));
   if (parsed.type === 'registry') throw new SkillsError('EUSAGE', `${spec} is already in a registry`, { hint: 'publish a folder or a source: ./folder, github:owner/repo[/path], git+https://..., https://host' });
-  const ctx: SourceContext = { env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined, memo: new Map() };
+  const ctx: SourceContext = newSourceContext({ env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined });
   const listing = await listSource(parsed, ctx);
   const chosen = selectCandidates(listing, options.skill === undefined ? undefined : [options.skill], false);
   const candidate = chosen[0];

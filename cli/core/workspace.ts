@@ -96,7 +96,7 @@ export function serializeWorkspace(workspace: Workspace): string {
   out.dependencies = sortRecord(workspace.dependencies);
   if (Object.keys(workspace.servers).length > 0) out.servers = sortRecord(workspace.servers);
   if (workspace.privacy !== undefined) out.privacy = workspace.privacy;
-  if (workspace.trust !== undefined) out.trust = { allowUnverified: [...new Set(workspace.trust.allowUnverified)].sort() };
+  if (workspace.trust !== undefined && workspace.trust.allowUnverified.length > 0) out.trust = { allowUnverified: [...new Set(workspace.trust.allowUnverified)].sort() };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 

@@ -12,7 +12,7 @@ import type { Problem } from '../../../schema/problems';
 import { contentDigest } from '../../../tarball/digest';
 import type { OfferedSkill } from '../install-plan';
 import { pinnedSpec, shown } from './spec';
-import type { Candidate, SourceContext, SourceListing } from './types';
+import { spend, type Candidate, type SourceContext, type SourceListing } from './types';
 
 export interface Offer {
   skill: OfferedSkill;
@@ -60,6 +60,7 @@ export async function offerCandidate(listing: SourceListing, candidate: Candidat
   const where = `${candidate.label} in ${shown(listing.spec.raw)}`;
   if (candidate.error) throw candidate.error;
   const files = await candidate.load();
+  spend(ctx, files.reduce((sum, f) => sum + f.bytes.byteLength, 0), where);
   const expectedScope = options.expected !== undefined ? parsePackageName(options.expected)?.scope : undefined;
   const scope = expectedScope ?? options.scope;
   const folderName = candidate.folderName ?? undefined;

@@ -23,6 +23,26 @@ export interface SourceContext {
   warn(message: string): void;
   /** Work shared by the skills of one run (one fetch per repository and commit), by key. */
   memo: Map<string, Promise<unknown>>;
+  /** Bytes of skills this run has read from sources so far, and the most it may (a source can offer endless skills). */
+  budget: { bytes: number; max: number };
+}
+
+/** The most one command reads from sources other than the registry: the registry's own per-command cap. */
+export const MAX_SOURCE_BYTES = 1024 * 1024 * 1024;
+
+export function newSourceContext(base: Omit<SourceContext, 'memo' | 'budget'>): SourceContext {
+  const max = Number(base.env.SKILLS_SOURCE_MAX_BYTES);
+  return { ...base, memo: new Map(), budget: { bytes: 0, max: Number.isFinite(max) && max > 0 ? max : MAX_SOURCE_BYTES } };
+}
+
+/** Counts bytes read from sources; refuses once the command passes its budget. */
+export function spend(ctx: SourceContext, bytes: number, what: string): void {
+  ctx.budget.bytes += bytes;
+  if (ctx.budget.bytes > ctx.budget.max) {
+    throw new SkillsError('ESOURCETOOLARGE', `this command read more than ${ctx.budget.max} bytes of skills from sources (stopped at ${what}); nothing was written`, {
+      hint: 'take fewer skills at once (--skill <name>), or raise SKILLS_SOURCE_MAX_BYTES',
+    });
+  }
 }
 
 /** Runs `work` once per key within one run; later callers get the same promise. */
