@@ -121,7 +121,8 @@ function repositoryAt(spec: Pick<GitSpec, 'url' | 'protocol' | 'raw'>, commit: s
 async function fetchRepository(spec: Pick<GitSpec, 'url' | 'protocol' | 'raw'>, commit: string, fetchRef: string | undefined, ctx: SourceContext, limits: GitLimits): Promise<string> {
   const base = gitDir(ctx.cache, spec.url);
   const repo = path.join(base, `${commit}.git`);
-  if (await fs.stat(path.join(repo, 'shallow')).then((s) => s.isFile(), () => false)) return repo;
+  // Renamed into place only once its fetch succeeded: if it is there, it is whole.
+  if (await fs.stat(path.join(repo, 'objects')).then((s) => s.isDirectory(), () => false)) return repo;
   await fs.mkdir(base, { recursive: true });
   const tmp = path.join(base, `.tmp-${randomBytes(6).toString('hex')}`);
   try {
