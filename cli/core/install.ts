@@ -7,7 +7,6 @@
  * lockfile exactly as they were. The whole pipeline runs under the workspace lock, so every caller
  * (CLI commands, `skills mcp`) is serialised.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '../../schema/errors';
@@ -16,45 +15,35 @@ import { validatePackage, validationError } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
 import type { InstallPackumentView } from '../../schema/registry';
 import type { TrustLevel } from '../../schema/trust';
-import type { LockEntry, Lockfile, Workspace } from '../../schema/workspace';
+import type { Lockfile, Workspace } from '../../schema/workspace';
 import { sharedWorkerPool } from '../../sandbox/pool';
 import { verifySkill, type VerificationReport } from '../../sandbox/verify';
 import { collectFiles } from '../../tarball/collect';
-import { contentDigest, sha256Hex } from '../../tarball/digest';
-import { writeFiles } from '../../tarball/write';
+import { contentDigest } from '../../tarball/digest';
 import { Cache } from './cache';
 import { catalogInstalled, writeCatalog } from './catalog';
 import { readConfig, resolveRegistry } from './config';
 import { Fetcher, mapLimit } from './fetcher';
 import { folderOf, lockEntryOf, planInstall, type AddedSpec, type DiskFolder, type InstallChange, type InstallPlan, type OfferedSkill, type PlanTarget } from './install-plan';
-import { commitJournal, currentHash, JOURNAL, recover, type Recovered } from './journal';
-import { journalKey } from './journal-key';
+import { recover, type Recovered } from './journal';
 import { RegistryClient } from './registry-client';
 import { checkScope } from './scope';
 import { fallbackScope, offerCandidate, selectCandidates, type Offer } from './sources/offer';
-import { cachedRegistryFiles, registryFiles } from './sources/registry';
+import { registryFiles } from './sources/registry';
 import { listSource, sourceFiles } from './sources/index';
-import { parseSourceSpec, shown, specEnv, type SourceSpec } from './sources/spec';
+import { parseSourceSpec, shown, specEnv } from './sources/spec';
 import { newSourceContext, type SourceContext, type SourceListing } from './sources/types';
 import { checkInstallPolicy, computeTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
 import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
+import type { AuditHook } from './audit-hook';
+import { localChangesError } from './local-changes';
+import { stageAndCommit } from './stage';
+
+export type { AuditFinding, AuditHook } from './audit-hook';
+export { listSourceSkills, type ListedSkill } from './sources/list';
 
 const CONCURRENCY = 8;
-
-/** What the static audit (added separately) reports about one file of a skill. */
-export interface AuditFinding {
-  severity: 'error' | 'warning';
-  code: string;
-  path: string;
-  message: string;
-}
-
-/**
- * Runs on every new or changed skill after verification and before staging: an `error` finding
- * refuses the install (EAUDIT), a `warning` is passed on.
- */
-export type AuditHook = (skill: { name: string; version: string; files: readonly PackageFile[] }) => Promise<readonly AuditFinding[]> | readonly AuditFinding[];
 
 export interface InstallRequest {
   root: string;
@@ -394,52 +383,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
 
   // Stage and commit.
   const nothingToDo = changed.length === 0 && plan.removeFolders.length === 0;
-  const currentWorkspaceText = await readWorkspaceFile(root, WORKSPACE_FILE);
-  const currentLockText = await readWorkspaceFile(root, LOCKFILE);
-  if (!nothingToDo || currentWorkspaceText !== workspaceText || currentLockText !== lockText) {
-    // The key first: failing to make it must not leave a staging folder behind.
-    const key = await journalKey(request.env, { create: true });
-    if (!key) throw new SkillsError('EJOURNALKEY', 'no install journal key');
-    const suffix = randomBytes(6).toString('hex');
-    const staging = `.staging-${suffix}`;
-    const createdSkillsDir = dirs.skills === undefined;
-    const unstage = async () => {
-      await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
-      // A ./skills this run created goes too (rmdir: only while it is empty).
-      if (createdSkillsDir) await fs.rmdir(dir).catch(() => undefined);
-    };
-    try {
-      await fs.mkdir(dir, { recursive: true });
-      await fs.mkdir(path.join(dir, staging));
-      for (const t of changed) {
-        const out = path.join(dir, staging, t.folder);
-        await fs.mkdir(out);
-        await writeFiles(out, await fetchFiles(t));
-      }
-    } catch (error) {
-      await unstage();
-      throw writeError(dir, error);
-    }
-    try {
-      await commitJournal(
-        dirs.root,
-        {
-          staging,
-          trash: `.trash-${suffix}`,
-          install: changed.map((t) => t.folder),
-          remove: plan.removeFolders,
-          files: [
-            { path: WORKSPACE_FILE, before: await currentHash(dirs.root, WORKSPACE_FILE), content: workspaceText },
-            { path: LOCKFILE, before: await currentHash(dirs.root, LOCKFILE), content: lockText },
-          ],
-        },
-        key,
-      );
-    } catch (error) {
-      // Before the journal exists nothing was moved: undo the staging. After, the next command completes it.
-      if (!(await fs.lstat(path.join(dir, JOURNAL)).then(() => true, () => false))) await unstage();
-      throw writeError(dir, error);
-    }
+  if (!nothingToDo || (await readWorkspaceFile(root, WORKSPACE_FILE)) !== workspaceText || (await readWorkspaceFile(root, LOCKFILE)) !== lockText) {
+    await stageAndCommit({ env: request.env, dirs, dir, folders: await Promise.all(changed.map(async (t) => ({ folder: t.folder, files: await fetchFiles(t) }))), remove: plan.removeFolders, workspaceText, lockText });
   }
 
   const catalog = await writeCatalog(root, catalogInstalled(newLock));
@@ -484,49 +429,6 @@ async function inspectDisk(skillsDir: string | undefined, owned: ReadonlySet<str
   return disk;
 }
 
-/** ELOCALCHANGES, naming the files that differ from what was installed where they can still be known. */
-async function localChangesError(plan: InstallPlan, lock: Lockfile, dir: string, cache: Cache, fetcher: Fetcher | undefined): Promise<SkillsError> {
-  const described: { name: string; folder: string; files: string[] | null }[] = [];
-  for (const { name, folder } of plan.localChanges) {
-    const entry = lock.skills[name];
-    const original = entry ? await originalFiles(entry, cache, fetcher) : undefined;
-    const now = await collectFiles(path.join(dir, folder)).catch(() => undefined);
-    described.push({ name, folder, files: original && now ? diffFiles(original, now) : null });
-  }
-  const list = described.map((d) => `skills/${d.folder}${d.files ? ` (${d.files.slice(0, 10).join(', ')}${d.files.length > 10 ? `, and ${d.files.length - 10} more` : ''})` : ''}`).join(', ');
-  return new SkillsError('ELOCALCHANGES', `files of installed skills were changed here since they were installed: ${list}; this would replace them, so nothing was changed`, {
-    hint: 'copy your changes elsewhere (or make the skill your own local skill under another name), or run it again with --force to discard them',
-    details: { changed: described },
-  });
-}
-
-async function originalFiles(entry: LockEntry, cache: Cache, fetcher: Fetcher | undefined): Promise<PackageFile[] | undefined> {
-  if (entry.source) return cache.content(entry.digest);
-  if (entry.integrity === undefined) return undefined;
-  const cached = await cachedRegistryFiles(entry.integrity, cache);
-  if (cached || !fetcher) return cached;
-  return registryFiles({ name: '', version: entry.version, resolved: entry.resolved, integrity: entry.integrity, digest: entry.digest }, fetcher, cache).catch(() => undefined);
-}
-
-/** Paths added, removed or changed between two file sets, sorted. */
-export function diffFiles(before: readonly PackageFile[], after: readonly PackageFile[]): string[] {
-  const hashes = (files: readonly PackageFile[]) => new Map(files.map((f) => [f.path, sha256Hex(f.bytes)]));
-  const a = hashes(before);
-  const b = hashes(after);
-  const out: string[] = [];
-  for (const [p, h] of b) if (a.get(p) !== h) out.push(a.has(p) ? p : `${p} (added)`);
-  for (const p of a.keys()) if (!b.has(p)) out.push(`${p} (removed)`);
-  return out.sort();
-}
-
-function writeError(dir: string, error: unknown): SkillsError {
-  if (error instanceof SkillsError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  return new SkillsError('EWRITE', `cannot write to ${dir}: ${code ?? (error as Error).message}`, {
-    hint: code === 'ENOSPC' ? 'free some disk space and run it again' : 'check the permissions of ./skills; nothing was changed',
-  });
-}
-
 /** All transitive dependencies of a skill (not itself), sorted. */
 function dependencyClosure(name: string, byName: ReadonlyMap<string, PlanTarget>): string[] {
   const seen = new Set<string>();
@@ -538,39 +440,4 @@ function dependencyClosure(name: string, byName: ReadonlyMap<string, PlanTarget>
     stack.push(...Object.keys(byName.get(next)?.dependencies ?? {}));
   }
   return [...seen].sort();
-}
-
-/** What `--list` shows for a source: every skill folder it holds, with its name, version and trust or why it cannot be installed. */
-export interface ListedSkill {
-  path: string;
-  name: string | null;
-  version: string | null;
-  kind: 'code' | 'plain' | null;
-  trust: TrustLevel | null;
-  trustReasons: { path: string; why: string }[];
-  spec: string | null;
-  error: { code: string; message: string } | null;
-}
-
-export async function listSourceSkills(options: { spec: string; root: string; env: NodeJS.ProcessEnv; scope?: string | undefined; progress(m: string): void; warn(m: string): void }): Promise<{ source: string; resolved: string; skills: ListedSkill[] }> {
-  const spec: SourceSpec = parseSourceSpec(options.spec, specEnv(options.env));
-  if (spec.type === 'registry') throw new SkillsError('EUSAGE', '--list shows what a source (git, folder, https) holds; for a registry skill use `skills info`');
-  const ctx: SourceContext = newSourceContext({ env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined });
-  const listing = await listSource(spec, ctx);
-  const { workspace } = await loadWorkspace(options.root).catch(() => ({ workspace: undefined }));
-  const scope = options.scope !== undefined ? checkScope(options.scope) : (workspace?.scope ?? (await readConfig(options.env)).scope ?? fallbackScope(listing));
-  const skills: ListedSkill[] = [];
-  await listing.prefetch?.(listing.candidates.filter((c) => !c.error));
-  for (const candidate of listing.candidates) {
-    try {
-      const offer = await offerCandidate(listing, candidate, { scope }, ctx);
-      // Before install nothing ran in the sandbox: a code skill shows as not verified yet.
-      const trust = computeTrust(offer.files, offer.skill.kind, offer.skill.kind === 'code' ? 'no-fixtures' : 'not-code');
-      skills.push({ path: candidate.path, name: offer.skill.name, version: offer.skill.version, kind: offer.skill.kind, trust: trust.level, trustReasons: trust.because, spec: offer.skill.spec, error: null });
-    } catch (error) {
-      if (!(error instanceof SkillsError)) throw error;
-      skills.push({ path: candidate.path, name: null, version: null, kind: null, trust: null, trustReasons: [], spec: null, error: { code: error.code, message: error.message } });
-    }
-  }
-  return { source: spec.raw, resolved: listing.describe, skills };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SkillsError } from '../../../schema/errors';
 import { SKILL_MD } from '../../../schema/skill-md';
 import { collectFiles } from '../../../tarball/collect';
-import { checkDigest, type Candidate, type SkillSource, type SourceContext } from './types';
+import { checkDigest, type Candidate, type SkillSource } from './types';
 import type { FolderSpec } from './spec';
 
 const MAX_DEPTH = 8;
