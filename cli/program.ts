@@ -71,6 +71,8 @@ export function buildProgram(run: Run, output: ProgramOutput): Command {
   const program = new Command('skills')
     .description('The package manager and registry for agent skills')
     .version(CLI_VERSION)
+    // `--version` after a command is that command's option (validate/pack/publish take one), not the CLI's.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: output.writeErr });

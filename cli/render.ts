@@ -1,6 +1,7 @@
 /** Helpers that turn command data into text for people. Pure: they return strings. */
 import pc from 'picocolors';
 import type { Problem } from '../schema/problems';
+import type { TrustLevel } from '../schema/trust';
 
 export function formatProblems(problems: readonly Problem[]): string {
   return problems
@@ -23,4 +24,13 @@ export function table(rows: readonly (readonly string[])[]): string {
 function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+/** A trust level for people, coloured, with the first files that decided it. */
+export function renderTrust(level: TrustLevel | null | undefined, because: readonly { path: string; why: string }[] = [], max = 3): string {
+  if (!level) return pc.dim('unknown');
+  const coloured = level === 'verified' ? pc.green(level) : level === 'instructions' ? pc.cyan(level) : pc.yellow(level);
+  if (because.length === 0) return coloured;
+  const shown = because.slice(0, max).map((b) => `${b.path}: ${b.why}`).join('; ');
+  return `${coloured} ${pc.dim(`(${shown}${because.length > max ? `; and ${because.length - max} more` : ''})`)}`;
 }

@@ -7,6 +7,7 @@
  */
 import { estimateTokens } from './tokens';
 import { shorten } from './tool-text';
+import type { TrustLevel } from './trust';
 
 /** The default skill-listing budget of current agent clients, in characters. */
 export const CATALOG_BUDGET_CHARS = 8000;
@@ -25,6 +26,8 @@ export interface CatalogEntry {
   location: string;
   /** `installed` when the lockfile has it, `local` for an agent's own skill. */
   source: 'installed' | 'local';
+  /** The trust level the lockfile records (installed skills); null for local skills or older lockfiles. */
+  trust?: TrustLevel | null;
 }
 
 export interface RenderedCatalog {
@@ -39,9 +42,9 @@ export interface RenderedCatalog {
   omitted: string[];
 }
 
-/** What the line of a skill says besides its name, description and path: version, and `local` for an agent's own skill. */
+/** What the line of a skill says besides its name, description and path: version, trust level, and `local` for an agent's own skill. */
 export function entryTags(entry: CatalogEntry): string[] {
-  return [...(entry.version ? [entry.version] : []), ...(entry.source === 'local' ? ['local'] : [])];
+  return [...(entry.version ? [entry.version] : []), ...(entry.trust ? [entry.trust] : []), ...(entry.source === 'local' ? ['local'] : [])];
 }
 
 /**

@@ -169,7 +169,14 @@ function checkSkillMd(file: PackageFile | undefined, folderName: string | undefi
 function deriveManifest(skill: ValidatedSkill, derive: NonNullable<ValidatePackageOptions['derive']>, problems: Problem[]): Manifest | undefined {
   const { name, description } = skill.frontmatter;
   const scope = derive.scope;
-  const version = derive.version ?? skill.frontmatter.metadata?.version;
+  let version = derive.version ?? skill.frontmatter.metadata?.version;
+  // `version: 1.0` in YAML metadata is read as "1.0": taken as 1.0.0, with a warning (a given version is never changed).
+  const short = derive.version === undefined && version !== undefined ? /^(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$/.exec(version) : null;
+  if (short && version !== undefined) {
+    const full = `${short[1]}.${short[2] ?? '0'}.0`;
+    problems.push(warning('WVERSIONSHORT', `${SKILL_MD}#metadata.version`, `metadata.version "${version}" is not full semver; it is read as ${full}`));
+    version = full;
+  }
   let ok = true;
   if (scope === undefined) {
     problems.push(error('ESCOPEMISSING', MANIFEST_FILE, `a plain skill (no skill.json) is named @<scope>/${name}, and no scope was given`));

@@ -306,3 +306,54 @@ export const distTagsResponseSchema = z.object({ name: z.string(), distTags: z.r
 export type CreatedToken = z.infer<typeof createdTokenSchema>;
 export type TeamList = z.infer<typeof teamListSchema>;
 export type ScopeInfo = z.infer<typeof scopeInfoSchema>;
+
+// Trust, kind and provenance as the CLI reads them (issue 12). The registry adds these fields to
+// the shapes above; here they are optional so the CLI also reads a registry that predates them
+// (and shows "unknown"), and so these views never contradict the shapes they extend.
+export const trustReasonsSchema = z.array(z.object({ path: z.string().max(1024), why: z.string().max(1024) })).max(100);
+const trustFieldsView = {
+  kind: z.enum(['code', 'plain']).optional(),
+  trust: trustLevelSchema.optional(),
+  trustReasons: trustReasonsSchema.optional(),
+};
+/** Where a version came from, as its publisher declared it (shown, never checked). */
+export const provenanceViewSchema = z.object({
+  type: z.string().max(32),
+  url: z.string().max(2048).optional(),
+  commit: z.string().max(64).optional(),
+  path: z.string().max(1024).optional(),
+  ref: z.string().max(1024).optional(),
+});
+export const publishedViewSchema = publishResponseSchema.extend({ ...trustFieldsView, verification: verificationSummarySchema.nullable().optional() });
+export const packumentVersionViewSchema = packumentVersionSchema.extend({ ...trustFieldsView, verification: verificationSummarySchema.nullable().optional(), provenance: provenanceViewSchema.nullable().optional() });
+export const packumentViewSchema = packumentSchema.extend({ versions: z.record(semverVersionSchema, packumentVersionViewSchema) });
+export const searchResultViewSchema = searchResultSchema.extend({ trust: trustLevelSchema.optional() });
+export const searchResponseViewSchema = searchResponseSchema.extend({ results: z.array(searchResultViewSchema) });
+export const installPackumentViewSchema = installPackumentSchema.extend({
+  versions: z.record(semverVersionSchema, installPackumentSchema.shape.versions.valueType.extend({ kind: trustFieldsView.kind, trust: trustFieldsView.trust })),
+});
+export type PublishedView = z.infer<typeof publishedViewSchema>;
+export type PackumentVersionView = z.infer<typeof packumentVersionViewSchema>;
+export type InstallPackumentView = z.infer<typeof installPackumentViewSchema>;
+
+/**
+ * The discovery index as a client reads another host's (`/.well-known/agent-skills/index.json`,
+ * v0.2.0), more leniently than `discoveryIndexSchema` above, which is what this registry serves: each
+ * skill is one artifact, a SKILL.md (`skill-md`) or an archive (`archive`), at `url` (resolved
+ * against the index URL) with the sha256 of its exact bytes. Unknown fields are ignored; an entry
+ * of an unknown `type` is kept here and skipped by the client.
+ */
+export const DISCOVERY_SCHEMA_V0_2_0 = DISCOVERY_SCHEMA_URI;
+export const MAX_DISCOVERY_SKILLS = 1000;
+export const clientDiscoveryEntrySchema = z.object({
+  name: z.string().min(1).max(SKILL_NAME_MAX).regex(SKILL_NAME_RE),
+  type: z.string().min(1).max(64),
+  description: z.string().max(1024),
+  url: z.string().min(1).max(2048),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256: and 64 lower-case hex digits'),
+});
+export const clientDiscoveryIndexSchema = z.object({
+  $schema: z.string().max(2048).optional(),
+  skills: z.array(clientDiscoveryEntrySchema).max(MAX_DISCOVERY_SKILLS),
+});
+export type ClientDiscoveryEntry = z.infer<typeof clientDiscoveryEntrySchema>;

@@ -1,7 +1,8 @@
 /** A workspace's `skills.json` (what it wants) and `skills-lock.json` (what it has, exactly). */
 import { z } from 'zod';
 import { semverVersionSchema } from './manifest';
-import { packageNameSchema, SERVER_NAME_RE } from './names';
+import { packageNameSchema, SCOPE_RE, SERVER_NAME_RE } from './names';
+import { trustLevelSchema } from './trust';
 
 export const WORKSPACE_FILE = 'skills.json';
 export const LOCKFILE = 'skills-lock.json';
@@ -50,27 +51,74 @@ export const privacySchema = z.object({
   recordRaw: z.boolean().default(false),
 });
 
+/** The install policy of a workspace: which `unverified` skills it accepts, by name. */
+export const workspaceTrustSchema = z.object({
+  allowUnverified: z.array(packageNameSchema).max(10_000).default([]),
+});
+
 export const workspaceSchema = z.object({
   registry: z.url().optional(),
-  /** Requested skills: name -> semver range or dist-tag. */
-  dependencies: z.record(packageNameSchema, z.string().min(1)).default({}),
+  /** The scope of plain skills (no skill.json) packed, published or installed here without --scope. */
+  scope: z.string().regex(SCOPE_RE, 'a scope is @ followed by lower-case words joined by single hyphens').optional(),
+  /**
+   * Requested skills: name -> semver range or dist-tag (the registry), or a source spec:
+   * `github:owner/repo[/path][#ref]`, `git+https|ssh|file://...[#ref][&path:dir]`, `./folder`, `https://host`.
+   */
+  dependencies: z.record(packageNameSchema, z.string().min(1).max(4096)).default({}),
   servers: z.record(z.string().regex(SERVER_NAME_RE), serverConfigSchema).default({}),
   privacy: privacySchema.optional(),
+  trust: workspaceTrustSchema.optional(),
 });
+
+const sha256DigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+
+/** Where a locked skill came from, when not the registry (absent: the registry, `resolved` is its tarball URL). */
+export const lockSourceSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('git'),
+      /** The spec in skills.json this entry satisfies. */
+      spec: z.string().min(1).max(4096),
+      /** The repository URL git fetched (credentials are never allowed in it). */
+      url: z.string().min(1).max(2048),
+      commit: z.string().regex(/^[0-9a-f]{40}$/),
+      /** The skill's folder in the repository ('' for the root). */
+      path: z.string().max(1024),
+      /** The ref asked for (branch, tag, `semver:<range>`), when one was. */
+      ref: z.string().max(1024).optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('folder'), spec: z.string().min(1).max(4096), path: z.string().min(1).max(4096) }).strict(),
+  z
+    .object({
+      type: z.literal('well-known'),
+      spec: z.string().min(1).max(4096),
+      /** The discovery index (`/.well-known/agent-skills/index.json`). */
+      index: z.string().min(1).max(2048),
+      /** The artifact the index named, and its digest as the index gave it (checked before use). */
+      url: z.string().min(1).max(2048),
+      artifactDigest: sha256DigestSchema,
+    })
+    .strict(),
+]);
 
 export const lockEntrySchema = z.object({
   version: semverVersionSchema,
-  /** The tarball URL it was fetched from. */
+  /** The tarball URL it was fetched from; for other sources, the spec pinned to what was fetched. */
   resolved: z.string().min(1),
-  /** sha512 SRI of the tarball bytes. */
-  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]+={0,2}$/),
+  /** sha512 SRI of the registry's tarball bytes (other sources are identified by `digest`). */
+  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]+={0,2}$/).optional(),
   /** sha256 over the sorted file list and file hashes. */
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   /** Exact versions of this skill's dependencies as resolved. */
   dependencies: z.record(packageNameSchema, semverVersionSchema).default({}),
   /** Set when the skill was installed with --skip-verify. */
   skipVerify: z.boolean().optional(),
-});
+  /** How far this version is trusted, as computed on this install (absent in lockfiles written before trust levels). */
+  trust: trustLevelSchema.optional(),
+  /** Absent for registry skills. */
+  source: lockSourceSchema.optional(),
+}).refine((entry) => entry.source !== undefined || entry.integrity !== undefined, { message: 'a registry skill needs its tarball integrity', path: ['integrity'] });
 
 export const lockfileSchema = z.object({
   lockfileVersion: z.literal(LOCKFILE_VERSION),
@@ -82,6 +130,8 @@ export type HttpServerConfig = z.infer<typeof httpServerSchema>;
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 export type Workspace = z.infer<typeof workspaceSchema>;
 export type LockEntry = z.infer<typeof lockEntrySchema>;
+export type LockSource = z.infer<typeof lockSourceSchema>;
+export type WorkspaceTrust = z.infer<typeof workspaceTrustSchema>;
 export type Lockfile = z.infer<typeof lockfileSchema>;
 
 /** Serialises a lockfile with every map sorted, so the same content is always the same bytes. */
@@ -93,13 +143,27 @@ export function serializeLockfile(lock: Lockfile): string {
     skills[name] = {
       version: entry.version,
       resolved: entry.resolved,
-      integrity: entry.integrity,
+      ...(entry.integrity === undefined ? {} : { integrity: entry.integrity }),
       digest: entry.digest,
       dependencies: sortRecord(entry.dependencies),
       ...(entry.skipVerify ? { skipVerify: true } : {}),
+      ...(entry.trust ? { trust: entry.trust } : {}),
+      ...(entry.source ? { source: orderedSource(entry.source) } : {}),
     };
   }
   return `${JSON.stringify({ lockfileVersion: lock.lockfileVersion, skills }, null, 2)}\n`;
+}
+
+/** A lock source with its keys in one fixed order, so the lockfile's bytes do not depend on how it was built. */
+function orderedSource(source: LockSource): LockSource {
+  switch (source.type) {
+    case 'git':
+      return { type: 'git', spec: source.spec, url: source.url, commit: source.commit, path: source.path, ...(source.ref === undefined ? {} : { ref: source.ref }) };
+    case 'folder':
+      return { type: 'folder', spec: source.spec, path: source.path };
+    case 'well-known':
+      return { type: 'well-known', spec: source.spec, index: source.index, url: source.url, artifactDigest: source.artifactDigest };
+  }
 }
 
 export function sortRecord<T>(record: Record<string, T>): Record<string, T> {

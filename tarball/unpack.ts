@@ -23,10 +23,18 @@ function fail(code: ErrorCode, message: string, hint = 'the tarball is unsafe or
   return new SkillsError(code, message, { hint, status: 400 });
 }
 
-export async function unpack(bytes: Uint8Array, limits: Partial<UnpackLimits> = {}): Promise<PackageFile[]> {
+export interface UnpackOptions {
+  /**
+   * Archives made by other tools (`tar -czf x.tgz -C dir .`) name every entry `./path`: read them
+   * as `path` (and skip the `./` folder entry). Packages from a registry never need it.
+   */
+  stripDotSlash?: boolean;
+}
+
+export async function unpack(bytes: Uint8Array, limits: Partial<UnpackLimits> = {}, options: UnpackOptions = {}): Promise<PackageFile[]> {
   const max = { ...DEFAULT_UNPACK_LIMITS, ...limits };
   const tar = await inflateCapped(bytes, max);
-  return readTar(tar, max);
+  return readTar(tar, max, options);
 }
 
 /** Gunzips with a running count; rejects as soon as the output passes the cap or the ratio. */
@@ -101,7 +109,7 @@ const TYPE_CODES: Record<string, { code: ErrorCode; what: string }> = {
 };
 
 /** Reads an uncompressed tar held in memory into package files. */
-export function readTar(buf: Buffer, limits: Partial<UnpackLimits> = {}): PackageFile[] {
+export function readTar(buf: Buffer, limits: Partial<UnpackLimits> = {}, options: UnpackOptions = {}): PackageFile[] {
   const max = { ...DEFAULT_UNPACK_LIMITS, ...limits };
   const files: PackageFile[] = [];
   const folders: string[] = [];
@@ -146,13 +154,15 @@ export function readTar(buf: Buffer, limits: Partial<UnpackLimits> = {}): Packag
     }
     // node-tar's Header prepends the ustar prefix field even to a PAX path, so take the PAX record
     // itself: it is the whole path (a writer that needs PAX puts only a truncated copy in ustar).
-    const entryPath = longPath ?? pax?.path ?? header.path ?? '';
+    const rawPath = longPath ?? pax?.path ?? header.path ?? '';
+    const entryPath = options.stripDotSlash && rawPath.startsWith('./') ? rawPath.slice(2) : rawPath;
     pax = undefined;
     longPath = undefined;
     const special = TYPE_CODES[rawType];
     if (special) throw fail(special.code, `tar entry ${JSON.stringify(entryPath)} is ${special.what}; packages hold only regular files`);
     if (rawType === '5') {
       const folder = entryPath.replace(/\/$/, '');
+      if (options.stripDotSlash && (folder === '' || folder === '.')) continue;
       const problem = checkEntryPath(folder);
       if (problem) throw fail(problem.code, problem.message);
       folders.push(folder);

@@ -45,6 +45,7 @@ interface Row {
   current: string | null;
   wanted: string | null;
   latest: string | null;
+  trust: string | null;
 }
 
 describe('outdated, update, update --latest, uninstall', () => {
@@ -58,7 +59,7 @@ describe('outdated, update, update --latest, uninstall', () => {
     for (const v of ['1.1.0', '2.0.0']) expect((await live.publish(solo(v))).status).toBe(201);
     const outdated = await cli(['outdated']);
     expect(outdated.code).toBe(1);
-    expect(outdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.0.0', wanted: '1.1.0', latest: '2.0.0' }]);
+    expect(outdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.0.0', wanted: '1.1.0', latest: '2.0.0', trust: 'verified' }]);
 
     // update: the newest version the range allows; the range stays.
     const updated = await cli(['update']);
@@ -69,7 +70,7 @@ describe('outdated, update, update --latest, uninstall', () => {
     expect(await fs.readFile(path.join(ws, 'skills', 'solo', 'index.ts'), 'utf8')).toContain("return '1.1.0'");
     const stillOutdated = await cli(['outdated']);
     expect(stillOutdated.code).toBe(1);
-    expect(stillOutdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0' }]);
+    expect(stillOutdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', trust: 'verified' }]);
 
     // update --latest: to the latest dist-tag, rewriting the range.
     const latest = await cli(['update', '@acme/solo', '--latest']);

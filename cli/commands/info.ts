@@ -2,18 +2,19 @@ import pc from 'picocolors';
 import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
-import { packumentSchema } from '../../schema/registry';
+import { packumentViewSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { packumentLimits, printable, RegistryClient } from '../core/registry-client';
 import { loadWorkspace } from '../core/workspace';
+import { renderTrust } from '../render';
 
 export const infoCommand: CommandModule = {
   register(program, run) {
     program
       .command('info')
       .alias('view')
-      .description('show a skill: versions, tags, deprecation, verification, MCP tools, SKILL.md')
+      .description('show a skill: versions, tags, deprecation, trust, verification, provenance, MCP tools, SKILL.md')
       .argument('<spec>', '@scope/name or @scope/name@version|range|tag')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
@@ -23,7 +24,7 @@ export const infoCommand: CommandModule = {
           if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
           const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
           const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry));
-          const doc = await client.call(packumentSchema, 'GET', `/v1/skills/${parsed.name}`, packumentLimits(parsed.name));
+          const doc = await client.call(packumentViewSchema, 'GET', `/v1/skills/${parsed.name}`, packumentLimits(parsed.name));
           if (doc.name !== parsed.name) throw new SkillsError('EPACKUMENTNAME', `asked for ${parsed.name}, the registry answered with the packument of ${printable(doc.name, 220)}`, { hint: 'the registry is broken or hostile; check the registry URL' });
           const all = Object.keys(doc.versions).sort(semver.compare);
           const wanted = parsed.range ?? 'latest';
@@ -36,14 +37,16 @@ export const infoCommand: CommandModule = {
             v.description,
             `tags: ${Object.entries(doc.distTags).map(([t, x]) => `${t}=${x}`).join(' ')}`,
             `versions: ${all.join(', ')}`,
-            `verified: ${v.verification.passed} passed, ${v.verification.failed} failed (${v.verification.verifiedAt})`,
+            `trust: ${renderTrust(v.trust, v.trustReasons ?? [])}${v.kind === 'plain' ? ' (a plain skill: SKILL.md and files, nothing for the sandbox to run)' : ''}`,
+            ...(v.verification && v.kind !== 'plain' ? [`verified: ${v.verification.passed} passed, ${v.verification.failed} failed (${v.verification.verifiedAt})`] : []),
+            ...(v.provenance ? [`provenance (as its publisher declared it): ${printable(v.provenance.url ?? v.provenance.type, 300)}${v.provenance.commit ? ` at ${printable(v.provenance.commit, 64)}` : ''}${v.provenance.path ? ` in ${printable(v.provenance.path, 200)}` : ''}${v.provenance.ref ? ` (${printable(v.provenance.ref, 100)})` : ''}`] : []),
             `MCP tools: ${tools.length > 0 ? tools.join('; ') : 'none'}`,
             `dependencies: ${Object.entries(v.manifest.dependencies).map(([n, r]) => `${n} ${r}`).join(', ') || 'none'}`,
             `tarball: ${v.dist.tarball} (${v.dist.size} bytes, ${v.dist.fileCount} files)`,
             '',
             v.skillMd.trimEnd(),
           ];
-          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v }, human: human.join('\n') };
+          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v, trust: v.trust ?? null }, human: human.join('\n') };
         }),
       );
   },

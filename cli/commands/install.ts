@@ -1,14 +1,18 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import type { InstallResult } from '../core/install';
+import type { InstallResult, ListedSkill } from '../core/install';
+import { renderTrust, table } from '../render';
 
 export function renderInstall(result: InstallResult): string {
   const lines: string[] = [];
   if (result.recovered === 'completed') lines.push(pc.yellow('completed an install that was interrupted'));
+  const trustOf = new Map(result.skills.map((s) => [s.name, s]));
   for (const c of result.changes) {
+    const skill = trustOf.get(c.name);
+    const trust = skill && c.to !== null ? ` ${renderTrust(skill.trust)}${skill.source !== 'registry' ? pc.dim(` from ${skill.source}`) : ''}` : '';
     if (c.to === null) lines.push(`${pc.red('-')} ${c.name}@${c.from}`);
-    else if (c.from === null) lines.push(`${pc.green('+')} ${c.name}@${c.to}`);
-    else lines.push(`${pc.cyan('~')} ${c.name} ${c.from} -> ${c.to}`);
+    else if (c.from === null) lines.push(`${pc.green('+')} ${c.name}@${c.to}${trust}`);
+    else lines.push(`${pc.cyan('~')} ${c.name} ${c.from} -> ${c.to}${trust}`);
   }
   const verified = result.skills.filter((s) => s.verified === 'sandbox' || s.verified === 'cache').length;
   lines.push(
@@ -19,20 +23,52 @@ export function renderInstall(result: InstallResult): string {
   return lines.join('\n');
 }
 
+export function renderListing(listing: { source: string; resolved: string; skills: ListedSkill[] }): string {
+  const rows = listing.skills.map((s) => [s.name ?? pc.red('(invalid)'), s.version ?? '-', s.error ? pc.red(`${s.error.code} ${s.error.message}`) : renderTrust(s.trust, s.trustReasons, 1), s.path || '(root)']);
+  return `${pc.bold(listing.resolved)}\n${rows.length > 0 ? table([['skill', 'version', 'trust', 'folder'], ...rows]) : 'no skills (no SKILL.md)'}\n${pc.dim('install some with --skill <name>, or --all')}`;
+}
+
+interface InstallOptions {
+  registry?: string;
+  frozenLockfile?: boolean;
+  skipVerify?: boolean;
+  skill?: string[];
+  all?: boolean;
+  list?: boolean;
+  scope?: string;
+  allowUnverified?: boolean;
+  force?: boolean;
+}
+
 export const installCommand: CommandModule = {
   register(program, run) {
     program
       .command('install')
       .alias('i')
-      .description('install skills into ./skills (all of skills.json, plus any given), verified in the sandbox')
-      .argument('[specs...]', '@scope/name, @scope/name@^1.2.0 or @scope/name@next to add')
+      .description('install skills into ./skills (all of skills.json, plus any given): from the registry, git, a folder or a discovery index; code is verified in the sandbox, unverified skills need --allow-unverified')
+      .argument('[specs...]', '@scope/name[@range], github:owner/repo[/path][#ref], git+https|ssh|file://...[#ref][&path:dir], ./folder, or https://host')
+      .option('--skill <name...>', 'from a source holding several skills: these (by SKILL.md name)')
+      .option('--all', 'from a source holding several skills: all of them')
+      .option('--list', 'list the skills a source holds (name, version, trust) and install nothing')
+      .option('--scope <scope>', 'the scope plain skills from a source are named under (default: skills.json "scope", the user config\'s, the GitHub owner, or @local)')
+      .option('--allow-unverified', 'accept unverified skills this command adds (executable content the sandbox cannot run); recorded in skills.json')
+      .option('--force', 'replace installed skills even when their files were changed here')
       .option('--registry <url>', 'the registry URL')
       .option('--frozen-lockfile', 'install exactly skills-lock.json; fail if skills.json disagrees')
       .option('--skip-verify', 'do not run fixtures in the sandbox (recorded in the lockfile; not recommended)')
       .option('--json', 'print the result as JSON')
-      .action((specs: string[], options: { registry?: string; frozenLockfile?: boolean; skipVerify?: boolean }) =>
+      .action((specs: string[], options: InstallOptions) =>
         run(async (ctx) => {
-          const { install } = await import('../core/install');
+          const { install, listSourceSkills } = await import('../core/install');
+          if (options.list) {
+            const [spec, ...rest] = specs;
+            if (spec === undefined || rest.length > 0) {
+              const { SkillsError } = await import('../../schema/errors');
+              throw new SkillsError('EUSAGE', '--list takes one source', { hint: 'e.g. skills install github:owner/repo --list' });
+            }
+            const listing = await listSourceSkills({ spec, root: ctx.cwd, env: ctx.env, scope: options.scope, progress: ctx.progress, warn: ctx.warn });
+            return { data: listing, human: renderListing(listing) };
+          }
           const result = await install({
             root: ctx.cwd,
             env: ctx.env,
@@ -40,6 +76,11 @@ export const installCommand: CommandModule = {
             add: specs,
             frozen: options.frozenLockfile === true,
             skipVerify: options.skipVerify === true,
+            ...(options.skill ? { skills: options.skill } : {}),
+            all: options.all === true,
+            scope: options.scope,
+            allowUnverified: options.allowUnverified === true,
+            force: options.force === true,
             progress: ctx.progress,
             warn: ctx.warn,
           });

@@ -1,11 +1,10 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import { writeCatalog } from '../core/catalog';
+import { catalogInstalled, writeCatalog } from '../core/catalog';
 import { needsRecovery, recover, type Recovered } from '../core/journal';
-import { loadWorkspace } from '../core/workspace';
+import { emptyLockfile, loadWorkspace } from '../core/workspace';
 import { withWorkspaceLock } from '../core/workspace-lock';
-import { parsePackageName } from '../../schema/names';
-import { table } from '../render';
+import { renderTrust, table } from '../render';
 
 export const listCommand: CommandModule = {
   register(program, run) {
@@ -19,18 +18,17 @@ export const listCommand: CommandModule = {
           // Listing reads; finishing an interrupted install writes, so only that takes the workspace lock.
           const scan = async (recovered: Recovered) => {
             const { lockfile } = await loadWorkspace(ctx.cwd);
-            const installed = new Set(Object.keys(lockfile?.skills ?? {}).map((n) => parsePackageName(n)?.name ?? n));
-            return { recovered, catalog: await writeCatalog(ctx.cwd, installed) };
+            return { recovered, catalog: await writeCatalog(ctx.cwd, catalogInstalled(lockfile ?? emptyLockfile())) };
           };
           const { recovered, catalog } = (await needsRecovery(ctx.cwd))
             ? await withWorkspaceLock(ctx.cwd, { command: 'skills list', env: ctx.env, progress: ctx.progress }, async () => scan(await recover(ctx.cwd, ctx.env)))
             : await scan('none');
           if (catalog.overBudget) ctx.warn(`the catalog is ${catalog.chars} characters, over the ${catalog.budget} character budget of current agent clients`);
           for (const s of catalog.skipped) ctx.warn(`skills/${s.folder} is not a skill: ${s.reason}`);
-          const rows = catalog.entries.map((e) => [e.packageName ?? e.name, e.version ?? '-', e.source, e.location]);
+          const rows = catalog.entries.map((e) => [e.packageName ?? e.name, e.version ?? '-', e.source, e.trust ? renderTrust(e.trust) : '-', e.location]);
           return {
             data: { recovered, skills: catalog.entries, catalog: { file: catalog.file, chars: catalog.chars, tokens: catalog.tokens, overBudget: catalog.overBudget } },
-            human: catalog.entries.length > 0 ? `${table([['skill', 'version', 'source', 'SKILL.md'], ...rows])}\n${pc.dim(`catalog: ${catalog.file} (${catalog.chars} characters)`)}` : 'no skills in ./skills',
+            human: catalog.entries.length > 0 ? `${table([['skill', 'version', 'source', 'trust', 'SKILL.md'], ...rows])}\n${pc.dim(`catalog: ${catalog.file} (${catalog.chars} characters)`)}` : 'no skills in ./skills',
           };
         }),
       );

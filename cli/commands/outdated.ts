@@ -3,6 +3,7 @@ import type { CommandModule } from '../command';
 import { Cache } from '../core/cache';
 import { resolveRegistry } from '../core/config';
 import { Fetcher, mapLimit } from '../core/fetcher';
+import { isSourceValue } from '../core/install-plan';
 import { RegistryClient } from '../core/registry-client';
 import { loadWorkspace } from '../core/workspace';
 import { table } from '../render';
@@ -11,21 +12,23 @@ export const outdatedCommand: CommandModule = {
   register(program, run) {
     program
       .command('outdated')
-      .description('show skills with newer versions: current, wanted (by range) and latest; exit 1 if any')
+      .description('show registry skills with newer versions: current, wanted (by range) and latest; exit 1 if any (git, folder and https skills: see skills update)')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
           const { workspace, lockfile } = await loadWorkspace(ctx.cwd);
-          const deps = workspace?.dependencies ?? {};
+          // Skills from git, folders and discovery indexes have no registry versions to compare.
+          const deps = Object.fromEntries(Object.entries(workspace?.dependencies ?? {}).filter(([, value]) => !isSourceValue(value)));
           const fetcher = new Fetcher(new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry)), Cache.fromEnv(ctx.env));
           const rows = await mapLimit(Object.entries(deps).sort(), 8, async ([name, range]) => {
             const doc = await fetcher.packument(name);
             const versions = Object.values(doc.versions).filter((v) => !v.yanked).map((v) => v.version);
             const current = lockfile?.skills[name]?.version ?? null;
+            const trust = lockfile?.skills[name]?.trust ?? null;
             const wanted = semver.validRange(range) ? semver.maxSatisfying(versions, range) : (doc.distTags[range] ?? null);
             const latest = doc.distTags.latest ?? semver.rsort([...versions])[0] ?? null;
-            return { name, range, current, wanted, latest };
+            return { name, range, current, wanted, latest, trust };
           });
           const outdated = rows.filter((r) => r.current !== r.wanted || r.current !== r.latest);
           return {

@@ -5,9 +5,12 @@ import { SkillsError } from '../../schema/errors';
 import { tarballFileName } from '../../schema/names';
 import { pack } from '../../tarball/pack';
 import type { CommandModule } from '../command';
-import { assertValid, loadLocalPackage } from '../core/local-package';
+import { Cache } from '../core/cache';
+import { assertValid, checkGivenVersion, loadLocalPackage } from '../core/local-package';
+import { plainSkillScope } from '../core/scope';
+import { packTrust } from '../core/trust';
 import { writeFileAtomic } from '../core/write-atomic';
-import { formatBytes, table } from '../render';
+import { formatBytes, renderTrust, table } from '../render';
 
 export const packCommand: CommandModule = {
   register(program, run) {
@@ -16,19 +19,30 @@ export const packCommand: CommandModule = {
       .description('validate a skill folder and write its deterministic tarball <scope>-<name>-<version>.tgz')
       .argument('[dir]', 'the skill folder', '.')
       .option('--out <path>', 'the tarball file to write, or an existing folder to write it into (default: the current folder)')
+      .option('--scope <scope>', 'the scope of a plain skill (no skill.json); default: skills.json "scope", then the user config\'s')
+      .option('--version <version>', 'the version of a plain skill (else SKILL.md metadata.version)')
+      .option('--skip-verify', 'do not run a code skill\'s fixtures for its trust level (it is then unverified)')
       .option('--json', 'print the result as JSON')
-      .action((dir: string, options: { out?: string }) =>
+      .action((dir: string, options: { out?: string; scope?: string; version?: string; skipVerify?: boolean }) =>
         run(async (ctx) => {
-          const pkg = await loadLocalPackage(path.resolve(ctx.cwd, dir));
+          const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
+          const pkg = await loadLocalPackage(path.resolve(ctx.cwd, dir), { derive: { scope: scope?.scope, version: options.version } });
           assertValid(pkg);
           for (const p of pkg.validation.problems) ctx.warn(`${p.code} ${p.path} ${p.message}`);
           const { manifest } = pkg.validation;
+          checkGivenVersion(pkg.validation.kind, manifest.version, options.version);
+          if (pkg.validation.kind === 'code') ctx.progress(`verifying ${manifest.name}@${manifest.version} in the sandbox for its trust level`);
+          const trust = await packTrust(pkg.dir, pkg.files, pkg.validation, Cache.fromEnv(ctx.env), { skipVerify: options.skipVerify === true });
           const packed = await pack(pkg.files);
           const file = await outputPath(ctx.cwd, options.out, tarballFileName(manifest.name, manifest.version));
           await writeFileAtomic(file, packed.bytes);
           const data = {
             name: manifest.name,
             version: manifest.version,
+            kind: pkg.validation.kind,
+            trust: trust.level,
+            trustReasons: trust.because,
+            verification: trust.verification,
             file,
             size: packed.bytes.byteLength,
             fileCount: packed.fileCount,
@@ -45,6 +59,7 @@ export const packCommand: CommandModule = {
               ['size', `${formatBytes(data.size)} (${formatBytes(data.unpackedSize)} unpacked, ${data.fileCount} files)`],
               ['integrity', data.integrity],
               ['digest', data.digest],
+              ['trust', renderTrust(trust.level, trust.because)],
               ['tokens', pkg.tokens ? `catalog entry ~${pkg.tokens.catalogEntry}, SKILL.md body ~${pkg.tokens.body}` : 'n/a'],
             ]),
           ].join('\n');
@@ -65,3 +80,4 @@ async function outputPath(cwd: string, out: string | undefined, defaultName: str
   }
   return target;
 }
+

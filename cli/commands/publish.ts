@@ -1,30 +1,57 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
+import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
+import type { PublishResult } from '../core/publish';
+import { plainSkillScope } from '../core/scope';
+import { renderTrust } from '../render';
+
+export function renderPublished(published: PublishResult): string {
+  const verification = published.verification;
+  return [
+    `${pc.green('published')} ${published.name}@${published.version} (${published.tag}) to ${published.registry}`,
+    `  ${published.url}`,
+    `  integrity ${published.integrity}`,
+    `  trust ${renderTrust(published.trust, published.trustReasons)}`,
+    published.kind === 'code' && verification ? `  verified by the registry: ${verification.passed} passed` : `  a plain skill: nothing for the sandbox to run`,
+    ...(published.provenance ? [`  provenance ${published.provenance.url} ${published.provenance.commit}${published.provenance.path ? ` (${published.provenance.path})` : ''}`] : []),
+  ].join('\n');
+}
 
 export const publishCommand: CommandModule = {
   register(program, run) {
     program
       .command('publish')
-      .description('validate, verify in the sandbox, pack and upload a skill; the registry verifies it again')
-      .argument('[dir]', 'the skill folder', '.')
+      .description('validate, verify in the sandbox, pack and upload a skill (a folder, or a plain skill from git, a folder or a discovery index); the registry verifies it again')
+      .argument('[source]', 'the skill folder, or a source: github:owner/repo[/path][#ref], git+https|ssh|file://...[#ref], https://host', '.')
+      .option('--scope <scope>', 'the scope of a plain skill (no skill.json); default: skills.json "scope", then the user config\'s')
+      .option('--version <version>', 'the version of a plain skill (else SKILL.md metadata.version)')
+      .option('--skill <name...>', 'which skill of a source holding several')
       .option('--tag <tag>', 'the dist-tag to set (default: latest, or next for a prerelease)')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
-      .action((dir: string, options: { tag?: string; registry?: string }) =>
+      .action((source: string, options: { tag?: string; registry?: string; scope?: string; version?: string; skill?: string[] }) =>
         run(async (ctx) => {
-          const { publishFolder } = await import('../core/publish');
-          const published = await publishFolder({ dir: path.resolve(ctx.cwd, dir), env: ctx.env, registry: options.registry, tag: options.tag, progress: ctx.progress });
-          return {
-            data: published,
-            human: [
-              `${pc.green('published')} ${published.name}@${published.version} (${published.tag}) to ${published.registry}`,
-              `  ${published.url}`,
-              `  integrity ${published.integrity}`,
-              `  verified by the registry: ${published.verification.passed} passed`,
-            ].join('\n'),
-          };
+          const { publishFolder, publishFromSource } = await import('../core/publish');
+          const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
+          const common = { env: ctx.env, registry: options.registry, tag: options.tag, scope: scope?.scope, version: options.version, progress: ctx.progress };
+          const dir = path.resolve(ctx.cwd, source);
+          // A source spec, or a folder of several skills (a copy of a skills repository), goes through the source listing.
+          const fromSource = /^(github:|git\+|https?:\/\/)/.test(source) || (options.skill !== undefined && options.skill.length > 0) || !(await hasSkillMd(dir));
+          if (fromSource && (options.skill?.length ?? 0) > 1) throw new SkillsError('EUSAGE', 'publish takes one --skill');
+          const published = fromSource
+            ? await publishFromSource(/^(github:|git\+|https?:\/\/|\.|\/)/.test(source) ? source : `./${source}`, { ...common, root: ctx.cwd, skill: options.skill?.[0] })
+            : await publishFolder({ dir, ...common });
+          return { data: published, human: renderPublished(published) };
         }),
       );
   },
 };
+
+async function hasSkillMd(dir: string): Promise<boolean> {
+  return fs.lstat(path.join(dir, 'SKILL.md')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}

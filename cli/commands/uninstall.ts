@@ -9,12 +9,13 @@ export const uninstallCommand: CommandModule = {
       .alias('remove')
       .description('remove skills from skills.json and ./skills (with dependencies nothing else needs)')
       .argument('<names...>', '@scope/name')
+      .option('--force', 'remove skills even when their files were changed here')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
-      .action((names: string[], options: { registry?: string }) =>
+      .action((names: string[], options: { registry?: string; force?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install');
-          const result = await install({ root: ctx.cwd, env: ctx.env, registry: options.registry, remove: names.map(nameSpec), progress: ctx.progress, warn: ctx.warn });
+          const result = await install({ root: ctx.cwd, env: ctx.env, registry: options.registry, remove: names.map(nameSpec), force: options.force === true, progress: ctx.progress, warn: ctx.warn });
           return { data: result, human: renderInstall(result) };
         }),
       );

@@ -7,12 +7,14 @@ export const updateCommand: CommandModule = {
     program
       .command('update')
       .alias('up')
-      .description('move skills to the newest versions their ranges allow (--latest: to latest, rewriting ranges)')
+      .description('move skills to the newest versions their ranges allow (--latest: to latest, rewriting ranges); git skills to the newest commit of their ref or the newest tag in #semver:<range>')
       .argument('[names...]', '@scope/name (default: all)')
       .option('--latest', 'ignore the ranges in skills.json and take the latest dist-tag')
+      .option('--allow-unverified', 'accept unverified versions this update brings; recorded in skills.json')
+      .option('--force', 'replace installed skills even when their files were changed here')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
-      .action((names: string[], options: { latest?: boolean; registry?: string }) =>
+      .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; force?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install');
           const result = await install({
@@ -20,6 +22,8 @@ export const updateCommand: CommandModule = {
             env: ctx.env,
             registry: options.registry,
             update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true },
+            allowUnverified: options.allowUnverified === true,
+            force: options.force === true,
             progress: ctx.progress,
             warn: ctx.warn,
           });

@@ -3,25 +3,39 @@ import pc from 'picocolors';
 import type { VerificationReport } from '../../sandbox/verify';
 import type { CommandModule } from '../command';
 import { parsePositiveInt } from '../options';
-import { formatBytes } from '../render';
+import { validationError } from '../../schema/package';
+import { loadLocalPackage } from '../core/local-package';
+import { computeTrust } from '../core/trust';
+import { formatBytes, renderTrust } from '../render';
 
 export const verifyCommand: CommandModule = {
   register(program, run) {
     program
       .command('verify')
-      .description('run every fixture of a skill in the sandbox; exit 1 if any case fails')
+      .description('run every fixture of a skill in the sandbox; exit 1 if any case fails (a plain skill has none: its trust is shown)')
       .argument('[dir]', 'the skill folder', '.')
       .option('--case <name...>', 'only these fixture cases')
       .option('--timeout <ms>', 'wall time per case in ms (default 1000)', parsePositiveInt)
       .option('--json', 'print the verification report as JSON')
       .action((dir: string, options: { case?: string[]; timeout?: number }) =>
         run(async (ctx) => {
+          const folder = path.resolve(ctx.cwd, dir);
+          const pkg = await loadLocalPackage(folder);
+          if (pkg.validation.kind === 'plain') {
+            // Nothing to run: say so, and how far it is trusted, instead of failing.
+            const invalid = pkg.validation.problems.filter((p) => p.severity === 'error' && p.code !== 'ESCOPEMISSING' && p.code !== 'EVERSIONMISSING');
+            if (invalid.length > 0 || !pkg.validation.skill) throw validationError(folder, pkg.validation.problems, `run \`skills validate ${folder}\` to see every problem`);
+            const trust = computeTrust(pkg.files, 'plain', 'not-code');
+            const name = pkg.validation.skill.frontmatter.name;
+            return {
+              data: { ok: true, kind: 'plain', name, version: pkg.validation.manifest?.version ?? pkg.validation.skill.frontmatter.metadata?.version ?? null, cases: [], passed: 0, failed: 0, trust: trust.level, trustReasons: trust.because, nothingToVerify: true },
+              human: `${name} is a plain skill (no skill.json): nothing for the sandbox to run\ntrust ${renderTrust(trust.level, trust.because)}`,
+            };
+          }
           const { verifySkill } = await import('../../sandbox/verify');
-          const report = await verifySkill(
-            { dir: path.resolve(ctx.cwd, dir) },
-            { ...(options.case ? { cases: options.case } : {}), ...(options.timeout ? { limits: { timeoutMs: options.timeout } } : {}) },
-          );
-          return { data: report, human: renderReport(report), exitCode: report.ok ? 0 : 1 };
+          const report = await verifySkill({ dir: folder }, { ...(options.case ? { cases: options.case } : {}), ...(options.timeout ? { limits: { timeoutMs: options.timeout } } : {}) });
+          const trust = computeTrust(pkg.files, 'code', report.ok ? 'sandbox' : 'failed');
+          return { data: { ...report, kind: 'code', trust: trust.level, trustReasons: trust.because }, human: `${renderReport(report)}\ntrust ${renderTrust(trust.level, trust.because)}`, exitCode: report.ok ? 0 : 1 };
         }),
       );
   },

@@ -1,7 +1,8 @@
 /**
  * The content-addressed cache (`~/.cache/skills`, `$XDG_CACHE_HOME/skills` or `$SKILLS_CACHE_DIR`):
- * tarballs by their sha512 integrity, packuments with their ETag, and markers for content that
- * already passed sandbox verification on this machine. Everything read back is re-checked.
+ * tarballs by their sha512 integrity, packuments with their ETag, the files of skills from other
+ * sources by content digest, listings of git commits, and markers for content that already passed
+ * sandbox verification on this machine. Everything read back is re-checked.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -9,7 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_PACKUMENT_BYTES } from '../../schema/registry';
-import { verifyIntegrity } from '../../tarball/digest';
+import type { PackageFile } from '../../schema/package-files';
+import { contentDigest, verifyIntegrity } from '../../tarball/digest';
+import { pack } from '../../tarball/pack';
+import { unpack } from '../../tarball/unpack';
 import { writeFileAtomic } from './write-atomic';
 
 const cachedPackumentSchema = z.object({ etag: z.string(), body: z.string() });
@@ -68,6 +72,53 @@ export class Cache {
     await this.#quietly(async () => {
       await fs.mkdir(path.dirname(file), { recursive: true });
       await writeFileAtomic(file, JSON.stringify({ etag, body }));
+    });
+  }
+
+  #contentFile(digest: string): string {
+    const hex = digest.replace(/^sha256:/, '');
+    return path.join(this.dir, 'contents', hex.slice(0, 2), `${hex}.tgz`);
+  }
+
+  /**
+   * The files of a skill from a source other than the registry (git, a folder, a discovery index),
+   * by content digest: only if they still hash to it.
+   */
+  async content(digest: string): Promise<PackageFile[] | undefined> {
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) return undefined;
+    const bytes = await fs.readFile(this.#contentFile(digest)).catch(() => undefined);
+    if (!bytes) return undefined;
+    const files = await unpack(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).catch(() => undefined);
+    return files && contentDigest(files) === digest ? files : undefined;
+  }
+
+  async putContent(digest: string, files: readonly PackageFile[]): Promise<void> {
+    const file = this.#contentFile(digest);
+    await this.#quietly(async () => {
+      if (await fs.stat(file).then((s) => s.isFile(), () => false)) return;
+      const packed = await pack(files);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, packed.bytes);
+    });
+  }
+
+  /** A small JSON document kept by key (a git commit's listing of skills); undefined when absent or damaged. */
+  async document(kind: string, key: string, maxBytes = 4 * 1024 * 1024): Promise<unknown> {
+    const file = path.join(this.dir, kind, `${createHash('sha256').update(key).digest('hex')}.json`);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat?.isFile() || stat.size > maxBytes) return undefined;
+    try {
+      return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putDocument(kind: string, key: string, value: unknown): Promise<void> {
+    const file = path.join(this.dir, kind, `${createHash('sha256').update(key).digest('hex')}.json`);
+    await this.#quietly(async () => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, JSON.stringify(value));
     });
   }
 

@@ -3,7 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CATALOG_BUDGET_CHARS, INDEX_FILE, renderCatalog, type CatalogEntry, type RenderedCatalog } from '../../schema/catalog';
 import { parsePackageName } from '../../schema/names';
+import type { Lockfile } from '../../schema/workspace';
 import { parseSkillMd, SKILL_MD } from '../../schema/skill-md';
+import type { TrustLevel } from '../../schema/trust';
 import { workspaceDirs } from './workspace';
 import { writeFileAtomic } from './write-atomic';
 
@@ -15,10 +17,18 @@ export interface ScanResult {
   skipped: { folder: string; reason: string }[];
 }
 
+/** What the lockfile says of an installed folder. */
+export interface InstalledInfo {
+  name: string;
+  version: string;
+  trust: TrustLevel | null;
+}
+
 /**
- * @param installed SKILL.md names (folder names) that the lockfile owns; the rest are local.
+ * @param installed SKILL.md names (folder names) that the lockfile owns, with what it records of
+ * each (package name, version, trust: a plain skill has no skill.json to read them from); the rest are local.
  */
-export async function scanSkills(root: string, installed: ReadonlySet<string>): Promise<ScanResult> {
+export async function scanSkills(root: string, installed: ReadonlySet<string> | ReadonlyMap<string, InstalledInfo>): Promise<ScanResult> {
   const dir = path.join(root, SKILLS_DIR);
   const names = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
@@ -38,7 +48,8 @@ export async function scanSkills(root: string, installed: ReadonlySet<string>): 
       skipped.push({ folder, reason: parsed.problems.find((p) => p.severity === 'error')?.message ?? 'invalid SKILL.md' });
       continue;
     }
-    const manifest = await readManifest(path.join(dir, folder, 'skill.json'));
+    const info = installed instanceof Map ? installed.get(folder) : undefined;
+    const manifest = info ? { name: info.name, version: info.version } : await readManifest(path.join(dir, folder, 'skill.json'));
     entries.push({
       name: parsed.frontmatter.name,
       packageName: manifest.name,
@@ -46,6 +57,7 @@ export async function scanSkills(root: string, installed: ReadonlySet<string>): 
       description: parsed.frontmatter.description,
       location: `${SKILLS_DIR}/${folder}/${SKILL_MD}`,
       source: installed.has(folder) ? 'installed' : 'local',
+      ...(info ? { trust: info.trust } : {}),
     });
   }
   return { entries, skipped };
@@ -58,7 +70,7 @@ export interface WrittenCatalog extends RenderedCatalog {
   budget: number;
 }
 
-export async function writeCatalog(root: string, installed: ReadonlySet<string>): Promise<WrittenCatalog> {
+export async function writeCatalog(root: string, installed: ReadonlySet<string> | ReadonlyMap<string, InstalledInfo>): Promise<WrittenCatalog> {
   const scan = await scanSkills(root, installed);
   const rendered = renderCatalog(scan.entries);
   // Never written through a link: workspaceDirs refuses a ./skills that is one.
@@ -78,4 +90,9 @@ async function readManifest(file: string): Promise<{ name: string | null; versio
   } catch {
     return { name: null, version: null };
   }
+}
+
+/** The catalog's view of the lockfile: folder -> package name, version and trust. */
+export function catalogInstalled(lock: Lockfile): Map<string, InstalledInfo> {
+  return new Map(Object.entries(lock.skills).map(([name, e]) => [parsePackageName(name)?.name ?? name, { name, version: e.version, trust: e.trust ?? null }]));
 }

@@ -8,12 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
+import { SCOPE_RE } from '../../schema/names';
 import { writeFileAtomic } from './write-atomic';
 
 export const DEFAULT_REGISTRY = 'http://127.0.0.1:4873';
 
 const configSchema = z.object({
   registry: z.string().optional(),
+  /** The default scope of plain skills (no skill.json), after --scope and skills.json "scope". */
+  scope: z.string().regex(SCOPE_RE).optional(),
   tokens: z.record(z.string(), z.string()).default({}),
 });
 export type UserConfig = z.infer<typeof configSchema>;

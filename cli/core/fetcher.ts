@@ -3,7 +3,7 @@
  * and the bounds of one command's resolution (a hostile registry can invent endless names).
  */
 import { SkillsError } from '../../schema/errors';
-import { INSTALL_PACKUMENT_TYPE, installPackumentSchema, MAX_JSON_VALUES, MAX_PACKUMENT_BYTES, MAX_TARBALL_BYTES, type InstallPackument } from '../../schema/registry';
+import { INSTALL_PACKUMENT_TYPE, installPackumentViewSchema, MAX_JSON_VALUES, MAX_PACKUMENT_BYTES, MAX_TARBALL_BYTES, type InstallPackumentView } from '../../schema/registry';
 import type { Cache } from './cache';
 import { packumentLimits, parseResponse, printable, RegistryClient } from './registry-client';
 
@@ -160,7 +160,7 @@ export class Fetcher {
   }
 
   /** The install form of a skill's packument (versions, dependencies, dist, yanked, deprecated). */
-  async packument(name: string): Promise<InstallPackument> {
+  async packument(name: string): Promise<InstallPackumentView> {
     this.budget.lookup(name);
     const cached = await this.cache.packument(this.client.url, name);
     const read = packumentLimits(name, this.limits.maxPackumentBytes, this.limits.maxValues);
@@ -180,7 +180,7 @@ export class Fetcher {
       },
       this.limits.backoffMs,
     );
-    const doc = parseResponse(installPackumentSchema, body.bytes, read);
+    const doc = parseResponse(installPackumentViewSchema, body.bytes, read);
     if (doc.name !== name) {
       throw new SkillsError('EPACKUMENTNAME', `asked for ${name}, the registry answered with the packument of ${printable(doc.name, 220)}; nothing was changed`, {
         hint: 'the registry is broken or hostile; check the registry URL',

@@ -1,55 +1,78 @@
 /**
- * The install pipeline: resolve (or take the lockfile), fetch packuments and tarballs, check
- * integrity and digests, unpack in memory, verify every new or changed skill in the sandbox
- * (with its dependencies), stage, and commit through the journal. Any failure before the commit
- * leaves ./skills, skills.json and the lockfile exactly as they were. The whole pipeline runs
- * under the workspace lock, so every caller (CLI commands, `skills mcp`) is serialised.
+ * The install executor. Gathers what the plan needs (install-plan.ts decides, purely: which skills,
+ * from where, what changes), then carries it out: fetch each new or changed skill (the cache first),
+ * check integrity and digests, unpack in memory, validate, verify code skills in the sandbox (with
+ * their dependencies), compute trust and apply the install policy, run the audit hook, stage, and
+ * commit through the journal. Any failure before the commit leaves ./skills, skills.json and the
+ * lockfile exactly as they were. The whole pipeline runs under the workspace lock, so every caller
+ * (CLI commands, `skills mcp`) is serialised.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
-import { parsePackageName, parsePackageSpec } from '../../schema/names';
+import { parsePackageName } from '../../schema/names';
 import { validatePackage, validationError } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
-import type { InstallPackument } from '../../schema/registry';
-import { resolve, type AvailableSkill, type ResolvedSkill } from '../../schema/resolve';
-import type { LockEntry, Lockfile, Workspace } from '../../schema/workspace';
+import type { InstallPackumentView } from '../../schema/registry';
+import type { TrustLevel } from '../../schema/trust';
+import type { Lockfile, Workspace } from '../../schema/workspace';
 import { sharedWorkerPool } from '../../sandbox/pool';
 import { verifySkill, type VerificationReport } from '../../sandbox/verify';
 import { collectFiles } from '../../tarball/collect';
-import { contentDigest, verifyIntegrity } from '../../tarball/digest';
-import { unpack } from '../../tarball/unpack';
-import { writeFiles } from '../../tarball/write';
+import { contentDigest } from '../../tarball/digest';
 import { Cache } from './cache';
-import { writeCatalog, type WrittenCatalog } from './catalog';
-import { resolveRegistry } from './config';
+import { catalogInstalled, writeCatalog } from './catalog';
+import { readConfig, resolveRegistry } from './config';
 import { Fetcher, mapLimit } from './fetcher';
-import { commitJournal, currentHash, JOURNAL, recover, type Recovered } from './journal';
-import { journalKey } from './journal-key';
+import { folderOf, lockEntryOf, planInstall, type AddedSpec, type DiskFolder, type InstallChange, type InstallPlan, type OfferedSkill, type PlanTarget } from './install-plan';
+import { recover, type Recovered } from './journal';
 import { RegistryClient } from './registry-client';
-import { emptyLockfile, loadWorkspace, LOCKFILE, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, readWorkspaceFile, workspaceDirs } from './workspace';
+import { checkScope } from './scope';
+import { fallbackScope, offerCandidate, selectCandidates, type Offer } from './sources/offer';
+import { registryFiles } from './sources/registry';
+import { listSource, sourceFiles } from './sources/index';
+import { parseSourceSpec, shown, specEnv } from './sources/spec';
+import { newSourceContext, type SourceContext, type SourceListing } from './sources/types';
+import { checkInstallPolicy, computeTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
+import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
+import type { AuditHook } from './audit-hook';
+import { localChangesError } from './local-changes';
+import { stageAndCommit } from './stage';
 
-/** Bumped when the sandbox's verdicts could change, so cached verifications are redone. */
-const VERIFIER_VERSION = 'sandbox-1';
+export type { AuditFinding, AuditHook } from './audit-hook';
+export { listSourceSkills, type ListedSkill } from './sources/list';
+
 const CONCURRENCY = 8;
 
 export interface InstallRequest {
   root: string;
   env: NodeJS.ProcessEnv;
   registry?: string | undefined;
-  /** Specs to add: `@scope/name`, `@scope/name@^1.2.0`, `@scope/name@next`. */
+  /** Specs to add: `@scope/name[@range]`, or a source (git, folder, discovery index). */
   add?: string[];
   /** Names to remove from skills.json. */
   remove?: string[];
   /** Install exactly the lockfile; fail if skills.json disagrees with it. */
   frozen?: boolean;
-  /** Re-resolve these names (or all) ignoring locked versions; `latest` also rewrites ranges. */
+  /** Re-resolve these names (or all) ignoring locked versions and commits; `latest` also rewrites ranges. */
   update?: { names: string[] | 'all'; latest: boolean };
   /** Skips the sandbox only: integrity, digests and package validation still run. */
   skipVerify?: boolean;
+  /** From sources holding several skills: these (by SKILL.md name). */
+  skills?: string[];
+  /** From sources holding several skills: all of them. */
+  all?: boolean;
+  /** The scope plain skills from sources are named under (else skills.json "scope", the user config's, the GitHub owner, @local). */
+  scope?: string | undefined;
+  /** Accept `unverified` skills this command adds or changes, and record their names in skills.json. */
+  allowUnverified?: boolean;
+  /** Replace or remove installed skills even when their files were changed locally. */
+  force?: boolean;
+  /** Accept registry names only (the MCP tool an agent calls). */
+  registryOnly?: boolean;
+  /** The static audit of each new or changed skill (see AuditHook). */
+  audit?: AuditHook | undefined;
   /** What the workspace lock names as its holder (default from the request: `skills install`, `skills ci`, ...). */
   command?: string;
   /** Per-request timeout for registry reads (default 15 s; also SKILLS_FETCH_TIMEOUT_MS). */
@@ -58,34 +81,24 @@ export interface InstallRequest {
   warn(message: string): void;
 }
 
-export interface InstallChange {
+export type { InstallChange };
+export { catalogInstalled };
+
+export interface InstalledSkill {
   name: string;
-  from: string | null;
-  to: string | null;
+  version: string;
+  folder: string;
+  verified: 'sandbox' | 'cache' | 'skipped' | 'unchanged' | 'not-run';
+  trust: TrustLevel;
+  source: 'registry' | 'git' | 'folder' | 'well-known';
 }
 
 export interface InstallResult {
   root: string;
   changes: InstallChange[];
-  skills: { name: string; version: string; folder: string; verified: 'sandbox' | 'cache' | 'skipped' | 'unchanged' }[];
+  skills: InstalledSkill[];
   catalog: { file: string; chars: number; overBudget: boolean };
   recovered: Recovered;
-}
-
-interface Target {
-  name: string;
-  folder: string;
-  version: string;
-  dependencies: Record<string, string>;
-  tarball: string;
-  integrity: string;
-  digest: string;
-  deprecated: string | null;
-  mcp: Record<string, string[]>;
-}
-
-function folderOf(name: string): string {
-  return parsePackageName(name)?.name ?? name;
 }
 
 function commandOf(request: InstallRequest): string {
@@ -100,204 +113,196 @@ export async function install(request: InstallRequest): Promise<InstallResult> {
   return withWorkspaceLock(request.root, { command: commandOf(request), env: request.env, progress: request.progress }, () => installLocked(request));
 }
 
+/** Everything one install run reads from the network and the cache, kept together. */
+interface Gathered {
+  packuments: Map<string, InstallPackumentView>;
+  offers: Map<string, OfferedSkill>;
+  offered: Map<string, Offer>;
+}
+
 async function installLocked(request: InstallRequest): Promise<InstallResult> {
   const { root } = request;
   const recovered = await recover(root, request.env);
   const loaded = await loadWorkspace(root);
   const workspace: Workspace = loaded.workspace ?? { dependencies: {}, servers: {} };
   const oldLock = loaded.lockfile ?? emptyLockfile();
-  const target = await resolveRegistry(request.env, request.registry, workspace.registry);
-  const client = new RegistryClient(target);
+  if (request.frozen && !loaded.lockfile) throw new SkillsError('ELOCKMISSING', `there is no ${LOCKFILE}`, { hint: 'run `skills install` to create it' });
   const cache = Cache.fromEnv(request.env);
-  const fetcher = new Fetcher(client, cache, request.timeoutMs ?? (Number(request.env.SKILLS_FETCH_TIMEOUT_MS) || 15_000));
+  let fetcher: Fetcher | undefined;
+  const registry = async (): Promise<Fetcher> => {
+    fetcher ??= new Fetcher(new RegistryClient(await resolveRegistry(request.env, request.registry, workspace.registry)), cache, request.timeoutMs ?? (Number(request.env.SKILLS_FETCH_TIMEOUT_MS) || 15_000));
+    return fetcher;
+  };
+  const ctx: SourceContext = newSourceContext({ env: request.env, root, cache, progress: request.progress, warn: request.warn });
+  const gathered: Gathered = { packuments: new Map(), offers: new Map(), offered: new Map() };
+  const configScope = async () => (request.scope !== undefined ? checkScope(request.scope) : (workspace.scope ?? (await readConfig(request.env)).scope));
 
-  // What the workspace asks for after this command.
-  const requested: Record<string, string> = { ...workspace.dependencies };
-  const added = new Map<string, string | undefined>();
-  for (const spec of request.add ?? []) {
-    const parsed = parsePackageSpec(spec);
-    if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name or @scope/name@range`, { hint: 'e.g. @acme/csv-export or @acme/csv-export@^1.2.0' });
-    added.set(parsed.name, parsed.range);
-    requested[parsed.name] = parsed.range ?? 'latest';
+  // Skills named on the command line: registry names as they are, sources listed and chosen now.
+  const add: AddedSpec[] = [];
+  const specs = (request.add ?? []).map((s) => parseSourceSpec(s, specEnv(request.env)));
+  if (request.registryOnly) {
+    const other = specs.find((s) => s.type !== 'registry');
+    if (other) throw new SkillsError('ESPECINVALID', `"${shown(other.raw)}" is not a registry skill; only @scope/name[@range] can be installed here`, { hint: 'install skills from git, folders or other hosts with the skills CLI' });
   }
-  for (const name of request.remove ?? []) {
-    if (!(name in requested)) throw new SkillsError('ENOTINSTALLED', `${name} is not in ${WORKSPACE_FILE}`, { hint: 'see `skills list`' });
-    delete requested[name];
+  if ((request.skills?.length ?? 0) > 0 && !specs.some((s) => s.type !== 'registry')) throw new SkillsError('EUSAGE', '--skill chooses among the skills of a source (git, folder, https); no source was given');
+  const listings: SourceListing[] = [];
+  for (const spec of specs) {
+    if (spec.type === 'registry') add.push({ type: 'registry', name: spec.name, range: spec.range });
+    else listings.push(await listSource(spec, ctx));
   }
-  if (request.frozen && (added.size > 0 || (request.remove ?? []).length > 0)) throw new SkillsError('EUSAGE', '--frozen-lockfile installs exactly the lockfile; it cannot add or remove skills');
-
-  // Resolution: the lockfile when it satisfies (offline), else the registry.
-  const packuments = new Map<string, InstallPackument>();
-  let resolved: Map<string, ResolvedSkill>;
-  const lockFits = lockSatisfies(oldLock, requested);
-  if (request.frozen) {
-    if (!loaded.lockfile) throw new SkillsError('ELOCKMISSING', `there is no ${LOCKFILE}`, { hint: 'run `skills install` to create it' });
-    if (!lockFits.ok) throw new SkillsError('ELOCKMISMATCH', `${WORKSPACE_FILE} and ${LOCKFILE} disagree: ${lockFits.why}`, { hint: 'run `skills install` to update the lockfile' });
-    resolved = lockFits.skills;
-  } else if (lockFits.ok && request.update === undefined) {
-    resolved = lockFits.skills;
-  } else {
-    request.progress('resolving');
-    const available = new Map<string, AvailableSkill>();
-    const locked = Object.fromEntries(Object.entries(oldLock.skills).map(([n, e]) => [n, e.version]));
-    const unlock = request.update ? (request.update.names === 'all' ? ('all' as const) : new Set(request.update.names)) : new Set(added.keys());
-    if (request.update?.latest) {
-      for (const name of request.update.names === 'all' ? Object.keys(requested) : request.update.names) if (name in requested) requested[name] = 'latest';
-    }
-    for (;;) {
-      const result = resolve({ requested, locked, available, unlock });
-      if (result.ok) {
-        resolved = result.skills;
-        break;
-      }
-      const docs = await mapLimit(result.missing, CONCURRENCY, (name) => fetcher.packument(name));
-      for (const doc of docs) {
-        packuments.set(doc.name, doc);
-        available.set(doc.name, {
-          distTags: doc.distTags,
-          versions: Object.values(doc.versions).map((v) => ({ version: v.version, dependencies: v.dependencies, yanked: v.yanked })),
-        });
-      }
+  const wanted = request.skills ?? [];
+  const found = new Set<string>();
+  for (const listing of listings) {
+    const here = wanted.filter((n) => listing.candidates.some((c) => c.label === n));
+    here.forEach((n) => found.add(n));
+    if (wanted.length > 0 && here.length === 0 && listings.length > 1) continue;
+    const chosen = selectCandidates(listing, wanted.length > 0 && listings.length > 1 ? here : wanted, request.all === true);
+    const scope = (await configScope()) ?? fallbackScope(listing);
+    await listing.prefetch?.(chosen.filter((c) => !c.error));
+    for (const candidate of chosen) {
+      const offer = await offerCandidate(listing, candidate, { scope }, ctx);
+      add.push({ type: 'source', skill: offer.skill });
+      gathered.offers.set(offer.skill.name, offer.skill);
+      gathered.offered.set(offer.skill.name, offer);
     }
   }
+  const unmatched = listings.length > 1 ? wanted.filter((n) => !found.has(n)) : [];
+  if (unmatched.length > 0) throw new SkillsError('ESKILLNOTFOUND', `no source given holds a skill named ${unmatched.join(', ')}`, { hint: 'see what each holds with --list' });
 
-  // Ranges written to skills.json: added skills get ^version (or the range asked for).
-  const newWorkspace: Workspace = { ...workspace, dependencies: { ...requested } };
-  for (const [name, range] of added) {
-    const version = resolved.get(name)?.version;
-    newWorkspace.dependencies[name] = range === undefined || (semver.validRange(range) === null && version) ? `^${version}` : range;
-  }
-  if (request.update?.latest) for (const name of Object.keys(requested)) if (requested[name] === 'latest') newWorkspace.dependencies[name] = `^${resolved.get(name)?.version}`;
-
-  // Targets: every resolved skill, with where it comes from and what it must hash to.
-  const targets: Target[] = [];
-  for (const [name, pick] of resolved) {
-    const doc = packuments.get(name)?.versions[pick.version];
-    const lockEntry = oldLock.skills[name];
-    const fromLock = lockEntry && lockEntry.version === pick.version ? lockEntry : undefined;
-    if (doc && fromLock && doc.dist.integrity !== fromLock.integrity) {
-      throw new SkillsError('EINTEGRITY', `${name}@${pick.version}: the registry's integrity ${doc.dist.integrity.slice(0, 20)}... differs from the lockfile's ${fromLock.integrity.slice(0, 20)}...`, {
-        hint: 'the published tarball changed or the lockfile was edited; nothing was installed',
-      });
-    }
-    const source = doc ? { tarball: doc.dist.tarball, integrity: doc.dist.integrity, digest: doc.dist.digest } : fromLock ? { tarball: fromLock.resolved, integrity: fromLock.integrity, digest: fromLock.digest } : undefined;
-    if (!source) throw new SkillsError('EINTERNAL', `no source for ${name}@${pick.version}`);
-    targets.push({
-      name,
-      folder: folderOf(name),
-      version: pick.version,
-      dependencies: pick.dependencies,
-      ...source,
-      deprecated: doc?.deprecated ?? null,
-      mcp: doc?.mcp ?? {},
-    });
-  }
-
-  // Local skills are never overwritten; installed ones are kept when their content is intact.
-  // Paths below are under the workspace's real path; ./skills is refused if it is a link.
+  // What is in ./skills now (paths below are under the workspace's real path; ./skills is refused if it is a link).
   const dirs = await workspaceDirs(root);
   const dir = dirs.skills ?? path.join(dirs.root, 'skills');
-  const ownedFolders = new Set(Object.keys(oldLock.skills).map(folderOf));
-  const unchanged = new Set<string>();
-  const present = new Set<string>();
-  for (const t of targets) {
-    const folder = path.join(dir, t.folder);
-    const exists = await fs.lstat(folder).then(() => true, () => false);
-    if (!exists) continue;
-    present.add(t.name);
-    if (!ownedFolders.has(t.folder)) {
-      throw new SkillsError('ECONFLICT', `skills/${t.folder} exists and is not an installed skill (no lockfile entry); ${t.name} would overwrite it`, {
-        hint: `move or rename skills/${t.folder}, or uninstall the conflicting skill`,
-      });
+  const owned = new Set(Object.keys(oldLock.skills).map(folderOf));
+  const disk = await inspectDisk(dirs.skills, owned);
+
+  // Plan, fetching what it asks for until it has everything.
+  let plan: InstallPlan | undefined;
+  const reOffered = new Set<string>();
+  while (!plan) {
+    const outcome = planInstall({
+      workspace,
+      lock: oldLock,
+      add,
+      remove: request.remove ?? [],
+      frozen: request.frozen === true,
+      update: request.update,
+      packuments: gathered.packuments,
+      offers: gathered.offers,
+      disk,
+    });
+    if (outcome.status === 'ok') {
+      plan = outcome.plan;
+      break;
     }
-    const lockEntry = oldLock.skills[t.name];
-    if (lockEntry && lockEntry.version === t.version && lockEntry.digest === t.digest) {
-      const files = await collectFiles(folder).catch(() => undefined);
-      if (files && contentDigest(files) === t.digest) unchanged.add(t.name);
+    if (outcome.packuments.length > 0) {
+      request.progress('resolving');
+      const f = await registry();
+      const docs = await mapLimit(outcome.packuments, CONCURRENCY, (name) => f.packument(name));
+      for (const doc of docs) gathered.packuments.set(doc.name, doc);
+    }
+    for (const { name, spec } of outcome.offers) {
+      if (reOffered.has(name)) throw new SkillsError('EINTERNAL', `the source of ${name} was offered twice`);
+      reOffered.add(name);
+      const parsed = parseSourceSpec(spec, specEnv(request.env));
+      if (parsed.type === 'registry') throw new SkillsError('EINTERNAL', `${name}: ${spec} is not a source`);
+      const listing = await listSource(parsed, ctx);
+      const [candidate] = selectCandidates(listing, undefined, false);
+      if (!candidate) throw new SkillsError('ESKILLNOTFOUND', `${shown(spec)} holds no skill`);
+      const offer = await offerCandidate(listing, candidate, { scope: (await configScope()) ?? fallbackScope(listing), expected: name, recordAs: spec }, ctx);
+      gathered.offers.set(name, offer.skill);
+      gathered.offered.set(name, offer);
     }
   }
-  const changed = targets.filter((t) => !unchanged.has(t.name));
 
-  // Fetch, check and unpack what changed. Each skill's files are a promise, so verification of a
-  // skill starts as soon as it and its dependencies have arrived instead of after every download.
-  const changedNames = new Set(changed.map((t) => t.name));
-  const fetching = new Map<string, Promise<PackageFile[]>>();
-  const fetchFiles = (t: Target): Promise<PackageFile[]> => {
-    let pending = fetching.get(t.name);
-    if (!pending) {
-      pending = fetchAndCheck(t);
+  if (plan.localChanges.length > 0 && !request.force) throw await localChangesError(plan, oldLock, dir, cache, fetcher);
+  const targets = plan.targets;
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  const fetching = new Set(plan.fetch);
+  const changed = targets.filter((t) => fetching.has(t.name));
+
+  // Fetch, check, unpack and validate what changed. Each skill's files are a promise, so the
+  // sandbox starts on a skill as soon as it and its dependencies have arrived.
+  const kinds = new Map<string, { kind: 'code' | 'plain'; fixtures: number }>();
+  const pending = new Map<string, Promise<PackageFile[]>>();
+  const fetchFiles = (t: PlanTarget): Promise<PackageFile[]> => {
+    let p = pending.get(t.name);
+    if (!p) {
+      p = (async () => {
+        const files = await filesFor(t);
+        const parsed = parsePackageName(t.name);
+        // Validation runs for every skill, --skip-verify or not: that flag skips the sandbox only.
+        const validation = validatePackage(files, { folderName: t.folder, derive: { scope: parsed?.scope, version: t.version } });
+        const manifest = validation.manifest;
+        if (!manifest || manifest.name !== t.name || manifest.version !== t.version) {
+          throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the package holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill'}`);
+        }
+        if (!validation.ok) throw validationError(`${t.name}@${t.version}`, validation.problems, 'the package does not validate; nothing was installed');
+        kinds.set(t.name, { kind: validation.kind, fixtures: validation.fixtures.size });
+        t.mcp = manifest.mcp;
+        return files;
+      })();
       // Handled here so a failure while another branch is still running is not an unhandled rejection.
-      pending.catch(() => undefined);
-      fetching.set(t.name, pending);
+      p.catch(() => undefined);
+      pending.set(t.name, p);
     }
-    return pending;
+    return p;
   };
-  const fetchAndCheck = async (t: Target): Promise<PackageFile[]> => {
-    let bytes = await cache.tarball(t.integrity);
-    if (!bytes) {
-      bytes = await fetcher.tarball(t.tarball);
-      if (!verifyIntegrity(bytes, t.integrity)) {
-        throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the downloaded tarball does not match its integrity ${t.integrity.slice(0, 27)}...`, {
-          hint: 'the tarball was altered after publishing, or the lockfile was edited; nothing was installed',
-        });
-      }
-      await cache.putTarball(t.integrity, bytes);
+  const filesFor = async (t: PlanTarget): Promise<PackageFile[]> => {
+    const offer = gathered.offered.get(t.name);
+    if (offer && offer.skill.digest === t.digest) return offer.files;
+    if (t.source) {
+      const entry = oldLock.skills[t.name];
+      if (!entry?.source) throw new SkillsError('EINTERNAL', `no source for ${t.name}`);
+      return sourceFiles({ ...entry, source: entry.source }, t.name, ctx);
     }
-    const files = await unpack(bytes);
-    if (contentDigest(files) !== t.digest) {
-      throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: its files do not match the content digest ${t.digest}`, { hint: 'nothing was installed' });
-    }
-    // Validation runs for every skill, --skip-verify or not: that flag skips the sandbox only.
-    const validation = validatePackage(files, { folderName: t.folder });
-    const manifest = validation.manifest;
-    if (!manifest || manifest.name !== t.name || manifest.version !== t.version) {
-      throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the tarball holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill.json'}`);
-    }
-    if (!validation.ok) throw validationError(`${t.name}@${t.version}`, validation.problems, 'the published package does not validate; nothing was installed');
-    t.mcp = manifest.mcp;
-    return files;
+    if (t.integrity === undefined) throw new SkillsError('EINTERNAL', `no integrity for ${t.name}`);
+    return registryFiles({ name: t.name, version: t.version, resolved: t.resolved, integrity: t.integrity, digest: t.digest }, await registry(), cache);
   };
   // Unchanged dependencies are read from disk for verification.
   const fromDisk = new Map<string, Promise<PackageFile[]>>();
   const filesOf = (name: string): Promise<PackageFile[]> => {
-    const target = targets.find((t) => t.name === name);
-    if (target && changedNames.has(name)) return fetchFiles(target);
-    let pending = fromDisk.get(name);
-    if (!pending) {
-      pending = collectFiles(path.join(dir, folderOf(name)));
-      pending.catch(() => undefined);
-      fromDisk.set(name, pending);
+    const target = byName.get(name);
+    if (target && fetching.has(name)) return fetchFiles(target);
+    let p = fromDisk.get(name);
+    if (!p) {
+      p = collectFiles(path.join(dir, folderOf(name)));
+      p.catch(() => undefined);
+      fromDisk.set(name, p);
     }
-    return pending;
+    return p;
   };
   if (changed.length > 0) request.progress(`fetching ${changed.length} skill${changed.length === 1 ? '' : 's'}`);
   const downloads = mapLimit(changed, CONCURRENCY, (t) => fetchFiles(t));
   downloads.catch(() => undefined);
 
-  // Verify every new or changed skill with its dependency closure.
-  const verified = new Map<string, 'sandbox' | 'cache' | 'skipped'>();
+  // Verify every new or changed code skill with its dependency closure; plain skills have nothing to run.
+  const outcomes = new Map<string, VerificationOutcome>();
   if (request.skipVerify) {
     await downloads;
-    if (changed.length > 0) request.warn(`--skip-verify: ${changed.length} skill${changed.length === 1 ? ' was' : 's were'} NOT verified in the sandbox; the lockfile records it`);
-    for (const t of changed) verified.set(t.name, 'skipped');
+    const code = changed.filter((t) => kinds.get(t.name)?.kind === 'code');
+    if (code.length > 0) request.warn(`--skip-verify: ${code.length} skill${code.length === 1 ? ' was' : 's were'} NOT verified in the sandbox; the lockfile records it`);
+    for (const t of changed) outcomes.set(t.name, kinds.get(t.name)?.kind === 'code' ? 'skipped' : 'not-code');
   } else if (changed.length > 0) {
-    request.progress(`verifying ${changed.length} skill${changed.length === 1 ? '' : 's'} in the sandbox`);
-    const byName = new Map(targets.map((t) => [t.name, t]));
     const failures: VerificationReport[] = [];
+    let announced = false;
     await mapLimit(changed, CONCURRENCY, async (t) => {
-      const closure = dependencyClosure(t.name, byName);
-      const key = `${VERIFIER_VERSION}|${t.digest}|${closure.map((n) => byName.get(n)?.digest).join(',')}`;
-      if (await cache.wasVerified(key)) {
-        await fetchFiles(t);
-        verified.set(t.name, 'cache');
-        return;
+      const files = await fetchFiles(t);
+      const kind = kinds.get(t.name);
+      if (kind?.kind !== 'code') return void outcomes.set(t.name, 'not-code');
+      if (kind.fixtures === 0) return void outcomes.set(t.name, 'no-fixtures');
+      if (!announced) {
+        announced = true;
+        request.progress('verifying in the sandbox');
       }
+      const closure = dependencyClosure(t.name, byName);
+      const key = verificationKey(t.digest, closure.map((n) => byName.get(n)?.digest));
+      if (await cache.wasVerified(key)) return void outcomes.set(t.name, 'cache');
       const dependencies: Record<string, PackageFile[]> = {};
       for (const dep of closure) dependencies[folderOf(dep)] = await filesOf(dep);
-      const report = await verifySkill({ files: await filesOf(t.name), dependencies }, { runner: sharedWorkerPool() });
+      const report = await verifySkill({ files, dependencies }, { runner: sharedWorkerPool() });
       if (!report.ok) failures.push(report);
       else {
-        verified.set(t.name, 'sandbox');
+        outcomes.set(t.name, 'sandbox');
         await cache.markVerified(key);
       }
     });
@@ -305,114 +310,127 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       const first = failures[0];
       const firstCase = first?.cases.find((c) => c.status === 'failed');
       throw new SkillsError('EVERIFY', `${failures.map((f) => `${f.name}@${f.version}`).join(', ')} failed sandbox verification${firstCase ? `: ${firstCase.case} ${firstCase.code} ${firstCase.message}` : ''}; nothing was installed`, {
-        hint: 'the published skill does not behave as its fixtures record; pick another version, or --skip-verify at your own risk',
+        hint: 'the skill does not behave as its fixtures record; pick another version, or --skip-verify at your own risk',
         details: { reports: failures },
       });
     }
   }
-
   await downloads;
+
+  // Trust of every skill the workspace will hold, and the policy on it.
+  const trusts = new Map<string, ComputedTrust>();
+  for (const t of changed) {
+    const kind = kinds.get(t.name)?.kind ?? 'code';
+    trusts.set(t.name, computeTrust(await fetchFiles(t), kind, outcomes.get(t.name) ?? 'not-code'));
+  }
+  for (const t of targets) {
+    if (trusts.has(t.name) || !t.kept) continue;
+    if (t.kept.trust !== undefined && t.kept.trust !== 'unverified') trusts.set(t.name, { level: t.kept.trust, because: [], kind: 'code', verification: 'cache' });
+    else if (t.kept.trust === 'unverified') {
+      // The files that make it so, for the policy's message.
+      const files = await filesOf(t.name);
+      const kind = files.some((f) => f.path === 'skill.json') ? 'code' : 'plain';
+      const computed = computeTrust(files, kind, t.kept.skipVerify ? 'skipped' : kind === 'code' ? 'no-fixtures' : 'not-code');
+      trusts.set(t.name, { ...computed, level: 'unverified' });
+    } else {
+      // A lockfile written before trust levels: judged from the installed files.
+      const files = await filesOf(t.name);
+      trusts.set(t.name, computeTrust(files, files.some((f) => f.path === 'skill.json') ? 'code' : 'plain', t.kept.skipVerify ? 'skipped' : files.some((f) => f.path === 'skill.json') ? 'cache' : 'not-code'));
+    }
+  }
+  const allowed = new Set(plan.workspace.trust?.allowUnverified ?? []);
+  const newlyAllowed = request.allowUnverified ? changed.filter((t) => trusts.get(t.name)?.level === 'unverified').map((t) => t.name) : [];
+  for (const name of newlyAllowed) allowed.add(name);
+  checkInstallPolicy(
+    targets.map((t) => {
+      const trust = trusts.get(t.name);
+      const skipped = t.kept ? t.kept.skipVerify === true : outcomes.get(t.name) === 'skipped';
+      // A kept skill whose reasons are not in the lockfile: the policy names the lock entry.
+      const because = trust && trust.because.length > 0 ? trust.because : [{ path: LOCKFILE, why: 'recorded as unverified' }];
+      return { name: t.name, trust: trust?.level ?? 'unverified', because, skipped };
+    }),
+    allowed,
+  );
+
+  if (request.audit) {
+    for (const t of changed) {
+      const findings = await request.audit({ name: t.name, version: t.version, files: await fetchFiles(t) });
+      const errors = findings.filter((f) => f.severity === 'error');
+      for (const f of findings.filter((x) => x.severity === 'warning')) request.warn(`${t.name}: ${f.code} ${f.path} ${f.message}`);
+      if (errors.length > 0) {
+        throw new SkillsError('EAUDIT', `${t.name}@${t.version} failed the audit: ${errors.slice(0, 3).map((f) => `${f.code} ${f.path} ${f.message}`).join('; ')}; nothing was installed`, { details: { findings } });
+      }
+    }
+  }
+
   for (const t of targets) {
     if (t.deprecated) request.warn(`${t.name}@${t.version} is deprecated: ${t.deprecated}`);
     for (const server of Object.keys(t.mcp)) {
-      if (!(server in newWorkspace.servers)) request.warn(`${t.name} uses the MCP server "${server}", which ${WORKSPACE_FILE} does not configure under "servers"`);
+      if (!(server in plan.workspace.servers)) request.warn(`${t.name} uses the MCP server "${server}", which ${WORKSPACE_FILE} does not configure under "servers"`);
     }
   }
 
-  // The new lockfile and the folders to remove.
+  // The new lockfile and skills.json.
   const newLock: Lockfile = emptyLockfile();
   for (const t of targets) {
-    const entry: LockEntry = { version: t.version, resolved: t.tarball, integrity: t.integrity, digest: t.digest, dependencies: t.dependencies };
-    const skipped = verified.get(t.name) === 'skipped' || (unchanged.has(t.name) && oldLock.skills[t.name]?.skipVerify === true);
-    newLock.skills[t.name] = skipped ? { ...entry, skipVerify: true } : entry;
+    const skipped = outcomes.get(t.name) === 'skipped' || (t.kept?.skipVerify === true);
+    newLock.skills[t.name] = lockEntryOf(t, trusts.get(t.name)?.level, skipped);
   }
-  const keep = new Set(targets.map((t) => t.folder));
-  const remove = [...new Set(Object.keys(oldLock.skills).map(folderOf))].filter((f) => !keep.has(f));
-
+  const newWorkspace: Workspace = { ...plan.workspace };
+  if (newlyAllowed.length > 0) newWorkspace.trust = { allowUnverified: [...new Set([...(plan.workspace.trust?.allowUnverified ?? []), ...newlyAllowed])].sort() };
   const workspaceText = serializeWorkspace(newWorkspace);
   const lockText = serializeLockfile(newLock);
-  const changes: InstallChange[] = [];
-  for (const t of targets) {
-    const before = present.has(t.name) ? (oldLock.skills[t.name]?.version ?? null) : null;
-    if (before !== t.version || changed.includes(t)) changes.push({ name: t.name, from: before, to: t.version });
-  }
-  for (const name of Object.keys(oldLock.skills)) {
-    if (resolved.has(name)) continue;
-    const existed = await fs.lstat(path.join(dir, folderOf(name))).then(() => true, () => false);
-    if (existed) changes.push({ name, from: oldLock.skills[name]?.version ?? null, to: null });
-  }
 
   // Stage and commit.
-  const nothingToDo = changed.length === 0 && remove.length === 0;
-  const currentWorkspaceText = await readWorkspaceFile(root, WORKSPACE_FILE);
-  const currentLockText = await readWorkspaceFile(root, LOCKFILE);
-  if (!nothingToDo || currentWorkspaceText !== workspaceText || currentLockText !== lockText) {
-    // The key first: failing to make it must not leave a staging folder behind.
-    const key = await journalKey(request.env, { create: true });
-    if (!key) throw new SkillsError('EJOURNALKEY', 'no install journal key');
-    const suffix = randomBytes(6).toString('hex');
-    const staging = `.staging-${suffix}`;
-    const createdSkillsDir = dirs.skills === undefined;
-    const unstage = async () => {
-      await fs.rm(path.join(dir, staging), { recursive: true, force: true }).catch(() => undefined);
-      // A ./skills this run created goes too (rmdir: only while it is empty).
-      if (createdSkillsDir) await fs.rmdir(dir).catch(() => undefined);
-    };
-    try {
-      await fs.mkdir(dir, { recursive: true });
-      await fs.mkdir(path.join(dir, staging));
-      for (const t of changed) {
-        const out = path.join(dir, staging, t.folder);
-        await fs.mkdir(out);
-        await writeFiles(out, await fetchFiles(t));
-      }
-    } catch (error) {
-      await unstage();
-      throw writeError(dir, error);
-    }
-    try {
-      await commitJournal(
-        dirs.root,
-        {
-          staging,
-          trash: `.trash-${suffix}`,
-          install: changed.map((t) => t.folder),
-          remove,
-          files: [
-            { path: WORKSPACE_FILE, before: await currentHash(dirs.root, WORKSPACE_FILE), content: workspaceText },
-            { path: LOCKFILE, before: await currentHash(dirs.root, LOCKFILE), content: lockText },
-          ],
-        },
-        key,
-      );
-    } catch (error) {
-      // Before the journal exists nothing was moved: undo the staging. After, the next command completes it.
-      if (!(await fs.lstat(path.join(dir, JOURNAL)).then(() => true, () => false))) await unstage();
-      throw writeError(dir, error);
-    }
+  const nothingToDo = changed.length === 0 && plan.removeFolders.length === 0;
+  if (!nothingToDo || (await readWorkspaceFile(root, WORKSPACE_FILE)) !== workspaceText || (await readWorkspaceFile(root, LOCKFILE)) !== lockText) {
+    await stageAndCommit({ env: request.env, dirs, dir, folders: await Promise.all(changed.map(async (t) => ({ folder: t.folder, files: await fetchFiles(t) }))), remove: plan.removeFolders, workspaceText, lockText });
   }
 
-  const catalog = await writeCatalog(root, new Set(targets.map((t) => t.folder)));
+  const catalog = await writeCatalog(root, catalogInstalled(newLock));
   if (catalog.overBudget) request.warn(`skills/INDEX.md lists ${catalog.chars} characters of skills, over the ${catalog.budget} character budget of current agent clients`);
   return {
     root,
-    changes: changes.sort((a, b) => (a.name < b.name ? -1 : 1)),
-    skills: targets.map((t) => ({ name: t.name, version: t.version, folder: `skills/${t.folder}`, verified: unchanged.has(t.name) ? 'unchanged' : (verified.get(t.name) ?? 'sandbox') })),
+    changes: plan.changes,
+    skills: targets.map((t) => ({
+      name: t.name,
+      version: t.version,
+      folder: `skills/${t.folder}`,
+      verified: t.kept ? 'unchanged' : verifiedLabel(outcomes.get(t.name)),
+      trust: trusts.get(t.name)?.level ?? 'unverified',
+      source: t.source?.type ?? 'registry',
+    })),
     catalog: { file: catalog.file, chars: catalog.chars, overBudget: catalog.overBudget },
     recovered,
   };
 }
 
-function writeError(dir: string, error: unknown): SkillsError {
-  if (error instanceof SkillsError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  return new SkillsError('EWRITE', `cannot write to ${dir}: ${code ?? (error as Error).message}`, {
-    hint: code === 'ENOSPC' ? 'free some disk space and run it again' : 'check the permissions of ./skills; nothing was changed',
+function verifiedLabel(outcome: VerificationOutcome | undefined): InstalledSkill['verified'] {
+  if (outcome === 'sandbox' || outcome === 'cache' || outcome === 'skipped') return outcome;
+  return 'not-run';
+}
+
+/**
+ * What ./skills holds: every entry by name, with the content digest of the folders the lockfile
+ * owns (null when they cannot be read as a package, e.g. a link put there).
+ */
+async function inspectDisk(skillsDir: string | undefined, owned: ReadonlySet<string>): Promise<Map<string, DiskFolder>> {
+  const disk = new Map<string, DiskFolder>();
+  if (!skillsDir) return disk;
+  const entries = await fs.readdir(skillsDir, { withFileTypes: true });
+  await mapLimit(entries, CONCURRENCY, async (e) => {
+    if (!owned.has(e.name)) {
+      disk.set(e.name, { digest: null });
+      return;
+    }
+    const files = e.isDirectory() && !e.isSymbolicLink() ? await collectFiles(path.join(skillsDir, e.name)).catch(() => undefined) : undefined;
+    disk.set(e.name, { digest: files ? contentDigest(files) : null });
   });
+  return disk;
 }
 
 /** All transitive dependencies of a skill (not itself), sorted. */
-function dependencyClosure(name: string, byName: ReadonlyMap<string, Target>): string[] {
+function dependencyClosure(name: string, byName: ReadonlyMap<string, PlanTarget>): string[] {
   const seen = new Set<string>();
   const stack = Object.keys(byName.get(name)?.dependencies ?? {});
   while (stack.length > 0) {
@@ -422,25 +440,4 @@ function dependencyClosure(name: string, byName: ReadonlyMap<string, Target>): s
     stack.push(...Object.keys(byName.get(next)?.dependencies ?? {}));
   }
   return [...seen].sort();
-}
-
-/** Whether the lockfile alone satisfies the requested ranges (and is closed under dependencies). */
-function lockSatisfies(lock: Lockfile, requested: Record<string, string>): { ok: true; skills: Map<string, ResolvedSkill> } | { ok: false; why: string } {
-  const skills = new Map<string, ResolvedSkill>();
-  const queue = Object.keys(requested);
-  for (const [name, range] of Object.entries(requested)) {
-    const entry = lock.skills[name];
-    if (!entry) return { ok: false, why: `${name} is not in the lockfile` };
-    if (semver.validRange(range) !== null && !semver.satisfies(entry.version, range)) return { ok: false, why: `the lockfile has ${name}@${entry.version}, which does not satisfy ${range}` };
-    if (semver.validRange(range) === null && range !== 'latest') return { ok: false, why: `${name} asks for the dist-tag ${range}` };
-  }
-  while (queue.length > 0) {
-    const name = queue.shift() as string;
-    if (skills.has(name)) continue;
-    const entry = lock.skills[name];
-    if (!entry) return { ok: false, why: `${name} is missing from the lockfile` };
-    skills.set(name, { version: entry.version, dependencies: entry.dependencies });
-    queue.push(...Object.keys(entry.dependencies));
-  }
-  return { ok: true, skills: new Map([...skills.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) };
 }

@@ -13,13 +13,13 @@ import { searchResponseSchema } from '../../schema/registry';
 import { PiiVault } from '../../sandbox/pii';
 import { runSkill } from '../../sandbox/run-skill';
 import { verifySkill } from '../../sandbox/verify';
-import { writeCatalog } from './catalog';
+import { catalogInstalled, writeCatalog } from './catalog';
 import { resolveRegistry } from './config';
 import { install } from './install';
 import { runLive } from './live-run';
 import { publishFolder } from './publish';
 import { RegistryClient } from './registry-client';
-import { loadWorkspace } from './workspace';
+import { emptyLockfile, loadWorkspace } from './workspace';
 import { CLI_VERSION } from '../version';
 
 function ok(value: unknown) {
@@ -66,14 +66,13 @@ export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpSer
   server.registerTool(
     'install_skills',
     { description: 'Install skills (e.g. "@acme/csv-export" or "@acme/csv-export@^1.2.0") into ./skills, each verified in the sandbox first.', inputSchema: { specs: z.array(z.string()).max(50) } },
-    ({ specs }) => guarded(() => install({ root, env, add: specs, ...quiet })),
+    ({ specs }) => guarded(() => install({ root, env, add: specs, registryOnly: true, ...quiet })),
   );
 
   server.registerTool('list_skills', { description: 'List the skills in ./skills (installed and local) with name, version, description and SKILL.md path.', inputSchema: {} }, () =>
     guarded(async () => {
       const { lockfile } = await loadWorkspace(root);
-      const installed = new Set(Object.keys(lockfile?.skills ?? {}).map((n) => parsePackageName(n)?.name ?? n));
-      const catalog = await writeCatalog(root, installed);
+      const catalog = await writeCatalog(root, catalogInstalled(lockfile ?? emptyLockfile()));
       return { skills: catalog.entries, catalogChars: catalog.chars };
     }),
   );
@@ -120,7 +119,7 @@ export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpSer
   server.registerTool('publish_skill', { description: 'Validate, verify and publish a local skill in ./skills to the registry.', inputSchema: { name: z.string(), tag: z.string().optional() } }, ({ name, tag }) =>
     guarded(async () => {
       const { workspace } = await loadWorkspace(root);
-      return publishFolder({ dir: skillDir(root, name), env, registry: workspace?.registry, tag, progress: () => {} });
+      return publishFolder({ dir: skillDir(root, name), env, registry: workspace?.registry, tag, scope: workspace?.scope, progress: () => {} });
     }),
   );
 

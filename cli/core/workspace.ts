@@ -92,9 +92,11 @@ export async function workspaceDirs(root: string): Promise<{ root: string; skill
 export function serializeWorkspace(workspace: Workspace): string {
   const out: Record<string, unknown> = {};
   if (workspace.registry !== undefined) out.registry = workspace.registry;
+  if (workspace.scope !== undefined) out.scope = workspace.scope;
   out.dependencies = sortRecord(workspace.dependencies);
   if (Object.keys(workspace.servers).length > 0) out.servers = sortRecord(workspace.servers);
   if (workspace.privacy !== undefined) out.privacy = workspace.privacy;
+  if (workspace.trust !== undefined && workspace.trust.allowUnverified.length > 0) out.trust = { allowUnverified: [...new Set(workspace.trust.allowUnverified)].sort() };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
