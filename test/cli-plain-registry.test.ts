@@ -58,7 +58,7 @@ describe('plain skills in a team registry', () => {
     expect(installed.json<{ skills: { name: string; trust: string }[] }>().skills).toMatchObject([{ name: '@t/handbook', trust: 'instructions' }]);
     const lock = JSON.parse(await fs.readFile(path.join(ws, 'skills-lock.json'), 'utf8')) as { skills: Record<string, { trust: string }> };
     expect(lock.skills['@t/handbook']?.trust).toBe('instructions');
-    expect(await fs.readFile(path.join(ws, 'skills', 'INDEX.md'), 'utf8')).toContain('| handbook | @t/handbook | 1.0.0 | installed | instructions |');
+    expect(await fs.readFile(path.join(ws, 'skills', 'INDEX.md'), 'utf8')).toContain('- handbook (1.0.0, instructions): ');
 
     const info = await cli(['info', '@t/handbook', '--json'], ws);
     expect(info.json()).toMatchObject({ trust: 'instructions', version: { kind: 'plain', trust: 'instructions' } });

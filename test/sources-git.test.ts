@@ -104,7 +104,7 @@ describe('installing from a git repository', () => {
     const ran = await exec(path.join(ws, 'skills', 'runner', 'scripts', 'run.sh'), ['ok']);
     expect(ran.stdout).toBe('ran with ok\n');
     const index = await fs.readFile(path.join(ws, 'skills', 'INDEX.md'), 'utf8');
-    expect(index).toContain('| runner | @local/runner | 2.0.0 | installed | unverified |');
+    expect(index).toContain('- runner (2.0.0, unverified): ');
   });
 
   it('carries a link to a file elsewhere in the repository as a copy of that file', async () => {

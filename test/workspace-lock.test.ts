@@ -106,12 +106,17 @@ describe('concurrent commands in one workspace', () => {
     await holding;
     const messages: string[] = [];
     const waiting = install({ root: ws, env, add: [names[0] as string], progress: (m) => messages.push(m), warn: () => {} });
-    while (!messages.some((m) => m.startsWith('waiting for the workspace lock'))) await new Promise((r) => setTimeout(r, 10));
-    expect(messages.find((m) => m.startsWith('waiting'))).toContain(`held by pid ${process.pid} (skills test-holder)`);
-    // Nothing was written while it waited.
-    expect(await fs.readdir(ws)).toEqual(['.skills.lock']);
-    release();
-    await holder;
+    try {
+      while (!messages.some((m) => m.startsWith('waiting for the workspace lock'))) await new Promise((r) => setTimeout(r, 10));
+      expect(messages.find((m) => m.startsWith('waiting'))).toContain(`held by pid ${process.pid} (skills test-holder)`);
+      // Nothing was written while it waited, not even a temporary file (let it poll a few times first).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await fs.readdir(ws)).toEqual(['.skills.lock']);
+    } finally {
+      // Whatever happened above, the waiter must finish before the workspace is removed.
+      release();
+      await holder;
+    }
     await waiting;
     await expectAllInstalled([names[0] as string]);
   }, 60_000);

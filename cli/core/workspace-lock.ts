@@ -82,10 +82,14 @@ async function acquire(file: string, options: LockOptions): Promise<string> {
   let announced = false;
   let pause = 10;
   for (;;) {
-    if (await create(file, mine)) return mine.token;
+    // Read first, and write only when the lock looks free, so a waiting command leaves the
+    // workspace untouched (not even a temporary file) for as long as it waits.
     const state = await readLock(file);
-    // Released in between: try again at once.
-    if (state.kind === 'absent') continue;
+    if (state.kind === 'absent') {
+      if (await create(file, mine)) return mine.token;
+      // Taken in between: look again at once.
+      continue;
+    }
     if ((await isStale(state)) && (await reap(file, state.id, 0))) continue;
     if (Date.now() >= deadline) throw locked(file, state, timeoutMs);
     if (!announced) {
