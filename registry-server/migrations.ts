@@ -100,4 +100,23 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // Looking up a user's teams (readable private scopes) without scanning every membership.
   `CREATE INDEX team_members_user ON team_members(user_id);`,
+  // The static audit of each version, run at publish (the summary feeds packuments), and the
+  // rules a scope's owner allowed for a skill (by name: the skill may not exist yet). An
+  // allowance's file '' means every file.
+  `
+  CREATE TABLE version_audits (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+    summary TEXT NOT NULL,
+    report TEXT NOT NULL
+  );
+  CREATE TABLE audit_allowances (
+    skill TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    file TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (skill, rule, file)
+  ) WITHOUT ROWID;
+  `,
 ];

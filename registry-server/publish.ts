@@ -8,6 +8,8 @@ import { SkillsError } from '../schema/errors';
 import { parsePackageName } from '../schema/names';
 import { decodeUtf8, validatePackage, validationError } from '../schema/package';
 import type { PackageFile } from '../schema/package-files';
+import { summarizeAudit } from '../schema/audit-report';
+import { auditUpload } from './publish-audit';
 import type { PublishResponse, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
@@ -63,6 +65,8 @@ export async function publish(services: Services, request: PublishRequest): Prom
   }
   if (request.tag !== undefined && semver.valid(request.tag)) throw new SkillsError('ETAGINVALID', 'a dist-tag cannot look like a version', { status: 400 });
 
+  // The static audit runs before the sandbox: a refused upload costs no verification.
+  const audit = auditUpload(services, name, manifest.version, files);
   const { config } = deps;
   if (validation.fixtures.size > config.maxVerifyCases) {
     throw new SkillsError('ETOOMANYFIXTURES', `${name}@${manifest.version} has ${validation.fixtures.size} fixtures; this registry verifies at most ${config.maxVerifyCases} per upload`, {
@@ -116,6 +120,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     // The version and its audit entry land in one transaction: a crash leaves both or neither.
     tag = store.atomically(() => {
       const set = store.insertVersion(record);
+      services.audits.save(name, manifest.version, audit);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set } });
       return set;
     });
@@ -135,6 +140,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     tarball: `${request.origin}${tarballPath(name, manifest.version)}`,
     size: request.tarball.byteLength,
     verification,
+    audit: summarizeAudit(audit),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Skills, versions, tarballs, dist-tags and the search index in SQLite. */
 import { createHash } from 'node:crypto';
 import semver from 'semver';
+import type { AuditSummary } from '../schema/audit-report';
 import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, Packument, PackumentVersion, SearchResult, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
@@ -170,7 +171,14 @@ export class SkillsStore {
       yanked: row.yanked === 1,
       deprecated: row.deprecated,
       verification: JSON.parse(row.verification) as VerificationSummary,
+      ...this.#audit(row.id),
     };
+  }
+
+  /** The audit summary of a version (none for versions published before audits). */
+  #audit(versionId: number): { audit?: AuditSummary } {
+    const row = this.sql('SELECT summary FROM version_audits WHERE version_id = ?').get(versionId) as { summary: string } | undefined;
+    return row ? { audit: JSON.parse(row.summary) as AuditSummary } : {};
   }
 
   /** Tarballs never change once published (deletion drops them), so reads are cached up to a byte budget. */

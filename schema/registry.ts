@@ -1,5 +1,6 @@
 /** The registry's wire types: what the server sends and the CLI reads (and the request bodies). */
 import { z } from 'zod';
+import { auditSummarySchema } from './audit-report';
 import { manifestSchema, semverVersionSchema } from './manifest';
 import { packageNameSchema, SCOPE_RE } from './names';
 
@@ -42,6 +43,8 @@ export const packumentVersionSchema = z.object({
   yanked: z.boolean(),
   deprecated: z.string().nullable(),
   verification: verificationSummarySchema,
+  /** The registry's audit at publish (counts; findings at /versions/:v/audit). Absent before audits. */
+  audit: auditSummarySchema.optional(),
 });
 
 export const packumentSchema = z.object({
@@ -84,6 +87,7 @@ export const publishResponseSchema = z.object({
   tarball: z.string(),
   size: z.number().int(),
   verification: verificationSummarySchema,
+  audit: auditSummarySchema.optional(),
 });
 
 export const searchResultSchema = z.object({

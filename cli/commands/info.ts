@@ -3,6 +3,8 @@ import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
 import { packumentSchema } from '../../schema/registry';
+import { auditReportSchema } from '../../schema/audit-report';
+import { auditLines } from '../core/audit-view';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { packumentLimits, printable, RegistryClient } from '../core/registry-client';
@@ -30,6 +32,7 @@ export const infoCommand: CommandModule = {
           const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
           const v = version ? doc.versions[version] : undefined;
           if (!v) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.join(', ')}` });
+          const audit = v.audit ? await client.call(auditReportSchema, 'GET', `/v1/skills/${doc.name}/versions/${v.version}/audit`) : undefined;
           const tools = Object.entries(v.manifest.mcp).map(([server, list]) => `${server}: ${list.join(', ')}`);
           const human = [
             `${pc.bold(`${v.name}@${v.version}`)}${v.yanked ? pc.red(' (yanked)') : ''}${v.deprecated ? pc.yellow(` deprecated: ${v.deprecated}`) : ''}`,
@@ -37,13 +40,14 @@ export const infoCommand: CommandModule = {
             `tags: ${Object.entries(doc.distTags).map(([t, x]) => `${t}=${x}`).join(' ')}`,
             `versions: ${all.join(', ')}`,
             `verified: ${v.verification.passed} passed, ${v.verification.failed} failed (${v.verification.verifiedAt})`,
+            ...auditLines(audit),
             `MCP tools: ${tools.length > 0 ? tools.join('; ') : 'none'}`,
             `dependencies: ${Object.entries(v.manifest.dependencies).map(([n, r]) => `${n} ${r}`).join(', ') || 'none'}`,
             `tarball: ${v.dist.tarball} (${v.dist.size} bytes, ${v.dist.fileCount} files)`,
             '',
             v.skillMd.trimEnd(),
           ];
-          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v }, human: human.join('\n') };
+          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v, ...(audit ? { audit } : {}) }, human: human.join('\n') };
         }),
       );
   },

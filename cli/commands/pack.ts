@@ -16,13 +16,16 @@ export const packCommand: CommandModule = {
       .description('validate a skill folder and write its deterministic tarball <scope>-<name>-<version>.tgz')
       .argument('[dir]', 'the skill folder', '.')
       .option('--out <path>', 'the tarball file to write, or an existing folder to write it into (default: the current folder)')
+      .option('--skip-audit', 'write the tarball even with high audit findings (the registry audits again)')
       .option('--json', 'print the result as JSON')
-      .action((dir: string, options: { out?: string }) =>
+      .action((dir: string, options: { out?: string; skipAudit?: boolean }) =>
         run(async (ctx) => {
           const pkg = await loadLocalPackage(path.resolve(ctx.cwd, dir));
           assertValid(pkg);
           for (const p of pkg.validation.problems) ctx.warn(`${p.code} ${p.path} ${p.message}`);
           const { manifest } = pkg.validation;
+          const { auditGate } = await import('../core/audit-local');
+          const audit = auditGate(pkg.files, `${manifest.name}@${manifest.version}`, { skip: options.skipAudit, warn: ctx.warn }).summary;
           const packed = await pack(pkg.files);
           const file = await outputPath(ctx.cwd, options.out, tarballFileName(manifest.name, manifest.version));
           await writeFileAtomic(file, packed.bytes);
@@ -37,6 +40,7 @@ export const packCommand: CommandModule = {
             digest: packed.digest,
             files: packed.files,
             tokens: pkg.tokens,
+            audit,
           };
           const human = [
             `${pc.green('packed')} ${manifest.name}@${manifest.version}`,
@@ -45,6 +49,7 @@ export const packCommand: CommandModule = {
               ['size', `${formatBytes(data.size)} (${formatBytes(data.unpackedSize)} unpacked, ${data.fileCount} files)`],
               ['integrity', data.integrity],
               ['digest', data.digest],
+              ['audit', `${audit.counts.high} high, ${audit.counts.medium} medium, ${audit.counts.low} low (skills audit for details)`],
               ['tokens', pkg.tokens ? `catalog entry ~${pkg.tokens.catalogEntry}, SKILL.md body ~${pkg.tokens.body}` : 'n/a'],
             ]),
           ].join('\n');

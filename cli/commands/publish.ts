@@ -10,11 +10,12 @@ export const publishCommand: CommandModule = {
       .argument('[dir]', 'the skill folder', '.')
       .option('--tag <tag>', 'the dist-tag to set (default: latest, or next for a prerelease)')
       .option('--registry <url>', 'the registry URL')
+      .option('--skip-audit', 'upload even with high audit findings (the registry audits again)')
       .option('--json', 'print the result as JSON')
-      .action((dir: string, options: { tag?: string; registry?: string }) =>
+      .action((dir: string, options: { tag?: string; registry?: string; skipAudit?: boolean }) =>
         run(async (ctx) => {
           const { publishFolder } = await import('../core/publish');
-          const published = await publishFolder({ dir: path.resolve(ctx.cwd, dir), env: ctx.env, registry: options.registry, tag: options.tag, progress: ctx.progress });
+          const published = await publishFolder({ dir: path.resolve(ctx.cwd, dir), env: ctx.env, registry: options.registry, tag: options.tag, skipAudit: options.skipAudit, progress: ctx.progress });
           return {
             data: published,
             human: [
@@ -22,6 +23,7 @@ export const publishCommand: CommandModule = {
               `  ${published.url}`,
               `  integrity ${published.integrity}`,
               `  verified by the registry: ${published.verification.passed} passed`,
+              ...(published.audit ? [`  audited by the registry: ${published.audit.counts.high} high (${published.audit.allowed} allowed), ${published.audit.counts.medium} medium, ${published.audit.counts.low} low`] : []),
             ].join('\n'),
           };
         }),

@@ -4,6 +4,7 @@ import { publishResponseSchema, type PublishResponse } from '../../schema/regist
 import { verifySkill } from '../../sandbox/verify';
 import { pack } from '../../tarball/pack';
 import { resolveRegistry } from './config';
+import { auditGate } from './audit-local';
 import { assertValid, loadLocalPackage } from './local-package';
 import { RegistryClient } from './registry-client';
 
@@ -12,6 +13,8 @@ export interface PublishFolderOptions {
   env: NodeJS.ProcessEnv;
   registry?: string | undefined;
   tag?: string | undefined;
+  /** Upload even with high audit findings (the registry audits again and may refuse). */
+  skipAudit?: boolean | undefined;
   progress(message: string): void;
 }
 
@@ -21,6 +24,7 @@ export async function publishFolder(options: PublishFolderOptions): Promise<Publ
   const pkg = await loadLocalPackage(options.dir, { requireFixtures: true });
   assertValid(pkg);
   const { manifest } = pkg.validation;
+  auditGate(pkg.files, `${manifest.name}@${manifest.version}`, { skip: options.skipAudit, warn: options.progress });
   options.progress(`verifying ${manifest.name}@${manifest.version} in the sandbox`);
   const report = await verifySkill({ dir: pkg.dir });
   if (!report.ok) {
