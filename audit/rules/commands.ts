@@ -40,7 +40,7 @@ const DECODERS = String.raw`(?:base64\s+(?:-\w+\s+)*(?:-d|--decode|-D)\b|base32\
 
 const CREDENTIAL_STORES = [
   String.raw`\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|identity)(?!\.pub)\b`,
-  String.raw`\b(?:cat|tar|zip|7z|cp|scp|rsync|base64|curl|nc|find|grep|xxd|readFile(?:Sync)?|readdir(?:Sync)?|listdir|glob|walk|copytree|make_archive)\b[^\n|;]{0,80}(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%)[\\/]\.ssh\b(?![\\/](?:known_hosts|config)\b)`,
+  String.raw`\b(?:cat|tar|zip|7z|cp|scp|rsync|base64|curl|nc|find|grep|xxd|readFile(?:Sync)?|readdir(?:Sync)?|listdir|glob|walk|copytree|make_archive)\b[^\n|;]{0,80}(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%)[\\/]\.ssh\b(?![\\/](?:known_hosts|config\b|authorized_keys|[\w.-]+\.pub\b))`,
   String.raw`\.aws/credentials\b`,
   String.raw`\.git-credentials\b`,
   String.raw`(?:~|\$HOME|\$\{HOME\}|homedir\(\)[^\n]{0,12}|expanduser\(\s*['"]~)/?\.netrc\b`,
@@ -115,7 +115,7 @@ export const COMMAND_PATTERNS: readonly CommandPattern[] = [
   { rule: 'script-decode-exec', severity: 'high', re: new RegExp(String.raw`\b${DECODERS}[^\n|]{0,200}(?:\|[^\n|]{0,80}){0,3}\|\s*(?:${SHELLS}|${STDIN_INTERPRETERS})`, 'gi'), message: 'decoded or decompressed data is piped into a shell or interpreter' },
   { rule: 'script-decode-exec', severity: 'high', re: /\b(?:eval|exec|(?:ba|z)?sh\s+-c)\s+["']?\$\([^)\n]{0,200}\b(?:base64\s+(?:-d|--decode|-D)|xxd\s+-r|openssl\s+(?:enc\s+)?-d|gunzip|zcat)/gi, message: 'decoded data is executed through command substitution' },
   { rule: 'script-decode-exec', severity: 'high', re: /(?<![\w$])(?:exec|eval|compile)\s*\([^\n]{0,80}?\b(?:b64decode|b32decode|b16decode|a85decode|b85decode|unhexlify|a2b_base64|fromhex|codecs\.decode|zlib\.decompress|gzip\.decompress|bz2\.decompress|lzma\.decompress|marshal\.loads)\b/g, message: 'decoded or decompressed data is executed' },
-  { rule: 'script-decode-exec', severity: 'high', re: /(?<![\w$])(?:eval|Function|setTimeout|setInterval|runInNewContext|runInThisContext|execSync|exec)\s*\([^\n]{0,80}?(?:\batob\s*\(|Buffer\.from\s*\([^)\n]{0,400}['"](?:base64|hex|base64url)['"]|\bunescape\s*\(|String\.fromCharCode\s*\(\s*\.\.\.)/g, message: 'decoded data is executed' },
+  { rule: 'script-decode-exec', severity: 'high', re: /(?:(?<![\w$])(?:eval|Function|setTimeout|setInterval|runInNewContext|runInThisContext|execSync)|(?<![.\w$])exec)\s*\([^\n]{0,80}?(?:\batob\s*\(|Buffer\.from\s*\([^)\n]{0,400}['"](?:base64|hex|base64url)['"]|\bunescape\s*\(|String\.fromCharCode\s*\(\s*\.\.\.)/g, message: 'decoded data is executed' },
   { rule: 'script-decode-exec', severity: 'high', re: /\b(?:powershell|pwsh)(?:\.exe)?\b[^\n]{0,80}\s-(?:e|ec|en|enc|enco|encodedcommand)\s+[A-Za-z0-9+/=]{16,}/gi, message: 'PowerShell runs a base64-encoded command' },
   { rule: 'script-decode-exec', severity: 'high', re: /\bFromBase64String\b[^\n]{0,200}\b(?:iex|Invoke-Expression)\b|\b(?:iex|Invoke-Expression)\b[^\n]{0,200}\bFromBase64String\b/gi, message: 'a base64 string is decoded and run by Invoke-Expression' },
   { rule: 'script-decode-exec', severity: 'high', re: /\beval\s*\(?\s*(?:decode_base64|pack\s*\(\s*["']H\*|MIME::Base64)/g, message: 'decoded data is evaluated' },

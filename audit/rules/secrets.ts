@@ -131,7 +131,7 @@ function scanPrivateKeys(file: TextFile, emit: Emit): number {
     const bodyStart = m.index + m[0].length;
     const endMarker = text.indexOf('-----END', bodyStart);
     const body = text.slice(bodyStart, endMarker === -1 ? Math.min(text.length, bodyStart + 8192) : Math.min(endMarker, bodyStart + 65536));
-    const base64 = body.replace(/\\[nr]|\s|Proc-Type:[^\n]*|DEK-Info:[^\n]*|Comment:[^\n]*|Version:[^\n]*/g, '');
+    const base64 = body.replace(/\\+[nr]|\s|Proc-Type:[^\n]*|DEK-Info:[^\n]*|Comment:[^\n]*|Version:[^\n]*/g, '');
     if (base64.length < 64 || !/^[A-Za-z0-9+/=]+$/.test(base64.slice(0, 4096)) || looksLikePlaceholder(base64.slice(0, 64))) continue;
     count++;
     emit(finding('secret-private-key', 'high', path, lines.lineOf(m.index), `a ${m[1]?.toLowerCase() ?? 'private key'} block is committed (${base64.length} base64 characters); revoke the key and remove it`, `-----BEGIN ${m[1]}----- (key body hidden)`));

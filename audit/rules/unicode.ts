@@ -135,7 +135,8 @@ export function scanUnicodeName(path: string, emit: Emit): void {
     emit(finding('unicode-invisible', 'high', path, 0, 'the file name holds an invisible character: two names that look equal differ', shown));
   }
   for (const segment of path.split('/')) {
-    const mixed = mixedScript(segment);
+    // Per word: "справка.md" is Cyrillic with a Latin extension, not a spoof.
+    const mixed = segment.split(/[^\p{L}\p{M}]+/u).map(mixedScript).find((m) => m !== undefined);
     if (mixed) emit(finding('unicode-confusable-name', 'medium', path, 0, `the file name "${escapeInvisible(segment)}" mixes Latin with ${mixed} letters that look like Latin ones`, shown));
   }
 }
