@@ -8,7 +8,7 @@ import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, t
 import { classifyFile } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
-import { findCommands } from './rules/commands';
+import { findCommands, MAX_CANDIDATES } from './rules/commands';
 import { atMost, commentLine, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
 import { findInjections } from './rules/injection';
 import { InventoryBuilder, scanDisguisedBinary } from './rules/inventory';
@@ -24,21 +24,21 @@ export interface AuditOptions {
   maxPerRuleAndFile?: number;
   /** Characters of one file the pattern rules read. Default 2 MiB. */
   maxPatternChars?: number;
-  /** Characters of all files together the pattern rules read. Default 16 MiB. */
+  /** Characters of all files together the pattern rules read. Default 8 MiB. */
   maxPatternTotal?: number;
 }
 
 const MIB = 1024 * 1024;
 const MARKDOWN = new Set(['md', 'markdown', 'mdx']);
 const DOCS = new Set(['txt', 'text', 'rst', 'adoc', '']);
-/** Markdown larger than this is read as plain prose (bounded parse time). */
-const MAX_MARKDOWN_PARSE = 1 * MIB;
+/** Markdown larger than this is read as plain prose (markdown-it takes ~0.5 s on 1 MiB of short lines). */
+const MAX_MARKDOWN_PARSE = 256 * 1024;
 
 export function auditFiles(files: readonly AuditFile[], options: AuditOptions = {}): AuditReport {
   const maxFindings = options.maxFindings ?? 500;
   const perRuleAndFile = options.maxPerRuleAndFile ?? 10;
   const maxPatternChars = options.maxPatternChars ?? 2 * MIB;
-  let patternBudget = options.maxPatternTotal ?? 16 * MIB;
+  let patternBudget = options.maxPatternTotal ?? 8 * MIB;
 
   const counts: AuditCounts = { high: 0, medium: 0, low: 0, info: 0 };
   const all: Finding[] = [];
@@ -95,9 +95,11 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
     inventory.addEndpoints(head, emit);
     if (kind === 'markdown') {
       const segments = head.text.length <= MAX_MARKDOWN_PARSE ? markdownSegments(md, head.text) : proseSegments(head.text);
-      for (const segment of segments) scanSegment(file.path, segment, emit);
+      const exhausted = new Set<string>();
+      for (const segment of segments) scanSegment(file.path, segment, emit, exhausted);
     } else if (kind === 'doc') {
-      for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit);
+      const exhausted = new Set<string>();
+      for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted);
     } else if (kind === 'script') {
       scanScript(head, emit);
     }
@@ -118,6 +120,8 @@ function kindOf(file: AuditFile, text: string): TextKind {
   if (MARKDOWN.has(ext)) return 'markdown';
   const classified = classifyFile(file);
   if (classified.kind === 'code' || classified.kind === 'executable' || text.startsWith('#!')) return 'script';
+  // A crontab file is a list of commands to run, whatever its folder.
+  if (ext === 'cron' || /^(?:crontab|cron\.d)$/i.test(file.path.slice(file.path.lastIndexOf('/') + 1))) return 'script';
   const underReferences = file.path.startsWith('references/') || file.path.includes('/references/');
   if (DOCS.has(ext) && !/^\.env/i.test(file.path.slice(file.path.lastIndexOf('/') + 1))) return 'doc';
   if (underReferences && !['json', 'jsonl', 'yaml', 'yml', 'csv', 'tsv', 'toml', 'xml'].includes(ext)) return 'doc';
@@ -141,10 +145,18 @@ function proseSegments(text: string): Segment[] {
   return out;
 }
 
-function lineIn(text: string, base: number, offset: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return base + n;
+/** Line numbers inside a segment, with the index built only when a match needs one. */
+function segmentLines(text: string, base: number): (offset: number) => number {
+  let index: LineIndex | undefined;
+  return (offset) => {
+    index ??= new LineIndex(text);
+    return base + index.lineOf(offset) - 1;
+  };
+}
+
+/** The finding for a pattern that was not tried everywhere (see rules/scan.ts): high, since flooding a file with near-matches would otherwise hide the real one. */
+function exhaustedFinding(file: string, rule: string): Finding {
+  return finding('audit-incomplete', 'high', file, 0, `more than ${MAX_CANDIDATES} places in this file start like ${rule}: no real file looks like this, and it was not checked to the end for it`, '');
 }
 
 /** The sentence around a match, without the match itself (its own words are not a warning about it). */
@@ -153,9 +165,10 @@ function around(text: string, start: number, end: number): { outside: string; se
   return { outside: `${text.slice(s.start, start)} ${text.slice(end, s.end)}`, sentenceStart: s.start };
 }
 
-function scanSegment(file: string, segment: Segment, emit: Emit): void {
+function scanSegment(file: string, segment: Segment, emit: Emit, exhausted: Set<string>): void {
   const { text } = segment;
   if (text.trim() === '') return;
+  const lineIn = segmentLines(text, segment.line);
   for (const m of findInjections(text)) {
     let severity: Severity = m.severity;
     let note = '';
@@ -172,9 +185,14 @@ function scanSegment(file: string, segment: Segment, emit: Emit): void {
         note = ' (the sentence discusses it rather than asking for it)';
       }
     }
-    emit(finding(m.rule, severity, file, lineIn(text, segment.line, m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
+    emit(finding(m.rule, severity, file, lineIn(m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
   }
-  for (const m of findCommands(text)) {
+  const commands = findCommands(text);
+  for (const rule of commands.exhausted) {
+    if (!exhausted.has(rule)) emit(exhaustedFinding(file, rule));
+    exhausted.add(rule);
+  }
+  for (const m of commands.matches) {
     let severity: Severity = m.severity;
     let note = '';
     if (segment.context === 'code') {
@@ -194,13 +212,15 @@ function scanSegment(file: string, segment: Segment, emit: Emit): void {
         note = ' (the sentence warns about it)';
       } else note = ' (in the instructions an agent follows)';
     }
-    emit(finding(m.rule, severity, file, lineIn(text, segment.line, m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
+    emit(finding(m.rule, severity, file, lineIn(m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
   }
 }
 
 function scanScript(file: TextFile, emit: Emit): void {
   const { text } = file;
-  for (const m of findCommands(text)) {
+  const commands = findCommands(text);
+  for (const rule of commands.exhausted) emit(exhaustedFinding(file.path, rule));
+  for (const m of commands.matches) {
     const comment = commentLine(text, m.start);
     const severity = comment ? atMost(m.severity, 'low') : m.severity;
     emit(finding(m.rule, severity, file.path, file.lines.lineOf(m.start), `${m.message}${comment ? ' (in a comment)' : ''}`, excerptAround(text, m.start, m.end)));

@@ -308,11 +308,14 @@ describe('secrets', () => {
       'config/sa.json': JSON.stringify({ type: 'service_account', private_key: pemKey('PRIVATE KEY') }),
       '.env': `AWS_ACCESS_KEY_ID=${awsId}\nAWS_SECRET_ACCESS_KEY=${awsSecret}\n`,
       'scripts/a.py': `TOKEN = "${ghToken}"\nNPM = "npm_${randomish(36, undefined, 3)}"\nSLACK = "xoxb-123456789012-${randomish(24, undefined, 4)}"\n`,
+      'scripts/b.py': `OPENAI = "sk-proj-${randomish(48, undefined, 8)}"\nANTHROPIC = "sk-ant-api03-${randomish(93, undefined, 9)}"\nOTHER = "sk-${randomish(40, undefined, 10)}"\n`,
     });
     expect(worst(r, 'secret-private-key', 'keys/deploy.pem')?.severity).toBe('high');
     expect(worst(r, 'secret-private-key', 'config/sa.json')?.severity).toBe('high');
     expect(r.findings.filter((f) => f.rule === 'secret-cloud-key' && f.file === '.env').map((f) => f.severity)).toEqual(['high', 'high']);
     expect(r.findings.filter((f) => f.rule === 'secret-service-token' && f.file === 'scripts/a.py')).toHaveLength(3);
+    // sk-proj and sk-ant are keys; a bare sk-<random> is not a known shape.
+    expect(r.findings.filter((f) => f.rule === 'secret-service-token' && f.file === 'scripts/b.py').map((f) => f.line)).toEqual([1, 2]);
     const json = JSON.stringify(r);
     for (const secret of [ghToken, awsId, awsSecret, pemKey().split('\n')[1] ?? 'x']) expect(json).not.toContain(secret);
   });

@@ -7,6 +7,7 @@
  * `script-privilege-escalation`.
  */
 import type { Severity } from '../../schema/audit-report';
+import { scan } from './scan';
 
 export interface CommandMatch {
   rule: string;
@@ -19,6 +20,8 @@ export interface CommandMatch {
 
 interface CommandPattern {
   rule: string;
+  /** The pattern's first word: with a long gap after it, the pattern is tried only where this matches (see scan.ts). */
+  anchor?: RegExp;
   severity: Severity;
   re: RegExp;
   message: string;
@@ -87,6 +90,14 @@ function envRefine(m: RegExpExecArray, text: string): { severity: Severity; mess
   return { severity: 'low', message: 'the whole environment is dumped (no network use seen with it)' };
 }
 
+/** A write to a shell startup file: the write operator sits before the file name on its line. */
+function rcRefine(m: RegExpExecArray, text: string): { severity: Severity; message?: string } | undefined {
+  const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
+  const before = text.slice(Math.max(lineStart, m.index - 200), m.index);
+  if (!/(?:>>?|\btee\b|appendFile(?:Sync)?\s*\(|writeFile(?:Sync)?\s*\(|\bopen\s*\()/.test(before)) return undefined;
+  return /\bPATH=/.test(lineAt(text, m.index)) ? { severity: 'medium', message: 'adds to PATH in a shell startup file' } : { severity: 'high' };
+}
+
 /** Where a recursive delete lands: outside the skill's folder or not. */
 function deleteTarget(target: string): { severity: Severity; message: string } | undefined {
   const t = target.replace(/^["']|["']$/g, '');
@@ -102,22 +113,22 @@ function deleteTarget(target: string): { severity: Severity; message: string } |
 
 export const COMMAND_PATTERNS: readonly CommandPattern[] = [
   // Download piped into a shell or an interpreter, or run through a substitution.
-  { rule: 'script-pipe-to-shell', severity: 'high', re: new RegExp(String.raw`\b${FETCHERS}\b[^|\n;]{0,400}\|\s*(?:${SHELLS}|${STDIN_INTERPRETERS})`, 'gi'), message: 'a download is piped into a shell or interpreter: whatever the server sends runs' },
+  { rule: 'script-pipe-to-shell', severity: 'high', anchor: new RegExp(String.raw`\b${FETCHERS}\b`, 'gi'), re: new RegExp(String.raw`\b${FETCHERS}\b[^|\n;]{0,240}\|\s*(?:${SHELLS}|${STDIN_INTERPRETERS})`, 'gi'), message: 'a download is piped into a shell or interpreter: whatever the server sends runs' },
   { rule: 'script-pipe-to-shell', severity: 'high', re: new RegExp(String.raw`\b(?:(?:ba|z|k)?sh|source|\.)\s+(?:-\S+\s+)*<\(\s*${FETCHERS}\b`, 'gi'), message: 'a download runs through process substitution' },
   { rule: 'script-pipe-to-shell', severity: 'high', re: new RegExp(String.raw`\b(?:(?:ba|z|k)?sh\s+-c|eval|exec)\s+["']?\$\(\s*${FETCHERS}\b`, 'gi'), message: 'a download runs through command substitution' },
   { rule: 'script-pipe-to-shell', severity: 'high', re: /\b(?:iex|Invoke-Expression)\b[^\n]{0,60}\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString|DownloadFile|Net\.WebClient)\b/gi, message: 'a download is run by Invoke-Expression' },
-  { rule: 'script-pipe-to-shell', severity: 'high', re: /\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n|]{0,300}\|\s*(?:iex|Invoke-Expression)\b/gi, message: 'a download is piped into Invoke-Expression' },
-  { rule: 'script-pipe-to-shell', severity: 'high', re: /(?<![.\w$])(?:exec|eval)\s*\([^\n]{0,100}\b(?:urlopen|requests\.get|httpx\.get|urllib\.request\.urlopen|fetch)\s*\(/g, message: 'code downloaded at run time is executed' },
+  { rule: 'script-pipe-to-shell', severity: 'high', anchor: /\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b/gi, re: /\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n|]{0,240}\|\s*(?:iex|Invoke-Expression)\b/gi, message: 'a download is piped into Invoke-Expression' },
+  { rule: 'script-pipe-to-shell', severity: 'high', anchor: /(?<![.\w$])(?:exec|eval)\s*\(/g, re: /(?<![.\w$])(?:exec|eval)\s*\([^\n]{0,100}\b(?:urlopen|requests\.get|httpx\.get|urllib\.request\.urlopen|fetch)\s*\(/g, message: 'code downloaded at run time is executed' },
   { rule: 'script-pipe-to-shell', severity: 'high', re: /\b(?:import|require)\s*\(\s*['"`]https?:\/\//g, message: 'code is imported from a URL at run time' },
-  { rule: 'script-pipe-to-shell', severity: 'high', re: new RegExp(String.raw`\b(?:curl|wget)\b[^\n]{0,300}?\s(?:-o|-O|--output|--output-document)\s*(\S+)[^\n]{0,160}?(?:&&|;)\s*(?:sudo\s+)?(?:chmod\s+[+0-7]*x|(?:ba|z)?sh\s|python[0-9.]*\s|\./|source\s)`, 'gi'), message: 'a file is downloaded and then executed' },
+  { rule: 'script-pipe-to-shell', severity: 'high', anchor: /\b(?:curl|wget)\b/gi, re: new RegExp(String.raw`\b(?:curl|wget)\b[^\n;&|]{0,200}?\s(?:-o|-O|--output|--output-document)\s*(\S+)[^\n]{0,120}?(?:&&|;)\s*(?:sudo\s+)?(?:chmod\s+[+0-7]*x|(?:ba|z)?sh\s|python[0-9.]*\s|\./|source\s)`, 'gi'), message: 'a file is downloaded and then executed' },
 
   // Decoding a blob and executing it.
-  { rule: 'script-decode-exec', severity: 'high', re: new RegExp(String.raw`\b${DECODERS}[^\n|]{0,200}(?:\|[^\n|]{0,80}){0,3}\|\s*(?:${SHELLS}|${STDIN_INTERPRETERS})`, 'gi'), message: 'decoded or decompressed data is piped into a shell or interpreter' },
-  { rule: 'script-decode-exec', severity: 'high', re: /\b(?:eval|exec|(?:ba|z)?sh\s+-c)\s+["']?\$\([^)\n]{0,200}\b(?:base64\s+(?:-d|--decode|-D)|xxd\s+-r|openssl\s+(?:enc\s+)?-d|gunzip|zcat)/gi, message: 'decoded data is executed through command substitution' },
-  { rule: 'script-decode-exec', severity: 'high', re: /(?<![\w$])(?:exec|eval|compile)\s*\([^\n]{0,80}?\b(?:b64decode|b32decode|b16decode|a85decode|b85decode|unhexlify|a2b_base64|fromhex|codecs\.decode|zlib\.decompress|gzip\.decompress|bz2\.decompress|lzma\.decompress|marshal\.loads)\b/g, message: 'decoded or decompressed data is executed' },
-  { rule: 'script-decode-exec', severity: 'high', re: /(?:(?<![\w$])(?:eval|Function|setTimeout|setInterval|runInNewContext|runInThisContext|execSync)|(?<![.\w$])exec)\s*\([^\n]{0,80}?(?:\batob\s*\(|Buffer\.from\s*\([^)\n]{0,400}['"](?:base64|hex|base64url)['"]|\bunescape\s*\(|String\.fromCharCode\s*\(\s*\.\.\.)/g, message: 'decoded data is executed' },
-  { rule: 'script-decode-exec', severity: 'high', re: /\b(?:powershell|pwsh)(?:\.exe)?\b[^\n]{0,80}\s-(?:e|ec|en|enc|enco|encodedcommand)\s+[A-Za-z0-9+/=]{16,}/gi, message: 'PowerShell runs a base64-encoded command' },
-  { rule: 'script-decode-exec', severity: 'high', re: /\bFromBase64String\b[^\n]{0,200}\b(?:iex|Invoke-Expression)\b|\b(?:iex|Invoke-Expression)\b[^\n]{0,200}\bFromBase64String\b/gi, message: 'a base64 string is decoded and run by Invoke-Expression' },
+  { rule: 'script-decode-exec', severity: 'high', anchor: new RegExp(String.raw`\b${DECODERS}`, 'gi'), re: new RegExp(String.raw`\b${DECODERS}[^\n|]{0,200}(?:\|[^\n|]{0,80}){0,3}\|\s*(?:${SHELLS}|${STDIN_INTERPRETERS})`, 'gi'), message: 'decoded or decompressed data is piped into a shell or interpreter' },
+  { rule: 'script-decode-exec', severity: 'high', anchor: /\b(?:eval|exec|(?:ba|z)?sh\s+-c)\s+["']?\$\(/gi, re: /\b(?:eval|exec|(?:ba|z)?sh\s+-c)\s+["']?\$\([^)\n]{0,200}\b(?:base64\s+(?:-d|--decode|-D)|xxd\s+-r|openssl\s+(?:enc\s+)?-d|gunzip|zcat)/gi, message: 'decoded data is executed through command substitution' },
+  { rule: 'script-decode-exec', severity: 'high', anchor: /(?<![\w$])(?:exec|eval|compile)\s*\(/g, re: /(?<![\w$])(?:exec|eval|compile)\s*\([^\n]{0,80}?\b(?:b64decode|b32decode|b16decode|a85decode|b85decode|unhexlify|a2b_base64|fromhex|codecs\.decode|zlib\.decompress|gzip\.decompress|bz2\.decompress|lzma\.decompress|marshal\.loads)\b/g, message: 'decoded or decompressed data is executed' },
+  { rule: 'script-decode-exec', severity: 'high', anchor: /(?:(?<![\w$])(?:eval|Function|setTimeout|setInterval|runInNewContext|runInThisContext|execSync)|(?<![.\w$])exec)\s*\(/g, re: /(?:(?<![\w$])(?:eval|Function|setTimeout|setInterval|runInNewContext|runInThisContext|execSync)|(?<![.\w$])exec)\s*\([^\n]{0,80}?(?:\batob\s*\(|Buffer\.from\s*\([^)\n]{0,400}['"](?:base64|hex|base64url)['"]|\bunescape\s*\(|String\.fromCharCode\s*\(\s*\.\.\.)/g, message: 'decoded data is executed' },
+  { rule: 'script-decode-exec', severity: 'high', anchor: /\b(?:powershell|pwsh)/gi, re: /\b(?:powershell|pwsh)(?:\.exe)?\b[^\n]{0,80}\s-(?:e|ec|en|enc|enco|encodedcommand)\s+[A-Za-z0-9+/=]{16,}/gi, message: 'PowerShell runs a base64-encoded command' },
+  { rule: 'script-decode-exec', severity: 'high', anchor: /\b(?:FromBase64String|iex|Invoke-Expression)\b/gi, re: /\bFromBase64String\b[^\n]{0,200}\b(?:iex|Invoke-Expression)\b|\b(?:iex|Invoke-Expression)\b[^\n]{0,200}\bFromBase64String\b/gi, message: 'a base64 string is decoded and run by Invoke-Expression' },
   { rule: 'script-decode-exec', severity: 'high', re: /\beval\s*\(?\s*(?:decode_base64|pack\s*\(\s*["']H\*|MIME::Base64)/g, message: 'decoded data is evaluated' },
 
   // Credential stores.
@@ -130,22 +141,22 @@ export const COMMAND_PATTERNS: readonly CommandPattern[] = [
   {
     rule: 'script-destructive-delete',
     severity: 'high',
-    re: /\brm\s+((?:-{1,2}[\w-]+\s+)+)(?:--\s+)?("[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s;&|)]{1,200})/g,
+    re: /\brm\s+((?:-[\w-]+\s+)+)(?:--\s+)?("[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s;&|)]{1,200})/g,
     message: '',
     refine: (m) => (/^-(?:[a-z]*[rR])|--recursive/.test(m[1] ?? '') || /\s-[a-z]*[rR]/.test(` ${m[1] ?? ''}`) ? deleteTarget(m[2] ?? '') : undefined),
   },
   { rule: 'script-destructive-delete', severity: 'high', re: /\b(?:shutil\.rmtree|rmtree)\s*\(\s*(?:os\.path\.expanduser\s*\(\s*['"]~\/?['"]\s*\)|['"](?:\/|~|\/home|\/Users|C:\\\\)['"]|Path\.home\(\)|os\.environ\[\s*['"]HOME['"]\s*\]|os\.getenv\(\s*['"]HOME['"]\s*\))\s*[,)]/g, message: 'recursive delete of the home folder or the root' },
   { rule: 'script-destructive-delete', severity: 'high', re: /\b(?:rmSync|rm|rmdir|rmdirSync|remove|removeSync|emptyDir|emptyDirSync)\s*\(\s*(?:os\.homedir\(\)|homedir\(\)|process\.env\.HOME|['"`](?:\/|~|\/home|\/Users)['"`])\s*[,)]/g, message: 'recursive delete of the home folder or the root' },
-  { rule: 'script-destructive-delete', severity: 'high', re: /\bRemove-Item\b[^\n]{0,120}-Recurse[^\n]{0,120}(?:\bC:\\(?=[\s'"]|$)|\$HOME\b|\$env:USERPROFILE\b|~(?=[\s'"\\/]|$))|\bRemove-Item\b[^\n]{0,120}(?:\bC:\\(?=[\s'"]|$)|\$HOME\b|\$env:USERPROFILE\b)[^\n]{0,120}-Recurse/gi, message: 'recursive delete of the home folder or a drive' },
+  { rule: 'script-destructive-delete', severity: 'high', anchor: /\bRemove-Item\b/gi, re: /\bRemove-Item\b[^\n]{0,120}-Recurse[^\n]{0,120}(?:\bC:\\(?=[\s'"]|$)|\$HOME\b|\$env:USERPROFILE\b|~(?=[\s'"\\/]|$))|\bRemove-Item\b[^\n]{0,120}(?:\bC:\\(?=[\s'"]|$)|\$HOME\b|\$env:USERPROFILE\b)[^\n]{0,120}-Recurse/gi, message: 'recursive delete of the home folder or a drive' },
   { rule: 'script-destructive-delete', severity: 'high', re: /\b(?:rd|rmdir)\s+\/s\s+\/q\s+(?:[A-Za-z]:\\(?=\s|$)|%USERPROFILE%|%HOMEPATH%|%SystemRoot%)|\bdel\s+(?:\/[a-z]\s+){1,4}(?:[A-Za-z]:\\\*|%USERPROFILE%)/gi, message: 'recursive delete of a drive or the user profile' },
-  { rule: 'script-destructive-delete', severity: 'high', re: /\bfind\s+(?:\/|~|\$HOME|\$\{HOME\})\s[^\n]{0,200}(?:-delete\b|-exec\s+rm\b)/g, message: 'deletes files found from the root or the home folder' },
+  { rule: 'script-destructive-delete', severity: 'high', anchor: /\bfind\s+(?:\/|~|\$HOME|\$\{HOME\})\s/g, re: /\bfind\s+(?:\/|~|\$HOME|\$\{HOME\})\s[^\n]{0,200}(?:-delete\b|-exec\s+rm\b)/g, message: 'deletes files found from the root or the home folder' },
   { rule: 'script-destructive-delete', severity: 'high', re: /\bmkfs(?:\.\w+)?\s+\/dev\/|\bdd\s+[^\n]{0,80}\bof=\/dev\/(?:sd|hd|nvme|disk|mmcblk|vd|xvd)|\bshred\s+[^\n]{0,40}\/dev\/|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:/g, message: 'wipes a disk or exhausts the machine' },
 
   // Persistence.
   { rule: 'script-persistence', severity: 'high', re: /\bcrontab\s+(?:-u\s+\S+\s+)?(?:-(?=\s|$|[;&|)'"])|-e\b|(?!-)[^\s;&|)]+)/g, message: 'installs a crontab: code that keeps running after the skill is done', codeOnly: true },
   { rule: 'script-persistence', severity: 'high', re: /(?:>>?|\btee\s+(?:-a\s+)?)\s*["']?\/(?:etc\/cron[\w./-]*|var\/spool\/cron[\w./-]*)/g, message: 'writes a system cron job' },
-  { rule: 'script-persistence', severity: 'high', re: /(?:^|["'])\s*(?:@(?:reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|(?=(?:[\d/,-]+\s+){0,4}\*)(?:[\d*/,-]+\s+){4}[\d*/,-]+)\s+(?:[~/.$]|curl\b|wget\b|bash\b|sh\b|python[0-9.]*\b|node\b|perl\b|nc\b|cd\b)/gm, message: 'a cron schedule line: a command set to run again and again', codeOnly: true },
-  { rule: 'script-persistence', severity: 'high', re: /(?:>>?|\btee\s+(?:-a\s+)?|appendFile(?:Sync)?\s*\(|writeFile(?:Sync)?\s*\(|\bopen\s*\()[^\n]{0,80}?(?:~|\$HOME|\$\{HOME\}|homedir\(\)|expanduser\(|Path\.home\(\)|\[\s*['"]HOME['"]\s*\])[^\n]{0,20}?\.(?:bashrc|bash_profile|bash_login|profile|zshrc|zshenv|zprofile|zlogin|cshrc|tcshrc|kshrc|config\/fish\/config\.fish)\b/g, message: 'changes a shell startup file: code that runs in every new shell', refine: (m, text) => (/\bPATH=/.test(lineAt(text, m.index)) ? { severity: 'medium', message: 'adds to PATH in a shell startup file' } : { severity: 'high' }) },
+  { rule: 'script-persistence', severity: 'high', re: /(?:^|["'])[ \t]*(?:@(?:reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|(?=(?:[\d/,-]+[ \t]+){0,4}\*)(?:[\d*/,-]+[ \t]+){4}[\d*/,-]+)[ \t]+(?:[~/.$]|curl\b|wget\b|bash\b|sh\b|python[0-9.]*\b|node\b|perl\b|nc\b|cd\b)/gm, message: 'a cron schedule line: a command set to run again and again', codeOnly: true },
+  { rule: 'script-persistence', severity: 'high', re: /(?:~|\$HOME|\$\{HOME\}|homedir\(\)|expanduser\(|Path\.home\(\)|\[\s*['"]HOME['"]\s*\])[^\n]{0,20}?\.(?:bashrc|bash_profile|bash_login|profile|zshrc|zshenv|zprofile|zlogin|cshrc|tcshrc|kshrc|config\/fish\/config\.fish)\b/g, message: 'changes a shell startup file: code that runs in every new shell', refine: rcRefine },
   { rule: 'script-persistence', severity: 'high', re: /Library\/Launch(?:Agents|Daemons)\b|\blaunchctl\s+(?:load|bootstrap|submit|enable)\b|\bsystemctl\s+(?:--user\s+)?enable\b|\.config\/systemd\/user\/[\w@.-]+\.(?:service|timer)|\/etc\/systemd\/system\/[\w@.-]+\.(?:service|timer)|\.config\/autostart\/|\/etc\/rc\.local\b|\/etc\/init\.d\//g, message: 'installs a launch agent, service or autostart entry', codeOnly: true },
   { rule: 'script-persistence', severity: 'high', re: /\bschtasks(?:\.exe)?\s+\/create\b|\\(?:Software|SOFTWARE)\\Microsoft\\Windows\\CurrentVersion\\Run(?:Once)?\b|\b(?:New|Register)-ScheduledTask\b|Start Menu\\Programs\\Startup/gi, message: 'installs a scheduled task or a Windows autostart entry' },
   { rule: 'script-persistence', severity: 'high', re: />>?\s*["']?(?:~|\$HOME|\$\{HOME\})\/\.ssh\/authorized_keys\b/g, message: 'adds an SSH key to authorized_keys: a way back into the machine' },
@@ -157,19 +168,24 @@ export const COMMAND_PATTERNS: readonly CommandPattern[] = [
   { rule: 'script-privilege-escalation', severity: 'medium', re: /\b(?:sudo|doas|pkexec)\s+(?=[\w/-])|\brunas\s+\/user:(?:administrator|admin)\b|-Verb\s+RunAs\b/gi, message: 'runs a command as root or administrator', codeOnly: true },
 ];
 
-/** Every dangerous-command match in `text` (its own severity, before context adjusts it). */
-export function findCommands(text: string, limit = 200): CommandMatch[] {
+/** Most places one pattern is tried in one text (see scan.ts); real files stay far below it. */
+export const MAX_CANDIDATES = 10_000;
+
+/**
+ * Every dangerous-command match in `text` (its own severity, before context adjusts it), and the
+ * rules whose patterns could not be tried everywhere (more than MAX_CANDIDATES places).
+ */
+export function findCommands(text: string, limit = 200): { matches: CommandMatch[]; exhausted: string[] } {
   const out: CommandMatch[] = [];
+  const exhausted = new Set<string>();
   for (const pattern of COMMAND_PATTERNS) {
-    pattern.re.lastIndex = 0;
-    let count = 0;
-    for (let m = pattern.re.exec(text); m !== null; m = pattern.re.exec(text)) {
-      if (m[0].length === 0) pattern.re.lastIndex++;
+    const result = scan(pattern, text, limit, MAX_CANDIDATES);
+    if (result.exhausted) exhausted.add(pattern.rule);
+    for (const m of result.matches) {
       const refined = pattern.refine ? pattern.refine(m, text) : { severity: pattern.severity };
       if (!refined) continue;
       out.push({ rule: pattern.rule, codeOnly: pattern.codeOnly === true, severity: refined.severity, start: m.index, end: m.index + m[0].length, message: refined.message ?? pattern.message });
-      if (++count >= limit) break;
     }
   }
-  return out;
+  return { matches: out, exhausted: [...exhausted] };
 }

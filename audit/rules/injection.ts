@@ -9,12 +9,15 @@
  * `injection-remote-code` (fetch and run remote code, or follow remote instructions).
  */
 import type { Severity } from '../../schema/audit-report';
+import { scan } from './scan';
 
 export interface InjectionPattern {
   rule: string;
   severity: Severity;
   re: RegExp;
   message: string;
+  /** An extra condition on the matched text. */
+  refine?: (match: RegExpExecArray) => boolean;
 }
 
 const SECRET_OBJECT = String.raw`(?:api[\s_-]?keys?|access[\s_-]tokens?|auth(?:entication)?[\s_-]tokens?|bearer[\s_-]tokens?|secret[\s_-]keys?|secrets|credentials|passwords?|passphrases?|private[\s_-]keys?|ssh[\s_-]keys?|environment[\s_-]variables|env[\s_-]vars|\.env(?:\s+files?)?|cookies|session[\s_-](?:tokens?|cookies)|tokens)`;
@@ -68,7 +71,8 @@ export const INJECTION_PATTERNS: readonly InjectionPattern[] = [
   {
     rule: 'injection-remote-code',
     severity: 'high',
-    re: /\b(?:download|fetch|retrieve|get|pull)\b[^.\n]{0,80}?(?:https?:\/\/\S+|\bscript\b|\bpayload\b|\binstaller\b|\bbinary\b|\bexecutable\b|\.(?:sh|py|ps1|exe|bat|js)\b)[^.\n]{0,80}?\b(?:and|then)\s+(?:run|execute|eval(?:uate)?|source|launch|start|pipe\s+it)\b/gi,
+    re: /\b(?:download|fetch|retrieve)\b(?:[^.\n]|\.(?!\s)){0,120}?\b(?:and|then)\s+(?:then\s+)?(?:run|execute|eval(?:uate)?|source|launch|start|pipe\s+it)\b/gi,
+    refine: (m) => /https?:\/\/\S|\bscript\b|\bpayload\b|\binstaller\b|\bbinary\b|\bexecutable\b|\.(?:sh|py|ps1|exe|bat|js)\b/i.test(m[0]),
     message: 'tells the agent to download code and run it',
   },
   {
@@ -93,15 +97,13 @@ export interface InjectionMatch {
   message: string;
 }
 
+/** Every gap in these patterns is at most 120 characters, so each costs at most that per character. */
 export function findInjections(text: string, limit = 100): InjectionMatch[] {
   const out: InjectionMatch[] = [];
   for (const pattern of INJECTION_PATTERNS) {
-    pattern.re.lastIndex = 0;
-    let count = 0;
-    for (let m = pattern.re.exec(text); m !== null; m = pattern.re.exec(text)) {
-      if (m[0].length === 0) pattern.re.lastIndex++;
+    for (const m of scan(pattern, text, limit, Number.POSITIVE_INFINITY).matches) {
+      if (pattern.refine && !pattern.refine(m)) continue;
       out.push({ rule: pattern.rule, severity: pattern.severity, start: m.index, end: m.index + m[0].length, message: pattern.message });
-      if (++count >= limit) break;
     }
   }
   return out;

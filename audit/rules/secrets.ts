@@ -18,6 +18,8 @@ interface SecretPattern {
   /** Which capture group is the secret value (0: the whole match). */
   group?: number;
   severity?: Severity;
+  /** A further check on the value. */
+  shape?: (value: string) => boolean;
 }
 
 const SECRET_PATTERNS: readonly SecretPattern[] = [
@@ -30,17 +32,17 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   { rule: 'secret-cloud-key', vendor: 'Alibaba Cloud access key id', re: /\b(LTAI[A-Za-z0-9]{16,20})\b/g, group: 1 },
   { rule: 'secret-service-token', vendor: 'GitHub token', re: /\b(gh[pousr]_[A-Za-z0-9]{36,251})\b/g, group: 1 },
   { rule: 'secret-service-token', vendor: 'GitHub fine-grained token', re: /\b(github_pat_[A-Za-z0-9_]{82})\b/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'GitLab token', re: /\b(glpat-[A-Za-z0-9_-]{20,})\b/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'GitLab token', re: /\b(glpat-[A-Za-z0-9_-]{20,100})\b/g, group: 1 },
   { rule: 'secret-service-token', vendor: 'npm token', re: /\b(npm_[A-Za-z0-9]{36})\b/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'npm auth token in .npmrc', re: /:_authToken=([A-Za-z0-9_-]{20,}|[0-9a-f-]{36})/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'Slack token', re: /\b(xox[abposr]-(?:[0-9]+-)*[0-9A-Za-z-]{10,})\b/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'Slack webhook', re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/(T[A-Z0-9]{6,}\/[A-Z0-9]{6,}\/[A-Za-z0-9]{16,})/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'Stripe live key', re: /\b((?:sk|rk)_live_[0-9a-zA-Z]{20,})\b/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'Stripe test key', re: /\b((?:sk|rk)_test_[0-9a-zA-Z]{20,})\b/g, group: 1, severity: 'low' },
-  { rule: 'secret-service-token', vendor: 'OpenAI API key', re: /\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,})/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'OpenAI project key', re: /\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,})/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'Anthropic API key', re: /\b(sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,})/g, group: 1 },
-  { rule: 'secret-service-token', vendor: 'Hugging Face token', re: /\b(hf_[A-Za-z0-9]{34,})\b/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'npm auth token in .npmrc', re: /:_authToken=([A-Za-z0-9_-]{20,200})/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'Slack token', re: /\b(xox[abposr]-[0-9A-Za-z-]{10,250})\b/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'Slack webhook', re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/(T[A-Z0-9]{6,40}\/[A-Z0-9]{6,40}\/[A-Za-z0-9]{16,80})/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'Stripe live key', re: /\b((?:sk|rk)_live_[0-9a-zA-Z]{20,200})\b/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'Stripe test key', re: /\b((?:sk|rk)_test_[0-9a-zA-Z]{20,200})\b/g, group: 1, severity: 'low' },
+  // No literal after a variable run (that would backtrack at every "sk-"): the shape is checked on the value.
+  { rule: 'secret-service-token', vendor: 'OpenAI API key', re: /\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,400})/g, group: 1, shape: (v) => v.includes('T3BlbkFJ') || /^sk-(?:proj|svcacct|admin)-/.test(v) },
+  { rule: 'secret-service-token', vendor: 'Anthropic API key', re: /\b(sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,300})/g, group: 1 },
+  { rule: 'secret-service-token', vendor: 'Hugging Face token', re: /\b(hf_[A-Za-z0-9]{34,100})\b/g, group: 1 },
   { rule: 'secret-service-token', vendor: 'SendGrid key', re: /\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b/g, group: 1 },
   { rule: 'secret-service-token', vendor: 'Twilio key', re: /\b(SK[0-9a-fA-F]{32})\b/g, group: 1 },
   { rule: 'secret-service-token', vendor: 'skills registry token', re: /\b(skr_[A-Za-z0-9]{16}_[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/g, group: 1 },
@@ -90,6 +92,7 @@ export function redactSecrets(text: string): string {
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(new RegExp(pattern.re.source, pattern.re.flags), (whole: string, ...groups: unknown[]) => {
       const value = typeof groups[(pattern.group ?? 1) - 1] === 'string' ? (groups[(pattern.group ?? 1) - 1] as string) : whole;
+      if (pattern.shape && !pattern.shape(value)) return whole;
       return isDocumentedExample(value) ? whole : whole.replace(value, maskSecret(value));
     });
   }
@@ -103,6 +106,7 @@ export function scanSecrets(file: TextFile, emit: Emit): void {
     pattern.re.lastIndex = 0;
     for (let m = pattern.re.exec(text); m !== null && count < MAX_PER_FILE; m = pattern.re.exec(text)) {
       const value = m[pattern.group ?? 0] ?? m[0];
+      if (pattern.shape && !pattern.shape(value)) continue;
       const start = m.index + m[0].indexOf(value);
       const end = start + value.length;
       const mask = (s: string) => s.replace(value, maskSecret(value));
@@ -127,10 +131,13 @@ function scanPrivateKeys(file: TextFile, emit: Emit): number {
   const { text, lines, path } = file;
   let count = 0;
   PEM.lastIndex = 0;
-  for (let m = PEM.exec(text); m !== null && count < MAX_PER_FILE; m = PEM.exec(text)) {
+  let markers = 0;
+  for (let m = PEM.exec(text); m !== null && count < MAX_PER_FILE && ++markers <= 1000; m = PEM.exec(text)) {
     const bodyStart = m.index + m[0].length;
-    const endMarker = text.indexOf('-----END', bodyStart);
-    const body = text.slice(bodyStart, endMarker === -1 ? Math.min(text.length, bodyStart + 8192) : Math.min(endMarker, bodyStart + 65536));
+    // A key body is a few KiB: the END marker is looked for that far only (never to the end of a huge file).
+    const window = text.slice(bodyStart, bodyStart + 65536);
+    const endMarker = window.indexOf('-----END');
+    const body = endMarker === -1 ? window.slice(0, 8192) : window.slice(0, endMarker);
     const base64 = body.replace(/\\+[nr]|\s|Proc-Type:[^\n]*|DEK-Info:[^\n]*|Comment:[^\n]*|Version:[^\n]*/g, '');
     if (base64.length < 64 || !/^[A-Za-z0-9+/=]+$/.test(base64.slice(0, 4096)) || looksLikePlaceholder(base64.slice(0, 64))) continue;
     count++;
@@ -154,7 +161,7 @@ const SECRET_NAME = /(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH|P
 /** A committed .env assigning secret-looking names real-looking values. */
 function scanEnvFile(file: TextFile, emit: Emit, already: number): void {
   const { text, lines, path } = file;
-  const assignment = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(["']?)([^\n"']*)\2\s*$/gm;
+  const assignment = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(["']?)([^\n"']*)\2[ \t]*$/gm;
   let count = already;
   for (let m = assignment.exec(text); m !== null && count < MAX_PER_FILE; m = assignment.exec(text)) {
     const name = m[1] ?? '';

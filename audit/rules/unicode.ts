@@ -23,9 +23,12 @@ const FLAG_TAGS = /^[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{2,7}\u{E007F}$/u;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/gu;
 const BIDI_OVERRIDE = /[\u202D\u202E]/u;
 /** Invisible characters; a run of them (or of selectors) can carry an encoded payload. */
-const INVISIBLE = /(?:[\u200B\u200C\u200D\u2060-\u2064\uFEFF\u180E\u3164\uFFA0\u115F\u1160]|[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2,})+/gu;
+const INVISIBLE = /[\u200B\u200C\u200D\u2060-\u2064\uFEFF\u180E\u3164\uFFA0\u115F\u1160\uFE00-\uFE0F\u{E0100}-\u{E01EF}]+/gu;
+const SELECTORS_ONLY = /^[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]+$/u;
 const FILLERS = /[\u3164\uFFA0\u115F\u1160]/u;
 const JOINERS = /^[\u200C\u200D]$/u;
+/** A joiner with an emoji presentation selector (❤️‍🔥 is U+2764 U+FE0F U+200D U+1F525). */
+const JOIN_OR_SELECT = /^(?:[\u200C\u200D]|\uFE0F)+$/u;
 const JOINING_CONTEXT = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F]|(?![A-Za-z])[\p{L}\p{M}]/u;
 
 const MAX_PER_RULE = 10;
@@ -37,7 +40,7 @@ function codePoints(s: string): string {
 /** The ASCII that a run of tag characters spells (what a model reads). */
 export function decodeTags(run: string): string {
   let out = '';
-  for (const c of run) {
+  for (const c of run.slice(0, 1000)) {
     const cp = (c.codePointAt(0) ?? 0) - 0xe0000;
     out += cp >= 0x20 && cp < 0x7f ? String.fromCharCode(cp) : '';
   }
@@ -52,7 +55,7 @@ export function scanUnicodeText(file: TextFile, emit: Emit): void {
   for (const m of text.matchAll(TAGS)) {
     const before = text.codePointAt(Math.max(0, (m.index ?? 0) - 2));
     if (before === 0x1f3f4 && FLAG_TAGS.test(m[0])) continue;
-    if (++tags > MAX_PER_RULE) continue;
+    if (++tags > MAX_PER_RULE) break;
     const hidden = decodeTags(m[0]);
     const start = m.index ?? 0;
     emit(
@@ -62,8 +65,8 @@ export function scanUnicodeText(file: TextFile, emit: Emit): void {
         path,
         lines.lineOf(start),
         hidden.trim().length > 0
-          ? `${[...m[0]].length} invisible tag characters spell hidden text: "${escapeInvisible(hidden.slice(0, 120))}"`
-          : `${[...m[0]].length} invisible tag characters (U+E0000 block)`,
+          ? `${m[0].length / 2} invisible tag characters spell hidden text: "${escapeInvisible(hidden.slice(0, 120))}"`
+          : `${m[0].length / 2} invisible tag characters (U+E0000 block)`,
         excerptAround(text, start, start + m[0].length),
       ),
     );
@@ -76,7 +79,7 @@ export function scanUnicodeText(file: TextFile, emit: Emit): void {
     const line = lines.lineOf(start);
     if (line === lastBidiLine) continue;
     lastBidiLine = line;
-    if (++bidi > MAX_PER_RULE) continue;
+    if (++bidi > MAX_PER_RULE) break;
     const override = BIDI_OVERRIDE.test(m[0]);
     const severity: Severity = override || code ? 'high' : 'medium';
     emit(
@@ -96,17 +99,20 @@ export function scanUnicodeText(file: TextFile, emit: Emit): void {
     const start = m.index ?? 0;
     const run = m[0];
     if (run === '\uFEFF' && start === 0) continue;
-    if (JOINERS.test(run)) {
+    if (JOINERS.test(run) || (run.length <= 3 && JOIN_OR_SELECT.test(run))) {
       const before = text.slice(Math.max(0, start - 2), start);
       const after = text.slice(start + 1, start + 3);
       if (JOINING_CONTEXT.test(before) || JOINING_CONTEXT.test(after)) continue;
     }
-    const length = [...run].length;
-    const selectors = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u.test(run);
+    const onlySelectors = SELECTORS_ONLY.test(run);
+    // One selector after a character is an ordinary emoji or ideograph variant.
+    if (onlySelectors && (run.length === 1 || (run.length === 2 && (run.codePointAt(0) ?? 0) > 0xffff))) continue;
+    const length = [...run.slice(0, 64)].length;
+    const selectors = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]{2,}/u.test(run.slice(0, 64));
     let severity: Severity = 'low';
     if (length >= 4 || selectors) severity = 'high';
     else if (code) severity = FILLERS.test(run) ? 'high' : 'medium';
-    if (++invisible > MAX_PER_RULE) continue;
+    if (++invisible > MAX_PER_RULE) break;
     emit(
       finding(
         'unicode-invisible',
@@ -114,7 +120,7 @@ export function scanUnicodeText(file: TextFile, emit: Emit): void {
         path,
         lines.lineOf(start),
         length >= 4 || selectors
-          ? `a run of ${length} invisible characters (${codePoints(run)}): enough to encode hidden data`
+          ? `a run of ${run.length > 64 ? 'more than 32' : length} invisible characters (${codePoints(run.slice(0, 16))}): enough to encode hidden data`
           : `invisible character${length > 1 ? 's' : ''} ${codePoints(run)}${code ? ' in code: identifiers or strings that look equal may differ' : ''}`,
         excerptAround(text, start, start + run.length),
       ),

@@ -136,8 +136,8 @@ function renderOne(audited: { target: string; name: string | null; version: stri
   if (report.truncated > 0) lines.push(pc.dim(`  ... ${report.truncated} more findings (see --json)`));
   if (!all) {
     const { endpoints, executables } = report.inventory;
-    if (endpoints.length > 0) lines.push(pc.dim(`  endpoints: ${endpoints.map((e) => e.host).join(', ')}`));
-    if (executables.length > 0) lines.push(pc.dim(`  executables: ${executables.map((e) => `${e.file} (${e.size} bytes)`).join(', ')}`));
+    if (endpoints.length > 0) lines.push(pc.dim(`  endpoints: ${escapeForHumans(endpoints.map((e) => e.host).join(', '))}`));
+    if (executables.length > 0) lines.push(pc.dim(`  executables: ${escapeForHumans(executables.map((e) => `${e.file} (${e.size} bytes)`).join(', '))}`));
   }
   lines.push(audited.failed ? pc.red(`  failed: findings at or above ${failOn}`) : pc.green(`  passed (--fail-on ${failOn})`));
   return lines.join('\n');
