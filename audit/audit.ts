@@ -8,9 +8,9 @@ import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, t
 import { classifyFile } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
-import { findCommands, MAX_CANDIDATES } from './rules/commands';
+import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
 import { atMost, commentLine, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
-import { findInjections } from './rules/injection';
+import { compileInjections, findInjections, type CompiledInjections } from './rules/injection';
 import { InventoryBuilder, scanDisguisedBinary } from './rules/inventory';
 import { redactSecrets, scanSecrets } from './rules/secrets';
 import { scanIdentityName, scanUnicodeName, scanUnicodeText } from './rules/unicode';
@@ -31,8 +31,20 @@ export interface AuditOptions {
 const MIB = 1024 * 1024;
 const MARKDOWN = new Set(['md', 'markdown', 'mdx']);
 const DOCS = new Set(['txt', 'text', 'rst', 'adoc', '']);
-/** Markdown larger than this is read as plain prose (markdown-it takes ~0.5 s on 1 MiB of short lines). */
+/**
+ * Markdown is parsed (code blocks told from prose) up to these sizes per file and per package;
+ * past them it is read as plain prose. markdown-it costs about 3 µs a line, so hostile input
+ * (100,000 one-character lines) is bounded by lines as well as characters.
+ */
 const MAX_MARKDOWN_PARSE = 256 * 1024;
+const MAX_MARKDOWN_LINES = 10_000;
+const MAX_MARKDOWN_TOTAL = 1024 * 1024;
+const MAX_MARKDOWN_LINES_TOTAL = 40_000;
+
+interface Matchers {
+  commands: CompiledCommands;
+  injections: CompiledInjections;
+}
 
 export function auditFiles(files: readonly AuditFile[], options: AuditOptions = {}): AuditReport {
   const maxFindings = options.maxFindings ?? 500;
@@ -53,6 +65,8 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
   };
 
   const md = createMarkdownParser();
+  const matchers: Matchers = { commands: compileCommands(), injections: compileInjections() };
+  let markdownBudget = { chars: MAX_MARKDOWN_TOTAL, lines: MAX_MARKDOWN_LINES_TOTAL };
   const inventory = new InventoryBuilder();
   let bytes = 0;
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -94,14 +108,17 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
     scanSecrets(head, emit);
     inventory.addEndpoints(head, emit);
     if (kind === 'markdown') {
-      const segments = head.text.length <= MAX_MARKDOWN_PARSE ? markdownSegments(md, head.text) : proseSegments(head.text);
+      const lines = head.lines.count;
+      const parse = head.text.length <= Math.min(MAX_MARKDOWN_PARSE, markdownBudget.chars) && lines <= Math.min(MAX_MARKDOWN_LINES, markdownBudget.lines);
+      if (parse) markdownBudget = { chars: markdownBudget.chars - head.text.length, lines: markdownBudget.lines - lines };
+      const segments = parse ? markdownSegments(md, head.text) : proseSegments(head.text);
       const exhausted = new Set<string>();
-      for (const segment of segments) scanSegment(file.path, segment, emit, exhausted);
+      for (const segment of segments) scanSegment(file.path, segment, emit, exhausted, matchers);
     } else if (kind === 'doc') {
       const exhausted = new Set<string>();
-      for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted);
+      for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted, matchers);
     } else if (kind === 'script') {
-      scanScript(head, emit);
+      scanScript(head, emit, matchers);
     }
   }
 
@@ -165,11 +182,11 @@ function around(text: string, start: number, end: number): { outside: string; se
   return { outside: `${text.slice(s.start, start)} ${text.slice(end, s.end)}`, sentenceStart: s.start };
 }
 
-function scanSegment(file: string, segment: Segment, emit: Emit, exhausted: Set<string>): void {
+function scanSegment(file: string, segment: Segment, emit: Emit, exhausted: Set<string>, matchers: Matchers): void {
   const { text } = segment;
   if (text.trim() === '') return;
   const lineIn = segmentLines(text, segment.line);
-  for (const m of findInjections(text)) {
+  for (const m of findInjections(matchers.injections, text)) {
     let severity: Severity = m.severity;
     let note = '';
     if (segment.context === 'code') {
@@ -187,7 +204,7 @@ function scanSegment(file: string, segment: Segment, emit: Emit, exhausted: Set<
     }
     emit(finding(m.rule, severity, file, lineIn(m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
   }
-  const commands = findCommands(text);
+  const commands = findCommands(matchers.commands, text);
   for (const rule of commands.exhausted) {
     if (!exhausted.has(rule)) emit(exhaustedFinding(file, rule));
     exhausted.add(rule);
@@ -216,9 +233,9 @@ function scanSegment(file: string, segment: Segment, emit: Emit, exhausted: Set<
   }
 }
 
-function scanScript(file: TextFile, emit: Emit): void {
+function scanScript(file: TextFile, emit: Emit, matchers: Matchers): void {
   const { text } = file;
-  const commands = findCommands(text);
+  const commands = findCommands(matchers.commands, text);
   for (const rule of commands.exhausted) emit(exhaustedFinding(file.path, rule));
   for (const m of commands.matches) {
     const comment = commentLine(text, m.start);

@@ -40,8 +40,15 @@ interface InlineChild {
   content: string;
 }
 
+/**
+ * Only block structure (fences, indented code, paragraphs, lists, quotes, tables, headings) and
+ * inline code spans matter here. Emphasis, links, images, entities and reference definitions are
+ * left as the raw text an agent reads, which also keeps parsing fast on hostile nesting.
+ */
 export function createMarkdownParser(): Parser {
-  return new MarkdownIt({ html: false, linkify: false, typographer: false });
+  const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+  md.disable(['emphasis', 'link', 'image', 'autolink', 'html_inline', 'entity', 'strikethrough', 'reference', 'html_block', 'balance_pairs', 'fragments_join', 'linkify', 'smartquotes', 'replacements'], true);
+  return md;
 }
 
 /** Splits a Markdown document into prose blocks and code blocks with their line numbers. */
@@ -77,7 +84,7 @@ export function markdownSegments(md: Parser, text: string): Segment[] {
       else if (child.type === 'code_inline') {
         codeSpans.push([out.length, out.length + child.content.length]);
         out += child.content;
-      } else if (child.type === 'text' || child.type === 'image' || child.type === 'html_inline') out += child.content;
+      } else if (child.type === 'text' || child.type === 'text_special' || child.type === 'image' || child.type === 'html_inline') out += child.content;
     }
     segments.push({ context: 'prose', text: out, line, codeSpans });
     lead = out;

@@ -7,7 +7,7 @@
  * `script-privilege-escalation`.
  */
 import type { Severity } from '../../schema/audit-report';
-import { scan } from './scan';
+import { compile, scan, type CompiledPattern } from './scan';
 
 export interface CommandMatch {
   rule: string;
@@ -175,11 +175,18 @@ export const MAX_CANDIDATES = 10_000;
  * Every dangerous-command match in `text` (its own severity, before context adjusts it), and the
  * rules whose patterns could not be tried everywhere (more than MAX_CANDIDATES places).
  */
-export function findCommands(text: string, limit = 200): { matches: CommandMatch[]; exhausted: string[] } {
+export type CompiledCommands = CompiledPattern<CommandPattern>[];
+
+export function compileCommands(): CompiledCommands {
+  return compile(COMMAND_PATTERNS);
+}
+
+export function findCommands(compiled: CompiledCommands, text: string, limit = 200): { matches: CommandMatch[]; exhausted: string[] } {
   const out: CommandMatch[] = [];
   const exhausted = new Set<string>();
-  for (const pattern of COMMAND_PATTERNS) {
-    const result = scan(pattern, text, limit, MAX_CANDIDATES);
+  for (const entry of compiled) {
+    const { pattern } = entry;
+    const result = scan(entry, text, limit, MAX_CANDIDATES);
     if (result.exhausted) exhausted.add(pattern.rule);
     for (const m of result.matches) {
       const refined = pattern.refine ? pattern.refine(m, text) : { severity: pattern.severity };

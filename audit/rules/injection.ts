@@ -9,7 +9,7 @@
  * `injection-remote-code` (fetch and run remote code, or follow remote instructions).
  */
 import type { Severity } from '../../schema/audit-report';
-import { scan } from './scan';
+import { compile, scan, type CompiledPattern } from './scan';
 
 export interface InjectionPattern {
   rule: string;
@@ -98,10 +98,17 @@ export interface InjectionMatch {
 }
 
 /** Every gap in these patterns is at most 120 characters, so each costs at most that per character. */
-export function findInjections(text: string, limit = 100): InjectionMatch[] {
+export type CompiledInjections = CompiledPattern<InjectionPattern>[];
+
+export function compileInjections(): CompiledInjections {
+  return compile(INJECTION_PATTERNS);
+}
+
+export function findInjections(compiled: CompiledInjections, text: string, limit = 100): InjectionMatch[] {
   const out: InjectionMatch[] = [];
-  for (const pattern of INJECTION_PATTERNS) {
-    for (const m of scan(pattern, text, limit, Number.POSITIVE_INFINITY).matches) {
+  for (const entry of compiled) {
+    const { pattern } = entry;
+    for (const m of scan(entry, text, limit, Number.POSITIVE_INFINITY).matches) {
       if (pattern.refine && !pattern.refine(m)) continue;
       out.push({ rule: pattern.rule, severity: pattern.severity, start: m.index, end: m.index + m[0].length, message: pattern.message });
     }

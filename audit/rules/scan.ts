@@ -11,34 +11,50 @@ export interface ScannedPattern {
   anchor?: RegExp;
 }
 
+/** A pattern's expressions, compiled once per audit (they carry `lastIndex`, so never shared between audits). */
+export interface CompiledPattern<P extends ScannedPattern> {
+  pattern: P;
+  global: RegExp;
+  sticky: RegExp;
+  anchor: RegExp | undefined;
+}
+
+function withFlags(re: RegExp, add: string, remove: RegExp): RegExp {
+  return new RegExp(re.source, `${re.flags.replace(remove, '')}${add}`);
+}
+
+export function compile<P extends ScannedPattern>(patterns: readonly P[]): CompiledPattern<P>[] {
+  return patterns.map((pattern) => ({
+    pattern,
+    global: withFlags(pattern.re, 'g', /[gy]/g),
+    sticky: withFlags(pattern.re, 'y', /[gy]/g),
+    anchor: pattern.anchor ? withFlags(pattern.anchor, 'g', /[gy]/g) : undefined,
+  }));
+}
+
 export interface ScanResult {
   matches: RegExpExecArray[];
   /** The anchor matched more than `maxCandidates` times: the rest of the text was not tried. */
   exhausted: boolean;
 }
 
-/** V8 caches compiled expressions by source and flags, so making these per call is cheap. */
-function stickyOf(re: RegExp): RegExp {
-  return new RegExp(re.source, `${re.flags.replace(/[gy]/g, '')}y`);
-}
-
-export function scan(pattern: ScannedPattern, text: string, maxMatches: number, maxCandidates: number): ScanResult {
+export function scan(compiled: CompiledPattern<ScannedPattern>, text: string, maxMatches: number, maxCandidates: number): ScanResult {
   const matches: RegExpExecArray[] = [];
-  if (!pattern.anchor) {
-    const re = new RegExp(pattern.re.source, pattern.re.flags.includes('g') ? pattern.re.flags : `${pattern.re.flags}g`);
-    for (let m = re.exec(text); m !== null && matches.length < maxMatches; m = re.exec(text)) {
-      if (m[0].length === 0) re.lastIndex++;
+  const { anchor, global, sticky } = compiled;
+  if (!anchor) {
+    global.lastIndex = 0;
+    for (let m = global.exec(text); m !== null && matches.length < maxMatches; m = global.exec(text)) {
+      if (m[0].length === 0) global.lastIndex++;
       matches.push(m);
     }
     return { matches, exhausted: false };
   }
-  const anchor = new RegExp(pattern.anchor.source, pattern.anchor.flags.includes('g') ? pattern.anchor.flags : `${pattern.anchor.flags}g`);
-  const full = stickyOf(pattern.re);
+  anchor.lastIndex = 0;
   let candidates = 0;
   for (let a = anchor.exec(text); a !== null && matches.length < maxMatches; a = anchor.exec(text)) {
     if (++candidates > maxCandidates) return { matches, exhausted: true };
-    full.lastIndex = a.index;
-    const m = full.exec(text);
+    sticky.lastIndex = a.index;
+    const m = sticky.exec(text);
     if (m) {
       matches.push(m);
       anchor.lastIndex = Math.max(anchor.lastIndex, a.index + Math.max(1, m[0].length));
