@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContracts, mergeContract, parseContract, serializeContract, toolContract, type ContractProblem, type SkillContracts } from '../audit/contracts';
-import { contractImpact } from '../cli/core/contracts';
+import { contractImpact, recordContracts } from '../cli/core/contracts';
 import { McpServers } from '../cli/core/mcp-servers';
 import { ROOT, runCli } from './helpers/cli';
 
@@ -142,6 +142,17 @@ describe('skills doctor', () => {
 });
 
 describe('contract files', () => {
+  it('are never written through a contracts/ that is a link', async () => {
+    const dir = path.join(ws, 'linked');
+    const elsewhere = path.join(ws, 'elsewhere');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(elsewhere, { recursive: true });
+    await fs.symlink(elsewhere, path.join(dir, 'contracts'));
+    const calls = [{ server: 'drift', tool: 'ping', arguments: {}, result: { content: [] } }];
+    await expect(recordContracts(dir, calls, async () => [{ name: 'ping', inputSchema: { type: 'object' } }])).rejects.toMatchObject({ code: 'EWORKSPACELINK' });
+    expect(await fs.readdir(elsewhere)).toEqual([]);
+  });
+
   const lookup = { name: 'lookup', description: 'Looks up', inputSchema: { type: 'object', title: 'In', properties: { id: { type: 'string', description: 'the id' }, description: { type: 'string' } }, required: ['id'] } };
 
   it('are normalised (annotations dropped, property names kept) and merged deterministically', () => {

@@ -32,7 +32,8 @@ export const infoCommand: CommandModule = {
           const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
           const v = version ? doc.versions[version] : undefined;
           if (!v) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.join(', ')}` });
-          const audit = v.audit ? await client.call(auditReportSchema, 'GET', `/v1/skills/${doc.name}/versions/${v.version}/audit`) : undefined;
+          // The report is extra detail: a registry that cannot send it still gets its info shown.
+          const audit = v.audit ? await client.call(auditReportSchema, 'GET', `/v1/skills/${doc.name}/versions/${v.version}/audit`).catch(() => undefined) : undefined;
           const tools = Object.entries(v.manifest.mcp).map(([server, list]) => `${server}: ${list.join(', ')}`);
           const human = [
             `${pc.bold(`${v.name}@${v.version}`)}${v.yanked ? pc.red(' (yanked)') : ''}${v.deprecated ? pc.yellow(` deprecated: ${v.deprecated}`) : ''}`,

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { checkContracts, contractPath, CONTRACTS_DIR, mergeContract, parseContract, serializeContract, type ContractFile, type ContractProblem, type LiveServer, type LiveTool, type SkillContracts } from '../../audit/contracts';
-import { isSkillsError } from '../../schema/errors';
+import { isSkillsError, SkillsError } from '../../schema/errors';
 import { fixtureSchema, type RecordedCall } from '../../schema/fixture';
 import { manifestSchema } from '../../schema/manifest';
 import { SERVER_NAME_RE } from '../../schema/names';
@@ -39,6 +39,12 @@ export async function recordContracts(skillDir: string, recorded: readonly Recor
   }
   const files: string[] = [];
   const skipped: string[] = [];
+  // No trailing slash: lstat of "contracts/" would follow a link.
+  const folder = path.join(skillDir, CONTRACTS_DIR.slice(0, -1));
+  const dir = await fs.lstat(folder).catch(() => undefined);
+  if (dir && !dir.isDirectory()) {
+    throw new SkillsError('EWORKSPACELINK', `${folder} is ${dir.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; contracts are never written through it`, { hint: 'make contracts/ a real folder in the skill' });
+  }
   for (const server of [...used.keys()].sort()) {
     if (!SERVER_NAME_RE.test(server)) continue;
     const file = path.join(skillDir, contractPath(server));
@@ -178,11 +184,16 @@ export interface DoctorResult {
   warnings: string[];
 }
 
-/** `skills doctor`: every installed skill's MCP tools against the workspace's live servers. */
-export async function doctor(root: string, env: NodeJS.ProcessEnv, progress: (m: string) => void): Promise<DoctorResult> {
+/**
+ * `skills doctor`: every installed skill's MCP tools against the workspace's live servers. With
+ * `folders`, only those skills/<folder> (e.g. the skills an install just added).
+ */
+export async function doctor(root: string, env: NodeJS.ProcessEnv, progress: (m: string) => void, folders?: ReadonlySet<string>): Promise<DoctorResult> {
   const { workspace } = await loadWorkspace(root);
   const configured = workspace?.servers ?? {};
-  const { skills, warnings } = await loadSkillContracts(root);
+  const loaded = await loadSkillContracts(root);
+  const warnings = loaded.warnings;
+  const skills = folders ? loaded.skills.filter((s) => folders.has(s.folder)) : loaded.skills;
   const used = new Set<string>();
   for (const s of skills) for (const server of [...Object.keys(s.declared), ...s.contracts.keys(), ...s.calls.map((c) => c.server)]) used.add(server);
   const live = await listServers([...used].sort(), configured, root, env, progress);
