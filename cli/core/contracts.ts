@@ -80,7 +80,10 @@ async function readBounded(file: string, max: number): Promise<string | undefine
   }
 }
 
+/** The entries of a real folder (a link, or anything else, lists as empty: never followed). */
 async function listDir(dir: string): Promise<{ name: string; file: boolean; dir: boolean }[]> {
+  const stat = await fs.lstat(dir.replace(/\/+$/, '')).catch(() => undefined);
+  if (!stat?.isDirectory()) return [];
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries.map((e) => ({ name: e.name, file: e.isFile(), dir: e.isDirectory() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
