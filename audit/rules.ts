@@ -37,7 +37,7 @@ export const RULES: readonly RuleInfo[] = [
   { id: 'binary-disguised', severity: 'high', catches: 'binary content (NUL bytes, an ELF/Mach-O/PE/WebAssembly header) in a file named as text (.md, .json, .py, ...), or an executable header under any non-executable name', misses: 'binaries named as what they are (listed in the inventory)' },
   { id: 'text-not-utf8', severity: 'low', catches: 'a text file that is not valid UTF-8 (its content is not checked)', misses: '' },
   { id: 'contract-invalid', severity: 'medium', catches: 'a contracts/*.json that is not a valid MCP tool contract or sits under the wrong server name', misses: '' },
-  { id: 'audit-incomplete', severity: 'medium', catches: 'a file (or the package) larger than the pattern rules read: 2 MiB per file, 16 MiB per package; the rest is named for review', misses: '' },
+  { id: 'audit-incomplete', severity: 'high', catches: 'what the audit did not read: a file past 2 MiB or a package past 8 MiB of text (medium: the rest is named for review); a file where more than 10,000 places start like one dangerous pattern (high: flooding near-matches would otherwise hide the real one)', misses: '' },
   { id: 'inventory-languages', severity: 'info', catches: 'files per language', misses: '' },
   { id: 'inventory-executable', severity: 'info', catches: 'each executable file or binary with its size and kind', misses: '' },
   { id: 'inventory-endpoint', severity: 'info', catches: 'each network host named by a URL, where it first appears (at most 100)', misses: 'hosts built at run time, bare IP addresses without a scheme' },

@@ -48,7 +48,8 @@ export const auditCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((name: string, rule: string, options: { reason: string; file?: string; registry?: string }) =>
         run(async (ctx) => {
-          const client = await clientFor(ctx, checkedName(name), options.registry);
+          checkedName(name);
+          const client = await clientFor(ctx, options.registry);
           const body = { rule, reason: options.reason, ...(options.file !== undefined ? { file: options.file } : {}) };
           const allowed = await client.call(allowanceSchema, 'POST', `/v1/skills/${name}/audit-allowances`, { body });
           return { data: allowed, human: `${pc.green('allowed')} ${allowed.rule} for ${allowed.name}${allowed.file ? ` in ${allowed.file}` : ''}: ${allowed.reason}` };
@@ -65,7 +66,8 @@ export const auditCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((name: string, rule: string, options: { file?: string; registry?: string }) =>
         run(async (ctx) => {
-          const client = await clientFor(ctx, checkedName(name), options.registry);
+          checkedName(name);
+          const client = await clientFor(ctx, options.registry);
           const query = options.file !== undefined ? `?file=${encodeURIComponent(options.file)}` : '';
           const removed = await client.call(allowanceRemovedSchema, 'DELETE', `/v1/skills/${name}/audit-allowances/${encodeURIComponent(rule)}${query}`);
           return { data: removed, human: `${pc.green('removed')} the allowance of ${removed.rule} for ${removed.name}` };
@@ -80,7 +82,8 @@ export const auditCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((name: string, options: { registry?: string }) =>
         run(async (ctx) => {
-          const client = await clientFor(ctx, checkedName(name), options.registry);
+          checkedName(name);
+          const client = await clientFor(ctx, options.registry);
           const list = await client.call(allowanceListSchema, 'GET', `/v1/skills/${name}/audit-allowances`);
           const human = list.allowances.length === 0 ? `no allowances for ${list.name}` : table([['rule', 'file', 'by', 'reason'], ...list.allowances.map((a) => [a.rule, a.file ?? '*', a.by ?? '-', a.reason])]);
           return { data: list, human };
@@ -94,8 +97,7 @@ function checkedName(name: string): string {
   return name;
 }
 
-/** A client for the registry the name lives on (the name is checked first, so a bad one costs no request). */
-async function clientFor(ctx: CliContext, _checked: string, registry: string | undefined): Promise<RegistryClient> {
+async function clientFor(ctx: CliContext, registry: string | undefined): Promise<RegistryClient> {
   const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
   return new RegistryClient(await resolveRegistry(ctx.env, registry, workspace?.registry));
 }
