@@ -29,6 +29,8 @@ import { packCommand } from './commands/pack';
 import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
 import { verifyCommand } from './commands/verify';
+import { auditCommand } from './commands/audit';
+import { doctorCommand } from './commands/doctor';
 
 
 const commands: readonly CommandModule[] = [
@@ -36,6 +38,7 @@ const commands: readonly CommandModule[] = [
   validateCommand,
   packCommand,
   verifyCommand,
+  auditCommand,
   runCommand,
   installCommand,
   ciCommand,
@@ -46,6 +49,7 @@ const commands: readonly CommandModule[] = [
   searchCommand,
   infoCommand,
   serversCommand,
+  doctorCommand,
   searchToolsCommand,
   mcpCommand,
   publishCommand,

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { isSkillsError, SkillsError } from '../schema/errors';
 import { createServices, DEFAULT_REGISTRY_CONFIG, type AppDeps, type Env, type RegistryConfig } from './context';
 import { accessRoutes } from './routes/access';
+import { auditRoutes } from './routes/audit';
 import { mcpRoutes } from './routes/mcp';
 import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
@@ -78,6 +79,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
 
   app.get('/-/ping', (c) => c.json({ ok: true }));
   readRoutes(app);
+  auditRoutes(app);
   writeRoutes(app);
   searchRoutes(app);
   accessRoutes(app);

@@ -5,6 +5,7 @@ import type { PackageFile } from '../schema/package-files';
 import { MAX_TARBALL_BYTES } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
+import { AuditStore } from './audit-store';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import type { Db } from './db';
 import { DownloadCounter } from './downloads';
@@ -71,6 +72,7 @@ export interface Services {
   deps: AppDeps;
   auth: Auth;
   store: SkillsStore;
+  audits: AuditStore;
   publishLimiter: RateLimiter;
   authFailureLimiter: RateLimiter;
   downloads: DownloadCounter;
@@ -82,6 +84,7 @@ export function createServices(deps: AppDeps): Services {
     deps,
     auth: new Auth(deps.db),
     store,
+    audits: new AuditStore(deps.db),
     publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
     authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
     downloads: new DownloadCounter(deps.db, {

@@ -176,4 +176,23 @@ export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   INSERT OR IGNORE INTO skill_dependencies (dependency, version_id) SELECT j.key, v.id FROM versions v, json_each(v.manifest, '$.dependencies') j;
   CREATE INDEX versions_published ON versions(published_at);
   `,
+  // The static audit of each version, run at publish (the summary feeds packuments), and the
+  // rules a scope's owner allowed for a skill (by name: the skill may not exist yet). An
+  // allowance's file '' means every file.
+  `
+  CREATE TABLE version_audits (
+    version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+    summary TEXT NOT NULL,
+    report TEXT NOT NULL
+  );
+  CREATE TABLE audit_allowances (
+    skill TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    file TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (skill, rule, file)
+  ) WITHOUT ROWID;
+  `,
 ];

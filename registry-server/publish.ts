@@ -8,7 +8,9 @@ import { SkillsError } from '../schema/errors';
 import { parsePackageName } from '../schema/names';
 import { decodeUtf8, validatePackage, validationError, type PackageValidation } from '../schema/package';
 import type { PackageFile } from '../schema/package-files';
+import { summarizeAudit } from '../schema/audit-report';
 import type { Provenance, PublishResponse, VerificationSummary } from '../schema/registry';
+import { auditUpload } from './publish-audit';
 import { tarballPath } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
@@ -73,6 +75,8 @@ export async function publish(services: Services, request: PublishRequest): Prom
   }
   if (request.tag !== undefined && semver.valid(request.tag)) throw new SkillsError('ETAGINVALID', 'a dist-tag cannot look like a version', { status: 400 });
 
+  // The static audit runs before the sandbox: a refused upload costs no verification.
+  const audit = auditUpload(services, name, manifest.version, files);
   // Only a code skill has something to run; a plain skill's trust comes from its files alone.
   const verification = validation.kind === 'code' ? await verifyCode(services, request, validation, files) : nothingToRun();
   const trust = versionTrust(files, validation.kind, verification.ok);
@@ -109,6 +113,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     // The version and its audit entry land in one transaction: a crash leaves both or neither.
     tag = store.atomically(() => {
       const set = store.insertVersion(record);
+      services.audits.save(name, manifest.version, audit);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set, kind: validation.kind, trust: trust.trust, ...(request.provenance ? { provenance: request.provenance } : {}) } });
       return set;
     });
@@ -131,6 +136,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     kind: validation.kind,
     trust: trust.trust,
     trustReasons: trust.trustReasons,
+    audit: summarizeAudit(audit),
   };
 }
 

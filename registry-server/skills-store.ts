@@ -1,6 +1,7 @@
 /** Skills, versions, tarballs, dist-tags and the search index in SQLite. */
 import { createHash } from 'node:crypto';
 import semver from 'semver';
+import type { AuditSummary } from '../schema/audit-report';
 import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
@@ -193,7 +194,14 @@ export class SkillsStore {
       trust: row.trust,
       trustReasons: JSON.parse(row.trust_reasons) as TrustReason[],
       provenance: row.provenance === null ? null : (JSON.parse(row.provenance) as Provenance),
+      ...this.#audit(row.id),
     };
+  }
+
+  /** The audit summary of a version (none for versions published before audits). */
+  #audit(versionId: number): { audit?: AuditSummary } {
+    const row = this.sql('SELECT summary FROM version_audits WHERE version_id = ?').get(versionId) as { summary: string } | undefined;
+    return row ? { audit: JSON.parse(row.summary) as AuditSummary } : {};
   }
 
   /** Tarballs never change once published (deletion drops them), so reads are cached up to a byte budget. */

@@ -1,5 +1,6 @@
 /** The registry's wire types: what the server sends and the CLI reads (and the request bodies). */
 import { z } from 'zod';
+import { auditSummarySchema } from './audit-report';
 import { manifestSchema, semverVersionSchema } from './manifest';
 import { packageNameSchema, SCOPE_RE, SKILL_NAME_MAX, SKILL_NAME_RE } from './names';
 import { codePoints, DESCRIPTION_MAX } from './skill-md';
@@ -106,6 +107,8 @@ export const packumentVersionSchema = z.object({
   trust: trustLevelSchema,
   trustReasons: z.array(trustReasonSchema),
   provenance: provenanceSchema.nullable(),
+  /** The registry's audit at publish (counts; findings at /versions/:v/audit). Absent before audits. */
+  audit: auditSummarySchema.optional(),
 });
 
 export const packumentSchema = z.object({
@@ -155,6 +158,7 @@ export const publishResponseSchema = z.object({
   kind: packageKindSchema,
   trust: trustLevelSchema,
   trustReasons: z.array(trustReasonSchema),
+  audit: auditSummarySchema.optional(),
 });
 
 export const searchResultSchema = z.object({

@@ -93,6 +93,10 @@ const ACCOUNTS = (ok: Outcome): Record<Kind, Outcome> => ({
   ...BAD,
 });
 
+/** Allowing audit findings: a team owner of the scope (alice) or an admin token allowed for it. */
+const ALLOW_PUBLIC = (ok: Outcome): Record<Kind, Outcome> => ({ ...CHANGE_PUBLIC(ok), scoped: '403 EAUDITALLOWFORBIDDEN', scopedAdmin: '403 EAUDITALLOWFORBIDDEN', outsider: '403 EAUDITALLOWFORBIDDEN' });
+const ALLOW_PRIVATE = (ok: Outcome): Record<Kind, Outcome> => ({ ...CHANGE_PUBLIC(ok), scoped: '404 ESCOPENOTFOUND', scopedAdmin: '404 ESCOPENOTFOUND', outsider: '404 ESCOPENOTFOUND' });
+
 interface Row {
   /** The route as the app declares it (`app.routes`), for the completeness check. */
   route: string;
@@ -170,6 +174,31 @@ const rows: Row[] = [
   { route: `POST ${SKILL}/versions/:version/deprecate`, label: 'deprecate private', request: req('POST', '/v1/skills/@secret/hello/versions/1.0.0/deprecate', { message: 'old' }), expect: CHANGE_PRIVATE('200') },
   { route: `DELETE ${SKILL}/versions/:version`, label: 'delete version public', request: (k) => req('DELETE', `/v1/skills/@acme/del/versions/1.0.${KIND_INDEX(k)}`)(k), expect: CHANGE_PUBLIC('200') },
   { route: `DELETE ${SKILL}/versions/:version`, label: 'delete version private', request: (k) => req('DELETE', `/v1/skills/@secret/del/versions/1.0.${KIND_INDEX(k)}`)(k), expect: CHANGE_PRIVATE('200') },
+  { route: `GET ${SKILL}/versions/:version/audit`, label: 'public audit report', request: req('GET', '/v1/skills/@acme/hello/versions/1.0.0/audit'), expect: OPEN('200') },
+  { route: `GET ${SKILL}/versions/:version/audit`, label: 'private audit report', request: req('GET', '/v1/skills/@secret/hello/versions/1.0.0/audit'), expect: READ_PRIVATE },
+  { route: `GET ${SKILL}/audit-allowances`, label: 'public audit allowances', request: req('GET', '/v1/skills/@acme/hello/audit-allowances'), expect: OPEN('200') },
+  {
+    route: `GET ${SKILL}/audit-allowances`,
+    label: 'private audit allowances',
+    request: req('GET', '/v1/skills/@secret/hello/audit-allowances'),
+    expect: { ...READ_PRIVATE, none: '404 ESCOPENOTFOUND', scoped: '404 ESCOPENOTFOUND', scopedAdmin: '404 ESCOPENOTFOUND', outsider: '404 ESCOPENOTFOUND' },
+  },
+  { route: `POST ${SKILL}/audit-allowances`, label: 'allow an audit rule public', request: req('POST', '/v1/skills/@acme/hello/audit-allowances', { rule: 'script-pipe-to-shell', reason: 'matrix' }), expect: ALLOW_PUBLIC('201') },
+  { route: `POST ${SKILL}/audit-allowances`, label: 'allow an audit rule private', request: req('POST', '/v1/skills/@secret/hello/audit-allowances', { rule: 'script-pipe-to-shell', reason: 'matrix' }), expect: ALLOW_PRIVATE('201') },
+  {
+    route: `DELETE ${SKILL}/audit-allowances/:rule`,
+    label: 'remove an audit allowance public',
+    prepare: () => setup('POST', '/v1/skills/@acme/hello/audit-allowances', { rule: 'secret-env-file', reason: 'matrix' }),
+    request: req('DELETE', '/v1/skills/@acme/hello/audit-allowances/secret-env-file'),
+    expect: ALLOW_PUBLIC('200'),
+  },
+  {
+    route: `DELETE ${SKILL}/audit-allowances/:rule`,
+    label: 'remove an audit allowance private',
+    prepare: () => setup('POST', '/v1/skills/@secret/hello/audit-allowances', { rule: 'secret-env-file', reason: 'matrix' }),
+    request: req('DELETE', '/v1/skills/@secret/hello/audit-allowances/secret-env-file'),
+    expect: ALLOW_PRIVATE('200'),
+  },
   { route: 'GET /v1/search', label: 'search', request: req('GET', '/v1/search?q=hello'), expect: OPEN('200') },
   { route: 'GET /.well-known/agent-skills/index.json', label: 'discovery index', request: req('GET', '/.well-known/agent-skills/index.json'), expect: OPEN('200') },
   { route: 'POST /v1/users', label: 'create user', request: (k) => req('POST', '/v1/users', { name: `user-${next()}` })(k), expect: ACCOUNTS('201') },

@@ -3,6 +3,8 @@ import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
 import { packumentViewSchema } from '../../schema/registry';
+import { auditReportSchema } from '../../schema/audit-report';
+import { auditLines } from '../core/audit-view';
 import type { CommandModule } from '../command';
 import { resolveRegistry } from '../core/config';
 import { packumentLimits, printable, RegistryClient } from '../core/registry-client';
@@ -31,6 +33,8 @@ export const infoCommand: CommandModule = {
           const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
           const v = version ? doc.versions[version] : undefined;
           if (!v) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.join(', ')}` });
+          // The report is extra detail: a registry that cannot send it still gets its info shown.
+          const audit = v.audit ? await client.call(auditReportSchema, 'GET', `/v1/skills/${doc.name}/versions/${v.version}/audit`).catch(() => undefined) : undefined;
           const tools = Object.entries(v.manifest.mcp).map(([server, list]) => `${server}: ${list.join(', ')}`);
           const human = [
             `${pc.bold(`${v.name}@${v.version}`)}${v.yanked ? pc.red(' (yanked)') : ''}${v.deprecated ? pc.yellow(` deprecated: ${v.deprecated}`) : ''}`,
@@ -40,13 +44,14 @@ export const infoCommand: CommandModule = {
             `trust: ${renderTrust(v.trust, v.trustReasons ?? [])}${v.kind === 'plain' ? ' (a plain skill: SKILL.md and files, nothing for the sandbox to run)' : ''}`,
             ...(v.verification && v.kind !== 'plain' ? [`verified: ${v.verification.passed} passed, ${v.verification.failed} failed (${v.verification.verifiedAt})`] : []),
             ...(v.provenance ? [`provenance (as its publisher declared it): ${printable(v.provenance.url ?? v.provenance.type, 300)}${v.provenance.commit ? ` at ${printable(v.provenance.commit, 64)}` : ''}${v.provenance.path ? ` in ${printable(v.provenance.path, 200)}` : ''}${v.provenance.ref ? ` (${printable(v.provenance.ref, 100)})` : ''}`] : []),
+            ...auditLines(audit),
             `MCP tools: ${tools.length > 0 ? tools.join('; ') : 'none'}`,
             `dependencies: ${Object.entries(v.manifest.dependencies).map(([n, r]) => `${n} ${r}`).join(', ') || 'none'}`,
             `tarball: ${v.dist.tarball} (${v.dist.size} bytes, ${v.dist.fileCount} files)`,
             '',
             v.skillMd.trimEnd(),
           ];
-          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v, trust: v.trust ?? null }, human: human.join('\n') };
+          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v, trust: v.trust ?? null, ...(audit ? { audit } : {}) }, human: human.join('\n') };
         }),
       );
   },

@@ -22,14 +22,17 @@ export const packCommand: CommandModule = {
       .option('--scope <scope>', 'the scope of a plain skill (no skill.json); default: skills.json "scope", then the user config\'s')
       .option('--version <version>', 'the version of a plain skill (else SKILL.md metadata.version)')
       .option('--skip-verify', 'do not run a code skill\'s fixtures for its trust level (it is then unverified)')
+      .option('--skip-audit', 'write the tarball even with high audit findings (the registry audits again)')
       .option('--json', 'print the result as JSON')
-      .action((dir: string, options: { out?: string; scope?: string; version?: string; skipVerify?: boolean }) =>
+      .action((dir: string, options: { out?: string; scope?: string; version?: string; skipVerify?: boolean; skipAudit?: boolean }) =>
         run(async (ctx) => {
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
           const pkg = await loadLocalPackage(path.resolve(ctx.cwd, dir), { derive: { scope: scope?.scope, version: options.version } });
           assertValid(pkg);
           for (const p of pkg.validation.problems) ctx.warn(`${p.code} ${p.path} ${p.message}`);
           const { manifest } = pkg.validation;
+          const { auditGate } = await import('../core/audit-local');
+          const audit = auditGate(pkg.files, `${manifest.name}@${manifest.version}`, { skip: options.skipAudit, warn: ctx.warn }).summary;
           checkGivenVersion(pkg.validation.kind, manifest.version, options.version);
           if (pkg.validation.kind === 'code') ctx.progress(`verifying ${manifest.name}@${manifest.version} in the sandbox for its trust level`);
           const trust = await packTrust(pkg.dir, pkg.files, pkg.validation, Cache.fromEnv(ctx.env), { skipVerify: options.skipVerify === true });
@@ -51,6 +54,7 @@ export const packCommand: CommandModule = {
             digest: packed.digest,
             files: packed.files,
             tokens: pkg.tokens,
+            audit,
           };
           const human = [
             `${pc.green('packed')} ${manifest.name}@${manifest.version}`,
@@ -60,6 +64,7 @@ export const packCommand: CommandModule = {
               ['integrity', data.integrity],
               ['digest', data.digest],
               ['trust', renderTrust(trust.level, trust.because)],
+              ['audit', `${audit.counts.high} high, ${audit.counts.medium} medium, ${audit.counts.low} low (skills audit for details)`],
               ['tokens', pkg.tokens ? `catalog entry ~${pkg.tokens.catalogEntry}, SKILL.md body ~${pkg.tokens.body}` : 'n/a'],
             ]),
           ].join('\n');

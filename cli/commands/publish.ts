@@ -16,6 +16,7 @@ export function renderPublished(published: PublishResult): string {
     `  trust ${renderTrust(published.trust, published.trustReasons)}`,
     published.kind === 'code' && verification ? `  verified by the registry: ${verification.passed} passed` : `  a plain skill: nothing for the sandbox to run`,
     ...(published.provenance ? [`  provenance ${published.provenance.url} ${published.provenance.commit}${published.provenance.path ? ` (${published.provenance.path})` : ''}`] : []),
+    ...(published.audit ? [`  audited by the registry: ${published.audit.counts.high} high (${published.audit.allowed} allowed), ${published.audit.counts.medium} medium, ${published.audit.counts.low} low`] : []),
   ].join('\n');
 }
 
@@ -30,12 +31,13 @@ export const publishCommand: CommandModule = {
       .option('--skill <name...>', 'which skill of a source holding several')
       .option('--tag <tag>', 'the dist-tag to set (default: latest, or next for a prerelease)')
       .option('--registry <url>', 'the registry URL')
+      .option('--skip-audit', 'upload even with high audit findings (the registry audits again)')
       .option('--json', 'print the result as JSON')
-      .action((source: string, options: { tag?: string; registry?: string; scope?: string; version?: string; skill?: string[] }) =>
+      .action((source: string, options: { tag?: string; registry?: string; scope?: string; version?: string; skill?: string[]; skipAudit?: boolean }) =>
         run(async (ctx) => {
           const { publishFolder, publishFromSource } = await import('../core/publish');
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
-          const common = { env: ctx.env, registry: options.registry, tag: options.tag, scope: scope?.scope, version: options.version, progress: ctx.progress };
+          const common = { env: ctx.env, registry: options.registry, tag: options.tag, scope: scope?.scope, version: options.version, skipAudit: options.skipAudit, progress: ctx.progress };
           const dir = path.resolve(ctx.cwd, source);
           // A source spec, or a folder of several skills (a copy of a skills repository), goes through the source listing.
           const fromSource = /^(github:|git\+|https?:\/\/)/.test(source) || (options.skill !== undefined && options.skill.length > 0) || !(await hasSkillMd(dir));

@@ -13,6 +13,7 @@ import { PrivateWorkspace } from '../../sandbox/pii-workspace';
 import { runSkill, type RunSkillResult } from '../../sandbox/run-skill';
 import { DiskWorkspace } from '../../sandbox/workspace-store';
 import { isSkillsError } from '../../schema/errors';
+import { recordContracts } from './contracts';
 import { mcpOptions, McpServers } from './mcp-servers';
 import { buildFixture, fixturePath, writeFixture } from './record';
 import { loadWorkspace } from './workspace';
@@ -44,6 +45,8 @@ export interface LiveRunOutcome {
   /** What the caller may show: with privacy on, tokenized throughout. */
   result: RunSkillResult;
   recorded?: string;
+  /** With `record`: the contracts/<server>.json files written beside the fixture. */
+  contracts?: string[];
 }
 
 /** The tokenizer for a workspace's privacy settings, or undefined when tokenization is off. */
@@ -79,6 +82,7 @@ export async function runLive(request: LiveRunRequest): Promise<LiveRunOutcome> 
       },
     });
     let recorded: string | undefined;
+    let contracts: string[] = [];
     if (request.record !== undefined) {
       // The fixture holds what the sandbox saw and did (tokens, when tokenizing), so replay matches it.
       let fixture: Fixture = buildFixture(result, bridge?.recorded ?? [], Object.fromEntries(store.reads));
@@ -88,10 +92,23 @@ export async function runLive(request: LiveRunRequest): Promise<LiveRunOutcome> 
       }
       recorded = fixturePath(result.dir, request.record, request.root);
       await writeFixture(recorded, fixture);
+      contracts = await writeContracts(result.dir, bridge?.recorded ?? [], servers, request.warn);
     }
-    return { result: pii ? present(result, pii) : result, ...(recorded !== undefined ? { recorded } : {}) };
+    return { result: pii ? present(result, pii) : result, ...(recorded !== undefined ? { recorded, contracts } : {}) };
   } finally {
     await servers.close();
+  }
+}
+
+/** The tool contracts of a recording; a server that cannot be listed costs a warning, not the fixture. */
+async function writeContracts(dir: string, recorded: NonNullable<LiveBridge['recorded']>, servers: McpServers, warn: (message: string) => void): Promise<string[]> {
+  try {
+    const written = await recordContracts(dir, recorded, (server) => servers.listTools(server));
+    for (const tool of written.skipped) warn(`the schema of ${tool} is too large or missing: it was left out of contracts/`);
+    return written.files;
+  } catch (error) {
+    warn(`the MCP tool contracts were not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
   }
 }
 

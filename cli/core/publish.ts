@@ -10,6 +10,7 @@ import { publishedViewSchema, type PublishedView } from '../../schema/registry';
 import { verifySkill, type VerifyInput } from '../../sandbox/verify';
 import { pack } from '../../tarball/pack';
 import { resolveRegistry } from './config';
+import { auditGate } from './audit-local';
 import { assertValid, checkGivenVersion, describePackage, loadLocalPackage, type LocalPackage } from './local-package';
 import { Cache } from './cache';
 import { RegistryClient } from './registry-client';
@@ -27,6 +28,8 @@ export interface PublishOptions {
   scope?: string | undefined;
   /** The version of a plain skill (else SKILL.md metadata.version). */
   version?: string | undefined;
+  /** Upload even with high audit findings (the registry audits again and may refuse). */
+  skipAudit?: boolean | undefined;
   progress(message: string): void;
 }
 
@@ -74,6 +77,7 @@ export async function publishFiles(source: PublishSource, options: PublishOption
 async function publishPackage(pkg: LocalPackage, verifyInput: VerifyInput, provenance: PublishSource['provenance'], options: PublishOptions): Promise<PublishResult> {
   assertValid(pkg);
   const { manifest, kind } = pkg.validation;
+  auditGate(pkg.files, `${manifest.name}@${manifest.version}`, { skip: options.skipAudit, warn: options.progress });
   checkGivenVersion(kind, manifest.version, options.version);
   let local: ComputedTrust;
   if (kind === 'code') {

@@ -1,0 +1,93 @@
+/**
+ * Audit reports and allowances:
+ *
+ * - `GET /v1/skills/@scope/name/versions/:version/audit`: the report the registry made at publish;
+ * - `GET /v1/skills/@scope/name/audit-allowances`: the rules allowed for the skill (readers);
+ * - `POST /v1/skills/@scope/name/audit-allowances` `{ rule, reason, file? }`: allow a rule's
+ *   findings at publish (a team owner of the scope, or an admin token for it); audit-logged;
+ * - `DELETE /v1/skills/@scope/name/audit-allowances/:rule[?file=path]`: remove one; audit-logged.
+ *
+ * Allowances are keyed by name, so one can be recorded before the first publish.
+ */
+import type { Hono } from 'hono';
+import { RULES } from '../../audit/rules';
+import { allowanceBodySchema } from '../../schema/audit-report';
+import { SkillsError } from '../../schema/errors';
+import { parsePackageName } from '../../schema/names';
+import type { ScopeRow } from '../auth';
+import { notFound, readableSkill, requireCaller, scopeNotFound, type Ctx, type Env } from '../context';
+import { routeName, routeVersion } from '../names';
+import { jsonBody } from './body';
+
+const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
+const KNOWN_RULES = new Set(RULES.map((r) => r.id));
+
+function readableScope(c: Ctx, name: string): ScopeRow {
+  const { auth } = c.var.services;
+  const parsed = parsePackageName(name);
+  const scope = parsed ? auth.scope(parsed.scope) : undefined;
+  if (!parsed || !scope || !auth.canRead(c.var.caller, scope)) throw scopeNotFound(parsed?.scope ?? name);
+  return scope;
+}
+
+/** A team owner of the scope (with a token allowed for it), or an admin token allowed for it. */
+function ownerOf(c: Ctx, name: string): { userId: number; tokenId: string } {
+  const caller = requireCaller(c, 'publish');
+  const scope = readableScope(c, name);
+  const { auth } = c.var.services;
+  const owner = auth.tokenAllows(caller, scope.name) && (caller.permission === 'admin' || auth.role(scope.team_id, caller.userId) === 'owner');
+  if (!owner) {
+    throw new SkillsError('EAUDITALLOWFORBIDDEN', `only an owner of the team that owns ${scope.name} (or an admin) can allow audit findings`, { status: 403, hint: 'ask a team owner: skills team list shows who they are' });
+  }
+  return { userId: caller.userId, tokenId: caller.tokenId };
+}
+
+function knownRule(rule: string): string {
+  if (!KNOWN_RULES.has(rule)) throw new SkillsError('EAUDITRULE', `"${rule.slice(0, 64)}" is not an audit rule`, { status: 400, hint: 'skills audit --rules lists them' });
+  return rule;
+}
+
+export function auditRoutes(app: Hono<Env>): void {
+  app.get(`${SKILL}/versions/:version/audit`, (c) => {
+    const name = routeName(c);
+    const version = routeVersion(c);
+    const { skill, scope } = readableSkill(c, name);
+    const report = c.var.services.audits.report(skill.id, version);
+    if (!report) throw notFound(`the audit report of ${name}@${version}`);
+    c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
+    return c.json(report);
+  });
+
+  app.get(`${SKILL}/audit-allowances`, (c) => {
+    const name = routeName(c);
+    readableScope(c, name);
+    return c.json({ name, allowances: c.var.services.audits.allowances(name) });
+  });
+
+  app.post(`${SKILL}/audit-allowances`, async (c) => {
+    const name = routeName(c);
+    const who = ownerOf(c, name);
+    const body = await jsonBody(c, allowanceBodySchema);
+    const rule = knownRule(body.rule);
+    const { audits, store } = c.var.services;
+    const allowance = store.atomically(() => {
+      const saved = audits.allow({ skill: name, rule, file: body.file ?? null, reason: body.reason, userId: who.userId });
+      store.audit({ userId: who.userId, tokenId: who.tokenId, action: 'audit-allow', target: name, details: { rule, file: body.file ?? null, reason: body.reason } });
+      return saved;
+    });
+    return c.json(allowance, 201);
+  });
+
+  app.delete(`${SKILL}/audit-allowances/:rule`, (c) => {
+    const name = routeName(c);
+    const who = ownerOf(c, name);
+    const rule = knownRule(c.req.param('rule'));
+    const file = c.req.query('file') ?? null;
+    const { audits, store } = c.var.services;
+    store.atomically(() => {
+      if (!audits.disallow(name, rule, file)) throw notFound(`an allowance of ${rule} for ${name}${file ? ` in ${file.slice(0, 200)}` : ''}`);
+      store.audit({ userId: who.userId, tokenId: who.tokenId, action: 'audit-disallow', target: name, details: { rule, file } });
+    });
+    return c.json({ name, rule, file, removed: true });
+  });
+}
