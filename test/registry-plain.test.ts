@@ -180,8 +180,16 @@ describe('plain skills publish', () => {
 });
 
 describe('hostile plain skills', () => {
-  it('an ELF binary named .md makes the skill unverified, and the reasons name it', async () => {
-    const res = await put('@acme/sneaky', plain('sneaky', { 'references/notes.md': ELF }, 'metadata:\n  version: "1.0.0"\n'));
+  it('an ELF binary named .md is refused by the audit; allowed by the scope\'s owner, it makes the skill unverified, and the reasons name it', async () => {
+    const files = plain('sneaky', { 'references/notes.md': ELF }, 'metadata:\n  version: "1.0.0"\n');
+    expect(await code(await put('@acme/sneaky', files))).toBe('422 EAUDIT');
+    const allowed = await fetch(`${live.registry.url}/v1/skills/@acme/sneaky/audit-allowances`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${live.admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rule: 'binary-disguised', reason: 'a test of trust levels', file: 'references/notes.md' }),
+    });
+    expect(allowed.status, await allowed.clone().text()).toBe(201);
+    const res = await put('@acme/sneaky', files);
     expect(res.status, await res.clone().text()).toBe(201);
     expect(await res.json()).toMatchObject({ trust: 'unverified', trustReasons: [{ path: 'references/notes.md', why: expect.stringContaining('ELF binary') }] });
     const search = searchResponseSchema.parse(await (await get('/v1/search?q=sneaky')).json());
