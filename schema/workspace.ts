@@ -1,5 +1,6 @@
 /** A workspace's `skills.json` (what it wants) and `skills-lock.json` (what it has, exactly). */
 import { z } from 'zod';
+import { failOnSchema } from './audit-report';
 import { semverVersionSchema } from './manifest';
 import { packageNameSchema, SCOPE_RE, SERVER_NAME_RE } from './names';
 import { trustLevelSchema } from './trust';
@@ -68,6 +69,8 @@ export const workspaceSchema = z.object({
   servers: z.record(z.string().regex(SERVER_NAME_RE), serverConfigSchema).default({}),
   privacy: privacySchema.optional(),
   trust: workspaceTrustSchema.optional(),
+  /** The static audit's install policy: a new skill with a finding at or above `failOn` is refused. */
+  audit: z.object({ failOn: failOnSchema.default('high') }).optional(),
 });
 
 const sha256DigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);

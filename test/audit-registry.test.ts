@@ -135,6 +135,31 @@ describe('the registry audit at publish', () => {
     expect(list.allowances.map((a) => a.file)).toEqual(['.env', 'config/other.env']);
   }, 60_000);
 
+  it("skills install honours the scope owner's allowance for a registry skill; the same files from a folder are refused (EAUDIT) unless the workspace policy says otherwise", async () => {
+    const ws = path.join(work, 'install-ws');
+    await fs.mkdir(ws, { recursive: true });
+    const inWs = (args: string[]) => runCli(args, { cwd: ws, env: { SKILLS_CONFIG_DIR: path.join(work, 'config'), SKILLS_CACHE_DIR: path.join(work, 'cache'), SKILLS_REGISTRY: live.registry.url, SKILLS_TOKEN: live.admin } });
+    const fromRegistry = await inWs(['install', '@acme/leaky@1.0.0', '--json']);
+    expect(fromRegistry.code, fromRegistry.stdout + fromRegistry.stderr).toBe(0);
+    const result = fromRegistry.json<{ skills: { name: string; audit?: { counts: { high: number }; allowed: number } }[]; warnings?: string[] }>();
+    expect(result.skills.find((x) => x.name === '@acme/leaky')?.audit).toMatchObject({ counts: { high: 2 }, allowed: 2 });
+    expect(result.warnings?.some((w) => w.includes('secret-cloud-key') && w.includes('allowed by the scope owner'))).toBe(true);
+    expect(JSON.stringify(result)).not.toContain(AWS_SECRET);
+
+    const other = path.join(work, 'folder-ws');
+    await fs.mkdir(other, { recursive: true });
+    await writeSkill(path.join(other, 'vendor', 'leaky'), leaky('1.0.0'));
+    const run = (args: string[]) => runCli(args, { cwd: other, env: { SKILLS_CONFIG_DIR: path.join(work, 'config'), SKILLS_CACHE_DIR: path.join(work, 'cache') } });
+    const refused = await run(['install', './vendor/leaky', '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.json<{ error: { code: string } }>().error.code).toBe('EAUDIT');
+    expect((await fs.readdir(other)).sort()).toEqual(['vendor']);
+    await fs.writeFile(path.join(other, 'skills.json'), JSON.stringify({ dependencies: {}, audit: { failOn: 'none' } }));
+    const accepted = await run(['install', './vendor/leaky', '--json']);
+    expect(accepted.code, accepted.stdout + accepted.stderr).toBe(0);
+    expect(JSON.parse(await fs.readFile(path.join(other, 'skills.json'), 'utf8')).audit).toEqual({ failOn: 'none' });
+  }, 60_000);
+
   it('a removed allowance refuses the next version again; a clean skill publishes with its report', async () => {
     const removed = await cli(['audit', 'disallow', '@acme/leaky', 'secret-cloud-key', '--file', '.env', '--json']);
     expect(removed.code, removed.stdout).toBe(0);

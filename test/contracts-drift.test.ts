@@ -127,6 +127,33 @@ describe('skills doctor', () => {
     }
   }, 60_000);
 
+  it('skills servers sync names the installed skills a server change affects, and installs warn from the saved tool index', async () => {
+    await variant('renamed');
+    const sync = await cli(['servers', 'sync', '--json']);
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    const synced = sync.json<{ contracts: { affected: string[]; problems: ContractProblem[] }; warnings?: string[] }>();
+    expect(synced.contracts.affected).toEqual(['@live/lookup-report']);
+    expect(synced.contracts.problems.map((p) => [p.code, p.tool])).toEqual([['EMCPCONTRACT', 'lookup']]);
+    expect(synced.warnings?.some((w) => w.startsWith('EMCPCONTRACT') && w.includes('lookup'))).toBe(true);
+    // The tool index now lacks `lookup`: installing a skill that records it warns, offline.
+    const vendored = path.join(ws, 'vendor', 'lookup-copy');
+    await fs.mkdir(vendored, { recursive: true });
+    for (const f of ['SKILL.md', 'index.ts']) await fs.copyFile(path.join(skill, f), path.join(vendored, f));
+    await fs.writeFile(path.join(vendored, 'SKILL.md'), (await fs.readFile(path.join(skill, 'SKILL.md'), 'utf8')).replace('name: lookup-report', 'name: lookup-copy'));
+    await fs.writeFile(path.join(vendored, 'skill.json'), JSON.stringify({ name: '@live/lookup-copy', version: '1.0.0', mcp: { drift: ['lookup'] } }));
+    await fs.cp(path.join(skill, 'contracts'), path.join(vendored, 'contracts'), { recursive: true });
+    await fs.cp(path.join(skill, 'fixtures'), path.join(vendored, 'fixtures'), { recursive: true });
+    const installed = await cli(['install', './vendor/lookup-copy', '--json']);
+    expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+    const warnings = installed.json<{ warnings?: string[] }>().warnings ?? [];
+    expect(warnings.some((w) => w.startsWith('EMCPCONTRACT') && w.includes('@live/lookup-copy') && w.includes('lookup'))).toBe(true);
+    await variant('v1');
+    expect((await cli(['servers', 'sync', '--json'])).json<{ contracts: { affected: string[] } }>().contracts.affected).toEqual([]);
+    // Leave the workspace as the other tests expect it: one skill, no tree.
+    expect((await cli(['uninstall', '@live/lookup-copy', '--json'])).code).toBe(0);
+    for (const extra of ['vendor', 'servers', 'skills.json.bak']) await fs.rm(path.join(ws, extra), { recursive: true, force: true });
+  }, 120_000);
+
   it('a server skills.json does not configure, or one that cannot start, is an error', async () => {
     await fs.writeFile(path.join(skill, 'skill.json'), JSON.stringify({ name: '@live/lookup-report', version: '1.0.0', mcp: { drift: ['lookup'], gone: ['x'] } }));
     await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { drift: { command: process.execPath, args: [path.join(ws, 'missing.mjs')] } } }));

@@ -18,7 +18,7 @@ function parseFailOn(value: string): FailOn {
 }
 
 interface AuditOptions {
-  failOn: FailOn;
+  failOn?: FailOn | undefined;
   registry?: string;
   all?: boolean;
   rules?: boolean;
@@ -30,7 +30,7 @@ export const auditCommand: CommandModule = {
       .command('audit')
       .description('statically audit a skill (hidden Unicode, prompt injection, dangerous scripts, committed secrets) and list what it holds; exit 1 at a finding at or above --fail-on')
       .argument('[target]', 'a skill folder, a workspace (audits every skill in ./skills), or @scope/name[@version] on the registry', '.')
-      .option('--fail-on <severity>', `exit 1 when a finding is at least this severe: ${FAIL_ON.join(', ')}`, parseFailOn, 'high' as FailOn)
+      .option('--fail-on <severity>', `exit 1 when a finding is at least this severe: ${FAIL_ON.join(', ')} (default: skills.json "audit.failOn", else high)`, parseFailOn)
       .option('--all', 'also list info findings (the inventory) in the human output')
       .option('--rules', 'list the rules (id, severity, what each catches and misses) and exit')
       .option('--registry <url>', 'the registry URL (for @scope/name)')
@@ -108,7 +108,8 @@ async function auditAction(ctx: CliContext, target: string, options: AuditOption
     return { data: { rules: RULES }, human: RULES.map((r) => `${pc.bold(r.id)} (${r.severity})\n  catches: ${r.catches}${r.misses ? `\n  not: ${r.misses}` : ''}`).join('\n') };
   }
   const local = await import('../core/audit-local');
-  const failOn = options.failOn;
+  const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
+  const failOn: FailOn = options.failOn ?? workspace?.audit?.failOn ?? 'high';
   if (target.startsWith('@')) {
     const audited = await local.auditPublished(target, { root: ctx.cwd, env: ctx.env, registry: options.registry, failOn });
     return { data: { failOn, ...audited }, human: renderOne(audited, options.all === true, failOn), exitCode: audited.failed ? 1 : 0 };

@@ -52,12 +52,18 @@ export const serversCommand: CommandModule = {
               for (const skip of s.skipped.slice(0, 5)) ctx.warn(`${s.server}: tool "${skip.name}": ${skip.reason}`);
               if (s.skipped.length > 5) ctx.warn(`${s.server}: ${s.skipped.length - 5} more tools skipped or typed loosely (see --json)`);
             }
+            // Which installed skills the servers just listed would break or drift.
+            const { contractImpact } = await import('../core/contracts');
+            const impact = await contractImpact(ctx.cwd, new Map(listings.map((l) => [l.server, l.tools])));
+            for (const warning of impact.warnings) ctx.warn(warning);
+            for (const p of impact.problems) ctx.warn(`${p.code} ${p.message}`);
             const human = [
               ...result.servers.map((s) => `${pc.green('synced')} ${s.server}: ${s.tools} tools -> ${s.dir} (${changeText(s)})`),
               `${result.readme.file}: ~${result.readme.tokens} tokens for an agent to read first; tool index for search-tools: ${result.index}`,
+              ...(impact.affected.length > 0 ? [`${pc.yellow('affected')} by these servers' tools: ${impact.affected.join(', ')} (see the warnings, or \`skills doctor\`)`] : []),
             ].join('\n');
             const { warnings: _warned, ...data } = result;
-            return { data: { root: path.resolve(ctx.cwd), ...data }, human };
+            return { data: { root: path.resolve(ctx.cwd), ...data, contracts: { affected: impact.affected, problems: impact.problems } }, human };
           } finally {
             await servers.close();
           }

@@ -2,7 +2,7 @@
  * The install executor. Gathers what the plan needs (install-plan.ts decides, purely: which skills,
  * from where, what changes), then carries it out: fetch each new or changed skill (the cache first),
  * check integrity and digests, unpack in memory, validate, verify code skills in the sandbox (with
- * their dependencies), compute trust and apply the install policy, run the audit hook, stage, and
+ * their dependencies), compute trust and apply the install policy, audit them, stage, and
  * commit through the journal. Any failure before the commit leaves ./skills, skills.json and the
  * lockfile exactly as they were. The whole pipeline runs under the workspace lock, so every caller
  * (CLI commands, `skills mcp`) is serialised.
@@ -13,6 +13,7 @@ import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import { validatePackage, validationError } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
+import type { AuditSummary } from '../../schema/audit-report';
 import type { InstallPackumentView } from '../../schema/registry';
 import type { TrustLevel } from '../../schema/trust';
 import type { Lockfile, Workspace } from '../../schema/workspace';
@@ -36,11 +37,10 @@ import { newSourceContext, type SourceContext, type SourceListing } from './sour
 import { checkInstallPolicy, computeTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
 import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
-import type { AuditHook } from './audit-hook';
+import { auditInstall, contractProblems } from './install-checks';
 import { localChangesError } from './local-changes';
 import { stageAndCommit } from './stage';
 
-export type { AuditFinding, AuditHook } from './audit-hook';
 export { listSourceSkills, type ListedSkill } from './sources/list';
 
 const CONCURRENCY = 8;
@@ -71,8 +71,6 @@ export interface InstallRequest {
   force?: boolean;
   /** Accept registry names only (the MCP tool an agent calls). */
   registryOnly?: boolean;
-  /** The static audit of each new or changed skill (see AuditHook). */
-  audit?: AuditHook | undefined;
   /** What the workspace lock names as its holder (default from the request: `skills install`, `skills ci`, ...). */
   command?: string;
   /** Per-request timeout for registry reads (default 15 s; also SKILLS_FETCH_TIMEOUT_MS). */
@@ -91,6 +89,8 @@ export interface InstalledSkill {
   verified: 'sandbox' | 'cache' | 'skipped' | 'unchanged' | 'not-run';
   trust: TrustLevel;
   source: 'registry' | 'git' | 'folder' | 'well-known';
+  /** The static audit's counts, for the skills this install added or changed. */
+  audit?: AuditSummary | undefined;
 }
 
 export interface InstallResult {
@@ -352,16 +352,13 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     allowed,
   );
 
-  if (request.audit) {
-    for (const t of changed) {
-      const findings = await request.audit({ name: t.name, version: t.version, files: await fetchFiles(t) });
-      const errors = findings.filter((f) => f.severity === 'error');
-      for (const f of findings.filter((x) => x.severity === 'warning')) request.warn(`${t.name}: ${f.code} ${f.path} ${f.message}`);
-      if (errors.length > 0) {
-        throw new SkillsError('EAUDIT', `${t.name}@${t.version} failed the audit: ${errors.slice(0, 3).map((f) => `${f.code} ${f.path} ${f.message}`).join('; ')}; nothing was installed`, { details: { findings } });
-      }
-    }
-  }
+  // The static audit of every new or changed skill, under the workspace's policy.
+  const registryClient = fetcher?.client;
+  const audits = await auditInstall(
+    await Promise.all(changed.map(async (t) => ({ name: t.name, version: t.version, files: await fetchFiles(t), registry: t.source ? undefined : registryClient }))),
+    plan.workspace.audit?.failOn ?? 'high',
+    request.warn,
+  );
 
   for (const t of targets) {
     if (t.deprecated) request.warn(`${t.name}@${t.version} is deprecated: ${t.deprecated}`);
@@ -387,6 +384,9 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     await stageAndCommit({ env: request.env, dirs, dir, folders: await Promise.all(changed.map(async (t) => ({ folder: t.folder, files: await fetchFiles(t) }))), remove: plan.removeFolders, workspaceText, lockText });
   }
 
+  // What the new skills expect of the workspace's MCP tools, against what `servers sync` last saw.
+  for (const p of await contractProblems(root, new Set(changed.map((t) => t.folder)))) request.warn(`${p.code} ${p.message} (run \`skills doctor\` against the live servers)`);
+
   const catalog = await writeCatalog(root, catalogInstalled(newLock));
   if (catalog.overBudget) request.warn(`skills/INDEX.md lists ${catalog.chars} characters of skills, over the ${catalog.budget} character budget of current agent clients`);
   return {
@@ -399,6 +399,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       verified: t.kept ? 'unchanged' : verifiedLabel(outcomes.get(t.name)),
       trust: trusts.get(t.name)?.level ?? 'unverified',
       source: t.source?.type ?? 'registry',
+      ...(audits.has(t.name) ? { audit: audits.get(t.name) } : {}),
     })),
     catalog: { file: catalog.file, chars: catalog.chars, overBudget: catalog.overBudget },
     recovered,

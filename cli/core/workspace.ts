@@ -97,6 +97,7 @@ export function serializeWorkspace(workspace: Workspace): string {
   if (Object.keys(workspace.servers).length > 0) out.servers = sortRecord(workspace.servers);
   if (workspace.privacy !== undefined) out.privacy = workspace.privacy;
   if (workspace.trust !== undefined && workspace.trust.allowUnverified.length > 0) out.trust = { allowUnverified: [...new Set(workspace.trust.allowUnverified)].sort() };
+  if (workspace.audit !== undefined) out.audit = workspace.audit;
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
