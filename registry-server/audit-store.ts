@@ -2,10 +2,10 @@
  * The registry's side of the static audit: each version's report (stored with the version, in
  * the same transaction), and the allowances a scope's owner recorded for a skill's rules.
  */
-import type Database from 'better-sqlite3';
 import { auditReportSchema, summarizeAudit, type Allowance, type AuditReport, type AuditSummary } from '../schema/audit-report';
 import { now } from './auth';
 import type { Db } from './db';
+import { statements, type Sql } from './statements';
 
 interface AllowanceRow {
   skill: string;
@@ -17,17 +17,10 @@ interface AllowanceRow {
 }
 
 export class AuditStore {
-  readonly #statements = new Map<string, Database.Statement>();
+  private readonly sql: Sql;
 
-  constructor(private readonly db: Db) {}
-
-  private sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+  constructor(private readonly db: Db) {
+    this.sql = statements(db);
   }
 
   /** Stores the report of a version just inserted (call inside the publish transaction). */

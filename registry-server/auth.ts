@@ -8,8 +8,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkillsError } from '../schema/errors';
 import type { Permission, TokenInfo } from '../schema/registry';
-import type Database from 'better-sqlite3';
 import type { Db } from './db';
+import { statements, type Sql } from './statements';
 
 export interface Caller {
   userId: number;
@@ -62,18 +62,11 @@ export function now(): string {
 }
 
 export class Auth {
-  constructor(private readonly db: Db) {}
-
-  readonly #statements = new Map<string, Database.Statement>();
-
-  private sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+  constructor(private readonly db: Db) {
+    this.sql = statements(db);
   }
+
+  private readonly sql: Sql;
 
   /** Resolves an `Authorization: Bearer ...` header; undefined when there is none. */
   authenticate(header: string | undefined): Caller | undefined {

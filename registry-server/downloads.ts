@@ -4,8 +4,8 @@
  * one transaction a few seconds later, as soon as too many distinct keys are pending, and at
  * shutdown. Readers add what is still pending, so pages are exact without waiting for a flush.
  */
-import type Database from 'better-sqlite3';
 import type { Db } from './db';
+import { statements, type Sql } from './statements';
 
 export const DOWNLOAD_FLUSH_MS = 5_000;
 /** Distinct (version, day) keys held in memory before a write is forced. */
@@ -33,7 +33,6 @@ interface Pending {
   count: number;
 }
 
-type Sql = (text: string) => Database.Statement;
 
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -68,21 +67,14 @@ export interface DownloadCounterOptions {
 
 export class DownloadCounter {
   readonly #pending = new Map<string, Pending>();
-  readonly #statements = new Map<string, Database.Statement>();
+  private readonly sql: Sql;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly options: DownloadCounterOptions = {},
-  ) {}
-
-  private sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+  ) {
+    this.sql = statements(db);
   }
 
   #today(): string {

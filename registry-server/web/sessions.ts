@@ -6,10 +6,10 @@
  * re-reads the token, so permissions and scopes are the token's, as of now.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { Permission } from '../../schema/registry';
 import { now, type Caller } from '../auth';
 import type { Db } from '../db';
+import { statements, type Sql } from '../statements';
 
 /** How long a sign-in lasts at most (never past its token's own expiry). */
 export const SESSION_HOURS = 12;
@@ -29,17 +29,10 @@ function hash(id: string): Buffer {
 }
 
 export class WebSessions {
-  readonly #statements = new Map<string, Database.Statement>();
+  private readonly sql: Sql;
 
-  constructor(private readonly db: Db) {}
-
-  private sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+  constructor(private readonly db: Db) {
+    this.sql = statements(db);
   }
 
   /** Starts a session for a caller who just presented a valid token; returns the cookie value. */
