@@ -152,10 +152,14 @@ export async function chooseTargets(scope: LinkScope, workspace: Workspace): Pro
   const chosen = configured ? agentsByIds(configured) : [];
   const detected = await detectAgents(scope);
   const agents = configured ? chosen : agentsByIds(detected);
-  const folders = new Map<string, string[]>([[scope.kind === 'project' ? SHARED_PROJECT_FOLDER : SHARED_GLOBAL_FOLDER, []]]);
+  const folderOf = (agent: (typeof AGENTS)[number]) => (scope.kind === 'project' ? agent.project : agent.global);
+  const shared = scope.kind === 'project' ? SHARED_PROJECT_FOLDER : SHARED_GLOBAL_FOLDER;
+  // The shared folder is always a target: every agent that reads it gets the skills.
+  const folders = new Map<string, string[]>([[shared, AGENTS.filter((a) => folderOf(a) === shared).map((a) => a.id)]]);
   for (const agent of agents) {
-    const folder = scope.kind === 'project' ? agent.project : agent.global;
-    folders.set(folder, [...(folders.get(folder) ?? []), agent.id]);
+    const folder = folderOf(agent);
+    const ids = folders.get(folder) ?? [];
+    if (!ids.includes(agent.id)) folders.set(folder, [...ids, agent.id]);
   }
   return { configured, detected, folders };
 }

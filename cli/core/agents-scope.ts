@@ -141,3 +141,27 @@ export function folderLocation(folder: string, scope: LinkScope): { base: string
   if (folder.startsWith('$XDG_CONFIG_HOME/')) return { base: scope.configHome, segments: folder.slice('$XDG_CONFIG_HOME/'.length).split('/') };
   throw new SkillsError('EINTERNAL', `${folder} is not a global agent folder`);
 }
+
+/**
+ * Runs a command in the project (`cwd`) or, with `global`, in the global store (created when
+ * `create`). A failed command that created the store removes it again, marker and all, so the
+ * home folder is as it was.
+ */
+export async function inScope<T>(cwd: string, env: NodeJS.ProcessEnv, global: boolean, create: boolean, action: (root: string) => Promise<T>): Promise<T> {
+  if (!global) return action(cwd);
+  const store = await ensureGlobalStore(env, create);
+  try {
+    return await action(store.dir);
+  } catch (error) {
+    if (store.created.length > 0) {
+      await fs.rm(path.join(store.dir, GLOBAL_MARKER), { force: true });
+      await removeCreated(store.created);
+    }
+    throw error;
+  }
+}
+
+/** The global scope from the environment, for read-only views of a store that may not exist yet. */
+export function globalScopeFromEnv(env: NodeJS.ProcessEnv): LinkScope {
+  return { kind: 'global', root: globalStoreDir(env), home: homeOf(env), configHome: configHomeOf(env) };
+}
