@@ -50,6 +50,8 @@ export interface DesiredSkill {
   skill: string;
   /** The content digest (installed skills: the lockfile's; local skills: computed when copies need it). */
   digest: string | undefined;
+  /** A local skill (a folder in ./skills the lockfile does not own). */
+  local: boolean;
 }
 
 export interface LinkIssue {
@@ -169,7 +171,7 @@ async function desiredSkills(scope: LinkScope, lock: Lockfile, notLocal: Readonl
   const desired = new Map<string, DesiredSkill>();
   for (const [name, entry] of Object.entries(lock.skills)) {
     const folder = lockFolder(name, entry);
-    desired.set(folder, { name: folder, skill: name, digest: entry.digest });
+    desired.set(folder, { name: folder, skill: name, digest: entry.digest, local: false });
   }
   const dir = skillsDirOf(scope);
   const stat = await lstatOrUndefined(dir);
@@ -177,7 +179,7 @@ async function desiredSkills(scope: LinkScope, lock: Lockfile, notLocal: Readonl
     for (const e of await fs.readdir(dir, { withFileTypes: true })) {
       if (!e.isDirectory() || desired.has(e.name) || notLocal.has(e.name) || e.name.length > SKILL_NAME_MAX || !SKILL_NAME_RE.test(e.name)) continue;
       const skillMd = await lstatOrUndefined(path.join(dir, e.name, 'SKILL.md'));
-      if (skillMd?.isFile()) desired.set(e.name, { name: e.name, skill: e.name, digest: undefined });
+      if (skillMd?.isFile()) desired.set(e.name, { name: e.name, skill: e.name, digest: undefined, local: true });
     }
   }
   return [...desired.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

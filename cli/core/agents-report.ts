@@ -86,13 +86,15 @@ export interface LinkCheck {
 function problemsOf(plan: LinkPlan): LinkProblem[] {
   const problems: LinkProblem[] = [];
   const desired = new Set(plan.desired.map((d) => d.name));
+  const local = new Set(plan.desired.filter((d) => d.local).map((d) => d.name));
   for (const issue of plan.issues) problems.push({ ...issue, severity: 'error', fixable: false, message: issue.code === 'ECONFLICT' ? issue.message : `${issue.path}: ${issue.message}` });
   for (const t of plan.targets) {
     for (const op of t.ops) {
       const at = `${t.folder}/${op.name}`;
       if (op.action === 'remove') problems.push({ code: 'ELINKSTALE', severity: 'error', path: at, message: `${at} is ${t.target ? `for skills/${op.name}, which is not in the workspace` : `ours, but ${t.folder} is not a target`} (skills made it)`, fixable: true });
       else if (t.entries.has(op.name)) problems.push({ code: 'ELINKOUTDATED', severity: 'error', path: at, message: `${at} is ${plan.mode === 'copy' ? 'not an up-to-date copy' : 'a copy, not a link'} of skills/${op.name}`, fixable: true });
-      else problems.push({ code: 'ELINKMISSING', severity: 'error', path: at, message: `${at} is missing: ${t.agents.length > 0 ? t.agents.join(', ') : 'agents reading the shared folder'} cannot see skills/${op.name}`, fixable: true });
+      // A local skill is linked by the next install (or --fix); an installed one should have been.
+      else problems.push({ code: 'ELINKMISSING', severity: local.has(op.name) ? 'warning' : 'error', path: at, message: `${at} is missing: ${t.agents.join(', ')} cannot see ${local.has(op.name) ? 'the local skill ' : ''}skills/${op.name}`, fixable: true });
     }
     for (const name of t.leftovers) problems.push({ code: 'ELINKSTALE', severity: 'error', path: `${t.folder}/${name}`, message: `${t.folder}/${name} was left by an interrupted run`, fixable: true });
   }
