@@ -163,7 +163,7 @@ describe('-g: the user\'s global skills, against a temporary HOME', () => {
     home = env.HOME as string;
     cwd = path.join(base, 'elsewhere');
     await mkdirs(home, '.claude/skills/mine', '.cursor');
-    await mkdirs(cwd);
+    await fs.mkdir(cwd, { recursive: true });
     await fs.writeFile(path.join(home, '.claude/skills/mine/SKILL.md'), '---\nname: mine\ndescription: My own.\n---\nMine.\n');
     mine = await tree(path.join(home, '.claude/skills/mine'));
     const run = await cli(['install', '-g', '@acme/pdf@1.0.0', '@acme/csv'], cwd);
