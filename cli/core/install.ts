@@ -25,7 +25,7 @@ import { Cache } from './cache';
 import { catalogInstalled, writeCatalog } from './catalog';
 import { readConfig, resolveRegistry } from './config';
 import { Fetcher, mapLimit } from './fetcher';
-import { folderOf, lockEntryOf, planInstall, type AddedSpec, type DiskFolder, type InstallChange, type InstallPlan, type OfferedSkill, type PlanTarget } from './install-plan';
+import { folderOf, lockedFolderOf, lockEntryOf, planInstall, type AddedSpec, type DiskFolder, type InstallChange, type InstallPlan, type OfferedSkill, type PlanTarget } from './install-plan';
 import { recover, type Recovered } from './journal';
 import { RegistryClient } from './registry-client';
 import { checkScope } from './scope';
@@ -178,7 +178,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   // What is in ./skills now (paths below are under the workspace's real path; ./skills is refused if it is a link).
   const dirs = await workspaceDirs(root);
   const dir = dirs.skills ?? path.join(dirs.root, 'skills');
-  const owned = new Set(Object.keys(oldLock.skills).map(folderOf));
+  const owned = new Set(Object.entries(oldLock.skills).map(([name, entry]) => lockedFolderOf(name, entry)));
   const disk = await inspectDisk(dirs.skills, owned);
 
   // Plan, fetching what it asks for until it has everything.
@@ -237,7 +237,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
         const files = await filesFor(t);
         const parsed = parsePackageName(t.name);
         // Validation runs for every skill, --skip-verify or not: that flag skips the sandbox only.
-        const validation = validatePackage(files, { folderName: t.folder, derive: { scope: parsed?.scope, version: t.version } });
+        // Checked against its SKILL.md name: an alias renames the folder it is installed as, not the skill.
+        const validation = validatePackage(files, { folderName: folderOf(t.name), derive: { scope: parsed?.scope, version: t.version } });
         const manifest = validation.manifest;
         if (!manifest || manifest.name !== t.name || manifest.version !== t.version) {
           throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the package holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill'}`);
@@ -271,7 +272,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     if (target && fetching.has(name)) return fetchFiles(target);
     let p = fromDisk.get(name);
     if (!p) {
-      p = collectFiles(path.join(dir, folderOf(name)));
+      p = collectFiles(path.join(dir, byName.get(name)?.folder ?? folderOf(name)));
       p.catch(() => undefined);
       fromDisk.set(name, p);
     }
