@@ -121,6 +121,19 @@ describe('what is in a target folder and was not made by skills', () => {
     expect(String(error.hint)).toContain('alias');
   });
 
+  it('local skills in ./skills are linked too; one colliding with a user\'s folder is said, not a refusal', async () => {
+    const ws = await workspace('.claude/skills/mine', 'skills/mine', 'skills/draft');
+    await fs.writeFile(path.join(ws, '.claude/skills/mine/SKILL.md'), 'the user\'s own\n');
+    for (const name of ['mine', 'draft']) await fs.writeFile(path.join(ws, 'skills', name, 'SKILL.md'), `---\nname: ${name}\ndescription: Local.\n---\nLocal.\n`);
+    const mine = await tree(path.join(ws, '.claude/skills/mine'));
+    const warnings: string[] = [];
+    await install(req(ws, { add: [src('pdf')] }, warnings));
+    expect(await fs.readlink(path.join(ws, '.claude/skills/draft'))).toBe('../../skills/draft');
+    expect(await fs.readlink(path.join(ws, '.agents/skills/mine'))).toBe('../../skills/mine');
+    expect(await tree(path.join(ws, '.claude/skills/mine'))).toEqual(mine);
+    expect(warnings).toContain('.claude/skills/mine is a folder skills did not make; the local skill skills/mine is not linked there');
+  });
+
   it('a link of someone else\'s into ./skills is left alone (doctor warns); under a skill\'s own name it is ECONFLICT', async () => {
     const ws = await workspace('.claude/skills');
     await add(ws, 'pdf');

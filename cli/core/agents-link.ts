@@ -325,8 +325,9 @@ export async function planLinks(inputs: LinkInputs): Promise<LinkPlan> {
       for (const d of desired) {
         const e = t.entries.get(d.name);
         const at = shown(folder, d.name);
+        // A local skill is not what this command installs: its conflict is said, not a refusal.
         const conflict = (why: string) =>
-          plan.issues.push({ code: 'ECONFLICT', path: at, message: `${at} ${why}; ${d.skill} would be ${mode === 'link' ? 'linked' : 'copied'} there` });
+          (d.local ? plan.left : plan.issues).push({ code: 'ECONFLICT', path: at, message: `${at} ${why}; ${d.local ? `the local skill skills/${d.name} is not ${mode === 'link' ? 'linked' : 'copied'} there` : `${d.skill} would be ${mode === 'link' ? 'linked' : 'copied'} there`}` });
         if (!e) {
           t.ops.push({ action: mode, name: d.name });
         } else if (isOurLink(scope, t, d.name, e)) {
