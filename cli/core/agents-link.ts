@@ -117,6 +117,11 @@ function skillsDirOf(scope: LinkScope): string {
   return path.join(scope.root, 'skills');
 }
 
+/** A link's text as messages quote it: it comes from the disk, so it is cut short. */
+function quoted(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
 function shown(folder: string, name?: string): string {
   return name === undefined ? folder : `${folder}/${name}`;
 }
@@ -317,7 +322,7 @@ export async function planLinks(inputs: LinkInputs): Promise<LinkPlan> {
       } else if (e.kind === 'link' && !isOurLink(scope, t, name, e)) {
         const resolved = path.resolve(t.dir, e.text);
         if (resolved === skillsDir || resolved.startsWith(skillsDir + path.sep)) {
-          plan.foreign.push({ code: 'ELINKFOREIGN', path: shown(folder, name), message: `${shown(folder, name)} is a link into ./skills that skills did not make (${e.text}); it is left as it is` });
+          plan.foreign.push({ code: 'ELINKFOREIGN', path: shown(folder, name), message: `${shown(folder, name)} is a link into ./skills that skills did not make (${quoted(e.text)}); it is left as it is` });
         }
       }
     }
@@ -328,7 +333,11 @@ export async function planLinks(inputs: LinkInputs): Promise<LinkPlan> {
         // A local skill is not what this command installs: its conflict is said, not a refusal.
         const conflict = (why: string) =>
           (d.local ? plan.left : plan.issues).push({ code: 'ECONFLICT', path: at, message: `${at} ${why}; ${d.local ? `the local skill skills/${d.name} is not ${mode === 'link' ? 'linked' : 'copied'} there` : `${d.skill} would be ${mode === 'link' ? 'linked' : 'copied'} there`}` });
-        if (!e) {
+        // On a case-insensitive file system `PDF` is where `pdf` would go.
+        const other = e ? undefined : [...t.entries.keys()].find((n) => n.toLowerCase() === d.name);
+        if (other !== undefined) {
+          conflict(`is taken by ${shown(folder, other)}, which skills did not make`);
+        } else if (!e) {
           t.ops.push({ action: mode, name: d.name });
         } else if (isOurLink(scope, t, d.name, e)) {
           if (mode === 'copy') t.ops.push({ action: 'copy', name: d.name });
@@ -338,7 +347,7 @@ export async function planLinks(inputs: LinkInputs): Promise<LinkPlan> {
           if ((await copyDigest(path.join(t.dir, d.name))) === e.marker.digest) t.ops.push({ action: mode, name: d.name });
           else conflict('is a copy skills made that was edited since (it is yours now)');
         } else {
-          conflict(e.kind === 'link' ? `is a link skills did not make (to ${e.text})` : e.kind === 'dir' ? 'is a folder skills did not make' : 'is a file skills did not make');
+          conflict(e.kind === 'link' ? `is a link skills did not make (to ${quoted(e.text)})` : e.kind === 'dir' ? 'is a folder skills did not make' : 'is a file skills did not make');
         }
       }
     }
