@@ -31,6 +31,7 @@ import { validateCommand } from './commands/validate';
 import { verifyCommand } from './commands/verify';
 import { auditCommand } from './commands/audit';
 import { doctorCommand } from './commands/doctor';
+import { agentsCommand } from './commands/agents';
 
 
 const commands: readonly CommandModule[] = [
@@ -46,6 +47,7 @@ const commands: readonly CommandModule[] = [
   updateCommand,
   outdatedCommand,
   listCommand,
+  agentsCommand,
   searchCommand,
   infoCommand,
   serversCommand,

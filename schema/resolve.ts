@@ -29,6 +29,8 @@ export interface ResolveInput {
   available: ReadonlyMap<string, AvailableSkill>;
   /** Prefer the newest versions over locked ones for these names (update). */
   unlock?: ReadonlySet<string> | 'all';
+  /** The folder a skill installs as (default: its SKILL.md name; skills.json "alias" renames it). */
+  folderOf?: (name: string) => string;
   /** Who asks for `requested`, in explanations: "the workspace" unless told (e.g. `@a/x@1.0.0`). */
   root?: string;
   /** Most versions tried before giving up (backtracking on hostile graphs is exponential). */
@@ -182,7 +184,7 @@ export function resolve(input: ResolveInput): ResolveResult {
     }
     pick.dependencies = deps;
   }
-  checkFlatNames(chosen);
+  checkFlatNames(chosen, input.folderOf);
   return { ok: true, skills: new Map([...chosen.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) };
 }
 
@@ -206,14 +208,14 @@ function conflictError(deepest: { name: string; reqs: Requirement[]; why: string
 }
 
 /** ./skills is flat by SKILL.md name: @a/utils and @b/utils cannot both be installed. */
-function checkFlatNames(chosen: ReadonlyMap<string, ResolvedSkill>): void {
+function checkFlatNames(chosen: ReadonlyMap<string, ResolvedSkill>, folderOf?: (name: string) => string): void {
   const byFolder = new Map<string, string>();
   for (const name of chosen.keys()) {
-    const folder = parsePackageName(name)?.name ?? name;
+    const folder = folderOf?.(name) ?? parsePackageName(name)?.name ?? name;
     const other = byFolder.get(folder);
     if (other !== undefined) {
       throw new SkillsError('ENAMECONFLICT', `${other} and ${name} would both install as skills/${folder}`, {
-        hint: './skills is flat by SKILL.md name; depend on only one of them',
+        hint: `./skills is flat by SKILL.md name: depend on only one of them, or give one another folder in skills.json, e.g. "alias": { "${name}": "${folder}-${parsePackageName(name)?.scope.slice(1) ?? 'b'}" }`,
       });
     }
     byFolder.set(folder, name);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { failOnSchema } from './audit-report';
 import { semverVersionSchema } from './manifest';
-import { packageNameSchema, SCOPE_RE, SERVER_NAME_RE } from './names';
+import { packageNameSchema, SCOPE_RE, SERVER_NAME_RE, SKILL_NAME_MAX, SKILL_NAME_RE } from './names';
 import { trustLevelSchema } from './trust';
 
 export const WORKSPACE_FILE = 'skills.json';
@@ -57,6 +57,12 @@ export const workspaceTrustSchema = z.object({
   allowUnverified: z.array(packageNameSchema).max(10_000).default([]),
 });
 
+/** A folder name under ./skills (and of the links to it): a SKILL.md name. */
+export const skillFolderSchema = z.string().max(SKILL_NAME_MAX).regex(SKILL_NAME_RE, 'a skill folder is lower-case words joined by single hyphens');
+
+/** An agent id from the agent table (`skills agents`); checked against the table when used. */
+export const agentIdSchema = z.string().max(64).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an agent id is lower-case words joined by single hyphens');
+
 export const workspaceSchema = z.object({
   registry: z.url().optional(),
   /** The scope of plain skills (no skill.json) packed, published or installed here without --scope. */
@@ -71,6 +77,12 @@ export const workspaceSchema = z.object({
   trust: workspaceTrustSchema.optional(),
   /** The static audit's install policy: a new skill with a finding at or above `failOn` is refused. */
   audit: z.object({ failOn: failOnSchema.default('high') }).optional(),
+  /** The agents whose folders get a link per skill, besides the shared `.agents/skills` (absent: the agents detected here). */
+  agents: z.array(agentIdSchema).max(64).refine((ids) => new Set(ids).size === ids.length, 'an agent is listed twice').optional(),
+  /** How skills appear in agent folders: relative links into ./skills (default), or copies. */
+  link: z.enum(['link', 'copy']).optional(),
+  /** Installed skills given another folder name (under ./skills and in every agent folder), e.g. to install @a/pdf and @b/pdf side by side. */
+  alias: z.record(packageNameSchema, skillFolderSchema).optional(),
 });
 
 const sha256DigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/);
@@ -121,6 +133,8 @@ export const lockEntrySchema = z.object({
   trust: trustLevelSchema.optional(),
   /** Absent for registry skills. */
   source: lockSourceSchema.optional(),
+  /** The folder under ./skills when it is not the SKILL.md name (an alias in skills.json). */
+  folder: skillFolderSchema.optional(),
 }).refine((entry) => entry.source !== undefined || entry.integrity !== undefined, { message: 'a registry skill needs its tarball integrity', path: ['integrity'] });
 
 export const lockfileSchema = z.object({
@@ -152,6 +166,7 @@ export function serializeLockfile(lock: Lockfile): string {
       ...(entry.skipVerify ? { skipVerify: true } : {}),
       ...(entry.trust ? { trust: entry.trust } : {}),
       ...(entry.source ? { source: orderedSource(entry.source) } : {}),
+      ...(entry.folder !== undefined ? { folder: entry.folder } : {}),
     };
   }
   return `${JSON.stringify({ lockfileVersion: lock.lockfileVersion, skills }, null, 2)}\n`;

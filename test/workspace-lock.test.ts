@@ -71,7 +71,7 @@ async function expectAllInstalled(expected: readonly string[]): Promise<void> {
   const index = await fs.readFile(path.join(ws, 'skills', 'INDEX.md'), 'utf8');
   for (const f of folders) expect(index).toContain(`skills/${f}/SKILL.md`);
   // No lock, reaper marker or temporary file is left behind.
-  expect((await fs.readdir(ws)).sort()).toEqual(['skills', 'skills-lock.json', 'skills.json']);
+  expect((await fs.readdir(ws)).sort()).toEqual(['.agents', 'skills', 'skills-lock.json', 'skills.json']);
 }
 
 describe('concurrent commands in one workspace', () => {

@@ -44,10 +44,10 @@ beforeAll(async () => {
     await fs.mkdir(ref[name]);
   }
   await install({ root: ref.R, add: ['@acme/top'], ...quiet });
-  await fs.cp(ref.R, ref.U, { recursive: true });
+  await fs.cp(ref.R, ref.U, { recursive: true, verbatimSymlinks: true });
   await install({ root: ref.U, remove: ['@acme/top'], ...quiet });
   expect((await live.publish(chainSkills('@acme', '1.1.0').base)).status).toBe(201);
-  await fs.cp(ref.R, ref.R2, { recursive: true });
+  await fs.cp(ref.R, ref.R2, { recursive: true, verbatimSymlinks: true });
   const updated = await install({ root: ref.R2, update: { names: 'all', latest: false }, ...quiet });
   expect(updated.changes).toEqual([{ name: '@acme/base', from: '1.0.0', to: '1.1.0' }]);
   expect((await runCli(['list'], { cwd: ref.empty, env: { ...process.env, ...env } })).code).toBe(0);
@@ -62,7 +62,7 @@ afterAll(async () => {
 
 async function freshWorkspace(from?: string): Promise<string> {
   const ws = path.join(base, `ws-${counter++}`);
-  if (from) await fs.cp(from, ws, { recursive: true });
+  if (from) await fs.cp(from, ws, { recursive: true, verbatimSymlinks: true });
   else await fs.mkdir(ws);
   return ws;
 }

@@ -15,8 +15,13 @@ export function renderInstall(result: InstallResult): string {
     else lines.push(`${pc.cyan('~')} ${c.name} ${c.from} -> ${c.to}${trust}`);
   }
   const verified = result.skills.filter((s) => s.verified === 'sandbox' || s.verified === 'cache').length;
+  for (const t of result.links.targets) {
+    if (t.added.length === 0 && t.removed.length === 0) continue;
+    const parts = [...(t.added.length > 0 ? [`${result.links.mode === 'copy' ? 'copied' : 'linked'} ${t.added.join(', ')}`] : []), ...(t.removed.length > 0 ? [`unlinked ${t.removed.join(', ')}`] : [])];
+    lines.push(`${pc.dim(t.folder)} ${parts.join('; ')}`);
+  }
   lines.push(
-    `${result.skills.length} skill${result.skills.length === 1 ? '' : 's'} in ./skills` +
+    `${result.skills.length} skill${result.skills.length === 1 ? '' : 's'} in ${result.links.scope === 'global' ? 'the global store' : './skills'}` +
       (result.changes.length === 0 ? ', already up to date' : `, ${result.changes.length} changed, ${verified} verified in the sandbox`) +
       `; catalog ${result.catalog.file} (${result.catalog.chars} characters)`,
   );
@@ -38,6 +43,9 @@ interface InstallOptions {
   scope?: string;
   allowUnverified?: boolean;
   force?: boolean;
+  agent?: string[];
+  copy?: boolean;
+  global?: boolean;
 }
 
 export const installCommand: CommandModule = {
@@ -53,6 +61,9 @@ export const installCommand: CommandModule = {
       .option('--scope <scope>', 'the scope plain skills from a source are named under (default: skills.json "scope", the user config\'s, the GitHub owner, or @local)')
       .option('--allow-unverified', 'accept unverified skills this command adds (executable content the sandbox cannot run); recorded in skills.json')
       .option('--force', 'replace installed skills even when their files were changed here')
+      .option('--agent <ids...>', 'also link skills into these agents\' folders (added to "agents" in skills.json; see `skills agents`)')
+      .option('--copy', 'copy skills into agent folders instead of linking them (sets "link": "copy" in skills.json)')
+      .option('-g, --global', 'install for the user: into the global store, linked into each agent\'s home folder')
       .option('--registry <url>', 'the registry URL')
       .option('--frozen-lockfile', 'install exactly skills-lock.json; fail if skills.json disagrees')
       .option('--skip-verify', 'do not run fixtures in the sandbox (recorded in the lockfile; not recommended)')
@@ -69,9 +80,13 @@ export const installCommand: CommandModule = {
             const listing = await listSourceSkills({ spec, root: ctx.cwd, env: ctx.env, scope: options.scope, progress: ctx.progress, warn: ctx.warn });
             return { data: listing, human: renderListing(listing) };
           }
-          const result = await install({
-            root: ctx.cwd,
+          const { inScope } = await import('../core/agents-scope');
+          const result = await inScope(ctx.cwd, ctx.env, options.global === true, true, (root) => install({
+            root,
             env: ctx.env,
+            global: options.global === true,
+            ...(options.agent ? { agents: options.agent } : {}),
+            copy: options.copy === true,
             registry: options.registry,
             add: specs,
             frozen: options.frozenLockfile === true,
@@ -83,7 +98,7 @@ export const installCommand: CommandModule = {
             force: options.force === true,
             progress: ctx.progress,
             warn: ctx.warn,
-          });
+          }));
           return { data: result, human: renderInstall(result) };
         }),
       );

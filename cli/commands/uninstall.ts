@@ -10,12 +10,17 @@ export const uninstallCommand: CommandModule = {
       .description('remove skills from skills.json and ./skills (with dependencies nothing else needs)')
       .argument('<names...>', '@scope/name')
       .option('--force', 'remove skills even when their files were changed here')
+      .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
-      .action((names: string[], options: { registry?: string; force?: boolean }) =>
+      .action((names: string[], options: { registry?: string; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install');
-          const result = await install({ root: ctx.cwd, env: ctx.env, registry: options.registry, remove: names.map(nameSpec), force: options.force === true, progress: ctx.progress, warn: ctx.warn });
+          const { inScope } = await import('../core/agents-scope');
+          const global = options.global === true;
+          const result = await inScope(ctx.cwd, ctx.env, global, false, (root) =>
+            install({ root, env: ctx.env, global, registry: options.registry, remove: names.map(nameSpec), force: options.force === true, progress: ctx.progress, warn: ctx.warn }),
+          );
           return { data: result, human: renderInstall(result) };
         }),
       );

@@ -12,21 +12,25 @@ export const updateCommand: CommandModule = {
       .option('--latest', 'ignore the ranges in skills.json and take the latest dist-tag')
       .option('--allow-unverified', 'accept unverified versions this update brings; recorded in skills.json')
       .option('--force', 'replace installed skills even when their files were changed here')
+      .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
-      .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; force?: boolean }) =>
+      .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install');
-          const result = await install({
-            root: ctx.cwd,
+          const { inScope } = await import('../core/agents-scope');
+          const global = options.global === true;
+          const result = await inScope(ctx.cwd, ctx.env, global, false, (root) => install({
+            root,
             env: ctx.env,
+            global,
             registry: options.registry,
             update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true },
             allowUnverified: options.allowUnverified === true,
             force: options.force === true,
             progress: ctx.progress,
             warn: ctx.warn,
-          });
+          }));
           return { data: result, human: renderInstall(result) };
         }),
       );

@@ -22,6 +22,8 @@ export interface InstalledInfo {
   name: string;
   version: string;
   trust: TrustLevel | null;
+  /** The SKILL.md name, when the folder is an alias (skills.json "alias"). */
+  skillName?: string;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function scanSkills(root: string, installed: ReadonlySet<string> | 
       skipped.push({ folder, reason: 'no SKILL.md' });
       continue;
     }
-    const parsed = parseSkillMd(raw, { folderName: folder });
+    const aliased = installed instanceof Map ? installed.get(folder)?.skillName : undefined;
+    const parsed = parseSkillMd(raw, { folderName: aliased ?? folder });
     if (!parsed.frontmatter) {
       skipped.push({ folder, reason: parsed.problems.find((p) => p.severity === 'error')?.message ?? 'invalid SKILL.md' });
       continue;
@@ -94,5 +97,10 @@ async function readManifest(file: string): Promise<{ name: string | null; versio
 
 /** The catalog's view of the lockfile: folder -> package name, version and trust. */
 export function catalogInstalled(lock: Lockfile): Map<string, InstalledInfo> {
-  return new Map(Object.entries(lock.skills).map(([name, e]) => [parsePackageName(name)?.name ?? name, { name, version: e.version, trust: e.trust ?? null }]));
+  return new Map(
+    Object.entries(lock.skills).map(([name, e]) => {
+      const skillName = parsePackageName(name)?.name ?? name;
+      return [e.folder ?? skillName, { name, version: e.version, trust: e.trust ?? null, ...(e.folder !== undefined ? { skillName } : {}) }];
+    }),
+  );
 }

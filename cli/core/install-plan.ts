@@ -104,6 +104,11 @@ export function folderOf(name: string): string {
   return parsePackageName(name)?.name ?? name;
 }
 
+/** The folder of an installed skill as its lock entry records it (an alias), else its SKILL.md name. */
+export function lockedFolderOf(name: string, entry: LockEntry | undefined): string {
+  return entry?.folder ?? folderOf(name);
+}
+
 /** Whether a skills.json dependency value is a source spec (git, folder, discovery index) rather than a registry range or tag. */
 export function isSourceValue(value: string): boolean {
   return /^(github:|git\+|https?:\/\/|\.\.?(\/|$)|\/)/.test(value);
@@ -113,6 +118,7 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 
 export function planInstall(input: PlanInput): PlanOutcome {
   const { lock } = input;
+  const alias: Record<string, string> = input.workspace.alias ?? {};
   const requested: Record<string, string> = { ...input.workspace.dependencies };
   const addedRegistry = new Map<string, string | undefined>();
   const addedSource = new Map<string, OfferedSkill>();
@@ -184,7 +190,7 @@ export function planInstall(input: PlanInput): PlanOutcome {
     }
     const locked = Object.fromEntries(Object.entries(lock.skills).filter(([n, e]) => e.source === undefined && !sources.has(n)).map(([n, e]) => [n, e.version]));
     const unlock = input.update ? (input.update.names === 'all' ? ('all' as const) : new Set(input.update.names)) : new Set(addedRegistry.keys());
-    const result = resolve({ requested: resolverRequested, locked, available, unlock });
+    const result = resolve({ requested: resolverRequested, locked, available, unlock, folderOf: (n) => alias[n] ?? folderOf(n) });
     if (!result.ok) return { status: 'need', packuments: result.missing.filter((n) => !sources.has(n)), offers: [] };
     resolved = result.skills;
   }
@@ -194,7 +200,8 @@ export function planInstall(input: PlanInput): PlanOutcome {
   for (const [name, pick] of resolved) {
     const skill = sources.get(name);
     if (skill) {
-      targets.push(sourceTarget(name, skill, pick, lock.skills[name]));
+      const target = sourceTarget(name, skill, pick, lock.skills[name]);
+      targets.push({ ...target, folder: alias[name] ?? target.folder });
       continue;
     }
     const doc = input.packuments.get(name)?.versions[pick.version];
@@ -207,14 +214,15 @@ export function planInstall(input: PlanInput): PlanOutcome {
     }
     const where = doc ? { resolved: doc.dist.tarball, integrity: doc.dist.integrity, digest: doc.dist.digest } : fromLock ? { resolved: fromLock.resolved, integrity: fromLock.integrity, digest: fromLock.digest } : undefined;
     if (!where || where.integrity === undefined) throw new SkillsError('EINTERNAL', `no source for ${name}@${pick.version}`);
-    targets.push({ name, folder: folderOf(name), version: pick.version, dependencies: pick.dependencies, mcp: doc?.mcp ?? {}, deprecated: doc?.deprecated ?? null, ...where, source: undefined, kept: undefined });
+    targets.push({ name, folder: alias[name] ?? folderOf(name), version: pick.version, dependencies: pick.dependencies, mcp: doc?.mcp ?? {}, deprecated: doc?.deprecated ?? null, ...where, source: undefined, kept: undefined });
   }
   targets.sort(byName);
   checkFolders(targets);
+  checkAliases(targets);
 
   // What is on disk: kept when intact, else fetched; a folder the lockfile does not own is never touched.
   const ownerOf = new Map<string, string>();
-  for (const name of Object.keys(lock.skills)) ownerOf.set(folderOf(name), name);
+  for (const [name, entry] of Object.entries(lock.skills)) ownerOf.set(lockedFolderOf(name, entry), name);
   const fetch: string[] = [];
   const localChanges: { name: string; folder: string }[] = [];
   const edited = (folder: string): boolean => {
@@ -240,7 +248,7 @@ export function planInstall(input: PlanInput): PlanOutcome {
     if (edited(t.folder) && owner !== undefined) localChanges.push({ name: owner, folder: t.folder });
   }
   const keep = new Set(targets.map((t) => t.folder));
-  const removeFolders = [...new Set(Object.keys(lock.skills).map(folderOf))].filter((f) => !keep.has(f)).sort();
+  const removeFolders = [...new Set(Object.entries(lock.skills).map(([name, entry]) => lockedFolderOf(name, entry)))].filter((f) => !keep.has(f)).sort();
   for (const folder of removeFolders) if (edited(folder)) localChanges.push({ name: ownerOf.get(folder) ?? folder, folder });
 
   // skills.json after the command: added registry skills get ^version (or the range asked for).
@@ -251,6 +259,9 @@ export function planInstall(input: PlanInput): PlanOutcome {
   }
   if (input.update?.latest) for (const name of Object.keys(requested)) if (requested[name] === 'latest') dependencies[name] = `^${resolved.get(name)?.version}`;
   const workspace: Workspace = { ...input.workspace, dependencies };
+  if (input.workspace.alias && input.remove.length > 0) {
+    workspace.alias = Object.fromEntries(Object.entries(input.workspace.alias).filter(([n]) => !input.remove.includes(n)));
+  }
   if (input.workspace.trust && input.remove.length > 0) {
     workspace.trust = { allowUnverified: input.workspace.trust.allowUnverified.filter((n) => !input.remove.includes(n)) };
   }
@@ -262,7 +273,7 @@ export function planInstall(input: PlanInput): PlanOutcome {
     if (before !== t.version || fetching.has(t.name)) changes.push({ name: t.name, from: before, to: t.version });
   }
   for (const [name, entry] of Object.entries(lock.skills)) {
-    if (resolved.has(name) || !input.disk.has(folderOf(name))) continue;
+    if (resolved.has(name) || !input.disk.has(lockedFolderOf(name, entry))) continue;
     changes.push({ name, from: entry.version, to: null });
   }
   changes.sort(byName);
@@ -282,9 +293,27 @@ function checkFolders(targets: readonly PlanTarget[]): void {
   for (const t of targets) {
     const other = seen.get(t.folder);
     if (other !== undefined) {
-      throw new SkillsError('ENAMECONFLICT', `${other} and ${t.name} would both install as skills/${t.folder}`, { hint: './skills is flat by SKILL.md name; depend on only one of them' });
+      throw new SkillsError('ENAMECONFLICT', `${other} and ${t.name} would both install as skills/${t.folder}`, {
+        hint: `./skills (and every agent folder) is flat by SKILL.md name: depend on only one of them, or give one another folder in skills.json, e.g. "alias": { "${t.name}": "${t.folder}-${parsePackageName(t.name)?.scope.slice(1) ?? 'b'}" }`,
+      });
     }
     seen.set(t.folder, t.name);
+  }
+}
+
+/**
+ * An aliased skill lives in another folder than its SKILL.md name. Code that depends on it imports
+ * it by that name (`../pdf`), so a skill another installed skill depends on cannot be renamed.
+ */
+function checkAliases(targets: readonly PlanTarget[]): void {
+  for (const t of targets) {
+    if (t.folder === folderOf(t.name)) continue;
+    const user = targets.find((u) => u.name !== t.name && t.name in u.dependencies);
+    if (user) {
+      throw new SkillsError('EALIAS', `${t.name} cannot be installed as skills/${t.folder}: ${user.name} depends on it and imports it as ../${folderOf(t.name)}`, {
+        hint: `remove "${t.name}" from "alias" in skills.json, or alias the other skill of that name instead`,
+      });
+    }
   }
 }
 
@@ -357,5 +386,6 @@ export function lockEntryOf(t: PlanTarget, trust: TrustLevel | undefined, skipVe
     ...(skipVerify ? { skipVerify: true } : {}),
     ...(trust === undefined ? {} : { trust }),
     ...(t.source === undefined ? {} : { source: t.source }),
+    ...(t.folder === folderOf(t.name) ? {} : { folder: t.folder }),
   };
 }

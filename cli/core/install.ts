@@ -25,7 +25,7 @@ import { Cache } from './cache';
 import { catalogInstalled, writeCatalog } from './catalog';
 import { readConfig, resolveRegistry } from './config';
 import { Fetcher, mapLimit } from './fetcher';
-import { folderOf, lockEntryOf, planInstall, type AddedSpec, type DiskFolder, type InstallChange, type InstallPlan, type OfferedSkill, type PlanTarget } from './install-plan';
+import { folderOf, lockedFolderOf, lockEntryOf, planInstall, type AddedSpec, type DiskFolder, type InstallChange, type InstallPlan, type OfferedSkill, type PlanTarget } from './install-plan';
 import { recover, type Recovered } from './journal';
 import { RegistryClient } from './registry-client';
 import { checkScope } from './scope';
@@ -40,12 +40,15 @@ import { withWorkspaceLock } from './workspace-lock';
 import { auditInstall, contractProblems } from './install-checks';
 import { localChangesError } from './local-changes';
 import { stageAndCommit } from './stage';
+import { checkLinks, linkScope, linkSummary, withLinkSettings, type LinkRequest, type LinkSummary } from './agents-install';
+import { hasWork } from './agents-link';
+import { commitLinks } from './journal';
 
 export { listSourceSkills, type ListedSkill } from './sources/list';
 
 const CONCURRENCY = 8;
 
-export interface InstallRequest {
+export interface InstallRequest extends LinkRequest {
   root: string;
   env: NodeJS.ProcessEnv;
   registry?: string | undefined;
@@ -99,6 +102,8 @@ export interface InstallResult {
   skills: InstalledSkill[];
   catalog: { file: string; chars: number; overBudget: boolean };
   recovered: Recovered;
+  /** What changed in the agent folders. */
+  links: LinkSummary;
 }
 
 function commandOf(request: InstallRequest): string {
@@ -124,7 +129,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   const { root } = request;
   const recovered = await recover(root, request.env);
   const loaded = await loadWorkspace(root);
-  const workspace: Workspace = loaded.workspace ?? { dependencies: {}, servers: {} };
+  const scope = await linkScope(root, request.env, request);
+  const workspace: Workspace = await withLinkSettings(loaded.workspace ?? { dependencies: {}, servers: {} }, scope, request);
   const oldLock = loaded.lockfile ?? emptyLockfile();
   if (request.frozen && !loaded.lockfile) throw new SkillsError('ELOCKMISSING', `there is no ${LOCKFILE}`, { hint: 'run `skills install` to create it' });
   const cache = Cache.fromEnv(request.env);
@@ -172,7 +178,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   // What is in ./skills now (paths below are under the workspace's real path; ./skills is refused if it is a link).
   const dirs = await workspaceDirs(root);
   const dir = dirs.skills ?? path.join(dirs.root, 'skills');
-  const owned = new Set(Object.keys(oldLock.skills).map(folderOf));
+  const owned = new Set(Object.entries(oldLock.skills).map(([name, entry]) => lockedFolderOf(name, entry)));
   const disk = await inspectDisk(dirs.skills, owned);
 
   // Plan, fetching what it asks for until it has everything.
@@ -231,7 +237,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
         const files = await filesFor(t);
         const parsed = parsePackageName(t.name);
         // Validation runs for every skill, --skip-verify or not: that flag skips the sandbox only.
-        const validation = validatePackage(files, { folderName: t.folder, derive: { scope: parsed?.scope, version: t.version } });
+        // Checked against its SKILL.md name: an alias renames the folder it is installed as, not the skill.
+        const validation = validatePackage(files, { folderName: folderOf(t.name), derive: { scope: parsed?.scope, version: t.version } });
         const manifest = validation.manifest;
         if (!manifest || manifest.name !== t.name || manifest.version !== t.version) {
           throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the package holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill'}`);
@@ -265,7 +272,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     if (target && fetching.has(name)) return fetchFiles(target);
     let p = fromDisk.get(name);
     if (!p) {
-      p = collectFiles(path.join(dir, folderOf(name)));
+      p = collectFiles(path.join(dir, byName.get(name)?.folder ?? folderOf(name)));
       p.catch(() => undefined);
       fromDisk.set(name, p);
     }
@@ -378,10 +385,16 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   const workspaceText = serializeWorkspace(newWorkspace);
   const lockText = serializeLockfile(newLock);
 
-  // Stage and commit.
+  // Every agent folder must be able to hold the new set of skills before anything is written.
+  const links = await checkLinks(scope, newWorkspace, newLock, owned, plan.removeFolders);
+  for (const left of links.left) request.warn(left.message);
+
+  // Stage and commit (the commit links too).
   const nothingToDo = changed.length === 0 && plan.removeFolders.length === 0;
   if (!nothingToDo || (await readWorkspaceFile(root, WORKSPACE_FILE)) !== workspaceText || (await readWorkspaceFile(root, LOCKFILE)) !== lockText) {
     await stageAndCommit({ env: request.env, dirs, dir, folders: await Promise.all(changed.map(async (t) => ({ folder: t.folder, files: await fetchFiles(t) }))), remove: plan.removeFolders, workspaceText, lockText });
+  } else if (hasWork(links)) {
+    await commitLinks(root, request.env);
   }
 
   // What the new skills expect of the workspace's MCP tools, against what `servers sync` last saw.
@@ -403,6 +416,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     })),
     catalog: { file: catalog.file, chars: catalog.chars, overBudget: catalog.overBudget },
     recovered,
+    links: linkSummary(links),
   };
 }
 

@@ -4,7 +4,7 @@
  * write a workspace (a skill through a filesystem MCP server, a cloned repository) can plant a
  * journal there, but cannot make one this key verifies.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +12,18 @@ import { SkillsError } from '../../schema/errors';
 import { configFile } from './config';
 
 export const JOURNAL_KEY_FILE = 'journal.key';
+const MAC_RE = /^[0-9a-f]{64}$/;
+
+/** HMAC-SHA256 over `label\0body` with the journal key: what seals journals and the global store's marker. */
+export function sealMac(key: Buffer, label: string, body: string): string {
+  return createHmac('sha256', key).update(`${label}\0${body}`).digest('hex');
+}
+
+/** Whether `mac` seals `label\0body` under `key` (constant time). */
+export function sealVerifies(key: Buffer, label: string, body: string, mac: string): boolean {
+  if (!MAC_RE.test(mac)) return false;
+  return timingSafeEqual(Buffer.from(sealMac(key, label, body), 'hex'), Buffer.from(mac, 'hex'));
+}
 const KEY_RE = /^([0-9a-f]{64})\n?$/;
 
 export function journalKeyFile(env: NodeJS.ProcessEnv): string {

@@ -11,8 +11,14 @@
  * (journal-key.ts), bound to the skills.json and skills-lock.json it was written against, naming
  * only generated staging/trash folders, single-segment skill folder names and those two files,
  * with nothing on the way a link. Anything else is EJOURNAL, and nothing is changed.
+ *
+ * Applying a journal ends by bringing the agent folders (agents-link.ts) in line with the
+ * skills.json and lockfile it wrote, so a kill between moving skill folders in and linking them is
+ * completed by the next command like the rest. The links are derived, never read from the journal:
+ * target folders come from the agent table, names from the validated lockfile, and the home folder
+ * only from the global store's sealed marker (agents-scope.ts).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +26,9 @@ import { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
 import { SKILL_NAME_MAX, SKILL_NAME_RE } from '../../schema/names';
 import { LOCKFILE, lockfileSchema, WORKSPACE_FILE, workspaceSchema } from '../../schema/workspace';
-import { journalKey } from './journal-key';
+import { randomBytes } from 'node:crypto';
+import { syncLinks } from './agents-sync';
+import { journalKey, sealMac, sealVerifies } from './journal-key';
 import { readWorkspaceFile, skillsDir, workspaceDirs } from './workspace';
 import { writeFileAtomic } from './write-atomic';
 
@@ -77,14 +85,10 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function macOf(key: Buffer, body: string): string {
-  return createHmac('sha256', key).update(`${FORMAT}\0${body}`).digest('hex');
-}
-
 /** The journal file's text: the journal, and an HMAC over it with the user's journal key. */
 export function sealJournal(journal: Journal, key: Buffer): string {
   const body = JSON.stringify(journal);
-  return JSON.stringify({ format: FORMAT, body, mac: macOf(key, body) });
+  return JSON.stringify({ format: FORMAT, body, mac: sealMac(key, FORMAT, body) });
 }
 
 async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
@@ -111,7 +115,24 @@ export async function commitJournal(root: string, journal: Journal, key: Buffer)
   if (!valid.success) throw new SkillsError('EINTERNAL', `the install journal is invalid: ${valid.error.issues[0]?.message ?? 'unknown'}; nothing was installed`);
   await checkJournal(dirs.root, dirs.skills, journal, path.join(dirs.skills, JOURNAL));
   await writeFileAtomic(path.join(dirs.skills, JOURNAL), sealJournal(journal, key));
-  await applyJournal(dirs.root, dirs.skills, journal);
+  await applyJournal(dirs.root, dirs.skills, journal, key);
+}
+
+/**
+ * Brings the agent folders in line when no skill folder or file changes (an agent folder appeared,
+ * links were removed by hand, `doctor --fix`): an empty journal, so a kill midway is completed by
+ * the next command. Without ./skills there is nothing to link, only our own links to remove.
+ */
+export async function commitLinks(root: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const dirs = await workspaceDirs(root);
+  const key = await journalKey(env, { create: true });
+  if (!key) throw new SkillsError('EJOURNALKEY', 'no install journal key');
+  if (!dirs.skills) {
+    await syncLinks(dirs.root, key);
+    return;
+  }
+  const suffix = randomBytes(6).toString('hex');
+  await commitJournal(dirs.root, { staging: `.staging-${suffix}`, trash: `.trash-${suffix}`, install: [], remove: [], files: [] }, key);
 }
 
 /** The sha256 of each of the workspace's two files now (null when absent), for `before`. */
@@ -141,7 +162,7 @@ async function checkJournal(root: string, dir: string, journal: Journal, file: s
   }
 }
 
-async function applyJournal(root: string, dir: string, journal: Journal): Promise<void> {
+async function applyJournal(root: string, dir: string, journal: Journal, key: Buffer | undefined): Promise<void> {
   const trash = path.join(dir, journal.trash);
   await fs.mkdir(trash).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
@@ -161,6 +182,7 @@ async function applyJournal(root: string, dir: string, journal: Journal): Promis
     if (isInstall) await fs.rename(staged, target);
   }
   for (const f of journal.files) await writeFileAtomic(path.join(root, f.path), f.content);
+  await syncLinks(root, key, { workspace: journal.files.find((f) => f.path === WORKSPACE_FILE)?.content, lock: journal.files.find((f) => f.path === LOCKFILE)?.content });
   await fs.rm(trash, { recursive: true, force: true });
   await fs.rm(path.join(dir, journal.staging), { recursive: true, force: true });
   await fs.rm(path.join(dir, JOURNAL), { force: true });
@@ -190,8 +212,7 @@ async function openJournal(text: string, env: NodeJS.ProcessEnv, file: string): 
   if (!sealed.success) throw refused(file, 'it is damaged or not sealed');
   const key = await journalKey(env, { create: false });
   if (!key) throw refused(file, 'there is no journal key on this machine to check its seal');
-  const expected = Buffer.from(macOf(key, sealed.data.body), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(sealed.data.mac, 'hex'))) throw refused(file, 'its seal does not verify (it was not written by skills for this user)');
+  if (!sealVerifies(key, FORMAT, sealed.data.body, sealed.data.mac)) throw refused(file, 'its seal does not verify (it was not written by skills for this user)');
   const journal = journalSchema.safeParse(parseJson(sealed.data.body));
   if (!journal.success) throw refused(file, `it is invalid: ${journal.error.issues[0]?.message ?? 'unknown'}`);
   return journal.data;
@@ -219,7 +240,7 @@ export async function recover(root: string, env: NodeJS.ProcessEnv): Promise<Rec
     if (text !== undefined) {
       const journal = await openJournal(text, env, file);
       await checkJournal(dirs.root, dirs.skills, journal, file);
-      await applyJournal(dirs.root, dirs.skills, journal);
+      await applyJournal(dirs.root, dirs.skills, journal, await journalKey(env, { create: false }));
       return 'completed';
     }
     // fs.rm removes a link itself, never what it points to.

@@ -98,6 +98,9 @@ export function serializeWorkspace(workspace: Workspace): string {
   if (workspace.privacy !== undefined) out.privacy = workspace.privacy;
   if (workspace.trust !== undefined && workspace.trust.allowUnverified.length > 0) out.trust = { allowUnverified: [...new Set(workspace.trust.allowUnverified)].sort() };
   if (workspace.audit !== undefined) out.audit = workspace.audit;
+  if (workspace.agents !== undefined) out.agents = workspace.agents;
+  if (workspace.link !== undefined) out.link = workspace.link;
+  if (workspace.alias !== undefined && Object.keys(workspace.alias).length > 0) out.alias = sortRecord(workspace.alias);
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 

@@ -38,14 +38,15 @@ export async function liveRegistry(scopes: string[] = ['@acme'], config: Partial
   };
 }
 
-/** A snapshot of every file under a folder: relative path -> content (base64). */
+/** A snapshot of every file under a folder: relative path -> content (base64), or `link:<text>` for a link (never followed). */
 export async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (rel: string) => {
     const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(p);
+      if (e.isSymbolicLink()) out[p] = `link:${await fs.readlink(path.join(dir, p))}`;
+      else if (e.isDirectory()) await walk(p);
       else out[p] = (await fs.readFile(path.join(dir, p))).toString('base64');
     }
   };

@@ -1,0 +1,167 @@
+/**
+ * Where links go: a project's own folders, or (for the user's global skills) folders in the home
+ * folder. The global store (`$XDG_DATA_HOME/skills`, else `~/.local/share/skills`) is an ordinary
+ * workspace with its own skills.json and lockfile; what makes it global is `.skills-global.json`
+ * in it, sealed with the journal key (journal-key.ts) and bound to the store's real path. Only a
+ * sealed marker makes links go into the home folder: a cloned repository cannot plant one to get
+ * its skills linked into every agent session of the user, and a journal applied without the
+ * process environment (journal.ts) still knows the home folder it was written for.
+ */
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { SkillsError } from '../../schema/errors';
+import { sealMac, sealVerifies } from './journal-key';
+import { writeFileAtomic } from './write-atomic';
+
+export const GLOBAL_MARKER = '.skills-global.json';
+const MARKER_FORMAT = 'skills-global/1';
+const MAX_MARKER_BYTES = 8192;
+
+export type LinkScope = { kind: 'project'; root: string } | { kind: 'global'; root: string; home: string; configHome: string };
+
+function absoluteOr(value: string | undefined, fallback: () => string): string {
+  return value !== undefined && path.isAbsolute(value) ? value : fallback();
+}
+
+export function homeOf(env: NodeJS.ProcessEnv): string {
+  return absoluteOr(env.HOME, () => os.homedir());
+}
+
+export function configHomeOf(env: NodeJS.ProcessEnv): string {
+  return absoluteOr(env.XDG_CONFIG_HOME, () => path.join(homeOf(env), '.config'));
+}
+
+/** The global store: `$XDG_DATA_HOME/skills`, else `~/.local/share/skills`. */
+export function globalStoreDir(env: NodeJS.ProcessEnv): string {
+  return path.join(absoluteOr(env.XDG_DATA_HOME, () => path.join(homeOf(env), '.local', 'share')), 'skills');
+}
+
+/**
+ * The global store's folder, created when `create` (EWRITE when something is in the way, e.g. a
+ * file where a folder must be). Returns the folders this call created, outermost first, so a
+ * failed install can remove them again.
+ */
+export async function ensureGlobalStore(env: NodeJS.ProcessEnv, create: boolean): Promise<{ dir: string; created: string[] }> {
+  const dir = globalStoreDir(env);
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (stat?.isDirectory()) return { dir, created: [] };
+  if (stat) throw storeError(dir, 'it is not a folder');
+  if (!create) throw new SkillsError('ENOTINSTALLED', `there are no global skills yet (${dir} does not exist)`, { hint: 'install some with `skills install -g <spec>`' });
+  const created: string[] = [];
+  let p = dir;
+  while (!(await fs.lstat(p).then(() => true, () => false))) {
+    created.unshift(p);
+    const parent = path.dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    await removeCreated(created);
+    throw storeError(dir, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  return { dir, created };
+}
+
+/** Removes folders ensureGlobalStore created, innermost first, each only while empty. */
+export async function removeCreated(created: readonly string[]): Promise<void> {
+  for (const dir of [...created].reverse()) await fs.rmdir(dir).catch(() => undefined);
+}
+
+function storeError(dir: string, why: string): SkillsError {
+  return new SkillsError('EWRITE', `cannot create the global skills folder ${dir}: ${why}`, {
+    hint: 'move what is in the way, or set XDG_DATA_HOME to a writable folder; nothing was changed',
+  });
+}
+
+const markerSchema = z.object({ format: z.literal(MARKER_FORMAT), body: z.string().max(MAX_MARKER_BYTES), mac: z.string() }).strict();
+const markerBodySchema = z.object({ root: z.string().min(1).max(4096), home: z.string().min(1).max(4096), configHome: z.string().min(1).max(4096) }).strict();
+
+/** Writes (or refreshes) the sealed marker that makes `root` the global store for this home folder. */
+export async function writeGlobalMarker(root: string, env: NodeJS.ProcessEnv, key: Buffer): Promise<void> {
+  const real = await fs.realpath(root);
+  const body = JSON.stringify({ root: real, home: homeOf(env), configHome: configHomeOf(env) });
+  const text = `${JSON.stringify({ format: MARKER_FORMAT, body, mac: sealMac(key, MARKER_FORMAT, body) })}\n`;
+  const file = path.join(real, GLOBAL_MARKER);
+  if ((await readBounded(file)) === text) return;
+  await writeFileAtomic(file, text, 0o600);
+}
+
+/** The scope of a workspace: global only when it holds a marker this user's key seals for its real path. */
+export async function scopeOf(root: string, key: Buffer | undefined): Promise<LinkScope> {
+  const real = await fs.realpath(root).catch(() => path.resolve(root));
+  const project: LinkScope = { kind: 'project', root: real };
+  if (!key) return project;
+  const text = await readBounded(path.join(real, GLOBAL_MARKER));
+  if (text === undefined) return project;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return project;
+  }
+  const sealed = markerSchema.safeParse(parsed);
+  if (!sealed.success || !sealVerifies(key, MARKER_FORMAT, sealed.data.body, sealed.data.mac)) return project;
+  let body: unknown;
+  try {
+    body = JSON.parse(sealed.data.body);
+  } catch {
+    return project;
+  }
+  const fields = markerBodySchema.safeParse(body);
+  if (!fields.success || fields.data.root !== real || !path.isAbsolute(fields.data.home) || !path.isAbsolute(fields.data.configHome)) return project;
+  return { kind: 'global', root: real, home: fields.data.home, configHome: fields.data.configHome };
+}
+
+/** A small regular file's text, never following a link or blocking on a pipe; undefined otherwise. */
+async function readBounded(file: string): Promise<string | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.size > MAX_MARKER_BYTES) return undefined;
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A table folder (`.claude/skills`, `~/.claude/skills`, `$XDG_CONFIG_HOME/opencode/skills`) as a base folder and the segments under it. */
+export function folderLocation(folder: string, scope: LinkScope): { base: string; segments: string[] } {
+  if (scope.kind === 'project') return { base: scope.root, segments: folder.split('/') };
+  if (folder.startsWith('~/')) return { base: scope.home, segments: folder.slice(2).split('/') };
+  if (folder.startsWith('$XDG_CONFIG_HOME/')) return { base: scope.configHome, segments: folder.slice('$XDG_CONFIG_HOME/'.length).split('/') };
+  throw new SkillsError('EINTERNAL', `${folder} is not a global agent folder`);
+}
+
+/**
+ * Runs a command in the project (`cwd`) or, with `global`, in the global store (created when
+ * `create`). A failed command that created the store removes it again, marker and all, so the
+ * home folder is as it was.
+ */
+export async function inScope<T>(cwd: string, env: NodeJS.ProcessEnv, global: boolean, create: boolean, action: (root: string) => Promise<T>): Promise<T> {
+  if (!global) return action(cwd);
+  const store = await ensureGlobalStore(env, create);
+  try {
+    return await action(store.dir);
+  } catch (error) {
+    if (store.created.length > 0) {
+      await fs.rm(path.join(store.dir, GLOBAL_MARKER), { force: true });
+      await removeCreated(store.created);
+    }
+    throw error;
+  }
+}
+
+/** The global scope from the environment, for read-only views of a store that may not exist yet. */
+export function globalScopeFromEnv(env: NodeJS.ProcessEnv): LinkScope {
+  return { kind: 'global', root: globalStoreDir(env), home: homeOf(env), configHome: configHomeOf(env) };
+}
