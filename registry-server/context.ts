@@ -10,7 +10,7 @@ import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import type { Db } from './db';
 import { DownloadCounter } from './downloads';
 import { RateLimiter } from './rate-limit';
-import { SkillsStore, type SkillRow } from './skills-store';
+import { DEFAULT_STORE_CACHE, SkillsStore, type SkillRow } from './skills-store';
 
 /** What the registry asks of a verification: stop at the first failed case, within a time budget. */
 export interface VerifyBudget {
@@ -42,6 +42,10 @@ export interface RegistryConfig {
   maxReportBytes: number;
   /** Longest excerpt of one case's message, diff, console, return value or thrown error in a report. */
   reportExcerptBytes: number;
+  /** Memory for ready-to-send packument bodies (plain and gzip), least recently used dropped first. */
+  packumentCacheBytes: number;
+  /** Memory for tarballs read from the database. */
+  tarballCacheBytes: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -56,6 +60,8 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   verifyBudgetMs: 30_000,
   maxReportBytes: 64 * 1024,
   reportExcerptBytes: 1024,
+  packumentCacheBytes: DEFAULT_STORE_CACHE.packumentCacheBytes,
+  tarballCacheBytes: DEFAULT_STORE_CACHE.tarballCacheBytes,
 };
 
 export type LogEntry = Record<string, unknown>;
@@ -79,7 +85,7 @@ export interface Services {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const store = new SkillsStore(deps.db);
+  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes });
   return {
     deps,
     auth: new Auth(deps.db),
@@ -99,10 +105,21 @@ export function createServices(deps: AppDeps): Services {
 export type Env = { Variables: { caller: Caller | undefined; services: Services } };
 export type Ctx = Context<Env>;
 
+/** A host name (labels of letters, digits and hyphens) or an IP literal, with an optional port. */
+const VALID_HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The origin written into tarball and index URLs: the configured public URL, else the request's
+ * own origin once its Host is a plain host name or address (anything else is refused, never
+ * echoed into a body or a cache key). Cached bodies are keyed by this origin.
+ */
 export function origin(c: Ctx): string {
   const configured = c.var.services.deps.config.publicUrl;
   if (configured) return configured.replace(/\/$/, '');
   const url = new URL(c.req.url);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host.length > 260 || !VALID_HOST.test(url.host)) {
+    throw new SkillsError('EHOSTINVALID', 'the Host header is not a host name or address', { status: 400, hint: 'send a plain Host header, or start the registry with --public-url' });
+  }
   return url.origin;
 }
 
