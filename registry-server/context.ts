@@ -153,11 +153,18 @@ export function scopeNotFound(scope: string): SkillsError {
   return new SkillsError('ESCOPENOTFOUND', `the scope ${scope} does not exist on this registry`, { status: 404, hint: `an admin can create it: skills scope create ${scope} --team <team>` });
 }
 
+/** The scope of skill `name`, if the caller may read it (else the same 404 as a missing skill). */
+export function readableScopeOf(c: Ctx, name: string): ScopeRow {
+  const { auth, store } = c.var.services;
+  const scope = store.scope(name.slice(0, name.indexOf('/')));
+  if (!scope || !auth.canRead(c.var.caller, scope)) throw notFound(name);
+  return scope;
+}
+
 /** The skill, if it exists and the caller may read its scope (else 404, never 403). */
 export function readableSkill(c: Ctx, name: string): { skill: SkillRow; scope: ScopeRow } {
-  const { store, auth } = c.var.services;
-  const skill = store.skill(name);
-  const scope = skill ? auth.scope(name.slice(0, name.indexOf('/'))) : undefined;
-  if (!skill || !scope || !auth.canRead(c.var.caller, scope)) throw notFound(name);
+  const scope = readableScopeOf(c, name);
+  const skill = c.var.services.store.skill(name);
+  if (!skill) throw notFound(name);
   return { skill, scope };
 }

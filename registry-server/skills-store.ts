@@ -7,7 +7,7 @@ import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import type { TrustLevel } from '../schema/trust';
-import { now } from './auth';
+import { now, type ScopeRow } from './auth';
 import type Database from 'better-sqlite3';
 import type { Db } from './db';
 import { shownVersion, writeLatest } from './version-trust';
@@ -81,6 +81,12 @@ export interface CachedBody {
   etag: string;
 }
 
+export interface CachedTarball {
+  bytes: Buffer;
+  etag: string;
+  skill: { id: number; name: string };
+}
+
 export interface StoreCacheOptions {
   /** Bytes of packument bodies (plain and gzipped) kept; least recently used go first. */
   packumentCacheBytes: number;
@@ -105,8 +111,10 @@ export class SkillsStore {
    */
   readonly #packuments: ByteLru<CachedBody>;
   /** Tarballs never change once published (deletion drops them), so reads are cached by bytes. */
-  readonly #tarballs: ByteLru<{ bytes: Buffer; etag: string }>;
+  readonly #tarballs: ByteLru<CachedTarball>;
   readonly #discovery: DiscoveryIndex;
+  /** Scope rows by name, once found: a scope is never changed or removed once created. */
+  readonly #scopes = new Map<string, ScopeRow>();
   /** SQLite's data_version as last seen: it moves when another connection commits a change. */
   #dataVersion: number | undefined;
 
@@ -144,6 +152,7 @@ export class SkillsStore {
       this.#packuments.clear();
       this.#tarballs.clear();
       this.#discovery.clear();
+      this.#scopes.clear();
     }
     this.#dataVersion = version;
   }
@@ -172,11 +181,25 @@ export class SkillsStore {
     return { packuments: this.#packuments.stats(), tarballs: this.#tarballs.stats() };
   }
 
+  #packumentKey(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): string {
+    // The full form carries download counts, whose last-week total moves with the day.
+    return `${form}\u0000${origin}\u0000${isPrivate ? 1 : 0}\u0000${name}${form === 'full' ? `\u0000${utcDay(new Date())}` : ''}`;
+  }
+
+  /**
+   * The cached packument of `name`, if there is one. A hit needs no lookup of the skill: every
+   * writer drops a skill's entries, deleting its last version included. The caller has checked
+   * that it may read the scope.
+   */
+  cachedPackument(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): CachedBody | undefined {
+    this.#fresh();
+    return this.#packuments.get(this.#packumentKey(name, origin, isPrivate, form));
+  }
+
   /** The packument (or its install form) ready to send, cached until the skill changes. */
   packumentBody(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): CachedBody {
     this.#fresh();
-    // The full form carries download counts, whose last-week total moves with the day.
-    const key = `${form}\u0000${origin}\u0000${isPrivate ? 1 : 0}\u0000${skill.name}${form === 'full' ? `\u0000${utcDay(new Date())}` : ''}`;
+    const key = this.#packumentKey(skill.name, origin, isPrivate, form);
     const cached = this.#packuments.get(key);
     if (cached) return cached;
     const text = JSON.stringify(form === 'install' ? this.installPackument(skill, origin) : this.packument(skill, origin, isPrivate));
@@ -191,6 +214,19 @@ export class SkillsStore {
   packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): { body: string; etag: string } {
     const { body, etag } = this.packumentBody(skill, origin, isPrivate, form);
     return { body: body.toString('utf8'), etag };
+  }
+
+  /** The scope named `name` (the same row as Auth.scope), remembered once found. */
+  scope(name: string): ScopeRow | undefined {
+    this.#fresh();
+    const known = this.#scopes.get(name);
+    if (known) return known;
+    const row = this.sql('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
+    if (row && this.#cacheable()) {
+      if (this.#scopes.size >= 10_000) this.#scopes.clear();
+      this.#scopes.set(name, row);
+    }
+    return row;
   }
 
   skill(name: string): SkillRow | undefined {
@@ -289,8 +325,14 @@ export class SkillsStore {
     return this.tarballBody(skill, version)?.bytes;
   }
 
+  /** A cached tarball of `name@version` (with its skill's id, for download counts), if there is one. */
+  cachedTarball(name: string, version: string): CachedTarball | undefined {
+    this.#fresh();
+    return this.#tarballs.get(`${name}@${version}`);
+  }
+
   /** A tarball's bytes with a strong ETag (its sha512 integrity: the bytes never change). */
-  tarballBody(skill: SkillRow, version: string): { bytes: Buffer; etag: string } | undefined {
+  tarballBody(skill: SkillRow, version: string): CachedTarball | undefined {
     this.#fresh();
     const key = `${skill.name}@${version}`;
     const hit = this.#tarballs.get(key);
@@ -299,7 +341,7 @@ export class SkillsStore {
       | { integrity: string; bytes: Buffer }
       | undefined;
     if (!row) return undefined;
-    const entry = { bytes: row.bytes, etag: `"${row.integrity}"` };
+    const entry: CachedTarball = { bytes: row.bytes, etag: `"${row.integrity}"`, skill: { id: skill.id, name: skill.name } };
     if (this.#cacheable()) this.#tarballs.set(key, skill.name, entry, row.bytes.byteLength + key.length + ENTRY_OVERHEAD);
     return entry;
   }
