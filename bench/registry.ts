@@ -44,6 +44,8 @@ const settings = printSettings({
   'registry other config': { value: 'defaults' },
   'load generator': { value: `autocannon in the bench process (the registry runs in its own process), ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run, ${RUNS} runs per figure, ours and Verdaccio alternating` },
   'request headers': { value: 'Accept-Encoding: gzip (as npm and the skills CLI send it) to both servers' },
+  'caches': { value: 'warm: every packument and tarball is read once from both servers before the load figures (as a registry in service would have them)' },
+  'search cache': { value: 'reported twice: on (default 8 MiB) and off (a second registry process on the same database, searchCacheBytes 0)' },
   verdaccio: { value: process.env.VERDACCIO_DIR ? 'Verdaccio from VERDACCIO_DIR, log level fatal, packages written straight into its storage' : 'skipped (VERDACCIO_DIR unset)' },
 });
 
@@ -93,6 +95,25 @@ if (process.env.VERDACCIO_DIR) {
   verdaccio = await startVerdaccio(process.env.VERDACCIO_DIR, dir, storage, port);
 }
 
+// Warm both servers: every packument and tarball once (our caches, Verdaccio's file reads).
+async function warm(base: string, paths: (i: number) => string[]): Promise<void> {
+  let k = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (k < SKILLS) {
+        const i = k++;
+        for (const p of paths(i)) {
+          const res = await fetch(`${base}${p}`, { headers: ACCEPT });
+          if (!res.ok) throw new Error(`warming ${p}: ${res.status}`);
+          await res.arrayBuffer();
+        }
+      }
+    }),
+  );
+}
+await warm(registry.url, (i) => [`/v1/skills/@bench/skill-${i}`, `/v1/skills/@bench/skill-${i}/-/skill-${i}-1.0.0.tgz`]);
+if (verdaccio) await warm(verdaccio.url, (i) => [`/skill-${i}`, `/skill-${i}/-/skill-${i}-1.0.0.tgz`]);
+
 interface Figure {
   label: string;
   ours: () => string;
@@ -138,36 +159,48 @@ try {
   verdaccio?.stop();
 }
 
-// Search: sequential round trips, a word list with broad words (every skill matches) and narrow ones.
+// Search: sequential round trips, a word list with broad words (every skill matches) and narrow
+// ones; once with the registry's search cache (answers kept until the next write), once against a
+// second registry process on the same database with the cache off, so every search is ranked.
 const words = ['skill', 'greets', 'workflows', 'test', 'invoices', 'spanish', 'calendar reminders', `skill-${HOT}`, 'nothing-matches-this', 'gree'];
-const searchP50: number[] = [];
-const searchP99: number[] = [];
-const broadP99: number[] = [];
-let lastTotal = 0;
-for (let r = 0; r < RUNS; r++) {
-  const times: number[] = [];
-  const broad: number[] = [];
-  for (let i = 0; i < SEARCHES; i++) {
-    const word = words[i % words.length] ?? '';
-    const started = performance.now();
-    const res = await fetch(`${registry.url}/v1/search?q=${encodeURIComponent(word)}&limit=20`, { headers: ACCEPT });
-    const body = (await res.json()) as { total: number };
-    const elapsed = performance.now() - started;
-    if (!res.ok) throw new Error(`search ${word}: ${res.status}`);
-    if (word === 'skill') lastTotal = body.total;
-    times.push(elapsed);
-    if (['skill', 'greets', 'workflows', 'test'].includes(word)) broad.push(elapsed);
+const BROAD = new Set(['skill', 'greets', 'workflows', 'test']);
+async function searchFigure(label: string, url: string, key: string): Promise<void> {
+  const p50s: number[] = [];
+  const p99s: number[] = [];
+  const broadP99s: number[] = [];
+  let total = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const times: number[] = [];
+    const broad: number[] = [];
+    for (let i = 0; i < SEARCHES; i++) {
+      const word = words[i % words.length] ?? '';
+      const started = performance.now();
+      const res = await fetch(`${url}/v1/search?q=${encodeURIComponent(word)}&limit=20`, { headers: ACCEPT });
+      const body = (await res.json()) as { total: number };
+      const elapsed = performance.now() - started;
+      if (!res.ok) throw new Error(`search ${word}: ${res.status}`);
+      if (word === 'skill') total = body.total;
+      times.push(elapsed);
+      if (BROAD.has(word)) broad.push(elapsed);
+    }
+    const s = summary(times);
+    p50s.push(s.p50);
+    p99s.push(s.p99);
+    broadP99s.push(summary(broad).p99);
   }
-  const s = summary(times);
-  searchP50.push(s.p50);
-  searchP99.push(s.p99);
-  broadP99.push(summary(broad).p99);
+  const sp50 = spread(p50s);
+  const sp99 = spread(p99s);
+  const bp99 = spread(broadP99s);
+  console.log(`search over ${SKILLS} skills, ${label} (HTTP round trip, sequential, limit 20, ${SEARCHES} per run): p50 ${shown(sp50, ms)}, p99 ${shown(sp99, ms)}; broad words only p99 ${shown(bp99, ms)}; "skill" total ${total}`);
+  figures[key] = { p50Ms: sp50, p99Ms: sp99, broadP99Ms: bp99, broadTotal: total };
 }
-const sp50 = spread(searchP50);
-const sp99 = spread(searchP99);
-const bp99 = spread(broadP99);
-console.log(`search over ${SKILLS} skills (HTTP round trip, sequential, limit 20, ${SEARCHES} per run): p50 ${shown(sp50, ms)}, p99 ${shown(sp99, ms)}; broad words only p99 ${shown(bp99, ms)}; "skill" total ${lastTotal}`);
-Object.assign(figures, { searchP50Ms: sp50, searchP99Ms: sp99, searchBroadP99Ms: bp99, searchBroadTotal: lastTotal });
+await searchFigure('search cache on (the default)', registry.url, 'search');
+const uncached = await startRegistryProcess({ db: path.join(dir, 'registry.db'), config: { searchCacheBytes: 0 } });
+try {
+  await searchFigure('search cache off (searchCacheBytes 0: every search ranked)', uncached.url, 'searchUncached');
+} finally {
+  await uncached.stop();
+}
 
 // The discovery index on the first request after each write (yank, then unyank, of one skill).
 // Timed to the last byte on the wire (node:http, no decoding); decoded and counted afterwards.

@@ -46,6 +46,8 @@ export interface RegistryConfig {
   packumentCacheBytes: number;
   /** Memory for tarballs read from the database. */
   tarballCacheBytes: number;
+  /** Memory for search answers, kept until the next write; 0 ranks every search afresh. */
+  searchCacheBytes: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -62,6 +64,7 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   reportExcerptBytes: 1024,
   packumentCacheBytes: DEFAULT_STORE_CACHE.packumentCacheBytes,
   tarballCacheBytes: DEFAULT_STORE_CACHE.tarballCacheBytes,
+  searchCacheBytes: DEFAULT_STORE_CACHE.searchCacheBytes,
 };
 
 export type LogEntry = Record<string, unknown>;
@@ -85,7 +88,7 @@ export interface Services {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes });
+  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes, searchCacheBytes: deps.config.searchCacheBytes });
   return {
     deps,
     auth: new Auth(deps.db),

@@ -81,6 +81,20 @@ export interface CachedBody {
   etag: string;
 }
 
+/** A cached packument; a full one keeps its text without `downloads` to splice new counts in. */
+interface PackumentEntry extends CachedBody {
+  /** The JSON text up to (not including) the closing brace, or without `downloads` for the full form. */
+  head: string;
+  counts: { skillId: number; json: string; generation: number } | undefined;
+}
+
+function bodyOf(head: string, counts: PackumentEntry['counts']): PackumentEntry {
+  const text = counts ? `${head},"downloads":${counts.json}}` : head;
+  const body = Buffer.from(text, 'utf8');
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+  return { body, gzip: body.byteLength >= GZIP_MIN_BYTES ? gzipSync(body, { level: 6 }) : undefined, etag: `"${hash}"`, head: counts ? head : '', counts };
+}
+
 export interface CachedTarball {
   bytes: Buffer;
   etag: string;
@@ -92,9 +106,27 @@ export interface StoreCacheOptions {
   packumentCacheBytes: number;
   /** Bytes of tarballs kept in memory. */
   tarballCacheBytes: number;
+  /** Bytes of search answers kept until the next write (0: every search is ranked afresh). */
+  searchCacheBytes: number;
 }
 
-export const DEFAULT_STORE_CACHE: StoreCacheOptions = { packumentCacheBytes: 64 * 1024 * 1024, tarballCacheBytes: 64 * 1024 * 1024 };
+export const DEFAULT_STORE_CACHE: StoreCacheOptions = { packumentCacheBytes: 64 * 1024 * 1024, tarballCacheBytes: 64 * 1024 * 1024, searchCacheBytes: 8 * 1024 * 1024 };
+
+export interface SearchOptions {
+  query: string;
+  scope?: string | undefined;
+  server?: string | undefined;
+  /** Only skills whose shown version has one of these levels; undefined for all. */
+  trust?: readonly TrustLevel[] | undefined;
+  limit: number;
+  offset: number;
+  readablePrivate: ReadonlySet<string> | 'all';
+}
+
+export interface SearchAnswer {
+  total: number;
+  results: SearchResult[];
+}
 
 /** Bodies smaller than this are sent as they are: gzip would save little and cost a header. */
 const GZIP_MIN_BYTES = 1024;
@@ -109,10 +141,18 @@ export class SkillsStore {
    * day for the full form's weekly download count), grouped by skill: every write to a skill drops
    * its group. Bounded by bytes.
    */
-  readonly #packuments: ByteLru<CachedBody>;
+  readonly #packuments: ByteLru<PackumentEntry>;
+  /** Per skill name: how many times its download counts were written (see invalidate). */
+  readonly #downloadsGen = new Map<string, number>();
   /** Tarballs never change once published (deletion drops them), so reads are cached by bytes. */
   readonly #tarballs: ByteLru<CachedTarball>;
   readonly #discovery: DiscoveryIndex;
+  /**
+   * Search answers by everything they depend on (the match expression, the ids of the scopes
+   * searched, which the caller's access decides, the filters and the page), all dropped by any
+   * write: broad words rank every match, and the same few are asked again and again.
+   */
+  readonly #searches: ByteLru<SearchAnswer>;
   /** Scope rows by name, once found: a scope is never changed or removed once created. */
   readonly #scopes = new Map<string, ScopeRow>();
   /** SQLite's data_version as last seen: it moves when another connection commits a change. */
@@ -125,6 +165,7 @@ export class SkillsStore {
     const options = { ...DEFAULT_STORE_CACHE, ...cache };
     this.#packuments = new ByteLru(options.packumentCacheBytes);
     this.#tarballs = new ByteLru(options.tarballCacheBytes);
+    this.#searches = new ByteLru(options.searchCacheBytes);
     this.#discovery = new DiscoveryIndex((text) => this.sql(text));
   }
 
@@ -153,6 +194,7 @@ export class SkillsStore {
       this.#tarballs.clear();
       this.#discovery.clear();
       this.#scopes.clear();
+      this.#searches.clear();
     }
     this.#dataVersion = version;
   }
@@ -165,20 +207,25 @@ export class SkillsStore {
   #changed(skill: { id: number; name: string }): void {
     this.#packuments.deleteGroup(skill.name);
     this.#discovery.changed(skill.id);
+    this.#searches.clear();
   }
 
   #cacheable(): boolean {
     return !this.db.inTransaction;
   }
 
-  /** Drops the cached packuments of a skill whose derived data (download counts) changed. */
+  /**
+   * A skill's download counts changed (written by the counter). Its cached full packuments stay,
+   * marked: the next read recomputes only their `downloads` field (the last one), so busy tarball
+   * traffic does not force every packument to be rebuilt. The install form carries no counts.
+   */
   invalidate(name: string): void {
-    this.#packuments.deleteGroup(name);
+    this.#downloadsGen.set(name, (this.#downloadsGen.get(name) ?? 0) + 1);
   }
 
   /** Sizes and hit counts of the caches (for tests and the bench). */
-  cacheStats(): { packuments: ByteLruStats; tarballs: ByteLruStats } {
-    return { packuments: this.#packuments.stats(), tarballs: this.#tarballs.stats() };
+  cacheStats(): { packuments: ByteLruStats; tarballs: ByteLruStats; searches: ByteLruStats } {
+    return { packuments: this.#packuments.stats(), tarballs: this.#tarballs.stats(), searches: this.#searches.stats() };
   }
 
   #packumentKey(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): string {
@@ -193,7 +240,9 @@ export class SkillsStore {
    */
   cachedPackument(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): CachedBody | undefined {
     this.#fresh();
-    return this.#packuments.get(this.#packumentKey(name, origin, isPrivate, form));
+    const key = this.#packumentKey(name, origin, isPrivate, form);
+    const entry = this.#packuments.get(key);
+    return entry ? this.#currentDownloads(key, name, entry) : undefined;
   }
 
   /** The packument (or its install form) ready to send, cached until the skill changes. */
@@ -201,13 +250,35 @@ export class SkillsStore {
     this.#fresh();
     const key = this.#packumentKey(skill.name, origin, isPrivate, form);
     const cached = this.#packuments.get(key);
-    if (cached) return cached;
-    const text = JSON.stringify(form === 'install' ? this.installPackument(skill, origin) : this.packument(skill, origin, isPrivate));
-    const body = Buffer.from(text, 'utf8');
-    const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
-    const entry: CachedBody = { body, gzip: body.byteLength >= GZIP_MIN_BYTES ? gzipSync(body, { level: 6 }) : undefined, etag: `"${hash}"` };
-    if (this.#cacheable()) this.#packuments.set(key, skill.name, entry, body.byteLength + (entry.gzip?.byteLength ?? 0) + key.length + ENTRY_OVERHEAD);
+    if (cached) return this.#currentDownloads(key, skill.name, cached);
+    const generation = this.#downloadsGen.get(skill.name) ?? 0;
+    let entry: PackumentEntry;
+    if (form === 'install') entry = bodyOf(JSON.stringify(this.installPackument(skill, origin)), undefined);
+    else {
+      const { downloads: _counts, ...rest } = this.packument(skill, origin, isPrivate);
+      // `downloads` is the packument's last field: the rest is kept apart so counts can change alone.
+      entry = bodyOf(JSON.stringify(rest).slice(0, -1), { skillId: skill.id, json: JSON.stringify(this.#downloads(skill.id)), generation });
+    }
+    this.#keep(key, skill.name, entry);
     return entry;
+  }
+
+  #downloads(skillId: number): Packument['downloads'] {
+    return downloadSummary((text) => this.sql(text), skillId, utcDay(new Date()));
+  }
+
+  /** A cached full packument with its download counts brought up to date if they were written since. */
+  #currentDownloads(key: string, name: string, entry: PackumentEntry): PackumentEntry {
+    const generation = this.#downloadsGen.get(name) ?? 0;
+    if (!entry.counts || entry.counts.generation === generation) return entry;
+    const json = JSON.stringify(this.#downloads(entry.counts.skillId));
+    const next = json === entry.counts.json ? { ...entry, counts: { ...entry.counts, generation } } : bodyOf(entry.head, { skillId: entry.counts.skillId, json, generation });
+    this.#keep(key, name, next);
+    return next;
+  }
+
+  #keep(key: string, name: string, entry: PackumentEntry): void {
+    if (this.#cacheable()) this.#packuments.set(key, name, entry, entry.body.byteLength + (entry.gzip?.byteLength ?? 0) + entry.head.length + key.length + ENTRY_OVERHEAD);
   }
 
   /** The packument (or its install form) as JSON text with its ETag. */
@@ -536,16 +607,8 @@ export class SkillsStore {
    * that pass the filters); the shown rows are read in one more; the count stops at
    * SEARCH_TOTAL_CAP (it is skipped when the page shows every match).
    */
-  search(options: {
-    query: string;
-    scope?: string | undefined;
-    server?: string | undefined;
-    /** Only skills whose shown version has one of these levels; undefined for all. */
-    trust?: readonly TrustLevel[] | undefined;
-    limit: number;
-    offset: number;
-    readablePrivate: ReadonlySet<string> | 'all';
-  }): { total: number; results: SearchResult[] } {
+  search(options: SearchOptions): SearchAnswer {
+    this.#fresh();
     const match = ftsQuery(options.query);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -557,8 +620,12 @@ export class SkillsStore {
     const scopes = (this.sql('SELECT id, name, private FROM scopes').all() as { id: number; name: string; private: number }[]).filter(
       (sc) => (sc.private === 0 || options.readablePrivate === 'all' || options.readablePrivate.has(sc.name)) && (options.scope === undefined || sc.name === options.scope),
     );
+    const scopeIds = JSON.stringify(scopes.map((sc) => sc.id).sort((x, y) => x - y));
     where.push('s.scope_id IN (SELECT value FROM json_each(?))');
-    params.push(JSON.stringify(scopes.map((sc) => sc.id)));
+    params.push(scopeIds);
+    const key = JSON.stringify([match ?? null, scopeIds, options.server ?? null, options.trust ? [...new Set(options.trust)].sort() : null, options.limit, options.offset]);
+    const known = this.#searches.get(key);
+    if (known) return known;
     if (options.server !== undefined) {
       where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
       params.push(options.server);
@@ -604,7 +671,9 @@ export class SkillsStore {
         trust: row.trust,
       });
     }
-    return { total, results };
+    const answer = { total, results };
+    if (this.#cacheable()) this.#searches.set(key, '', answer, key.length + JSON.stringify(answer).length + ENTRY_OVERHEAD);
+    return answer;
   }
 
   /** The discovery index for `origin`, as sent (gzip when the client takes it), kept built between writes. */

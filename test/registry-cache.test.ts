@@ -166,6 +166,8 @@ describe('private scopes', () => {
     expect(packument.headers.get('Cache-Control')).toBe('private, no-cache');
     expect(packument.headers.get('Vary')).toContain('Authorization');
     const missing = await (await r.request('GET', '/v1/skills/@secret/nothing-here')).text();
+    // Alice's search answer is cached too (it is keyed by the scopes the caller may read).
+    expect(((await (await r.request('GET', '/v1/search?q=hush', { token: r.alice })).json()) as { total: number }).total).toBe(1);
 
     for (const token of [undefined, r.bobRead]) {
       const variants: Record<string, string>[] = [{}, { 'If-None-Match': mine.etag }, { 'If-None-Match': tarball.headers.get('ETag') ?? '' }, { 'Accept-Encoding': 'gzip', Accept: INSTALL }];
