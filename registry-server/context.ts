@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { SkillsError } from '../schema/errors';
 import type { PackageFile } from '../schema/package-files';
+import type { AuditReport } from '../schema/audit-report';
 import { MAX_TARBALL_BYTES } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
@@ -70,11 +71,16 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
 export type LogEntry = Record<string, unknown>;
 export type Logger = (entry: LogEntry) => void;
 
+/** The static audit of an upload's files (in process by default; the server runs it on a worker thread). */
+export type Auditor = (files: readonly PackageFile[]) => Promise<AuditReport>;
+
 export interface AppDeps {
   db: Db;
   config: RegistryConfig;
   log: Logger;
   verify: Verifier;
+  /** Default: in process (tests); `startRegistry` passes its audit worker pool. */
+  audit?: Auditor | undefined;
 }
 
 export interface Services {
