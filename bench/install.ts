@@ -1,8 +1,17 @@
 /**
- * Install figures (issue 5/7): 50 skills with 3 fixtures each from a local registry, cold (empty
- * cache, no lockfile) and warm (cache + lockfile, fresh ./skills), every fixture verified; and in
- * the same run `npm install` of the same 50 tarballs as npm packages from Verdaccio, cold (empty
- * npm cache) and warm (cache + package-lock), as ratios. VERDACCIO_DIR as in bench/registry.ts.
+ * Install figures (issues 5, 7 and 15), for each size in BENCH_INSTALL_SIZES (default 50 and 200)
+ * skills with 3 fixtures each, from a local registry running in its own process:
+ *
+ * - cold: `skills install` of every spec into a fresh workspace with an empty cache (resolve,
+ *   download, check, verify every fixture in the sandbox, audit, write);
+ * - warm: `skills ci` with the cache and lockfile of that install and a fresh ./skills;
+ *
+ * and in the same run, alternating with ours, `npm install` of the same tarballs as npm packages
+ * from Verdaccio (cold: empty npm cache) and `npm ci --prefer-offline` (warm: npm cache +
+ * package-lock, fresh node_modules). Wall time of the whole command, start-up included; each
+ * figure the median of BENCH_REPEAT runs (at least 3) with min and max. VERDACCIO_DIR as in
+ * bench/registry.ts. PROFILE_CLI=<dir> writes a CPU profile of the first cold and warm run of
+ * each size there.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -10,15 +19,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create as createTar } from 'tar';
-import { startRegistry } from '../registry-server/index';
 import { pack } from '../tarball/pack';
 import { skillFiles, textResult } from '../test/helpers/skill-files';
-import { machine, ms, saveResults } from './stats';
-import { startVerdaccio, verdaccioPort, writeVerdaccioPackage } from './verdaccio';
+import { startRegistryProcess } from './lib/registry-process';
+import { benchRuns, machine, printSettings, saveResults, shown, spread, type Spread } from './stats';
+import { startVerdaccio, verdaccioPort, writeVerdaccioPackage, type Verdaccio } from './verdaccio';
 
-const COUNT = Number(process.env.BENCH_SKILLS ?? 50);
+const SIZES = (process.env.BENCH_INSTALL_SIZES ?? '50,200').split(',').map(Number).filter((n) => n > 0);
+const MOST = Math.max(...SIZES);
+const RUNS = benchRuns();
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'skills.js');
+const PROFILE = process.env.PROFILE_CLI;
 
 function skill(i: number) {
   const name = `skill-${i}`;
@@ -35,7 +47,7 @@ function skill(i: number) {
   });
 }
 
-/** Runs a command without blocking this process (the registry under test lives in it). */
+/** Runs a command to completion and returns its wall time in ms. */
 function timed(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -49,39 +61,34 @@ function timed(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv)
 }
 
 console.log(`machine: ${machine()}`);
+const settings = printSettings({
+  sizes: { value: SIZES.join(', '), why: 'BENCH_INSTALL_SIZES' },
+  'registry publishesPerMinute': { value: 1_000_000, default: 120, why: 'the bench publishes every skill with one token' },
+  'skills CLI': { value: 'defaults (sandbox verification of every fixture on cold installs)' },
+  npm: { value: `npm ${await new Promise<string>((resolve) => { const c = spawn('npm', ['--version']); let v = ''; c.stdout.on('data', (d: Buffer) => (v += d.toString())); c.on('close', () => resolve(v.trim())); })}, --no-audit --no-fund --loglevel=error, its own empty cache per cold run` },
+  runs: { value: `${RUNS} per figure, ours and npm alternating` },
+  verdaccio: { value: process.env.VERDACCIO_DIR ? 'Verdaccio from VERDACCIO_DIR, log level fatal, packages written straight into its storage' : 'skipped (VERDACCIO_DIR unset)' },
+});
+
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-bench-install-'));
-const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), config: { publishesPerMinute: 1_000_000 } });
-const admin = registry.adminToken ?? '';
+const registry = await startRegistryProcess({ db: path.join(dir, 'registry.db'), config: { publishesPerMinute: 1_000_000 } });
+const admin = registry.adminToken;
 const call = (method: string, url: string, body?: unknown) => fetch(`${registry.url}${url}`, { method, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 await call('POST', '/v1/teams', { name: 'bench' });
 await call('POST', '/v1/scopes', { name: '@bench', team: 'bench' });
-const packed: { name: string; files: ReturnType<typeof skill>; bytes: Uint8Array }[] = [];
-for (let i = 0; i < COUNT; i++) {
+const packed: { name: string; files: ReturnType<typeof skill> }[] = [];
+for (let i = 0; i < MOST; i++) {
   const files = skill(i);
   const bytes = (await pack(files)).bytes;
   const res = await fetch(`${registry.url}/v1/skills/@bench/skill-${i}`, { method: 'PUT', headers: { Authorization: `Bearer ${admin}` }, body: bytes });
   if (res.status !== 201) throw new Error(`publish ${i}: ${res.status} ${await res.text()}`);
-  packed.push({ name: `@bench/skill-${i}`, files, bytes });
+  packed.push({ name: `@bench/skill-${i}`, files });
 }
 
-const ws = path.join(dir, 'ws');
-await fs.mkdir(ws);
-const env = { SKILLS_CACHE_DIR: path.join(dir, 'cache'), SKILLS_CONFIG_DIR: path.join(dir, 'config'), SKILLS_REGISTRY: registry.url };
-const specs = packed.map((p) => p.name);
-const cold = await timed(process.execPath, [...(process.env.PROFILE_CLI ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE_CLI] : []), BIN, 'install', ...specs, '--json'], ws, env);
-await fs.rm(path.join(ws, 'skills'), { recursive: true });
-const warm = await timed(process.execPath, [BIN, 'ci', '--json'], ws, env);
-const figures: Record<string, number> = { skills: COUNT, coldMs: cold, warmMs: warm };
-console.log(`skills install, ${COUNT} skills x 3 fixtures, cold (empty cache, resolve, download, verify all): ${ms(cold)}`);
-console.log(`skills ci, warm (cache + lockfile, fresh ./skills, verdicts cached):            ${ms(warm)}`);
-
-const verdaccioDir = process.env.VERDACCIO_DIR;
-if (!verdaccioDir) {
-  console.log('npm + Verdaccio comparison skipped: set VERDACCIO_DIR to a folder with `npm install verdaccio` done');
-} else {
+let verdaccio: Verdaccio | undefined;
+if (process.env.VERDACCIO_DIR) {
   const port = verdaccioPort();
   const storage = path.join(dir, 'verdaccio-storage');
-  const deps: Record<string, string> = {};
   for (const [i, p] of packed.entries()) {
     // npm packages need package/package.json: the same files under package/, packed by node-tar.
     const pkg = `bench-skill-${i}`;
@@ -94,25 +101,86 @@ if (!verdaccioDir) {
     const tgz = path.join(dir, 'npm-staging', `${pkg}.tgz`);
     await createTar({ gzip: true, file: tgz, cwd: path.dirname(staging), portable: true }, ['package']);
     await writeVerdaccioPackage(storage, port, pkg, await fs.readFile(tgz));
-    deps[pkg] = '1.0.0';
   }
-  const verdaccio = await startVerdaccio(verdaccioDir, dir, storage, port);
-  try {
-    const project = path.join(dir, 'npm-project');
-    await fs.mkdir(project);
-    await fs.writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'bench-project', private: true, dependencies: deps }));
-    const npmEnv = { npm_config_registry: `http://127.0.0.1:${port}/`, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-    const npmCold = await timed('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project, npmEnv);
-    await fs.rm(path.join(project, 'node_modules'), { recursive: true });
-    const npmWarm = await timed('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], project, npmEnv);
-    console.log(`npm install from Verdaccio, same ${COUNT} tarballs, cold (empty npm cache):           ${ms(npmCold)}`);
-    console.log(`npm ci, warm (npm cache + package-lock, fresh node_modules):                 ${ms(npmWarm)}`);
-    console.log(`ratio npm/skills (higher: skills faster): cold ${(npmCold / cold).toFixed(2)}x, warm ${(npmWarm / warm).toFixed(2)}x`);
-    Object.assign(figures, { npmColdMs: npmCold, npmWarmMs: npmWarm, coldRatio: npmCold / cold, warmRatio: npmWarm / warm });
-  } finally {
-    verdaccio.stop();
+  verdaccio = await startVerdaccio(process.env.VERDACCIO_DIR, dir, storage, port);
+}
+
+const startup: number[] = [];
+for (let r = 0; r < RUNS; r++) startup.push(await timed(process.execPath, [BIN, '--version'], dir, {}));
+const start = spread(startup);
+console.log(`skills --version (start-up alone): ${shown(start, fmt)}`);
+
+function fmt(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+const figures: Record<string, unknown> = { settings, startupMs: start };
+const rows = ['| Skills | skills install (cold) | npm install (cold) | npm/skills | skills ci (warm) | npm ci --prefer-offline (warm) | npm/skills |', '| --- | --- | --- | --- | --- | --- | --- |'];
+const bySize = new Map<number, { cold: Spread; warm: Spread }>();
+let run = 0;
+try {
+  for (const n of SIZES) {
+    const specs = packed.slice(0, n).map((p) => p.name);
+    const ours = { cold: [] as number[], warm: [] as number[] };
+    const theirs = { cold: [] as number[], warm: [] as number[] };
+    for (let r = 0; r < RUNS; r++) {
+      const base = path.join(dir, `run-${run++}`);
+      const mine = async () => {
+        const ws = path.join(base, 'ws');
+        await fs.mkdir(ws, { recursive: true });
+        const env = { SKILLS_CACHE_DIR: path.join(base, 'cache'), SKILLS_CONFIG_DIR: path.join(base, 'config'), SKILLS_REGISTRY: registry.url };
+        const prof = (kind: string) => (PROFILE && r === 0 ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE, `${kind}-${n}`)] : []);
+        ours.cold.push(await timed(process.execPath, [...prof('cold'), BIN, 'install', ...specs, '--json'], ws, env));
+        await fs.rm(path.join(ws, 'skills'), { recursive: true });
+        ours.warm.push(await timed(process.execPath, [...prof('warm'), BIN, 'ci', '--json'], ws, env));
+      };
+      const peer = verdaccio
+        ? async () => {
+            const project = path.join(base, 'npm-project');
+            await fs.mkdir(project, { recursive: true });
+            const deps = Object.fromEntries(Array.from({ length: n }, (_, i) => [`bench-skill-${i}`, '1.0.0']));
+            await fs.writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'bench-project', private: true, dependencies: deps }));
+            const npmEnv = { npm_config_registry: `${verdaccio?.url}/`, npm_config_cache: path.join(base, 'npm-cache'), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+            theirs.cold.push(await timed('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project, npmEnv));
+            await fs.rm(path.join(project, 'node_modules'), { recursive: true });
+            theirs.warm.push(await timed('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], project, npmEnv));
+          }
+        : undefined;
+      if (r % 2 === 0 || !peer) {
+        await mine();
+        await peer?.();
+      } else {
+        await peer();
+        await mine();
+      }
+      await fs.rm(base, { recursive: true, force: true });
+    }
+    const cold = spread(ours.cold);
+    const warm = spread(ours.warm);
+    bySize.set(n, { cold, warm });
+    const npmCold = theirs.cold.length > 0 ? spread(theirs.cold) : undefined;
+    const npmWarm = theirs.warm.length > 0 ? spread(theirs.warm) : undefined;
+    const coldRatio = npmCold ? npmCold.median / cold.median : undefined;
+    const warmRatio = npmWarm ? npmWarm.median / warm.median : undefined;
+    console.log(`${n} skills: skills install cold ${shown(cold, fmt)}, skills ci warm ${shown(warm, fmt)}${npmCold && npmWarm ? `; npm install cold ${shown(npmCold, fmt)}, npm ci warm ${shown(npmWarm, fmt)}; npm/skills cold ${coldRatio?.toFixed(2)}x, warm ${warmRatio?.toFixed(2)}x` : ''}`);
+    rows.push(`| ${n} | ${shown(cold, fmt)} | ${npmCold ? shown(npmCold, fmt) : ''} | ${coldRatio ? `${coldRatio.toFixed(2)}x` : ''} | ${shown(warm, fmt)} | ${npmWarm ? shown(npmWarm, fmt) : ''} | ${warmRatio ? `${warmRatio.toFixed(2)}x` : ''} |`);
+    figures[`${n}`] = { cold, warm, npmCold: npmCold ?? null, npmWarm: npmWarm ?? null, coldRatio, warmRatio };
+  }
+} finally {
+  verdaccio?.stop();
+}
+if (SIZES.length >= 2) {
+  const small = SIZES[0] ?? 0;
+  const large = SIZES.at(-1) ?? 0;
+  const a = bySize.get(small);
+  const b = bySize.get(large);
+  if (a && b) {
+    const growth = { skills: large / small, cold: b.cold.median / a.cold.median, warm: b.warm.median / a.warm.median };
+    console.log(`growth from ${small} to ${large} skills (${growth.skills.toFixed(1)}x the skills): cold ${growth.cold.toFixed(2)}x the time, warm ${growth.warm.toFixed(2)}x`);
+    figures.growth = growth;
   }
 }
+console.log(`\n${rows.join('\n')}`);
 await saveResults('install', figures);
-await registry.close();
+await registry.stop();
 await fs.rm(dir, { recursive: true, force: true });

@@ -33,3 +33,42 @@ export async function saveResults(name: string, figures: Record<string, unknown>
   await fs.writeFile(file, `${JSON.stringify({ name, machine: machine(), at: new Date().toISOString(), figures }, null, 2)}\n`);
   console.log(`figures written to ${path.relative(process.cwd(), file)}`);
 }
+
+/** Min, median and max of repeated runs of one figure (at least 3 runs for any recorded figure). */
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+  runs: number[];
+}
+
+export function spread(runs: readonly number[]): Spread {
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length === 0 ? Number.NaN : sorted.length % 2 === 1 ? (sorted[Math.floor(mid)] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return { min: sorted[0] ?? Number.NaN, median, max: sorted.at(-1) ?? Number.NaN, runs: [...runs] };
+}
+
+/** `median (min-max)` with a formatter for each value. */
+export function shown(s: Spread, format: (value: number) => string): string {
+  return `${format(s.median)} (${format(s.min)}-${format(s.max)})`;
+}
+
+export function perSecond(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** The runs each recorded figure is the median of (BENCH_REPEAT, at least 3). */
+export function benchRuns(): number {
+  return Math.max(3, Number(process.env.BENCH_REPEAT ?? 3));
+}
+
+/** Prints the settings a figure was taken with, flagging every one that differs from the default. */
+export function printSettings(settings: Record<string, { value: unknown; default?: unknown; why?: string }>): string[] {
+  const lines = Object.entries(settings).map(([key, s]) => {
+    const changed = s.default !== undefined && s.default !== s.value;
+    return `  ${key} = ${String(s.value)}${changed ? ` (NOT the default ${String(s.default)}${s.why ? `: ${s.why}` : ''})` : ''}`;
+  });
+  console.log(`settings:\n${lines.join('\n')}`);
+  return lines.map((l) => l.trim());
+}

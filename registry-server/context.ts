@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { SkillsError } from '../schema/errors';
 import type { PackageFile } from '../schema/package-files';
+import type { AuditReport } from '../schema/audit-report';
 import { MAX_TARBALL_BYTES } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
@@ -10,7 +11,7 @@ import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import type { Db } from './db';
 import { DownloadCounter } from './downloads';
 import { RateLimiter } from './rate-limit';
-import { SkillsStore, type SkillRow } from './skills-store';
+import { DEFAULT_STORE_CACHE, SkillsStore, type SkillRow } from './skills-store';
 
 /** What the registry asks of a verification: stop at the first failed case, within a time budget. */
 export interface VerifyBudget {
@@ -42,6 +43,12 @@ export interface RegistryConfig {
   maxReportBytes: number;
   /** Longest excerpt of one case's message, diff, console, return value or thrown error in a report. */
   reportExcerptBytes: number;
+  /** Memory for ready-to-send packument bodies (plain and gzip), least recently used dropped first. */
+  packumentCacheBytes: number;
+  /** Memory for tarballs read from the database. */
+  tarballCacheBytes: number;
+  /** Memory for search answers, kept until the next write; 0 ranks every search afresh. */
+  searchCacheBytes: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -56,16 +63,24 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   verifyBudgetMs: 30_000,
   maxReportBytes: 64 * 1024,
   reportExcerptBytes: 1024,
+  packumentCacheBytes: DEFAULT_STORE_CACHE.packumentCacheBytes,
+  tarballCacheBytes: DEFAULT_STORE_CACHE.tarballCacheBytes,
+  searchCacheBytes: DEFAULT_STORE_CACHE.searchCacheBytes,
 };
 
 export type LogEntry = Record<string, unknown>;
 export type Logger = (entry: LogEntry) => void;
+
+/** The static audit of an upload's files (in process by default; the server runs it on a worker thread). */
+export type Auditor = (files: readonly PackageFile[]) => Promise<AuditReport>;
 
 export interface AppDeps {
   db: Db;
   config: RegistryConfig;
   log: Logger;
   verify: Verifier;
+  /** Default: in process (tests); `startRegistry` passes its audit worker pool. */
+  audit?: Auditor | undefined;
 }
 
 export interface Services {
@@ -79,7 +94,7 @@ export interface Services {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const store = new SkillsStore(deps.db);
+  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes, searchCacheBytes: deps.config.searchCacheBytes });
   return {
     deps,
     auth: new Auth(deps.db),
@@ -99,10 +114,21 @@ export function createServices(deps: AppDeps): Services {
 export type Env = { Variables: { caller: Caller | undefined; services: Services } };
 export type Ctx = Context<Env>;
 
+/** A host name (labels of letters, digits and hyphens) or an IP literal, with an optional port. */
+const VALID_HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The origin written into tarball and index URLs: the configured public URL, else the request's
+ * own origin once its Host is a plain host name or address (anything else is refused, never
+ * echoed into a body or a cache key). Cached bodies are keyed by this origin.
+ */
 export function origin(c: Ctx): string {
   const configured = c.var.services.deps.config.publicUrl;
   if (configured) return configured.replace(/\/$/, '');
   const url = new URL(c.req.url);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host.length > 260 || !VALID_HOST.test(url.host)) {
+    throw new SkillsError('EHOSTINVALID', 'the Host header is not a host name or address', { status: 400, hint: 'send a plain Host header, or start the registry with --public-url' });
+  }
   return url.origin;
 }
 
@@ -136,11 +162,18 @@ export function scopeNotFound(scope: string): SkillsError {
   return new SkillsError('ESCOPENOTFOUND', `the scope ${scope} does not exist on this registry`, { status: 404, hint: `an admin can create it: skills scope create ${scope} --team <team>` });
 }
 
+/** The scope of skill `name`, if the caller may read it (else the same 404 as a missing skill). */
+export function readableScopeOf(c: Ctx, name: string): ScopeRow {
+  const { auth, store } = c.var.services;
+  const scope = store.scope(name.slice(0, name.indexOf('/')));
+  if (!scope || !auth.canRead(c.var.caller, scope)) throw notFound(name);
+  return scope;
+}
+
 /** The skill, if it exists and the caller may read its scope (else 404, never 403). */
 export function readableSkill(c: Ctx, name: string): { skill: SkillRow; scope: ScopeRow } {
-  const { store, auth } = c.var.services;
-  const skill = store.skill(name);
-  const scope = skill ? auth.scope(name.slice(0, name.indexOf('/'))) : undefined;
-  if (!skill || !scope || !auth.canRead(c.var.caller, scope)) throw notFound(name);
+  const scope = readableScopeOf(c, name);
+  const skill = c.var.services.store.skill(name);
+  if (!skill) throw notFound(name);
   return { skill, scope };
 }

@@ -76,7 +76,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
   if (request.tag !== undefined && semver.valid(request.tag)) throw new SkillsError('ETAGINVALID', 'a dist-tag cannot look like a version', { status: 400 });
 
   // The static audit runs before the sandbox: a refused upload costs no verification.
-  const audit = auditUpload(services, name, manifest.version, files);
+  const audit = await auditUpload(services, name, manifest.version, files);
   // Only a code skill has something to run; a plain skill's trust comes from its files alone.
   const verification = validation.kind === 'code' ? await verifyCode(services, request, validation, files) : nothingToRun();
   const trust = versionTrust(files, validation.kind, verification.ok);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { SkillsError } from '../schema/errors';
 import { WorkerPool } from '../sandbox/pool';
+import { AuditPool, type AuditPoolOptions } from './audit-pool';
 import { verifySkill } from '../sandbox/verify';
 import { createApp } from './app';
 import type { Logger, RegistryConfig } from './context';
@@ -25,6 +26,8 @@ export interface StartOptions {
   config?: Partial<RegistryConfig>;
   /** Worker threads for verifying uploads (default: the core count). */
   workers?: number;
+  /** The audit worker pool's options (tests point `workerFile` elsewhere). */
+  audit?: AuditPoolOptions;
 }
 
 export interface RunningRegistry {
@@ -61,11 +64,13 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
 
   let db: Db | undefined;
   let pool: WorkerPool | undefined;
+  let audits: AuditPool | undefined;
   let boot: { user: string; token: string } | undefined;
   let adminTokenFile: string | undefined;
   try {
     db = openDatabase(options.db);
     pool = new WorkerPool(options.workers);
+    audits = new AuditPool(options.audit);
     boot = new Auth(db).bootstrap();
     if (boot) {
       adminTokenFile = path.join(path.dirname(path.resolve(options.db)), ADMIN_TOKEN_FILE);
@@ -75,16 +80,19 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await pool?.close();
+    await audits?.close();
     db?.close();
     throw error;
   }
   const workerPool = pool;
+  const auditPool = audits;
   const database = db;
   const app = createApp({
     db: database,
     log,
     config: options.config ?? {},
     verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner: workerPool, concurrency: workerPool.size, ...budget }),
+    audit: (files) => auditPool.audit(files),
   });
   fetchHandler = (request, env) => app.fetch(request, env as object);
   const address = server.address() as AddressInfo;
@@ -102,6 +110,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
           server.closeIdleConnections();
         });
         await workerPool.close();
+        await auditPool.close();
         app.close();
         database.pragma('wal_checkpoint(TRUNCATE)');
         database.close();

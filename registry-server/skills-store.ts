@@ -1,16 +1,19 @@
 /** Skills, versions, tarballs, dist-tags and the search index in SQLite. */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import semver from 'semver';
 import type { AuditSummary } from '../schema/audit-report';
 import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import type { TrustLevel } from '../schema/trust';
-import { now } from './auth';
+import { now, type ScopeRow } from './auth';
 import type Database from 'better-sqlite3';
 import type { Db } from './db';
 import { shownVersion, writeLatest } from './version-trust';
 import { downloadSummary, utcDay } from './downloads';
+import { ByteLru, type ByteLruStats } from './byte-lru';
+import { DiscoveryIndex, type IndexBody } from './discovery-index';
 
 export interface SkillRow {
   id: number;
@@ -71,11 +74,100 @@ export interface NewVersion {
   skillMdSha256: string;
 }
 
-export class SkillsStore {
-  /** Serialised packuments by `name origin`; every write to a skill drops its entries. */
-  readonly #packuments = new Map<string, { body: string; etag: string }>();
+/** A response body kept ready to send: the bytes, their gzip form when worth it, and an ETag. */
+export interface CachedBody {
+  body: Buffer;
+  gzip: Buffer | undefined;
+  etag: string;
+}
 
-  constructor(private readonly db: Db) {}
+/** A cached packument; a full one keeps its text without `downloads` to splice new counts in. */
+interface PackumentEntry extends CachedBody {
+  /** The JSON text up to (not including) the closing brace, or without `downloads` for the full form. */
+  head: string;
+  counts: { skillId: number; json: string; generation: number } | undefined;
+}
+
+function bodyOf(head: string, counts: PackumentEntry['counts']): PackumentEntry {
+  const text = counts ? `${head},"downloads":${counts.json}}` : head;
+  const body = Buffer.from(text, 'utf8');
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+  return { body, gzip: body.byteLength >= GZIP_MIN_BYTES ? gzipSync(body, { level: 6 }) : undefined, etag: `"${hash}"`, head: counts ? head : '', counts };
+}
+
+export interface CachedTarball {
+  bytes: Buffer;
+  etag: string;
+  skill: { id: number; name: string };
+}
+
+export interface StoreCacheOptions {
+  /** Bytes of packument bodies (plain and gzipped) kept; least recently used go first. */
+  packumentCacheBytes: number;
+  /** Bytes of tarballs kept in memory. */
+  tarballCacheBytes: number;
+  /** Bytes of search answers kept until the next write (0: every search is ranked afresh). */
+  searchCacheBytes: number;
+}
+
+export const DEFAULT_STORE_CACHE: StoreCacheOptions = { packumentCacheBytes: 64 * 1024 * 1024, tarballCacheBytes: 64 * 1024 * 1024, searchCacheBytes: 8 * 1024 * 1024 };
+
+export interface SearchOptions {
+  query: string;
+  scope?: string | undefined;
+  server?: string | undefined;
+  /** Only skills whose shown version has one of these levels; undefined for all. */
+  trust?: readonly TrustLevel[] | undefined;
+  limit: number;
+  offset: number;
+  readablePrivate: ReadonlySet<string> | 'all';
+}
+
+export interface SearchAnswer {
+  total: number;
+  results: SearchResult[];
+}
+
+/** Bodies smaller than this are sent as they are: gzip would save little and cost a header. */
+const GZIP_MIN_BYTES = 1024;
+/** What a cache entry costs besides its bytes (key, object, map slot), for the byte bound. */
+const ENTRY_OVERHEAD = 256;
+/** Search counts matches only this far: `total` is exact below it and equals it for "this many or more". */
+export const SEARCH_TOTAL_CAP = 1000;
+
+export class SkillsStore {
+  /**
+   * Packument bodies by everything they depend on (form, origin, private flag, skill, and the UTC
+   * day for the full form's weekly download count), grouped by skill: every write to a skill drops
+   * its group. Bounded by bytes.
+   */
+  readonly #packuments: ByteLru<PackumentEntry>;
+  /** Per skill name: how many times its download counts were written (see invalidate). */
+  readonly #downloadsGen = new Map<string, number>();
+  /** Tarballs never change once published (deletion drops them), so reads are cached by bytes. */
+  readonly #tarballs: ByteLru<CachedTarball>;
+  readonly #discovery: DiscoveryIndex;
+  /**
+   * Search answers by everything they depend on (the match expression, the ids of the scopes
+   * searched, which the caller's access decides, the filters and the page), all dropped by any
+   * write: broad words rank every match, and the same few are asked again and again.
+   */
+  readonly #searches: ByteLru<SearchAnswer>;
+  /** Scope rows by name, once found: a scope is never changed or removed once created. */
+  readonly #scopes = new Map<string, ScopeRow>();
+  /** SQLite's data_version as last seen: it moves when another connection commits a change. */
+  #dataVersion: number | undefined;
+
+  constructor(
+    private readonly db: Db,
+    cache: Partial<StoreCacheOptions> = {},
+  ) {
+    const options = { ...DEFAULT_STORE_CACHE, ...cache };
+    this.#packuments = new ByteLru(options.packumentCacheBytes);
+    this.#tarballs = new ByteLru(options.tarballCacheBytes);
+    this.#searches = new ByteLru(options.searchCacheBytes);
+    this.#discovery = new DiscoveryIndex((text) => this.sql(text));
+  }
 
   /** Prepared statements are compiled once and reused: preparing dominated the soak profile. */
   readonly #statements = new Map<string, Database.Statement>();
@@ -90,26 +182,122 @@ export class SkillsStore {
     return statement;
   }
 
-  #invalidate(name: string): void {
-    for (const key of this.#packuments.keys()) if (key.startsWith(`${name} `)) this.#packuments.delete(key);
+  /**
+   * Before serving from a cache: if another connection (another registry process on the same
+   * file, an operator's script) committed since we last looked, nothing cached can be trusted.
+   * Our own writes do not move data_version; they drop what they change themselves.
+   */
+  #fresh(): void {
+    const version = this.sql('PRAGMA data_version').pluck().get() as number;
+    if (this.#dataVersion !== undefined && version !== this.#dataVersion) {
+      this.#packuments.clear();
+      this.#tarballs.clear();
+      this.#discovery.clear();
+      this.#scopes.clear();
+      this.#searches.clear();
+    }
+    this.#dataVersion = version;
   }
 
-  /** Drops the cached packuments of a skill whose derived data (download counts) changed. */
+  /**
+   * A skill changed: drop every cached body derived from it. Called by every writer, before and
+   * after its transaction; nothing is cached while a transaction is open (see #cacheable), so a
+   * rolled-back change can never be served.
+   */
+  #changed(skill: { id: number; name: string }): void {
+    this.#packuments.deleteGroup(skill.name);
+    this.#discovery.changed(skill.id);
+    this.#searches.clear();
+  }
+
+  #cacheable(): boolean {
+    return !this.db.inTransaction;
+  }
+
+  /**
+   * A skill's download counts changed (written by the counter). Its cached full packuments stay,
+   * marked: the next read recomputes only their `downloads` field (the last one), so busy tarball
+   * traffic does not force every packument to be rebuilt. The install form carries no counts.
+   */
   invalidate(name: string): void {
-    this.#invalidate(name);
+    this.#downloadsGen.set(name, (this.#downloadsGen.get(name) ?? 0) + 1);
   }
 
-  /** The packument (or its install form) as JSON text with its ETag, cached until the skill changes. */
-  packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): { body: string; etag: string } {
+  /** Sizes and hit counts of the caches (for tests and the bench). */
+  cacheStats(): { packuments: ByteLruStats; tarballs: ByteLruStats; searches: ByteLruStats } {
+    return { packuments: this.#packuments.stats(), tarballs: this.#tarballs.stats(), searches: this.#searches.stats() };
+  }
+
+  #packumentKey(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): string {
     // The full form carries download counts, whose last-week total moves with the day.
-    const key = `${skill.name} ${origin} ${form}${form === 'full' ? ` ${utcDay(new Date())}` : ''}`;
+    return `${form}\u0000${origin}\u0000${isPrivate ? 1 : 0}\u0000${name}${form === 'full' ? `\u0000${utcDay(new Date())}` : ''}`;
+  }
+
+  /**
+   * The cached packument of `name`, if there is one. A hit needs no lookup of the skill: every
+   * writer drops a skill's entries, deleting its last version included. The caller has checked
+   * that it may read the scope.
+   */
+  cachedPackument(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): CachedBody | undefined {
+    this.#fresh();
+    const key = this.#packumentKey(name, origin, isPrivate, form);
+    const entry = this.#packuments.get(key);
+    return entry ? this.#currentDownloads(key, name, entry) : undefined;
+  }
+
+  /** The packument (or its install form) ready to send, cached until the skill changes. */
+  packumentBody(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): CachedBody {
+    this.#fresh();
+    const key = this.#packumentKey(skill.name, origin, isPrivate, form);
     const cached = this.#packuments.get(key);
-    if (cached) return cached;
-    const body = JSON.stringify(form === 'install' ? this.installPackument(skill, origin) : this.packument(skill, origin, isPrivate));
-    const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-    if (this.#packuments.size > 5000) this.#packuments.clear();
-    this.#packuments.set(key, entry);
+    if (cached) return this.#currentDownloads(key, skill.name, cached);
+    const generation = this.#downloadsGen.get(skill.name) ?? 0;
+    let entry: PackumentEntry;
+    if (form === 'install') entry = bodyOf(JSON.stringify(this.installPackument(skill, origin)), undefined);
+    else {
+      const { downloads: _counts, ...rest } = this.packument(skill, origin, isPrivate);
+      // `downloads` is the packument's last field: the rest is kept apart so counts can change alone.
+      entry = bodyOf(JSON.stringify(rest).slice(0, -1), { skillId: skill.id, json: JSON.stringify(this.#downloads(skill.id)), generation });
+    }
+    this.#keep(key, skill.name, entry);
     return entry;
+  }
+
+  #downloads(skillId: number): Packument['downloads'] {
+    return downloadSummary((text) => this.sql(text), skillId, utcDay(new Date()));
+  }
+
+  /** A cached full packument with its download counts brought up to date if they were written since. */
+  #currentDownloads(key: string, name: string, entry: PackumentEntry): PackumentEntry {
+    const generation = this.#downloadsGen.get(name) ?? 0;
+    if (!entry.counts || entry.counts.generation === generation) return entry;
+    const json = JSON.stringify(this.#downloads(entry.counts.skillId));
+    const next = json === entry.counts.json ? { ...entry, counts: { ...entry.counts, generation } } : bodyOf(entry.head, { skillId: entry.counts.skillId, json, generation });
+    this.#keep(key, name, next);
+    return next;
+  }
+
+  #keep(key: string, name: string, entry: PackumentEntry): void {
+    if (this.#cacheable()) this.#packuments.set(key, name, entry, entry.body.byteLength + (entry.gzip?.byteLength ?? 0) + entry.head.length + key.length + ENTRY_OVERHEAD);
+  }
+
+  /** The packument (or its install form) as JSON text with its ETag. */
+  packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): { body: string; etag: string } {
+    const { body, etag } = this.packumentBody(skill, origin, isPrivate, form);
+    return { body: body.toString('utf8'), etag };
+  }
+
+  /** The scope named `name` (the same row as Auth.scope), remembered once found. */
+  scope(name: string): ScopeRow | undefined {
+    this.#fresh();
+    const known = this.#scopes.get(name);
+    if (known) return known;
+    const row = this.sql('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
+    if (row && this.#cacheable()) {
+      if (this.#scopes.size >= 10_000) this.#scopes.clear();
+      this.#scopes.set(name, row);
+    }
+    return row;
   }
 
   skill(name: string): SkillRow | undefined {
@@ -204,31 +392,29 @@ export class SkillsStore {
     return row ? { audit: JSON.parse(row.summary) as AuditSummary } : {};
   }
 
-  /** Tarballs never change once published (deletion drops them), so reads are cached up to a byte budget. */
-  readonly #tarballs = new Map<string, Buffer>();
-  #tarballBytes = 0;
-
   tarball(skill: SkillRow, version: string): Buffer | undefined {
+    return this.tarballBody(skill, version)?.bytes;
+  }
+
+  /** A cached tarball of `name@version` (with its skill's id, for download counts), if there is one. */
+  cachedTarball(name: string, version: string): CachedTarball | undefined {
+    this.#fresh();
+    return this.#tarballs.get(`${name}@${version}`);
+  }
+
+  /** A tarball's bytes with a strong ETag (its sha512 integrity: the bytes never change). */
+  tarballBody(skill: SkillRow, version: string): CachedTarball | undefined {
+    this.#fresh();
     const key = `${skill.name}@${version}`;
     const hit = this.#tarballs.get(key);
     if (hit) return hit;
-    const bytes = this.#readTarball(skill, version);
-    if (bytes && bytes.byteLength < 1024 * 1024) {
-      if (this.#tarballBytes + bytes.byteLength > 64 * 1024 * 1024) {
-        this.#tarballs.clear();
-        this.#tarballBytes = 0;
-      }
-      this.#tarballs.set(key, bytes);
-      this.#tarballBytes += bytes.byteLength;
-    }
-    return bytes;
-  }
-
-  #readTarball(skill: SkillRow, version: string): Buffer | undefined {
-    const row = this.sql('SELECT t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
-      | { bytes: Buffer }
+    const row = this.sql('SELECT v.integrity, t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
+      | { integrity: string; bytes: Buffer }
       | undefined;
-    return row?.bytes;
+    if (!row) return undefined;
+    const entry: CachedTarball = { bytes: row.bytes, etag: `"${row.integrity}"`, skill: { id: skill.id, name: skill.name } };
+    if (this.#cacheable()) this.#tarballs.set(key, skill.name, entry, row.bytes.byteLength + key.length + ENTRY_OVERHEAD);
+    return entry;
   }
 
   skillMd(skill: SkillRow, version: string): string | undefined {
@@ -242,7 +428,18 @@ export class SkillsStore {
 
   /** Inserts a new version in one transaction; returns the tag set. Throws on a used version (UNIQUE). */
   insertVersion(v: NewVersion): string {
-    this.#invalidate(v.name);
+    let touched: { id: number; name: string } | undefined;
+    try {
+      return this.#insertVersion(v, (skill) => {
+        touched = skill;
+        this.#changed(skill);
+      });
+    } finally {
+      if (touched) this.#changed(touched);
+    }
+  }
+
+  #insertVersion(v: NewVersion, touch: (skill: { id: number; name: string }) => void): string {
     return this.db.transaction(() => {
       const at = now();
       this.sql('INSERT INTO used_versions (name, version) VALUES (?, ?)').run(v.name, v.version);
@@ -253,6 +450,7 @@ export class SkillsStore {
       } else {
         this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(at, skill.id);
       }
+      touch(skill);
       const versionId = Number(
         this.sql(
             `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
@@ -317,38 +515,44 @@ export class SkillsStore {
     for (const server of Object.keys(manifest.mcp)) this.sql('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)').run(skillId, server);
   }
 
+  /** Runs one writer's transaction, dropping what the skill's caches hold before and after it. */
+  #write<T>(skill: { id: number; name: string }, fn: () => T): T {
+    this.#changed(skill);
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.#changed(skill);
+    }
+  }
+
   setDistTag(skill: SkillRow, tag: string, version: string): void {
-    this.#invalidate(skill.name);
-    this.db.transaction(() => {
+    this.#write(skill, () => {
       this.sql('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, version);
       this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
       if (tag === 'latest') this.refreshIndex(skill.id);
-    })();
+    });
   }
 
   removeDistTag(skill: SkillRow, tag: string): boolean {
-    this.#invalidate(skill.name);
-    return this.db.transaction(() => {
+    return this.#write(skill, () => {
       const changed = this.sql('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?').run(skill.id, tag).changes === 1;
       if (changed) this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
       return changed;
-    })();
+    });
   }
 
   setYanked(skill: SkillRow, version: string, yanked: boolean): void {
-    this.#invalidate(skill.name);
-    this.db.transaction(() => {
+    this.#write(skill, () => {
       this.sql('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?').run(yanked ? 1 : 0, skill.id, version);
       this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
-    })();
+    });
   }
 
   setDeprecated(skill: SkillRow, version: string, message: string | null): void {
-    this.#invalidate(skill.name);
-    this.db.transaction(() => {
+    this.#write(skill, () => {
       this.sql('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?').run(message, skill.id, version);
       this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
-    })();
+    });
   }
 
   publishedAt(skill: SkillRow, version: string): string | undefined {
@@ -357,13 +561,8 @@ export class SkillsStore {
 
   /** Removes a version (its name@version stays used forever); removes the skill with its last version. */
   deleteVersion(skill: SkillRow, version: string): void {
-    this.#invalidate(skill.name);
-    const cached = this.#tarballs.get(`${skill.name}@${version}`);
-    if (cached) {
-      this.#tarballs.delete(`${skill.name}@${version}`);
-      this.#tarballBytes -= cached.byteLength;
-    }
-    this.db.transaction(() => {
+    this.#tarballs.delete(`${skill.name}@${version}`);
+    this.#write(skill, () => {
       this.sql('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
       this.sql('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);
       const remaining = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skill.id) as { version: string }[]).map((r) => r.version);
@@ -379,7 +578,9 @@ export class SkillsStore {
       }
       this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
       this.refreshIndex(skill.id);
-    })();
+    });
+    // After the commit as well: a read between cannot refill it (nothing is cached inside a transaction).
+    this.#tarballs.delete(`${skill.name}@${version}`);
   }
 
   /** Versions of a skill with their dependencies and yanked flag, as the resolver takes them. */
@@ -400,16 +601,14 @@ export class SkillsStore {
     }));
   }
 
-  search(options: {
-    query: string;
-    scope?: string | undefined;
-    server?: string | undefined;
-    /** Only skills whose shown version has one of these levels; undefined for all. */
-    trust?: readonly TrustLevel[] | undefined;
-    limit: number;
-    offset: number;
-    readablePrivate: ReadonlySet<string> | 'all';
-  }): { total: number; results: SearchResult[] } {
+  /**
+   * Ranked search: BM25 over name, description, keywords and SKILL.md (weights 10, 5, 3, 1), ties
+   * by name. The ranked page is found in one statement (only matches the caller may read, and
+   * that pass the filters); the shown rows are read in one more; the count stops at
+   * SEARCH_TOTAL_CAP (it is skipped when the page shows every match).
+   */
+  search(options: SearchOptions): SearchAnswer {
+    this.#fresh();
     const match = ftsQuery(options.query);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -417,88 +616,76 @@ export class SkillsStore {
       where.push('skills_fts MATCH ?');
       params.push(match);
     }
-    if (options.readablePrivate !== 'all') {
-      const readable = [...options.readablePrivate];
-      where.push(`(sc.private = 0${readable.length > 0 ? ` OR sc.name IN (${readable.map(() => '?').join(', ')})` : ''})`);
-      params.push(...readable);
-    }
-    if (options.scope !== undefined) {
-      where.push('sc.name = ?');
-      params.push(options.scope);
-    }
+    // The scopes the caller may read (and the one asked for), as ids: no join per match.
+    const scopes = (this.sql('SELECT id, name, private FROM scopes').all() as { id: number; name: string; private: number }[]).filter(
+      (sc) => (sc.private === 0 || options.readablePrivate === 'all' || options.readablePrivate.has(sc.name)) && (options.scope === undefined || sc.name === options.scope),
+    );
+    const scopeIds = JSON.stringify(scopes.map((sc) => sc.id).sort((x, y) => x - y));
+    where.push('s.scope_id IN (SELECT value FROM json_each(?))');
+    params.push(scopeIds);
+    const key = JSON.stringify([match ?? null, scopeIds, options.server ?? null, options.trust ? [...new Set(options.trust)].sort() : null, options.limit, options.offset]);
+    const known = this.#searches.get(key);
+    if (known) return known;
     if (options.server !== undefined) {
       where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
       params.push(options.server);
     }
     if (options.trust !== undefined) {
-      const levels = [...new Set(options.trust)];
-      where.push(`sl.trust IN (${levels.map(() => '?').join(', ')})`);
-      params.push(...levels);
+      where.push('sl.trust IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify([...new Set(options.trust)]));
     }
-    const from = `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid JOIN scopes sc ON sc.id = s.scope_id JOIN skill_latest sl ON sl.skill_id = s.id${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
-    const total = (this.sql(`SELECT COUNT(*) AS n ${from}`).get(...params) as { n: number }).n;
-    const rows = this.sql(
-        `SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank, sl.version, sl.trust
-         ${from} ORDER BY rank, s.name LIMIT ? OFFSET ?`,
-      )
-      .all(...params, options.limit, options.offset) as { id: number; name: string; rank: number; version: string; trust: TrustLevel }[];
-    const results = rows.map((r) => {
-      const row = this.sql('SELECT manifest, description FROM versions WHERE skill_id = ? AND version = ?').get(r.id, r.version) as { manifest: string; description: string };
+    const from =
+      match !== undefined
+        ? `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid${options.trust !== undefined ? ' JOIN skill_latest sl ON sl.skill_id = s.id' : ''}`
+        : 'FROM skills s JOIN skill_latest sl ON sl.skill_id = s.id';
+    const filtered = `${from} WHERE ${where.join(' AND ')}`;
+    const page = this.sql(`SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank ${filtered} ORDER BY rank, s.name LIMIT ? OFFSET ?`).all(
+      ...params,
+      options.limit,
+      options.offset,
+    ) as { id: number; name: string; rank: number }[];
+    let total: number;
+    if (page.length > 0 && page.length < options.limit) total = options.offset + page.length;
+    else if (page.length === 0 && options.offset === 0) total = 0;
+    else total = Math.max(options.offset + page.length, (this.sql(`SELECT COUNT(*) AS n FROM (SELECT 1 ${filtered} LIMIT ${SEARCH_TOTAL_CAP})`).get(...params) as { n: number }).n);
+    const shown = new Map(
+      (
+        this.sql(
+          `SELECT sl.skill_id, sl.version, sl.trust, v.description, v.manifest FROM skill_latest sl JOIN versions v ON v.skill_id = sl.skill_id AND v.version = sl.version
+           WHERE sl.skill_id IN (SELECT value FROM json_each(?))`,
+        ).all(JSON.stringify(page.map((r) => r.id))) as { skill_id: number; version: string; trust: TrustLevel; description: string; manifest: string }[]
+      ).map((r) => [r.skill_id, r]),
+    );
+    const results: SearchResult[] = [];
+    for (const r of page) {
+      const row = shown.get(r.id);
+      if (!row) continue;
       const manifest = JSON.parse(row.manifest) as Manifest;
-      return {
+      results.push({
         name: r.name,
-        version: r.version,
+        version: row.version,
         description: row.description,
         keywords: manifest.keywords,
         servers: Object.keys(manifest.mcp),
         score: Math.round(-r.rank * 1000) / 1000,
-        trust: r.trust,
-      };
-    });
-    return { total, results };
+        trust: row.trust,
+      });
+    }
+    const answer = { total, results };
+    if (this.#cacheable()) this.#searches.set(key, '', answer, key.length + JSON.stringify(answer).length + ENTRY_OVERHEAD);
+    return answer;
   }
 
-  /**
-   * The entries of the well-known discovery index: every skill of a public scope, at its latest
-   * version that is not yanked (the `latest` tag, else the highest stable, else the highest). A
-   * plain skill that is only SKILL.md is listed as `skill-md` (the URL serves those bytes);
-   * everything else as the `archive` of its tarball. Digests are stored columns, of those bytes.
-   */
+  /** The discovery index for `origin`, as sent (gzip when the client takes it), kept built between writes. */
+  discoveryBody(origin: string, gzip: boolean): IndexBody {
+    this.#fresh();
+    return this.#discovery.body(origin, gzip);
+  }
+
+  /** The entries of the well-known discovery index (see discovery-index.ts). */
   discoveryEntries(origin: string): RegistryDiscoveryEntry[] {
-    type Row = { skill_id: number; name: string; version: string; description: string; kind: PackageKind; file_count: number; trust: TrustLevel; tarball_sha256: string; skill_md_sha256: string };
-    const columns = 's.id AS skill_id, s.name, v.version, v.description, v.kind, v.file_count, v.trust, v.tarball_sha256, v.skill_md_sha256';
-    const tagged = this.sql(
-      `SELECT ${columns} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0
-       JOIN dist_tags d ON d.skill_id = s.id AND d.tag = 'latest' JOIN versions v ON v.skill_id = s.id AND v.version = d.version AND v.yanked = 0`,
-    ).all() as Row[];
-    // Skills whose latest is yanked (or untagged): choose among their versions that are not.
-    const others = this.sql(
-      `SELECT ${columns} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0 JOIN versions v ON v.skill_id = s.id AND v.yanked = 0
-       WHERE NOT EXISTS (SELECT 1 FROM dist_tags d JOIN versions lv ON lv.skill_id = d.skill_id AND lv.version = d.version AND lv.yanked = 0 WHERE d.skill_id = s.id AND d.tag = 'latest')`,
-    ).all() as Row[];
-    const bySkill = new Map<number, Row[]>();
-    for (const row of others) bySkill.set(row.skill_id, [...(bySkill.get(row.skill_id) ?? []), row]);
-    const rows = [...tagged];
-    for (const candidates of bySkill.values()) {
-      const stable = candidates.filter((r) => semver.prerelease(r.version) === null);
-      const pool = stable.length > 0 ? stable : candidates;
-      const best = pool.reduce((a, b) => (semver.gt(b.version, a.version) ? b : a));
-      rows.push(best);
-    }
-    const entries = rows.filter((r) => r.tarball_sha256 !== '' && r.skill_md_sha256 !== '').map((r): RegistryDiscoveryEntry => {
-      const skillMd = r.kind === 'plain' && r.file_count === 1;
-      return {
-        name: r.name.slice(r.name.indexOf('/') + 1),
-        type: skillMd ? 'skill-md' : 'archive',
-        description: r.description,
-        url: skillMd ? `${origin}/v1/skills/${r.name}/versions/${r.version}/skill.md` : `${origin}${tarballPath(r.name, r.version)}`,
-        digest: `sha256:${skillMd ? r.skill_md_sha256 : r.tarball_sha256}`,
-        package: r.name,
-        version: r.version,
-        trust: r.trust,
-      };
-    });
-    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
+    this.#fresh();
+    return this.#discovery.entries(origin);
   }
 
   /** Runs `fn` in one transaction (nesting as a savepoint), so a change and its audit entry land together. */

@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts', demo: 'scripts/demo.ts', 'record-catalog': 'scripts/record-catalog.ts' },
+  entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts', 'audit-worker': 'registry-server/audit-worker.ts', demo: 'scripts/demo.ts', 'record-catalog': 'scripts/record-catalog.ts' },
   outdir: 'dist',
   bundle: true,
   // Commands load heavy parts (the sandbox, the MCP SDK, the registry) only when they run.

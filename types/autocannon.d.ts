@@ -9,6 +9,14 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string | Buffer;
     pipelining?: number;
+    requests?: AutocannonRequest[];
+  }
+  interface AutocannonRequest {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    /** Called before each request; returns the request to send. */
+    setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
   }
   interface Histogram {
     average: number;
@@ -23,8 +31,10 @@ declare module 'autocannon' {
     throughput: Histogram;
     errors: number;
     non2xx: number;
+    timeouts: number;
     '2xx': number;
   }
+  export type { AutocannonRequest, AutocannonResult };
   function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
   export default autocannon;
 }

@@ -9,10 +9,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '../../schema/errors';
 import type { PackageFile } from '../../schema/package-files';
-import { writeFiles } from '../../tarball/write';
+import { inParallel, writeFiles } from '../../tarball/write';
 import { commitJournal, currentHash, JOURNAL } from './journal';
 import { journalKey } from './journal-key';
 import { LOCKFILE, WORKSPACE_FILE } from './workspace';
+
+/** Skills staged at once, and files written at once within each (bounded: file handles are finite). */
+const STAGE_CONCURRENCY = 8;
+const FILE_CONCURRENCY = 8;
 
 export interface StageRequest {
   env: NodeJS.ProcessEnv;
@@ -42,11 +46,12 @@ export async function stageAndCommit(request: StageRequest): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true });
     await fs.mkdir(path.join(dir, staging));
-    for (const { folder, files } of request.folders) {
+    // Skills side by side, files in parallel within each: the thread pool stays busy.
+    await inParallel(request.folders, STAGE_CONCURRENCY, async ({ folder, files }) => {
       const out = path.join(dir, staging, folder);
       await fs.mkdir(out);
-      await writeFiles(out, files);
-    }
+      await writeFiles(out, files, { concurrency: FILE_CONCURRENCY });
+    });
   } catch (error) {
     await unstage();
     throw writeError(dir, error);

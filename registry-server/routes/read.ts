@@ -2,22 +2,41 @@
 import type { Hono } from 'hono';
 import semver from 'semver';
 import { INSTALL_PACKUMENT_TYPE } from '../../schema/registry';
-import { notFound, origin, readableSkill, type Env } from '../context';
+import { notFound, origin, readableScopeOf, readableSkill, type Ctx, type Env } from '../context';
+import type { SkillRow } from '../skills-store';
+import { acceptsGzip, bytesOf, etagMatches, gzipEtag } from '../http-cache';
 import { routeName, routeVersion } from '../names';
 
 const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
+/** Content never changes once published: any cache may keep a public one for a year. */
+const IMMUTABLE_PUBLIC = 'public, max-age=31536000, immutable';
+/** A private scope's: only the reader's own client may keep it, never a shared cache. */
+const IMMUTABLE_PRIVATE = 'private, max-age=31536000, immutable';
+
+/** The skill `name` (its scope already found readable), or 404. */
+function existing(c: Ctx, name: string): SkillRow {
+  const skill = c.var.services.store.skill(name);
+  if (!skill) throw notFound(name);
+  return skill;
+}
 
 export function readRoutes(app: Hono<Env>): void {
   app.get(SKILL, (c) => {
     const name = routeName(c);
-    const { skill, scope } = readableSkill(c, name);
+    // Access first; then a cached body needs no lookup of the skill.
+    const scope = readableScopeOf(c, name);
     const form = (c.req.header('Accept') ?? '').includes(INSTALL_PACKUMENT_TYPE) ? 'install' : 'full';
-    const { body, etag } = c.var.services.store.packumentJson(skill, origin(c), scope.private === 1, form);
-    c.header('ETag', etag);
+    const { store } = c.var.services;
+    const at = origin(c);
+    const cached = store.cachedPackument(name, at, scope.private === 1, form) ?? store.packumentBody(existing(c, name), at, scope.private === 1, form);
+    const gzip = cached.gzip !== undefined && acceptsGzip(c.req.header('Accept-Encoding'));
+    c.header('ETag', gzip ? gzipEtag(cached.etag) : cached.etag);
     c.header('Cache-Control', scope.private === 1 ? 'private, no-cache' : 'public, no-cache');
-    c.header('Vary', 'Authorization, Accept');
-    if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
-    return c.body(body, 200, { 'Content-Type': form === 'install' ? `${INSTALL_PACKUMENT_TYPE}; charset=utf-8` : 'application/json; charset=utf-8' });
+    c.header('Vary', 'Authorization, Accept, Accept-Encoding');
+    if (etagMatches(c.req.header('If-None-Match'), cached.etag)) return c.body(null, 304);
+    const contentType = form === 'install' ? `${INSTALL_PACKUMENT_TYPE}; charset=utf-8` : 'application/json; charset=utf-8';
+    if (gzip && cached.gzip) return c.body(bytesOf(cached.gzip), 200, { 'Content-Type': contentType, 'Content-Encoding': 'gzip' });
+    return c.body(bytesOf(cached.body), 200, { 'Content-Type': contentType });
   });
 
   app.get(`${SKILL}/versions/:version`, (c) => {
@@ -28,7 +47,8 @@ export function readRoutes(app: Hono<Env>): void {
     if (!doc) throw notFound(`${name}@${version}`);
     // The content of a version never changes; yanked/deprecated are current as of this response
     // and authoritative in the packument.
-    c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
+    c.header('Cache-Control', scope.private === 1 ? IMMUTABLE_PRIVATE : IMMUTABLE_PUBLIC);
+    if (scope.private === 1) c.header('Vary', 'Authorization');
     return c.json(doc);
   });
 
@@ -38,7 +58,8 @@ export function readRoutes(app: Hono<Env>): void {
     const { skill, scope } = readableSkill(c, name);
     const text = c.var.services.store.skillMd(skill, version);
     if (text === undefined) throw notFound(`${name}@${version}`);
-    c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
+    c.header('Cache-Control', scope.private === 1 ? IMMUTABLE_PRIVATE : IMMUTABLE_PUBLIC);
+    if (scope.private === 1) c.header('Vary', 'Authorization');
     return c.body(text, 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
   });
 
@@ -48,14 +69,17 @@ export function readRoutes(app: Hono<Env>): void {
     const file = c.req.param('file');
     const version = file.startsWith(`${bare}-`) && file.endsWith('.tgz') ? file.slice(bare.length + 1, -4) : '';
     if (semver.valid(version) !== version) throw notFound(`${name} tarball ${file.slice(0, 100)}`);
-    const { skill, scope } = readableSkill(c, name);
-    const bytes = c.var.services.store.tarball(skill, version);
-    if (!bytes) throw notFound(`${name}@${version}`);
-    if (c.req.method === 'GET') c.var.services.downloads.count(skill, version);
-    return c.body(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), 200, {
-      'Content-Type': 'application/gzip',
-      'Content-Length': String(bytes.byteLength),
-      'Cache-Control': scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable',
-    });
+    const scope = readableScopeOf(c, name);
+    const { store } = c.var.services;
+    const tarball = store.cachedTarball(name, version) ?? store.tarballBody(existing(c, name), version);
+    if (!tarball) throw notFound(`${name}@${version}`);
+    // The ETag is the tarball's sha512 integrity: strong, and the same wherever it is served.
+    c.header('ETag', tarball.etag);
+    c.header('Cache-Control', scope.private === 1 ? IMMUTABLE_PRIVATE : IMMUTABLE_PUBLIC);
+    if (scope.private === 1) c.header('Vary', 'Authorization');
+    // A revalidation moves no bytes and is not counted as a download.
+    if (etagMatches(c.req.header('If-None-Match'), tarball.etag)) return c.body(null, 304);
+    if (c.req.method === 'GET') c.var.services.downloads.count(tarball.skill, version);
+    return c.body(bytesOf(tarball.bytes), 200, { 'Content-Type': 'application/gzip', 'Content-Length': String(tarball.bytes.byteLength) });
   });
 }

@@ -2,9 +2,10 @@
 import type { Hono } from 'hono';
 import { SkillsError } from '../../schema/errors';
 import { SCOPE_RE, SERVER_NAME_RE } from '../../schema/names';
-import { DISCOVERY_INDEX_PATH, DISCOVERY_SCHEMA_URI } from '../../schema/registry';
+import { DISCOVERY_INDEX_PATH } from '../../schema/registry';
 import { TRUST_LEVELS, type TrustLevel } from '../../schema/trust';
 import { origin, type Ctx, type Env } from '../context';
+import { acceptsGzip, bytesOf, etagMatches } from '../http-cache';
 
 function intParam(value: string | undefined, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
@@ -42,11 +43,16 @@ export function searchRoutes(app: Hono<Env>): void {
     return c.json(store.search({ query: q, scope, server, trust, limit, offset, readablePrivate: readable }));
   });
 
-  // The Agent Skills discovery index (v0.2.0): public skills only, whoever asks.
+  // The Agent Skills discovery index (v0.2.0): public skills only, whoever asks. Kept built and
+  // compressed between writes (discovery-index.ts).
   app.get(DISCOVERY_INDEX_PATH, (c) => {
-    const skills = c.var.services.store.discoveryEntries(origin(c));
+    const gzip = acceptsGzip(c.req.header('Accept-Encoding'));
+    const index = c.var.services.store.discoveryBody(origin(c), gzip);
     c.header('Cache-Control', 'public, max-age=60');
     c.header('Access-Control-Allow-Origin', '*');
-    return c.json({ $schema: DISCOVERY_SCHEMA_URI, skills });
+    c.header('Vary', 'Accept-Encoding');
+    c.header('ETag', index.etag);
+    if (etagMatches(c.req.header('If-None-Match'), index.etag.replace(/-gzip"$/, '"'))) return c.body(null, 304);
+    return c.body(bytesOf(index.body), 200, { 'Content-Type': 'application/json; charset=utf-8', ...(index.encoding === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}) });
   });
 }

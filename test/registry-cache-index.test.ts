@@ -1,0 +1,236 @@
+/**
+ * Issue 15: the registry's caches as units on a real SQLite file: the byte-bounded LRU never holds
+ * more than its bound, gzip bodies assembled from segments decode to the plain body, and the
+ * discovery index kept up to date write by write is byte for byte the index built afresh.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Auth } from '../registry-server/auth';
+import { ByteLru } from '../registry-server/byte-lru';
+import { openDatabase, type Db } from '../registry-server/db';
+import { assembleGzip, crc32, crc32Combine, segment } from '../registry-server/gzip-segments';
+import { SkillsStore, type NewVersion } from '../registry-server/skills-store';
+import { validatePackage } from '../schema/package';
+import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
+import { pack } from '../tarball/pack';
+import { echoSkill } from './helpers/registry';
+
+describe('ByteLru', () => {
+  it('never holds more bytes than its bound, whatever is stored, read and dropped', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('set' as const), key: fc.integer({ min: 0, max: 30 }), group: fc.integer({ min: 0, max: 5 }), bytes: fc.integer({ min: 0, max: 400 }) }),
+            fc.record({ op: fc.constant('get' as const), key: fc.integer({ min: 0, max: 30 }) }),
+            fc.record({ op: fc.constant('group' as const), group: fc.integer({ min: 0, max: 5 }) }),
+          ),
+          { maxLength: 200 },
+        ),
+        (ops) => {
+          const lru = new ByteLru<number>(1000, 300);
+          const model = new Map<string, { group: number; bytes: number }>();
+          for (const o of ops) {
+            if (o.op === 'set') {
+              const kept = lru.set(`k${o.key}`, `g${o.group}`, o.key, o.bytes);
+              expect(kept).toBe(o.bytes <= 300);
+              model.set(`k${o.key}`, { group: o.group, bytes: o.bytes });
+            } else if (o.op === 'get') {
+              const value = lru.get(`k${o.key}`);
+              if (value !== undefined) expect(value).toBe(o.key);
+            } else {
+              lru.deleteGroup(`g${o.group}`);
+              for (const [k, v] of model) if (v.group === o.group) model.delete(k);
+            }
+            const stats = lru.stats();
+            expect(stats.bytes).toBeLessThanOrEqual(1000);
+            expect(stats.bytes).toBeGreaterThanOrEqual(0);
+          }
+          // Whatever a dropped group held is gone.
+          for (let g = 0; g <= 5; g++) {
+            lru.deleteGroup(`g${g}`);
+          }
+          expect(lru.stats()).toMatchObject({ entries: 0, bytes: 0 });
+        },
+      ),
+    );
+  });
+
+  it('drops the least recently used first', () => {
+    const lru = new ByteLru<string>(300, 300);
+    lru.set('a', 'g', 'a', 100);
+    lru.set('b', 'g', 'b', 100);
+    lru.set('c', 'g', 'c', 100);
+    expect(lru.get('a')).toBe('a');
+    lru.set('d', 'g', 'd', 100);
+    expect(lru.get('b')).toBeUndefined();
+    expect(lru.get('a')).toBe('a');
+    expect(lru.get('c')).toBe('c');
+  });
+});
+
+describe('gzip from segments', () => {
+  it('combines CRC-32s as if computed over the whole', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 3000 }), (a, b) => {
+        const whole = new Uint8Array([...a, ...b]);
+        expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(whole));
+      }),
+    );
+  });
+
+  it('decodes to the concatenated segments, with a valid trailer', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 5000 }), { maxLength: 12 }), (parts) => {
+        const buffers = parts.map((p) => Buffer.from(p));
+        const gz = assembleGzip(buffers.map((b) => segment(b)));
+        // gunzip checks the CRC-32 and length in the trailer.
+        expect(gunzipSync(gz).equals(Buffer.concat(buffers))).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('the discovery index, kept up to date write by write', () => {
+  let dir: string;
+  let db: Db;
+  let store: SkillsStore;
+  let publicScope = 0;
+  let privateScope = 0;
+  let template: Omit<NewVersion, 'name' | 'version' | 'scopeId' | 'tag'>;
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cache-index-'));
+    db = openDatabase(path.join(dir, 'registry.db'));
+    const auth = new Auth(db);
+    auth.bootstrap();
+    const adminId = auth.userId('admin') ?? 0;
+    const team = auth.createTeam('t', adminId);
+    auth.createScope('@pub', team, false);
+    auth.createScope('@priv', team, true);
+    publicScope = auth.scope('@pub')?.id ?? 0;
+    privateScope = auth.scope('@priv')?.id ?? 0;
+    store = new SkillsStore(db);
+    const files = echoSkill('@pub/template');
+    const validation = validatePackage(files);
+    if (!validation.manifest || !validation.skill) throw new Error('template skill is not valid');
+    const tarball = (await pack(files)).bytes;
+    template = {
+      manifest: validation.manifest,
+      skillMd: 'SKILL',
+      body: validation.skill.body,
+      description: 'A template.',
+      integrity: integrityOf(tarball),
+      digest: contentDigest(files),
+      files: [],
+      unpackedSize: 10,
+      tarball,
+      verification: { ok: true, passed: 1, failed: 0, cases: [], verifiedAt: new Date().toISOString() },
+      publishedBy: adminId,
+      kind: 'code',
+      trust: 'verified',
+      trustReasons: [],
+      provenance: undefined,
+      tarballSha256: sha256Hex(tarball),
+      skillMdSha256: sha256Hex('SKILL'),
+    };
+  });
+  afterAll(async () => {
+    db.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const origin = 'https://registry.example';
+  const fresh = (gzip: boolean) => new SkillsStore(db).discoveryBody(origin, gzip).body;
+  const same = () => {
+    const kept = store.discoveryBody(origin, false).body.toString();
+    expect(kept).toBe(fresh(false).toString());
+    expect(gunzipSync(store.discoveryBody(origin, true).body).toString()).toBe(kept);
+    return JSON.parse(kept) as { skills: { package: string; version: string }[] };
+  };
+
+  it('equals a fresh build after every publish, yank, tag, delete, in any order (hundreds of skills, several chunks)', () => {
+    const published = new Map<string, string[]>();
+    let serial = 0;
+    const publish = (name: string, version: string, scopeId: number, tag?: string) => {
+      store.insertVersion({ ...template, name, version, scopeId, tag, description: `Skill ${name} ${serial++}` });
+      published.set(name, [...(published.get(name) ?? []), version]);
+    };
+    // Enough skills for several chunks, with names that sort in between each other.
+    for (let i = 0; i < 300; i++) publish(`@pub/s${(i * 7919) % 1000}`, '1.0.0', i % 9 === 0 ? privateScope : publicScope);
+    expect(same().skills.length).toBe(300 - Math.ceil(300 / 9));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('publish', 'prerelease', 'yank', 'unyank', 'tag', 'untag', 'delete', 'new'),
+            pick: fc.nat(),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (ops) => {
+          for (const { op, pick } of ops) {
+            const names = [...published.keys()];
+            const name = names[pick % names.length] as string;
+            const skill = store.skill(name);
+            const versions = published.get(name) ?? [];
+            const version = versions[pick % versions.length] as string;
+            if (!skill) continue;
+            if (op === 'publish') publish(name, `${versions.length + 1}.0.0`, skill.scope_id);
+            else if (op === 'prerelease') publish(name, `${versions.length + 1}.0.0-beta.1`, skill.scope_id);
+            else if (op === 'yank') store.setYanked(skill, version, true);
+            else if (op === 'unyank') store.setYanked(skill, version, false);
+            else if (op === 'tag') store.setDistTag(skill, 'latest', version);
+            else if (op === 'untag') store.removeDistTag(skill, 'beta');
+            else if (op === 'delete') {
+              store.deleteVersion(skill, version);
+              published.set(name, versions.filter((v) => v !== version));
+              if (published.get(name)?.length === 0) published.delete(name);
+            } else publish(`@pub/n${serial}`, '1.0.0', publicScope);
+          }
+          same();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps packument and tarball caches within their byte bounds over hundreds of skills', () => {
+    const bounded = new SkillsStore(db, { packumentCacheBytes: 40_000, tarballCacheBytes: 20_000 });
+    const names = (db.prepare('SELECT name FROM skills').all() as { name: string }[]).map((r) => r.name);
+    expect(names.length).toBeGreaterThan(200);
+    for (let round = 0; round < 2; round++) {
+      for (const name of names) {
+        const skill = bounded.skill(name);
+        if (!skill) continue;
+        const version = (db.prepare('SELECT version FROM versions WHERE skill_id = ? LIMIT 1').get(skill.id) as { version: string }).version;
+        bounded.packumentBody(skill, origin, false, 'full');
+        bounded.packumentBody(skill, origin, false, 'install');
+        expect(bounded.tarballBody(skill, version)?.bytes.byteLength).toBeGreaterThan(0);
+        const stats = bounded.cacheStats();
+        expect(stats.packuments.bytes).toBeLessThanOrEqual(40_000);
+        expect(stats.tarballs.bytes).toBeLessThanOrEqual(20_000);
+      }
+    }
+    const stats = bounded.cacheStats();
+    expect(stats.packuments.entries).toBeGreaterThan(0);
+    expect(stats.packuments.evictions).toBeGreaterThan(0);
+    expect(stats.tarballs.entries).toBeGreaterThan(0);
+  });
+
+  it('sees a change another connection committed (another process on the same file)', async () => {
+    const before = same();
+    const target = before.skills[0];
+    if (!target) throw new Error('no entry');
+    const other = openDatabase(path.join(dir, 'registry.db'));
+    other.prepare('UPDATE versions SET yanked = 1 WHERE skill_id = (SELECT id FROM skills WHERE name = ?)').run(target.package);
+    other.close();
+    const after = JSON.parse(store.discoveryBody(origin, false).body.toString()) as { skills: { package: string }[] };
+    expect(after.skills.map((s) => s.package)).not.toContain(target.package);
+  });
+});
