@@ -114,6 +114,31 @@ function fmt(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
 }
 
+/**
+ * The file system's share: the same skills' files written by a bare loop (folders first, then
+ * every file at once on the thread pool, no checks), on the same disk as the workspaces. A warm
+ * install cannot be faster than this plus start-up.
+ */
+async function writeFloor(n: number): Promise<{ ms: number; folders: number; files: number }> {
+  const out = await fs.mkdtemp(path.join(dir, 'floor-'));
+  const started = performance.now();
+  const folders = new Set<string>();
+  let files = 0;
+  for (const p of packed.slice(0, n)) {
+    for (const f of p.files) {
+      for (let d = path.dirname(path.join(p.name, f.path)); d !== '.' && d !== '@bench'; d = path.dirname(d)) folders.add(d);
+      files++;
+    }
+  }
+  const sorted = [...folders].sort((a, b) => a.length - b.length);
+  await fs.mkdir(path.join(out, '@bench'));
+  for (const d of sorted) await fs.mkdir(path.join(out, d), { recursive: true });
+  await Promise.all(packed.slice(0, n).flatMap((p) => p.files.map((f) => fs.writeFile(path.join(out, p.name, f.path), f.bytes))));
+  const ms = performance.now() - started;
+  await fs.rm(out, { recursive: true, force: true });
+  return { ms, folders: folders.size, files };
+}
+
 const figures: Record<string, unknown> = { settings, startupMs: start };
 const rows = ['| Skills | skills install (cold) | npm install (cold) | npm/skills | skills ci (warm) | npm ci --prefer-offline (warm) | npm/skills |', '| --- | --- | --- | --- | --- | --- | --- |'];
 const bySize = new Map<number, { cold: Spread; warm: Spread }>();
@@ -155,6 +180,15 @@ try {
       }
       await fs.rm(base, { recursive: true, force: true });
     }
+    const floorRuns: number[] = [];
+    let shape = { folders: 0, files: 0 };
+    for (let r = 0; r < RUNS; r++) {
+      const f = await writeFloor(n);
+      floorRuns.push(f.ms);
+      shape = { folders: f.folders, files: f.files };
+    }
+    const floor = spread(floorRuns);
+    console.log(`${n} skills: file-system floor (the same ${shape.folders} folders and ${shape.files} files written by a bare loop on the same disk): ${shown(floor, fmt)}`);
     const cold = spread(ours.cold);
     const warm = spread(ours.warm);
     bySize.set(n, { cold, warm });
@@ -164,7 +198,7 @@ try {
     const warmRatio = npmWarm ? npmWarm.median / warm.median : undefined;
     console.log(`${n} skills: skills install cold ${shown(cold, fmt)}, skills ci warm ${shown(warm, fmt)}${npmCold && npmWarm ? `; npm install cold ${shown(npmCold, fmt)}, npm ci warm ${shown(npmWarm, fmt)}; npm/skills cold ${coldRatio?.toFixed(2)}x, warm ${warmRatio?.toFixed(2)}x` : ''}`);
     rows.push(`| ${n} | ${shown(cold, fmt)} | ${npmCold ? shown(npmCold, fmt) : ''} | ${coldRatio ? `${coldRatio.toFixed(2)}x` : ''} | ${shown(warm, fmt)} | ${npmWarm ? shown(npmWarm, fmt) : ''} | ${warmRatio ? `${warmRatio.toFixed(2)}x` : ''} |`);
-    figures[`${n}`] = { cold, warm, npmCold: npmCold ?? null, npmWarm: npmWarm ?? null, coldRatio, warmRatio };
+    figures[`${n}`] = { floor, cold, warm, npmCold: npmCold ?? null, npmWarm: npmWarm ?? null, coldRatio, warmRatio };
   }
 } finally {
   verdaccio?.stop();

@@ -55,12 +55,16 @@ async function main(argv: string[]): Promise<number> {
     exitCode = result.exitCode ?? 0;
   };
 
-  const program = buildProgram(run, {
-    writeErr: (s) => {
-      if (!json) process.stderr.write(safeForTerminal(s));
-    },
-  });
   try {
+    const program = await buildProgram(
+      run,
+      {
+        writeErr: (s) => {
+          if (!json) process.stderr.write(safeForTerminal(s));
+        },
+      },
+      argv.slice(2),
+    );
     await program.parseAsync(argv, { from: 'node' });
     return exitCode;
   } catch (err) {

@@ -2,78 +2,58 @@
 import { Command } from 'commander';
 import { CLI_VERSION } from './version';
 import type { CommandModule, Run } from './command';
-import { initCommand } from './commands/init';
-import { ciCommand } from './commands/ci';
-import { infoCommand } from './commands/info';
-import { installCommand } from './commands/install';
-import { listCommand } from './commands/list';
-import { outdatedCommand } from './commands/outdated';
-import { searchCommand } from './commands/search';
-import { mcpCommand } from './commands/mcp';
-import { searchToolsCommand } from './commands/search-tools';
-import { serversCommand } from './commands/servers';
-import { uninstallCommand } from './commands/uninstall';
-import { updateCommand } from './commands/update';
-import { deprecateCommand } from './commands/deprecate';
-import { distTagCommand } from './commands/dist-tag';
-import { loginCommand } from './commands/login';
-import { logoutCommand } from './commands/logout';
-import { publishCommand } from './commands/publish';
-import { scopeCommand } from './commands/scope';
-import { serveCommand } from './commands/serve';
-import { teamCommand } from './commands/team';
-import { tokenCommand } from './commands/token';
-import { unyankCommand, yankCommand } from './commands/yank';
-import { whoamiCommand } from './commands/whoami';
-import { packCommand } from './commands/pack';
-import { runCommand } from './commands/run';
-import { validateCommand } from './commands/validate';
-import { verifyCommand } from './commands/verify';
-import { auditCommand } from './commands/audit';
-import { doctorCommand } from './commands/doctor';
-import { agentsCommand } from './commands/agents';
-
-
-const commands: readonly CommandModule[] = [
-  initCommand,
-  validateCommand,
-  packCommand,
-  verifyCommand,
-  auditCommand,
-  runCommand,
-  installCommand,
-  ciCommand,
-  uninstallCommand,
-  updateCommand,
-  outdatedCommand,
-  listCommand,
-  agentsCommand,
-  searchCommand,
-  infoCommand,
-  serversCommand,
-  doctorCommand,
-  searchToolsCommand,
-  mcpCommand,
-  publishCommand,
-  yankCommand,
-  unyankCommand,
-  deprecateCommand,
-  distTagCommand,
-  serveCommand,
-  loginCommand,
-  logoutCommand,
-  whoamiCommand,
-  tokenCommand,
-  teamCommand,
-  scopeCommand,
+/**
+ * Every command, in the order help lists them, with the names it answers to. A run loads only the
+ * command it names (its file loads the heavy parts it needs when it runs); help, no command or an
+ * unknown one loads them all.
+ */
+const commands: readonly { names: readonly string[]; load: () => Promise<CommandModule> }[] = [
+  { names: ['init'], load: async () => (await import('./commands/init')).initCommand },
+  { names: ['validate'], load: async () => (await import('./commands/validate')).validateCommand },
+  { names: ['pack'], load: async () => (await import('./commands/pack')).packCommand },
+  { names: ['verify'], load: async () => (await import('./commands/verify')).verifyCommand },
+  { names: ['audit'], load: async () => (await import('./commands/audit')).auditCommand },
+  { names: ['run'], load: async () => (await import('./commands/run')).runCommand },
+  { names: ['install', 'i'], load: async () => (await import('./commands/install')).installCommand },
+  { names: ['ci'], load: async () => (await import('./commands/ci')).ciCommand },
+  { names: ['uninstall', 'remove'], load: async () => (await import('./commands/uninstall')).uninstallCommand },
+  { names: ['update', 'up'], load: async () => (await import('./commands/update')).updateCommand },
+  { names: ['outdated'], load: async () => (await import('./commands/outdated')).outdatedCommand },
+  { names: ['list', 'ls'], load: async () => (await import('./commands/list')).listCommand },
+  { names: ['agents'], load: async () => (await import('./commands/agents')).agentsCommand },
+  { names: ['search'], load: async () => (await import('./commands/search')).searchCommand },
+  { names: ['info', 'view'], load: async () => (await import('./commands/info')).infoCommand },
+  { names: ['servers'], load: async () => (await import('./commands/servers')).serversCommand },
+  { names: ['doctor'], load: async () => (await import('./commands/doctor')).doctorCommand },
+  { names: ['search-tools'], load: async () => (await import('./commands/search-tools')).searchToolsCommand },
+  { names: ['mcp'], load: async () => (await import('./commands/mcp')).mcpCommand },
+  { names: ['publish'], load: async () => (await import('./commands/publish')).publishCommand },
+  { names: ['yank'], load: async () => (await import('./commands/yank')).yankCommand },
+  { names: ['unyank'], load: async () => (await import('./commands/yank')).unyankCommand },
+  { names: ['deprecate'], load: async () => (await import('./commands/deprecate')).deprecateCommand },
+  { names: ['dist-tag'], load: async () => (await import('./commands/dist-tag')).distTagCommand },
+  { names: ['serve'], load: async () => (await import('./commands/serve')).serveCommand },
+  { names: ['login'], load: async () => (await import('./commands/login')).loginCommand },
+  { names: ['logout'], load: async () => (await import('./commands/logout')).logoutCommand },
+  { names: ['whoami'], load: async () => (await import('./commands/whoami')).whoamiCommand },
+  { names: ['token'], load: async () => (await import('./commands/token')).tokenCommand },
+  { names: ['team'], load: async () => (await import('./commands/team')).teamCommand },
+  { names: ['scope'], load: async () => (await import('./commands/scope')).scopeCommand },
 ];
+
+/** The names every command answers to (a test checks them against what each file registers). */
+export const COMMAND_NAMES: readonly (readonly string[])[] = commands.map((c) => c.names);
 
 export interface ProgramOutput {
   writeErr: (text: string) => void;
 }
 
-/** Exit handling and output are set before the commands are added, so every subcommand inherits them. */
-export function buildProgram(run: Run, output: ProgramOutput): Command {
+/**
+ * Exit handling and output are set before the commands are added, so every subcommand inherits
+ * them. `args` are the user's arguments (without node and the script): the first that is not an
+ * option names the command to load.
+ */
+export async function buildProgram(run: Run, output: ProgramOutput, args: readonly string[]): Promise<Command> {
   const program = new Command('skills')
     .description('The package manager and registry for agent skills')
     .version(CLI_VERSION)
@@ -82,6 +62,10 @@ export function buildProgram(run: Run, output: ProgramOutput): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: output.writeErr });
-  for (const command of commands) command.register(program, run);
+  const named = args.find((a) => !a.startsWith('-'));
+  const one = commands.find((c) => named !== undefined && c.names.includes(named));
+  const versionOnly = named === undefined && args.some((a) => a === '-V' || a === '--version');
+  const load = one ? [one] : versionOnly ? [] : commands;
+  for (const command of await Promise.all(load.map((c) => c.load()))) command.register(program, run);
   return program;
 }

@@ -40,7 +40,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
       path: c.req.path.slice(0, 200),
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
-      token: c.var.caller?.tokenId ?? null,
+      token: c.get('caller')?.tokenId ?? null,
       ip: incoming?.socket?.remoteAddress ?? null,
     });
   });
@@ -73,7 +73,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     }
     await next();
     // Only a request that succeeded marks its token as used: a refused one changes no row.
-    const caller = c.var.caller;
+    const caller = c.get('caller');
     if (caller && c.res.status < 400) services.auth.touch(caller);
   });
 

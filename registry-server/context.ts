@@ -123,7 +123,7 @@ const VALID_HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9]
  * echoed into a body or a cache key). Cached bodies are keyed by this origin.
  */
 export function origin(c: Ctx): string {
-  const configured = c.var.services.deps.config.publicUrl;
+  const configured = c.get('services').deps.config.publicUrl;
   if (configured) return configured.replace(/\/$/, '');
   const url = new URL(c.req.url);
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host.length > 260 || !VALID_HOST.test(url.host)) {
@@ -133,7 +133,7 @@ export function origin(c: Ctx): string {
 }
 
 export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' = 'read'): Caller {
-  const caller = c.var.caller;
+  const caller = c.get('caller');
   if (!caller) throw new SkillsError('EAUTHREQUIRED', 'this needs a token', { status: 401, hint: 'log in with `skills login --registry <url> --token <token>`' });
   if (!atLeast(caller, permission)) {
     throw new SkillsError('EFORBIDDEN', `this needs a token with ${permission} permission; yours has ${caller.permission}`, { status: 403, hint: 'ask an admin for a token with more permission' });
@@ -164,16 +164,16 @@ export function scopeNotFound(scope: string): SkillsError {
 
 /** The scope of skill `name`, if the caller may read it (else the same 404 as a missing skill). */
 export function readableScopeOf(c: Ctx, name: string): ScopeRow {
-  const { auth, store } = c.var.services;
+  const { auth, store } = c.get('services');
   const scope = store.scope(name.slice(0, name.indexOf('/')));
-  if (!scope || !auth.canRead(c.var.caller, scope)) throw notFound(name);
+  if (!scope || !auth.canRead(c.get('caller'), scope)) throw notFound(name);
   return scope;
 }
 
 /** The skill, if it exists and the caller may read its scope (else 404, never 403). */
 export function readableSkill(c: Ctx, name: string): { skill: SkillRow; scope: ScopeRow } {
   const scope = readableScopeOf(c, name);
-  const skill = c.var.services.store.skill(name);
+  const skill = c.get('services').store.skill(name);
   if (!skill) throw notFound(name);
   return { skill, scope };
 }

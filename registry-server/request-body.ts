@@ -69,7 +69,7 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 
 /** A JSON body within the size and depth limits, parsed (not yet checked against a schema). */
 export async function readJson(c: Ctx): Promise<unknown> {
-  const { maxJsonBodyBytes, maxJsonDepth } = c.var.services.deps.config;
+  const { maxJsonBodyBytes, maxJsonDepth } = c.get('services').deps.config;
   const bytes = await readBody(c, maxJsonBodyBytes, () => payloadTooLarge(c, maxJsonBodyBytes, 'the request body'));
   let text: string;
   try {

@@ -1,6 +1,10 @@
 // Bundles the TypeScript entries to dist/ with esbuild so `npx skills` works right after
 // `npm install` (this runs as the `prepare` script). Dependencies stay external.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: old ones would pile up beside the new.
+rmSync('dist/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: { cli: 'cli/main.ts', 'sandbox-worker': 'sandbox/worker.ts', 'audit-worker': 'registry-server/audit-worker.ts', demo: 'scripts/demo.ts', 'record-catalog': 'scripts/record-catalog.ts' },

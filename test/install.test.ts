@@ -304,3 +304,36 @@ describe('--skip-verify skips the sandbox only', () => {
     expect(await tree(ws)).toEqual(before);
   });
 });
+
+describe('cached audit reports', () => {
+  it('reuses the report of the same content, applies the workspace policy afresh, and recomputes a damaged one', async () => {
+    const files = skillFiles({ name: 'elevated', scope: '@acme', code: "export function f() { return 'sudo ls'; }", fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 'sudo ls' } } } });
+    expect((await live.publish(files)).status).toBe(201);
+    const warnings: string[] = [];
+    await install(req({ add: ['@acme/elevated'], warn: (w) => warnings.push(w) }));
+    expect(warnings.some((w) => w.includes('script-privilege-escalation'))).toBe(true);
+    const auditsDir = path.join(cacheDir, 'audits');
+    const [report] = await fs.readdir(auditsDir);
+    if (!report) throw new Error('no cached audit report');
+    expect(JSON.parse(await fs.readFile(path.join(auditsDir, report), 'utf8'))).toMatchObject({ auditor: expect.any(String), findings: expect.arrayContaining([expect.objectContaining({ rule: 'script-privilege-escalation' })]) });
+
+    // A stricter policy refuses the same cached report: nothing changes on disk.
+    await fs.rm(path.join(ws, 'skills', 'elevated'), { recursive: true });
+    const workspace = JSON.parse(await fs.readFile(path.join(ws, 'skills.json'), 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ ...workspace, audit: { failOn: 'medium' } }));
+    await expectUnchanged(() => install(req()), 'EAUDIT');
+
+    // A damaged report (not valid JSON, or not a report) is recomputed, never trusted as clean.
+    for (const damaged of ['{', JSON.stringify({ auditor: 'audit-1', findings: [] })]) {
+      await fs.writeFile(path.join(auditsDir, report), damaged);
+      await expectUnchanged(() => install(req()), 'EAUDIT');
+    }
+
+    // And the cached report is what a warm install reads (the cache is as trusted as the user's
+    // home, see SECURITY.md): a valid report without the finding lets the same content in.
+    const real = JSON.parse(await fs.readFile(path.join(auditsDir, report), 'utf8')) as { findings: { rule: string }[]; counts: Record<string, number> };
+    await fs.writeFile(path.join(auditsDir, report), JSON.stringify({ ...real, counts: { ...real.counts, medium: 0 }, findings: real.findings.filter((f) => f.rule !== 'script-privilege-escalation') }));
+    await install(req());
+    expect(await fs.readdir(path.join(ws, 'skills'))).toContain('elevated');
+  });
+});

@@ -156,6 +156,13 @@ describe('the discovery index, kept up to date write by write', () => {
 
   it('equals a fresh build after every publish, yank, tag, delete, in any order (hundreds of skills, several chunks)', () => {
     const published = new Map<string, string[]>();
+    // Version numbers are never reused, not even after a delete (the registry refuses that forever).
+    const majors = new Map<string, number>();
+    const nextMajor = (name: string) => {
+      const next = (majors.get(name) ?? 1) + 1;
+      majors.set(name, next);
+      return next;
+    };
     let serial = 0;
     const publish = (name: string, version: string, scopeId: number, tag?: string) => {
       store.insertVersion({ ...template, name, version, scopeId, tag, description: `Skill ${name} ${serial++}` });
@@ -181,8 +188,8 @@ describe('the discovery index, kept up to date write by write', () => {
             const versions = published.get(name) ?? [];
             const version = versions[pick % versions.length] as string;
             if (!skill) continue;
-            if (op === 'publish') publish(name, `${versions.length + 1}.0.0`, skill.scope_id);
-            else if (op === 'prerelease') publish(name, `${versions.length + 1}.0.0-beta.1`, skill.scope_id);
+            if (op === 'publish') publish(name, `${nextMajor(name)}.0.0`, skill.scope_id);
+            else if (op === 'prerelease') publish(name, `${nextMajor(name)}.0.0-beta.1`, skill.scope_id);
             else if (op === 'yank') store.setYanked(skill, version, true);
             else if (op === 'unyank') store.setYanked(skill, version, false);
             else if (op === 'tag') store.setDistTag(skill, 'latest', version);
@@ -230,6 +237,8 @@ describe('the discovery index, kept up to date write by write', () => {
     const other = openDatabase(path.join(dir, 'registry.db'));
     other.prepare('UPDATE versions SET yanked = 1 WHERE skill_id = (SELECT id FROM skills WHERE name = ?)').run(target.package);
     other.close();
+    // Seen from the next turn of the event loop (the store reads data_version once per turn).
+    await new Promise((resolve) => setImmediate(resolve));
     const after = JSON.parse(store.discoveryBody(origin, false).body.toString()) as { skills: { package: string }[] };
     expect(after.skills.map((s) => s.package)).not.toContain(target.package);
   });

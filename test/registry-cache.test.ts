@@ -146,6 +146,8 @@ describe('a write is visible on the next read', () => {
     other.prepare("UPDATE versions SET trust = 'unverified', deprecated = 'pulled by an operator' WHERE skill_id = (SELECT id FROM skills WHERE name = ?)").run('@acme/operated');
     other.prepare('DELETE FROM tarballs WHERE version_id = (SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?)').run('@acme/operated');
     other.close();
+    // A real request arrives in a turn of the event loop of its own; in-process ones may not.
+    await new Promise((resolve) => setImmediate(resolve));
     const after = await read('@acme/operated');
     expect(after.full.versions['1.0.0']).toMatchObject({ trust: 'unverified', deprecated: 'pulled by an operator' });
     expect(after.install.versions['1.0.0']).toMatchObject({ trust: 'unverified' });

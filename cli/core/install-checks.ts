@@ -4,13 +4,13 @@
  * skills it installed against the tool index `servers sync` saved (after the commit; offline, no
  * server is started; drift is reported, never fatal, since servers change on their own).
  */
-import { auditFiles } from '../../audit/audit';
 import type { LiveServer } from '../../audit/contracts';
 import { checkContracts, type ContractProblem } from '../../audit/contracts';
 import { auditError, describeFinding } from '../../audit/verdict';
-import { auditReportSchema, reaches, type AuditReport, type AuditSummary, type FailOn, summarizeAudit } from '../../schema/audit-report';
+import { AUDITOR_VERSION, auditReportSchema, reaches, type AuditReport, type AuditSummary, type FailOn, summarizeAudit } from '../../schema/audit-report';
 import type { PackageFile } from '../../schema/package-files';
-import { loadSkillContracts } from './contracts';
+import { contentDigest } from '../../tarball/digest';
+import type { Cache } from './cache';
 import type { RegistryClient } from './registry-client';
 import { readToolIndex } from './tool-index';
 
@@ -27,10 +27,10 @@ export interface AuditTarget {
  * `failOn` refuses the install (EAUDIT), unless the registry the skill came from recorded the
  * scope owner's allowance for that rule and file.
  */
-export async function auditInstall(targets: readonly AuditTarget[], failOn: FailOn, warn: (message: string) => void): Promise<Map<string, AuditSummary>> {
+export async function auditInstall(targets: readonly AuditTarget[], failOn: FailOn, warn: (message: string) => void, cache: Cache): Promise<Map<string, AuditSummary>> {
   const summaries = new Map<string, AuditSummary>();
   for (const t of targets) {
-    let report = auditFiles(t.files);
+    let report = await localReport(t, cache);
     if (t.registry && report.findings.some((f) => f.allowed !== true && reaches(f.severity, failOn))) {
       report = withAllowances(report, await registryReport(t.registry, t.name, t.version));
     }
@@ -44,6 +44,20 @@ export async function auditInstall(targets: readonly AuditTarget[], failOn: Fail
     summaries.set(t.name, summarizeAudit(report));
   }
   return summaries;
+}
+
+/**
+ * The audit of the same content by the same auditor is the same report: a warm install reads it
+ * back from the cache (checked against the schema, like everything read from there).
+ */
+async function localReport(t: AuditTarget, cache: Cache): Promise<AuditReport> {
+  const key = `${AUDITOR_VERSION}\u0000${contentDigest(t.files)}`;
+  const cached = auditReportSchema.safeParse(await cache.document('audits', key));
+  if (cached.success && cached.data.auditor === AUDITOR_VERSION) return cached.data;
+  const { auditFiles } = await import('../../audit/audit');
+  const report = auditFiles(t.files);
+  await cache.putDocument('audits', key, report);
+  return report;
 }
 
 async function registryReport(client: RegistryClient, name: string, version: string): Promise<AuditReport | undefined> {
@@ -67,6 +81,8 @@ export async function contractProblems(root: string, folders: ReadonlySet<string
   if (folders.size === 0) return [];
   const index = await readToolIndex(root).catch(() => undefined);
   if (!index) return [];
+  // Loaded only here: contracts.ts also holds the live checks, which bring in the MCP SDK.
+  const { loadSkillContracts } = await import('./contracts');
   const { skills } = await loadSkillContracts(root);
   const mine = skills.filter((s) => folders.has(s.folder));
   if (mine.length === 0) return [];

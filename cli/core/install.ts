@@ -17,8 +17,7 @@ import type { AuditSummary } from '../../schema/audit-report';
 import type { InstallPackumentView } from '../../schema/registry';
 import type { TrustLevel } from '../../schema/trust';
 import type { Lockfile, Workspace } from '../../schema/workspace';
-import { sharedWorkerPool } from '../../sandbox/pool';
-import { verifySkill, type VerificationReport } from '../../sandbox/verify';
+import type { VerificationReport } from '../../sandbox/verify';
 import { collectFiles } from '../../tarball/collect';
 import { contentDigest } from '../../tarball/digest';
 import { Cache } from './cache';
@@ -306,6 +305,8 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       if (await cache.wasVerified(key)) return void outcomes.set(t.name, 'cache');
       const dependencies: Record<string, PackageFile[]> = {};
       for (const dep of closure) dependencies[folderOf(dep)] = await filesOf(dep);
+      // The sandbox (esbuild, QuickJS) loads only when something is left to verify.
+      const [{ verifySkill }, { sharedWorkerPool }] = await Promise.all([import('../../sandbox/verify'), import('../../sandbox/pool')]);
       const report = await verifySkill({ files, dependencies }, { runner: sharedWorkerPool() });
       if (!report.ok) failures.push(report);
       else {
@@ -365,6 +366,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     await Promise.all(changed.map(async (t) => ({ name: t.name, version: t.version, files: await fetchFiles(t), registry: t.source ? undefined : registryClient }))),
     plan.workspace.audit?.failOn ?? 'high',
     request.warn,
+    cache,
   );
 
   for (const t of targets) {

@@ -7,7 +7,6 @@ import { SkillsError } from '../../schema/errors';
 import type { PackageValidation } from '../../schema/package';
 import type { PackageFile } from '../../schema/package-files';
 import { assessTrust, type TrustAssessment, type TrustLevel } from '../../schema/trust';
-import { verifySkill } from '../../sandbox/verify';
 import { contentDigest } from '../../tarball/digest';
 import type { Cache } from './cache';
 
@@ -49,6 +48,7 @@ export async function packTrust(dir: string, files: readonly PackageFile[], vali
   const standalone = Object.keys(validation.manifest?.dependencies ?? {}).length === 0;
   const key = verificationKey(contentDigest(files), []);
   if (standalone && (await cache.wasVerified(key))) return computeTrust(files, 'code', 'cache');
+  const { verifySkill } = await import('../../sandbox/verify');
   const report = await verifySkill({ dir });
   if (report.ok && standalone) await cache.markVerified(key);
   return computeTrust(files, 'code', report.ok ? 'sandbox' : 'failed');

@@ -22,13 +22,13 @@ function conflict(code: `E${string}`, message: string): SkillsError {
 export function accessRoutes(app: Hono<Env>): void {
   app.get('/-/whoami', (c) => {
     const caller = requireCaller(c);
-    return c.json({ user: caller.user, tokenId: caller.tokenId, permission: caller.permission, scopes: caller.scopes, teams: c.var.services.auth.teamsOf(caller.userId) });
+    return c.json({ user: caller.user, tokenId: caller.tokenId, permission: caller.permission, scopes: caller.scopes, teams: c.get('services').auth.teamsOf(caller.userId) });
   });
 
   app.post('/v1/users', async (c) => {
     const caller = requireGlobalAdmin(c);
     const { name } = await jsonBody(c, createUserBodySchema);
-    const { auth, store } = c.var.services;
+    const { auth, store } = c.get('services');
     if (auth.userId(name) !== undefined) throw conflict('EUSEREXISTS', `the user ${name} already exists`);
     store.atomically(() => {
       auth.createUser(name);
@@ -40,7 +40,7 @@ export function accessRoutes(app: Hono<Env>): void {
   app.post('/v1/tokens', async (c) => {
     const caller = requireCaller(c, 'publish');
     const body = await jsonBody(c, createTokenBodySchema);
-    const { auth, store } = c.var.services;
+    const { auth, store } = c.get('services');
     const forOther = body.user !== undefined && body.user !== caller.user;
     if (forOther && !atLeast(caller, 'admin')) throw new SkillsError('EFORBIDDEN', 'only admins create tokens for other users', { status: 403 });
     const scopes = body.scopes ?? null;
@@ -71,14 +71,14 @@ export function accessRoutes(app: Hono<Env>): void {
 
   app.get('/v1/tokens', (c) => {
     const caller = requireCaller(c);
-    const { auth } = c.var.services;
+    const { auth } = c.get('services');
     return c.json({ tokens: isGlobalAdmin(caller) ? auth.listTokens() : auth.listTokens(caller.userId) });
   });
 
   app.delete('/v1/tokens/:id', (c) => {
     const caller = requireCaller(c);
     const id = c.req.param('id');
-    const { auth, store } = c.var.services;
+    const { auth, store } = c.get('services');
     const grant = auth.tokenGrant(id);
     // Another user's token is invisible unless the caller is an unscoped admin.
     if (grant === undefined || (grant.userId !== caller.userId && !isGlobalAdmin(caller))) throw notFound(`the token ${id.slice(0, 40)}`);
@@ -95,13 +95,13 @@ export function accessRoutes(app: Hono<Env>): void {
 
   app.get('/v1/teams', (c) => {
     requireGlobalAdmin(c);
-    return c.json({ teams: c.var.services.auth.listTeams() });
+    return c.json({ teams: c.get('services').auth.listTeams() });
   });
 
   app.post('/v1/teams', async (c) => {
     const caller = requireGlobalAdmin(c);
     const { name } = await jsonBody(c, createTeamBodySchema);
-    const { auth, store } = c.var.services;
+    const { auth, store } = c.get('services');
     if (auth.teamId(name) !== undefined) throw conflict('ETEAMEXISTS', `the team ${name} already exists`);
     store.atomically(() => {
       auth.createTeam(name, caller.userId);
@@ -113,7 +113,7 @@ export function accessRoutes(app: Hono<Env>): void {
   app.post('/v1/teams/:team/members', async (c) => {
     const caller = requireCaller(c, 'publish');
     const team = c.req.param('team');
-    const { auth, store } = c.var.services;
+    const { auth, store } = c.get('services');
     const teamId = auth.teamId(team);
     const owner = teamId !== undefined && caller.scopes === null && auth.role(teamId, caller.userId) === 'owner';
     // A missing team and someone else's team answer alike to non-admins.
@@ -132,8 +132,8 @@ export function accessRoutes(app: Hono<Env>): void {
   });
 
   app.get('/v1/scopes', (c) => {
-    const caller = c.var.caller;
-    const { auth } = c.var.services;
+    const caller = c.get('caller');
+    const { auth } = c.get('services');
     const readable = auth.readablePrivateScopes(caller);
     return c.json({ scopes: auth.listScopes().filter((s) => !s.private || readable === 'all' || readable.has(s.name)) });
   });
@@ -141,7 +141,7 @@ export function accessRoutes(app: Hono<Env>): void {
   app.post('/v1/scopes', async (c) => {
     const caller = requireGlobalAdmin(c);
     const body = await jsonBody(c, createScopeBodySchema);
-    const { auth, store } = c.var.services;
+    const { auth, store } = c.get('services');
     const teamId = auth.teamId(body.team);
     if (teamId === undefined) throw notFound(`the team ${body.team}`);
     if (auth.scope(body.name)) throw conflict('ESCOPEEXISTS', `the scope ${body.name} already exists`);

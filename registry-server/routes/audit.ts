@@ -23,10 +23,10 @@ const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
 const KNOWN_RULES = new Set(RULES.map((r) => r.id));
 
 function readableScope(c: Ctx, name: string): ScopeRow {
-  const { auth } = c.var.services;
+  const { auth } = c.get('services');
   const parsed = parsePackageName(name);
   const scope = parsed ? auth.scope(parsed.scope) : undefined;
-  if (!parsed || !scope || !auth.canRead(c.var.caller, scope)) throw scopeNotFound(parsed?.scope ?? name);
+  if (!parsed || !scope || !auth.canRead(c.get('caller'), scope)) throw scopeNotFound(parsed?.scope ?? name);
   return scope;
 }
 
@@ -34,7 +34,7 @@ function readableScope(c: Ctx, name: string): ScopeRow {
 function ownerOf(c: Ctx, name: string): { userId: number; tokenId: string } {
   const caller = requireCaller(c, 'publish');
   const scope = readableScope(c, name);
-  const { auth } = c.var.services;
+  const { auth } = c.get('services');
   const owner = auth.tokenAllows(caller, scope.name) && (caller.permission === 'admin' || auth.role(scope.team_id, caller.userId) === 'owner');
   if (!owner) {
     throw new SkillsError('EAUDITALLOWFORBIDDEN', `only an owner of the team that owns ${scope.name} (or an admin) can allow audit findings`, { status: 403, hint: 'ask a team owner: skills team list shows who they are' });
@@ -52,7 +52,7 @@ export function auditRoutes(app: Hono<Env>): void {
     const name = routeName(c);
     const version = routeVersion(c);
     const { skill, scope } = readableSkill(c, name);
-    const report = c.var.services.audits.report(skill.id, version);
+    const report = c.get('services').audits.report(skill.id, version);
     if (!report) throw notFound(`the audit report of ${name}@${version}`);
     c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
     return c.json(report);
@@ -61,7 +61,7 @@ export function auditRoutes(app: Hono<Env>): void {
   app.get(`${SKILL}/audit-allowances`, (c) => {
     const name = routeName(c);
     readableScope(c, name);
-    return c.json({ name, allowances: c.var.services.audits.allowances(name) });
+    return c.json({ name, allowances: c.get('services').audits.allowances(name) });
   });
 
   app.post(`${SKILL}/audit-allowances`, async (c) => {
@@ -69,7 +69,7 @@ export function auditRoutes(app: Hono<Env>): void {
     const who = ownerOf(c, name);
     const body = await jsonBody(c, allowanceBodySchema);
     const rule = knownRule(body.rule);
-    const { audits, store } = c.var.services;
+    const { audits, store } = c.get('services');
     const allowance = store.atomically(() => {
       const saved = audits.allow({ skill: name, rule, file: body.file ?? null, reason: body.reason, userId: who.userId });
       store.audit({ userId: who.userId, tokenId: who.tokenId, action: 'audit-allow', target: name, details: { rule, file: body.file ?? null, reason: body.reason } });
@@ -83,7 +83,7 @@ export function auditRoutes(app: Hono<Env>): void {
     const who = ownerOf(c, name);
     const rule = knownRule(c.req.param('rule'));
     const file = c.req.query('file') ?? null;
-    const { audits, store } = c.var.services;
+    const { audits, store } = c.get('services');
     store.atomically(() => {
       if (!audits.disallow(name, rule, file)) throw notFound(`an allowance of ${rule} for ${name}${file ? ` in ${file.slice(0, 200)}` : ''}`);
       store.audit({ userId: who.userId, tokenId: who.tokenId, action: 'audit-disallow', target: name, details: { rule, file } });

@@ -103,7 +103,7 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
 
 export function mcpRoutes(app: Hono<Env>): void {
   app.all('/mcp', async (c) => {
-    const server = buildServer(c.var.services, c.var.caller, origin(c));
+    const server = buildServer(c.get('services'), c.get('caller'), origin(c));
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     try {

@@ -15,7 +15,7 @@ const IMMUTABLE_PRIVATE = 'private, max-age=31536000, immutable';
 
 /** The skill `name` (its scope already found readable), or 404. */
 function existing(c: Ctx, name: string): SkillRow {
-  const skill = c.var.services.store.skill(name);
+  const skill = c.get('services').store.skill(name);
   if (!skill) throw notFound(name);
   return skill;
 }
@@ -26,7 +26,7 @@ export function readRoutes(app: Hono<Env>): void {
     // Access first; then a cached body needs no lookup of the skill.
     const scope = readableScopeOf(c, name);
     const form = (c.req.header('Accept') ?? '').includes(INSTALL_PACKUMENT_TYPE) ? 'install' : 'full';
-    const { store } = c.var.services;
+    const { store } = c.get('services');
     const at = origin(c);
     const cached = store.cachedPackument(name, at, scope.private === 1, form) ?? store.packumentBody(existing(c, name), at, scope.private === 1, form);
     const gzip = cached.gzip !== undefined && acceptsGzip(c.req.header('Accept-Encoding'));
@@ -43,7 +43,7 @@ export function readRoutes(app: Hono<Env>): void {
     const name = routeName(c);
     const version = routeVersion(c);
     const { skill, scope } = readableSkill(c, name);
-    const doc = c.var.services.store.version(skill, version, origin(c));
+    const doc = c.get('services').store.version(skill, version, origin(c));
     if (!doc) throw notFound(`${name}@${version}`);
     // The content of a version never changes; yanked/deprecated are current as of this response
     // and authoritative in the packument.
@@ -56,7 +56,7 @@ export function readRoutes(app: Hono<Env>): void {
     const name = routeName(c);
     const version = routeVersion(c);
     const { skill, scope } = readableSkill(c, name);
-    const text = c.var.services.store.skillMd(skill, version);
+    const text = c.get('services').store.skillMd(skill, version);
     if (text === undefined) throw notFound(`${name}@${version}`);
     c.header('Cache-Control', scope.private === 1 ? IMMUTABLE_PRIVATE : IMMUTABLE_PUBLIC);
     if (scope.private === 1) c.header('Vary', 'Authorization');
@@ -70,7 +70,7 @@ export function readRoutes(app: Hono<Env>): void {
     const version = file.startsWith(`${bare}-`) && file.endsWith('.tgz') ? file.slice(bare.length + 1, -4) : '';
     if (semver.valid(version) !== version) throw notFound(`${name} tarball ${file.slice(0, 100)}`);
     const scope = readableScopeOf(c, name);
-    const { store } = c.var.services;
+    const { store } = c.get('services');
     const tarball = store.cachedTarball(name, version) ?? store.tarballBody(existing(c, name), version);
     if (!tarball) throw notFound(`${name}@${version}`);
     // The ETag is the tarball's sha512 integrity: strong, and the same wherever it is served.
@@ -79,7 +79,7 @@ export function readRoutes(app: Hono<Env>): void {
     if (scope.private === 1) c.header('Vary', 'Authorization');
     // A revalidation moves no bytes and is not counted as a download.
     if (etagMatches(c.req.header('If-None-Match'), tarball.etag)) return c.body(null, 304);
-    if (c.req.method === 'GET') c.var.services.downloads.count(tarball.skill, version);
+    if (c.req.method === 'GET') c.get('services').downloads.count(tarball.skill, version);
     return c.body(bytesOf(tarball.bytes), 200, { 'Content-Type': 'application/gzip', 'Content-Length': String(tarball.bytes.byteLength) });
   });
 }

@@ -38,8 +38,8 @@ export function searchRoutes(app: Hono<Env>): void {
     const trust = trustParam(c);
     const limit = intParam(c.req.query('limit'), 20, 100);
     const offset = intParam(c.req.query('offset'), 0, 100_000);
-    const { auth, store } = c.var.services;
-    const readable = auth.readablePrivateScopes(c.var.caller);
+    const { auth, store } = c.get('services');
+    const readable = auth.readablePrivateScopes(c.get('caller'));
     return c.json(store.search({ query: q, scope, server, trust, limit, offset, readablePrivate: readable }));
   });
 
@@ -47,7 +47,7 @@ export function searchRoutes(app: Hono<Env>): void {
   // compressed between writes (discovery-index.ts).
   app.get(DISCOVERY_INDEX_PATH, (c) => {
     const gzip = acceptsGzip(c.req.header('Accept-Encoding'));
-    const index = c.var.services.store.discoveryBody(origin(c), gzip);
+    const index = c.get('services').store.discoveryBody(origin(c), gzip);
     c.header('Cache-Control', 'public, max-age=60');
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Vary', 'Accept-Encoding');

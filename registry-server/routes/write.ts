@@ -15,12 +15,12 @@ const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
 function writable(c: Ctx, name: string): { caller: Caller; skill: ReturnType<typeof readableSkill>['skill']; scope: ScopeRow } {
   const caller = requireCaller(c, 'publish');
   const { skill, scope } = readableSkill(c, name);
-  if (!c.var.services.auth.canPublish(caller, scope)) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot change skills in ${scope.name}`, { status: 403 });
+  if (!c.get('services').auth.canPublish(caller, scope)) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot change skills in ${scope.name}`, { status: 403 });
   return { caller, skill, scope };
 }
 
 function existingVersion(c: Ctx, skill: { id: number; name: string; scope_id: number; created_at: string; updated_at: string }, version: string): void {
-  if (c.var.services.store.publishedAt(skill, version) === undefined) throw notFound(`${skill.name}@${version}`);
+  if (c.get('services').store.publishedAt(skill, version) === undefined) throw notFound(`${skill.name}@${version}`);
 }
 
 /** The publish route's path (PUT), for the body limit that applies before routing. */
@@ -31,7 +31,7 @@ export function writeRoutes(app: Hono<Env>): void {
   app.put(SKILL, async (c) => {
     const name = routeName(c);
     const caller = requireCaller(c, 'publish');
-    const { publishLimiter, deps } = c.var.services;
+    const { publishLimiter, deps } = c.get('services');
     if (!publishLimiter.hit(caller.tokenId)) {
       c.header('Retry-After', String(publishLimiter.retryAfterSeconds(caller.tokenId)));
       throw new SkillsError('ERATELIMITED', 'too many publishes with this token; try again shortly', { status: 429 });
@@ -41,11 +41,11 @@ export function writeRoutes(app: Hono<Env>): void {
     const version = queryVersion(c);
     const provenance = parseProvenance(c.req.header(PROVENANCE_HEADER));
     // Who may publish here is settled before a byte of the upload is read.
-    const scope = publishTarget(c.var.services, caller, name);
+    const scope = publishTarget(c.get('services'), caller, name);
     const limit = deps.config.maxTarballBytes;
     const body = await readBody(c, limit, () => payloadTooLarge(c, limit, 'the tarball', TARBALL_HINT));
     if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
-    const result = await publish(c.var.services, { name, scope, tarball: body, tag, version, provenance, caller, origin: origin(c) });
+    const result = await publish(c.get('services'), { name, scope, tarball: body, tag, version, provenance, caller, origin: origin(c) });
     return c.json(result, 201);
   });
 
@@ -56,12 +56,12 @@ export function writeRoutes(app: Hono<Env>): void {
     if (!tag.success) throw new SkillsError('ETAGINVALID', 'dist-tags are lower-case words, e.g. latest, next, beta', { status: 400 });
     const { version } = await jsonBody(c, distTagBodySchema);
     existingVersion(c, skill, version);
-    const { store } = c.var.services;
+    const { store } = c.get('services');
     store.atomically(() => {
       store.setDistTag(skill, tag.data, version);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
     });
-    return c.json({ name, distTags: c.var.services.store.distTags(skill.id) });
+    return c.json({ name, distTags: c.get('services').store.distTags(skill.id) });
   });
 
   app.delete(`${SKILL}/dist-tags/:tag`, (c) => {
@@ -69,12 +69,12 @@ export function writeRoutes(app: Hono<Env>): void {
     const { caller, skill } = writable(c, name);
     const tag = c.req.param('tag');
     if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
-    const { store } = c.var.services;
+    const { store } = c.get('services');
     store.atomically(() => {
       if (!store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
     });
-    return c.json({ name, distTags: c.var.services.store.distTags(skill.id) });
+    return c.json({ name, distTags: c.get('services').store.distTags(skill.id) });
   });
 
   for (const [action, yanked] of [['yank', true], ['unyank', false]] as const) {
@@ -83,7 +83,7 @@ export function writeRoutes(app: Hono<Env>): void {
       const version = routeVersion(c);
       const { caller, skill } = writable(c, name);
       existingVersion(c, skill, version);
-      const { store } = c.var.services;
+      const { store } = c.get('services');
       store.atomically(() => {
         store.setYanked(skill, version, yanked);
         store.audit({ userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
@@ -98,7 +98,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const { caller, skill } = writable(c, name);
     const { message } = await jsonBody(c, deprecateBodySchema);
     existingVersion(c, skill, version);
-    const { store } = c.var.services;
+    const { store } = c.get('services');
     store.atomically(() => {
       store.setDeprecated(skill, version, message === '' ? null : message);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
@@ -110,13 +110,13 @@ export function writeRoutes(app: Hono<Env>): void {
     const name = routeName(c);
     const version = routeVersion(c);
     const { caller, skill } = writable(c, name);
-    const publishedAt = c.var.services.store.publishedAt(skill, version);
+    const publishedAt = c.get('services').store.publishedAt(skill, version);
     if (publishedAt === undefined) throw notFound(`${name}@${version}`);
-    const hours = c.var.services.deps.config.deleteWindowHours;
+    const hours = c.get('services').deps.config.deleteWindowHours;
     if (Date.now() - Date.parse(publishedAt) > hours * 3600_000) {
       throw new SkillsError('EDELETEWINDOW', `${name}@${version} was published more than ${hours} hours ago and can no longer be deleted`, { status: 409, hint: 'yank it instead: skills yank' });
     }
-    const { store } = c.var.services;
+    const { store } = c.get('services');
     store.atomically(() => {
       store.deleteVersion(skill, version);
       store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });

@@ -117,7 +117,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
 
   function frame(c: Ctx, query = ''): PageFrame {
     const { session } = state(c);
-    const caller = c.var.caller;
+    const caller = c.get('caller');
     return {
       caller,
       signOutCsrf: session ? csrf.token(`s:${session.binding}`) : undefined,
@@ -127,7 +127,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
   }
 
   function respond(c: Ctx, page: Html, status = 200, caching?: PageCaching): Response {
-    pageHeaders(c, caching ?? (c.var.caller ? 'private' : 'revalidate'));
+    pageHeaders(c, caching ?? (c.get('caller') ? 'private' : 'revalidate'));
     return c.html(page.toString(), status as 200);
   }
 
@@ -136,7 +136,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     // Caches must not hand a browser the JSON an API client got at the same address, or back.
     c.header('Vary', 'Accept');
     if (!wantsHtml(c)) throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
-    if (!c.var.caller) {
+    if (!c.get('caller')) {
       const { session } = state(c);
       if (session) c.set('caller', session.caller);
       else if (getCookie(c, sessionCookie(c)) !== undefined) deleteCookie(c, sessionCookie(c), cookieOptions(c));
@@ -145,7 +145,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
   };
 
   function readable(c: Ctx) {
-    return auth.readablePrivateScopes(c.var.caller);
+    return auth.readablePrivateScopes(c.get('caller'));
   }
 
   function visibleScopes(c: Ctx): string[] {
@@ -395,7 +395,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
   app.get(SCOPE, page, (c) => {
     const name = c.req.param('scope');
     const scope = auth.scope(name);
-    if (!scope || !auth.canRead(c.var.caller, scope)) throw scopeNotFound(name);
+    if (!scope || !auth.canRead(c.get('caller'), scope)) throw scopeNotFound(name);
     const pageNo = pageNumber(c.req.query('page'));
     const found = catalog.scopeSkills(scope.id, scope.private === 1, PAGE_SIZE, (pageNo - 1) * PAGE_SIZE);
     return respond(c, scopePage(frame(c), { scope: name, isPrivate: scope.private === 1, team: catalog.team(scope.team_id), total: found.total, results: found.results, page: pageNo, pageSize: PAGE_SIZE }));
@@ -422,7 +422,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
 
   // Package images for SKILL.md and the file viewer: raster formats only, recognised by their bytes.
   app.get(`${SCOPE}/:name/v/:version/raw/:path{.+}`, async (c) => {
-    if (!c.var.caller) {
+    if (!c.get('caller')) {
       const { session } = state(c);
       if (session) c.set('caller', session.caller);
     }
@@ -440,7 +440,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
   return {
     errorPage(c, error) {
       if (!wantsHtml(c) || isApiPath(c.req.path)) return undefined;
-      if (!c.var.caller) {
+      if (!c.get('caller')) {
         try {
           const { session } = state(c);
           if (session) c.set('caller', session.caller);
@@ -455,7 +455,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
         else message = error.message;
       }
       const shown = status >= 400 && status < 600 ? status : 500;
-      return respond(c, notFoundPage(frame(c), shown, message), shown, c.var.caller ? 'private' : 'no-store');
+      return respond(c, notFoundPage(frame(c), shown, message), shown, c.get('caller') ? 'private' : 'no-store');
     },
   };
 }
