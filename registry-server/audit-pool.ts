@@ -4,13 +4,11 @@
  * (about 1.6 s of CPU at the 8 MiB pattern budget). A worker that errors, exits or does not answer
  * within the timeout fails that upload alone (EAUDITWORKER, 500) and is replaced for the next.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AuditFile } from '../audit/types';
 import { auditReportSchema, type AuditReport } from '../schema/audit-report';
+import { builtWorkerPath } from '../sandbox/built-worker';
 import { SkillsError } from '../schema/errors';
 
 export interface AuditPoolOptions {
@@ -36,13 +34,8 @@ interface Slot {
 }
 
 export function auditWorkerPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    for (const candidate of [path.join(dir, 'audit-worker.js'), path.join(dir, 'dist', 'audit-worker.js')]) {
-      if (fs.existsSync(candidate)) return candidate;
-    }
-    dir = path.dirname(dir);
-  }
+  const found = builtWorkerPath('audit-worker.js');
+  if (found) return found;
   throw new SkillsError('EAUDITWORKER', 'the audit worker (dist/audit-worker.js) is missing', { hint: 'run `npm run build`', status: 500 });
 }
 

@@ -4,11 +4,9 @@
  * stops answering (a watchdog behind the in-sandbox deadline). `InProcessRunner` runs them on the
  * calling thread, for single runs where a worker's start-up would dominate.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtWorkerPath } from './built-worker';
 import { SkillsError } from '../schema/errors';
 import { ModuleCache } from './quickjs';
 import { emptyReport, refuseDeepJob, verifyCase, type CaseJob, type CaseReport } from './verify-case';
@@ -64,13 +62,8 @@ interface WorkerReply {
 }
 
 export function sandboxWorkerPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    for (const candidate of [path.join(dir, 'sandbox-worker.js'), path.join(dir, 'dist', 'sandbox-worker.js')]) {
-      if (fs.existsSync(candidate)) return candidate;
-    }
-    dir = path.dirname(dir);
-  }
+  const found = builtWorkerPath('sandbox-worker.js');
+  if (found) return found;
   throw new SkillsError('ESANDBOXMISSING', 'the sandbox worker (dist/sandbox-worker.js) is missing', { hint: 'run `npm run build`', status: 500 });
 }
 
