@@ -81,6 +81,12 @@ describe('gzip from segments', () => {
         expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(whole));
       }),
     );
+    // Lengths whose high bits are set too (the combine walks the length's bits).
+    for (const size of [65_537, 1_000_003, 4_194_304]) {
+      const a = Buffer.from('the first part ');
+      const b = Buffer.alloc(size, 'abcdefghijklmnopqrstuvwxyz');
+      expect(crc32Combine(crc32(a), crc32(b), size)).toBe(crc32(Buffer.concat([a, b])));
+    }
   });
 
   it('decodes to the concatenated segments, with a valid trailer', () => {
