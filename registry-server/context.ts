@@ -125,12 +125,24 @@ const VALID_HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9]
 export function origin(c: Ctx): string {
   const configured = c.get('services').deps.config.publicUrl;
   if (configured) return configured.replace(/\/$/, '');
-  const url = new URL(c.req.url);
+  // The origin depends only on what precedes the path: checked once per distinct prefix.
+  const href = c.req.url;
+  const slash = href.indexOf('/', href.indexOf('//') + 2);
+  const prefix = slash === -1 ? href : href.slice(0, slash);
+  const known = checkedOrigins.get(prefix);
+  if (known !== undefined) return known;
+  const url = new URL(href);
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host.length > 260 || !VALID_HOST.test(url.host)) {
     throw new SkillsError('EHOSTINVALID', 'the Host header is not a host name or address', { status: 400, hint: 'send a plain Host header, or start the registry with --public-url' });
   }
+  if (checkedOrigins.size >= MAX_CHECKED_ORIGINS) checkedOrigins.clear();
+  checkedOrigins.set(prefix, url.origin);
   return url.origin;
 }
+
+/** Valid origins by the text before the path (a pure function's answers; bounded, so many Hosts only cost time). */
+const checkedOrigins = new Map<string, string>();
+const MAX_CHECKED_ORIGINS = 64;
 
 export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' = 'read'): Caller {
   const caller = c.get('caller');

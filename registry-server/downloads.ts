@@ -77,8 +77,17 @@ export class DownloadCounter {
     this.sql = statements(db);
   }
 
+  /** Today's UTC day, and the moment it ends: formatting a date on every GET showed in profiles. */
+  #day = '';
+  #dayEnds = 0;
+
   #today(): string {
-    return utcDay(this.options.now?.() ?? new Date());
+    const now = this.options.now?.().getTime() ?? Date.now();
+    if (now >= this.#dayEnds || now < this.#dayEnds - 86_400_000) {
+      this.#day = utcDay(new Date(now));
+      this.#dayEnds = Date.parse(`${this.#day}T00:00:00Z`) + 86_400_000;
+    }
+    return this.#day;
   }
 
   /** Counts one download of `skill@version` (already known to exist). */
