@@ -268,3 +268,22 @@ describe('Host headers', () => {
     }
   });
 });
+
+describe('cached bodies go out in one piece', () => {
+  it('packuments (both forms, plain and gzip), tarballs and the discovery index carry their Content-Length', async () => {
+    await ok(r.request('PUT', '/v1/skills/@acme/sized', { token: r.alice, body: await tarballOf(echoSkill('@acme/sized', '1.0.0', { extraFiles: { 'references/notes.md': 'Notes. '.repeat(400) } })) }), 201);
+    for (const [url, headers] of [
+      ['/v1/skills/@acme/sized', { 'Accept-Encoding': 'gzip' }],
+      ['/v1/skills/@acme/sized', {}],
+      ['/v1/skills/@acme/sized', { Accept: 'application/vnd.skills.install-v1+json', 'Accept-Encoding': 'gzip' }],
+      ['/v1/skills/@acme/sized/-/sized-1.0.0.tgz', {}],
+      ['/.well-known/agent-skills/index.json', { 'Accept-Encoding': 'gzip' }],
+      ['/.well-known/agent-skills/index.json', {}],
+    ] as const) {
+      const res = await r.request('GET', url, { headers });
+      expect(res.status).toBe(200);
+      const body = await res.arrayBuffer();
+      expect(res.headers.get('Content-Length'), `${url} ${JSON.stringify(headers)}`).toBe(String(body.byteLength));
+    }
+  });
+});

@@ -35,8 +35,9 @@ export function readRoutes(app: Hono<Env>): void {
     c.header('Vary', 'Authorization, Accept, Accept-Encoding');
     if (etagMatches(c.req.header('If-None-Match'), cached.etag)) return c.body(null, 304);
     const contentType = form === 'install' ? `${INSTALL_PACKUMENT_TYPE}; charset=utf-8` : 'application/json; charset=utf-8';
-    if (gzip && cached.gzip) return c.body(bytesOf(cached.gzip), 200, { 'Content-Type': contentType, 'Content-Encoding': 'gzip' });
-    return c.body(bytesOf(cached.body), 200, { 'Content-Type': contentType });
+    // A Content-Length spares the chunked framing (one write per response, not two).
+    if (gzip && cached.gzip) return c.body(bytesOf(cached.gzip), 200, { 'Content-Type': contentType, 'Content-Encoding': 'gzip', 'Content-Length': String(cached.gzip.byteLength) });
+    return c.body(bytesOf(cached.body), 200, { 'Content-Type': contentType, 'Content-Length': String(cached.body.byteLength) });
   });
 
   app.get(`${SKILL}/versions/:version`, (c) => {

@@ -53,6 +53,6 @@ export function searchRoutes(app: Hono<Env>): void {
     c.header('Vary', 'Accept-Encoding');
     c.header('ETag', index.etag);
     if (etagMatches(c.req.header('If-None-Match'), index.etag.replace(/-gzip"$/, '"'))) return c.body(null, 304);
-    return c.body(bytesOf(index.body), 200, { 'Content-Type': 'application/json; charset=utf-8', ...(index.encoding === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}) });
+    return c.body(bytesOf(index.body), 200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(index.body.byteLength), ...(index.encoding === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}) });
   });
 }
