@@ -119,7 +119,6 @@ export class AuditPool {
   #spawn(): Slot {
     const worker = new Worker(this.#workerFile);
     const slot: Slot = { worker, job: undefined, timer: undefined };
-    worker.unref();
     worker.on('message', (message: { id?: number; report?: unknown; error?: string }) => {
       const job = slot.job;
       if (!job || message?.id !== job.id) return;
@@ -132,6 +131,8 @@ export class AuditPool {
     worker.on('messageerror', () => this.#lose(slot, 'its report could not be read'));
     worker.on('error', (error) => this.#lose(slot, `the audit worker failed (${error.message})`));
     worker.on('exit', (code) => this.#lose(slot, `the audit worker exited with code ${code}`));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     this.#slots.push(slot);
     return slot;
   }

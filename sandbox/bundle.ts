@@ -6,7 +6,7 @@
  * workspace's skills/) is an error naming the import. esbuild keeps one service process warm.
  */
 import path from 'node:path/posix';
-import { build, type Message, type Plugin } from 'esbuild';
+import { build, transform, type Message, type Plugin } from 'esbuild';
 import { SkillsError } from '../schema/errors';
 import type { McpDeclaration } from '../schema/manifest';
 import { readManifest, type SourceTree } from './source-tree';
@@ -42,6 +42,14 @@ const LOADERS: Record<string, 'ts' | 'js' | 'json'> = { '.ts': 'ts', '.mts': 'ts
 function folderOf(virtualPath: string): string | undefined {
   if (!virtualPath.startsWith(`${ROOT}/`)) return undefined;
   return virtualPath.slice(ROOT.length + 1).split('/')[0];
+}
+
+/** Starts esbuild's service process now (its first build otherwise waits for it); never rejects. */
+export function warmBundler(): Promise<void> {
+  return transform('', { loader: 'js' }).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 export async function bundleSkill(input: BundleInput): Promise<BundleResult> {

@@ -103,6 +103,19 @@ export class WorkerPool implements CaseRunner {
     });
   }
 
+  /**
+   * Starts every worker now (each loads QuickJS, ~0.1-0.3 s) so the first cases do not wait for
+   * them. Idle workers never keep the process alive. Never throws: a worker that cannot start is
+   * reported when a case needs it.
+   */
+  warm(): void {
+    try {
+      while (!this.#closed && this.#slots.length < this.size) this.#spawn();
+    } catch {
+      // the next run() reports it
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
@@ -164,7 +177,6 @@ export class WorkerPool implements CaseRunner {
   #spawn(): Slot {
     const worker = new Worker(this.#workerFile);
     const slot: Slot = { worker, busy: false };
-    worker.unref();
     worker.on('message', (message: WorkerReply) => {
       const inflight = this.#inflight.get(worker);
       if (!inflight || inflight.pending.id !== message?.id) return;
@@ -189,6 +201,9 @@ export class WorkerPool implements CaseRunner {
     });
     worker.on('error', (error) => this.#lose(slot, `failed: ${messageOf(error)}`));
     worker.on('exit', (code) => this.#lose(slot, `exited with code ${code}`));
+    // After the listeners: adding a 'message' listener refs the worker again, and an idle worker
+    // (one warm() started that never got a case) must not keep the process alive.
+    worker.unref();
     this.#slots.push(slot);
     return slot;
   }

@@ -280,6 +280,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   if (changed.length > 0) request.progress(`fetching ${changed.length} skill${changed.length === 1 ? '' : 's'}`);
   const downloads = mapLimit(changed, CONCURRENCY, (t) => fetchFiles(t));
   downloads.catch(() => undefined);
+  if (!request.skipVerify) void warmSandboxIfNeeded(changed, byName, cache);
 
   // Verify every new or changed code skill with its dependency closure; plain skills have nothing to run.
   const outcomes = new Map<string, VerificationOutcome>();
@@ -447,6 +448,28 @@ async function inspectDisk(skillsDir: string | undefined, owned: ReadonlySet<str
 }
 
 /** All transitive dependencies of a skill (not itself), sorted. */
+/**
+ * The sandbox takes a few hundred milliseconds to start (esbuild's service, worker threads with
+ * QuickJS): when a registry skill being installed has no verdict on this machine yet, start it
+ * while the tarballs download. A warm install (every verdict cached) loads none of it; a plain
+ * skill (unknown until its files arrive) may start it for nothing, which costs only idle time.
+ */
+async function warmSandboxIfNeeded(changed: readonly PlanTarget[], byName: ReadonlyMap<string, PlanTarget>, cache: Cache): Promise<void> {
+  try {
+    for (const t of changed) {
+      if (t.source) continue;
+      const key = verificationKey(t.digest, dependencyClosure(t.name, byName).map((n) => byName.get(n)?.digest));
+      if (await cache.wasVerified(key)) continue;
+      const [{ warmBundler }, { sharedWorkerPool }] = await Promise.all([import('../../sandbox/bundle'), import('../../sandbox/pool')]);
+      sharedWorkerPool().warm();
+      await warmBundler();
+      return;
+    }
+  } catch {
+    // Only a head start: verification reports whatever is wrong.
+  }
+}
+
 function dependencyClosure(name: string, byName: ReadonlyMap<string, PlanTarget>): string[] {
   const seen = new Set<string>();
   const stack = Object.keys(byName.get(name)?.dependencies ?? {});
