@@ -447,7 +447,6 @@ async function inspectDisk(skillsDir: string | undefined, owned: ReadonlySet<str
   return disk;
 }
 
-/** All transitive dependencies of a skill (not itself), sorted. */
 /**
  * The sandbox takes a few hundred milliseconds to start (esbuild's service, worker threads with
  * QuickJS): when a registry skill being installed has no verdict on this machine yet, start it
@@ -470,6 +469,7 @@ async function warmSandboxIfNeeded(changed: readonly PlanTarget[], byName: Reado
   }
 }
 
+/** All transitive dependencies of a skill (not itself), sorted. */
 function dependencyClosure(name: string, byName: ReadonlyMap<string, PlanTarget>): string[] {
   const seen = new Set<string>();
   const stack = Object.keys(byName.get(name)?.dependencies ?? {});
