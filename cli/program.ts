@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { CLI_VERSION } from './version';
 import type { CommandModule, Run } from './command';
+
 /**
  * Every command, in the order help lists them, with the names it answers to. A run loads only the
  * command it names (its file loads the heavy parts it needs when it runs); help, no command or an
