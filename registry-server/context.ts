@@ -91,6 +91,8 @@ export interface Services {
   publishLimiter: RateLimiter;
   authFailureLimiter: RateLimiter;
   downloads: DownloadCounter;
+  /** Valid origins by the text of the URL before its path (see origin()). */
+  origins: Map<string, string>;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -100,6 +102,7 @@ export function createServices(deps: AppDeps): Services {
     auth: new Auth(deps.db),
     store,
     audits: new AuditStore(deps.db),
+    origins: new Map(),
     publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
     authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
     downloads: new DownloadCounter(deps.db, {
@@ -123,12 +126,14 @@ const VALID_HOST = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9]
  * echoed into a body or a cache key). Cached bodies are keyed by this origin.
  */
 export function origin(c: Ctx): string {
-  const configured = c.get('services').deps.config.publicUrl;
+  const services = c.get('services');
+  const configured = services.deps.config.publicUrl;
   if (configured) return configured.replace(/\/$/, '');
   // The origin depends only on what precedes the path: checked once per distinct prefix.
   const href = c.req.url;
   const slash = href.indexOf('/', href.indexOf('//') + 2);
   const prefix = slash === -1 ? href : href.slice(0, slash);
+  const checkedOrigins = services.origins;
   const known = checkedOrigins.get(prefix);
   if (known !== undefined) return known;
   const url = new URL(href);
@@ -140,8 +145,7 @@ export function origin(c: Ctx): string {
   return url.origin;
 }
 
-/** Valid origins by the text before the path (a pure function's answers; bounded, so many Hosts only cost time). */
-const checkedOrigins = new Map<string, string>();
+/** Origins remembered at once: a flood of distinct Hosts only costs the check again. */
 const MAX_CHECKED_ORIGINS = 64;
 
 export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' = 'read'): Caller {
