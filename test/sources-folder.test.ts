@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { install, type InstallRequest } from '../cli/core/install';
 import { makeRepo, skillMd, writeRepoFiles } from './helpers/git-repo';
 import { skillFiles } from './helpers/skill-files';
-import { tree } from './helpers/tree';
+import { expectNothingWritten } from './helpers/tree';
 
 let tmp: string;
 let ws: string;
@@ -34,17 +34,6 @@ function req(extra: Partial<InstallRequest> = {}): InstallRequest {
   return { root: ws, env: { SKILLS_CACHE_DIR: cache, SKILLS_CONFIG_DIR: path.join(cache, 'config') }, registry: 'http://127.0.0.1:9', progress: () => {}, warn: () => {}, ...extra };
 }
 
-async function expectNothingWritten(action: () => Promise<unknown>, code: string): Promise<{ message: string }> {
-  const before = await tree(ws);
-  const error = await action().then(
-    () => undefined,
-    (e: unknown) => e as { code: string; message: string },
-  );
-  expect(error?.code, error?.message).toBe(code);
-  expect(await tree(ws)).toEqual(before);
-  return error as { message: string };
-}
-
 describe('installing from a folder', () => {
   it('installs a plain skill folder, takes its edits on the next install, and ci refuses a folder that changed', async () => {
     const src = path.join(ws, 'src', 'mine');
@@ -58,7 +47,7 @@ describe('installing from a folder', () => {
     // ci keeps what is installed; reinstalling from the changed folder is refused.
     expect((await install(req({ frozen: true }))).changes).toEqual([]);
     await fs.rm(path.join(ws, 'skills', 'mine'), { recursive: true });
-    await expectNothingWritten(() => install(req({ frozen: true })), 'EINTEGRITY');
+    await expectNothingWritten(ws, () => install(req({ frozen: true })), 'EINTEGRITY');
     const again = await install(req());
     expect(again.changes).toEqual([{ name: '@me/mine', from: null, to: '0.0.0-local' }]);
     expect(await fs.readFile(path.join(ws, 'skills', 'mine', 'references', 'a.md'), 'utf8')).toBe('a, edited at the source\n');
@@ -67,8 +56,8 @@ describe('installing from a folder', () => {
   it('chooses skills in a folder of skills, and refuses links in them (EPACKSYMLINK)', async () => {
     const many = path.join(tmp, 'many');
     await writeRepoFiles(many, { 'a/SKILL.md': skillMd('a', { version: '"1.0.0"' }), 'b/SKILL.md': skillMd('b', { version: '"1.0.0"' }), 'c/SKILL.md': skillMd('c', { version: '"1.0.0"' }), 'c/link': { link: '/etc/hostname' } });
-    await expectNothingWritten(() => install(req({ add: [many] })), 'ESKILLCHOICE');
-    await expectNothingWritten(() => install(req({ add: [many], skills: ['c'] })), 'EPACKSYMLINK');
+    await expectNothingWritten(ws, () => install(req({ add: [many] })), 'ESKILLCHOICE');
+    await expectNothingWritten(ws, () => install(req({ add: [many], skills: ['c'] })), 'EPACKSYMLINK');
     const result = await install(req({ add: [many], skills: ['a', 'b'] }));
     expect(result.skills.map((s) => s.name)).toEqual(['@local/a', '@local/b']);
     expect(JSON.parse(await fs.readFile(path.join(ws, 'skills.json'), 'utf8'))).toMatchObject({ dependencies: { '@local/a': `${many}/a`, '@local/b': `${many}/b` } });
@@ -83,7 +72,7 @@ describe('code skills from sources are verified in the sandbox', () => {
     const repo = await makeRepo(path.join(tmp, 'code-repo'), files);
     const result = await install(req({ add: [`git+file://${repo}`], skills: ['adder'] }));
     expect(result.skills.map((s) => [s.name, s.trust, s.verified])).toEqual([['@g/adder', 'verified', 'sandbox']]);
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}`], skills: ['liar'] })), 'EVERIFY');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}`], skills: ['liar'] })), 'EVERIFY');
   });
 });
 
@@ -100,7 +89,7 @@ describe('the policy is the workspace\'s, so ci gives teammates the same answer'
     delete manifest.trust;
     await fs.writeFile(path.join(ws, 'skills.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await fs.rm(path.join(ws, 'skills'), { recursive: true });
-    const error = await expectNothingWritten(() => install(req({ frozen: true })), 'EUNVERIFIED');
+    const error = await expectNothingWritten(ws, () => install(req({ frozen: true })), 'EUNVERIFIED');
     expect(error.message).toContain('scripts/go.py');
   });
 });

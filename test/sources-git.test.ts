@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { install, type InstallRequest } from '../cli/core/install';
 import { runCli } from './helpers/cli';
 import { commit, git, makeRepo, skillMd, writeRepoFiles } from './helpers/git-repo';
-import { tree } from './helpers/tree';
+import { expectNothingWritten, tree } from './helpers/tree';
 
 const exec = promisify(execFile);
 let tmp: string;
@@ -74,24 +74,13 @@ async function gitCalls(): Promise<string[]> {
   return (await fs.readFile(gitLog, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
 }
 
-async function expectNothingWritten(action: () => Promise<unknown>, code: string): Promise<{ message: string; hint?: string }> {
-  const before = await tree(ws);
-  const error = await action().then(
-    () => undefined,
-    (e: unknown) => e as { code: string; message: string; hint?: string },
-  );
-  expect(error?.code, error?.message).toBe(code);
-  expect(await tree(ws)).toEqual(before);
-  return error as { message: string; hint?: string };
-}
-
 const lockOf = async (root = ws) => JSON.parse(await fs.readFile(path.join(root, 'skills-lock.json'), 'utf8')) as { skills: Record<string, Record<string, unknown> & { source?: Record<string, unknown> }> };
 const workspaceOf = async (root = ws) => JSON.parse(await fs.readFile(path.join(root, 'skills.json'), 'utf8')) as { dependencies: Record<string, string>; trust?: { allowUnverified: string[] } };
 
 describe('installing from a git repository', () => {
   it('installs chosen skills at a tag, records the commit, and keeps a script runnable', async () => {
     const spec = `git+file://${repo}#v1.0.0`;
-    await expectNothingWritten(() => install(req({ add: [spec], skills: ['notes', 'runner'] })), 'EUNVERIFIED');
+    await expectNothingWritten(ws, () => install(req({ add: [spec], skills: ['notes', 'runner'] })), 'EUNVERIFIED');
     const result = await install(req({ add: [spec], skills: ['notes', 'runner'], allowUnverified: true }));
     expect(result.skills.map((s) => [s.name, s.version, s.trust, s.source])).toEqual([
       ['@local/notes', '1.0.0', 'instructions', 'git'],
@@ -124,8 +113,8 @@ describe('installing from a git repository', () => {
       ['@local/shared-link', 'instructions', 'skills/shared-link'],
     ]);
     expect(await tree(ws)).toEqual({});
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}`] })), 'ESKILLCHOICE');
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}`], skills: ['nope'] })), 'ESKILLNOTFOUND');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}`] })), 'ESKILLCHOICE');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}`], skills: ['nope'] })), 'ESKILLNOTFOUND');
   });
 
   it('skills ci in a clean copy reproduces ./skills byte for byte without running git', async () => {
@@ -209,7 +198,7 @@ describe('the cache: one clone per repository and commit', () => {
 
 describe('hostile repositories and specs (nothing is written)', () => {
   it('a repository that does not exist: EGITFETCH with a hint', async () => {
-    const error = await expectNothingWritten(() => install(req({ add: [`git+file://${tmp}/no-such-repo`] })), 'EGITFETCH');
+    const error = await expectNothingWritten(ws, () => install(req({ add: [`git+file://${tmp}/no-such-repo`] })), 'EGITFETCH');
     expect(error.hint).toContain('URL');
   });
 
@@ -221,7 +210,7 @@ describe('hostile repositories and specs (nothing is written)', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const error = await expectNothingWritten(() => install(req({ add: [`git+http://127.0.0.1:${port}/private/repo`] })), 'EGITFETCH');
+      const error = await expectNothingWritten(ws, () => install(req({ add: [`git+http://127.0.0.1:${port}/private/repo`] })), 'EGITFETCH');
       expect(error.hint).toContain('credential');
       // Through the CLI, with a terminal-less stdin: it fails instead of waiting for a password.
       const cli = await runCli(['install', `git+http://127.0.0.1:${port}/private/repo`, '--json'], { cwd: ws, env: env(), timeoutMs: 30_000 });
@@ -233,27 +222,27 @@ describe('hostile repositories and specs (nothing is written)', () => {
   });
 
   it('credentials in the URL, plain http to another host, and option-looking URLs are refused before git runs', async () => {
-    await expectNothingWritten(() => install(req({ add: ['git+https://user:secret@example.com/r.git'] })), 'EGITURL');
-    await expectNothingWritten(() => install(req({ add: ['git+http://example.com/r.git'] })), 'EINSECURESOURCE');
-    await expectNothingWritten(() => install(req({ add: ['git+ssh://-oProxyCommand=touch/x'] })), 'ESPECINVALID');
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#--upload-pack=touch`] })), 'ESPECINVALID');
+    await expectNothingWritten(ws, () => install(req({ add: ['git+https://user:secret@example.com/r.git'] })), 'EGITURL');
+    await expectNothingWritten(ws, () => install(req({ add: ['git+http://example.com/r.git'] })), 'EINSECURESOURCE');
+    await expectNothingWritten(ws, () => install(req({ add: ['git+ssh://-oProxyCommand=touch/x'] })), 'ESPECINVALID');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}#--upload-pack=touch`] })), 'ESPECINVALID');
     expect(await gitCalls()).toEqual([]);
   });
 
   it('the MCP install tool takes registry names only: a git source is refused before git runs', async () => {
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#v1.0.0`], all: true, registryOnly: true })), 'ESPECINVALID');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}#v1.0.0`], all: true, registryOnly: true })), 'ESPECINVALID');
     expect(await gitCalls()).toEqual([]);
   });
 
   it('a ref that does not exist: EGITREF naming the refs there are', async () => {
-    const error = await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#v9.9.9`], all: true })), 'EGITREF');
+    const error = await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}#v9.9.9`], all: true })), 'EGITREF');
     expect(error.hint).toContain('v1.0.0');
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#semver:^5.0.0`], all: true })), 'EGITREF');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}#semver:^5.0.0`], all: true })), 'EGITREF');
   });
 
   it('a SKILL.md whose name disagrees with its folder', async () => {
     const bad = await makeRepo(path.join(tmp, 'misnamed'), { 'skills/one/SKILL.md': skillMd('two', { version: '"1.0.0"' }) });
-    const error = await expectNothingWritten(() => install(req({ add: [`git+file://${bad}`] })), 'EVALIDATION');
+    const error = await expectNothingWritten(ws, () => install(req({ add: [`git+file://${bad}`] })), 'EVALIDATION');
     expect(error.message).toContain('ENAMEFOLDER');
   });
 
@@ -267,7 +256,7 @@ describe('hostile repositories and specs (nothing is written)', () => {
       'skills/dir/all': { link: '../up' },
     });
     for (const name of ['out', 'up', 'dir']) {
-      const error = await expectNothingWritten(() => install(req({ add: [`git+file://${linked}`], skills: [name] })), 'EGITSYMLINK');
+      const error = await expectNothingWritten(ws, () => install(req({ add: [`git+file://${linked}`], skills: [name] })), 'EGITSYMLINK');
       expect(error.message).toContain(`skills/${name}/`);
     }
   });
@@ -276,7 +265,7 @@ describe('hostile repositories and specs (nothing is written)', () => {
     const sub = await makeRepo(path.join(tmp, 'submodule'), { 'skills/sub/SKILL.md': skillMd('sub', { version: '"1.0.0"' }) });
     await git(sub, ['update-index', '--add', '--cacheinfo', `160000,${v1},skills/sub/vendor`]);
     await git(sub, ['commit', '--quiet', '-m', 'a submodule']);
-    await expectNothingWritten(() => install(req({ add: [`git+file://${sub}`] })), 'EGITSUBMODULE');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${sub}`] })), 'EGITSUBMODULE');
   });
 
   it('a 200 MB file is refused from the tree listing, before it is read', async () => {
@@ -286,7 +275,7 @@ describe('hostile repositories and specs (nothing is written)', () => {
     await git(big, ['config', 'pack.compression', '1']);
     await exec('sh', ['-c', `head -c 209715200 /dev/zero > "${path.join(big, 'skills/big/data.bin')}"`]);
     await commit(big, 'a large file');
-    await expectNothingWritten(() => install(req({ add: [`git+file://${big}`], skills: ['big'] })), 'EPACKFILETOOBIG');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${big}`], skills: ['big'] })), 'EPACKFILETOOBIG');
     // The other skill of the repository is unaffected.
     expect((await install(req({ add: [`git+file://${big}`], skills: ['small'] }))).skills.map((s) => s.name)).toEqual(['@local/small']);
   }, 60_000);
@@ -295,7 +284,7 @@ describe('hostile repositories and specs (nothing is written)', () => {
     const random = await makeRepo(path.join(tmp, 'random'), { 'SKILL.md': skillMd('random', { version: '"1.0.0"' }) });
     await exec('sh', ['-c', `head -c 3000000 /dev/urandom > "${path.join(random, 'noise.bin')}"`]);
     await commit(random, 'noise');
-    await expectNothingWritten(() => install(req({ env: env({ SKILLS_GIT_MAX_BYTES: '1000000' }), add: [`git+file://${random}`] })), 'EGITTOOLARGE');
+    await expectNothingWritten(ws, () => install(req({ env: env({ SKILLS_GIT_MAX_BYTES: '1000000' }), add: [`git+file://${random}`] })), 'EGITTOOLARGE');
   });
 
   it('runs no hook, even with a hooks folder and template configured for the user', async () => {
@@ -316,9 +305,9 @@ describe('hostile repositories and specs (nothing is written)', () => {
 
   it('two sources giving the same skill name: ESOURCECONFLICT; the same folder under two names: ENAMECONFLICT', async () => {
     const other = await makeRepo(path.join(tmp, 'other-notes'), { 'skills/notes/SKILL.md': skillMd('notes', { version: '"3.0.0"' }) });
-    await expectNothingWritten(() => install(req({ add: [`git+file://${repo}#v1.0.0&path:skills/notes`, `git+file://${other}`] })), 'ESOURCECONFLICT');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}#v1.0.0&path:skills/notes`, `git+file://${other}`] })), 'ESOURCECONFLICT');
     await install(req({ add: [`git+file://${repo}#v1.0.0&path:skills/notes`], scope: '@a' }));
-    await expectNothingWritten(() => install(req({ add: [`git+file://${other}`], scope: '@b' })), 'ENAMECONFLICT');
+    await expectNothingWritten(ws, () => install(req({ add: [`git+file://${other}`], scope: '@b' })), 'ENAMECONFLICT');
   });
 
   it('a local edit then update: ELOCALCHANGES naming the file; --force replaces it', async () => {
@@ -327,7 +316,7 @@ describe('hostile repositories and specs (nothing is written)', () => {
     await fs.appendFile(path.join(ws, 'skills', 'edited', 'references', 'a.md'), 'my note\n');
     await writeRepoFiles(moving, { 'SKILL.md': skillMd('edited', { version: '"1.1.0"' }) });
     await commit(moving, 'next');
-    const error = await expectNothingWritten(() => install(req({ update: { names: 'all', latest: false } })), 'ELOCALCHANGES');
+    const error = await expectNothingWritten(ws, () => install(req({ update: { names: 'all', latest: false } })), 'ELOCALCHANGES');
     expect(error.message).toContain('references/a.md');
     expect(error.hint).toContain('--force');
     const forced = await install(req({ update: { names: 'all', latest: false }, force: true }));

@@ -15,7 +15,7 @@ import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
 import { unzip } from '../tarball/unzip';
 import { skillMd } from './helpers/git-repo';
 import { runCli } from './helpers/cli';
-import { tree } from './helpers/tree';
+import { expectNothingWritten, tree } from './helpers/tree';
 import { makeZip } from './helpers/zip';
 import { rawTar, tgz } from './hostile/archives';
 
@@ -78,17 +78,6 @@ afterEach(async () => {
 
 function req(extra: Partial<InstallRequest> = {}): InstallRequest {
   return { root: ws, env: { SKILLS_CACHE_DIR: cache, SKILLS_CONFIG_DIR: path.join(cache, 'config') }, registry: 'http://127.0.0.1:9', progress: () => {}, warn: () => {}, ...extra };
-}
-
-async function expectNothingWritten(action: () => Promise<unknown>, code: string): Promise<{ message: string }> {
-  const before = await tree(ws);
-  const error = await action().then(
-    () => undefined,
-    (e: unknown) => e as { code: string; message: string },
-  );
-  expect(error?.code, error?.message).toBe(code);
-  expect(await tree(ws)).toEqual(before);
-  return error as { message: string };
 }
 
 /** A .tar.gz as `tar -czf x.tgz -C dir .` writes it: a `./` folder entry and `./`-prefixed paths. */
@@ -157,7 +146,7 @@ describe('installing from a discovery index', () => {
     publishIndex();
     const one = await install(req({ add: [`${base}#plain`] }));
     expect(one.skills.map((s) => s.name)).toEqual(['@local/plain']);
-    await expectNothingWritten(() => install(req({ add: [`${base}/.well-known/agent-skills/index.json#nope`] })), 'ESKILLNOTFOUND');
+    await expectNothingWritten(ws, () => install(req({ add: [`${base}/.well-known/agent-skills/index.json#nope`] })), 'ESKILLNOTFOUND');
   });
 });
 
@@ -165,7 +154,7 @@ describe('hostile indexes and archives (nothing is written)', () => {
   it('an artifact whose bytes do not match the digest is refused before it is read', async () => {
     publishIndex();
     served.set('/.well-known/agent-skills/plain/SKILL.md', { body: enc.encode(skillMd('plain', { version: '"6.6.6"' })), type: 'text/markdown' });
-    await expectNothingWritten(() => install(req({ add: [`${base}#plain`] })), 'EDIGESTMISMATCH');
+    await expectNothingWritten(ws, () => install(req({ add: [`${base}#plain`] })), 'EDIGESTMISMATCH');
   });
 
   it('an archive with .. paths, an absolute path, a link, or a zip bomb', async () => {
@@ -177,26 +166,26 @@ describe('hostile indexes and archives (nothing is written)', () => {
       ['bomb-zip', makeZip([{ name: 'SKILL.md', data: skillMd('bomb-zip') }, { name: 'zeros.txt', data: new Uint8Array(4 * 1024 * 1024), deflate: true, declaredSize: 1000 }]), 'ETARBOMB'],
     ];
     index = { $schema: DISCOVERY_SCHEMA_V0_2_0, skills: cases.map(([name, bytes]) => ({ name, type: 'archive', description: 'hostile', ...serve(`/${name}.bin`, bytes) })) };
-    for (const [name, , code] of cases) await expectNothingWritten(() => install(req({ add: [`${base}#${name}`] })), code);
+    for (const [name, , code] of cases) await expectNothingWritten(ws, () => install(req({ add: [`${base}#${name}`] })), code);
   });
 
   it('a v0.1.0 index (no digests), an unknown schema, and a malformed index are refused', async () => {
     index = { skills: [{ name: 'a', description: 'x', files: ['SKILL.md'] }] };
-    await expectNothingWritten(() => install(req({ add: [base], all: true })), 'EWELLKNOWN');
+    await expectNothingWritten(ws, () => install(req({ add: [base], all: true })), 'EWELLKNOWN');
     index = { $schema: 'https://example.com/discovery/9.0.0/schema.json', skills: [] };
-    await expectNothingWritten(() => install(req({ add: [base], all: true })), 'EWELLKNOWN');
+    await expectNothingWritten(ws, () => install(req({ add: [base], all: true })), 'EWELLKNOWN');
     index = { $schema: DISCOVERY_SCHEMA_V0_2_0, skills: [{ name: '../x', type: 'skill-md', description: '', url: '/x', digest: 'sha256:00' }] };
-    await expectNothingWritten(() => install(req({ add: [base], all: true })), 'EWELLKNOWN');
+    await expectNothingWritten(ws, () => install(req({ add: [base], all: true })), 'EWELLKNOWN');
   });
 
   it('an artifact larger than the package limits stops downloading at the limit', async () => {
     const huge = new Uint8Array(11 * 1024 * 1024);
     index = { $schema: DISCOVERY_SCHEMA_V0_2_0, skills: [{ name: 'huge', type: 'skill-md', description: 'big', ...serve('/huge/SKILL.md', huge) }] };
-    await expectNothingWritten(() => install(req({ add: [`${base}#huge`] })), 'EWELLKNOWNTOOLARGE');
+    await expectNothingWritten(ws, () => install(req({ add: [`${base}#huge`] })), 'EWELLKNOWNTOOLARGE');
   });
 
   it('plain http to a host other than this machine is refused', async () => {
-    await expectNothingWritten(() => install(req({ add: ['http://example.com'] })), 'EINSECURESOURCE');
+    await expectNothingWritten(ws, () => install(req({ add: ['http://example.com'] })), 'EINSECURESOURCE');
   });
 });
 

@@ -1,6 +1,7 @@
 /** A byte-for-byte picture of a folder: every file, folder and link (helpers/workspace.ts `snapshot` sees files only). */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 /** relative path -> `file:<base64>`, `dir`, `link:<target>` or `special`; nothing is followed. */
 export async function tree(dir: string, options: { ignore?: (rel: string) => boolean } = {}): Promise<Record<string, string>> {
@@ -22,4 +23,19 @@ export async function tree(dir: string, options: { ignore?: (rel: string) => boo
   };
   await walk('');
   return out;
+}
+
+/**
+ * Runs an action that must fail with `code` and checks it left `dir` exactly as it was; returns
+ * the error for further checks of its message and hint.
+ */
+export async function expectNothingWritten(dir: string, action: () => Promise<unknown>, code: string): Promise<{ message: string; hint?: string }> {
+  const before = await tree(dir);
+  const error = await action().then(
+    () => undefined,
+    (e: unknown) => e as { code: string; message: string; hint?: string },
+  );
+  expect(error?.code, error?.message).toBe(code);
+  expect(await tree(dir)).toEqual(before);
+  return error as { message: string; hint?: string };
 }
