@@ -12,15 +12,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_MARKER, globalStoreDir } from '../cli/core/agents-scope';
 import { install, type InstallRequest } from '../cli/core/install';
-import { sealJournal, sha256, type Journal } from '../cli/core/journal';
+import { sealJournal } from '../cli/core/journal';
 import { journalKey } from '../cli/core/journal-key';
 import { runCli } from './helpers/cli';
+import { STAGING, TRASH, writeJournal } from './helpers/journal';
 import { tree } from './helpers/tree';
 
-const SUFFIX = '0a1b2c3d4e5f';
-const STAGING = `.staging-${SUFFIX}`;
-const TRASH = `.trash-${SUFFIX}`;
 const JOURNAL = '.skills-journal.json';
+const read = (dir: string, file: string) => fs.readFile(path.join(dir, file), 'utf8');
 
 let base: string;
 let env: NodeJS.ProcessEnv;
@@ -30,29 +29,12 @@ let counter = 0;
 const ref = { R: '', U: '', C: '' };
 
 const src = (name: string) => path.join(base, 'src', name);
-const read = (dir: string, file: string) => fs.readFile(path.join(dir, file), 'utf8');
 const req = (root: string, extra: Partial<InstallRequest> = {}): InstallRequest => ({ root, env, scope: '@me', progress: () => {}, warn: () => {}, ...extra });
 
 async function fresh(): Promise<string> {
   const ws = path.join(base, `ws-${counter++}`);
   await fs.mkdir(path.join(ws, '.claude'), { recursive: true });
   return ws;
-}
-
-/** The journal of the install from `before` to `after` (as stage.ts builds it). */
-async function writeJournal(ws: string, j: { install: string[]; remove: string[]; before: string | undefined; after: string }): Promise<void> {
-  const hash = async (file: string) => (j.before ? sha256(await read(j.before, file)) : null);
-  const journal: Journal = {
-    staging: STAGING,
-    trash: TRASH,
-    install: j.install,
-    remove: j.remove,
-    files: [
-      { path: 'skills.json', before: await hash('skills.json'), content: await read(j.after, 'skills.json') },
-      { path: 'skills-lock.json', before: await hash('skills-lock.json'), content: await read(j.after, 'skills-lock.json') },
-    ],
-  };
-  await fs.writeFile(path.join(ws, 'skills', JOURNAL), sealJournal(journal, key));
 }
 
 /** A workspace as the install to `after` leaves it when killed after every skill folder moved in and the files were written, before any link. */
@@ -62,7 +44,7 @@ async function killedBeforeLinking(after: string, folders: string[]): Promise<st
   await fs.mkdir(path.join(ws, 'skills', TRASH));
   for (const f of folders) await fs.cp(path.join(after, 'skills', f), path.join(ws, 'skills', f), { recursive: true });
   for (const f of ['skills.json', 'skills-lock.json']) await fs.copyFile(path.join(after, f), path.join(ws, f));
-  await writeJournal(ws, { install: folders, remove: [], before: undefined, after });
+  await writeJournal(ws, key, { install: folders, remove: [], before: undefined, after });
   return ws;
 }
 
@@ -141,7 +123,7 @@ describe('a kill between writing ./skills and linking', () => {
   it('an uninstall killed after its folder went to the trash, before unlinking: completed, the links gone', async () => {
     const ws = await fresh();
     await fs.cp(ref.R, ws, { recursive: true, verbatimSymlinks: true });
-    await writeJournal(ws, { install: [], remove: ['csv'], before: ref.R, after: ref.U });
+    await writeJournal(ws, key, { install: [], remove: ['csv'], before: ref.R, after: ref.U });
     await fs.mkdir(path.join(ws, 'skills', TRASH));
     await fs.rename(path.join(ws, 'skills', 'csv'), path.join(ws, 'skills', TRASH, 'csv'));
     for (const f of ['skills.json', 'skills-lock.json']) await fs.copyFile(path.join(ref.U, f), path.join(ws, f));

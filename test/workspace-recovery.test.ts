@@ -11,15 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install } from '../cli/core/install';
 import { journalKey } from '../cli/core/journal-key';
-import { sealJournal, sha256, type Journal } from '../cli/core/journal';
 import { runCli } from './helpers/cli';
 import { chainSkills } from './helpers/skill-files';
+import { STAGING, TRASH, writeJournal } from './helpers/journal';
 import { tree } from './helpers/tree';
 import { liveRegistry, type LiveRegistry } from './helpers/workspace';
 
-const SUFFIX = '0a1b2c3d4e5f';
-const STAGING = `.staging-${SUFFIX}`;
-const TRASH = `.trash-${SUFFIX}`;
 const JOURNAL = '.skills-journal.json';
 
 let live: LiveRegistry;
@@ -72,22 +69,6 @@ async function stage(ws: string, folders: Record<string, string>): Promise<void>
   for (const [folder, from] of Object.entries(folders)) await fs.cp(path.join(from, 'skills', folder), path.join(ws, 'skills', STAGING, folder), { recursive: true });
 }
 
-/** The journal the install from `before` to `after` writes (as install.ts builds it). */
-async function writeJournal(ws: string, j: { install: string[]; remove: string[]; before: string | undefined; after: string }): Promise<void> {
-  const hash = async (file: string) => (j.before ? sha256(await read(j.before, file)) : null);
-  const journal: Journal = {
-    staging: STAGING,
-    trash: TRASH,
-    install: j.install,
-    remove: j.remove,
-    files: [
-      { path: 'skills.json', before: await hash('skills.json'), content: await read(j.after, 'skills.json') },
-      { path: 'skills-lock.json', before: await hash('skills-lock.json'), content: await read(j.after, 'skills-lock.json') },
-    ],
-  };
-  await fs.writeFile(path.join(ws, 'skills', JOURNAL), sealJournal(journal, key));
-}
-
 async function next(ws: string, command: 'list' | 'install'): Promise<string> {
   const run = await runCli([command, '--json'], { cwd: ws, env: { ...process.env, ...env } });
   expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -107,7 +88,7 @@ describe('recovery from a kill at each point of an install', () => {
   it('killed after the journal, before any move: completed', async () => {
     const ws = await freshWorkspace();
     await stage(ws, { base: ref.R, mid: ref.R, top: ref.R });
-    await writeJournal(ws, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
+    await writeJournal(ws, key, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
     expect(await next(ws, 'list')).toBe('completed');
     expect(await tree(ws)).toEqual(await tree(ref.R));
   });
@@ -115,7 +96,7 @@ describe('recovery from a kill at each point of an install', () => {
   it('killed with half the moves done: completed by the next install', async () => {
     const ws = await freshWorkspace();
     await stage(ws, { base: ref.R, mid: ref.R, top: ref.R });
-    await writeJournal(ws, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
+    await writeJournal(ws, key, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
     await fs.mkdir(path.join(ws, 'skills', TRASH));
     await fs.rename(path.join(ws, 'skills', STAGING, 'base'), path.join(ws, 'skills', 'base'));
     expect(await next(ws, 'install')).toBe('completed');
@@ -125,7 +106,7 @@ describe('recovery from a kill at each point of an install', () => {
   it('killed with every move done but skills.json and the lockfile not written: completed', async () => {
     const ws = await freshWorkspace();
     await stage(ws, { base: ref.R, mid: ref.R, top: ref.R });
-    await writeJournal(ws, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
+    await writeJournal(ws, key, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
     await fs.mkdir(path.join(ws, 'skills', TRASH));
     for (const f of ['base', 'mid', 'top']) await fs.rename(path.join(ws, 'skills', STAGING, f), path.join(ws, 'skills', f));
     // ... and skills.json written, the lockfile not (killed between the two).
@@ -136,7 +117,7 @@ describe('recovery from a kill at each point of an install', () => {
 
   it('killed after writing the files, before cleaning up: completed, trash and staging gone', async () => {
     const ws = await freshWorkspace(ref.R);
-    await writeJournal(ws, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
+    await writeJournal(ws, key, { install: ['base', 'mid', 'top'], remove: [], before: undefined, after: ref.R });
     await fs.mkdir(path.join(ws, 'skills', STAGING));
     await fs.cp(path.join(ref.R, 'skills', 'top'), path.join(ws, 'skills', TRASH, 'top'), { recursive: true });
     expect(await next(ws, 'list')).toBe('completed');
@@ -148,7 +129,7 @@ describe('recovery from a kill during an update or an uninstall', () => {
   it('an update killed after the old folder went to the trash, before the new one moved in: completed', async () => {
     const ws = await freshWorkspace(ref.R);
     await stage(ws, { base: ref.R2 });
-    await writeJournal(ws, { install: ['base'], remove: [], before: ref.R, after: ref.R2 });
+    await writeJournal(ws, key, { install: ['base'], remove: [], before: ref.R, after: ref.R2 });
     await fs.mkdir(path.join(ws, 'skills', TRASH));
     await fs.rename(path.join(ws, 'skills', 'base'), path.join(ws, 'skills', TRASH, 'base'));
     expect(await next(ws, 'list')).toBe('completed');
@@ -159,7 +140,7 @@ describe('recovery from a kill during an update or an uninstall', () => {
   it('an uninstall killed with one of three folders removed: completed', async () => {
     const ws = await freshWorkspace(ref.R);
     await fs.mkdir(path.join(ws, 'skills', STAGING));
-    await writeJournal(ws, { install: [], remove: ['base', 'mid', 'top'], before: ref.R, after: ref.U });
+    await writeJournal(ws, key, { install: [], remove: ['base', 'mid', 'top'], before: ref.R, after: ref.U });
     await fs.mkdir(path.join(ws, 'skills', TRASH));
     await fs.rename(path.join(ws, 'skills', 'top'), path.join(ws, 'skills', TRASH, 'top'));
     expect(await next(ws, 'list')).toBe('completed');
