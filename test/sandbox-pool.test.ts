@@ -163,3 +163,38 @@ describe('worker pool resilience', () => {
     expect(await queued).toEqual({ rejected: 'ESANDBOXCLOSED' });
   });
 });
+
+describe('warm()', () => {
+  it('starts every worker before the first case, and cases run on them', async () => {
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      pool.warm();
+      expect(pool.workers).toBe(2);
+      pool.warm();
+      expect(pool.workers).toBe(2);
+      const results = await Promise.all([pool.run(good), pool.run(good), pool.run(good)]);
+      expect(results.map((r) => r.status)).toEqual(['passed', 'passed', 'passed']);
+      expect(pool.workers).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('never throws when no worker can start; the first case then fails with ESANDBOXCRASH instead of waiting', async () => {
+    const pool = new WorkerPool({ size: 2, workerFile: path.join(dir, 'no-such-worker.mjs') });
+    try {
+      expect(() => pool.warm()).not.toThrow();
+      const report = await pool.run(good);
+      expect(report).toMatchObject({ status: 'failed', code: 'ESANDBOXCRASH' });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts nothing once the pool is closed', async () => {
+    const pool = new WorkerPool({ size: 2 });
+    await pool.close();
+    pool.warm();
+    expect(pool.workers).toBe(0);
+  });
+});

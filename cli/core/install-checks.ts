@@ -51,6 +51,7 @@ export async function auditInstall(targets: readonly AuditTarget[], failOn: Fail
  * back from the cache (checked against the schema, like everything read from there).
  */
 async function localReport(t: AuditTarget, cache: Cache): Promise<AuditReport> {
+  // Hashed here, not taken from the plan: the key must name exactly the content this report is for.
   const key = `${AUDITOR_VERSION}\u0000${contentDigest(t.files)}`;
   const cached = auditReportSchema.safeParse(await cache.document('audits', key));
   if (cached.success && cached.data.auditor === AUDITOR_VERSION) return cached.data;

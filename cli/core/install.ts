@@ -280,7 +280,17 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   if (changed.length > 0) request.progress(`fetching ${changed.length} skill${changed.length === 1 ? '' : 's'}`);
   const downloads = mapLimit(changed, CONCURRENCY, (t) => fetchFiles(t));
   downloads.catch(() => undefined);
-  if (!request.skipVerify) void warmSandboxIfNeeded(changed, byName, cache);
+  // Each verdict is looked up once, by the head start and the verification alike.
+  const verdicts = new Map<string, Promise<boolean>>();
+  const wasVerified = (key: string): Promise<boolean> => {
+    let known = verdicts.get(key);
+    if (!known) {
+      known = cache.wasVerified(key);
+      verdicts.set(key, known);
+    }
+    return known;
+  };
+  if (!request.skipVerify) void warmSandboxIfNeeded(changed, byName, wasVerified);
 
   // Verify every new or changed code skill with its dependency closure; plain skills have nothing to run.
   const outcomes = new Map<string, VerificationOutcome>();
@@ -303,7 +313,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       }
       const closure = dependencyClosure(t.name, byName);
       const key = verificationKey(t.digest, closure.map((n) => byName.get(n)?.digest));
-      if (await cache.wasVerified(key)) return void outcomes.set(t.name, 'cache');
+      if (await wasVerified(key)) return void outcomes.set(t.name, 'cache');
       const dependencies: Record<string, PackageFile[]> = {};
       for (const dep of closure) dependencies[folderOf(dep)] = await filesOf(dep);
       // The sandbox (esbuild, QuickJS) loads only when something is left to verify.
@@ -453,12 +463,12 @@ async function inspectDisk(skillsDir: string | undefined, owned: ReadonlySet<str
  * while the tarballs download. A warm install (every verdict cached) loads none of it; a plain
  * skill (unknown until its files arrive) may start it for nothing, which costs only idle time.
  */
-async function warmSandboxIfNeeded(changed: readonly PlanTarget[], byName: ReadonlyMap<string, PlanTarget>, cache: Cache): Promise<void> {
+async function warmSandboxIfNeeded(changed: readonly PlanTarget[], byName: ReadonlyMap<string, PlanTarget>, wasVerified: (key: string) => Promise<boolean>): Promise<void> {
   try {
     for (const t of changed) {
       if (t.source) continue;
       const key = verificationKey(t.digest, dependencyClosure(t.name, byName).map((n) => byName.get(n)?.digest));
-      if (await cache.wasVerified(key)) continue;
+      if (await wasVerified(key)) continue;
       const [{ warmBundler }, { sharedWorkerPool }] = await Promise.all([import('../../sandbox/bundle'), import('../../sandbox/pool')]);
       sharedWorkerPool().warm();
       await warmBundler();
