@@ -1,11 +1,11 @@
 /** Helpers that turn command data into text for people. Pure: they return strings. */
 import pc from 'picocolors';
-import type { Problem } from '../schema/problems';
+import { problemPlace, type Problem } from '../schema/problems';
 import type { TrustLevel } from '../schema/trust';
 
 export function formatProblems(problems: readonly Problem[]): string {
   return problems
-    .map((p) => `${p.severity === 'error' ? pc.red('error') : pc.yellow('warning')} ${pc.bold(p.code)} ${pc.dim(p.path)} ${p.message}`)
+    .map((p) => `${p.severity === 'error' ? pc.red('error') : pc.yellow('warning')} ${pc.bold(p.code)} ${pc.dim(problemPlace(p))} ${p.message}`)
     .join('\n');
 }
 

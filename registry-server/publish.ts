@@ -154,7 +154,7 @@ async function verifyCode(services: Services, request: PublishRequest, validatio
       hint: 'keep the cases that matter; each fixture is a case run in the sandbox at every publish',
     });
   }
-  const dependencies = await dependencyFiles(services, caller, { name, version: manifest.version, folder: skill.frontmatter.name, scope, dependencies: manifest.dependencies });
+  const dependencies = await dependencyFiles(services, caller, { name, version: manifest.version, folder: skill.id, scope, dependencies: manifest.dependencies });
   const report = await deps.verify(files, dependencies, { failFast: true, budgetMs: config.verifyBudgetMs });
   const verification = summarize(report);
   if (!report.ok) {

@@ -76,13 +76,14 @@ export async function verifySkill(input: VerifyInput, options: VerifyOptions = {
     label = 'the package';
     tree = new MemorySourceTree({});
   }
-  const validation = validatePackage(files, { folderName: 'dir' in input ? folder : undefined });
+  // Files given here were taken in already (an install, leniently); a folder is an author's, judged by the spec.
+  const validation = validatePackage(files, 'dir' in input ? { folderName: folder } : { mode: 'lenient' });
   if (!validation.ok || !validation.manifest || !validation.skill) {
     throw validationError(label, validation.problems, `run \`skills validate\` to see every problem`);
   }
   const manifest = validation.manifest;
   if (!('dir' in input)) {
-    folder = validation.skill.frontmatter.name;
+    folder = validation.skill.id;
     tree = new MemorySourceTree({ ...(input.dependencies ?? {}), [folder]: files });
   }
   const fixtures = [...validation.fixtures.entries()]

@@ -9,7 +9,7 @@ import { manifestSchema, MANIFEST_KEYS, type Manifest } from './manifest';
 import { parsePackageName, SCOPE_RE } from './names';
 import type { PackageFile } from './package-files';
 import { error, hasErrors, warning, type Problem } from './problems';
-import { parseSkillMd, SKILL_MD, type SkillFrontmatter } from './skill-md';
+import { codePoints, DESCRIPTION_MAX, parseSkillMd, SKILL_MD, type SkillFrontmatter, type SpecMode } from './skill-md';
 
 export const MANIFEST_FILE = 'skill.json';
 export const FIXTURES_DIR = 'fixtures/';
@@ -25,6 +25,10 @@ export const MAX_PACKAGE_PATH_BYTES = 512;
 
 export interface ValidatedSkill {
   frontmatter: SkillFrontmatter;
+  /** The name it installs and publishes under (SKILL.md `name`, normalised where lenient intake allowed one outside the spec). */
+  id: string;
+  /** Agent keys present (Claude Code's `argument-hint`, ...), as written. */
+  agentKeys: Record<string, unknown>;
   body: string;
   raw: string;
 }
@@ -51,6 +55,8 @@ export interface ValidatePackageOptions {
    * its version (else SKILL.md `metadata.version`). Ignored when skill.json exists.
    */
   derive?: { scope?: string | undefined; version?: string | undefined };
+  /** How SKILL.md is judged (see SpecMode); default `strict`. Intake from a source is `lenient`. */
+  mode?: SpecMode;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -74,7 +80,7 @@ export function validatePackage(files: readonly PackageFile[], options: Validate
   const byPath = new Map(files.map((f) => [f.path, f]));
 
   checkWritablePaths(files, problems);
-  const skill = checkSkillMd(byPath.get(SKILL_MD), options.folderName, problems);
+  const skill = checkSkillMd(byPath.get(SKILL_MD), options.folderName, options.mode ?? 'strict', problems);
   const manifestFile = byPath.get(MANIFEST_FILE);
   if (!manifestFile) {
     const manifest = skill ? deriveManifest(skill, options.derive ?? {}, problems) : undefined;
@@ -84,9 +90,9 @@ export function validatePackage(files: readonly PackageFile[], options: Validate
 
   if (manifest && skill) {
     const parsed = parsePackageName(manifest.name);
-    if (parsed && parsed.name !== skill.frontmatter.name) {
+    if (parsed && parsed.name !== skill.id) {
       problems.push(
-        error('ENAMEMISMATCH', `${MANIFEST_FILE}#name`, `skill.json name "${manifest.name}" must be @scope/${skill.frontmatter.name} to match SKILL.md`),
+        error('ENAMEMISMATCH', `${MANIFEST_FILE}#name`, `skill.json name "${manifest.name}" must be @scope/${skill.id} to match SKILL.md`),
       );
     }
   }
@@ -147,7 +153,7 @@ function checkWritablePaths(files: readonly PackageFile[], problems: Problem[]):
   }
 }
 
-function checkSkillMd(file: PackageFile | undefined, folderName: string | undefined, problems: Problem[]): ValidatedSkill | undefined {
+function checkSkillMd(file: PackageFile | undefined, folderName: string | undefined, mode: SpecMode, problems: Problem[]): ValidatedSkill | undefined {
   if (!file) {
     problems.push(error('ESKILLMDMISSING', SKILL_MD, 'the skill folder has no SKILL.md'));
     return undefined;
@@ -157,9 +163,9 @@ function checkSkillMd(file: PackageFile | undefined, folderName: string | undefi
     problems.push(error('EENCODING', SKILL_MD, 'SKILL.md is not valid UTF-8 text'));
     return undefined;
   }
-  const parsed = parseSkillMd(raw, folderName === undefined ? {} : { folderName });
+  const parsed = parseSkillMd(raw, folderName === undefined ? { mode } : { folderName, mode });
   problems.push(...parsed.problems);
-  return parsed.frontmatter ? { frontmatter: parsed.frontmatter, body: parsed.body, raw } : undefined;
+  return parsed.frontmatter && parsed.id !== undefined ? { frontmatter: parsed.frontmatter, id: parsed.id, agentKeys: parsed.agentKeys, body: parsed.body, raw } : undefined;
 }
 
 /**
@@ -167,7 +173,8 @@ function checkSkillMd(file: PackageFile | undefined, folderName: string | undefi
  * `metadata.version`, no dependencies, no MCP servers, no entry the sandbox would run.
  */
 function deriveManifest(skill: ValidatedSkill, derive: NonNullable<ValidatePackageOptions['derive']>, problems: Problem[]): Manifest | undefined {
-  const { name, description } = skill.frontmatter;
+  const { description } = skill.frontmatter;
+  const name = skill.id;
   const scope = derive.scope;
   let version = derive.version ?? skill.frontmatter.metadata?.version;
   // `version: 1.0` in YAML metadata is read as "1.0": taken as 1.0.0, with a warning (a given version is never changed).
@@ -190,7 +197,8 @@ function deriveManifest(skill: ValidatedSkill, derive: NonNullable<ValidatePacka
     ok = false;
   }
   if (!ok) return undefined;
-  const result = manifestSchema.safeParse({ name: `${scope}/${name}`, version, description });
+  // A description past the spec's length was taken in with a warning (lenient intake); the manifest keeps its start.
+  const result = manifestSchema.safeParse({ name: `${scope}/${name}`, version, description: clipCodePoints(description, DESCRIPTION_MAX) });
   if (!result.success) {
     problems.push(...result.error.issues.map((issue) => (issue.path[0] === 'version' ? error('EVERSIONINVALID', `${SKILL_MD}#metadata.version`, `version "${version}": ${issue.message}`) : manifestProblem(issue))));
     return undefined;
@@ -303,4 +311,8 @@ export function validationError(label: string, problems: readonly Problem[], hin
     `${label} is not a valid skill: ${errors.length} problem${errors.length === 1 ? '' : 's'}${first ? `, first: ${first.code} ${first.path}: ${first.message}` : ''}`,
     { hint, details: { problems } },
   );
+}
+
+function clipCodePoints(text: string, max: number): string {
+  return codePoints(text) <= max ? text : `${[...text].slice(0, max - 1).join('')}\u2026`;
 }

@@ -79,6 +79,8 @@ export const workspaceSchema = z.object({
   audit: z.object({ failOn: failOnSchema.default('high') }).optional(),
   /** The agents whose folders get a link per skill, besides the shared `.agents/skills` (absent: the agents detected here). */
   agents: z.array(agentIdSchema).max(64).refine((ids) => new Set(ids).size === ids.length, 'an agent is listed twice').optional(),
+  /** Take in only skills whose SKILL.md follows the Agent Skills spec (as `--strict` does); default: what an agent would load, with warnings. */
+  strict: z.boolean().optional(),
   /** How skills appear in agent folders: relative links into ./skills (default), or copies. */
   link: z.enum(['link', 'copy']).optional(),
   /** Installed skills given another folder name (under ./skills and in every agent folder), e.g. to install @a/pdf and @b/pdf side by side. */

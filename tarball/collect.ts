@@ -102,6 +102,31 @@ async function readRegularFile(absolute: string, rel: string, maxBytes: number):
   }
 }
 
+/**
+ * A link inside the skill folder is carried as a copy of the file it names, when that file is
+ * inside the folder too (however many links lead there). A link out of the folder, to a folder, to
+ * nothing, or round in a loop is refused: a package holds files only, and only the folder's own.
+ */
+async function followLink(root: string, rel: string, absolute: string): Promise<Found> {
+  const refuse = (why: string) => new SkillsError('EPACKSYMLINK', `${rel} is a symbolic link ${why}`, { hint: `replace it with a copy of the file or list it in ${IGNORE_FILE}` });
+  let target: string;
+  try {
+    target = await fs.realpath(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw refuse('that leads round in a loop');
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw refuse('to a file that does not exist');
+    throw error;
+  }
+  const realRoot = await fs.realpath(root);
+  const inside = path.relative(realRoot, target);
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) throw refuse(`to ${JSON.stringify(inside === '' ? '.' : target.slice(0, 200))}, outside the skill folder; only links to files inside it are carried (as copies)`);
+  const stat = await fs.stat(target);
+  if (stat.isDirectory()) throw refuse(`to a folder (${inside.split(path.sep).join('/')}); only links to files are carried, as copies`);
+  if (!stat.isFile()) throw refuse('to something that is not a regular file');
+  return { path: rel, absolute: target, size: stat.size, executable: (stat.mode & 0o111) !== 0 };
+}
+
 async function walk(root: string, relative: string, ignored: IgnoreMatcher, onFile: (f: Found) => Promise<void>): Promise<void> {
   const absoluteDir = path.join(root, relative);
   const entries = await fs.readdir(absoluteDir, { withFileTypes: true });
@@ -112,9 +137,10 @@ async function walk(root: string, relative: string, ignored: IgnoreMatcher, onFi
     const absolute = path.join(root, rel);
     if (entry.isSymbolicLink()) {
       if (ignored(rel, false) || ignored(rel, true)) continue;
-      throw new SkillsError('EPACKSYMLINK', `${rel} is a symbolic link; a skill package cannot carry links`, {
-        hint: `replace it with a copy of the file or list it in ${IGNORE_FILE}`,
-      });
+      const problem = checkEntryPath(rel);
+      if (problem) throw new SkillsError(problem.code, problem.message, { hint: 'rename the link' });
+      await onFile(await followLink(root, rel, absolute));
+      continue;
     }
     if (entry.isDirectory()) {
       if (ignored(rel, true)) continue;

@@ -33,13 +33,12 @@ describe('SKILL.md frontmatter', () => {
     expect(codes(raw)).toEqual([code]);
   });
 
-  it('rejects unknown keys, one problem per key, with its path', () => {
+  it('keeps unknown keys and reports them once, as a warning naming each and the first one\'s line', () => {
     const parsed = parseSkillMd(md('name: a\ndescription: d\nversion: 1.0.0\ntags: [x]'));
-    expect(parsed.problems.map((p) => [p.code, p.path])).toEqual([
-      ['EFRONTMATTERKEY', 'SKILL.md#version'],
-      ['EFRONTMATTERKEY', 'SKILL.md#tags'],
-    ]);
-    expect(parsed.frontmatter).toBeUndefined();
+    expect(parsed.problems.map((p) => [p.severity, p.code, p.path, p.line])).toEqual([['warning', 'WFRONTMATTERKEY', 'SKILL.md#version', 4]]);
+    expect(parsed.problems[0]?.message).toContain('"version", "tags"');
+    expect(parsed.unknownKeys).toEqual(['version', 'tags']);
+    expect(parsed.frontmatter).toEqual({ name: 'a', description: 'd' });
   });
 
   it.each([
@@ -95,7 +94,7 @@ describe('SKILL.md frontmatter', () => {
   it('returns every problem at once', () => {
     const problems = codes(md(`name: Bad--Name\ndescription: "<b>${'x'.repeat(1030)}"\nextra: 1`), 'folder');
     expect(problems.sort()).toEqual(
-      ['EFRONTMATTERKEY', 'ENAMECASE', 'ENAMEHYPHEN', 'ENAMEFOLDER', 'EDESCRIPTIONLENGTH', 'WDESCRIPTIONANGLE'].sort(),
+      ['WFRONTMATTERKEY', 'ENAMECASE', 'ENAMEHYPHEN', 'ENAMEFOLDER', 'EDESCRIPTIONLENGTH', 'WDESCRIPTIONANGLE'].sort(),
     );
   });
 
@@ -172,7 +171,11 @@ describe('SKILL.md: the reference validator cases', () => {
   it('test_name_consecutive_hyphens', () => fails('---\nname: my--skill\ndescription: A test skill\n---\nBody\n', 'my--skill', 'ENAMEHYPHEN'));
   it('test_name_invalid_characters', () => fails('---\nname: my_skill\ndescription: A test skill\n---\nBody\n', 'my_skill', 'ENAMECHARS'));
   it('test_name_directory_mismatch', () => fails('---\nname: correct-name\ndescription: A test skill\n---\nBody\n', 'wrong-name', 'ENAMEFOLDER'));
-  it('test_unexpected_fields', () => fails('---\nname: my-skill\ndescription: A test skill\nunknown_field: should not be here\n---\nBody\n', 'my-skill', 'EFRONTMATTERKEY'));
+  // Differs on purpose: agents define their own keys, so an unknown one is kept and warned about, not refused.
+  it('test_unexpected_fields', () => {
+    valid('---\nname: my-skill\ndescription: A test skill\nunknown_field: should not be here\n---\nBody\n');
+    expect(codes('---\nname: my-skill\ndescription: A test skill\nunknown_field: should not be here\n---\nBody\n', 'my-skill')).toEqual(['WFRONTMATTERKEY']);
+  });
   it('test_valid_with_all_fields', () => valid('---\nname: my-skill\ndescription: A test skill\nlicense: MIT\nmetadata:\n  author: Test\n---\nBody\n'));
   it('test_allowed_tools_accepted', () => valid('---\nname: my-skill\ndescription: A test skill\nallowed-tools: Bash(jq:*) Bash(git:*)\n---\nBody\n'));
   it('test_i18n_russian_uppercase_rejected', () => fails('---\nname: НАВЫК\ndescription: A skill with Russian uppercase name\n---\nBody\n', 'НАВЫК', 'ENAMECHARS'));
@@ -194,4 +197,83 @@ describe('SKILL.md: the reference validator cases', () => {
   });
   it('test_missing_name', () => fails('---\ndescription: A test skill\n---\nBody\n', 'my-skill', 'ENAMEMISSING'));
   it('test_missing_description', () => fails('---\nname: my-skill\n---\nBody\n', 'my-skill', 'EDESCRIPTIONMISSING'));
+});
+
+describe('SKILL.md taken in leniently (issue 21): what an agent would load installs, with a warning per rule', () => {
+  const lenient = (raw: string, folderName?: string) => parseSkillMd(raw, { mode: 'lenient', ...(folderName === undefined ? {} : { folderName }) });
+  const summary = (raw: string, folderName?: string) => lenient(raw, folderName).problems.map((p) => [p.severity, p.code, p.line]);
+
+  it('recognises the keys agents document, without a warning, and keeps their values', () => {
+    const parsed = lenient(md('name: a\ndescription: d\ndisable-model-invocation: true\nuser-invocable: false\nargument-hint: "[file]"\nmodel: sonnet\ncontext: fork\nagent: Explore\nhooks:\n  PreToolUse: []'));
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.agentKeys).toEqual({ 'disable-model-invocation': true, 'user-invocable': false, 'argument-hint': '[file]', model: 'sonnet', context: 'fork', agent: 'Explore', hooks: { PreToolUse: [] } });
+  });
+
+  it('takes allowed-tools as a string or a YAML list, in both modes', () => {
+    expect(parseSkillMd(md('name: a\ndescription: d\nallowed-tools:\n  - Read\n  - Bash(git:*)')).frontmatter?.['allowed-tools']).toEqual(['Read', 'Bash(git:*)']);
+    expect(parseSkillMd(md('name: a\ndescription: d\nallowed-tools: Read Grep')).frontmatter?.['allowed-tools']).toBe('Read Grep');
+    expect(codes(md('name: a\ndescription: d\nallowed-tools: {a: 1}'))).toEqual(['EALLOWEDTOOLS']);
+  });
+
+  it.each([
+    ['a name that differs from the folder', 'name: pdf\ndescription: d', 'pdf-tools', 'WNAMEFOLDER', 'pdf'],
+    ['upper case', 'name: PDF-Tools\ndescription: d', 'pdf-tools', 'WNAMECASE', 'pdf-tools'],
+    ['an underscore', 'name: pdf_tools\ndescription: d', 'pdf_tools', 'WNAMECHARS', 'pdf-tools'],
+    ['a description over 1,024 characters', `name: a\ndescription: ${'d'.repeat(1068)}`, 'a', 'WDESCRIPTIONLENGTH', 'a'],
+    ['an empty compatibility', 'name: a\ndescription: d\ncompatibility: ""', 'a', 'WCOMPATIBILITY', 'a'],
+    ['metadata that is a list', 'name: a\ndescription: d\nmetadata: [x]', 'a', 'WMETADATA', 'a'],
+  ])('warns for %s, names the rule and line, and installs under the documented name', (_label, frontmatter, folder, code, id) => {
+    const parsed = lenient(md(frontmatter), folder);
+    expect(parsed.frontmatter).toBeDefined();
+    expect(parsed.id).toBe(id);
+    const problem = parsed.problems.find((p) => p.code === code);
+    expect(problem?.severity).toBe('warning');
+    expect(problem?.line).toBeGreaterThanOrEqual(2);
+    expect(problem?.message).toContain(`spec rule E${code.slice(1)}`);
+    // The same file under --strict is refused with the rule's E code.
+    expect(parseSkillMd(md(frontmatter), { folderName: folder }).problems.map((p) => p.code)).toContain(`E${code.slice(1)}`);
+  });
+
+  it('falls back to the folder name when nothing of the name is in a-z and 0-9, and refuses when neither is', () => {
+    expect(lenient(md('name: 技能\ndescription: d'), 'data-tool').id).toBe('data-tool');
+    const none = lenient(md('name: 技能\ndescription: d'), '数据');
+    expect(none.frontmatter).toBeUndefined();
+    expect(none.problems.filter((p) => p.severity === 'error').map((p) => p.code)).toEqual(['ENAMECHARS']);
+  });
+
+  it('still refuses what an agent cannot load: no name, no description, not YAML', () => {
+    expect(lenient(md('description: d')).problems.map((p) => p.code)).toEqual(['ENAMEMISSING']);
+    expect(lenient(md('name: a')).problems.map((p) => p.code)).toEqual(['EDESCRIPTIONMISSING']);
+    expect(lenient('---\nname: [x\n---\n').problems.map((p) => p.code)).toEqual(['EFRONTMATTERYAML']);
+  });
+
+  it('a name that differs from its folder by case only: warned, installed under the lower-case name', () => {
+    const parsed = lenient(md('name: PDF\ndescription: d'), 'pdf');
+    expect(parsed.id).toBe('pdf');
+    expect(summary(md('name: PDF\ndescription: d'), 'pdf').map(([, code]) => code).sort()).toEqual(['WNAMECASE', 'WNAMEFOLDER']);
+  });
+
+  it('hostile keys: __proto__ and constructor are plain unknown keys, never object plumbing', () => {
+    const parsed = lenient(md('name: a\ndescription: d\n__proto__:\n  polluted: yes\nconstructor: x\nmetadata:\n  __proto__: "y"'));
+    expect(parsed.unknownKeys).toEqual(['__proto__', 'constructor']);
+    expect(parsed.frontmatter?.metadata).toEqual(Object.fromEntries([['__proto__', 'y']]));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(parsed.frontmatter)).toBe(Object.prototype);
+  });
+
+  it('hostile size: 10,000 unknown keys make one bounded warning', () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => `key-${i}: v`).join('\n');
+    const parsed = lenient(md(`name: a\ndescription: d\n${keys}`));
+    expect(parsed.problems.map((p) => p.code)).toEqual(['WFRONTMATTERKEY']);
+    expect(parsed.problems[0]?.message).toContain('and 9990 more');
+    expect(parsed.problems[0]?.message.length).toBeLessThan(600);
+    expect(parsed.frontmatter).toBeDefined();
+  });
+
+  it('hostile size: a key holding 1 MiB is kept unread, and its name is cut short in the warning', () => {
+    const big = 'x'.repeat(1024 * 1024);
+    const parsed = lenient(md(`name: a\ndescription: d\nnotes: ${big}\n${'k'.repeat(1000)}: 1`));
+    expect(parsed.frontmatter).toEqual({ name: 'a', description: 'd' });
+    expect(parsed.problems[0]?.message.length).toBeLessThan(600);
+  });
 });

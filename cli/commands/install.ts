@@ -43,6 +43,7 @@ interface InstallOptions {
   scope?: string;
   allowUnverified?: boolean;
   force?: boolean;
+  strict?: boolean;
   agent?: string[];
   copy?: boolean;
   global?: boolean;
@@ -61,6 +62,7 @@ export const installCommand: CommandModule = {
       .option('--scope <scope>', 'the scope plain skills from a source are named under (default: skills.json "scope", the user config\'s, the GitHub owner, or @local)')
       .option('--allow-unverified', 'accept unverified skills this command adds (executable content the sandbox cannot run); recorded in skills.json')
       .option('--force', 'replace installed skills even when their files were changed here')
+      .option('--strict', 'take in only skills whose SKILL.md follows the Agent Skills spec (default: whatever an agent would load, with a warning per rule broken)')
       .option('--agent <ids...>', 'also link skills into these agents\' folders (added to "agents" in skills.json; see `skills agents`)')
       .option('--copy', 'copy skills into agent folders instead of linking them (sets "link": "copy" in skills.json)')
       .option('-g, --global', 'install for the user: into the global store, linked into each agent\'s home folder')
@@ -96,6 +98,7 @@ export const installCommand: CommandModule = {
             scope: options.scope,
             allowUnverified: options.allowUnverified === true,
             force: options.force === true,
+            strict: options.strict === true,
             progress: ctx.progress,
             warn: ctx.warn,
           }));

@@ -26,7 +26,7 @@ export const verifyCommand: CommandModule = {
             const invalid = pkg.validation.problems.filter((p) => p.severity === 'error' && p.code !== 'ESCOPEMISSING' && p.code !== 'EVERSIONMISSING');
             if (invalid.length > 0 || !pkg.validation.skill) throw validationError(folder, pkg.validation.problems, `run \`skills validate ${folder}\` to see every problem`);
             const trust = computeTrust(pkg.files, 'plain', 'not-code');
-            const name = pkg.validation.skill.frontmatter.name;
+            const name = pkg.validation.skill.id;
             return {
               data: { ok: true, kind: 'plain', name, version: pkg.validation.manifest?.version ?? pkg.validation.skill.frontmatter.metadata?.version ?? null, cases: [], passed: 0, failed: 0, trust: trust.level, trustReasons: trust.because, nothingToVerify: true },
               human: `${name} is a plain skill (no skill.json): nothing for the sandbox to run\ntrust ${renderTrust(trust.level, trust.because)}`,

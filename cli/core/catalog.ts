@@ -46,7 +46,7 @@ export async function scanSkills(root: string, installed: ReadonlySet<string> | 
       continue;
     }
     const aliased = installed instanceof Map ? installed.get(folder)?.skillName : undefined;
-    const parsed = parseSkillMd(raw, { folderName: aliased ?? folder });
+    const parsed = parseSkillMd(raw, { folderName: aliased ?? folder, mode: 'lenient' });
     if (!parsed.frontmatter) {
       skipped.push({ folder, reason: parsed.problems.find((p) => p.severity === 'error')?.message ?? 'invalid SKILL.md' });
       continue;

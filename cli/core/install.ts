@@ -28,11 +28,11 @@ import { folderOf, lockedFolderOf, lockEntryOf, planInstall, type AddedSpec, typ
 import { recover, type Recovered } from './journal';
 import { RegistryClient } from './registry-client';
 import { checkScope } from './scope';
-import { fallbackScope, offerCandidate, selectCandidates, type Offer } from './sources/offer';
+import { dedupeOffers, fallbackScope, offerCandidate, selectCandidates, type Offer } from './sources/offer';
 import { registryFiles } from './sources/registry';
 import { listSource, sourceFiles } from './sources/index';
 import { parseSourceSpec, shown, specEnv } from './sources/spec';
-import { newSourceContext, type SourceContext, type SourceListing } from './sources/types';
+import { newSourceContext, type Candidate, type SourceContext, type SourceListing } from './sources/types';
 import { checkInstallPolicy, computeTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
 import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
@@ -71,6 +71,8 @@ export interface InstallRequest extends LinkRequest {
   allowUnverified?: boolean;
   /** Replace or remove installed skills even when their files were changed locally. */
   force?: boolean;
+  /** Take in only skills whose SKILL.md follows the spec (else what an agent would load, with warnings); also "strict" in skills.json. */
+  strict?: boolean;
   /** Accept registry names only (the MCP tool an agent calls). */
   registryOnly?: boolean;
   /** What the workspace lock names as its holder (default from the request: `skills install`, `skills ci`, ...). */
@@ -140,6 +142,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   };
   const ctx: SourceContext = newSourceContext({ env: request.env, root, cache, progress: request.progress, warn: request.warn });
   const gathered: Gathered = { packuments: new Map(), offers: new Map(), offered: new Map() };
+  const strict = request.strict === true || workspace.strict === true;
   const configScope = async () => (request.scope !== undefined ? checkScope(request.scope) : (workspace.scope ?? (await readConfig(request.env)).scope));
 
   // Skills named on the command line: registry names as they are, sources listed and chosen now.
@@ -158,14 +161,17 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   const wanted = request.skills ?? [];
   const found = new Set<string>();
   for (const listing of listings) {
+    // `owner/repo@skill` names its skill in the spec itself.
+    const own = listing.spec.type === 'git' && listing.spec.skill !== undefined ? [listing.spec.skill] : undefined;
     const here = wanted.filter((n) => listing.candidates.some((c) => c.label === n));
     here.forEach((n) => found.add(n));
-    if (wanted.length > 0 && here.length === 0 && listings.length > 1) continue;
-    const chosen = selectCandidates(listing, wanted.length > 0 && listings.length > 1 ? here : wanted, request.all === true);
+    if (own === undefined && wanted.length > 0 && here.length === 0 && listings.length > 1) continue;
+    const chosen = await selectCandidates(listing, own ?? (wanted.length > 0 && listings.length > 1 ? here : wanted), request.all === true);
     const scope = (await configScope()) ?? fallbackScope(listing);
     await listing.prefetch?.(chosen.filter((c) => !c.error));
-    for (const candidate of chosen) {
-      const offer = await offerCandidate(listing, candidate, { scope }, ctx);
+    const offers: { offer: Offer; candidate: Candidate }[] = [];
+    for (const candidate of chosen) offers.push({ offer: await offerCandidate(listing, candidate, { scope, strict }, ctx), candidate });
+    for (const offer of dedupeOffers(listing, offers)) {
       add.push({ type: 'source', skill: offer.skill });
       gathered.offers.set(offer.skill.name, offer.skill);
       gathered.offered.set(offer.skill.name, offer);
@@ -211,9 +217,9 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       const parsed = parseSourceSpec(spec, specEnv(request.env));
       if (parsed.type === 'registry') throw new SkillsError('EINTERNAL', `${name}: ${spec} is not a source`);
       const listing = await listSource(parsed, ctx);
-      const [candidate] = selectCandidates(listing, undefined, false);
+      const [candidate] = await selectCandidates(listing, undefined, false);
       if (!candidate) throw new SkillsError('ESKILLNOTFOUND', `${shown(spec)} holds no skill`);
-      const offer = await offerCandidate(listing, candidate, { scope: (await configScope()) ?? fallbackScope(listing), expected: name, recordAs: spec }, ctx);
+      const offer = await offerCandidate(listing, candidate, { scope: (await configScope()) ?? fallbackScope(listing), expected: name, recordAs: spec, strict }, ctx);
       gathered.offers.set(name, offer.skill);
       gathered.offered.set(name, offer);
     }
@@ -237,7 +243,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
         const parsed = parsePackageName(t.name);
         // Validation runs for every skill, --skip-verify or not: that flag skips the sandbox only.
         // Checked against its SKILL.md name: an alias renames the folder it is installed as, not the skill.
-        const validation = validatePackage(files, { folderName: folderOf(t.name), derive: { scope: parsed?.scope, version: t.version } });
+        const validation = validatePackage(files, { folderName: folderOf(t.name), derive: { scope: parsed?.scope, version: t.version }, mode: strict ? 'strict' : 'lenient' });
         const manifest = validation.manifest;
         if (!manifest || manifest.name !== t.name || manifest.version !== t.version) {
           throw new SkillsError('EINTEGRITY', `${t.name}@${t.version}: the package holds ${manifest ? `${manifest.name}@${manifest.version}` : 'no valid skill'}`);

@@ -37,7 +37,7 @@ export function describePackage(dir: string, files: PackageFile[], options: Load
   });
   const skill = validation.skill;
   const tokens = skill
-    ? skillTokenEstimates(skill.frontmatter.name, skill.frontmatter.description, skill.body, `skills/${skill.frontmatter.name}/SKILL.md`)
+    ? skillTokenEstimates(skill.id, skill.frontmatter.description, skill.body, `skills/${skill.id}/SKILL.md`)
     : undefined;
   return { dir, files, validation, tokens };
 }

@@ -8,6 +8,7 @@ import { SkillsError } from '../../schema/errors';
 import type { PackageFile } from '../../schema/package-files';
 import { publishedViewSchema, type PublishedView } from '../../schema/registry';
 import { verifySkill, type VerifyInput } from '../../sandbox/verify';
+import { contentDigest } from '../../tarball/digest';
 import { pack } from '../../tarball/pack';
 import { resolveRegistry } from './config';
 import { auditGate } from './audit-local';
@@ -16,7 +17,7 @@ import { Cache } from './cache';
 import { RegistryClient } from './registry-client';
 import { listSource } from './sources/index';
 import { selectCandidates } from './sources/offer';
-import { parseSourceSpec, shown, specEnv } from './sources/spec';
+import { parseSourceSpec, pinnedSpec, shown, specEnv } from './sources/spec';
 import { newSourceContext, type SourceContext } from './sources/types';
 import { computeTrust, type ComputedTrust } from './trust';
 
@@ -60,11 +61,21 @@ export async function publishFromSource(spec: string, options: PublishOptions & 
   if (parsed.type === 'registry') throw new SkillsError('EUSAGE', `${spec} is already in a registry`, { hint: 'publish a folder or a source: ./folder, github:owner/repo[/path], git+https://..., https://host' });
   const ctx: SourceContext = newSourceContext({ env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined });
   const listing = await listSource(parsed, ctx);
-  const chosen = selectCandidates(listing, options.skill === undefined ? undefined : [options.skill], false);
+  const named = options.skill ?? (parsed.type === 'git' ? parsed.skill : undefined);
+  const chosen = await selectCandidates(listing, named === undefined ? undefined : [named], false);
   const candidate = chosen[0];
-  if (!candidate || chosen.length !== 1) throw new SkillsError('ESKILLCHOICE', `publish takes one skill; ${shown(spec)} gives ${chosen.length}`, { hint: 'name it with --skill <name>' });
+  if (!candidate) throw new SkillsError('ESKILLCHOICE', `publish takes one skill; ${shown(spec)} gives none`, { hint: 'name it with --skill <name>' });
   if (candidate.error) throw candidate.error;
   const files = await candidate.load();
+  // Copies of one skill in several folders are one skill when byte-identical.
+  for (const other of chosen.slice(1)) {
+    if (other.error) throw other.error;
+    if (contentDigest(await other.load()) !== contentDigest(files)) {
+      throw new SkillsError('ESOURCECONFLICT', `${shown(spec)} holds two different skills named ${named ?? candidate.label}: ${candidate.path || '(root)'} and ${other.path || '(root)'}; nothing was published`, {
+        hint: `pick one by its path: skills publish ${pinnedSpec(parsed, { path: candidate.path, name: candidate.path })}`,
+      });
+    }
+  }
   const provenance = listing.provenance?.(candidate);
   return publishFiles({ label: `${candidate.label} in ${shown(spec)}`, files, folderName: candidate.folderName, ...(provenance ? { provenance } : {}) }, options);
 }

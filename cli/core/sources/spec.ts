@@ -37,6 +37,8 @@ export interface GitSpec {
   path: string | undefined;
   /** `github:owner/repo` when written that way (kept for the spec recorded in skills.json). */
   github: { owner: string; repo: string } | undefined;
+  /** `owner/repo@skill`: the skill chosen by name, as `--skill` would. */
+  skill?: string | undefined;
 }
 
 export interface FolderSpec {
@@ -68,7 +70,7 @@ export function specEnv(env: NodeJS.ProcessEnv): SpecEnv {
 
 function invalid(spec: string, why: string, hint?: string): SkillsError {
   return new SkillsError('ESPECINVALID', `"${shown(spec)}" is not a skill to install: ${why}`, {
-    hint: hint ?? 'use @scope/name[@range], github:owner/repo[/path][#ref], git+https://host/repo[#ref], git+ssh://..., git+file:///abs/repo, ./folder or https://host',
+    hint: hint ?? 'use @scope/name[@range], owner/repo[/path][@skill][#ref] or github:owner/repo[/path][#ref] (GitHub), git+https://host/repo[#ref], git+ssh://..., git+file:///abs/repo, ./folder or https://host',
   });
 }
 
@@ -96,7 +98,23 @@ export function parseSourceSpec(spec: string, env: SpecEnv = {}): SourceSpec {
   if (spec.startsWith('git+')) return parseGitUrl(spec);
   if (spec.startsWith('https://') || spec.startsWith('http://')) return parseWellKnown(spec);
   if (spec.startsWith('git://') || spec.startsWith('ext::') || spec.startsWith('git+ext')) throw invalid(spec, 'only the https, ssh and file git transports are used');
+  const shorthand = parseGithubShorthand(spec, env);
+  if (shorthand) return shorthand;
   throw invalid(spec, 'it is none of the forms below');
+}
+
+/**
+ * `owner/repo`, `owner/repo/path` and `owner/repo@skill` (each with an optional `#ref`) mean
+ * GitHub, as they do for `npx skills` and `gh skill`; a folder is written `./owner/repo`.
+ */
+function parseGithubShorthand(spec: string, env: SpecEnv): GitSpec | undefined {
+  const [body, fragment] = splitFragment(spec);
+  const match = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]{1,100})((?:\/[^@#]+)?)(?:@([^/@#]+))?$/.exec(body);
+  if (!match) return undefined;
+  const [, owner, repo, rest, skill] = match as unknown as [string, string, string, string, string | undefined];
+  if (skill !== undefined && (skill.length > SKILL_NAME_MAX * 2 || !/^[A-Za-z0-9._-]+$/.test(skill))) throw invalid(spec, `"${shown(skill)}" is not a skill name`);
+  const parsed = parseGithub(`github:${owner}/${repo}${rest}${fragment === undefined ? '' : `#${fragment}`}`, env);
+  return { ...parsed, raw: spec, ...(skill === undefined ? {} : { skill }) };
 }
 
 const OWNER_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
