@@ -35,12 +35,19 @@ async function plainSkill(parent: string, name: string, extra: Record<string, st
 }
 
 describe('plain skills: validate, pack, verify', () => {
-  it('validates a plain skill (a missing scope only warns), and EVERSIONMISSING says how to give one', async () => {
+  it('validates a spec-valid plain skill; publish readiness (scope, version) is reported apart, and fails only --for-publish', async () => {
     const dir = await plainSkill(tmp, 'notes', { 'references/guide.md': '# Guide\n' });
     const noVersion = await runCli(['validate', dir, '--json'], { env });
-    expect(noVersion.code).toBe(1);
-    const problems = noVersion.json<{ problems: { code: string; severity: string }[] }>().problems;
-    expect(problems.map((p) => [p.code, p.severity])).toEqual(expect.arrayContaining([['WSCOPEMISSING', 'warning'], ['EVERSIONMISSING', 'error']]));
+    expect(noVersion.code).toBe(0);
+    const result = noVersion.json<{ ok: boolean; valid: boolean; problems: unknown[]; publish: { ready: boolean; problems: { code: string }[] } }>();
+    expect(result).toMatchObject({ ok: true, valid: true, problems: [], publish: { ready: false } });
+    expect(result.publish.problems.map((p) => p.code).sort()).toEqual(['ESCOPEMISSING', 'EVERSIONMISSING']);
+    const human = await runCli(['validate', dir], { env });
+    expect(human.stdout).toContain('not ready to publish');
+    expect(human.stdout).toContain('--version 1.0.0');
+    const forPublish = await runCli(['validate', dir, '--for-publish', '--json'], { env });
+    expect(forPublish.code).toBe(1);
+    expect(forPublish.json()).toMatchObject({ ok: false, valid: true, publish: { ready: false } });
 
     const ok = await runCli(['validate', dir, '--version', '1.0.0', '--scope', '@t', '--json'], { env });
     expect(ok.code).toBe(0);

@@ -240,10 +240,18 @@ describe('hostile repositories and specs (nothing is written)', () => {
     await expectNothingWritten(ws, () => install(req({ add: [`git+file://${repo}#semver:^5.0.0`], all: true })), 'EGITREF');
   });
 
-  it('a SKILL.md whose name disagrees with its folder', async () => {
+  it('a SKILL.md whose name disagrees with its folder: refused under --strict; by default installed under its name, with a warning', async () => {
     const bad = await makeRepo(path.join(tmp, 'misnamed'), { 'skills/one/SKILL.md': skillMd('two', { version: '"1.0.0"' }) });
-    const error = await expectNothingWritten(ws, () => install(req({ add: [`git+file://${bad}`] })), 'EVALIDATION');
+    const error = await expectNothingWritten(ws, () => install(req({ add: [`git+file://${bad}`], strict: true })), 'EVALIDATION');
     expect(error.message).toContain('ENAMEFOLDER');
+    const warnings: string[] = [];
+    const result = await install(req({ add: [`git+file://${bad}`], warn: (m) => warnings.push(m) }));
+    expect(result.skills.map((s) => [s.name, s.folder])).toEqual([['@local/two', 'skills/two']]);
+    expect(warnings.filter((w) => w.includes('WNAMEFOLDER'))).toEqual([expect.stringContaining('SKILL.md#name (line 2)')]);
+    expect(await fs.readFile(path.join(ws, 'skills', 'two', 'SKILL.md'), 'utf8')).toContain('name: two');
+    // --skill finds it by the folder and by the SKILL.md name alike.
+    await install(req({ remove: ['@local/two'] }));
+    expect((await install(req({ add: [`git+file://${bad}`], skills: ['two'] }))).skills.map((s) => s.folder)).toEqual(['skills/two']);
   });
 
   it('a link pointing outside the repository, or at a folder', async () => {
