@@ -64,6 +64,25 @@ describe('plain skills in a team registry', () => {
     expect(info.json()).toMatchObject({ trust: 'instructions', version: { kind: 'plain', trust: 'instructions' } });
   });
 
+  it('a registry takes unknown front-matter keys and agent keys (info shows the agent settings), and keeps the spec\'s rules', async () => {
+    const src = path.join(tmp, 'src', 'commit-helper');
+    await writeRepoFiles(src, {
+      'SKILL.md': '---\nname: commit-helper\ndescription: Writes commit messages.\nversion: 2.0.0\nauthor: someone\ndisable-model-invocation: true\nargument-hint: "[message]"\nallowed-tools:\n  - Bash(git commit:*)\n---\n\n# Commit helper\n',
+    });
+    const published = await cli(['publish', src, '--scope', '@t', '--version', '1.0.0', '--json'], tmp);
+    expect(published.code, published.stdout).toBe(0);
+    const info = await cli(['info', '@t/commit-helper', '--json'], tmp);
+    expect(info.json()).toMatchObject({ agentKeys: { 'disable-model-invocation': true, 'argument-hint': '[message]' }, unknownKeys: ['version', 'author'] });
+    const human = await cli(['info', '@t/commit-helper'], tmp);
+    expect(human.stdout).toContain('agent settings: disable-model-invocation=true (Claude Code), argument-hint="[message]" (Claude Code)');
+    // The registry's rules for a shared catalog: a description over 1,024 characters is refused, saying so.
+    const long = path.join(tmp, 'src', 'long-description');
+    await writeRepoFiles(long, { 'SKILL.md': `---\nname: long-description\ndescription: ${'d'.repeat(1068)}\n---\n\n# Long\n` });
+    const refused = await cli(['publish', long, '--scope', '@t', '--version', '1.0.0', '--json'], tmp);
+    expect(refused.code).toBe(1);
+    expect(refused.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'EVALIDATION', message: expect.stringContaining('EDESCRIPTIONLENGTH SKILL.md#description: description is 1068 characters; the limit is 1024') });
+  });
+
   it('publishes a plain skill from git with its provenance, and its scripts keep it unverified until allowed', async () => {
     const published = await cli(['publish', `git+file://${repo}#v1.0.0`, '--skill', 'pdf-tools', '--scope', '@t', '--json'], tmp);
     expect(published.code, published.stdout).toBe(0);

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
+import { AGENT_FRONTMATTER_KEYS, parseSkillMd } from '../../schema/skill-md';
 import { packumentViewSchema } from '../../schema/registry';
 import { auditReportSchema } from '../../schema/audit-report';
 import { auditLines } from '../core/audit-view';
@@ -36,6 +37,8 @@ export const infoCommand: CommandModule = {
           // The report is extra detail: a registry that cannot send it still gets its info shown.
           const audit = v.audit ? await client.call(auditReportSchema, 'GET', `/v1/skills/${doc.name}/versions/${v.version}/audit`).catch(() => undefined) : undefined;
           const tools = Object.entries(v.manifest.mcp).map(([server, list]) => `${server}: ${list.join(', ')}`);
+          const frontmatter = parseSkillMd(v.skillMd, { mode: 'lenient' });
+          const agentSettings = Object.entries(frontmatter.agentKeys).map(([key, value]) => `${key}=${printable(JSON.stringify(value) ?? 'null', 80)} (${AGENT_FRONTMATTER_KEYS[key] ?? 'an agent'})`);
           const human = [
             `${pc.bold(`${v.name}@${v.version}`)}${v.yanked ? pc.red(' (yanked)') : ''}${v.deprecated ? pc.yellow(` deprecated: ${v.deprecated}`) : ''}`,
             v.description,
@@ -46,12 +49,16 @@ export const infoCommand: CommandModule = {
             ...(v.provenance ? [`provenance (as its publisher declared it): ${printable(v.provenance.url ?? v.provenance.type, 300)}${v.provenance.commit ? ` at ${printable(v.provenance.commit, 64)}` : ''}${v.provenance.path ? ` in ${printable(v.provenance.path, 200)}` : ''}${v.provenance.ref ? ` (${printable(v.provenance.ref, 100)})` : ''}`] : []),
             ...auditLines(audit),
             `MCP tools: ${tools.length > 0 ? tools.join('; ') : 'none'}`,
+            ...(agentSettings.length > 0 ? [`agent settings: ${agentSettings.join(', ')}`] : []),
             `dependencies: ${Object.entries(v.manifest.dependencies).map(([n, r]) => `${n} ${r}`).join(', ') || 'none'}`,
             `tarball: ${v.dist.tarball} (${v.dist.size} bytes, ${v.dist.fileCount} files)`,
             '',
             v.skillMd.trimEnd(),
           ];
-          return { data: { name: doc.name, distTags: doc.distTags, versions: all, version: v, trust: v.trust ?? null, ...(audit ? { audit } : {}) }, human: human.join('\n') };
+          return {
+            data: { name: doc.name, distTags: doc.distTags, versions: all, version: v, trust: v.trust ?? null, agentKeys: frontmatter.agentKeys, unknownKeys: frontmatter.unknownKeys, ...(audit ? { audit } : {}) },
+            human: human.join('\n'),
+          };
         }),
       );
   },
