@@ -29,7 +29,7 @@ export const serveCommand: CommandModule = {
       .option('--db <file>', 'the SQLite database file', DEFAULT_DB)
       .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
       .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
-      .addOption(new Option('--quiet', 'write nothing to stderr, not even server errors').conflicts('log'))
+      .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
       .option('--json', 'print JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown')
       .action((options: ServeOptions) =>
         run(async (ctx) => {
