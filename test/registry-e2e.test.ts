@@ -47,8 +47,12 @@ describe('skills serve + the registry commands (real processes, real port)', () 
     expect((await cli(['init', path.join(work, 'skills', 'hello'), '--name', '@acme/hello'])).code).toBe(0);
     const published = await cli(['publish', path.join(work, 'skills', 'hello'), '--json'], { SKILLS_TOKEN: carol.token });
     expect(published.code, published.stdout + published.stderr).toBe(0);
-    const result = published.json<{ name: string; version: string; integrity: string; url: string; verification: { passed: number } }>();
-    expect(result).toMatchObject({ name: '@acme/hello', version: '0.1.0', verification: { passed: 1 } });
+    const result = published.json<{ name: string; version: string; integrity: string; url: string; page: string; verification: { passed: number } }>();
+    expect(result).toMatchObject({ name: '@acme/hello', version: '0.1.0', verification: { passed: 1 }, page: `${registry.url}/@acme/hello` });
+    const page = await fetch(result.page, { headers: { Accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('@acme/hello');
 
     const packument = (await (await fetch(`${registry.url}/v1/skills/@acme/hello`)).json()) as { distTags: { latest: string }; versions: Record<string, { dist: { tarball: string; integrity: string }; publishedBy: string }> };
     expect(packument.distTags.latest).toBe('0.1.0');

@@ -1,6 +1,7 @@
 /**
  * Operator mistakes with `skills serve` (real processes): each expected failure exits 1 with its
- * own code and a hint, never a stack trace, and leaves every file as it was.
+ * own code and a hint, never a stack trace, and leaves every file as it was. Then where request
+ * logs go: nowhere by default, stderr with `--log`, a file with `--log <file>`.
  */
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -10,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATION_ID, openDatabase } from '../registry-server/db';
 import { runCli } from './helpers/cli';
+import { serveRegistry } from './helpers/serve';
 import { snapshot } from './helpers/workspace';
 
 let dir: string;
@@ -31,13 +33,13 @@ interface Refusal {
 async function serveFails(args: string[], code: string): Promise<Refusal> {
   const folder = await fs.mkdtemp(path.join(dir, 'case-'));
   const before = await snapshot(dir);
-  const human = await runCli(['serve', '--quiet', ...args], { cwd: folder, timeoutMs: 30_000 });
+  const human = await runCli(['serve', ...args], { cwd: folder, timeoutMs: 30_000 });
   expect(human.code, human.stderr).toBe(1);
   expect(human.stderr).toContain(`error ${code} `);
   expect(human.stderr).toContain('hint: ');
   expect(human.stderr, 'no stack trace for an operator mistake').not.toMatch(/\n\s+at /);
   expect(human.stderr).not.toContain('EINTERNAL');
-  const json = await runCli(['serve', '--quiet', '--json', ...args], { cwd: folder, timeoutMs: 30_000 });
+  const json = await runCli(['serve', '--json', ...args], { cwd: folder, timeoutMs: 30_000 });
   expect(json.code).toBe(1);
   const error = json.json<{ error: Refusal }>().error;
   expect(error.code).toBe(code);
@@ -116,10 +118,66 @@ describe('skills serve: operator mistakes get a code and a hint', () => {
     await serveFails(['--port', '0', '--db', path.join(dir, 'a-file', 'db', 'registry.db')], 'EDBDIR');
   });
 
+  it('ELOGFILE when the --log file cannot be written, before the database is touched', async () => {
+    const missing = await serveFails(['--port', '0', '--db', path.join(dir, 'never3', 'registry.db'), '--log', path.join(dir, 'no-such-folder', 'requests.log')], 'ELOGFILE');
+    expect(missing.message).toContain('does not exist');
+    await fs.mkdir(path.join(dir, 'a-folder'), { recursive: true });
+    expect((await serveFails(['--port', '0', '--db', path.join(dir, 'never3', 'registry.db'), '--log', path.join(dir, 'a-folder')], 'ELOGFILE')).message).toContain('is a folder');
+    expect(await fs.stat(path.join(dir, 'never3')).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('EUSAGE (exit 2) for --quiet with --log', async () => {
+    const run = await runCli(['serve', '--port', '0', '--db', path.join(dir, 'never4', 'registry.db'), '--quiet', '--log', '--json'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.json<{ error: Refusal }>().error.code).toBe('EUSAGE');
+  });
+
   it.skipIf(process.getuid?.() === 0)('EDBREADONLY when the database folder is not writable (not checkable as root)', async () => {
     const locked = path.join(dir, 'locked');
     await fs.mkdir(locked, { recursive: true });
     await fs.chmod(locked, 0o555);
     await serveFails(['--port', '0', '--db', path.join(locked, 'registry.db')], 'EDBREADONLY');
+  });
+});
+
+/** One request the registry logs, then a graceful stop, so everything it wrote has been flushed. */
+async function oneRequest(extraArgs: string[]) {
+  const served = await serveRegistry(extraArgs);
+  const ping = await fetch(`${served.url}/-/ping`);
+  expect(ping.status).toBe(200);
+  await ping.arrayBuffer();
+  expect(await served.stop()).toBe(0);
+  return served;
+}
+
+const pingLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as { method?: string; path?: string; status?: number })
+    .filter((entry) => entry.path === '/-/ping');
+
+describe('skills serve: request logs', () => {
+  it('are off by default: nothing on stderr; the ready event gives the catalog and a login line', async () => {
+    const served = await oneRequest([]);
+    expect(served.stderr()).toBe('');
+    expect(served.ready).toMatchObject({ catalogUrl: `${served.url}/`, requestLog: null, login: `skills login --registry ${served.url} --token ${served.adminToken}` });
+  });
+
+  it('--log writes one JSON line per request to stderr', async () => {
+    const served = await oneRequest(['--log']);
+    expect(served.ready.requestLog).toBe('stderr');
+    expect(pingLines(served.stderr())).toEqual([expect.objectContaining({ method: 'GET', path: '/-/ping', status: 200 })]);
+  });
+
+  it('--log <file> appends to the file (mode 0600 when it creates it), nothing on stderr', async () => {
+    const file = path.join(dir, 'logs', 'requests.jsonl');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const first = await oneRequest(['--log', file]);
+    expect(first.ready.requestLog).toBe(file);
+    expect(first.stderr()).toBe('');
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    await oneRequest(['--log', file]);
+    expect(pingLines(await fs.readFile(file, 'utf8'))).toHaveLength(2);
   });
 });

@@ -11,7 +11,8 @@ export function renderPublished(published: PublishResult): string {
   const verification = published.verification;
   return [
     `${pc.green('published')} ${published.name}@${published.version} (${published.tag}) to ${published.registry}`,
-    `  ${published.url}`,
+    `  page ${published.page}`,
+    `  api ${published.url}`,
     `  integrity ${published.integrity}`,
     `  trust ${renderTrust(published.trust, published.trustReasons)}`,
     published.kind === 'code' && verification ? `  verified by the registry: ${verification.passed} passed` : `  a plain skill: nothing for the sandbox to run`,

@@ -1,9 +1,23 @@
+import { constants as fsConstants, createWriteStream, type WriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Option } from 'commander';
 import pc from 'picocolors';
+import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
 import { parsePositiveInt } from '../options';
 
 export const DEFAULT_DB = path.join('.skills-registry', 'registry.db');
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  db: string;
+  publicUrl?: string;
+  /** `true`: request logs to stderr; a string: appended to that file. */
+  log?: true | string;
+  quiet?: boolean;
+}
 
 export const serveCommand: CommandModule = {
   register(program, run) {
@@ -13,31 +27,89 @@ export const serveCommand: CommandModule = {
       .option('--port <port>', 'the port (0 picks a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 4873)
       .option('--host <host>', 'the address to listen on', '127.0.0.1')
       .option('--db <file>', 'the SQLite database file', DEFAULT_DB)
-      .option('--public-url <url>', 'the origin written into tarball URLs (default: each request\'s origin)')
-      .option('--quiet', 'do not write JSON request logs to stderr')
+      .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
+      .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
+      .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
       .option('--json', 'print JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown')
-      .action((options: { port: number; host: string; db: string; publicUrl?: string; quiet?: boolean }) =>
+      .action((options: ServeOptions) =>
         run(async (ctx) => {
           const { startRegistry } = await import('../../registry-server/index');
           const db = path.resolve(ctx.cwd, options.db);
+          const logFile = typeof options.log === 'string' ? path.resolve(ctx.cwd, options.log) : undefined;
+          // Checked before the start, opened after it: a failed start must not leave a log file behind.
+          if (logFile) await checkLogFile(logFile);
+          let stream: WriteStream | undefined;
+          let toFile: (line: string) => void = () => {};
           const registry = await startRegistry({
             port: options.port,
             host: options.host,
             db,
             config: options.publicUrl ? { publicUrl: options.publicUrl } : {},
-            log: options.quiet ? () => {} : (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`),
+            log: (entry) => {
+              // Request lines carry a method; the rest are server errors, which an operator must see.
+              const request = 'method' in entry;
+              if (options.quiet || (request && options.log === undefined)) return;
+              const line = `${JSON.stringify(entry)}\n`;
+              if (logFile) toFile(line);
+              else process.stderr.write(line);
+            },
           });
-          const ready = { event: 'ready', url: registry.url, port: registry.port, db, adminToken: registry.adminToken ?? null, adminTokenFile: registry.adminTokenFile ?? null };
-          const lines = [`${pc.green('registry listening')} on ${registry.url} (database ${db})`];
-          if (registry.adminToken) {
-            lines.push(`${pc.bold('admin token')} (shown once, also saved to ${registry.adminTokenFile}, mode 0600):`, `  ${registry.adminToken}`);
-            lines.push(`log in with: skills login --registry ${registry.url} --token <token>`);
+          if (logFile) {
+            const opened = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
+            opened.on('error', (error) => {
+              toFile = () => {};
+              ctx.warn(`writing request logs to ${logFile} failed (${error.message}); logging stopped`);
+            });
+            toFile = (line) => void opened.write(line);
+            stream = opened;
           }
+          const base = options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : registry.url;
+          const login = registry.adminToken ? `skills login --registry ${base} --token ${registry.adminToken}` : null;
+          const requestLog = logFile ?? (options.log === true ? 'stderr' : null);
+          const ready = {
+            event: 'ready',
+            url: registry.url,
+            port: registry.port,
+            db,
+            catalogUrl: `${base}/`,
+            adminToken: registry.adminToken ?? null,
+            adminTokenFile: registry.adminTokenFile ?? null,
+            login,
+            requestLog,
+          };
+          const lines = [`${pc.green('registry listening')} on ${registry.url} (database ${db})`, `${pc.bold('web catalog')} ${base}/`];
+          if (login) {
+            lines.push(`${pc.bold('admin token')} created: shown once here, also saved to ${registry.adminTokenFile} (mode 0600)`, 'log in with:', `  ${login}`);
+          } else {
+            lines.push(`log in with: skills login --registry ${base} --token <a token of this registry>`);
+          }
+          lines.push(requestLog ? `request logs: ${requestLog}` : pc.dim('request logs: off (--log prints them here, --log <file> appends them to a file)'));
+          lines.push(pc.dim('stop with Ctrl-C'));
           ctx.announce(ready, lines.join('\n'));
           const signal = await ctx.untilSignal();
           await registry.close();
+          if (stream) {
+            const closing = stream;
+            await new Promise<void>((resolve) => closing.end(() => resolve()));
+          }
           return { data: { event: 'stopped', signal }, human: `stopped (${signal}); in-flight requests finished and the WAL was checkpointed` };
         }),
       );
   },
 };
+
+/** A log file must be a file (or not exist yet) in a folder this user can write. */
+async function checkLogFile(file: string): Promise<void> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  const problem = stat?.isDirectory()
+    ? 'it is a folder'
+    : await fs.access(stat ? file : path.dirname(file), fsConstants.W_OK).then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? `the folder ${path.dirname(file)} does not exist` : 'this user may not write it'),
+      );
+  if (problem) {
+    throw new SkillsError('ELOGFILE', `cannot write request logs to ${file}: ${problem}`, {
+      hint: 'give --log a file in a folder that exists and that you can write, or --log alone to print the logs on stderr',
+    });
+  }
+}

@@ -44,7 +44,7 @@ export interface PublishSource {
   provenance?: { type: 'git'; url: string; commit: string; path: string; ref?: string };
 }
 
-export type PublishResult = PublishedView & { registry: string; url: string; kind: 'code' | 'plain'; trust: ComputedTrust['level']; trustReasons: ComputedTrust['because']; provenance: PublishSource['provenance'] | null };
+export type PublishResult = PublishedView & { registry: string; url: string; page: string; kind: 'code' | 'plain'; trust: ComputedTrust['level']; trustReasons: ComputedTrust['because']; provenance: PublishSource['provenance'] | null };
 
 export async function publishFolder(options: PublishOptions & { dir: string }): Promise<PublishResult> {
   const pkg = await loadLocalPackage(options.dir, { requireFixtures: true, derive: { scope: options.scope, version: options.version } });
@@ -119,6 +119,7 @@ async function publishPackage(pkg: LocalPackage, verifyInput: VerifyInput, prove
     ...published,
     registry: client.url,
     url: `${client.url}/v1/skills/${manifest.name}`,
+    page: `${client.url}/${manifest.name}`,
     kind: published.kind ?? kind,
     trust: published.trust ?? local.level,
     trustReasons: published.trustReasons ?? local.because,

@@ -1,4 +1,7 @@
-/** Starts the real `skills serve` process on port 0 with a temporary database. */
+/**
+ * Starts the real `skills serve` process on port 0 with a temporary database. Request logs are
+ * off unless `extraArgs` asks for them (`--log`, `--log <file>`).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -10,13 +13,25 @@ export interface ServedRegistry {
   adminToken: string;
   dir: string;
   child: ChildProcess;
+  /** Everything the ready event announced (`--json`). */
+  ready: ServeReady;
   stdout(): string;
+  /** Complete once `stop` resolved. */
+  stderr(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ServeReady {
+  url: string;
+  adminToken: string;
+  catalogUrl: string;
+  login: string | null;
+  requestLog: string | null;
 }
 
 export async function serveRegistry(extraArgs: string[] = []): Promise<ServedRegistry> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-serve-'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', path.join(dir, 'db', 'registry.db'), '--json', '--quiet', ...extraArgs], {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', path.join(dir, 'db', 'registry.db'), '--json', ...extraArgs], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,13 +39,13 @@ export async function serveRegistry(extraArgs: string[] = []): Promise<ServedReg
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const ready = await new Promise<{ url: string; adminToken: string }>((resolve, reject) => {
+  const ready = await new Promise<ServeReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`skills serve did not start: ${out} ${err}`)), 20_000);
     const check = () => {
       const line = out.split('\n')[0];
       if (line && out.includes('\n')) {
         clearTimeout(timer);
-        resolve(JSON.parse(line) as { url: string; adminToken: string });
+        resolve(JSON.parse(line) as ServeReady);
       }
     };
     child.stdout?.on('data', check);
@@ -39,13 +54,16 @@ export async function serveRegistry(extraArgs: string[] = []): Promise<ServedReg
       reject(new Error(`skills serve exited with ${code}: ${out} ${err}`));
     });
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after the exit and the last byte of stdout and stderr.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     url: ready.url,
     adminToken: ready.adminToken,
+    ready,
     dir,
     child,
     stdout: () => out,
+    stderr: () => err,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       const code = await exited;
