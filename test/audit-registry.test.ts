@@ -154,10 +154,18 @@ describe('the registry audit at publish', () => {
     expect(refused.code).toBe(1);
     expect(refused.json<{ error: { code: string } }>().error.code).toBe('EAUDIT');
     expect((await fs.readdir(other)).sort()).toEqual(['vendor']);
+    // A workspace cannot lower its own threshold: skills.json's "none" is a request the user accepts once, for this content.
     await fs.writeFile(path.join(other, 'skills.json'), JSON.stringify({ dependencies: {}, audit: { failOn: 'none' } }));
-    const accepted = await run(['install', './vendor/leaky', '--json']);
+    const asked = await run(['install', './vendor/leaky', '--json']);
+    expect(asked.code).toBe(1);
+    expect(asked.json<{ error: { code: string; hint: string } }>().error).toMatchObject({ code: 'EAUDIT', hint: expect.stringContaining('--trust-workspace') });
+    expect((await fs.readdir(other)).sort()).toEqual(['skills.json', 'vendor']);
+    const accepted = await run(['install', './vendor/leaky', '--trust-workspace', '--json']);
     expect(accepted.code, accepted.stdout + accepted.stderr).toBe(0);
     expect(JSON.parse(await fs.readFile(path.join(other, 'skills.json'), 'utf8')).audit).toEqual({ failOn: 'none' });
+    // Accepted for this content in the user's own trust.json: the next install needs no flag.
+    await fs.rm(path.join(other, 'skills'), { recursive: true });
+    expect((await run(['install', '--json'])).code).toBe(0);
   }, 60_000);
 
   it('a removed allowance refuses the next version again; a clean skill publishes with its report', async () => {

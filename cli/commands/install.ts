@@ -42,6 +42,7 @@ interface InstallOptions {
   list?: boolean;
   scope?: string;
   allowUnverified?: boolean;
+  trustWorkspace?: boolean;
   force?: boolean;
   strict?: boolean;
   agent?: string[];
@@ -60,7 +61,8 @@ export const installCommand: CommandModule = {
       .option('--all', 'from a source holding several skills: all of them')
       .option('--list', 'list the skills a source holds (name, version, trust) and install nothing')
       .option('--scope <scope>', 'the scope plain skills from a source are named under (default: skills.json "scope", the user config\'s, the GitHub owner, or @local)')
-      .option('--allow-unverified', 'accept unverified skills this command adds (executable content the sandbox cannot run); recorded in skills.json')
+      .option('--allow-unverified', 'accept the unverified skills named on this command line (executable content the sandbox cannot run), for their content; recorded in skills.json and your own trust.json')
+      .option('--trust-workspace', 'accept what skills.json asks for (trust.allowUnverified, audit.failOn "none") for the content being installed; recorded in your own trust.json')
       .option('--force', 'replace installed skills even when their files were changed here')
       .option('--strict', 'take in only skills whose SKILL.md follows the Agent Skills spec (default: whatever an agent would load, with a warning per rule broken)')
       .option('--agent <ids...>', 'also link skills into these agents\' folders (added to "agents" in skills.json; see `skills agents`)')
@@ -97,6 +99,7 @@ export const installCommand: CommandModule = {
             all: options.all === true,
             scope: options.scope,
             allowUnverified: options.allowUnverified === true,
+            trustWorkspace: options.trustWorkspace === true,
             force: options.force === true,
             strict: options.strict === true,
             progress: ctx.progress,

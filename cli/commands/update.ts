@@ -10,12 +10,13 @@ export const updateCommand: CommandModule = {
       .description('move skills to the newest versions their ranges allow (--latest: to latest, rewriting ranges); git skills to the newest commit of their ref or the newest tag in #semver:<range>')
       .argument('[names...]', '@scope/name (default: all)')
       .option('--latest', 'ignore the ranges in skills.json and take the latest dist-tag')
-      .option('--allow-unverified', 'accept unverified versions this update brings; recorded in skills.json')
+      .option('--allow-unverified', 'accept unverified versions this update brings of the skills named (none named: of those skills.json already allows); recorded in skills.json and your trust.json')
+      .option('--trust-workspace', 'accept what skills.json asks for (trust.allowUnverified, audit.failOn "none") for the content being installed')
       .option('--force', 'replace installed skills even when their files were changed here')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .option('--registry <url>', 'the registry URL')
       .option('--json', 'print the result as JSON')
-      .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; force?: boolean; global?: boolean }) =>
+      .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; trustWorkspace?: boolean; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install');
           const { inScope } = await import('../core/agents-scope');
@@ -27,6 +28,7 @@ export const updateCommand: CommandModule = {
             registry: options.registry,
             update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true },
             allowUnverified: options.allowUnverified === true,
+            trustWorkspace: options.trustWorkspace === true,
             force: options.force === true,
             progress: ctx.progress,
             warn: ctx.warn,

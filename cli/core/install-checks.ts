@@ -13,6 +13,7 @@ import { contentDigest } from '../../tarball/digest';
 import type { Cache } from './cache';
 import type { RegistryClient } from './registry-client';
 import { readToolIndex } from './tool-index';
+import type { Acceptance } from './trust-store';
 
 export interface AuditTarget {
   name: string;
@@ -27,32 +28,62 @@ export interface AuditTarget {
  * `failOn` refuses the install (EAUDIT), unless the registry the skill came from recorded the
  * scope owner's allowance for that rule and file.
  */
-export async function auditInstall(targets: readonly AuditTarget[], failOn: FailOn, warn: (message: string) => void, cache: Cache): Promise<Map<string, AuditSummary>> {
+/** The default threshold: what a workspace may only tighten by itself. */
+export const DEFAULT_FAIL_ON: FailOn = 'high';
+
+export interface AuditPolicy {
+  /** `audit.failOn` in skills.json: a tighter threshold applies as is; a looser one (`none`) is a request. */
+  requested: FailOn;
+  /** --trust-workspace: accept the looser threshold for the content at hand (recorded). */
+  trustWorkspace: boolean;
+  /** Whether the user's own trust store accepted this content's audit findings before. */
+  accepted(digest: string): boolean;
+}
+
+/**
+ * The threshold for one skill: the workspace's when it is at least as strict as the default, else
+ * the default, unless the user accepted this content (before, or now with --trust-workspace).
+ */
+export function auditThreshold(policy: AuditPolicy, digest: string): { failOn: FailOn; acceptNow: boolean } {
+  if (policy.requested !== 'none') return { failOn: policy.requested, acceptNow: false };
+  if (policy.accepted(digest)) return { failOn: 'none', acceptNow: false };
+  if (policy.trustWorkspace) return { failOn: 'none', acceptNow: true };
+  return { failOn: DEFAULT_FAIL_ON, acceptNow: false };
+}
+
+export async function auditInstall(targets: readonly AuditTarget[], policy: AuditPolicy, warn: (message: string) => void, cache: Cache): Promise<{ summaries: Map<string, AuditSummary>; accept: Acceptance[] }> {
   const summaries = new Map<string, AuditSummary>();
+  const accept: Acceptance[] = [];
   for (const t of targets) {
-    let report = await localReport(t, cache);
+    const digest = contentDigest(t.files);
+    const { failOn, acceptNow } = auditThreshold(policy, digest);
+    let report = await localReport(t, cache, digest);
     if (t.registry && report.findings.some((f) => f.allowed !== true && reaches(f.severity, failOn))) {
       report = withAllowances(report, await registryReport(t.registry, t.name, t.version));
     }
     for (const f of report.findings) {
       if (reaches(f.severity, 'medium')) warn(`audit ${t.name}@${t.version}: ${f.severity}${f.allowed ? ' (allowed by the scope owner)' : ''} ${describeFinding(f)}`);
     }
+    const asked = policy.requested !== failOn;
     const error = auditError(`${t.name}@${t.version}`, report, failOn, {
-      hint: `\`skills audit ${t.name}@${t.version}\` shows every finding; nothing was installed. To accept it, set "audit": { "failOn": ... } in skills.json, or ask the scope's owner to allow the rule`,
+      hint: asked
+        ? `skills.json sets "audit": { "failOn": "${policy.requested}" }, but you have not accepted this content on this machine (a workspace cannot lower its own audit threshold): \`skills audit ${t.name}@${t.version}\` shows every finding; to accept them, run \`skills install --trust-workspace\`. Nothing was installed`
+        : `\`skills audit ${t.name}@${t.version}\` shows every finding; nothing was installed. To accept it, ask the scope's owner to allow the rule, or set "audit": { "failOn": "none" } in skills.json and accept it once with --trust-workspace`,
     });
     if (error) throw error;
+    if (acceptNow && auditError(t.name, report, DEFAULT_FAIL_ON, { hint: '' })) accept.push({ digest, name: t.name, about: 'audit' });
     summaries.set(t.name, summarizeAudit(report));
   }
-  return summaries;
+  return { summaries, accept };
 }
 
 /**
  * The audit of the same content by the same auditor is the same report: a warm install reads it
  * back from the cache (checked against the schema, like everything read from there).
  */
-async function localReport(t: AuditTarget, cache: Cache): Promise<AuditReport> {
-  // Hashed here, not taken from the plan: the key must name exactly the content this report is for.
-  const key = `${AUDITOR_VERSION}\u0000${contentDigest(t.files)}`;
+async function localReport(t: AuditTarget, cache: Cache, digest: string): Promise<AuditReport> {
+  // Hashed by the caller from these files, not taken from the plan: the key must name exactly the content this report is for.
+  const key = `${AUDITOR_VERSION}\u0000${digest}`;
   const cached = auditReportSchema.safeParse(await cache.document('audits', key));
   if (cached.success && cached.data.auditor === AUDITOR_VERSION) return cached.data;
   const { auditFiles } = await import('../../audit/audit');

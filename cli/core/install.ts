@@ -33,10 +33,11 @@ import { registryFiles } from './sources/registry';
 import { listSource, sourceFiles } from './sources/index';
 import { parseSourceSpec, shown, specEnv } from './sources/spec';
 import { newSourceContext, type Candidate, type SourceContext, type SourceListing } from './sources/types';
-import { checkInstallPolicy, computeTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
+import { computeTrust, decideInstallTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
+import { readTrustStore, recordAcceptances } from './trust-store';
 import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
 import { withWorkspaceLock } from './workspace-lock';
-import { auditInstall, contractProblems } from './install-checks';
+import { auditInstall, contractProblems, DEFAULT_FAIL_ON } from './install-checks';
 import { localChangesError } from './local-changes';
 import { stageAndCommit } from './stage';
 import { checkLinks, linkScope, linkSummary, withLinkSettings, type LinkRequest, type LinkSummary } from './agents-install';
@@ -67,8 +68,10 @@ export interface InstallRequest extends LinkRequest {
   all?: boolean;
   /** The scope plain skills from sources are named under (else skills.json "scope", the user config's, the GitHub owner, @local). */
   scope?: string | undefined;
-  /** Accept `unverified` skills this command adds or changes, and record their names in skills.json. */
+  /** Accept `unverified` skills this command names (its specs, or update's names), for their content; record their names in skills.json. */
   allowUnverified?: boolean;
+  /** Accept, for the content at hand, what skills.json asks for (trust.allowUnverified, audit.failOn "none"); recorded in the user's trust store. */
+  trustWorkspace?: boolean;
   /** Replace or remove installed skills even when their files were changed locally. */
   force?: boolean;
   /** Take in only skills whose SKILL.md follows the spec (else what an agent would load, with warnings); also "strict" in skills.json. */
@@ -363,28 +366,37 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       trusts.set(t.name, computeTrust(files, files.some((f) => f.path === 'skill.json') ? 'code' : 'plain', t.kept.skipVerify ? 'skipped' : files.some((f) => f.path === 'skill.json') ? 'cache' : 'not-code'));
     }
   }
-  const allowed = new Set(plan.workspace.trust?.allowUnverified ?? []);
-  const newlyAllowed = request.allowUnverified ? changed.filter((t) => trusts.get(t.name)?.level === 'unverified').map((t) => t.name) : [];
-  for (const name of newlyAllowed) allowed.add(name);
-  checkInstallPolicy(
-    targets.map((t) => {
+  // Trust is lowered only by the person at the keyboard: skills this command names with
+  // --allow-unverified, content their own trust store accepted, or --trust-workspace.
+  const store = await readTrustStore(request.env);
+  const requested = new Set(plan.workspace.trust?.allowUnverified ?? []);
+  // `update --allow-unverified` with no names accepts new content of the skills the workspace already allows.
+  const updated = request.update ? (request.update.names === 'all' ? [...requested] : request.update.names) : [];
+  const named = new Set(request.allowUnverified ? [...add.map((a) => (a.type === 'registry' ? a.name : a.skill.name)), ...updated] : []);
+  const trustDecision = decideInstallTrust({
+    subjects: targets.map((t) => {
       const trust = trusts.get(t.name);
       const skipped = t.kept ? t.kept.skipVerify === true : outcomes.get(t.name) === 'skipped';
       // A kept skill whose reasons are not in the lockfile: the policy names the lock entry.
       const because = trust && trust.because.length > 0 ? trust.because : [{ path: LOCKFILE, why: 'recorded as unverified' }];
-      return { name: t.name, trust: trust?.level ?? 'unverified', because, skipped };
+      return { name: t.name, digest: t.digest, trust: trust?.level ?? 'unverified', because, skipped };
     }),
-    allowed,
-  );
+    named,
+    requested,
+    trustWorkspace: request.trustWorkspace === true,
+    accepted: (digest, about) => store.has(digest, about),
+  });
+  const newlyAllowed = trustDecision.record;
 
   // The static audit of every new or changed skill, under the workspace's policy.
   const registryClient = fetcher?.client;
-  const audits = await auditInstall(
+  const audited = await auditInstall(
     await Promise.all(changed.map(async (t) => ({ name: t.name, version: t.version, files: await fetchFiles(t), registry: t.source ? undefined : registryClient }))),
-    plan.workspace.audit?.failOn ?? 'high',
+    { requested: plan.workspace.audit?.failOn ?? DEFAULT_FAIL_ON, trustWorkspace: request.trustWorkspace === true, accepted: (digest) => store.has(digest, 'audit') },
     request.warn,
     cache,
   );
+  const audits = audited.summaries;
 
   for (const t of targets) {
     if (t.deprecated) request.warn(`${t.name}@${t.version} is deprecated: ${t.deprecated}`);
@@ -415,6 +427,9 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   } else if (hasWork(links)) {
     await commitLinks(root, request.env);
   }
+
+  // Recorded once the workspace holds them: a failed install leaves the trust store as it was.
+  await recordAcceptances(request.env, [...trustDecision.accept, ...audited.accept]);
 
   // What the new skills expect of the workspace's MCP tools, against what `servers sync` last saw.
   for (const p of await contractProblems(root, new Set(changed.map((t) => t.folder)))) request.warn(`${p.code} ${p.message} (run \`skills doctor\` against the live servers)`);
