@@ -97,6 +97,10 @@ export function applyWorkspaceEdits(text: string, edits: readonly WorkspaceEdit[
   let body = bom ? text.slice(1) : text;
   const formattingOptions = formattingOf(body);
   for (const edit of edits) {
+    if (edit.value === undefined) {
+      body = collapseEmpty(removeAt(body, edit.path), edit.path.slice(0, -1));
+      continue;
+    }
     body = applyEdits(
       body,
       modify(body, edit.path, edit.value, {
@@ -106,9 +110,86 @@ export function applyWorkspaceEdits(text: string, edits: readonly WorkspaceEdit[
         getInsertionIndex: edit.path.length > 1 ? sortedIndex(String(edit.path[edit.path.length - 1])) : (properties) => properties.length,
       }),
     );
-    if (edit.value === undefined) body = collapseEmpty(body, edit.path.slice(0, -1));
   }
   return bom ? `${BOM}${body}` : body;
+}
+
+/**
+ * `body` without the entry at `path` (a property or an array item) and its comma. An entry on a
+ * line of its own takes that line with it, a comment at its end included; every other comment
+ * stays (jsonc-parser's own removal would also take a comment that ends the line before).
+ */
+function removeAt(body: string, path: JSONPath): string {
+  const tree = parseTree(body);
+  const target = tree ? findNodeAtLocation(tree, path) : undefined;
+  const node = target?.parent?.type === 'property' ? target.parent : target;
+  const siblings = node?.parent?.children;
+  if (!node || !siblings) return body;
+  const start = node.offset;
+  const end = node.offset + node.length;
+  const lineStart = body.lastIndexOf('\n', start - 1) + 1;
+  const ownLine = /^[ \t]*$/.test(body.slice(lineStart, start));
+  const after = tokenAfter(body, end);
+  if (after?.kind === COMMA) {
+    const eol = restOfLine(body, after.offset + 1);
+    if (ownLine && eol !== undefined) return body.slice(0, lineStart) + body.slice(pastLineBreak(body, eol));
+    return body.slice(0, start) + body.slice(skipSpaces(body, after.offset + 1));
+  }
+  const previous = siblings[siblings.indexOf(node) - 1];
+  const commaBefore = previous ? tokenAfter(body, previous.offset + previous.length) : undefined;
+  const eol = restOfLine(body, end);
+  if (ownLine && eol !== undefined && lineStart > 0) {
+    const from = lineStart - (body[lineStart - 2] === '\r' ? 2 : 1);
+    const out = body.slice(0, from) + body.slice(eol);
+    return commaBefore?.kind === COMMA ? out.slice(0, commaBefore.offset) + out.slice(commaBefore.offset + 1) : out;
+  }
+  if (commaBefore?.kind === COMMA) return body.slice(0, commaBefore.offset) + body.slice(end);
+  return body.slice(0, start) + body.slice(skipSpaces(body, end));
+}
+
+/** jsonc-parser's SyntaxKind is a const enum: a comma is 5, comments, line breaks and spaces 12 to 15. */
+const COMMA = 5;
+
+function tokenAfter(body: string, from: number): { offset: number; kind: number } | undefined {
+  const scanner = createScanner(body, false);
+  scanner.setPosition(from);
+  for (let kind: number = scanner.scan(); kind !== 17; kind = scanner.scan()) {
+    if (kind < 12 || kind > 15) return { offset: scanner.getTokenOffset(), kind };
+  }
+  return undefined;
+}
+
+/** Where the line break after `from` starts, when only spaces and comments are between. */
+function restOfLine(body: string, from: number): number | undefined {
+  let i = from;
+  for (;;) {
+    while (body[i] === ' ' || body[i] === '\t') i++;
+    if (body.startsWith('//', i)) {
+      const nl = body.indexOf('\n', i);
+      const at = nl === -1 ? body.length : nl;
+      return body[at - 1] === '\r' ? at - 1 : at;
+    }
+    if (body.startsWith('/*', i)) {
+      const close = body.indexOf('*/', i + 2);
+      const nl = body.indexOf('\n', i);
+      if (close === -1 || (nl !== -1 && nl < close)) return undefined;
+      i = close + 2;
+      continue;
+    }
+    if (i >= body.length || body[i] === '\n' || (body[i] === '\r' && body[i + 1] === '\n')) return i;
+    return undefined;
+  }
+}
+
+function pastLineBreak(body: string, at: number): number {
+  if (body.startsWith('\r\n', at)) return at + 2;
+  return body[at] === '\n' ? at + 1 : at;
+}
+
+function skipSpaces(body: string, from: number): number {
+  let i = from;
+  while (body[i] === ' ' || body[i] === '\t') i++;
+  return i;
 }
 
 function sortedIndex(key: string): (properties: string[]) => number {
@@ -210,13 +291,23 @@ function checkDepth(body: string, file: string): void {
 }
 
 export function position(body: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = body.indexOf('\n'); i !== -1 && i < offset; i = body.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, column: offset - start + 1 };
+  return lines(body)(offset);
+}
+
+/** offset -> line and column (1-based) for one text, by binary search over its line starts. */
+function lines(body: string): (offset: number) => { line: number; column: number } {
+  const starts = [0];
+  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
+  };
 }
 
 const SYNTAX: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
@@ -258,6 +349,7 @@ function keyOf(property: Node): string {
 }
 
 function checkDuplicates(body: string, tree: Node, file: string): void {
+  const lineOf = (offset: number) => position(body, offset).line;
   const stack: { node: Node; path: string[] }[] = [{ node: tree, path: [] }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { node, path } = item;
@@ -269,19 +361,30 @@ function checkDuplicates(body: string, tree: Node, file: string): void {
     const seen = new Map<string, number>();
     for (const property of node.children ?? []) {
       const key = keyOf(property);
-      const line = position(body, property.offset).line;
-      const firstLine = seen.get(key);
-      if (firstLine !== undefined) {
+      const first = seen.get(key);
+      if (first !== undefined) {
+        const line = lineOf(property.offset);
+        const firstLine = lineOf(first);
         throw new SkillsError('EWORKSPACEDUPKEY', `${file} line ${line}: the key "${[...path, key].join('.')}" is written twice (first on line ${firstLine}); which one counts is ambiguous`, {
           hint: 'delete one of them; nothing was changed',
           details: { key: [...path, key], line, firstLine },
         });
       }
-      seen.set(key, line);
+      if (key === '__proto__' && isRecordPath(path)) {
+        // zod drops such an entry without a word; a name it can never be is refused instead.
+        throw new SkillsError('EWORKSPACE', `${file} line ${lineOf(property.offset)}: "${[...path, key].join('.')}" is not a valid name here`, { hint: 'remove that entry; nothing was changed' });
+      }
+      seen.set(key, property.offset);
       const value = property.children?.[1];
       if (value) stack.push({ node: value, path: [...path, key] });
     }
   }
+}
+
+/** Objects of skills.json whose keys are names (skills, servers, aliases, variables), not fields. */
+function isRecordPath(path: readonly string[]): boolean {
+  const joined = path.length === 3 && path[0] === 'servers' ? `servers.*.${path[2]}` : path.join('.');
+  return ['dependencies', 'servers', 'alias', 'privacy.patterns', 'servers.*.env', 'servers.*.headers'].includes(joined);
 }
 
 /** The value of a parsed node. Keys become own properties whatever they are (`__proto__` too), never a prototype. */
@@ -318,12 +421,13 @@ const HTTP_KEYS = Object.keys(httpServerSchema.shape);
 
 function unknownKeys(body: string, tree: Node): UnknownKey[] {
   const out: UnknownKey[] = [];
+  const lineOf = lines(body);
   const check = (object: Node | undefined, path: string[], known: readonly string[]) => {
     if (object?.type !== 'object') return;
     for (const property of object.children ?? []) {
       const key = keyOf(property);
       if (known.includes(key)) continue;
-      out.push({ path: [...path, key], line: position(body, property.offset).line, suggestion: nearest(key, known) });
+      out.push({ path: [...path, key], line: lineOf(property.offset).line, suggestion: nearest(key, known) });
     }
   };
   check(tree, [], TOP_KEYS);
@@ -343,26 +447,35 @@ export function nearest(key: string, known: readonly string[]): string | undefin
   let best: { key: string; distance: number } | undefined;
   const lower = key.toLowerCase();
   for (const candidate of known) {
-    const distance = editDistance(lower, candidate.toLowerCase());
     const limit = Math.min(3, Math.max(1, Math.floor(candidate.length / 4)));
+    const distance = editDistance(lower, candidate.toLowerCase(), limit);
     if (distance <= limit && (!best || distance < best.distance)) best = { key: candidate, distance };
   }
   return best?.key;
 }
 
-/** Levenshtein distance with adjacent transpositions (optimal string alignment); long keys are never near a known one. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3 || a.length > 64) return Infinity;
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+/**
+ * Levenshtein distance with adjacent transpositions (optimal string alignment), or Infinity as
+ * soon as it must exceed `limit`: a 10,000-key file is checked key by key.
+ */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return Infinity;
+  let before = new Int32Array(b.length + 1);
+  let previous = new Int32Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) previous[j] = j;
+  let row = new Int32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
+    let least = i;
     for (let j = 1; j <= b.length; j++) {
-      const row = rows[i] as number[];
-      const prev = rows[i - 1] as number[];
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      let d = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
       row[j] = d;
+      if (d < least) least = d;
     }
+    if (least > limit) return Infinity;
+    [before, previous, row] = [previous, row, before];
   }
-  return (rows[a.length] as number[])[b.length] as number;
+  return previous[b.length] as number;
 }
