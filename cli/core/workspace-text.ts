@@ -218,8 +218,9 @@ function formattingOf(body: string): FormattingOptions {
   let tabs = false;
   for (const match of body.matchAll(/^([ \t]+)["}\]]/gm)) {
     const indent = match[1] ?? '';
+    // The first indented line decides between tabs and spaces.
     if (indent.startsWith('\t')) {
-      tabs = true;
+      tabs = width === 0;
       break;
     }
     if (width === 0 || indent.length < width) width = indent.length;
