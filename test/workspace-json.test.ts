@@ -11,11 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install';
+import { JOURNAL, sealJournal, sha256 } from '../cli/core/journal';
+import { journalKey } from '../cli/core/journal-key';
 import { applyWorkspaceEdits, nearest, parseWorkspaceText, unknownKeyWarning, workspaceEdits } from '../cli/core/workspace-text';
 import type { Workspace } from '../schema/workspace';
 import { runCli } from './helpers/cli';
 import { recordingServer } from './helpers/recording-server';
 import { skillFiles } from './helpers/skill-files';
+import { STAGING, TRASH } from './helpers/journal';
 import { expectNothingWritten, tree } from './helpers/tree';
 import { liveRegistry, type LiveRegistry } from './helpers/workspace';
 
@@ -220,6 +223,39 @@ describe('install, uninstall and ci keep skills.json', () => {
     await write(text);
     await install(req({ copy: true }));
     expect(await read()).toBe('{\n  "name": "x", // kept\n  "dependencies": {\n    "@acme/alpha": "^1.0.0"\n  },\n  "link": "copy"\n}\n');
+  });
+
+  it('update --latest rewrites only the range, in place, its comment kept', async () => {
+    await write('{\n  "dependencies": {\n    "@acme/alpha": "latest" // follow the tag\n  }\n}\n');
+    await install(req({ update: { names: 'all', latest: true } }));
+    expect(await read()).toBe('{\n  "dependencies": {\n    "@acme/alpha": "^1.0.0" // follow the tag\n  }\n}\n');
+  });
+
+  it('an install killed after its journal was written is completed with the commented skills.json it computed', async () => {
+    const ref = path.join(base, `ref-${counter}`);
+    await fs.mkdir(ref);
+    await fs.writeFile(path.join(ref, 'skills.json'), HOSTILE);
+    await install(req({ root: ref, add: ['@acme/alpha'] }));
+    // The same install, stopped after the journal: staged, sealed, nothing moved or written.
+    await write(HOSTILE);
+    await fs.mkdir(path.join(ws, 'skills', STAGING), { recursive: true });
+    await fs.cp(path.join(ref, 'skills', 'alpha'), path.join(ws, 'skills', STAGING, 'alpha'), { recursive: true });
+    const key = await journalKey(env(), { create: true });
+    if (!key) throw new Error('no journal key');
+    const journal = {
+      staging: STAGING,
+      trash: TRASH,
+      install: ['alpha'],
+      remove: [],
+      files: [
+        { path: 'skills.json' as const, before: sha256(HOSTILE), content: await fs.readFile(path.join(ref, 'skills.json'), 'utf8') },
+        { path: 'skills-lock.json' as const, before: null, content: await fs.readFile(path.join(ref, 'skills-lock.json'), 'utf8') },
+      ],
+    };
+    await fs.writeFile(path.join(ws, 'skills', JOURNAL), sealJournal(journal, key));
+    expect((await install(req())).recovered).toBe('completed');
+    expect(await read()).toBe(await fs.readFile(path.join(ref, 'skills.json'), 'utf8'));
+    expect(await read()).toContain('// the skills of this repo');
   });
 
   it('creates skills.json in the house format when there is none, and says so', async () => {
