@@ -63,7 +63,15 @@ export const skillFolderSchema = z.string().max(SKILL_NAME_MAX).regex(SKILL_NAME
 /** An agent id from the agent table (`skills agents`); checked against the table when used. */
 export const agentIdSchema = z.string().max(64).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an agent id is lower-case words joined by single hyphens');
 
+/** The static audit's install policy: a new skill with a finding at or above `failOn` is refused. */
+export const auditPolicySchema = z.object({ failOn: failOnSchema.default('high') });
+
 export const workspaceSchema = z.object({
+  /** The JSON Schema editors check the file against (schema/json/skills.schema.json); skills ignores it. */
+  $schema: z.string().max(4096).optional(),
+  /** For people and other tools; skills ignores them. */
+  name: z.string().max(4096).optional(),
+  description: z.string().max(4096).optional(),
   registry: z.url().optional(),
   /** The scope of plain skills (no skill.json) packed, published or installed here without --scope. */
   scope: z.string().regex(SCOPE_RE, 'a scope is @ followed by lower-case words joined by single hyphens').optional(),
@@ -75,8 +83,7 @@ export const workspaceSchema = z.object({
   servers: z.record(z.string().regex(SERVER_NAME_RE), serverConfigSchema).default({}),
   privacy: privacySchema.optional(),
   trust: workspaceTrustSchema.optional(),
-  /** The static audit's install policy: a new skill with a finding at or above `failOn` is refused. */
-  audit: z.object({ failOn: failOnSchema.default('high') }).optional(),
+  audit: auditPolicySchema.optional(),
   /** The agents whose folders get a link per skill, besides the shared `.agents/skills` (absent: the agents detected here). */
   agents: z.array(agentIdSchema).max(64).refine((ids) => new Set(ids).size === ids.length, 'an agent is listed twice').optional(),
   /** Take in only skills whose SKILL.md follows the Agent Skills spec (as `--strict` does); default: what an agent would load, with warnings. */

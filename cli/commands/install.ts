@@ -6,6 +6,7 @@ import { renderTrust, table } from '../render';
 export function renderInstall(result: InstallResult): string {
   const lines: string[] = [];
   if (result.recovered === 'completed') lines.push(pc.yellow('completed an install that was interrupted'));
+  if (result.workspaceFile.created) lines.push(`created ${result.workspaceFile.file}`);
   const trustOf = new Map(result.skills.map((s) => [s.name, s]));
   for (const c of result.changes) {
     const skill = trustOf.get(c.name);

@@ -5,10 +5,11 @@
  * what cannot be done is left and returned, and `skills doctor` finds it.
  */
 import { isSkillsError } from '../../schema/errors';
-import { LOCKFILE, lockfileSchema, WORKSPACE_FILE, workspaceSchema, type Lockfile, type Workspace } from '../../schema/workspace';
+import { LOCKFILE, lockfileSchema, WORKSPACE_FILE, type Lockfile, type Workspace } from '../../schema/workspace';
 import { applyLinks, planLinks, type LinkIssue } from './agents-link';
 import { scopeOf } from './agents-scope';
 import { readWorkspaceFile } from './workspace';
+import { parseWorkspaceText } from './workspace-text';
 
 function parsed<T>(text: string | undefined, parse: (raw: unknown) => { success: true; data: T } | { success: false }): T | undefined {
   if (text === undefined) return undefined;
@@ -20,11 +21,19 @@ function parsed<T>(text: string | undefined, parse: (raw: unknown) => { success:
   }
 }
 
+function workspaceOf(text: string): Workspace | undefined {
+  try {
+    return parseWorkspaceText(text, WORKSPACE_FILE).workspace;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Links as skills.json and the lockfile (the given texts, else the files on disk) ask. */
 export async function syncLinks(root: string, key: Buffer | undefined, texts: { workspace?: string | undefined; lock?: string | undefined } = {}): Promise<LinkIssue[]> {
   const workspaceText = texts.workspace ?? (await readWorkspaceFile(root, WORKSPACE_FILE).catch(() => undefined));
   const lockText = texts.lock ?? (await readWorkspaceFile(root, LOCKFILE).catch(() => undefined));
-  const workspace: Workspace | undefined = workspaceText === undefined ? { dependencies: {}, servers: {} } : parsed(workspaceText, (raw) => workspaceSchema.safeParse(raw));
+  const workspace: Workspace | undefined = workspaceText === undefined ? { dependencies: {}, servers: {} } : workspaceOf(workspaceText);
   const lock: Lockfile | undefined = lockText === undefined ? { lockfileVersion: 1, skills: {} } : parsed(lockText, (raw) => lockfileSchema.safeParse(raw));
   if (!workspace || !lock) return [{ code: 'EWORKSPACE', path: WORKSPACE_FILE, message: `${WORKSPACE_FILE} or ${LOCKFILE} cannot be read; agent folders were not updated` }];
   try {

@@ -36,6 +36,7 @@ import { newSourceContext, type Candidate, type SourceContext, type SourceListin
 import { computeTrust, decideInstallTrust, verificationKey, type ComputedTrust, type VerificationOutcome } from './trust';
 import { readTrustStore, recordAcceptances } from './trust-store';
 import { emptyLockfile, loadWorkspace, LOCKFILE, readWorkspaceFile, serializeLockfile, serializeWorkspace, WORKSPACE_FILE, workspaceDirs } from './workspace';
+import { applyWorkspaceEdits, parseWorkspaceText, unknownKeyWarning, workspaceEdits } from './workspace-text';
 import { withWorkspaceLock } from './workspace-lock';
 import { auditInstall, contractProblems, DEFAULT_FAIL_ON } from './install-checks';
 import { localChangesError } from './local-changes';
@@ -108,6 +109,8 @@ export interface InstallResult {
   recovered: Recovered;
   /** What changed in the agent folders. */
   links: LinkSummary;
+  /** skills.json: whether this command created it (there was none) or changed it. */
+  workspaceFile: { file: string; created: boolean; changed: boolean };
 }
 
 function commandOf(request: InstallRequest): string {
@@ -133,10 +136,13 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   const { root } = request;
   const recovered = await recover(root, request.env);
   const loaded = await loadWorkspace(root);
+  for (const key of loaded.unknownKeys) request.warn(unknownKeyWarning(WORKSPACE_FILE, key));
   const scope = await linkScope(root, request.env, request);
   const workspace: Workspace = await withLinkSettings(loaded.workspace ?? { dependencies: {}, servers: {} }, scope, request);
   const oldLock = loaded.lockfile ?? emptyLockfile();
-  if (request.frozen && !loaded.lockfile) throw new SkillsError('ELOCKMISSING', `there is no ${LOCKFILE}`, { hint: 'run `skills install` to create it' });
+  if (request.frozen && !loaded.lockfile) {
+    throw new SkillsError('ELOCKMISSING', `there is no ${LOCKFILE} in ${root}, and \`skills ci\` (install --frozen-lockfile) installs exactly what it says`, { hint: `run \`skills install${request.global ? ' -g' : ''}\` to resolve ${WORKSPACE_FILE} and write it (commit it, then \`skills ci\` installs the same everywhere); nothing was changed` });
+  }
   const cache = Cache.fromEnv(request.env);
   let fetcher: Fetcher | undefined;
   const registry = async (): Promise<Fetcher> => {
@@ -412,9 +418,27 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     newLock.skills[t.name] = lockEntryOf(t, trusts.get(t.name)?.level, skipped);
   }
   const newWorkspace: Workspace = { ...plan.workspace };
-  if (newlyAllowed.length > 0) newWorkspace.trust = { allowUnverified: [...new Set([...(plan.workspace.trust?.allowUnverified ?? []), ...newlyAllowed])].sort() };
-  const workspaceText = serializeWorkspace(newWorkspace);
+  const listed = plan.workspace.trust?.allowUnverified ?? [];
+  const toAllow = [...new Set(newlyAllowed)].filter((n) => !listed.includes(n)).sort();
+  if (toAllow.length > 0) newWorkspace.trust = { allowUnverified: [...listed, ...toAllow] };
   const lockText = serializeLockfile(newLock);
+  // skills.json changes by these key-level edits, applied at commit time to the text as it is then.
+  const edits = workspaceEdits(loaded.workspace ?? { dependencies: {}, servers: {} }, newWorkspace);
+  const workspaceFile = { file: path.join(root, WORKSPACE_FILE), created: false, changed: false };
+  const workspaceText = (current: string | undefined): string => {
+    workspaceFile.created = current === undefined;
+    if (current === undefined) return serializeWorkspace(newWorkspace);
+    // What is on disk now may have been edited while this ran: it must still read.
+    parseWorkspaceText(current, workspaceFile.file);
+    const next = applyWorkspaceEdits(current, edits);
+    try {
+      parseWorkspaceText(next, workspaceFile.file);
+    } catch (error) {
+      throw new SkillsError('EINTERNAL', `editing ${WORKSPACE_FILE} would leave it unreadable (${(error as Error).message}); nothing was installed`, { cause: error });
+    }
+    workspaceFile.changed = next !== current;
+    return next;
+  };
 
   // Every agent folder must be able to hold the new set of skills before anything is written.
   const links = await checkLinks(scope, newWorkspace, newLock, owned, plan.removeFolders);
@@ -422,7 +446,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
 
   // Stage and commit (the commit links too).
   const nothingToDo = changed.length === 0 && plan.removeFolders.length === 0;
-  if (!nothingToDo || (await readWorkspaceFile(root, WORKSPACE_FILE)) !== workspaceText || (await readWorkspaceFile(root, LOCKFILE)) !== lockText) {
+  if (!nothingToDo || edits.length > 0 || (await readWorkspaceFile(root, WORKSPACE_FILE)) === undefined || (await readWorkspaceFile(root, LOCKFILE)) !== lockText) {
     await stageAndCommit({ env: request.env, dirs, dir, folders: await Promise.all(changed.map(async (t) => ({ folder: t.folder, files: await fetchFiles(t) }))), remove: plan.removeFolders, workspaceText, lockText });
   } else if (hasWork(links)) {
     await commitLinks(root, request.env);
@@ -451,6 +475,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     catalog: { file: catalog.file, chars: catalog.chars, overBudget: catalog.overBudget },
     recovered,
     links: linkSummary(links),
+    workspaceFile: { ...workspaceFile, changed: workspaceFile.created || workspaceFile.changed },
   };
 }
 

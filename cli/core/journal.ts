@@ -25,11 +25,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
 import { SKILL_NAME_MAX, SKILL_NAME_RE } from '../../schema/names';
-import { LOCKFILE, lockfileSchema, WORKSPACE_FILE, workspaceSchema } from '../../schema/workspace';
+import { LOCKFILE, lockfileSchema, WORKSPACE_FILE } from '../../schema/workspace';
 import { randomBytes } from 'node:crypto';
 import { syncLinks } from './agents-sync';
 import { journalKey, sealMac, sealVerifies } from './journal-key';
 import { readWorkspaceFile, skillsDir, workspaceDirs } from './workspace';
+import { isValidWorkspaceText } from './workspace-text';
 import { writeFileAtomic } from './write-atomic';
 
 export const JOURNAL = '.skills-journal.json';
@@ -62,8 +63,8 @@ const journalSchema = z
     if (new Set(folders).size !== folders.length) ctx.addIssue({ code: 'custom', message: 'a folder is named twice' });
     if (new Set(j.files.map((f) => f.path)).size !== j.files.length) ctx.addIssue({ code: 'custom', message: 'a file is named twice' });
     for (const file of j.files) {
-      const parsed = parseJson(file.content);
-      const valid = file.path === WORKSPACE_FILE ? workspaceSchema.safeParse(parsed).success : lockfileSchema.safeParse(parsed).success;
+      // skills.json is JSONC (comments, a BOM) and is written as the user keeps it.
+      const valid = file.path === WORKSPACE_FILE ? isValidWorkspaceText(file.content) : lockfileSchema.safeParse(parseJson(file.content)).success;
       if (!valid) ctx.addIssue({ code: 'custom', message: `the new ${file.path} is not valid` });
     }
   });

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { SkillsError } from '../../schema/errors';
 import type { PackageFile } from '../../schema/package-files';
 import { inParallel, writeFiles } from '../../tarball/write';
-import { commitJournal, currentHash, JOURNAL } from './journal';
+import { commitJournal, currentHash, JOURNAL, sha256 } from './journal';
 import { journalKey } from './journal-key';
-import { LOCKFILE, WORKSPACE_FILE } from './workspace';
+import { LOCKFILE, readWorkspaceFile, WORKSPACE_FILE } from './workspace';
 
 /** Skills staged at once, and files written at once within each (bounded: file handles are finite). */
 const STAGE_CONCURRENCY = 8;
@@ -26,7 +26,12 @@ export interface StageRequest {
   dir: string;
   folders: { folder: string; files: readonly PackageFile[] }[];
   remove: string[];
-  workspaceText: string;
+  /**
+   * The new skills.json from the text on disk now (undefined: there is none). Called at commit
+   * time, after staging, so an edit made by hand while the install ran is kept; it throws
+   * (EWORKSPACE, ...) when that text can no longer be read, and nothing is changed.
+   */
+  workspaceText: (current: string | undefined) => string;
   lockText: string;
 }
 
@@ -57,6 +62,8 @@ export async function stageAndCommit(request: StageRequest): Promise<void> {
     throw writeError(dir, error);
   }
   try {
+    const current = await readWorkspaceFile(dirs.root, WORKSPACE_FILE);
+    const workspaceText = request.workspaceText(current);
     await commitJournal(
       dirs.root,
       {
@@ -65,7 +72,7 @@ export async function stageAndCommit(request: StageRequest): Promise<void> {
         install: request.folders.map((f) => f.folder),
         remove: request.remove,
         files: [
-          { path: WORKSPACE_FILE, before: await currentHash(dirs.root, WORKSPACE_FILE), content: request.workspaceText },
+          { path: WORKSPACE_FILE, before: current === undefined ? null : sha256(current), content: workspaceText },
           { path: LOCKFILE, before: await currentHash(dirs.root, LOCKFILE), content: request.lockText },
         ],
       },

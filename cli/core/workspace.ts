@@ -3,19 +3,23 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '../../schema/errors';
-import { LOCKFILE, LOCKFILE_VERSION, lockfileSchema, serializeLockfile, sortRecord, WORKSPACE_FILE, workspaceSchema, type Lockfile, type Workspace } from '../../schema/workspace';
+import { LOCKFILE, LOCKFILE_VERSION, lockfileSchema, serializeLockfile, sortRecord, WORKSPACE_FILE, type Lockfile, type Workspace } from '../../schema/workspace';
+import { parseWorkspaceText, type UnknownKey } from './workspace-text';
 
 export interface LoadedWorkspace {
   root: string;
   /** undefined when there is no skills.json yet. */
   workspace: Workspace | undefined;
   lockfile: Lockfile | undefined;
+  /** Keys of skills.json skills does not know (kept in the file as written). */
+  unknownKeys: UnknownKey[];
 }
 
 export async function loadWorkspace(root: string): Promise<LoadedWorkspace> {
-  const workspace = await readJson(root, WORKSPACE_FILE, (raw) => workspaceSchema.safeParse(raw), 'EWORKSPACE');
+  const text = await readWorkspaceFile(root, WORKSPACE_FILE);
+  const document = text === undefined ? undefined : parseWorkspaceText(text, path.join(root, WORKSPACE_FILE));
   const lockfile = await readJson(root, LOCKFILE, (raw) => lockfileSchema.safeParse(raw), 'ELOCKFILE');
-  return { root, workspace, lockfile };
+  return { root, workspace: document?.workspace, lockfile, unknownKeys: document?.unknownKeys ?? [] };
 }
 
 const MAX_WORKSPACE_FILE_BYTES = 16 * 1024 * 1024;
@@ -44,7 +48,7 @@ export async function readWorkspaceFile(root: string, name: typeof WORKSPACE_FIL
   }
 }
 
-async function readJson<T>(root: string, name: typeof WORKSPACE_FILE | typeof LOCKFILE, parse: (raw: unknown) => { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }, code: 'EWORKSPACE' | 'ELOCKFILE'): Promise<T | undefined> {
+async function readJson<T>(root: string, name: typeof LOCKFILE, parse: (raw: unknown) => { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }, code: 'ELOCKFILE'): Promise<T | undefined> {
   const file = path.join(root, name);
   const text = await readWorkspaceFile(root, name);
   if (text === undefined) return undefined;
@@ -52,13 +56,13 @@ async function readJson<T>(root: string, name: typeof WORKSPACE_FILE | typeof LO
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new SkillsError(code, `${file} is not valid JSON`, { hint: code === 'ELOCKFILE' ? 'delete it and run `skills install` to regenerate it' : 'fix the JSON' });
+    throw new SkillsError(code, `${file} is not valid JSON`, { hint: 'delete it and run `skills install` to regenerate it' });
   }
   const parsed = parse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new SkillsError(code, `${file} is invalid${issue ? `: ${issue.path.join('.') || '(root)'} ${issue.message}` : ''}`, {
-      hint: code === 'ELOCKFILE' ? 'delete it and run `skills install` to regenerate it' : 'see schema/json/skills.schema.json',
+      hint: 'delete it and run `skills install` to regenerate it',
     });
   }
   return parsed.data;
@@ -89,8 +93,12 @@ export async function workspaceDirs(root: string): Promise<{ root: string; skill
   return { root: real, skills };
 }
 
+/** A new skills.json (none existed): the house's 2-space format. An existing one is only ever edited (workspace-text.ts). */
 export function serializeWorkspace(workspace: Workspace): string {
   const out: Record<string, unknown> = {};
+  if (workspace.$schema !== undefined) out.$schema = workspace.$schema;
+  if (workspace.name !== undefined) out.name = workspace.name;
+  if (workspace.description !== undefined) out.description = workspace.description;
   if (workspace.registry !== undefined) out.registry = workspace.registry;
   if (workspace.scope !== undefined) out.scope = workspace.scope;
   out.dependencies = sortRecord(workspace.dependencies);
