@@ -59,7 +59,7 @@ describe('outdated, update, update --latest, uninstall', () => {
     for (const v of ['1.1.0', '2.0.0']) expect((await live.publish(solo(v))).status).toBe(201);
     const outdated = await cli(['outdated']);
     expect(outdated.code).toBe(1);
-    expect(outdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.0.0', wanted: '1.1.0', latest: '2.0.0', trust: 'verified' }]);
+    expect(outdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.0.0', wanted: '1.1.0', latest: '2.0.0', trust: 'verified', source: null }]);
 
     // update: the newest version the range allows; the range stays.
     const updated = await cli(['update']);
