@@ -85,5 +85,5 @@ describe('the whole loop with real processes', () => {
     expect(info.json<{ versions: string[] }>().versions).toEqual(['1.0.0', '1.1.0']);
     const search = await cli(consumer, ['search', 'quad', '--json']);
     expect(search.code).toBe(0);
-  });
+  }, 180_000); // ~19 real processes and sandbox runs: bounded for a hang, not a speed claim
 });
