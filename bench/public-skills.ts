@@ -68,6 +68,8 @@ interface Outcome {
   ok: boolean;
   /** The error code when refused. */
   code?: string;
+  /** What under the code: EVALIDATION's first problem code, EAUDIT's first high rule, EUNVERIFIED's first kind of executable. */
+  reason?: string;
   message?: string;
   hint?: string;
   ms: number;
@@ -116,9 +118,24 @@ function highFindings(details: unknown, into: HighFinding[] = []): HighFinding[]
   return into;
 }
 
+/** The first `because` of `details.unverified` (EUNVERIFIED), its kind: "Python script", "script with a #! line", ... */
+function unverifiedKind(details: unknown): string | undefined {
+  const first = isRecord(details) && Array.isArray(details.unverified) ? (details.unverified[0] as unknown) : undefined;
+  const because = isRecord(first) && Array.isArray(first.because) ? (first.because[0] as unknown) : undefined;
+  return isRecord(because) && typeof because.why === 'string' ? because.why.split(':')[0] : undefined;
+}
+
+function reasonOf(error: CliError, high: readonly HighFinding[]): string | undefined {
+  if (error.code === 'EVALIDATION') return /first: ([A-Z][A-Z0-9_]+)/.exec(error.message)?.[1];
+  if (error.code === 'EAUDIT') return high[0]?.rule ?? /first: ([a-z0-9-]+) in /.exec(error.message)?.[1];
+  if (error.code === 'EUNVERIFIED') return unverifiedKind(error.details);
+  return undefined;
+}
+
 function refused(error: CliError, ms: number): Outcome {
   const high = highFindings(error.details);
-  return { ok: false, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ms: Math.round(ms), ...(high.length > 0 ? { high } : {}) };
+  const reason = reasonOf(error, high);
+  return { ok: false, code: error.code, ...(reason ? { reason } : {}), message: error.message, ...(error.hint ? { hint: error.hint } : {}), ms: Math.round(ms), ...(high.length > 0 ? { high } : {}) };
 }
 
 /** install --json: `{ skills: [{ trust }] }` when taken. */
@@ -305,10 +322,11 @@ function refusalCodes(results: readonly SkillResult[]): CodeCount[] {
     for (const r of results) {
       const o = r[c.key];
       if (o.ok) continue;
-      const key = `${c.label}\0${o.code ?? '?'}`;
+      const code = `${o.code ?? '?'}${o.reason ? ` (${o.reason})` : ''}`;
+      const key = `${c.label}\0${code}`;
       const found = counts.get(key);
       if (found) found.count++;
-      else counts.set(key, { column: c.label, code: o.code ?? '?', count: 1, example: r, message: o.message ?? '' });
+      else counts.set(key, { column: c.label, code, count: 1, example: r, message: o.message ?? '' });
     }
   }
   return [...counts.values()].sort((a, b) => COLUMNS.findIndex((c) => c.label === a.column) - COLUMNS.findIndex((c) => c.label === b.column) || b.count - a.count);
@@ -321,7 +339,7 @@ function shorten(text: string, max: number): string {
 
 function printRefusals(results: readonly SkillResult[]): CodeCount[] {
   const codes = refusalCodes(results);
-  console.log(`\nRefusal codes (every refusal of each column; one example each, its message shortened):\n`);
+  console.log(`\nRefusal codes (every refusal of each column, by code and what under it; one example each, its message shortened):\n`);
   console.log(table(['column', 'code', 'count', 'example', 'message'], codes.map((c) => [c.column, c.code, String(c.count), `${c.example.repo}:${c.example.dir}`, shorten(c.message, 140)])));
   const rules = new Map<string, number>();
   for (const r of results) for (const c of COLUMNS) for (const f of r[c.key].high ?? []) rules.set(`${c.label}\0${f.rule}`, (rules.get(`${c.label}\0${f.rule}`) ?? 0) + 1);
