@@ -95,7 +95,11 @@ function rcRefine(m: RegExpExecArray, text: string): { severity: Severity; messa
   const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
   const before = text.slice(Math.max(lineStart, m.index - 200), m.index);
   if (!/(?:>>?|\btee\b|appendFile(?:Sync)?\s*\(|writeFile(?:Sync)?\s*\(|\bopen\s*\()/.test(before)) return undefined;
-  return /\bPATH=/.test(lineAt(text, m.index)) ? { severity: 'medium', message: 'adds to PATH in a shell startup file' } : { severity: 'high' };
+  const line = lineAt(text, m.index);
+  if (/\bPATH=/.test(line)) return { severity: 'medium', message: 'adds to PATH in a shell startup file' };
+  // `echo 'export NAME="value"' >> ~/.bashrc`: a plain value, nothing that runs.
+  if (/^\s*(?:echo|printf)\s+(['"])export\s+[A-Za-z_]\w*=(?:"[^"$`\\]*"|'[^']*'|[^\s'"$`;|&]*)\1\s*>>/.test(line)) return { severity: 'medium', message: 'sets an environment variable in a shell startup file' };
+  return { severity: 'high' };
 }
 
 /** Where a recursive delete lands: outside the skill's folder or not. */
