@@ -19,7 +19,7 @@
  */
 import type { Finding, Severity } from '../schema/audit-report';
 import type { BlockContext, Segment } from './markdown';
-import { changesWithin, normalizeForMatching, originalOffset, type Change } from './normalize';
+import { changesWithin, MAX_CHANGES, normalizeForMatching, originalOffset, type Change } from './normalize';
 import { findCommands, type CompiledCommands } from './rules/commands';
 import { atMost, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
 import { findInjections, type CompiledInjections } from './rules/injection';
@@ -161,6 +161,7 @@ export function scanProseSegment(file: string, segment: Segment, emit: Emit, onE
   if (original.trim() === '') return;
   const normalized = normalizeForMatching(original);
   const text = normalized.text;
+  if (normalized.truncated) emit(finding('audit-incomplete', 'medium', file, segment.line, `more than ${MAX_CHANGES} invisible, look-alike or fullwidth characters in one block: past them the text was matched as written (look-alikes there can hide an instruction); review it by hand`, ''));
   let index: LineIndex | undefined;
   const lineOf = (offset: number): number => {
     index ??= new LineIndex(original);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditFiles } from '../audit/audit';
 import { BENIGN_FAMILIES, MALICIOUS_FAMILIES, PROSE_CASES } from '../audit/corpus/prose-cases';
-import { normalizeForMatching } from '../audit/normalize';
+import { MAX_CHANGES, normalizeForMatching } from '../audit/normalize';
 import { audit, highs, pkg } from './helpers/audit';
 
 describe('the labelled prose corpus', () => {
@@ -34,6 +34,14 @@ describe('normalising before matching', () => {
 
   it('leaves Russian, Greek and Arabic words alone, and ASCII untouched', () => {
     for (const text of ['Прочитайте файл', 'ΔG in μL', 'اقرأ ملف CSV', 'plain | ascii']) expect(normalizeForMatching(text).changes).toEqual([]);
+  });
+
+  it('is bounded: past MAX_CHANGES changed characters the rest is matched as written, and that is reported', () => {
+    const n = normalizeForMatching('\uFF49'.repeat(MAX_CHANGES + 10));
+    expect(n.truncated).toBe(true);
+    expect(n.text.length).toBe(MAX_CHANGES + 10);
+    const report = audit({ 'references/wide.md': `# W\n\n${'\uFF49'.repeat(MAX_CHANGES + 10)}\n` });
+    expect(report.findings.find((f) => f.rule === 'audit-incomplete')?.severity).toBe('medium');
   });
 
   it('reports the disguise itself as injection-hidden', () => {
