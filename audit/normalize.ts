@@ -135,7 +135,9 @@ export function normalizeForMatching(text: string): Normalized {
     let visible = 0;
     let foreign = 0;
     let foreignLookalikes = 0;
-    for (let i = at; i < end; ) {
+    // No word is hundreds of letters long: a run that is gets its invisibles and compatibility forms
+    // handled, not look-alike mapping (and is not walked twice).
+    for (let i = at; i < (word.length > 256 ? at : end); ) {
       const unit = text.charCodeAt(i);
       if (unit < 0x80) {
         i++;
