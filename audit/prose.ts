@@ -60,7 +60,7 @@ function clauseStart(text: string, sentenceStart: number, offset: number): numbe
 /** Whether the words from the clause's start to `offset` make an order: lead words and at most one verb, or nothing. */
 export function imperativeAt(text: string, sentenceStart: number, offset: number): boolean {
   const start = clauseStart(text, sentenceStart, offset);
-  const clause = text.slice(start, offset).replace(/[*_`"'“”‘’[\]#]/g, ' ').trim();
+  const clause = text.slice(start, offset).replace(/<!--|-->|[*_`"'“”‘’[\]#]/g, ' ').trim();
   const rest = clause.replace(LEAD, '').trim();
   if (rest === '') return true;
   const first = rest.split(/\s+/)[0] ?? '';

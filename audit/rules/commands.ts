@@ -104,7 +104,8 @@ function rcRefine(m: RegExpExecArray, text: string): { severity: Severity; messa
 
 /** Where a recursive delete lands: outside the skill's folder or not. */
 function deleteTarget(target: string): { severity: Severity; message: string } | undefined {
-  const t = target.replace(/^["']|["']$/g, '');
+  // A sentence's full stop after a command in prose (`rm -rf $HOME`. loses its backticks) is not part of the path.
+  const t = target.replace(/^["']|["']$/g, '').replace(/(?<=[^.])[.,;:!?]$/, '');
   const everything = /^(?:\/|\/\*|\/\.\*|~|~\/|~\/\*|~\/\.\*|\$HOME|\$\{HOME\}|\$HOME\/|\$\{HOME\}\/|\$HOME\/\*|\$\{HOME\}\/\*|\.\.|\.\.\/|\.\.\/\*|[A-Za-z]:\\?|%USERPROFILE%|%HOMEPATH%|\$env:USERPROFILE)$/;
   const system = /^\/(?:bin|boot|dev|etc|home|lib|lib64|opt|proc|root|sbin|srv|sys|usr|var|Users|System|Library|Applications|Volumes|private)(?:\/\*?)?$/;
   if (everything.test(t) || system.test(t)) return { severity: 'high', message: `recursive delete of ${t}: far outside the skill's folder` };
