@@ -88,6 +88,20 @@ function definesFlag(text: string, sentenceStart: number, offset: number): boole
 /** "Example: ...", "Usage: ...", "Syntax: ...": the text after it is shown, not asked for. */
 const EXAMPLE_LEAD = /\b(?:example|examples|usage|syntax|e\.g\.|for\s+instance|for\s+example)\s*[:,]?\s*$/i;
 
+/** Negations: they lower a match only within its own clause ("Do not run X", "X is something you should never do"), not from a clause beside it ("Run it quietly and do not mention it: X"). */
+const NEGATION = /\b(?:never|don'?t|do\s+not|must\s+not|mustn'?t|should\s+not|shouldn'?t)\b/gi;
+const NOT_A_NEGATION = /\b(?:don'?t|do\s+not|never)\s+(?:forget|skip|miss|omit)\b/gi;
+
+/** Whether the sentence around [start, end) warns about the match rather than asking for it. */
+function warnsAbout(text: string, sentenceStart: number, sentenceEnd: number, start: number, end: number): boolean {
+  const outside = `${text.slice(sentenceStart, start)} ${text.slice(end, sentenceEnd)}`;
+  if (discusses(outside.replace(NOT_A_NEGATION, '').replace(NEGATION, ''))) return true;
+  const before = text.slice(clauseStart(text, sentenceStart, start), start);
+  const afterEnd = text.slice(end, sentenceEnd).search(/[;:,(]|\s[—–]\s|\s--\s|\n/);
+  const after = text.slice(end, afterEnd === -1 ? sentenceEnd : end + afterEnd);
+  return new RegExp(NEGATION.source, 'i').test(`${before} ${after}`.replace(NOT_A_NEGATION, ''));
+}
+
 /** A table that lists phrases to look for or documents a flag. */
 function documentingTable(where: BlockContext | undefined): boolean {
   if (!where?.table) return false;
@@ -129,12 +143,12 @@ interface Judged {
 /** How an injection match in prose weighs. */
 function judgeInjectionProse(text: string, segment: Extract<Segment, { context: 'prose' }>, m: { rule: string; severity: Severity; kind?: string; start: number; end: number }, unseen: boolean): Judged {
   const where = segment.where;
-  const { outside, sentenceStart, sentenceEnd } = around(text, m.start, m.end);
+  const { sentenceStart, sentenceEnd } = around(text, m.start, m.end);
   const inSpan = insideSpan(segment.codeSpans, m.start);
   if (!unseen && ((inSpan && m.kind !== 'command') || quoted(text, sentenceStart, m.start))) return { severity: lower(m.severity), note: ' (quoted)' };
   if (documentingTable(where)) return { severity: atMost(m.severity, 'low'), note: ' (in a table that lists or documents it)' };
   if (where?.heading) return { severity: lower(m.severity), note: ' (a heading)' };
-  if (discusses(outside)) return { severity: lower(m.severity), note: ' (the sentence discusses it rather than asking for it)' };
+  if (warnsAbout(text, sentenceStart, sentenceEnd, m.start, m.end)) return { severity: lower(m.severity), note: ' (the sentence discusses it rather than asking for it)' };
   if (where?.intro !== undefined && where.intro !== '' && discusses(where.intro)) return { severity: lower(m.severity), note: ' (in a list introduced as a warning or example)' };
   if (definesFlag(text, sentenceStart, m.start)) return { severity: atMost(m.severity, 'low'), note: ' (says what a flag or mode does)' };
   if (m.rule !== 'injection-override' && !imperativeAt(text, sentenceStart, m.start)) return { severity: lower(m.severity), note: ' (described, not asked for)' };
@@ -216,7 +230,7 @@ export function scanProseSegment(file: string, segment: Segment, emit: Emit, onE
         if (!insideSpan(segment.codeSpans, m.start)) continue;
         severity = atMost(severity, 'medium');
       }
-      const { outside, sentenceStart } = around(text, m.start, m.end);
+      const { sentenceStart, sentenceEnd } = around(text, m.start, m.end);
       const where = segment.where;
       if (documentingTable(where)) {
         severity = atMost(severity, 'low');
@@ -224,7 +238,7 @@ export function scanProseSegment(file: string, segment: Segment, emit: Emit, onE
       } else if (where?.heading) {
         severity = lower(severity);
         note = ' (a heading)';
-      } else if (discusses(outside) || (where?.intro !== undefined && where.intro !== '' && discusses(where.intro))) {
+      } else if (warnsAbout(text, sentenceStart, sentenceEnd, m.start, m.end) || (where?.intro !== undefined && where.intro !== '' && discusses(where.intro))) {
         severity = lower(severity);
         note = ' (the sentence warns about it)';
       } else if (EXAMPLE_LEAD.test(text.slice(Math.max(sentenceStart, m.start - 40), m.start))) {
