@@ -9,7 +9,8 @@ import { classifyFile } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
 import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
-import { atMost, commentLine, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
+import { scanProseSegment } from './prose';
+import { atMost, commentLine } from './rules/context';
 import { compileInjections, findInjections, type CompiledInjections } from './rules/injection';
 import { InventoryBuilder, scanDisguisedBinary } from './rules/inventory';
 import { redactSecrets, scanSecrets } from './rules/secrets';
@@ -139,6 +140,8 @@ function kindOf(file: AuditFile, text: string): TextKind {
   if (classified.kind === 'code' || classified.kind === 'executable' || text.startsWith('#!')) return 'script';
   // A crontab file is a list of commands to run, whatever its folder.
   if (ext === 'cron' || /^(?:crontab|cron\.d)$/i.test(file.path.slice(file.path.lastIndexOf('/') + 1))) return 'script';
+  // Shell startup files (.zshrc, .bash_profile, ...) are shell code, not prose.
+  if (/^\.(?:ba|z|k|c|tc)?sh(?:rc|env|_profile|_login|_logout)$|^\.(?:profile|zprofile|zlogin)$/.test(file.path.slice(file.path.lastIndexOf('/') + 1))) return 'script';
   const underReferences = file.path.startsWith('references/') || file.path.includes('/references/');
   if (DOCS.has(ext) && !/^\.env/i.test(file.path.slice(file.path.lastIndexOf('/') + 1))) return 'doc';
   if (underReferences && !['json', 'jsonl', 'yaml', 'yml', 'csv', 'tsv', 'toml', 'xml'].includes(ext)) return 'doc';
@@ -162,75 +165,17 @@ function proseSegments(text: string): Segment[] {
   return out;
 }
 
-/** Line numbers inside a segment, with the index built only when a match needs one. */
-function segmentLines(text: string, base: number): (offset: number) => number {
-  let index: LineIndex | undefined;
-  return (offset) => {
-    index ??= new LineIndex(text);
-    return base + index.lineOf(offset) - 1;
-  };
-}
-
 /** The finding for a pattern that was not tried everywhere (see rules/scan.ts): high, since flooding a file with near-matches would otherwise hide the real one. */
 function exhaustedFinding(file: string, rule: string): Finding {
   return finding('audit-incomplete', 'high', file, 0, `more than ${MAX_CANDIDATES} places in this file start like ${rule}: no real file looks like this, and it was not checked to the end for it`, '');
 }
 
-/** The sentence around a match, without the match itself (its own words are not a warning about it). */
-function around(text: string, start: number, end: number): { outside: string; sentenceStart: number } {
-  const s = sentenceAround(text, start, end);
-  return { outside: `${text.slice(s.start, start)} ${text.slice(end, s.end)}`, sentenceStart: s.start };
-}
-
+/** Prose and code blocks of Markdown and text files: judged in prose.ts. */
 function scanSegment(file: string, segment: Segment, emit: Emit, exhausted: Set<string>, matchers: Matchers): void {
-  const { text } = segment;
-  if (text.trim() === '') return;
-  const lineIn = segmentLines(text, segment.line);
-  for (const m of findInjections(matchers.injections, text)) {
-    let severity: Severity = m.severity;
-    let note = '';
-    if (segment.context === 'code') {
-      severity = lower(severity);
-      note = ' (quoted in a code block)';
-    } else {
-      const { outside, sentenceStart } = around(text, m.start, m.end);
-      if (insideSpan(segment.codeSpans, m.start) || quoted(text, sentenceStart, m.start)) {
-        severity = lower(severity);
-        note = ' (quoted)';
-      } else if (discusses(outside)) {
-        severity = lower(severity);
-        note = ' (the sentence discusses it rather than asking for it)';
-      }
-    }
-    emit(finding(m.rule, severity, file, lineIn(m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
-  }
-  const commands = findCommands(matchers.commands, text);
-  for (const rule of commands.exhausted) {
+  scanProseSegment(file, segment, emit, (rule) => {
     if (!exhausted.has(rule)) emit(exhaustedFinding(file, rule));
     exhausted.add(rule);
-  }
-  for (const m of commands.matches) {
-    let severity: Severity = m.severity;
-    let note = '';
-    if (segment.context === 'code') {
-      if (severity === 'high' && invitesToRun(segment.lead)) note = ' (in a code block the instructions ask to run)';
-      else {
-        severity = lower(severity);
-        note = ' (shown in a code block)';
-      }
-    } else {
-      if (m.codeOnly) {
-        if (!insideSpan(segment.codeSpans, m.start)) continue;
-        severity = atMost(severity, 'medium');
-      }
-      const { outside } = around(text, m.start, m.end);
-      if (discusses(outside)) {
-        severity = lower(severity);
-        note = ' (the sentence warns about it)';
-      } else note = ' (in the instructions an agent follows)';
-    }
-    emit(finding(m.rule, severity, file, lineIn(m.start), `${m.message}${note}`, excerptAround(text, m.start, m.end)));
-  }
+  }, matchers);
 }
 
 function scanScript(file: TextFile, emit: Emit, matchers: Matchers): void {

@@ -13,6 +13,20 @@ export interface ProseSegment {
   line: number;
   /** [start, end) offsets in `text` of inline code spans. */
   codeSpans: [number, number][];
+  /** Where the block sits, which says how its words are meant (see prose.ts). */
+  where?: BlockContext;
+}
+
+/** The structure around a block: a heading, a table cell, a list item and what introduced it. */
+export interface BlockContext {
+  /** The block is a heading. */
+  heading?: boolean;
+  /** The text of the nearest heading above. */
+  section?: string;
+  /** For a table cell: the table's header row and the cell's own row, as written. */
+  table?: { header: string; row: string };
+  /** For a list item: the paragraph just before its list ("Never do the following:"). */
+  intro?: string;
 }
 
 export interface CodeSegment {
@@ -23,6 +37,7 @@ export interface CodeSegment {
   lang: string;
   /** The prose just before the block (its paragraph or heading), which says how the block is meant. */
   lead: string;
+  where?: BlockContext;
 }
 
 export type Segment = ProseSegment | CodeSegment;
@@ -68,11 +83,45 @@ export function markdownSegments(md: Parser, text: string): Segment[] {
     body = `${'\n'.repeat(front)}${lines.slice(front).join('\n')}`;
   }
   const tokens = md.parse(body, {});
+  const source = body.split('\n');
   let lead = '';
+  let section = '';
+  let heading = false;
+  let rowLine = 0;
+  let header = '';
+  let inTable = false;
+  /** Intros of the open lists, innermost last; a list item's intro is the paragraph before its list. */
+  const intros: string[] = [];
+  let previous = '';
   for (const token of tokens) {
-    const line = (token.map?.[0] ?? 0) + 1;
+    if (token.map) rowLine = token.map[0];
+    const line = (token.map?.[0] ?? rowLine) + 1;
+    const where: BlockContext = { ...(section !== '' ? { section } : {}), ...(intros.length > 0 ? { intro: intros[intros.length - 1] ?? '' } : {}) };
+    switch (token.type) {
+      case 'heading_open':
+        heading = true;
+        break;
+      case 'table_open':
+        inTable = true;
+        header = source[token.map?.[0] ?? 0] ?? '';
+        break;
+      case 'table_close':
+        inTable = false;
+        break;
+      case 'bullet_list_open':
+      case 'ordered_list_open':
+        intros.push(previous === 'paragraph_close' || previous === 'heading_close' ? lead : (intros[intros.length - 1] ?? ''));
+        break;
+      case 'bullet_list_close':
+      case 'ordered_list_close':
+        intros.pop();
+        break;
+      default:
+        break;
+    }
+    if (token.type !== 'inline') previous = token.type;
     if (token.type === 'fence' || token.type === 'code_block') {
-      segments.push({ context: 'code', text: token.content, line: token.type === 'fence' ? line + 1 : line, lang: token.info.trim().split(/\s+/)[0] ?? '', lead });
+      segments.push({ context: 'code', text: token.content, line: token.type === 'fence' ? line + 1 : line, lang: token.info.trim().split(/\s+/)[0] ?? '', lead, where });
       continue;
     }
     if (token.type !== 'inline') continue;
@@ -86,8 +135,12 @@ export function markdownSegments(md: Parser, text: string): Segment[] {
         out += child.content;
       } else if (child.type === 'text' || child.type === 'text_special' || child.type === 'image' || child.type === 'html_inline') out += child.content;
     }
-    segments.push({ context: 'prose', text: out, line, codeSpans });
-    lead = out;
+    if (heading) where.heading = true;
+    if (inTable) where.table = { header, row: source[rowLine] ?? '' };
+    segments.push({ context: 'prose', text: out, line, codeSpans, where });
+    if (heading) section = out;
+    heading = false;
+    if (!inTable) lead = out;
   }
   return segments;
 }

@@ -2,9 +2,17 @@
  * Static audit figures (issue 14): a 200-file skill (target under 200 ms), a workspace of 50
  * skills (target: under 1 s added to an install), a 1 MB minified file, and the adversarial
  * worst case (2 MiB of one pattern's first word repeated). `npm run bench -- audit`.
+ *
+ * Precision (issue 22): recall per family on the labelled corpus always; with
+ * SKILLS_CORPUS_DIR=<mirrors> (bare repositories at <dir>/<owner>+<name>/repo), the real-world
+ * run: false highs per 100 real skills against the committed judgement table, and time per skill.
+ * AUDIT_BENCH=precision skips the synthetic figures.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { auditFiles } from '../audit/audit';
 import type { AuditFile } from '../audit/types';
+import { corpusFigures, realWorldFigures, type PrecisionFigures } from './lib/audit-precision';
 import { machine, ms, saveResults, summary } from './stats';
 
 const enc = new TextEncoder();
@@ -46,33 +54,56 @@ function time(label: string, runs: number, work: () => void): number {
   return s.p50;
 }
 
-console.log(`machine: ${machine()}`);
-const big = skill(200);
-const bigBytes = big.reduce((n, f) => n + f.bytes.byteLength, 0);
-const oneSkill = time(`audit a 200-file skill (${(bigBytes / 1024).toFixed(0)} KiB)`, 20, () => auditFiles(big));
+function synthetic(): Record<string, number> {
+  const big = skill(200);
+  const bigBytes = big.reduce((n, f) => n + f.bytes.byteLength, 0);
+  const oneSkill = time(`audit a 200-file skill (${(bigBytes / 1024).toFixed(0)} KiB)`, 20, () => auditFiles(big));
 
-const workspace = Array.from({ length: 50 }, (_, i) => skill(12, i + 2));
-const fifty = time('audit a workspace of 50 skills (12 files each)', 10, () => {
-  for (const s of workspace) auditFiles(s);
-});
+  const workspace = Array.from({ length: 50 }, (_, i) => skill(12, i + 2));
+  const fifty = time('audit a workspace of 50 skills (12 files each)', 10, () => {
+    for (const s of workspace) auditFiles(s);
+  });
 
-const chunk = 'function a(b,c){return b.map(function(d){return d*c+1})}var e=a([1,2,3],4),f={g:"h",i:[5,6]};';
-const minified: AuditFile[] = [{ path: 'assets/app.min.js', bytes: enc.encode(chunk.repeat(Math.ceil((1024 * 1024) / chunk.length))) }];
-const oneMb = time('audit a 1 MB minified file (one line)', 10, () => auditFiles(minified));
+  const chunk = 'function a(b,c){return b.map(function(d){return d*c+1})}var e=a([1,2,3],4),f={g:"h",i:[5,6]};';
+  const minified: AuditFile[] = [{ path: 'assets/app.min.js', bytes: enc.encode(chunk.repeat(Math.ceil((1024 * 1024) / chunk.length))) }];
+  const oneMb = time('audit a 1 MB minified file (one line)', 10, () => auditFiles(minified));
 
-let worst = 0;
-let worstWord = '';
-for (const word of ['curl ', 'base64 -d ', 'cat ', 'eval(', 'rm -rf ', 'download the script ', '> ', 'sk-', '-----BEGIN PRIVATE KEY-----', '\u200B', '\u202E']) {
-  const text = word.repeat(Math.ceil((2 * 1024 * 1024) / word.length)).slice(0, 2 * 1024 * 1024);
-  for (const path of ['scripts/x.sh', 'references/x.md']) {
-    const started = performance.now();
-    auditFiles([{ path, bytes: enc.encode(path.endsWith('.sh') ? `#!/bin/sh\n${text}` : text) }]);
-    const elapsed = performance.now() - started;
-    if (elapsed > worst) {
-      worst = elapsed;
-      worstWord = `${JSON.stringify(word)} in ${path}`;
+  let worst = 0;
+  let worstWord = '';
+  for (const word of ['curl ', 'base64 -d ', 'cat ', 'eval(', 'rm -rf ', 'download the script ', '> ', 'sk-', '-----BEGIN PRIVATE KEY-----', '\u200B', '\u202E']) {
+    const text = word.repeat(Math.ceil((2 * 1024 * 1024) / word.length)).slice(0, 2 * 1024 * 1024);
+    for (const path of ['scripts/x.sh', 'references/x.md']) {
+      const started = performance.now();
+      auditFiles([{ path, bytes: enc.encode(path.endsWith('.sh') ? `#!/bin/sh\n${text}` : text) }]);
+      const elapsed = performance.now() - started;
+      if (elapsed > worst) {
+        worst = elapsed;
+        worstWord = `${JSON.stringify(word)} in ${path}`;
+      }
     }
   }
+  console.log(`adversarial worst case, 2 MiB of one pattern's first word: ${ms(worst)} (${worstWord}); the pattern rules read at most 8 MiB per package`);
+  return { skill200P50Ms: oneSkill, skill200Bytes: bigBytes, workspace50P50Ms: fifty, minified1MbP50Ms: oneMb, adversarial2MiBMs: worst };
 }
-console.log(`adversarial worst case, 2 MiB of one pattern's first word: ${ms(worst)} (${worstWord}); the pattern rules read at most 8 MiB per package`);
-await saveResults('audit', { skill200P50Ms: oneSkill, skill200Bytes: bigBytes, workspace50P50Ms: fifty, minified1MbP50Ms: oneMb, adversarial2MiBMs: worst });
+
+function precision(): Record<string, unknown> {
+  const families = corpusFigures();
+  console.log('labelled prose corpus (audit/corpus/prose-cases.ts):');
+  for (const f of families) console.log(`  ${f.expect === 'malicious' ? 'recall' : 'false highs'} ${f.family}: ${f.high}/${f.cases}`);
+  const corpusDir = process.env.SKILLS_CORPUS_DIR;
+  let real: PrecisionFigures | undefined;
+  if (corpusDir) {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+    real = realWorldFigures(root, corpusDir, (line) => console.log(`  ${line}`));
+    if (real) {
+      console.log(`real skills: ${real.skills} from ${real.repos} repositories at the pinned commits; ${real.highs} high findings: ${real.trueHighs} true, ${real.falseHighs} false, ${real.unjudged} unjudged`);
+      console.log(`false highs per 100 real skills: ${real.falseHighsPer100.toFixed(2)} (${real.falseHighsPer100ProseSide.toFixed(2)} without binary-disguised, fixed on another branch); highs on anthropics/skills: ${real.anthropicsHighs}`);
+      console.log(`audit time per real skill: median ${ms(real.auditMedianMs)}, p95 ${ms(real.auditP95Ms)}`);
+    }
+  } else console.log('SKILLS_CORPUS_DIR not set: the real-world precision run is skipped');
+  return { corpus: families, ...(real ? { real } : {}) };
+}
+
+console.log(`machine: ${machine()}`);
+const figures = process.env.AUDIT_BENCH === 'precision' ? {} : synthetic();
+await saveResults('audit', { ...figures, precision: precision() });

@@ -95,12 +95,17 @@ function rcRefine(m: RegExpExecArray, text: string): { severity: Severity; messa
   const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
   const before = text.slice(Math.max(lineStart, m.index - 200), m.index);
   if (!/(?:>>?|\btee\b|appendFile(?:Sync)?\s*\(|writeFile(?:Sync)?\s*\(|\bopen\s*\()/.test(before)) return undefined;
-  return /\bPATH=/.test(lineAt(text, m.index)) ? { severity: 'medium', message: 'adds to PATH in a shell startup file' } : { severity: 'high' };
+  const line = lineAt(text, m.index);
+  if (/\bPATH=/.test(line)) return { severity: 'medium', message: 'adds to PATH in a shell startup file' };
+  // `echo 'export NAME="value"' >> ~/.bashrc`: a plain value, nothing that runs.
+  if (/^\s*(?:echo|printf)\s+(['"])export\s+[A-Za-z_]\w*=(?:"[^"$`\\]*"|'[^']*'|[^\s'"$`;|&]*)\1\s*>>/.test(line)) return { severity: 'medium', message: 'sets an environment variable in a shell startup file' };
+  return { severity: 'high' };
 }
 
 /** Where a recursive delete lands: outside the skill's folder or not. */
 function deleteTarget(target: string): { severity: Severity; message: string } | undefined {
-  const t = target.replace(/^["']|["']$/g, '');
+  // A sentence's full stop after a command in prose (`rm -rf $HOME`. loses its backticks) is not part of the path.
+  const t = target.replace(/^["']|["']$/g, '').replace(/(?<=[^.])[.,;:!?]$/, '');
   const everything = /^(?:\/|\/\*|\/\.\*|~|~\/|~\/\*|~\/\.\*|\$HOME|\$\{HOME\}|\$HOME\/|\$\{HOME\}\/|\$HOME\/\*|\$\{HOME\}\/\*|\.\.|\.\.\/|\.\.\/\*|[A-Za-z]:\\?|%USERPROFILE%|%HOMEPATH%|\$env:USERPROFILE)$/;
   const system = /^\/(?:bin|boot|dev|etc|home|lib|lib64|opt|proc|root|sbin|srv|sys|usr|var|Users|System|Library|Applications|Volumes|private)(?:\/\*?)?$/;
   if (everything.test(t) || system.test(t)) return { severity: 'high', message: `recursive delete of ${t}: far outside the skill's folder` };

@@ -40,7 +40,7 @@ export function sentenceAround(text: string, offset: number, end = offset): { st
  * example in a security guide, a detector's description. "Don't forget to" is not a negation.
  */
 const DISCUSSION = /\b(?:never|avoid(?:s|ing)?|don'?t|do\s+not|must\s+not|should\s+not|shouldn'?t|dangerous|unsafe|insecure|malicious|attacks?|attackers?|exploits?|anti-?pattern|bad\s+practice|risky|warning|beware|examples?\s+of|such\s+as|e\.g\.|detects?|detection|detector|suspicious|phishing|injections?|jailbreaks?|red\s+flags?|refuse|reject|instead|only\s+if|unless|review(?:ed|ing)?|inspect(?:ed|ing)?)\b/i;
-const NOT_A_NEGATION = /\b(?:don'?t|do\s+not|never)\s+forget\b/gi;
+const NOT_A_NEGATION = /\b(?:don'?t|do\s+not|never)\s+(?:forget|skip|miss|omit)\b/gi;
 
 export function discusses(sentence: string): boolean {
   return DISCUSSION.test(sentence.replace(NOT_A_NEGATION, ''));

@@ -68,8 +68,25 @@ const DOCUMENTED_EXAMPLES = new Set([
 export function looksLikePlaceholder(value: string): boolean {
   if (/example|sample|dummy|placeholder|your[_-]?|redacted|changeme|fake|not[_-]?a[_-]?real|xxxx|XXXX|0000|\*\*\*\*|\.\.\.|<|>/i.test(value)) return true;
   if (/(.)\1{7,}/.test(value)) return true;
+  // A counting sequence (A1B2C3D4E5F6...) is what documentation writes for a key.
+  if (countingRun(value) >= 6) return true;
   const body = value.replace(/^[A-Za-z]+[_-]/, '');
   return new Set(body).size < Math.min(10, Math.ceil(body.length / 3));
+}
+
+/** The longest run of letter-digit pairs counting up together (A1 B2 C3 ...). */
+function countingRun(value: string): number {
+  let best = 0;
+  for (const m of value.matchAll(/(?:[A-Za-z]\d)+/g)) {
+    let run = 1;
+    for (let i = 2; i < m[0].length; i += 2) {
+      const stepLetter = m[0].charCodeAt(i) - m[0].charCodeAt(i - 2);
+      const stepDigit = (m[0].charCodeAt(i + 1) - m[0].charCodeAt(i - 1) + 10) % 10;
+      run = stepLetter === 1 && stepDigit === 1 ? run + 1 : 1;
+      best = Math.max(best, run);
+    }
+  }
+  return best;
 }
 
 export function isDocumentedExample(value: string): boolean {
