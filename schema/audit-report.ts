@@ -56,7 +56,7 @@ export const inventorySchema = z.object({
 });
 export type Inventory = z.infer<typeof inventorySchema>;
 
-export const AUDITOR_VERSION = 'audit-1';
+export const AUDITOR_VERSION = 'audit-2';
 
 export const auditReportSchema = z.object({
   auditor: z.string().max(32),

@@ -54,6 +54,30 @@ const BINARY_MAGIC: { bytes: number[]; why: string }[] = [
   { bytes: [0x00, 0x61, 0x73, 0x6d], why: 'WebAssembly module' },
 ];
 
+/**
+ * Compiled Python (`.pyc`): a two-byte little-endian magic number, then `\r\n`, then 12 or more
+ * bytes of header (flags, source mtime and size, holding NULs). CPython 3.x numbers run from 3000
+ * up; 2.x used 20121..62211.
+ */
+function isPythonBytecode(bytes: Uint8Array): boolean {
+  if (bytes.length < 16 || bytes[2] !== 0x0d || bytes[3] !== 0x0a) return false;
+  const number = (bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8);
+  return ((number >= 3000 && number < 4000) || (number >= 20000 && number <= 62300)) && bytes.subarray(4, 16).includes(0);
+}
+
+/**
+ * The kind of binary program the bytes are, from their header alone (ELF, Mach-O, PE, WebAssembly,
+ * Python bytecode), or undefined. A file's name or mode never makes it binary: a text script
+ * marked executable is a script. `MZ` is only two bytes, so it counts when the file also holds a
+ * NUL (a real PE header does; a text file starting "MZ" does not).
+ */
+export function binaryMagic(bytes: Uint8Array): string | undefined {
+  const magic = BINARY_MAGIC.find((m) => startsWith(bytes, m.bytes));
+  if (magic && (magic.bytes.length > 2 || !looksLikeText(bytes))) return magic.why;
+  if (isPythonBytecode(bytes)) return 'Python bytecode';
+  return undefined;
+}
+
 /** Extensions of data files that are binary by nature (images, fonts, documents, archives of data). */
 const BINARY_DATA_EXTENSIONS = new Set([
   'png', 'jpg', 'jpeg', 'gif', 'webp', 'ico', 'bmp', 'tif', 'tiff', 'avif', 'heic', 'psd',
@@ -85,8 +109,8 @@ export function classifyFile(file: { path: string; bytes: Uint8Array; executable
   const { path, bytes } = file;
   const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   const ext = extensionOf(path);
-  const magic = BINARY_MAGIC.find((m) => startsWith(bytes, m.bytes));
-  if (magic) return { path, kind: 'executable', why: magic.why };
+  const magic = binaryMagic(bytes);
+  if (magic) return { path, kind: 'executable', why: magic };
   if (startsWith(bytes, [0x23, 0x21])) return { path, kind: 'executable', why: 'script with a #! line' };
   if (file.executable) return { path, kind: 'executable', why: 'marked executable' };
   const byName = EXECUTABLE_NAMES[base];
