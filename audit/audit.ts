@@ -2,7 +2,7 @@
  * The static audit of a skill package: every file, every rule, one report. Pure (files in,
  * report out), deterministic (the same files give the same report, byte for byte) and bounded
  * (pattern rules read at most `maxPatternChars` per file and `maxPatternTotal` per package; what
- * is left unread is itself a finding).
+ * is left unread is a high finding, so the default `failOn: high` refuses it: no blind spot by budget).
  */
 import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, type Finding, type Severity } from '../schema/audit-report';
 import { classifyFile } from '../schema/trust';
@@ -29,6 +29,7 @@ export interface AuditOptions {
 }
 
 const MIB = 1024 * 1024;
+const latin1 = new TextDecoder('latin1');
 const MARKDOWN = new Set(['md', 'markdown', 'mdx']);
 const DOCS = new Set(['txt', 'text', 'rst', 'adoc', '']);
 /**
@@ -77,10 +78,11 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
     const binary = hasNul(file.bytes);
     scanDisguisedBinary(file, binary, emit);
     if (binary) continue;
-    const text = decodeText(file.bytes);
+    let text = decodeText(file.bytes);
     if (text === undefined) {
-      emit(finding('text-not-utf8', 'low', file.path, 0, 'not valid UTF-8: only its name and kind were checked', ''));
-      continue;
+      // Not UTF-8 is no reason to skip it: read as Latin-1 (one character per byte), every byte is still checked.
+      emit(finding('text-not-utf8', 'low', file.path, 0, 'not valid UTF-8: read as Latin-1, so non-ASCII text may show oddly in excerpts', ''));
+      text = latin1.decode(file.bytes);
     }
     const kind = kindOf(file, text);
     const whole: TextFile = { path: file.path, kind, text, lines: new LineIndex(text) };
@@ -95,10 +97,10 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       emit(
         finding(
           'audit-incomplete',
-          'medium',
+          'high',
           file.path,
           0,
-          `only the first ${readable} of ${text.length} characters were checked for secrets and dangerous patterns (the audit's bound); review the rest by hand`,
+          `only the first ${readable} of ${text.length} characters were checked for secrets and dangerous patterns (the audit's bound: ${maxPatternChars} per file, ${options.maxPatternTotal ?? 8 * MIB} per package); what was not read is not passed`,
           '',
         ),
       );
