@@ -5,10 +5,11 @@
  * is left unread is a high finding, so the default `failOn: high` refuses it: no blind spot by budget).
  */
 import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, type Finding, type Severity } from '../schema/audit-report';
-import { classifyFile } from '../schema/trust';
+import { runTargets } from '../schema/run-targets';
+import { classifyFile, classifyFiles } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
-import { codeLanguage, CodeScanner } from './code';
+import { codeLanguage, CodeScanner, toldLanguage } from './code';
 import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
 import { atMost, commentLine, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
 import { compileInjections, findInjections, type CompiledInjections } from './rules/injection';
@@ -73,10 +74,14 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
   const code = new CodeScanner();
   let bytes = 0;
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // What the instructions run is executable whatever its name, and read in the language it is run with.
+  const told = runTargets(sorted);
+  const classes = new Map(classifyFiles(sorted).map((c) => [c.path, c]));
   for (const file of sorted) {
     bytes += file.bytes.byteLength;
     scanUnicodeName(file.path, emit);
-    inventory.addFile(file, emit);
+    const classified = classes.get(file.path) ?? classifyFile(file);
+    inventory.addFile(file, emit, classified);
     const binary = hasNul(file.bytes);
     scanDisguisedBinary(file, binary, emit);
     if (binary) continue;
@@ -86,7 +91,7 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       emit(finding('text-not-utf8', 'low', file.path, 0, 'not valid UTF-8: read as Latin-1, so non-ASCII text may show oddly in excerpts', ''));
       text = latin1.decode(file.bytes);
     }
-    const kind = kindOf(file, text);
+    const kind = classified.kind === 'executable' && !MARKDOWN.has(extensionOf(file.path)) ? 'script' : kindOf(file, text);
     const whole: TextFile = { path: file.path, kind, text, lines: new LineIndex(text) };
     scanUnicodeText(whole, emit);
     if (file.path === 'SKILL.md') scanSkillMdName(whole, emit);
@@ -123,7 +128,7 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted, matchers);
     } else if (kind === 'script') {
       scanScript(head, emit, matchers);
-      const language = codeLanguage(file.path, head.text);
+      const language = codeLanguage(file.path, head.text, toldLanguage(told.get(file.path)?.language, file.path));
       if (language) code.scan(head, language, emit);
     }
   }

@@ -10,6 +10,7 @@
  * The CLI computes it when packing and installing, the registry again when publishing.
  */
 import { z } from 'zod';
+import { runTargets } from './run-targets';
 
 export const TRUST_LEVELS = ['verified', 'instructions', 'unverified'] as const;
 export const trustLevelSchema = z.enum(TRUST_LEVELS);
@@ -122,6 +123,41 @@ export function classifyFile(file: { path: string; bytes: Uint8Array; executable
   return { path, kind: 'executable', why: 'binary file of unknown type' };
 }
 
+/**
+ * A file without an extension whose content is a script: a shell or Python program by its
+ * opening lines (a `#!` line is caught before this). `.env` files are data until something runs them.
+ */
+export function sniffScript(bytes: Uint8Array): 'shell' | 'python' | 'js' | undefined {
+  if (!looksLikeText(bytes)) return undefined;
+  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 4096));
+  if (/^(?:\s*#[^\n]*\n|\s*\n)*\s*(?:import\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*$|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[:(])/m.test(head) && /^\s*(?:import|from|def|class|if __name__)\b/m.test(head)) return 'python';
+  if (/^\s*(?:set\s+-[euxo]+\b|(?:curl|wget|echo|cd|mkdir|rm|apt-get|brew|pip3?|npm|npx|chmod|source|exec|eval)\s+\S|\.\s+\S+\/|[A-Za-z_]\w*=\$\()/m.test(head)) return 'shell';
+  if (/^\s*(?:(?:const|let|var)\s+\w+\s*=\s*require\(|import\s+[\w{}*,\s]+\s+from\s+['"]|module\.exports\s*=)/m.test(head)) return 'js';
+  return undefined;
+}
+
+/**
+ * Every file of a package classified, knowing what its instructions run: a file SKILL.md or
+ * another Markdown file tells the agent to run (`python3 scripts/setup.txt`, `source .envrc`,
+ * an .html with a script it is told to open) is executable whatever its name, and so is a file
+ * without an extension whose content is a script.
+ */
+export function classifyFiles(files: readonly { path: string; bytes: Uint8Array; executable?: boolean }[]): ClassifiedFile[] {
+  const told = runTargets(files);
+  return files.map((file) => {
+    const classified = classifyFile(file);
+    if (classified.kind === 'executable') return classified;
+    const run = told.get(file.path);
+    if (run && classified.kind === 'instructions') return { path: file.path, kind: 'executable', why: `run by the instructions (${run.command}, ${run.from}:${run.line})` };
+    const base = file.path.slice(file.path.lastIndexOf('/') + 1);
+    if (classified.kind === 'instructions' && extensionOf(file.path) === '' && !/^\.env(?:\.|$)/i.test(base)) {
+      const sniffed = sniffScript(file.bytes);
+      if (sniffed) return { path: file.path, kind: 'executable', why: `${sniffed === 'js' ? 'JavaScript' : sniffed === 'python' ? 'Python' : 'shell'} script (by its content)` };
+    }
+    return classified;
+  });
+}
+
 export interface TrustInput {
   files: readonly { path: string; bytes: Uint8Array; executable?: boolean }[];
   /** `code` when the package has skill.json (an entry the sandbox runs), `plain` otherwise. */
@@ -140,7 +176,7 @@ const MAX_REASONS = 20;
 
 /** The trust level of a package, and the files that decided it. */
 export function assessTrust(input: TrustInput): TrustAssessment {
-  const classified = input.files.map(classifyFile);
+  const classified = classifyFiles(input.files);
   const executables = classified.filter((f) => f.kind === 'executable');
   const code = classified.filter((f) => f.kind === 'code');
   if (executables.length > 0) {

@@ -11,12 +11,14 @@
  */
 import { finding, type Emit, type TextFile } from '../types';
 import { baseName, excerptAround, extensionOf } from '../text';
+import type { RunLanguage } from '../../schema/run-targets';
+import { sniffScript } from '../../schema/trust';
 import { budget, resetBudget, type CodeFinding } from './fold';
 import { analyzeJs } from './js';
 import { analyzePython } from './python';
 import { analyzeShell, newShellContext } from './shell';
 
-export type CodeLanguage = 'shell' | 'python' | 'js' | 'ts' | 'make' | 'powershell' | 'other';
+export type CodeLanguage = 'shell' | 'python' | 'js' | 'ts' | 'make' | 'powershell' | 'html' | 'other';
 
 const BY_EXTENSION: Record<string, CodeLanguage> = {
   sh: 'shell', bash: 'shell', zsh: 'shell', ksh: 'shell', command: 'shell', envrc: 'shell',
@@ -38,15 +40,9 @@ export function shebangLanguage(text: string): CodeLanguage | undefined {
   return 'other';
 }
 
-/** Content sniffing for a file with no telling name: Python or shell by their common first lines. */
+/** Content sniffing for a file with no telling name: its `#!` line, or Python, shell or JavaScript by its opening lines. */
 export function sniffLanguage(text: string): CodeLanguage | undefined {
-  const head = text.slice(0, 4096);
-  const byShebang = shebangLanguage(head);
-  if (byShebang) return byShebang;
-  if (/^(?:\s*#[^\n]*\n|\s*\n)*\s*(?:import\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*$|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[:(])/m.test(head) && /^\s*(?:import|from|def|class|if __name__)\b/m.test(head)) return 'python';
-  if (/^\s*(?:set\s+-[euxo]|export\s+[A-Za-z_]\w*=|(?:curl|wget|echo|cd|mkdir|rm|apt-get|brew|pip3?|npm|chmod|source|\.)\s)/m.test(head)) return 'shell';
-  if (/^\s*(?:(?:const|let|var)\s+\w+\s*=\s*require\(|import\s+[\w{}*,\s]+\s+from\s+['"]|module\.exports\s*=)/m.test(head)) return 'js';
-  return undefined;
+  return shebangLanguage(text) ?? sniffScript(new TextEncoder().encode(text.slice(0, 4096)));
 }
 
 /** The language a script is read in: the instructions' word first, then its `#!` line, its name, its content. */
@@ -60,6 +56,27 @@ export function codeLanguage(path: string, text: string, told?: CodeLanguage): C
   if (/^(?:makefile|gnumakefile)$/i.test(baseName(path))) return 'make';
   if (/^\.(?:envrc|profile|bashrc|zshrc)$/.test(baseName(path))) return 'shell';
   return sniffLanguage(text);
+}
+
+/** The language the instructions run a file with, as the analysers name it. */
+export function toldLanguage(language: RunLanguage | undefined, path: string): CodeLanguage | undefined {
+  if (language === undefined) return undefined;
+  if (language === 'js') return /\.(?:ts|mts|cts|tsx)$/i.test(path) ? 'ts' : 'js';
+  return language;
+}
+
+/** An HTML page's inline scripts as JavaScript, at their own line numbers (everything else blanked). */
+function htmlScripts(text: string): string {
+  let out = '';
+  let last = 0;
+  const re = /<script\b[^>]*>([\s\S]*?)<\/script\s*>/gi;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const bodyStart = m.index + m[0].indexOf('>') + 1;
+    out += text.slice(last, bodyStart).replace(/[^\n]/g, ' ');
+    out += m[1] ?? '';
+    last = bodyStart + (m[1] ?? '').length;
+  }
+  return `${out}${text.slice(last).replace(/[^\n]/g, ' ')}`;
 }
 
 /** A Makefile's recipes (tab-indented lines) as shell, at their own line numbers. */
@@ -88,7 +105,7 @@ export class CodeScanner {
   }
 
   scan(file: TextFile, language: CodeLanguage, emit: Emit): void {
-    if (!['shell', 'make', 'python', 'js', 'ts'].includes(language)) return;
+    if (!['shell', 'make', 'python', 'js', 'ts', 'html'].includes(language)) return;
     const size = file.text.length;
     if (size > MAX_ANALYSED || size > this.#left || budget.exhausted) {
       if (SINK_WORDS.test(file.text)) {
@@ -110,6 +127,7 @@ export function scanCode(file: TextFile, language: CodeLanguage, emit: Emit): vo
   else if (language === 'make') found = analyzeShell(makeRecipes(file.text), newShellContext());
   else if (language === 'python') found = analyzePython(file.text);
   else if (language === 'js' || language === 'ts') found = analyzeJs(file.text, language === 'ts');
+  else if (language === 'html') found = analyzeJs(htmlScripts(file.text), false);
   for (const f of found) {
     const [start, end] = file.lines.bounds(Math.max(1, f.line), file.text);
     const from = f.source !== undefined && f.source !== f.line ? ` (data from line ${f.source}, used on line ${f.line})` : '';

@@ -5,7 +5,7 @@
  * ELF file), which reviewers and the text rules would otherwise skip.
  */
 import type { Inventory } from '../../schema/audit-report';
-import { binaryMagic, classifyFile } from '../../schema/trust';
+import { binaryMagic, classifyFile, type ClassifiedFile } from '../../schema/trust';
 import { escapeInvisible, extensionOf } from '../text';
 import { finding, type Emit, type TextFile } from '../types';
 
@@ -76,10 +76,10 @@ export class InventoryBuilder {
   readonly executables: Inventory['executables'] = [];
   readonly endpoints = new Map<string, { host: string; file: string; line: number }>();
 
-  addFile(file: { path: string; bytes: Uint8Array; executable?: boolean }, emit: Emit): void {
+  /** `classified`: the file as the package classifies it (schema/trust.ts classifyFiles: what the instructions run counts). */
+  addFile(file: { path: string; bytes: Uint8Array; executable?: boolean }, emit: Emit, classified: ClassifiedFile = classifyFile(file)): void {
     const language = languageOf(file.path);
     this.languages.set(language, (this.languages.get(language) ?? 0) + 1);
-    const classified = classifyFile(file);
     if (classified.kind === 'executable' && this.executables.length < 200) {
       const why = classified.why ?? 'executable';
       this.executables.push({ file: file.path, size: file.bytes.byteLength, why });
