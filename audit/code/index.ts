@@ -90,7 +90,7 @@ function makeRecipes(text: string): string {
 /** Code larger than this is read by the pattern rules only (acorn alone takes ~0.1 s a MiB). */
 export const MAX_ANALYSED = 128 * 1024;
 export const MAX_ANALYSED_TOTAL = 512 * 1024;
-const STEPS = 250_000;
+const STEPS = 200_000;
 const CHARS = 16 * 1024 * 1024;
 
 /** Words of a sink: a file too large to analyse that holds none of them hides no flow worth a note. */

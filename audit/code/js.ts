@@ -60,7 +60,7 @@ export function analyzeJs(text: string, typescript: boolean, nesting = 0, fixedL
   try {
     let nodes = 0;
     full(parsed.ast, () => void nodes++);
-    spend(nodes);
+    spend(nodes >> 2);
     // Bindings to a fixpoint (a name used above its assignment, a callback's taint): at most 4 passes.
     const passes = nodes > MAX_NODES ? 1 : 4;
     for (let pass = 0; pass < passes; pass++) {

@@ -829,7 +829,7 @@ export function analyzePython(text: string, nesting = 0, fixedLine?: number): Co
   if (!RISKY.test(text)) return [];
   const st: State = { env: new Map(), findings: [], reporting: false, nesting, ...(fixedLine === undefined ? {} : { fixedLine }) };
   try {
-    spend(text.length >> 4);
+    spend(text.length >> 3);
     const toks = tokenize(text);
     for (const reporting of [false, true]) {
       st.reporting = reporting;

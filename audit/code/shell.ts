@@ -146,6 +146,7 @@ function countNewlines(s: string): number {
 /** The index after the `)` matching the `(` at `open`, skipping quotes. */
 function balanced(text: string, open: number): number {
   let depth = 0;
+  let scanned = 0;
   for (let i = open; i < text.length; i++) {
     const c = text[i];
     if (c === '\\') i++;
@@ -155,8 +156,13 @@ function balanced(text: string, open: number): number {
     } else if (c === '"') {
       for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
     } else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i + 1;
+    else if (c === ')' && --depth === 0) {
+      spend(1 + ((i - open) >> 4));
+      return i + 1;
+    }
+    if (++scanned > 1 << 20) break;
   }
+  spend(1 + ((text.length - open) >> 4));
   return text.length;
 }
 
@@ -187,7 +193,7 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
   while (i < n) {
     const c = text[i] ?? '';
     if (/[\s|;&()<>]/.test(c)) break;
-    pieces++;
+    if (++pieces % 8 === 0) spend(1);
     if (c === '\\') {
       if (text[i + 1] === '\n') {
         lines++;
