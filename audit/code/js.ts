@@ -485,6 +485,7 @@ function sinks(node: AnyNode, st: State): void {
     const v = ev(node.source, st);
     const line = st.line(node.start);
     if (pick(v.sources, ['network'])) runSink(v, 'a dynamic import()', false, line, st, 'js');
+    else remoteModule(v, 'import()', line, st);
     return;
   }
   if (node.type !== 'CallExpression' && node.type !== 'NewExpression') return;
@@ -519,6 +520,7 @@ function sinks(node: AnyNode, st: State): void {
   if (name === 'require') {
     const v = args[0] ?? unknown();
     if (pick(v.sources, ['network'])) runSink(v, 'require()', false, line, st, 'js');
+    else if (remoteModule(v, 'require()', line, st)) return;
     else if ((v.folded || fn.hidden) && v.str && /^(?:node:)?(?:child_process|vm|worker_threads)$/.test(v.str)) report(st, { rule: 'code-obfuscated-sink', severity: 'high', line, message: `require() of ${v.str}, its name built at run time (${shown(v.str)}): written so that text checks miss it` });
     return;
   }
@@ -529,6 +531,13 @@ function sinks(node: AnyNode, st: State): void {
     if (recv.ref === 'netreq' && /^(?:write|end|send)$/.test(propName(node.callee, st).name ?? '')) exfil(args, `a request's ${propName(node.callee, st).name}()`, line, st);
   }
   if (NETWORK_WRITES.has(name) || (ref === 'netreq' && node.type === 'NewExpression')) exfil(args, `${name}()`, line, st);
+}
+
+/** A module loaded from a URL built at run time (a literal URL is the pattern rule's). */
+function remoteModule(v: Value, sink: string, line: number, st: State): boolean {
+  if (!v.folded || v.str === undefined || !/^(?:https?:|data:|blob:)/i.test(v.str)) return false;
+  report(st, { rule: 'code-remote-exec', severity: 'high', line, source: line, message: `${sink} loads code from ${shown(v.str)}, its address built at run time: whatever the server sends runs` });
+  return true;
 }
 
 function exfil(args: Value[], sink: string, line: number, st: State): void {
