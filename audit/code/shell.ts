@@ -69,6 +69,10 @@ function report(ctx: ShellContext, f: CodeFinding): void {
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
+const PLAIN_RUN = /[^\s|;&()<>'"\\$`]+/y;
+const BLANKS = /[ \t\r]+/y;
+const WORD_END = new Set([' ', '\t', '\n', '\r', '\f', '\v', '|', ';', '&', '(', ')', '<', '>']);
+
 /** Lazily: a word is folded only after the commands before it ran (their assignments are known). */
 function* tokenize(text: string, ctx: ShellContext): Generator<Token> {
   let i = 0;
@@ -89,7 +93,9 @@ function* tokenize(text: string, ctx: ShellContext): Generator<Token> {
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r') {
-      i++;
+      BLANKS.lastIndex = i;
+      BLANKS.exec(text);
+      i = Math.max(i + 1, BLANKS.lastIndex);
       continue;
     }
     if (c === '#') {
@@ -192,7 +198,7 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
   const n = text.length;
   while (i < n) {
     const c = text[i] ?? '';
-    if (/[\s|;&()<>]/.test(c)) break;
+    if (WORD_END.has(c)) break;
     if (++pieces % 8 === 0) spend(1);
     if (c === '\\') {
       if (text[i + 1] === '\n') {
@@ -255,7 +261,8 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
       i = r.end;
     } else {
       let j = i;
-      while (j < n && !/[\s|;&()<>'"\\$`]/.test(text[j] ?? '')) j++;
+      PLAIN_RUN.lastIndex = i;
+      j = PLAIN_RUN.exec(text) ? PLAIN_RUN.lastIndex : i + 1;
       parts.push(lit(text.slice(i, j)));
       i = j;
     }
