@@ -9,7 +9,7 @@ import { runTargets } from '../schema/run-targets';
 import { classifyFile, classifyFiles } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
-import { codeLanguage, CodeScanner, toldLanguage } from './code';
+import { codeLanguage, CodeScanner, scanMarkdownCode, toldLanguage } from './code';
 import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
 import { atMost, commentLine, discusses, insideSpan, invitesToRun, lower, quoted, sentenceAround } from './rules/context';
 import { compileInjections, findInjections, type CompiledInjections } from './rules/injection';
@@ -123,6 +123,7 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       const segments = parse ? markdownSegments(md, head.text) : proseSegments(head.text);
       const exhausted = new Set<string>();
       for (const segment of segments) scanSegment(file.path, segment, emit, exhausted, matchers);
+      scanMarkdownCode(code, file.path, segments, emit);
     } else if (kind === 'doc') {
       const exhausted = new Set<string>();
       for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted, matchers);

@@ -10,7 +10,9 @@
  * past those, a script that could hide a flow is reported (see audit.ts's audit-incomplete).
  */
 import { finding, type Emit, type TextFile } from '../types';
-import { baseName, excerptAround, extensionOf } from '../text';
+import type { Segment } from '../markdown';
+import { invitesToRun, lower } from '../rules/context';
+import { baseName, excerptAround, extensionOf, LineIndex } from '../text';
 import type { RunLanguage } from '../../schema/run-targets';
 import { sniffScript } from '../../schema/trust';
 import { budget, resetBudget, type CodeFinding } from './fold';
@@ -123,6 +125,35 @@ export class CodeScanner {
       return;
     }
     if (budget.exhausted) emit(finding('audit-incomplete', 'medium', file.path, 0, `the analysis of this ${language} code stopped at the package's budget: flows past that point were not followed; review it`, ''));
+  }
+}
+
+const BLOCK_LANGUAGES: Record<string, CodeLanguage> = {
+  '': 'shell', bash: 'shell', sh: 'shell', shell: 'shell', zsh: 'shell', console: 'shell', terminal: 'shell', shellsession: 'shell',
+  python: 'python', py: 'python', python3: 'python', js: 'js', javascript: 'js', node: 'js', mjs: 'js', ts: 'ts', typescript: 'ts',
+};
+
+/**
+ * The code blocks of a Markdown file read as code, like scripts: the agent runs what the
+ * instructions show. A high finding stays high when the paragraph before the block asks to run
+ * it (as for the pattern rules), else it is one step lower (a block shown, not asked for).
+ */
+export function scanMarkdownCode(scanner: CodeScanner, path: string, segments: readonly Segment[], emit: Emit): void {
+  for (const segment of segments) {
+    if (segment.context !== 'code') continue;
+    const language = BLOCK_LANGUAGES[segment.lang.toLowerCase()];
+    if (!language || segment.text.trim() === '') continue;
+    const text = language === 'shell' ? segment.text.replace(/^([ \t]*)(?:\$|>|#|PS>)[ \t]+/gm, '$1') : segment.text;
+    const invited = invitesToRun(segment.lead);
+    const lines = new LineIndex(text);
+    scanner.scan({ path, kind: 'script', text, lines }, language, (f) => {
+      const line = f.line > 0 ? segment.line + f.line - 1 : f.line;
+      const source = f.source ? { ...f.source, line: segment.line + f.source.line - 1 } : undefined;
+      const severity = invited || f.severity !== 'high' ? f.severity : lower(f.severity);
+      const note = f.line > 0 ? (invited ? ' (in a code block the instructions ask to run)' : ' (shown in a code block)') : '';
+      const message = f.message.replace(/data from line (\d+), used on line (\d+)/, (_m, a: string, b: string) => `data from line ${segment.line + Number(a) - 1}, used on line ${segment.line + Number(b) - 1}`);
+      emit({ ...f, line, severity, message: `${message}${note}`, ...(source ? { source } : {}) });
+    });
   }
 }
 
