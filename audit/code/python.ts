@@ -771,6 +771,10 @@ class Parser {
         const prog = words[0]?.str ?? '';
         command = dashC !== -1 && /(?:^|\/)(?:ba|z|da)?sh$/.test(prog) ? words[dashC + 1] ?? unknown() : concat(...words.flatMap((w, i) => (i === 0 ? [w] : [lit(' '), w])));
       } else if (!shell && a0.str !== undefined && /^os\.exec|spawn/.test(ref)) command = a0;
+      // A shell or interpreter reading its program from `input=`: subprocess.run(['sh'], input=r.content).
+      const stdin = kwargs.get('input');
+      const prog = (a0.arr?.[0]?.str ?? a0.str ?? '').split('/').pop() ?? '';
+      if (stdin && /^(?:ba|z|da|k)?sh$|^python[0-9.]*$|^node$|^perl$|^ruby$/.test(prog) && (a0.arr?.length ?? 1) <= 2) this.runSink(stdin, `${ref} (${prog} reading its input)`, false, line, prog.endsWith('sh') ? 'shell' : 'python');
       this.runSink(command, ref, fn.hidden === true, line, 'shell');
       return unknown();
     }
