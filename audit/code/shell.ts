@@ -73,6 +73,7 @@ function report(ctx: ShellContext, f: CodeFinding): void {
 
 const PLAIN_RUN = /[^\s|;&()<>'"\\$`]+/y;
 const BLANKS = /[ \t\r]+/y;
+const QUOTED_RUN = /[^"\\$`\n]+/y;
 const WORD_END = new Set([' ', '\t', '\n', '\r', '\f', '\v', '|', ';', '&', '(', ')', '<', '>']);
 
 /** Lazily: a word is folded only after the commands before it ran (their assignments are known). */
@@ -245,10 +246,15 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
           lines += r.lines;
           assembled = true;
           j = r.end;
-        } else {
-          if (d === '\n') lines++;
+        } else if (d === '\n') {
+          lines++;
           buf += d;
           j++;
+        } else {
+          QUOTED_RUN.lastIndex = j;
+          const end = QUOTED_RUN.exec(text) ? QUOTED_RUN.lastIndex : j + 1;
+          buf += text.slice(j, end);
+          j = end;
         }
       }
       if (buf) inner.push(lit(buf));
