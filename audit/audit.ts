@@ -76,7 +76,7 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // What the instructions run is executable whatever its name, and read in the language it is run with.
   const told = runTargets(sorted);
-  const classes = new Map(classifyFiles(sorted).map((c) => [c.path, c]));
+  const classes = new Map(classifyFiles(sorted, told).map((c) => [c.path, c]));
   for (const file of sorted) {
     bytes += file.bytes.byteLength;
     scanUnicodeName(file.path, emit);

@@ -10,7 +10,7 @@
  * The CLI computes it when packing and installing, the registry again when publishing.
  */
 import { z } from 'zod';
-import { runTargets } from './run-targets';
+import { runTargets, type RunTarget } from './run-targets';
 
 export const TRUST_LEVELS = ['verified', 'instructions', 'unverified'] as const;
 export const trustLevelSchema = z.enum(TRUST_LEVELS);
@@ -127,9 +127,11 @@ export function classifyFile(file: { path: string; bytes: Uint8Array; executable
  * A file without an extension whose content is a script: a shell or Python program by its
  * opening lines (a `#!` line is caught before this). `.env` files are data until something runs them.
  */
+const utf8 = new TextDecoder('utf-8');
+
 export function sniffScript(bytes: Uint8Array): 'shell' | 'python' | 'js' | undefined {
   if (!looksLikeText(bytes)) return undefined;
-  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 4096));
+  const head = utf8.decode(bytes.subarray(0, 4096));
   if (/^(?:\s*#[^\n]*\n|\s*\n)*\s*(?:import\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*$|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[:(])/m.test(head) && /^\s*(?:import|from|def|class|if __name__)\b/m.test(head)) return 'python';
   if (/^\s*(?:set\s+-[euxo]+\b|(?:curl|wget|echo|cd|mkdir|rm|apt-get|brew|pip3?|npm|npx|chmod|source|exec|eval)\s+\S|\.\s+\S+\/|[A-Za-z_]\w*=\$\()/m.test(head)) return 'shell';
   if (/^\s*(?:(?:const|let|var)\s+\w+\s*=\s*require\(|import\s+[\w{}*,\s]+\s+from\s+['"]|module\.exports\s*=)/m.test(head)) return 'js';
@@ -142,8 +144,7 @@ export function sniffScript(bytes: Uint8Array): 'shell' | 'python' | 'js' | unde
  * an .html with a script it is told to open) is executable whatever its name, and so is a file
  * without an extension whose content is a script.
  */
-export function classifyFiles(files: readonly { path: string; bytes: Uint8Array; executable?: boolean }[]): ClassifiedFile[] {
-  const told = runTargets(files);
+export function classifyFiles(files: readonly { path: string; bytes: Uint8Array; executable?: boolean }[], told: ReadonlyMap<string, RunTarget> = runTargets(files)): ClassifiedFile[] {
   return files.map((file) => {
     const classified = classifyFile(file);
     if (classified.kind === 'executable') return classified;
