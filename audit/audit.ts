@@ -2,12 +2,14 @@
  * The static audit of a skill package: every file, every rule, one report. Pure (files in,
  * report out), deterministic (the same files give the same report, byte for byte) and bounded
  * (pattern rules read at most `maxPatternChars` per file and `maxPatternTotal` per package; what
- * is left unread is itself a finding).
+ * is left unread is a high finding, so the default `failOn: high` refuses it: no blind spot by budget).
  */
 import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, type Finding, type Severity } from '../schema/audit-report';
-import { classifyFile } from '../schema/trust';
+import { runTargets } from '../schema/run-targets';
+import { classifyFile, classifyFiles } from '../schema/trust';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
+import { codeLanguage, CodeScanner, scanMarkdownCode, toldLanguage } from './code';
 import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
 import { scanProseSegment } from './prose';
 import { atMost, commentLine } from './rules/context';
@@ -30,6 +32,7 @@ export interface AuditOptions {
 }
 
 const MIB = 1024 * 1024;
+const latin1 = new TextDecoder('latin1');
 const MARKDOWN = new Set(['md', 'markdown', 'mdx']);
 const DOCS = new Set(['txt', 'text', 'rst', 'adoc', '']);
 /**
@@ -69,21 +72,27 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
   const matchers: Matchers = { commands: compileCommands(), injections: compileInjections() };
   let markdownBudget = { chars: MAX_MARKDOWN_TOTAL, lines: MAX_MARKDOWN_LINES_TOTAL };
   const inventory = new InventoryBuilder();
+  const code = new CodeScanner();
   let bytes = 0;
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // What the instructions run is executable whatever its name, and read in the language it is run with.
+  const told = runTargets(sorted);
+  const classes = new Map(classifyFiles(sorted, told).map((c) => [c.path, c]));
   for (const file of sorted) {
     bytes += file.bytes.byteLength;
     scanUnicodeName(file.path, emit);
-    inventory.addFile(file, emit);
+    const classified = classes.get(file.path) ?? classifyFile(file);
+    inventory.addFile(file, emit, classified);
     const binary = hasNul(file.bytes);
     scanDisguisedBinary(file, binary, emit);
     if (binary) continue;
-    const text = decodeText(file.bytes);
+    let text = decodeText(file.bytes);
     if (text === undefined) {
-      emit(finding('text-not-utf8', 'low', file.path, 0, 'not valid UTF-8: only its name and kind were checked', ''));
-      continue;
+      // Not UTF-8 is no reason to skip it: read as Latin-1 (one character per byte), every byte is still checked.
+      emit(finding('text-not-utf8', 'low', file.path, 0, 'not valid UTF-8: read as Latin-1, so non-ASCII text may show oddly in excerpts', ''));
+      text = latin1.decode(file.bytes);
     }
-    const kind = kindOf(file, text);
+    const kind = classified.kind === 'executable' && !MARKDOWN.has(extensionOf(file.path)) ? 'script' : kindOf(file, text);
     const whole: TextFile = { path: file.path, kind, text, lines: new LineIndex(text) };
     scanUnicodeText(whole, emit);
     if (file.path === 'SKILL.md') scanSkillMdName(whole, emit);
@@ -96,10 +105,10 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       emit(
         finding(
           'audit-incomplete',
-          'medium',
+          'high',
           file.path,
           0,
-          `only the first ${readable} of ${text.length} characters were checked for secrets and dangerous patterns (the audit's bound); review the rest by hand`,
+          `only the first ${readable} of ${text.length} characters were checked for secrets and dangerous patterns (the audit's bound: ${maxPatternChars} per file, ${options.maxPatternTotal ?? 8 * MIB} per package); what was not read is not passed`,
           '',
         ),
       );
@@ -115,11 +124,14 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
       const segments = parse ? markdownSegments(md, head.text) : proseSegments(head.text);
       const exhausted = new Set<string>();
       for (const segment of segments) scanSegment(file.path, segment, emit, exhausted, matchers);
+      scanMarkdownCode(code, file.path, segments, emit);
     } else if (kind === 'doc') {
       const exhausted = new Set<string>();
       for (const segment of proseSegments(head.text)) scanSegment(file.path, segment, emit, exhausted, matchers);
     } else if (kind === 'script') {
       scanScript(head, emit, matchers);
+      const language = codeLanguage(file.path, head.text, toldLanguage(told.get(file.path)?.language, file.path));
+      if (language) code.scan(head, language, emit);
     }
   }
 

@@ -86,6 +86,40 @@ function synthetic(): Record<string, number> {
   return { skill200P50Ms: oneSkill, skill200Bytes: bigBytes, workspace50P50Ms: fifty, minified1MbP50Ms: oneMb, adversarial2MiBMs: worst };
 }
 
+function codeWorstCase(): number {
+  // The code analysis (audit/code/): the costliest inputs just under its per-file bound (128 KiB),
+  // eight such files in one package (its 2 MiB total), and its step and string budgets.
+  const CODE_CASES: [string, string][] = [
+    ['scripts/x.js', 'a=a+a+"xx";'],
+    ['scripts/x.js', 'eval(String.fromCharCode(97,98,99)+atob("YWJj"));'],
+    ['scripts/x.js', 'f(g(h('],
+    ['scripts/x.js', '[[[[[[[[[['],
+    ['scripts/x.ts', 'const a: string = b + c as string;\n'],
+    ['scripts/x.py', 'x = x + x + "yy"\n'],
+    ['scripts/x.py', "s = ''.join(chr(c) for c in [99, 117, 114, 108] * 9)\n"],
+    ['scripts/x.py', 'exec(base64.b64decode(codecs.decode(bytes.fromhex("41").decode(), "rot13")))\n'],
+    ['scripts/x.py', '(((((((((('],
+    ['scripts/x.sh', 'a=$a$a$a$a\n'],
+    ['scripts/x.sh', 'echo "$(echo "$(echo "$(printf \'\\x63\')")")" | rev | sh\n'],
+    ['scripts/x.sh', '$($($($($('],
+  ];
+  let codeWorst = 0;
+  let codeWorstCase = '';
+  for (const [path, unit] of CODE_CASES) {
+    const body = unit.repeat(Math.floor((120 * 1024) / unit.length));
+    const files = Array.from({ length: 8 }, (_, i) => ({ path: path.replace('x.', `x${i}.`), bytes: enc.encode(path.endsWith('.sh') ? `#!/bin/sh\n${body}` : body) }));
+    const started = performance.now();
+    auditFiles(files);
+    const elapsed = performance.now() - started;
+    if (elapsed > codeWorst) {
+      codeWorst = elapsed;
+      codeWorstCase = `${JSON.stringify(unit.slice(0, 40))} in ${path}`;
+    }
+  }
+  console.log(`adversarial code analysis, 8 files of 120 KiB of one costly construct (the analysis reads 128 KiB a file, 512 KiB a package): ${ms(codeWorst)} (${codeWorstCase})`);
+  return codeWorst;
+}
+
 function precision(): Record<string, unknown> {
   const families = corpusFigures();
   console.log('labelled prose corpus (audit/corpus/prose-cases.ts):');
@@ -105,5 +139,5 @@ function precision(): Record<string, unknown> {
 }
 
 console.log(`machine: ${machine()}`);
-const figures = process.env.AUDIT_BENCH === 'precision' ? {} : synthetic();
+const figures = process.env.AUDIT_BENCH === 'precision' ? {} : { ...synthetic(), adversarialCodeMs: codeWorstCase() };
 await saveResults('audit', { ...figures, precision: precision() });

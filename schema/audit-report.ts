@@ -38,6 +38,11 @@ export const findingSchema = z.object({
   message: z.string().max(500),
   /** The text around the finding, with invisible characters escaped and secrets masked. */
   excerpt: z.string().max(300),
+  /**
+   * Where the data of a flow finding came from (a download, a decode, a secret read) when that is
+   * not the finding's own line: the finding's `line` is where it runs or is sent (the sink).
+   */
+  source: z.object({ file: z.string().max(1024), line: z.number().int().min(0) }).optional(),
   /** Set by a registry when a team owner allowed this rule for the skill. */
   allowed: z.boolean().optional(),
 });

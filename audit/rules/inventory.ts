@@ -5,7 +5,7 @@
  * ELF file), which reviewers and the text rules would otherwise skip.
  */
 import type { Inventory } from '../../schema/audit-report';
-import { classifyFile } from '../../schema/trust';
+import { binaryMagic, classifyFile, type ClassifiedFile } from '../../schema/trust';
 import { escapeInvisible, extensionOf } from '../text';
 import { finding, type Emit, type TextFile } from '../types';
 
@@ -35,24 +35,36 @@ export function languageOf(path: string): string {
   return LANGUAGES[ext] ?? `.${ext}`;
 }
 
-/** A binary file behind a text extension (NUL bytes or an executable's magic number). */
+/** "an ELF binary", "a Windows executable", "Python bytecode". */
+function described(why: string): string {
+  if (/bytecode$/i.test(why)) return why;
+  return `${/^[AEIOU]/i.test(why) ? 'an' : 'a'} ${why}`;
+}
+
+/** Extensions that say a file is a binary program. */
+const BINARY_EXTENSIONS = /^(?:exe|dll|so|dylib|a|o|bin|wasm|jar|class|war|apk|app|msi|deb|rpm|dmg|pkg|pyc|pyo)$/;
+
+/**
+ * Binary content behind a name that hides it. Only the bytes decide what is binary: NUL bytes, or
+ * a program's header (ELF, Mach-O, PE, WebAssembly, Python bytecode; see `binaryMagic`). A text
+ * script that is marked executable, with or without a `#!` line, is a script, read as one.
+ */
 export function scanDisguisedBinary(file: { path: string; bytes: Uint8Array }, binary: boolean, emit: Emit): void {
   const ext = extensionOf(file.path);
-  const classified = classifyFile(file);
-  const magic = classified.kind === 'executable' && /binary|executable|Mach-O|WebAssembly|ELF/.test(classified.why ?? '') && classified.why !== 'binary file of unknown type';
-  if (TEXT_EXTENSIONS.has(ext) && (binary || magic)) {
+  const magic = binaryMagic(file.bytes);
+  if (TEXT_EXTENSIONS.has(ext) && (binary || magic !== undefined)) {
     emit(
       finding(
         'binary-disguised',
         'high',
         file.path,
         0,
-        `${escapeInvisible(file.path)} is named as .${ext} text but holds ${magic ? `an ${classified.why}` : 'binary data'} (${file.bytes.byteLength} bytes): text checks cannot read it`,
+        `${escapeInvisible(file.path)} is named as .${ext} text but holds ${magic !== undefined ? described(magic) : 'binary data'} (${file.bytes.byteLength} bytes): text checks cannot read it`,
         '',
       ),
     );
-  } else if (magic && !/^(?:exe|dll|so|dylib|a|o|bin|wasm|jar|class|war|apk|app|msi|deb|rpm|dmg|pkg)$/.test(ext)) {
-    emit(finding('binary-disguised', 'high', file.path, 0, `${escapeInvisible(file.path)} holds an ${classified.why} under a name that does not say so`, ''));
+  } else if (magic !== undefined && !BINARY_EXTENSIONS.test(ext)) {
+    emit(finding('binary-disguised', 'high', file.path, 0, `${escapeInvisible(file.path)} holds ${described(magic)} under a name that does not say so (${file.bytes.byteLength} bytes)`, ''));
   }
 }
 
@@ -64,10 +76,10 @@ export class InventoryBuilder {
   readonly executables: Inventory['executables'] = [];
   readonly endpoints = new Map<string, { host: string; file: string; line: number }>();
 
-  addFile(file: { path: string; bytes: Uint8Array; executable?: boolean }, emit: Emit): void {
+  /** `classified`: the file as the package classifies it (schema/trust.ts classifyFiles: what the instructions run counts). */
+  addFile(file: { path: string; bytes: Uint8Array; executable?: boolean }, emit: Emit, classified: ClassifiedFile = classifyFile(file)): void {
     const language = languageOf(file.path);
     this.languages.set(language, (this.languages.get(language) ?? 0) + 1);
-    const classified = classifyFile(file);
     if (classified.kind === 'executable' && this.executables.length < 200) {
       const why = classified.why ?? 'executable';
       this.executables.push({ file: file.path, size: file.bytes.byteLength, why });
