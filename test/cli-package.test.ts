@@ -79,7 +79,7 @@ describe('skills init | validate | pack (real CLI processes)', () => {
     const result = validate.json<{ ok: boolean; problems: { code: string; path: string }[] }>();
     expect(result.ok).toBe(false);
     expect(result.problems.map((p) => p.code).sort()).toEqual(
-      ['EFRONTMATTERKEY', 'ENAMECASE', 'ENAMEFOLDER', 'ENAMEUNSCOPED', 'EVERSIONINVALID', 'WDESCRIPTIONANGLE'].sort(),
+      ['ENAMECASE', 'ENAMEFOLDER', 'ENAMEUNSCOPED', 'EVERSIONINVALID', 'WDESCRIPTIONANGLE', 'WFRONTMATTERKEY'].sort(),
     );
     const human = await runCli(['validate', dir]);
     expect(human.code).toBe(1);

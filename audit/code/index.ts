@@ -11,6 +11,7 @@
  */
 import { finding, type Emit, type TextFile } from '../types';
 import type { Segment } from '../markdown';
+import { VENDOR_INSTALLERS } from '../prose';
 import { invitesToRun, lower } from '../rules/context';
 import { baseName, excerptAround, extensionOf, LineIndex } from '../text';
 import type { RunLanguage } from '../../schema/run-targets';
@@ -149,8 +150,11 @@ export function scanMarkdownCode(scanner: CodeScanner, path: string, segments: r
     scanner.scan({ path, kind: 'script', text, lines }, language, (f) => {
       const line = f.line > 0 ? segment.line + f.line - 1 : f.line;
       const source = f.source ? { ...f.source, line: segment.line + f.source.line - 1 } : undefined;
-      const severity = invited || f.severity !== 'high' ? f.severity : lower(f.severity);
-      const note = f.line > 0 ? (invited ? ' (in a code block the instructions ask to run)' : ' (shown in a code block)') : '';
+      // A vendor's own installer piped into a shell is how its docs say to install: medium in Markdown, as the prose rules judge it.
+      const [from, to] = lines.bounds(Math.max(1, f.source?.line ?? f.line), text);
+      const vendor = f.rule === 'code-remote-exec' && VENDOR_INSTALLERS.test(text.slice(from, to));
+      const severity = vendor && f.severity === 'high' ? 'medium' : invited || f.severity !== 'high' ? f.severity : lower(f.severity);
+      const note = `${f.line > 0 ? (invited ? ' (in a code block the instructions ask to run)' : ' (shown in a code block)') : ''}${vendor ? " (a vendor's own installer URL)" : ''}`;
       const message = f.message.replace(/data from line (\d+), used on line (\d+)/, (_m, a: string, b: string) => `data from line ${segment.line + Number(a) - 1}, used on line ${segment.line + Number(b) - 1}`);
       emit({ ...f, line, severity, message: `${message}${note}`, ...(source ? { source } : {}) });
     });
