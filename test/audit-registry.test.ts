@@ -124,6 +124,13 @@ describe('the registry audit at publish', () => {
     expect(report.allowances).toEqual([{ rule: 'secret-cloud-key', file: '.env', reason: 'revoked demo keys kept for the tutorial', by: 'admin' }]);
     expect(JSON.stringify(report)).not.toContain(AWS_SECRET);
 
+    // The skill's page shows each allowed finding as allowed, and the owner's reason.
+    const page = await (await fetch(`${live.registry.url}/@acme/leaky`, { headers: { accept: 'text/html' } })).text();
+    expect(page, page.slice(page.indexOf('id="audit"'), page.indexOf('id="audit"') + 3000)).toContain('Allowed by the scope');
+    expect(page).toContain('<li><code>secret-cloud-key</code> in <code>.env</code> by admin: revoked demo keys kept for the tutorial</li>');
+    expect(page).toMatch(/<span class="badge passed">high · allowed<\/span><\/td><td><code>secret-cloud-key<\/code>/);
+    expect(page).not.toContain(AWS_SECRET);
+
     const info = await cli(['info', '@acme/leaky']);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toContain('audit: 2 high (2 allowed by a team owner)');

@@ -28,12 +28,12 @@ afterAll(async () => {
 });
 
 describe('web catalog: trust, provenance and audit', () => {
-  it('shows the trust badge of every version, and no audit or provenance when a version carries none', async () => {
+  it('shows the trust badge of every version, the audit the registry made at publish, and no provenance when a version carries none', async () => {
     const home = await (await r.request('GET', '/', { headers: HTML })).text();
     expect(home).toContain('<select name="trust">');
     const skill = await (await r.request('GET', '/@acme/alpha', { headers: HTML })).text();
     expect(skill).toMatch(/<h1>.*<span class="badge verified"/);
-    expect(skill).not.toContain('id="audit"');
+    expect(skill).toContain('<section class="card" id="audit"><h2>Audit <span class="badge passed">no findings</span>');
     expect(skill).not.toContain('id="provenance"');
   });
 

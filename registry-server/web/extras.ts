@@ -16,12 +16,23 @@ export interface AuditFinding {
   path: string | undefined;
   line: number | undefined;
   message: string;
+  /** The scope's owner allowed this rule in this file. */
+  allowed: boolean;
+}
+
+/** A scope owner's answer to a finding: the rule, where, why, and who. */
+export interface AuditAllowanceView {
+  rule: string;
+  file: string | undefined;
+  reason: string;
+  by: string | undefined;
 }
 
 export interface AuditView {
   findings: AuditFinding[];
   /** Findings beyond those shown. */
   omitted: number;
+  allowances: AuditAllowanceView[];
 }
 
 export interface ProvenanceField {
@@ -68,13 +79,18 @@ export function provenanceOf(doc: unknown): ProvenanceField[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
-/** `audit` of a version document: `{ findings: [...] }` or the list itself. */
-export function auditOf(doc: unknown): AuditView | undefined {
-  const audit = record(doc)?.audit;
+/**
+ * The audit of a version: its stored report (`{ findings, allowances }`, as the registry made it
+ * at publish), else the version document's `audit` (`{ findings: [...] }` or the list itself).
+ * Findings of `info` severity are the inventory, not shown.
+ */
+export function auditOf(doc: unknown, report?: unknown): AuditView | undefined {
+  const audit = report ?? record(doc)?.audit;
   const list = Array.isArray(audit) ? audit : record(audit)?.findings;
   if (!Array.isArray(list)) return undefined;
+  const shown = list.filter((item) => record(item)?.severity !== 'info');
   const findings: AuditFinding[] = [];
-  for (const item of list.slice(0, MAX_FINDINGS)) {
+  for (const item of shown.slice(0, MAX_FINDINGS)) {
     const f = record(item);
     if (!f) continue;
     const line = f.line;
@@ -84,9 +100,19 @@ export function auditOf(doc: unknown): AuditView | undefined {
       path: text(f.path ?? f.file),
       line: typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : undefined,
       message: text(f.message ?? f.description) ?? '',
+      allowed: f.allowed === true,
     });
   }
-  return { findings, omitted: Math.max(0, list.length - MAX_FINDINGS) };
+  const allowances: AuditAllowanceView[] = [];
+  const given = record(audit)?.allowances;
+  for (const item of Array.isArray(given) ? given.slice(0, MAX_FINDINGS) : []) {
+    const a = record(item);
+    const rule = a ? text(a.rule) : undefined;
+    const reason = a ? text(a.reason) : undefined;
+    if (!a || rule === undefined || reason === undefined) continue;
+    allowances.push({ rule, file: text(a.file), reason, by: text(a.by) });
+  }
+  return { findings, omitted: Math.max(0, shown.length - MAX_FINDINGS), allowances };
 }
 
 /** A provenance value worth a link: an http(s) URL, re-serialised by the URL parser. */

@@ -245,7 +245,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
       downloads: downloads.stats(skill.id),
       trust: trustOf(doc) ?? versions.find((v) => v.version === doc.version)?.trust,
       provenance: provenanceOf(doc),
-      audit: auditOf(doc),
+      audit: auditOf(doc, services.audits.report(skill.id, doc.version)),
     });
     return respond(c, page);
   }

@@ -86,8 +86,12 @@ function audit(view: AuditView | undefined): Html {
   if (view.findings.length === 0) return html`<section class="card" id="audit"><h2>Audit <span class="badge passed">no findings</span></h2><p class="small muted">The static audit (hidden Unicode, prompt injection, dangerous scripts, committed secrets) found nothing.</p></section>`;
   return html`<section class="card" id="audit"><h2>Audit findings</h2>
 <table class="list"><thead><tr><th>Severity</th><th>Finding</th><th>Where</th><th>Message</th></tr></thead><tbody>${view.findings.map(
-    (f) => html`<tr><td><span class="badge ${f.severity === 'error' || f.severity === 'high' || f.severity === 'critical' ? 'failed' : 'deprecated'}">${f.severity}</span></td><td><code>${f.code}</code></td><td>${f.path ? html`<code>${f.path}${f.line ? `:${f.line}` : ''}</code>` : ''}</td><td>${f.message}</td></tr>`,
-  )}</tbody></table>${view.omitted > 0 ? html`<p class="small muted">${plural(view.omitted, 'more finding')} not shown.</p>` : ''}</section>`;
+    (f) => html`<tr><td><span class="badge ${f.allowed ? 'passed' : f.severity === 'error' || f.severity === 'high' || f.severity === 'critical' ? 'failed' : 'deprecated'}">${f.severity}${f.allowed ? ' · allowed' : ''}</span></td><td><code>${f.code}</code></td><td>${f.path ? html`<code>${f.path}${f.line ? `:${f.line}` : ''}</code>` : ''}</td><td>${f.message}</td></tr>`,
+  )}</tbody></table>${view.omitted > 0 ? html`<p class="small muted">${plural(view.omitted, 'more finding')} not shown.</p>` : ''}${
+    view.allowances.length > 0
+      ? html`<h3>Allowed by the scope's owner</h3><ul class="allowances">${view.allowances.map((a) => html`<li><code>${a.rule}</code>${a.file ? html` in <code>${a.file}</code>` : ' in every file'}${a.by ? ` by ${a.by}` : ''}: ${a.reason}</li>`)}</ul>`
+      : ''
+  }</section>`;
 }
 
 function versionsTable(data: SkillPageData): Html {
