@@ -69,7 +69,7 @@ export function imperativeAt(text: string, sentenceStart: number, offset: number
 }
 
 /** The paragraph before a code block asks to run it, as an order ("Install it first:"), not a description ("Some actions download and execute scripts:"). */
-function invites(lead: string): boolean {
+export function invites(lead: string): boolean {
   if (!invitesToRun(lead)) return false;
   if (/\b(?:first|required|requires|prerequisites?|before\s+(?:using|you|starting)|get\s+started)\b/i.test(lead)) return true;
   const m = /\b(?:run|execute|paste|install|set\s*up|setup|bootstrap|initiali[sz]e|enable)\b/i.exec(lead);

@@ -11,8 +11,8 @@
  */
 import { finding, type Emit, type TextFile } from '../types';
 import type { Segment } from '../markdown';
-import { VENDOR_INSTALLERS } from '../prose';
-import { invitesToRun, lower } from '../rules/context';
+import { invites, VENDOR_INSTALLERS } from '../prose';
+import { lower } from '../rules/context';
 import { baseName, excerptAround, extensionOf, LineIndex } from '../text';
 import type { RunLanguage } from '../../schema/run-targets';
 import { sniffScript } from '../../schema/trust';
@@ -145,7 +145,8 @@ export function scanMarkdownCode(scanner: CodeScanner, path: string, segments: r
     const language = BLOCK_LANGUAGES[segment.lang.toLowerCase()];
     if (!language || segment.text.trim() === '') continue;
     const text = language === 'shell' ? segment.text.replace(/^([ \t]*)(?:\$|>|#|PS>)[ \t]+/gm, '$1') : segment.text;
-    const invited = invitesToRun(segment.lead);
+    // Asked to run as an order ("Install it first:"), not described ("### Python setup.py", "Some actions execute scripts:").
+    const invited = invites(segment.lead);
     const lines = new LineIndex(text);
     scanner.scan({ path, kind: 'script', text, lines }, language, (f) => {
       const line = f.line > 0 ? segment.line + f.line - 1 : f.line;
@@ -169,10 +170,30 @@ export function scanCode(file: TextFile, language: CodeLanguage, emit: Emit): vo
   else if (language === 'python') found = analyzePython(file.text);
   else if (language === 'js' || language === 'ts') found = analyzeJs(file.text, language === 'ts');
   else if (language === 'html') found = analyzeJs(htmlScripts(file.text), false);
-  for (const f of found) {
+  for (const found1 of found) {
+    const f = ownServiceKey(found1, file.text);
     const [start, end] = file.lines.bounds(Math.max(1, f.line), file.text);
     const from = f.source !== undefined && f.source !== f.line ? ` (data from line ${f.source}, used on line ${f.line})` : '';
     const out = finding(f.rule, f.severity, file.path, f.line, `${f.message}${from}`, excerptAround(file.text, start, Math.min(end, start + 120)));
     emit(f.source !== undefined && f.source !== f.line ? { ...out, source: { file: file.path, line: f.source } } : out);
   }
+}
+
+/** Words of an environment variable's name that say what it is, not whose it is. */
+const GENERIC_NAME_WORDS = new Set(['API', 'KEY', 'KEYS', 'TOKEN', 'SECRET', 'ACCESS', 'AUTH', 'PRIVATE', 'USER', 'PASS', 'PASSWORD', 'CLIENT', 'APP', 'ID', 'MY', 'THE', 'DEFAULT', 'PERSONAL', 'SERVICE', 'ACCOUNT']);
+
+/**
+ * A service's key sent to that service is its normal use (`NAMECHEAP_API_KEY` in a request to
+ * api.namecheap.com): medium, not high, when every host the file names in an http(s) URL carries
+ * the vendor word of the variable's name. A file that also names any other host (where a stolen
+ * key would go), or names no host at all, keeps the high finding.
+ */
+function ownServiceKey(f: CodeFinding, text: string): CodeFinding {
+  if (f.rule !== 'code-exfiltration' || f.severity !== 'high') return f;
+  const variable = /the environment variable ([A-Z][A-Z0-9_]{2,80}) is sent over the network/.exec(f.message)?.[1];
+  const vendor = variable?.split('_').find((w) => w.length >= 4 && !GENERIC_NAME_WORDS.has(w))?.toLowerCase();
+  if (vendor === undefined) return f;
+  const hosts = [...text.matchAll(/https?:\/\/([A-Za-z0-9.-]{1,253})/g)].map((m) => (m[1] ?? '').toLowerCase());
+  if (hosts.length === 0 || !hosts.every((h) => h.split('.').some((label) => label === vendor || label.includes(vendor)))) return f;
+  return { ...f, severity: 'medium', message: `${f.message} (to ${vendor}'s own hosts, the only ones the file names: the key's normal use)` };
 }

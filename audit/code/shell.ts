@@ -572,9 +572,39 @@ function judgeCommand(cmd: Command, ctx: ShellContext, input: Value | undefined)
   if (cmd.name === 'rm') judgeDelete(cmd, texts, ctx);
   if (UPLOADERS.has(cmd.name)) judgeUpload(cmd, texts, ctx, input);
   if (/^(?:npx|bunx|pnpx)$/.test(cmd.name) || (cmd.name === 'npm' && texts[0] === 'exec') || (cmd.name === 'pnpm' && texts[0] === 'dlx') || (cmd.name === 'yarn' && texts[0] === 'dlx') || cmd.name === 'uvx' || (cmd.name === 'pipx' && texts[0] === 'run')) {
-    const remote = texts.find((t) => /^(?:https?:\/\/|git\+|github:|gitlab:|[\w.-]+\/[\w.-]+#)/.test(t) || /^https?:.*\.(?:tgz|tar\.gz|whl|zip)$/.test(t));
+    const remote = packageSpecs(cmd.name === 'npx' || cmd.name === 'bunx' || cmd.name === 'pnpx' || cmd.name === 'uvx' ? texts : texts.slice(1)).find((t) => /^(?:https?:\/\/|git\+|github:|gitlab:|[\w.-]+\/[\w.-]+#)/.test(t) || /^https?:.*\.(?:tgz|tar\.gz|whl|zip)$/.test(t));
     if (remote) report(ctx, { rule: 'code-remote-exec', severity: 'high', line: cmd.line, source: cmd.line, message: `${cmd.name} runs a package fetched from ${shown(remote)}: code nobody reviewed runs with the agent's rights` });
   }
+}
+
+/**
+ * The packages a runner (`npx`, `uvx`, `pnpm dlx`, ...) fetches: those named by `-p`/`--package`/
+ * `--from`, and the first word that is not a flag (the command). The words after it are that
+ * command's own arguments (`npx skills install https://...` runs `skills`, not the URL).
+ */
+function packageSpecs(words: readonly string[]): string[] {
+  const specs: string[] = [];
+  for (let k = 0; k < words.length; k++) {
+    const t = words[k] ?? '';
+    if (t === '--') {
+      if (words[k + 1] !== undefined) specs.push(words[k + 1] ?? '');
+      break;
+    }
+    if (t === '-p' || t === '--package' || t === '--from' || t === '--with') {
+      if (words[k + 1] !== undefined) specs.push(words[k + 1] ?? '');
+      k++;
+      continue;
+    }
+    const eq = /^--(?:package|from|with)=(.*)$/.exec(t);
+    if (eq) {
+      specs.push(eq[1] ?? '');
+      continue;
+    }
+    if (t.startsWith('-')) continue;
+    specs.push(t);
+    break;
+  }
+  return specs;
 }
 
 function judgeDelete(cmd: Command, texts: string[], ctx: ShellContext): void {
