@@ -138,7 +138,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     return {
       caller,
       signOutCsrf: session ? csrf.token(`s:${session.binding}`) : undefined,
-      path: safeNext(`${c.req.path}${new URL(c.req.url).search}`),
+      path: safeNext(`${c.req.path}${new URL(c.req.url).search}`, new URL(c.req.url).origin),
       query,
     };
   }
