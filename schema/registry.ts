@@ -173,7 +173,10 @@ export const searchResultSchema = z.object({
 });
 
 export const searchResponseSchema = z.object({
+  /** Exact unless `totalCapped`: then a lower bound (the registry counts matches only up to 1,000). */
   total: z.number().int(),
+  /** Sent by registries that cap the count; absent from older ones. */
+  totalCapped: z.boolean().optional(),
   results: z.array(searchResultSchema),
 });
 

@@ -182,7 +182,7 @@ describe('private scopes', () => {
         expect(file.status).toBe(404);
       }
       const search = (await (await r.request('GET', '/v1/search?q=hush', { token })).json()) as { total: number; results: unknown[] };
-      expect(search).toEqual({ total: 0, results: [] });
+      expect(search).toEqual({ total: 0, totalCapped: false, results: [] });
     }
     expect((await discovery()).map((e) => e.package)).not.toContain('@secret/hush');
     const aliceSearch = (await (await r.request('GET', '/v1/search?q=hush', { token: r.alice })).json()) as { total: number };
