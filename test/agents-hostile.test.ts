@@ -153,6 +153,22 @@ describe('what is in a target folder and was not made by skills', () => {
     expect(error.message).toContain('.claude/skills/pdf is a link skills did not make');
   });
 
+  it('hostile link text in messages: cut to 200 characters, escape sequences never reach the terminal', async () => {
+    const ws = await workspace('.claude/skills');
+    const text = `\u001b]0;pwned\u0007\u001b[31m${'x/'.repeat(1500)}end`;
+    await fs.symlink(text, path.join(ws, '.claude/skills/pdf'));
+    const error = await expectRefused(ws, () => add(ws, 'pdf'), 'ECONFLICT');
+    const quotedText = /\(to (.*)\)/s.exec(String(error.message))?.[1] ?? '';
+    expect(quotedText.length).toBe(203);
+    expect(quotedText.endsWith('...')).toBe(true);
+    expect(String(error.message)).not.toContain('end');
+    const human = await runCli(['install', src('pdf'), '--scope', '@me'], { cwd: ws, env });
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('ECONFLICT');
+    expect(human.stderr).not.toMatch(/\u001b\]|\u0007/);
+    expect(human.stderr.length).toBeLessThan(1500);
+  });
+
   it('uninstalling a skill whose link a user replaced with a folder: done, the folder left as it is, and said', async () => {
     const ws = await workspace('.claude');
     await add(ws, 'pdf');
