@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
+import { logLock } from './test-hooks';
 
 export const LOCK_FILE = '.skills.lock';
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
@@ -65,8 +66,10 @@ export async function withWorkspaceLock<T>(root: string, options: LockOptions, a
   const file = path.join(real, LOCK_FILE);
   const token = await acquire(file, options);
   try {
+    await logLock(options.env, 'acquire', token);
     return await heldHere.run(new Set([...(held ?? []), real]), action);
   } finally {
+    await logLock(options.env, 'release', token).catch(() => undefined);
     await release(file, token);
   }
 }
@@ -93,6 +96,7 @@ async function acquire(file: string, options: LockOptions): Promise<string> {
     if ((await isStale(state)) && (await reap(file, state.id, 0))) continue;
     if (Date.now() >= deadline) throw locked(file, state, timeoutMs);
     if (!announced) {
+      await logLock(options.env, 'wait', state.kind === 'held' ? String(state.holder.pid) : '-');
       options.progress(`waiting for the workspace lock: ${describe(state)} (up to ${Math.round(timeoutMs / 1000)} s)`);
       announced = true;
     }
