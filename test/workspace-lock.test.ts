@@ -239,5 +239,22 @@ describe('stale locks are taken over', () => {
     const reaped = await cli(['install', names[2] as string, '--json'], { SKILLS_LOCK_TIMEOUT_MS: '60000' });
     expect(reaped.code, reaped.stdout + reaped.stderr).toBe(0);
     await expectAllInstalled(names.slice(0, 3));
+
+    // A holder killed between linking its lock and removing its temporary file, and one killed
+    // before linking (only the temporary file): both files go with the next command; a live
+    // process's temporary file stays.
+    const killedAfterLink = randomBytes(16).toString('hex');
+    const killedBeforeLink = randomBytes(16).toString('hex');
+    const alive = randomBytes(16).toString('hex');
+    const dead = await deadPid();
+    await fs.writeFile(lockFile(), holder({ pid: dead, token: killedAfterLink }));
+    await fs.writeFile(`${lockFile()}.${killedAfterLink}.tmp`, holder({ pid: dead, token: killedAfterLink }));
+    await fs.writeFile(`${lockFile()}.${killedBeforeLink}.tmp`, holder({ pid: dead, token: killedBeforeLink }));
+    await fs.writeFile(`${lockFile()}.${alive}.tmp`, holder({ token: alive }));
+    const swept = await cli(['install', names[3] as string, '--json'], { SKILLS_LOCK_TIMEOUT_MS: '60000' });
+    expect(swept.code, swept.stdout + swept.stderr).toBe(0);
+    expect((await fs.readdir(ws)).filter((n) => n.startsWith('.skills.lock'))).toEqual([`.skills.lock.${alive}.tmp`]);
+    await fs.rm(`${lockFile()}.${alive}.tmp`);
+    await expectAllInstalled(names.slice(0, 4));
   }, 120_000);
 });

@@ -170,7 +170,7 @@ async function applyJournal(root: string, dir: string, journal: Journal, key: Bu
   });
   let moves = 0;
   for (const folder of [...journal.remove, ...journal.install]) {
-    if (moves > 0) await pauseAfterMoves(moves);
+    await pauseAfterMoves(moves);
     const target = path.join(dir, folder);
     const staged = path.join(dir, journal.staging, folder);
     const isInstall = journal.install.includes(folder);
