@@ -2,7 +2,8 @@
  * Error codes the docs promise that no other test reached (listed by `node
  * scripts/untested-codes.mjs`), each from a real `skills` process or a real registry, with nothing
  * written: EGITTIMEOUT (a git server that never answers), ESOURCETOOLARGE, EJOURNALKEY,
- * ELOCKMISSING, ESCOPEINVALID, ENAMEINVALID, EFIXTURENOTFOUND, ETAGINVALID, ECSRF (EHOSTINVALID:
+ * ELOCKMISSING, ESCOPEINVALID, ENAMEINVALID, EFIXTURENOTFOUND, ETAGINVALID, ECSRF, EGITMISSING,
+ * EADDRACCESS (as the user nobody when run as root), EZIPCORRUPT, EZIPUNSUPPORTED (EHOSTINVALID:
  * registry-cache.test.ts);
  * and a discovery index behind a redirect (followed on this machine, refused to plain http
  * elsewhere), and the cap on web sessions per token.
@@ -19,6 +20,8 @@ import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
 import { runCli } from './helpers/cli';
 import { skillMd } from './helpers/git-repo';
 import { skillFiles } from './helpers/skill-files';
+import { makeZip } from './helpers/zip';
+import { unzip } from '../tarball/unzip';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
 import { tree } from './helpers/tree';
 
@@ -104,6 +107,37 @@ describe('workspace and source codes', () => {
     }
     const error = await fails(dir, ['verify', dir, '--case', 'nope'], 'EFIXTURENOTFOUND');
     expect(error.message).toContain('"nope"');
+  });
+});
+
+describe('more codes no other test reached', () => {
+  it('EGITMISSING: a git source with no git on PATH', async () => {
+    const error = await fails(await workspace(), ['install', 'git+https://git.example.com/acme/skills.git'], 'EGITMISSING', { PATH: path.join(tmp, 'no-such-bin') });
+    expect(error.hint ?? '').not.toBe('');
+  });
+
+  it('EADDRACCESS: serve on a privileged port as an unprivileged user', async () => {
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    const dir = await workspace();
+    await fs.chmod(tmp, 0o755);
+    await fs.chmod(dir, 0o777);
+    const run = await runCli(['serve', '--quiet', '--json', '--port', '80', '--db', path.join(dir, 'registry.db')], { cwd: dir, env: { ...env, HOME: dir }, as, timeoutMs: 60_000 });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.json<{ error: { code: string } }>().error.code).toBe('EADDRACCESS');
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('EZIPCORRUPT and EZIPUNSUPPORTED: a damaged and an encrypted zip entry', () => {
+    const good = makeZip([{ name: 'SKILL.md', data: 'x'.repeat(64) }]);
+    expect(unzip(good).map((f) => f.path)).toEqual(['SKILL.md']);
+    const damaged = new Uint8Array(good);
+    const data = Buffer.from(damaged).indexOf('xxxx');
+    damaged[data] = 0x79; // one byte of the stored data: the CRC no longer matches
+    expect(() => unzip(damaged)).toThrow(expect.objectContaining({ code: 'EZIPCORRUPT' }));
+    const encrypted = Buffer.from(good);
+    const central = encrypted.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    encrypted.writeUInt16LE(encrypted.readUInt16LE(central + 8) | 0x1, central + 8);
+    expect(() => unzip(new Uint8Array(encrypted))).toThrow(expect.objectContaining({ code: 'EZIPUNSUPPORTED' }));
   });
 });
 
