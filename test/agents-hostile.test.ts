@@ -326,7 +326,7 @@ describe('-g through a link in the home folder (one rule: no folder below the ho
 
   async function expectHomeLink(home: string, elsewhere: string, extra: NodeJS.ProcessEnv, link: string): Promise<void> {
     const before = [await tree(home), await tree(elsewhere)];
-    for (const args of [['install', '-g', src('pdf'), '--scope', '@me'], ['list', '-g'], ['uninstall', '-g', 'pdf'], ['update', '-g']]) {
+    for (const args of [['install', '-g', src('pdf'), '--scope', '@me'], ['list', '-g'], ['uninstall', '-g', 'pdf'], ['update', '-g'], ['ci', '-g'], ['doctor', '-g', '--fix'], ['agents', '-g']]) {
       const run = await cli(args, base, { HOME: home, ...extra });
       expect(run.code, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(1);
       const error = run.json<Refusal>().error;

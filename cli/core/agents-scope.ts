@@ -75,7 +75,7 @@ export async function linkOnTheWay(base: string, segments: readonly string[]): P
 }
 
 /** EHOMELINK when the global store's path goes through a link below the home folder (or below an explicit XDG_DATA_HOME). */
-async function checkStorePath(env: NodeJS.ProcessEnv): Promise<void> {
+export async function checkStorePath(env: NodeJS.ProcessEnv): Promise<void> {
   const dir = globalStoreDir(env);
   const explicit = env.XDG_DATA_HOME !== undefined && path.isAbsolute(env.XDG_DATA_HOME);
   const { base, segments } = explicit ? anchoredAt(homeOf(env), dataHomeOf(env), ['skills']) : anchoredAt(homeOf(env), dir);
