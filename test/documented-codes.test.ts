@@ -3,7 +3,7 @@
  * scripts/untested-codes.mjs`), each from a real `skills` process or a real registry, with nothing
  * written: EGITTIMEOUT (a git server that never answers), ESOURCETOOLARGE, EJOURNALKEY,
  * ELOCKMISSING, ESCOPEINVALID, ENAMEINVALID, EFIXTURENOTFOUND, ETAGINVALID, ECSRF, EGITMISSING,
- * EADDRACCESS (as the user nobody when run as root), EZIPCORRUPT, EZIPUNSUPPORTED (EHOSTINVALID:
+ * EADDRACCESS (as the user nobody when run as root), EZIPCORRUPT, EZIPUNSUPPORTED, ESOURCENAME (EHOSTINVALID:
  * registry-cache.test.ts);
  * and a discovery index behind a redirect (followed on this machine, refused to plain http
  * elsewhere), and the cap on web sessions per token.
@@ -125,6 +125,18 @@ describe('more codes no other test reached', () => {
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.json<{ error: { code: string } }>().error.code).toBe('EADDRACCESS');
     expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('ESOURCENAME: a folder source that now holds a skill of another name, at update', async () => {
+    const src = path.join(tmp, `renamed-${counter++}`, 'plain');
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'SKILL.md'), '---\nname: plain\ndescription: A plain skill.\nmetadata:\n  version: 1.0.0\n---\nBody\n');
+    const ws = await workspace();
+    const first = await runCli(['install', src, '--scope', '@me', '--json'], { cwd: ws, env });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await fs.writeFile(path.join(src, 'SKILL.md'), '---\nname: other\ndescription: A plain skill.\nmetadata:\n  version: 1.1.0\n---\nBody\n');
+    const error = await fails(ws, ['update'], 'ESOURCENAME');
+    expect(error.message).toContain('@me/other');
   });
 
   it('EZIPCORRUPT and EZIPUNSUPPORTED: a damaged and an encrypted zip entry', () => {
