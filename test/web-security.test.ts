@@ -139,7 +139,10 @@ describe('web catalog: sign-in sessions', () => {
     expect(Date.parse(row?.expires_at ?? '') - Date.now()).toBeLessThanOrEqual(12 * 3600_000);
     const dump = dumpDb(r.db);
     expect(dump).not.toContain(session);
-    expect(dump).not.toContain(r.alice.slice(r.alice.lastIndexOf('_') + 1));
+    // The secret is the 43 characters after `skr_<16-char id>_` (it may itself hold `_`, so not "after the last _").
+    const secret = r.alice.slice('skr_'.length + 16 + 1);
+    expect(secret).toHaveLength(43);
+    expect(dump).not.toContain(secret);
     const signedIn = await page('/@secret', session);
     expect(signedIn.status).toBe(200);
     expect(await signedIn.text()).toContain('Signed in as <strong>alice</strong>');
