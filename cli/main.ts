@@ -84,7 +84,8 @@ function report(err: unknown, json: boolean): number {
       process.stderr.write(`${pc.red('error')} ${pc.bold(err.code)} ${safeForTerminal(err.message)}\n`);
       if (err.hint) process.stderr.write(`${pc.dim('hint:')} ${safeForTerminal(err.hint)}\n`);
     }
-    return EXIT_FAILURE;
+    // A usage error a command finds itself (options that exclude each other, a bad value) exits as commander's do.
+    return err.code === 'EUSAGE' ? EXIT_USAGE : EXIT_FAILURE;
   }
   // A bug, not a user error: keep the stack for people, a stable code for agents.
   const message = err instanceof Error ? err.message : String(err);

@@ -49,6 +49,8 @@ export interface RegistryConfig {
   tarballCacheBytes: number;
   /** Memory for search answers, kept until the next write; 0 ranks every search afresh. */
   searchCacheBytes: number;
+  /** Search counts matches only this far; beyond it `total` is a lower bound and `totalCapped` true. */
+  searchTotalCap: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -66,6 +68,7 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   packumentCacheBytes: DEFAULT_STORE_CACHE.packumentCacheBytes,
   tarballCacheBytes: DEFAULT_STORE_CACHE.tarballCacheBytes,
   searchCacheBytes: DEFAULT_STORE_CACHE.searchCacheBytes,
+  searchTotalCap: DEFAULT_STORE_CACHE.searchTotalCap,
 };
 
 export type LogEntry = Record<string, unknown>;
@@ -96,7 +99,7 @@ export interface Services {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes, searchCacheBytes: deps.config.searchCacheBytes });
+  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes, searchCacheBytes: deps.config.searchCacheBytes, searchTotalCap: deps.config.searchTotalCap });
   return {
     deps,
     auth: new Auth(deps.db),

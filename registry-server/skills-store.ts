@@ -108,9 +108,11 @@ export interface StoreCacheOptions {
   tarballCacheBytes: number;
   /** Bytes of search answers kept until the next write (0: every search is ranked afresh). */
   searchCacheBytes: number;
+  /** Search counts matches only this far (SEARCH_TOTAL_CAP by default; smaller in tests). */
+  searchTotalCap: number;
 }
 
-export const DEFAULT_STORE_CACHE: StoreCacheOptions = { packumentCacheBytes: 64 * 1024 * 1024, tarballCacheBytes: 64 * 1024 * 1024, searchCacheBytes: 8 * 1024 * 1024 };
+export const DEFAULT_STORE_CACHE: StoreCacheOptions = { packumentCacheBytes: 64 * 1024 * 1024, tarballCacheBytes: 64 * 1024 * 1024, searchCacheBytes: 8 * 1024 * 1024, searchTotalCap: 1000 };
 
 export interface SearchOptions {
   query: string;
@@ -124,7 +126,10 @@ export interface SearchOptions {
 }
 
 export interface SearchAnswer {
+  /** Exact when `totalCapped` is false; else a lower bound (matches were counted only up to the cap). */
   total: number;
+  /** True when there are more matches than were counted: `total` is then "at least". */
+  totalCapped: boolean;
   results: SearchResult[];
 }
 
@@ -132,8 +137,8 @@ export interface SearchAnswer {
 const GZIP_MIN_BYTES = 1024;
 /** What a cache entry costs besides its bytes (key, object, map slot), for the byte bound. */
 const ENTRY_OVERHEAD = 256;
-/** Search counts matches only this far: `total` is exact below it and equals it for "this many or more". */
-export const SEARCH_TOTAL_CAP = 1000;
+/** Search counts matches only this far: `total` is exact up to it; beyond, it is a lower bound and `totalCapped` is true. */
+export const SEARCH_TOTAL_CAP = DEFAULT_STORE_CACHE.searchTotalCap;
 
 export class SkillsStore {
   /**
@@ -153,6 +158,7 @@ export class SkillsStore {
    * write: broad words rank every match, and the same few are asked again and again.
    */
   readonly #searches: ByteLru<SearchAnswer>;
+  readonly #searchTotalCap: number;
   /** Scope rows by name, once found: a scope is never changed or removed once created. */
   readonly #scopes = new Map<string, ScopeRow>();
   /** SQLite's data_version as last seen: it moves when another connection commits a change. */
@@ -168,6 +174,7 @@ export class SkillsStore {
     this.#packuments = new ByteLru(options.packumentCacheBytes);
     this.#tarballs = new ByteLru(options.tarballCacheBytes);
     this.#searches = new ByteLru(options.searchCacheBytes);
+    this.#searchTotalCap = options.searchTotalCap;
     this.#discovery = new DiscoveryIndex((text) => this.sql(text));
   }
 
@@ -656,9 +663,16 @@ export class SkillsStore {
       options.offset,
     ) as { id: number; name: string; rank: number }[];
     let total: number;
+    let totalCapped = false;
     if (page.length > 0 && page.length < options.limit) total = options.offset + page.length;
     else if (page.length === 0 && options.offset === 0) total = 0;
-    else total = Math.max(options.offset + page.length, (this.sql(`SELECT COUNT(*) AS n FROM (SELECT 1 ${filtered} LIMIT ${SEARCH_TOTAL_CAP})`).get(...params) as { n: number }).n);
+    else {
+      // One row past the cap tells "exactly the cap" from "more than were counted".
+      const cap = this.#searchTotalCap;
+      const counted = (this.sql(`SELECT COUNT(*) AS n FROM (SELECT 1 ${filtered} LIMIT ${cap + 1})`).get(...params) as { n: number }).n;
+      totalCapped = counted > cap;
+      total = page.length > 0 ? Math.max(options.offset + page.length, Math.min(counted, cap)) : Math.min(counted, cap);
+    }
     const shown = new Map(
       (
         this.sql(
@@ -682,7 +696,7 @@ export class SkillsStore {
         trust: row.trust,
       });
     }
-    const answer = { total, results };
+    const answer: SearchAnswer = { total, totalCapped, results };
     if (this.#cacheable()) this.#searches.set(key, '', answer, key.length + JSON.stringify(answer).length + ENTRY_OVERHEAD);
     return answer;
   }

@@ -9,13 +9,18 @@
  * - formatted like a phone (`(415) 555-0100`, `030 1234567`): when possible, unless something
  *   labels it as an identifier or it has the shape of a date, a decimal, an IP address or digit
  *   groups of three (`2 147 483 647`);
- * - a bare run of digits (`5551234567`) only when labelled as a phone, or when other phone numbers
- *   are in the same text (a list of them): alone and unlabelled it is as likely an id or a
- *   timestamp, and checking every one would cost a library call per number.
+ * - a bare run of digits (`5551234567`) when labelled as a phone, or when other phone numbers are
+ *   in the same text (a list of them), or, unlabelled, when it is written the way a configured
+ *   region writes its own numbers at home (bareNational): ten digits with an area code of 2-9 in a
+ *   +1 (NANP) region (`5551234567`, not `1735689600`, a timestamp), or the region's trunk prefix 0
+ *   and a number libphonenumber finds valid there (`02079460958` for GB). Anything labelled as an
+ *   identifier (`order 4155550123`, `"orderId": "4155550123"`) stays a number, as do other bare
+ *   runs: checking every one would cost a library call per number and drown ids.
+ * Numbers that are JSON numbers are phones only under a phone-like key (isPhoneKey).
  * Library calls are cached per value and budgeted: a value with more distinct candidates than the
  * budget cannot be checked (EPIIUNCHECKED).
  */
-import { findNumbers, type CountryCode } from 'libphonenumber-js/max';
+import { findNumbers, getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { SkillsError } from '../schema/errors';
 
 export interface PhoneSpan {
@@ -129,6 +134,25 @@ function scan(text: string, keyLabel: 'phone' | 'id' | undefined, regions: reado
   return spans;
 }
 
+const NANP_BARE = /^[2-9]\d{9}$/;
+const TRUNK_BARE = /^0[1-9]\d{5,13}$/;
+
+/**
+ * The configured region whose own way of writing numbers a bare, unlabelled run of digits has:
+ * ten digits with a 2-9 area code in a +1 region (no library call), or a trunk prefix 0 and a
+ * number libphonenumber finds valid (not merely possible) in a region that dials 0 at home.
+ */
+function bareNational(candidate: string, regions: readonly CountryCode[], budget: PhoneBudget): CountryCode | undefined {
+  if (NANP_BARE.test(candidate)) return regions.find((r) => getCountryCallingCode(r) === '1');
+  if (!TRUNK_BARE.test(candidate)) return undefined;
+  for (const region of regions) {
+    if (getCountryCallingCode(region) === '1') continue;
+    if (budget.left-- <= 0) throw new SkillsError('EPIIUNCHECKED', 'a tool result holds too many number sequences to check for phone numbers', { hint: 'ask the tool for fewer rows at a time' });
+    if (parsePhoneNumberFromString(candidate, region)?.isValid() === true) return region;
+  }
+  return undefined;
+}
+
 /**
  * Whether `candidate` (at `at` in `text`) is a phone number. `whole`: it is a whole candidate, not
  * a window of a long one; `neighbours`: other phone numbers are in the same text.
@@ -139,8 +163,22 @@ function judge(text: string, at: number, candidate: string, keyLabel: 'phone' | 
   if ((candidate.match(GROUP)?.length ?? 0) > MAX_GROUPS) return [];
   const label = keyLabel === 'phone' ? 'phone' : (labelOf(contextWords(text.slice(Math.max(0, at - 40), at)).slice(-3)) ?? keyLabel);
   const formatted = SEPARATOR.test(candidate);
+  // An unlabelled bare run written the way a configured region writes its numbers: a phone number.
+  if (!international && !formatted && label === undefined && whole) {
+    const bareKey = `bare\0${candidate}`;
+    let national = budget.cache?.get(bareKey);
+    if (national === undefined) {
+      const region = bareNational(candidate, regions, budget);
+      const number = region === undefined ? undefined : parsePhoneNumberFromString(candidate, region);
+      national = number ? [{ start: 0, end: candidate.length, canonical: number.number }] : [];
+      budget.cache ??= new Map();
+      budget.cache.set(bareKey, national);
+    }
+    // Found here in the first pass; the pass for numbers among phone numbers does not count it twice.
+    if (national.length > 0) return neighbours ? [] : national.map((s) => ({ ...s, start: s.start + at, end: s.end + at }));
+  }
   const phoneish = label === 'phone' || (label === undefined && neighbours);
-  // Unlabelled bare digits, or labelled as an id: not a phone number, whatever the library says.
+  // Unlabelled bare digits (not written as a region's own), or labelled as an id: not a phone number, whatever the library says.
   if (!international && !phoneish && (!formatted || label === 'id')) return [];
   if (neighbours && (international || formatted || label === 'phone')) return []; // judged in the first pass
   const cacheKey = `${label ?? ''}\0${whole ? 1 : 0}\0${phoneish ? 1 : 0}\0${candidate}`;

@@ -2,7 +2,8 @@
  * The one error class of the project. Every user-reachable failure is a SkillsError with a
  * stable code (`E` + upper-case letters/digits), a one-line message saying what went wrong, and
  * an optional hint saying what to do. The registry maps `status` to the HTTP status; the CLI maps
- * any SkillsError to exit code 1. Messages must never contain secrets.
+ * any SkillsError to exit code 1, but EUSAGE to 2 like commander's own usage errors. Messages must
+ * never contain secrets.
  */
 export type ErrorCode = `E${string}`;
 

@@ -173,7 +173,10 @@ export const searchResultSchema = z.object({
 });
 
 export const searchResponseSchema = z.object({
+  /** Exact unless `totalCapped`: then a lower bound (the registry counts matches only up to 1,000). */
   total: z.number().int(),
+  /** Sent by registries that cap the count; absent from older ones. */
+  totalCapped: z.boolean().optional(),
   results: z.array(searchResultSchema),
 });
 
@@ -296,10 +299,12 @@ export const createdTokenSchema = tokenInfoSchema.extend({ token: z.string() });
 export const tokenListSchema = z.object({ tokens: z.array(tokenInfoSchema) });
 export const tokenRevokedSchema = z.object({ id: z.string(), revoked: z.boolean() });
 export const createdUserSchema = z.object({ name: z.string() });
-export const teamCreatedSchema = z.object({ name: z.string() });
+const teamMemberSchema = z.object({ user: z.string(), role: z.enum(['owner', 'member']) });
+/** The registry answers with the members (its creator, owner); the CLI's --json passes them on as docs/cli.md says. */
+export const teamCreatedSchema = z.object({ name: z.string(), members: z.array(teamMemberSchema) });
 export const teamMemberAddedSchema = z.object({ team: z.string(), user: z.string(), role: z.enum(['owner', 'member']) });
 export const teamListSchema = z.object({
-  teams: z.array(z.object({ name: z.string(), members: z.array(z.object({ user: z.string(), role: z.enum(['owner', 'member']) })), scopes: z.array(z.string()) })),
+  teams: z.array(z.object({ name: z.string(), members: z.array(teamMemberSchema), scopes: z.array(z.string()) })),
 });
 export const scopeInfoSchema = z.object({ name: z.string(), team: z.string(), private: z.boolean() });
 export const scopeListSchema = z.object({ scopes: z.array(scopeInfoSchema) });

@@ -153,6 +153,22 @@ describe('what is in a target folder and was not made by skills', () => {
     expect(error.message).toContain('.claude/skills/pdf is a link skills did not make');
   });
 
+  it('hostile link text in messages: cut to 200 characters, escape sequences never reach the terminal', async () => {
+    const ws = await workspace('.claude/skills');
+    const text = `\u001b]0;pwned\u0007\u001b[31m${'x/'.repeat(1500)}end`;
+    await fs.symlink(text, path.join(ws, '.claude/skills/pdf'));
+    const error = await expectRefused(ws, () => add(ws, 'pdf'), 'ECONFLICT');
+    const quotedText = /\(to (.*)\)/s.exec(String(error.message))?.[1] ?? '';
+    expect(quotedText.length).toBe(203);
+    expect(quotedText.endsWith('...')).toBe(true);
+    expect(String(error.message)).not.toContain('end');
+    const human = await runCli(['install', src('pdf'), '--scope', '@me'], { cwd: ws, env });
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('ECONFLICT');
+    expect(human.stderr).not.toMatch(/\u001b\]|\u0007/);
+    expect(human.stderr.length).toBeLessThan(1500);
+  });
+
   it('uninstalling a skill whose link a user replaced with a folder: done, the folder left as it is, and said', async () => {
     const ws = await workspace('.claude');
     await add(ws, 'pdf');
@@ -293,5 +309,85 @@ describe('-g when the home folder cannot be written', () => {
     expect(run.code).toBe(1);
     expect(run.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'EAGENTTARGET', message: expect.stringContaining('~/.agents is not a folder') });
     expect(await tree(home)).toEqual(before);
+  });
+});
+
+describe('-g through a link in the home folder (one rule: no folder below the home folder on the way is a link)', () => {
+  type Refusal = { error: { code: string; message: string; hint: string } };
+
+  /** A fresh home folder and a folder elsewhere that a link in it points at; both must end as they began. */
+  async function homeWithElsewhere(): Promise<{ home: string; elsewhere: string }> {
+    const home = path.join(base, `home-${counter++}`);
+    const elsewhere = path.join(base, `elsewhere-${counter++}`);
+    await fs.mkdir(home);
+    await fs.mkdir(elsewhere);
+    return { home, elsewhere };
+  }
+
+  async function expectHomeLink(home: string, elsewhere: string, extra: NodeJS.ProcessEnv, link: string): Promise<void> {
+    const before = [await tree(home), await tree(elsewhere)];
+    for (const args of [['install', '-g', src('pdf'), '--scope', '@me'], ['list', '-g'], ['uninstall', '-g', 'pdf'], ['update', '-g'], ['ci', '-g'], ['doctor', '-g', '--fix'], ['agents', '-g']]) {
+      const run = await cli(args, base, { HOME: home, ...extra });
+      expect(run.code, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(1);
+      const error = run.json<Refusal>().error;
+      expect(error.code, args.join(' ')).toBe('EHOMELINK');
+      expect(error.message).toContain(link);
+      expect(error.hint).toContain('XDG_DATA_HOME=');
+      expect([await tree(home), await tree(elsewhere)], args.join(' ')).toEqual(before);
+    }
+  }
+
+  it('~/.local/share/skills a link: EHOMELINK, nothing written here or where it points', async () => {
+    const { home, elsewhere } = await homeWithElsewhere();
+    await fs.mkdir(path.join(home, '.local/share'), { recursive: true });
+    await fs.symlink(elsewhere, path.join(home, '.local/share/skills'));
+    await expectHomeLink(home, elsewhere, {}, path.join(home, '.local/share/skills'));
+  });
+
+  it('~/.local a link: EHOMELINK, nothing written', async () => {
+    const { home, elsewhere } = await homeWithElsewhere();
+    await fs.mkdir(path.join(elsewhere, 'share'));
+    await fs.symlink(elsewhere, path.join(home, '.local'));
+    await expectHomeLink(home, elsewhere, {}, path.join(home, '.local'));
+  });
+
+  it('~/.local/share a link (to an empty folder): EHOMELINK, nothing written', async () => {
+    const { home, elsewhere } = await homeWithElsewhere();
+    await fs.mkdir(path.join(home, '.local'));
+    await fs.symlink(elsewhere, path.join(home, '.local/share'));
+    await expectHomeLink(home, elsewhere, {}, path.join(home, '.local/share'));
+  });
+
+  it('XDG_DATA_HOME inside the home folder going through a link: EHOMELINK, nothing written', async () => {
+    const { home, elsewhere } = await homeWithElsewhere();
+    await fs.symlink(elsewhere, path.join(home, 'dotfiles'));
+    await expectHomeLink(home, elsewhere, { XDG_DATA_HOME: path.join(home, 'dotfiles/share') }, path.join(home, 'dotfiles'));
+  });
+
+  it('the explicit choice: XDG_DATA_HOME naming the real folder (outside the home folder) installs there', async () => {
+    const { home, elsewhere } = await homeWithElsewhere();
+    await fs.symlink(elsewhere, path.join(home, '.local'));
+    const run = await cli(['install', '-g', src('pdf'), '--scope', '@me'], base, { HOME: home, XDG_DATA_HOME: path.join(elsewhere, 'share') });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await fs.readFile(path.join(elsewhere, 'share/skills/skills/pdf/SKILL.md'), 'utf8')).toContain('Reads PDFs.');
+    // a link below the explicit folder is refused all the same
+    const other = await homeWithElsewhere();
+    await fs.mkdir(path.join(other.elsewhere, 'share'));
+    const target = path.join(base, `target-${counter++}`);
+    await fs.mkdir(target);
+    await fs.symlink(target, path.join(other.elsewhere, 'share/skills'));
+    const refused = await cli(['install', '-g', src('pdf'), '--scope', '@me'], base, { HOME: other.home, XDG_DATA_HOME: path.join(other.elsewhere, 'share') });
+    expect(refused.json<Refusal>().error.code).toBe('EHOMELINK');
+    expect(await fs.readdir(target)).toEqual([]);
+  });
+
+  it('an agent folder under XDG_CONFIG_HOME inside the home folder through a link: EAGENTTARGET, the store this run made is gone', async () => {
+    const { home, elsewhere } = await homeWithElsewhere();
+    await fs.symlink(elsewhere, path.join(home, 'dotconfig'));
+    const before = [await tree(home), await tree(elsewhere)];
+    const run = await cli(['install', '-g', src('pdf'), '--scope', '@me', '--agent', 'opencode'], base, { HOME: home, XDG_CONFIG_HOME: path.join(home, 'dotconfig') });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.json<Refusal>().error).toMatchObject({ code: 'EAGENTTARGET', message: expect.stringContaining('link') });
+    expect([await tree(home), await tree(elsewhere)]).toEqual(before);
   });
 });

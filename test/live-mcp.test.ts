@@ -151,7 +151,7 @@ describe('search-tools', () => {
     expect(none.stdout.trim()).toBe('no tools found');
     for (const args of [['--detail', 'everything'], ['--limit', '0'], ['--limit', 'ten']]) {
       const bad = await runCli(['search-tools', ...args, '--json'], { cwd: ws });
-      expect(bad.code).toBe(1);
+      expect(bad.code).toBe(2);
       expect(bad.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
     }
     const unknown = await runCli(['search-tools', '--server', 'nope', '--json'], { cwd: ws });

@@ -98,10 +98,40 @@ describe('phone numbers (libphonenumber)', () => {
     expect(pii.detokenize({ fax: '[PHONE_6]', note: 'fax [PHONE_6]', mobile: '[PHONE_3]' })).toEqual({ fax: 4155550199, note: 'fax 4155550199', mobile: '5551234567' });
   });
 
-  it('takes a bare number among phone numbers for one, and not a bare number alone', () => {
+  it('takes a bare number among phone numbers for one, and leaves labelled ids alone', () => {
     const pii = new PiiTokenizer();
     expect(pii.tokenizeText('Reach Ada at +44 20 7946 0958, Bob at +49 30 1234567 or 5551234567')).toBe('Reach Ada at [PHONE_1], Bob at [PHONE_2] or [PHONE_3]');
-    expect(pii.tokenize({ contacts: ['5551234567', '+44 20 7946 0958'], list: 'ids 1234567890 and 4155550123', ada: 'Ada 5551234567' })).toEqual({ contacts: ['[PHONE_3]', '[PHONE_1]'], list: 'ids 1234567890 and 4155550123', ada: 'Ada 5551234567' });
+    expect(pii.tokenize({ contacts: ['5551234567', '+44 20 7946 0958'], list: 'ids 1234567890 and 4155550123', ada: 'Ada 5551234567' })).toEqual({ contacts: ['[PHONE_3]', '[PHONE_1]'], list: 'ids 1234567890 and 4155550123', ada: 'Ada [PHONE_3]' });
+  });
+
+  it('catches an unlabelled bare number written as a configured region writes its own (issue 23), not other bare runs', () => {
+    // US (the default): ten digits with an area code of 2-9, alone and unlabelled, in text, JSON text and values.
+    const us = new PiiTokenizer();
+    expect(us.tokenizeText('5551234567')).toBe('[PHONE_1]');
+    expect(us.tokenize({ note: 'Ada 5551234567', value: '4155550123', text: JSON.stringify({ n: '2125550188' }) })).toEqual({ note: 'Ada [PHONE_1]', value: '[PHONE_2]', text: JSON.stringify({ n: '[PHONE_3]' }) });
+    expect(us.detokenizeText('[PHONE_1]')).toBe('5551234567');
+    // Not caught: labelled identifiers, a timestamp (area code 1), a leading 0, nine and eleven digits,
+    // runs inside words or other tokens, and JSON numbers under keys that do not say phone.
+    const ordinary = {
+      orderId: '5551234567',
+      text: 'order 5551234567, invoice 4155550123, ref 2125550188, account 3105550199, ticket id 6465550123',
+      ts: '1735689600',
+      value: '1735689600',
+      zero: '0123456789',
+      nine: '555123456',
+      eleven: '55512345678',
+      word: 'abc5551234567',
+      path: '/orders/5551234567',
+      sku: 'A-5551234567',
+      amount: 5551234567,
+    };
+    expect(new PiiTokenizer().tokenize(ordinary)).toEqual(ordinary);
+    // GB and DE: the trunk prefix 0 and a number valid there; a possible-but-invalid one stays a number.
+    const eu = new PiiTokenizer({ phoneRegions: ['GB', 'DE'] });
+    expect(eu.tokenizeText('London 02079460958, Berlin 03012345678')).toBe('London [PHONE_1], Berlin [PHONE_2]');
+    expect(eu.tokenizeText('batch 0000000000 and 0123456789, case 5551234567')).toBe('batch 0000000000 and 0123456789, case 5551234567');
+    // With a +1 region among several, the NANP rule applies too.
+    expect(new PiiTokenizer({ phoneRegions: ['GB', 'CA'] }).tokenizeText('5551234567 or 02079460958')).toBe('[PHONE_1] or [PHONE_2]');
   });
 
   it('finds national numbers of the configured regions, 00 prefixes, and labelled numbers of any region', () => {
@@ -118,7 +148,7 @@ describe('phone numbers (libphonenumber)', () => {
       order: 'order 4155550123',
       orderNo: 'order 415-555-0123',
       id: 'user 1234567890',
-      plain: '4155550123',
+      plain: '1735689600',
       size: '1048576 bytes',
       bytes: 4294967296,
       total: 5551234567,

@@ -29,17 +29,25 @@ interface Refusal {
   hint?: string;
 }
 
+/** An unprivileged user (nobody), for checks a root runner would pass through: undefined when not root (the runner is unprivileged itself). */
+const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+
 /** Runs `skills serve` twice (human and --json) and returns the JSON error, checking the human form too. */
-async function serveFails(args: string[], code: string): Promise<Refusal> {
+async function serveFails(args: string[], code: string, as?: { uid: number; gid: number }): Promise<Refusal> {
   const folder = await fs.mkdtemp(path.join(dir, 'case-'));
+  if (as) {
+    // mkdtemp makes 0700 folders: let the other user in (read and search only).
+    await fs.chmod(dir, 0o755);
+    await fs.chmod(folder, 0o755);
+  }
   const before = await snapshot(dir);
-  const human = await runCli(['serve', ...args], { cwd: folder, timeoutMs: 30_000 });
+  const human = await runCli(['serve', ...args], { cwd: folder, timeoutMs: 30_000, as, env: as ? { HOME: folder, SKILLS_CONFIG_DIR: path.join(folder, 'config'), SKILLS_CACHE_DIR: path.join(folder, 'cache') } : {} });
   expect(human.code, human.stderr).toBe(1);
   expect(human.stderr).toContain(`error ${code} `);
   expect(human.stderr).toContain('hint: ');
   expect(human.stderr, 'no stack trace for an operator mistake').not.toMatch(/\n\s+at /);
   expect(human.stderr).not.toContain('EINTERNAL');
-  const json = await runCli(['serve', '--json', ...args], { cwd: folder, timeoutMs: 30_000 });
+  const json = await runCli(['serve', '--json', ...args], { cwd: folder, timeoutMs: 30_000, as, env: as ? { HOME: folder, SKILLS_CONFIG_DIR: path.join(folder, 'config'), SKILLS_CACHE_DIR: path.join(folder, 'cache') } : {} });
   expect(json.code).toBe(1);
   const error = json.json<{ error: Refusal }>().error;
   expect(error.code).toBe(code);
@@ -132,11 +140,14 @@ describe('skills serve: operator mistakes get a code and a hint', () => {
     expect(run.json<{ error: Refusal }>().error.code).toBe('EUSAGE');
   });
 
-  it.skipIf(process.getuid?.() === 0)('EDBREADONLY when the database folder is not writable (not checkable as root)', async () => {
+  it('EDBREADONLY when the database folder is not writable (as root, checked as the unprivileged user nobody)', async () => {
     const locked = path.join(dir, 'locked');
     await fs.mkdir(locked, { recursive: true });
     await fs.chmod(locked, 0o555);
-    await serveFails(['--port', '0', '--db', path.join(locked, 'registry.db')], 'EDBREADONLY');
+    const error = await serveFails(['--port', '0', '--db', path.join(locked, 'registry.db')], 'EDBREADONLY', UNPRIVILEGED);
+    expect(error.message).toContain(locked);
+    // The user really could not write there (so the code is not a coincidence of something else).
+    expect(await fs.readdir(locked)).toEqual([]);
   });
 });
 

@@ -139,7 +139,10 @@ describe('web catalog: sign-in sessions', () => {
     expect(Date.parse(row?.expires_at ?? '') - Date.now()).toBeLessThanOrEqual(12 * 3600_000);
     const dump = dumpDb(r.db);
     expect(dump).not.toContain(session);
-    expect(dump).not.toContain(r.alice.slice(r.alice.lastIndexOf('_') + 1));
+    // The secret is the 43 characters after `skr_<16-char id>_` (it may itself hold `_`, so not "after the last _").
+    const secret = r.alice.slice('skr_'.length + 16 + 1);
+    expect(secret).toHaveLength(43);
+    expect(dump).not.toContain(secret);
     const signedIn = await page('/@secret', session);
     expect(signedIn.status).toBe(200);
     expect(await signedIn.text()).toContain('Signed in as <strong>alice</strong>');
@@ -210,19 +213,68 @@ describe('web catalog: sign-in sessions', () => {
     }
   });
 
+  /** Posts the sign-in form with `next` and returns the Location the registry answers with. */
+  async function signInTo(next: string): Promise<string> {
+    const form = await r.request('GET', '/sign-in', { headers: HTML });
+    const anon = cookiesOf(form).get('skills_csrf')?.value ?? '';
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const res = await r.request('POST', '/sign-in', {
+      headers: { ...HTML, 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `skills_csrf=${anon}` },
+      body: new URLSearchParams({ csrf, next, token: r.bobRead }).toString(),
+    });
+    expect(res.status, next).toBe(303);
+    return res.headers.get('Location') ?? '';
+  }
+
+  /** Every way found so far to make `next` leave the registry; each must come back as `/`. */
+  const HOSTILE_NEXT = [
+    '//evil.example/x',
+    '/\\evil.example',
+    '/.//evil.example',
+    '/..//evil.example',
+    '/%2e//evil.example',
+    '/%2E%2E//evil.example',
+    '/a/..//evil.example',
+    '/.\\/evil.example',
+    '/\\/evil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '//evil',
+    'https://evil.example',
+    'http://localhost.evil.example/',
+    'javascript:alert(1)',
+    '%2F%2Fevil.example',
+    ' //evil.example',
+    '/a/b/../..//evil.example',
+  ];
+
   it('returns only to a path of this registry after signing in (no open redirect)', async () => {
-    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/%2F%2Fevil.example']) {
-      const form = await r.request('GET', '/sign-in', { headers: HTML });
-      const anon = cookiesOf(form).get('skills_csrf')?.value ?? '';
-      const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-      const res = await r.request('POST', '/sign-in', {
-        headers: { ...HTML, 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `skills_csrf=${anon}` },
-        body: new URLSearchParams({ csrf, next, token: r.bobRead }).toString(),
-      });
-      const location = res.headers.get('Location') ?? '';
-      expect(location.startsWith('/') && !location.startsWith('//') && !location.startsWith('/\\'), `${next} -> ${location}`).toBe(true);
-      expect(new URL(location, 'http://localhost').origin).toBe('http://localhost');
+    for (const next of HOSTILE_NEXT) {
+      const location = await signInTo(next);
+      expect(location, JSON.stringify(next)).toBe('/');
     }
+    // encoded slashes stay encoded: a path of this registry, never another host
+    const encoded = await signInTo('/%2F%2Fevil.example');
+    expect(encoded.startsWith('//') || encoded.startsWith('/\\'), encoded).toBe(false);
+    expect(new URL(encoded, 'http://localhost').origin).toBe('http://localhost');
+    // a valid path (with a query) is kept, re-serialised; the fragment is dropped
+    expect(await signInTo('/@acme/hello?tab=files')).toBe('/@acme/hello?tab=files');
+    expect(await signInTo('/search?q=a b#frag')).toBe('/search?q=a%20b');
+    expect(await signInTo('/@acme/./hello')).toBe('/@acme/hello');
+  });
+
+  it('never renders a refused next into the sign-in form', async () => {
+    for (const next of HOSTILE_NEXT) {
+      const res = await r.request('GET', `/sign-in?next=${encodeURIComponent(next)}`, { headers: HTML });
+      const body = await res.text();
+      expect(/name="next" value="([^"]*)"/.exec(body)?.[1], JSON.stringify(next)).toBe('/');
+      // every link and form target on the page stays on this registry
+      for (const [, url = ''] of body.matchAll(/(?:href|action)="([^"]*)"/g)) {
+        expect(new URL(url.replaceAll('&amp;', '&'), 'http://localhost').origin, `${JSON.stringify(next)}: ${url}`).toBe('http://localhost');
+      }
+    }
+    const ok = await r.request('GET', `/sign-in?next=${encodeURIComponent('/@acme/hello?tab=files')}`, { headers: HTML });
+    expect(/name="next" value="([^"]*)"/.exec(await ok.text())?.[1]).toBe('/@acme/hello?tab=files');
   });
 });
 

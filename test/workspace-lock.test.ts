@@ -122,6 +122,62 @@ describe('concurrent commands in one workspace', () => {
   }, 60_000);
 });
 
+describe('mutual exclusion, recorded', () => {
+  it(`${COUNT} \`skills install\` processes all wait while the lock is held, then hold it one after another, never two at once`, async () => {
+    const log = path.join(base, 'lock.log');
+    const logEnv = { ...env, SKILLS_TEST_LOCK_LOG: log };
+    const lines = async () => (await fs.readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string, string]);
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    let runs: Promise<Awaited<ReturnType<typeof cli>>[]> = Promise.resolve([]);
+    // The test holds the lock (logged like any holder) until every process has said it waits: no timing involved.
+    await withWorkspaceLock(ws, { command: 'skills test-holder', env: logEnv, progress: () => {} }, async () => {
+      runs = Promise.all(names.map((n) => cli(['install', n, '--json'], { SKILLS_TEST_LOCK_LOG: log })));
+      try {
+        for (;;) {
+          const waiting = new Set((await lines()).filter(([event]) => event === 'wait').map(([, pid]) => pid));
+          if (waiting.size === COUNT) break;
+          // A process that ended early (it never waited) would leave this loop waiting forever: fail instead.
+          const done = await Promise.race([runs.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 50))]);
+          if (done) throw new Error(`processes ended before all ${COUNT} waited: ${JSON.stringify(await lines())}`);
+        }
+      } finally {
+        release();
+      }
+      await released;
+    });
+    for (const run of await runs) expect(run.code, run.stdout + run.stderr).toBe(0);
+    await expectAllInstalled(names);
+
+    const events = await lines();
+    const waits = events.filter(([event]) => event === 'wait');
+    // Every process waited, first for the test's own hold (a process that takes the lock twice may wait again, for another).
+    const firstWaits = new Map<string, string>();
+    for (const [, pid, holderPid] of waits) if (!firstWaits.has(pid)) firstWaits.set(pid, holderPid);
+    expect(firstWaits.size).toBe(COUNT);
+    for (const holderPid of firstWaits.values()) expect(holderPid).toBe(String(process.pid));
+    // Holds never overlap: acquire and release alternate, each release by the process and token that acquired.
+    const holds = events.filter(([event]) => event !== 'wait');
+    expect(holds.length % 2).toBe(0);
+    const order: string[] = [];
+    for (let i = 0; i < holds.length; i += 2) {
+      const [a, b] = [holds[i], holds[i + 1]];
+      expect(a?.[0], JSON.stringify(holds)).toBe('acquire');
+      expect(b?.[0], JSON.stringify(holds)).toBe('release');
+      expect(b?.slice(1), 'released by the one that acquired').toEqual(a?.slice(1));
+      order.push(a?.[1] ?? '');
+    }
+    // The test held first; then each of the eight processes, each after the one before had let go.
+    expect(order[0]).toBe(String(process.pid));
+    const pids = new Set(firstWaits.keys());
+    expect(new Set(order.slice(1))).toEqual(pids);
+    // A process's first hold comes after its own wait.
+    for (const pid of pids) {
+      expect(events.findIndex(([e, p]) => e === 'acquire' && p === pid)).toBeGreaterThan(events.findIndex(([e, p]) => e === 'wait' && p === pid));
+    }
+  }, 300_000);
+});
+
 describe('a live holder', () => {
   it('makes every writing command fail with ELOCKED naming it, changing nothing; read-only commands do not wait', async () => {
     const server = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
@@ -183,5 +239,22 @@ describe('stale locks are taken over', () => {
     const reaped = await cli(['install', names[2] as string, '--json'], { SKILLS_LOCK_TIMEOUT_MS: '60000' });
     expect(reaped.code, reaped.stdout + reaped.stderr).toBe(0);
     await expectAllInstalled(names.slice(0, 3));
+
+    // A holder killed between linking its lock and removing its temporary file, and one killed
+    // before linking (only the temporary file): both files go with the next command; a live
+    // process's temporary file stays.
+    const killedAfterLink = randomBytes(16).toString('hex');
+    const killedBeforeLink = randomBytes(16).toString('hex');
+    const alive = randomBytes(16).toString('hex');
+    const dead = await deadPid();
+    await fs.writeFile(lockFile(), holder({ pid: dead, token: killedAfterLink }));
+    await fs.writeFile(`${lockFile()}.${killedAfterLink}.tmp`, holder({ pid: dead, token: killedAfterLink }));
+    await fs.writeFile(`${lockFile()}.${killedBeforeLink}.tmp`, holder({ pid: dead, token: killedBeforeLink }));
+    await fs.writeFile(`${lockFile()}.${alive}.tmp`, holder({ token: alive }));
+    const swept = await cli(['install', names[3] as string, '--json'], { SKILLS_LOCK_TIMEOUT_MS: '60000' });
+    expect(swept.code, swept.stdout + swept.stderr).toBe(0);
+    expect((await fs.readdir(ws)).filter((n) => n.startsWith('.skills.lock'))).toEqual([`.skills.lock.${alive}.tmp`]);
+    await fs.rm(`${lockFile()}.${alive}.tmp`);
+    await expectAllInstalled(names.slice(0, 4));
   }, 120_000);
 });

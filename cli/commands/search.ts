@@ -37,7 +37,7 @@ export const searchCommand: CommandModule = {
           // A registry that predates trust levels ignores the filter: it is applied here too.
           if (trust) result.results = result.results.filter((r) => r.trust !== undefined && trust.includes(r.trust));
           const human = result.results.map((r) => `${pc.bold(r.name)}@${r.version}${r.servers.length > 0 ? pc.dim(` [${r.servers.join(', ')}]`) : ''}${r.trust ? ` ${renderTrust(r.trust)}` : ''}\n  ${r.description}`);
-          return { data: result, human: human.length > 0 ? `${human.join('\n')}\n${pc.dim(`${result.total} found`)}` : 'no skills found' };
+          return { data: result, human: human.length > 0 ? `${human.join('\n')}\n${pc.dim(`${result.totalCapped === true ? `at least ${result.total}` : result.total} found`)}` : 'no skills found' };
         }),
       );
   },

@@ -29,13 +29,15 @@ export const serversCommand: CommandModule = {
       .action((names: string[]) =>
         run(async (ctx) => {
           const { mcpOptions, McpServers } = await import('../core/mcp-servers');
-          const { writeServersTree } = await import('../core/servers-tree');
+          const { checkServerNames, writeServersTree } = await import('../core/servers-tree');
           const { serverPurpose } = await import('../core/tool-index');
           const { MAX_TOOLS_PER_SERVER } = await import('../../schema/tool-index');
           const { workspace } = await loadWorkspace(ctx.cwd);
           const configured = workspace?.servers ?? {};
           const wanted = names.length > 0 ? [...new Set(names)] : Object.keys(configured).sort();
           if (wanted.length === 0) throw new SkillsError('ENOSERVERS', 'skills.json configures no MCP servers', { hint: 'add them under "servers" in skills.json' });
+          // A server named like a file the generator writes (runtime.ts, README.md, ...) is refused before any server starts.
+          checkServerNames(Object.keys(configured));
           const servers = new McpServers(configured, mcpOptions(ctx.cwd, ctx.env));
           try {
             const listings: ServerListing[] = [];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Lockfile, Workspace } from '../../schema/workspace';
 import { AGENTS } from './agents';
 import { planLinks, type LinkMode, type LinkPlan } from './agents-link';
-import { globalScopeFromEnv, globalStoreDir, scopeOf, writeGlobalMarker, type LinkScope } from './agents-scope';
+import { checkStorePath, globalScopeFromEnv, globalStoreDir, scopeOf, writeGlobalMarker, type LinkScope } from './agents-scope';
 import { commitLinks, recover } from './journal';
 import { journalKey } from './journal-key';
 import { emptyLockfile, loadWorkspace } from './workspace';
@@ -26,6 +26,8 @@ export interface AgentsReport {
 
 /** The scope and what skills.json and the lockfile say, for `root` (or the global store). */
 async function loadScope(root: string, env: NodeJS.ProcessEnv, global: boolean): Promise<{ scope: LinkScope; workspace: Workspace; lock: Lockfile }> {
+  // The global store through a link in the home folder: EHOMELINK here too (doctor -g --fix writes there).
+  if (global) await checkStorePath(env);
   const dir = global ? globalStoreDir(env) : root;
   const exists = await fs.stat(dir).then((s) => s.isDirectory(), () => false);
   const loaded = exists ? await loadWorkspace(dir) : { workspace: undefined, lockfile: undefined };

@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { SkillsError } from '../../schema/errors';
+import { isSkillsError, SkillsError } from '../../schema/errors';
 import { sealMac, sealVerifies } from './journal-key';
 import { writeFileAtomic } from './write-atomic';
 
@@ -34,18 +34,69 @@ export function configHomeOf(env: NodeJS.ProcessEnv): string {
   return absoluteOr(env.XDG_CONFIG_HOME, () => path.join(homeOf(env), '.config'));
 }
 
+/** The folder the global store lives in: `$XDG_DATA_HOME`, else `~/.local/share`. */
+function dataHomeOf(env: NodeJS.ProcessEnv): string {
+  return absoluteOr(env.XDG_DATA_HOME, () => path.join(homeOf(env), '.local', 'share'));
+}
+
 /** The global store: `$XDG_DATA_HOME/skills`, else `~/.local/share/skills`. */
 export function globalStoreDir(env: NodeJS.ProcessEnv): string {
-  return path.join(absoluteOr(env.XDG_DATA_HOME, () => path.join(homeOf(env), '.local', 'share')), 'skills');
+  return path.join(dataHomeOf(env), 'skills');
+}
+
+/**
+ * The one rule for every path skills writes under a home folder (the global store and the agent
+ * folders): a path inside the home folder is anchored at the home folder, and every folder from
+ * there down (`.local`, `share`, `skills`; `.claude`, `skills`; `.config`, `opencode`, ...) must be
+ * a real folder or not exist yet, never a link. A folder named explicitly outside the home folder
+ * (`XDG_DATA_HOME=/srv/me`, `XDG_CONFIG_HOME=/data/config`) is the user's recorded choice and is
+ * the anchor itself; only what is below it is checked. The home folder itself is taken as given.
+ * So a dotfile-managed `~/.local` or `~/.claude` never has skills written into the folder it points
+ * at; a user who means that folder names it: `XDG_DATA_HOME="$(realpath ~/.local/share)"`.
+ */
+export function anchoredAt(home: string, dir: string, below: readonly string[] = []): { base: string; segments: string[] } {
+  const rel = path.relative(path.resolve(home), path.resolve(dir));
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (!inside) return { base: path.resolve(dir), segments: [...below] };
+  return { base: path.resolve(home), segments: [...rel.split(path.sep).filter((s) => s !== ''), ...below] };
+}
+
+/** The first folder on the way from `base` down `segments` that is a link (or not a folder); undefined when none (missing ones are fine). */
+export async function linkOnTheWay(base: string, segments: readonly string[]): Promise<{ path: string; why: 'link' | 'not a folder' } | undefined> {
+  let p = base;
+  for (const segment of segments) {
+    p = path.join(p, segment);
+    const stat = await fs.lstat(p).catch(() => undefined);
+    if (!stat) return undefined;
+    if (stat.isSymbolicLink()) return { path: p, why: 'link' };
+    if (!stat.isDirectory()) return { path: p, why: 'not a folder' };
+  }
+  return undefined;
+}
+
+/** EHOMELINK when the global store's path goes through a link below the home folder (or below an explicit XDG_DATA_HOME). */
+export async function checkStorePath(env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = globalStoreDir(env);
+  const explicit = env.XDG_DATA_HOME !== undefined && path.isAbsolute(env.XDG_DATA_HOME);
+  const { base, segments } = explicit ? anchoredAt(homeOf(env), dataHomeOf(env), ['skills']) : anchoredAt(homeOf(env), dir);
+  const found = await linkOnTheWay(base, segments);
+  if (found?.why === 'link') {
+    throw new SkillsError('EHOMELINK', `the global skills folder ${dir} goes through a link: ${found.path}; nothing was written`, {
+      hint: `skills does not write through links in the home folder; to keep the store where the link points, name that folder explicitly: XDG_DATA_HOME="$(realpath ${path.dirname(dir)})"`,
+      details: { store: dir, link: found.path },
+    });
+  }
+  if (found) throw storeError(dir, `${found.path} is not a folder`);
 }
 
 /**
  * The global store's folder, created when `create` (EWRITE when something is in the way, e.g. a
- * file where a folder must be). Returns the folders this call created, outermost first, so a
- * failed install can remove them again.
+ * file where a folder must be; EHOMELINK when a folder on its way is a link, see anchoredAt).
+ * Returns the folders this call created, outermost first, so a failed install can remove them again.
  */
 export async function ensureGlobalStore(env: NodeJS.ProcessEnv, create: boolean): Promise<{ dir: string; created: string[] }> {
   const dir = globalStoreDir(env);
+  await checkStorePath(env);
   const stat = await fs.stat(dir).catch(() => undefined);
   if (stat?.isDirectory()) return { dir, created: [] };
   if (stat) throw storeError(dir, 'it is not a folder');
@@ -60,8 +111,11 @@ export async function ensureGlobalStore(env: NodeJS.ProcessEnv, create: boolean)
   }
   try {
     await fs.mkdir(dir, { recursive: true });
+    // a link planted while the folders were made is refused too (and what was made removed)
+    await checkStorePath(env);
   } catch (error) {
     await removeCreated(created);
+    if (isSkillsError(error)) throw error;
     throw storeError(dir, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
   return { dir, created };
@@ -134,11 +188,15 @@ async function readBounded(file: string): Promise<string | undefined> {
   }
 }
 
-/** A table folder (`.claude/skills`, `~/.claude/skills`, `$XDG_CONFIG_HOME/opencode/skills`) as a base folder and the segments under it. */
+/**
+ * A table folder (`.claude/skills`, `~/.claude/skills`, `$XDG_CONFIG_HOME/opencode/skills`) as a
+ * base folder and the segments under it; a global folder inside the home folder is anchored at the
+ * home folder (anchoredAt), so every folder on its way is checked for links.
+ */
 export function folderLocation(folder: string, scope: LinkScope): { base: string; segments: string[] } {
   if (scope.kind === 'project') return { base: scope.root, segments: folder.split('/') };
   if (folder.startsWith('~/')) return { base: scope.home, segments: folder.slice(2).split('/') };
-  if (folder.startsWith('$XDG_CONFIG_HOME/')) return { base: scope.configHome, segments: folder.slice('$XDG_CONFIG_HOME/'.length).split('/') };
+  if (folder.startsWith('$XDG_CONFIG_HOME/')) return anchoredAt(scope.home, scope.configHome, folder.slice('$XDG_CONFIG_HOME/'.length).split('/'));
   throw new SkillsError('EINTERNAL', `${folder} is not a global agent folder`);
 }
 

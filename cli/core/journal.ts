@@ -29,6 +29,7 @@ import { LOCKFILE, lockfileSchema, WORKSPACE_FILE } from '../../schema/workspace
 import { randomBytes } from 'node:crypto';
 import { syncLinks } from './agents-sync';
 import { journalKey, sealMac, sealVerifies } from './journal-key';
+import { pauseAfterMoves } from './test-hooks';
 import { readWorkspaceFile, skillsDir, workspaceDirs } from './workspace';
 import { isValidWorkspaceText } from './workspace-text';
 import { writeFileAtomic } from './write-atomic';
@@ -168,7 +169,9 @@ async function applyJournal(root: string, dir: string, journal: Journal, key: Bu
   await fs.mkdir(trash).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
+  let moves = 0;
   for (const folder of [...journal.remove, ...journal.install]) {
+    await pauseAfterMoves(moves);
     const target = path.join(dir, folder);
     const staged = path.join(dir, journal.staging, folder);
     const isInstall = journal.install.includes(folder);
@@ -181,6 +184,7 @@ async function applyJournal(root: string, dir: string, journal: Journal, key: Bu
       await fs.rename(target, trashed);
     }
     if (isInstall) await fs.rename(staged, target);
+    moves++;
   }
   for (const f of journal.files) await writeFileAtomic(path.join(root, f.path), f.content);
   await syncLinks(root, key, { workspace: journal.files.find((f) => f.path === WORKSPACE_FILE)?.content, lock: journal.files.find((f) => f.path === LOCKFILE)?.content });

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SkillsError } from '../../schema/errors';
+import { logLock } from './test-hooks';
 
 export const LOCK_FILE = '.skills.lock';
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
@@ -65,8 +66,10 @@ export async function withWorkspaceLock<T>(root: string, options: LockOptions, a
   const file = path.join(real, LOCK_FILE);
   const token = await acquire(file, options);
   try {
+    await logLock(options.env, 'acquire', token);
     return await heldHere.run(new Set([...(held ?? []), real]), action);
   } finally {
+    await logLock(options.env, 'release', token).catch(() => undefined);
     await release(file, token);
   }
 }
@@ -86,13 +89,17 @@ async function acquire(file: string, options: LockOptions): Promise<string> {
     // workspace untouched (not even a temporary file) for as long as it waits.
     const state = await readLock(file);
     if (state.kind === 'absent') {
-      if (await create(file, mine)) return mine.token;
+      if (await create(file, mine)) {
+        await sweepTemporaries(file, mine.token);
+        return mine.token;
+      }
       // Taken in between: look again at once.
       continue;
     }
     if ((await isStale(state)) && (await reap(file, state.id, 0))) continue;
     if (Date.now() >= deadline) throw locked(file, state, timeoutMs);
     if (!announced) {
+      await logLock(options.env, 'wait', state.kind === 'held' ? String(state.holder.pid) : '-');
       options.progress(`waiting for the workspace lock: ${describe(state)} (up to ${Math.round(timeoutMs / 1000)} s)`);
       announced = true;
     }
@@ -216,6 +223,22 @@ async function processStartMs(pid: number): Promise<number | undefined> {
 }
 
 /**
+ * Removes temporary lock files (`<lock>.<token>.tmp`, also of reaper markers) whose process is
+ * dead: left by a command killed between writing one and linking it into place. Runs while holding
+ * the lock; a live process's temporary file is never touched.
+ */
+async function sweepTemporaries(file: string, mine: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/\.[0-9a-f]{32}\.tmp$/.test(name) || name.includes(mine)) continue;
+    const state = await readLock(path.join(dir, name)).catch(() => undefined);
+    if (state?.kind === 'held' && (await isStale(state))) await fs.rm(path.join(dir, name), { force: true });
+  }
+}
+
+/**
  * Removes `file` if it still is the stale lock `id` (true: it is gone or changed, try again now). Only the creator of `<file>.reap-<id>` may
  * do so; a reaper that died holding that marker is reaped the same way, one level down.
  */
@@ -228,7 +251,11 @@ async function reap(file: string, id: string, depth: number): Promise<boolean> {
   }
   try {
     const again = await readLock(file);
-    if (again.kind !== 'absent' && again.id === id) await fs.rm(file, { force: true });
+    if (again.kind !== 'absent' && again.id === id) {
+      await fs.rm(file, { force: true });
+      // A holder killed between linking its lock and removing its temporary file left that file too.
+      if (again.kind === 'held') await fs.rm(`${file}.${again.holder.token}.tmp`, { force: true });
+    }
     return true;
   } finally {
     await fs.rm(marker, { force: true });

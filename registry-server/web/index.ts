@@ -72,15 +72,32 @@ class Recent<V> {
   }
 }
 
-function safeNext(next: string | undefined): string {
+/**
+ * Where sign-in may send the browser afterwards: `next` parsed with the WHATWG URL parser against
+ * this registry's own origin, accepted only when it is a path of that origin, and then only its
+ * parsed pathname and search, re-serialised (never the raw value, never the fragment). A result a
+ * browser could read as another host (`//host`, `/\host`, which `/.//host`, `/%2e//host`,
+ * `/a/..//host` or a tab inside `//` normalise into) is refused as well, and re-parsed once more
+ * to be sure it stays put. Anything refused becomes `/`; only the accepted value is ever rendered.
+ */
+export function safeNext(next: string | undefined, origin: string): string {
   if (next === undefined || next.length > 512 || !next.startsWith('/')) return '/';
+  let url: URL;
   try {
-    const url = new URL(next, 'http://registry.invalid');
-    if (url.origin !== 'http://registry.invalid') return '/';
-    return `${url.pathname}${url.search}${url.hash}`;
+    url = new URL(next, origin);
   } catch {
     return '/';
   }
+  if (url.origin !== origin) return '/';
+  const path = `${url.pathname}${url.search}`;
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) return '/';
+  try {
+    const again = new URL(path, origin);
+    if (again.origin !== origin || `${again.pathname}${again.search}` !== path) return '/';
+  } catch {
+    return '/';
+  }
+  return path;
 }
 
 function pageNumber(value: string | undefined): number {
@@ -121,7 +138,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     return {
       caller,
       signOutCsrf: session ? csrf.token(`s:${session.binding}`) : undefined,
-      path: safeNext(`${c.req.path}${new URL(c.req.url).search}`),
+      path: safeNext(`${c.req.path}${new URL(c.req.url).search}`, new URL(c.req.url).origin),
       query,
     };
   }
@@ -343,14 +360,14 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
     );
   });
 
-  app.get('/sign-in', page, (c) => signInForm(c, safeNext(c.req.query('next')), undefined, 200));
+  app.get('/sign-in', page, (c) => signInForm(c, safeNext(c.req.query('next'), new URL(c.req.url).origin), undefined, 200));
 
   app.post('/sign-in', page, async (c) => {
     sameOrigin(c);
     const form = await formBody(c);
     const anon = getCookie(c, anonCookie(c));
     if (anon === undefined || !ANON_ID_RE.test(anon) || !csrf.valid(`a:${anon}`, form.get('csrf') ?? undefined)) throw csrfError();
-    const next = safeNext(form.get('next') ?? undefined);
+    const next = safeNext(form.get('next') ?? undefined, new URL(c.req.url).origin);
     const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
     const limiter = services.authFailureLimiter;
     if (limiter.blocked(ip)) {

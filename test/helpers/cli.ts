@@ -19,6 +19,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Run as this user and group (the test runner must be root to switch; supplementary groups are dropped). */
+  as?: { uid: number; gid: number };
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
@@ -27,6 +29,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),
     });
     let stdout = '';
     let stderr = '';
