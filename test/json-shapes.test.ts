@@ -156,7 +156,7 @@ describe('documented --json shapes match real runs', () => {
   }, 120_000);
 
   it('publish, install, outdated, yank, deprecate', async () => {
-    expectShape('{ "registry", "url", "name", "version", "tag"', await json(['publish', skillDir]));
+    expectShape('{ "registry", "url", "page", "name", "version", "tag"', await json(['publish', skillDir]));
     const ws = path.join(tmp, 'ws');
     await fsp.mkdir(ws);
     expectShape('{ "root", "changes": [', await json(['install', '@acme/probe'], ws));

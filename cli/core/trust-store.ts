@@ -56,7 +56,9 @@ async function readStore(file: string): Promise<Store> {
     if (!stat.isFile() || stat.size > MAX_TRUST_FILE_BYTES) throw new SkillsError('ETRUSTSTORE', `${file} is not a regular file of at most ${MAX_TRUST_FILE_BYTES} bytes`, { hint: 'move it away: acceptances are made again with --allow-unverified or --trust-workspace' });
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, accepted: {} };
+    // No file, or no folder to hold one (the config folder is something else: its own commands say so).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { version: 1, accepted: {} };
     throw error;
   }
   let raw: unknown;
