@@ -131,7 +131,7 @@ function precision(): Record<string, unknown> {
     real = realWorldFigures(root, corpusDir, (line) => console.log(`  ${line}`));
     if (real) {
       console.log(`real skills: ${real.skills} from ${real.repos} repositories at the pinned commits; ${real.highs} high findings: ${real.trueHighs} true, ${real.falseHighs} false, ${real.unjudged} unjudged`);
-      console.log(`false highs per 100 real skills: ${real.falseHighsPer100.toFixed(2)} (${real.falseHighsPer100ProseSide.toFixed(2)} without binary-disguised, fixed on another branch); highs on anthropics/skills: ${real.anthropicsHighs}`);
+      console.log(`false highs per 100 real skills: ${real.falseHighsPer100.toFixed(2)}; highs on anthropics/skills: ${real.anthropicsHighs}`);
       console.log(`audit time per real skill: median ${ms(real.auditMedianMs)}, p95 ${ms(real.auditP95Ms)}`);
     }
   } else console.log('SKILLS_CORPUS_DIR not set: the real-world precision run is skipped');

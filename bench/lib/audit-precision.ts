@@ -35,7 +35,6 @@ export interface PrecisionFigures {
   unjudged: number;
   falseHighsPer100: number;
   /** False highs per 100 skills without the rules another branch is fixing (binary-disguised). */
-  falseHighsPer100ProseSide: number;
   anthropicsHighs: number;
   auditMedianMs: number;
   auditP95Ms: number;
@@ -71,7 +70,6 @@ export function realWorldFigures(root: string, corpusDir: string, log: (line: st
   const times: number[] = [];
   let highs = 0;
   let falseHighs = 0;
-  let falseOtherBranch = 0;
   let trueHighs = 0;
   let anthropicsHighs = 0;
   const unjudged: string[] = [];
@@ -89,7 +87,6 @@ export function realWorldFigures(root: string, corpusDir: string, log: (line: st
       else if (j.true) trueHighs++;
       else {
         falseHighs++;
-        if (f.rule === 'binary-disguised') falseOtherBranch++;
       }
     }
   }
@@ -103,7 +100,6 @@ export function realWorldFigures(root: string, corpusDir: string, log: (line: st
     trueHighs,
     unjudged: unjudged.length,
     falseHighsPer100: (100 * falseHighs) / skills.length,
-    falseHighsPer100ProseSide: (100 * (falseHighs - falseOtherBranch)) / skills.length,
     anthropicsHighs,
     auditMedianMs: percentile(sorted, 50),
     auditP95Ms: percentile(sorted, 95),
