@@ -70,7 +70,7 @@ describe('outdated, update, update --latest, uninstall', () => {
     expect(await fs.readFile(path.join(ws, 'skills', 'solo', 'index.ts'), 'utf8')).toContain("return '1.1.0'");
     const stillOutdated = await cli(['outdated']);
     expect(stillOutdated.code).toBe(1);
-    expect(stillOutdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', trust: 'verified' }]);
+    expect(stillOutdated.json<{ outdated: Row[] }>().outdated).toEqual([{ name: '@acme/solo', range: '^1.0.0', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', trust: 'verified', source: null }]);
 
     // update --latest: to the latest dist-tag, rewriting the range.
     const latest = await cli(['update', '@acme/solo', '--latest']);
