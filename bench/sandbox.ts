@@ -1,7 +1,7 @@
 /**
  * Sandbox verification figures (issue 3): per-case time for a typical skill with 3 MCP calls,
  * cold (a fresh capped QuickJS module per case) and warm (module reused), cases per second over
- * all cores, 100 skills x 5 fixtures, and how fast and how cheaply a memory bomb is contained.
+ * all cores (one skill of 5 fixtures verified 100 times side by side), and how fast and how cheaply a memory bomb is contained.
  */
 import { createReplayBridge } from '../sandbox/bridge';
 import { bundleSkill } from '../sandbox/bundle';
@@ -82,7 +82,7 @@ const rounds = 100;
 const reports = await Promise.all(Array.from({ length: rounds }, () => verifySkill({ files }, { runner: pool })));
 const elapsed = performance.now() - throughputStart;
 const casesRun = reports.reduce((n, r) => n + r.cases.length, 0);
-console.log(`100 skills x 5 fixtures on ${pool.size} workers: ${ms(elapsed)} total, ${(casesRun / (elapsed / 1000)).toFixed(0)} cases/s, all ok: ${reports.every((r) => r.ok)}`);
+console.log(`one skill (5 fixtures) verified 100 times side by side on ${pool.size} workers: ${ms(elapsed)} total, ${(casesRun / (elapsed / 1000)).toFixed(0)} cases/s, all ok: ${reports.every((r) => r.ok)}`);
 await pool.close();
 
 const bomb = skillFiles({ name: 'bomb', code: 'export function run() { const a = []; for (;;) a.push({ i: a.length, s: "x" }); }', fixtures: { c: { call: { export: 'run', args: [] }, expect: { returns: null } } } });
