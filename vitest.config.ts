@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Both cores: most tests wait on real processes and sockets, and the suite stays under 10 minutes.
+    maxWorkers: 2,
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
   },
