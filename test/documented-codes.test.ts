@@ -13,7 +13,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SESSIONS_PER_TOKEN } from '../registry-server/web/sessions';
 import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
@@ -25,6 +27,7 @@ import { unzip } from '../tarball/unzip';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
 import { tree } from './helpers/tree';
 
+const require = createRequire(import.meta.url);
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 let counter = 0;
@@ -243,5 +246,30 @@ describe('registry codes and the web session cap', () => {
     const signedIn = async (session: string) => (await (await r.request('GET', '/', { headers: { Accept: 'text/html', Cookie: `skills_session=${session}` } })).text()).includes('Signed in as');
     for (const old of sessions.slice(0, 3)) expect(await signedIn(old)).toBe(false);
     for (const kept of sessions.slice(3)) expect(await signedIn(kept)).toBe(true);
+  });
+});
+
+describe('a registry database another process holds', () => {
+  it('EDBBUSY: serve refuses a database another process has locked, and changes nothing', async () => {
+    const dir = path.join(tmp, 'busy');
+    await fs.mkdir(dir);
+    const file = path.join(dir, 'registry.db');
+    // Another program holds an exclusive lock (a rollback journal), in a process of its own.
+    const holder = spawn(process.execPath, ['-e', `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const h = new D(${JSON.stringify(file)}); h.pragma('journal_mode = DELETE'); h.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.setEncoding('utf8').on('data', (d: string) => d.includes('locked') && resolve());
+        holder.once('exit', (code) => reject(new Error(`the lock holder exited ${code}`)));
+      });
+      const before = await tree(dir);
+      const run = await runCli(['serve', '--port', '0', '--db', file, '--json'], { cwd: dir, env, timeoutMs: 60_000 });
+      const error = run.json<{ error: { code: string; message: string; hint: string } }>().error;
+      expect(error.code, error.message).toBe('EDBBUSY');
+      expect(run.code).toBe(1);
+      expect(error.hint).toContain('another registry on the same --db');
+      expect(await tree(dir)).toEqual(before);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

@@ -118,3 +118,17 @@ describe('the attacks, against real repositories and workspaces', () => {
     expect(await tree(victim.ws)).toEqual(before);
   });
 });
+
+describe('the trust store is the user\'s file, checked like any input', () => {
+  it('ETRUSTSTORE: a trust.json that is not one refuses the install and is left as it was', async () => {
+    const { ws, env } = await fresh();
+    const src = path.join(tmp, 'store-src');
+    await writeRepoFiles(src, { 'SKILL.md': skillMd('stored', { version: '"1.0.0"' }), 'scripts/run.sh': { content: '#!/bin/sh\necho s\n', executable: true } });
+    await fs.mkdir(env.SKILLS_CONFIG_DIR ?? '', { recursive: true });
+    const file = path.join(env.SKILLS_CONFIG_DIR ?? '', 'trust.json');
+    await fs.writeFile(file, '{ "version": 1, "accepted": { "not-a-digest": {} } }\n');
+    const error = await expectNothingWritten(ws, () => install(req(ws, env, { add: [src], scope: '@t', allowUnverified: true })), 'ETRUSTSTORE');
+    expect(error.hint).toContain('move it away');
+    expect(await fs.readFile(file, 'utf8')).toBe('{ "version": 1, "accepted": { "not-a-digest": {} } }\n');
+  });
+});
