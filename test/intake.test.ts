@@ -101,6 +101,19 @@ describe('a repository holding one skill twice', () => {
   });
 });
 
+describe('finding a skill by its SKILL.md name', () => {
+  it('reads the other skills to find it, within the command\'s source budget (ESOURCETOOLARGE past it, nothing written)', async () => {
+    const repo = await makeRepo(path.join(tmp, 'named-repo'), {
+      'skills/one/SKILL.md': md('name: two\ndescription: Lives in the folder one.'),
+      'skills/three/SKILL.md': md('name: three\ndescription: Another.'),
+    });
+    const ws = await workspace();
+    expect((await install(req(ws, { add: [`git+file://${repo}`], skills: ['two'] }))).skills.map((s) => s.name)).toEqual(['@local/two']);
+    const small = await workspace();
+    await expectNothingWritten(small, () => install(req(small, { env: env({ SKILLS_SOURCE_MAX_BYTES: '40' }), add: [`git+file://${repo}`], skills: ['two'] })), 'ESOURCETOOLARGE');
+  });
+});
+
 describe('links inside a skill folder', () => {
   async function folderWith(name: string, links: Record<string, string>): Promise<string> {
     const dir = path.join(tmp, 'linked', name);

@@ -175,7 +175,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
     const here = wanted.filter((n) => listing.candidates.some((c) => c.label === n));
     here.forEach((n) => found.add(n));
     if (own === undefined && wanted.length > 0 && here.length === 0 && listings.length > 1) continue;
-    const chosen = await selectCandidates(listing, own ?? (wanted.length > 0 && listings.length > 1 ? here : wanted), request.all === true);
+    const chosen = await selectCandidates(listing, own ?? (wanted.length > 0 && listings.length > 1 ? here : wanted), request.all === true, ctx);
     const scope = (await configScope()) ?? fallbackScope(listing);
     await listing.prefetch?.(chosen.filter((c) => !c.error));
     const offers: { offer: Offer; candidate: Candidate }[] = [];
@@ -226,7 +226,7 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
       const parsed = parseSourceSpec(spec, specEnv(request.env));
       if (parsed.type === 'registry') throw new SkillsError('EINTERNAL', `${name}: ${spec} is not a source`);
       const listing = await listSource(parsed, ctx);
-      const [candidate] = await selectCandidates(listing, undefined, false);
+      const [candidate] = await selectCandidates(listing, undefined, false, ctx);
       if (!candidate) throw new SkillsError('ESKILLNOTFOUND', `${shown(spec)} holds no skill`);
       const offer = await offerCandidate(listing, candidate, { scope: (await configScope()) ?? fallbackScope(listing), expected: name, recordAs: spec, strict }, ctx);
       gathered.offers.set(name, offer.skill);

@@ -62,7 +62,7 @@ export async function publishFromSource(spec: string, options: PublishOptions & 
   const ctx: SourceContext = newSourceContext({ env: options.env, root: options.root, cache: Cache.fromEnv(options.env), progress: options.progress, warn: () => undefined });
   const listing = await listSource(parsed, ctx);
   const named = options.skill ?? (parsed.type === 'git' ? parsed.skill : undefined);
-  const chosen = await selectCandidates(listing, named === undefined ? undefined : [named], false);
+  const chosen = await selectCandidates(listing, named === undefined ? undefined : [named], false, ctx);
   const candidate = chosen[0];
   if (!candidate) throw new SkillsError('ESKILLCHOICE', `publish takes one skill; ${shown(spec)} gives none`, { hint: 'name it with --skill <name>' });
   if (candidate.error) throw candidate.error;

@@ -32,7 +32,7 @@ export function fallbackScope(listing: SourceListing): string {
  * name), all with --all, the spec's path, or the only one. Candidates the names match twice are
  * all returned: `dedupeOffers` keeps one of byte-identical copies and refuses differing ones.
  */
-export async function selectCandidates(listing: SourceListing, names: readonly string[] | undefined, all: boolean): Promise<Candidate[]> {
+export async function selectCandidates(listing: SourceListing, names: readonly string[] | undefined, all: boolean, ctx: SourceContext): Promise<Candidate[]> {
   const { candidates } = listing;
   const label = shown(listing.spec.raw);
   if (candidates.length === 0) {
@@ -43,7 +43,7 @@ export async function selectCandidates(listing: SourceListing, names: readonly s
   if (names !== undefined && names.length > 0) {
     const chosen = new Set(candidates.filter((c) => names.includes(c.label)));
     let missing = names.filter((n) => !candidates.some((c) => c.label === n));
-    const byName = missing.length > 0 ? await skillMdNames(listing) : new Map<Candidate, string[]>();
+    const byName = missing.length > 0 ? await skillMdNames(listing, ctx) : new Map<Candidate, string[]>();
     for (const [candidate, known] of byName) if (missing.some((n) => known.includes(n))) chosen.add(candidate);
     missing = missing.filter((n) => ![...byName.values()].some((known) => known.includes(n)));
     if (missing.length > 0) {
@@ -57,13 +57,18 @@ export async function selectCandidates(listing: SourceListing, names: readonly s
   });
 }
 
-/** The names each loadable candidate's SKILL.md gives (as written, and as installed), read leniently. */
-async function skillMdNames(listing: SourceListing): Promise<Map<Candidate, string[]>> {
+/**
+ * The names each loadable candidate's SKILL.md gives (as written, and as installed), read leniently.
+ * What is read counts against the command's source budget, like any skill taken from a source.
+ */
+async function skillMdNames(listing: SourceListing, ctx: SourceContext): Promise<Map<Candidate, string[]>> {
   const loadable = listing.candidates.filter((c) => !c.error);
   await listing.prefetch?.(loadable);
   const names = new Map<Candidate, string[]>();
   for (const candidate of loadable) {
+    // A candidate that cannot be loaded has no name to offer; the budget is still enforced.
     const files = await candidate.load().catch(() => undefined);
+    if (files) spend(ctx, files.reduce((sum, f) => sum + f.bytes.byteLength, 0), `${candidate.label} in ${shown(listing.spec.raw)}`);
     const skillMd = files?.find((f) => f.path === SKILL_MD);
     const text = skillMd ? decodeUtf8(skillMd.bytes) : undefined;
     if (text === undefined) continue;

@@ -25,7 +25,7 @@ export async function sourceOutdated(name: string, spec: string, entry: LockEntr
   const parsed = parseSourceSpec(spec, specEnv(ctx.env));
   if (parsed.type === 'registry') throw new SkillsError('EINTERNAL', `${name}: ${spec} is not a source`);
   const listing = await listSource(parsed, ctx);
-  const [candidate] = await selectCandidates(listing, undefined, false);
+  const [candidate] = await selectCandidates(listing, undefined, false, ctx);
   if (!candidate) throw new SkillsError('ESKILLNOTFOUND', `${spec} holds no skill`);
   const scope = parsePackageName(name)?.scope ?? '@local';
   const offer = await offerCandidate(listing, candidate, { scope, expected: name, recordAs: spec }, ctx);
