@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { makeRepo, skillMd, type RepoFile } from '../test/helpers/git-repo';
+import { makeRepo, skillMd, type RepoFile } from '../testkit/git-repo';
 import { machine, ms, saveResults, summary } from './stats';
 
 const exec = promisify(execFile);

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create as createTar } from 'tar';
 import { pack } from '../tarball/pack';
-import { skillFiles, textResult } from '../test/helpers/skill-files';
+import { skillFiles, textResult } from '../testkit/skill-files';
 import { startRegistryProcess } from './lib/registry-process';
 import { benchRuns, machine, printSettings, saveResults, shown, spread, type Spread } from './stats';
 import { startVerdaccio, verdaccioPort, writeVerdaccioPackage, type Verdaccio } from './verdaccio';

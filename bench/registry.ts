@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pack } from '../tarball/pack';
-import { echoSkill } from '../test/helpers/registry';
+import { echoSkill } from '../testkit/registry';
 import { load, randomKey, type LoadResult } from './lib/load';
 import { startRegistryProcess } from './lib/registry-process';
 import { benchSkillFiles } from './lib/skill-text';

@@ -7,10 +7,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { install } from '../cli/core/install';
+import { install } from '../cli/core/install/install';
 import { startRegistry } from '../registry-server/index';
 import { pack } from '../tarball/pack';
-import { skillFiles } from '../test/helpers/skill-files';
+import { skillFiles } from '../testkit/skill-files';
 import { machine, ms, percentile, saveResults } from './stats';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);

@@ -17,7 +17,7 @@ import { validatePackage } from '../schema/package';
 import type { VerificationSummary } from '../schema/registry';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { pack } from '../tarball/pack';
-import { echoSkill } from '../test/helpers/registry';
+import { echoSkill } from '../testkit/registry';
 import { machine, ms, saveResults, summary } from './stats';
 
 const SKILLS = Number(process.env.BENCH_SKILLS ?? 10_000);

@@ -4,7 +4,7 @@
  * another depends on (and imports as ../<name>) cannot be renamed (EALIAS).
  */
 import { describe, expect, it } from 'vitest';
-import { planInstall, type PlanInput, type PlanOutcome } from '../cli/core/install-plan';
+import { planInstall, type PlanInput, type PlanOutcome } from '../cli/core/install/plan';
 import type { InstallPackumentView } from '../schema/registry';
 import type { Workspace } from '../schema/workspace';
 

@@ -9,9 +9,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { install, type InstallRequest } from '../cli/core/install';
-import { runCli } from './helpers/cli';
-import { tree } from './helpers/tree';
+import { install, type InstallRequest } from '../cli/core/install/install';
+import { runCli } from '../testkit/cli';
+import { tree } from '../testkit/tree';
 
 let base: string;
 let env: NodeJS.ProcessEnv;

@@ -10,13 +10,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GLOBAL_MARKER, globalStoreDir } from '../cli/core/agents-scope';
-import { install, type InstallRequest } from '../cli/core/install';
-import { sealJournal } from '../cli/core/journal';
-import { journalKey } from '../cli/core/journal-key';
-import { runCli } from './helpers/cli';
-import { STAGING, TRASH, writeJournal } from './helpers/journal';
-import { tree } from './helpers/tree';
+import { GLOBAL_MARKER, globalStoreDir } from '../cli/core/agents/scope';
+import { install, type InstallRequest } from '../cli/core/install/install';
+import { sealJournal } from '../cli/core/install/journal';
+import { journalKey } from '../cli/core/install/journal-key';
+import { runCli } from '../testkit/cli';
+import { STAGING, TRASH, writeJournal } from '../testkit/journal';
+import { tree } from '../testkit/tree';
 
 const JOURNAL = '.skills-journal.json';
 const read = (dir: string, file: string) => fs.readFile(path.join(dir, file), 'utf8');
@@ -111,7 +111,7 @@ describe('a kill between writing ./skills and linking', () => {
     const ws = await killedBeforeLinking(ref.C, ['csv', 'pdf']);
     await fs.mkdir(path.join(ws, '.claude/skills'), { recursive: true });
     await fs.cp(path.join(ref.C, '.claude/skills/csv'), path.join(ws, '.claude/skills/csv'), { recursive: true });
-    // A half-written copy, and the previous entry moved aside (both named as agents-link.ts names them).
+    // A half-written copy, and the previous entry moved aside (both named as cli/core/agents/link.ts names them).
     await fs.mkdir(path.join(ws, '.claude/skills/.skills-copy-abcdef012345'));
     await fs.writeFile(path.join(ws, '.claude/skills/.skills-copy-abcdef012345/SKILL.md'), '---\nname: pd');
     await fs.symlink('../../skills/pdf', path.join(ws, '.claude/skills/.skills-old-abcdef012345'));

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditFiles } from '../audit/audit';
 import { assessTrust, classifyFile } from '../schema/trust';
-import { audit, elf, highs, pkg, worst } from './helpers/audit';
+import { audit, elf, highs, pkg, worst } from '../testkit/audit';
 
 /** Python 3.11 bytecode: magic a7 0d 0d 0a, flags, mtime, size, then a marshalled code object. */
 function pyc(): Uint8Array {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { auditFiles } from '../audit/audit';
 import { BENIGN_FAMILIES, MALICIOUS_FAMILIES, PROSE_CASES } from '../audit/corpus/prose-cases';
 import { MAX_CHANGES, normalizeForMatching } from '../audit/normalize';
-import { audit, highs, pkg } from './helpers/audit';
+import { audit, highs, pkg } from '../testkit/audit';
 
 describe('the labelled prose corpus', () => {
   it('has at least three cases in every family', () => {

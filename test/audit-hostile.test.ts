@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditFiles } from '../audit/audit';
 import type { AuditFile } from '../audit/types';
-import { runCli } from './helpers/cli';
-import { elf, highs, pemKey, pkg, PLAIN_SKILL_MD, randomish, tagged } from './helpers/audit';
+import { runCli } from '../testkit/cli';
+import { elf, highs, pemKey, pkg, PLAIN_SKILL_MD, randomish, tagged } from '../testkit/audit';
 
 const AWS_ID = `AKIA${randomish(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 21)}`;
 const AWS_SECRET = randomish(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+', 22);

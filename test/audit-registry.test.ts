@@ -9,10 +9,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
-import { randomish } from './helpers/audit';
-import { runCli } from './helpers/cli';
-import { echoSkill } from './helpers/registry';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { randomish } from '../testkit/audit';
+import { runCli } from '../testkit/cli';
+import { echoSkill } from '../testkit/registry';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 const AWS_ID = `AKIA${randomish(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 31)}`;
 const AWS_SECRET = randomish(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+', 32);

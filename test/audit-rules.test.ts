@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { auditFiles } from '../audit/audit';
 import { RULES } from '../audit/rules';
 import { auditReportSchema } from '../schema/audit-report';
-import { audit, elf, highs, pemKey, pkg, randomish, tagged, worst } from './helpers/audit';
+import { audit, elf, highs, pemKey, pkg, randomish, tagged, worst } from '../testkit/audit';
 
 const md = (body: string) => `---\nname: csv-tools\ndescription: Cleans CSV files.\n---\n\n${body}\n`;
 

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSETS } from '../registry-server/web/assets';
-import { dumpDb } from './helpers/db-dump';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { dumpDb } from '../testkit/db-dump';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 /**
  * - read: a read token of alice, owner of team acme (which owns @acme, public, and @secret, private)

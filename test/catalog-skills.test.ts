@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureSchema } from '../schema/fixture';
 import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
-import { ROOT } from './helpers/cli';
+import { ROOT } from '../testkit/cli';
 
 const runner = new InProcessRunner();
 afterAll(() => runner.close());

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG_BUDGET_CHARS, renderCatalog } from '../schema/catalog';
-import { writeCatalog } from '../cli/core/catalog';
+import { writeCatalog } from '../cli/core/workspace/catalog';
 
 let root: string;
 beforeEach(async () => {

@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCOVERY_SCHEMA_V0_2_0, discoveryIndexSchema } from '../schema/registry';
-import { runCli } from './helpers/cli';
-import { git, skillMd, writeRepoFiles } from './helpers/git-repo';
-import { loggedRegistry, type LoggedRegistry } from './helpers/recording-server';
-import { makeSkillsRepo } from './helpers/skills-repo';
+import { runCli } from '../testkit/cli';
+import { git, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { loggedRegistry, type LoggedRegistry } from '../testkit/recording-server';
+import { makeSkillsRepo } from '../testkit/skills-repo';
 
 let registry: LoggedRegistry;
 let tmp: string;

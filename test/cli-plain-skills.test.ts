@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpack } from '../tarball/unpack';
-import { runCli } from './helpers/cli';
+import { runCli } from '../testkit/cli';
 
 let tmp: string;
 let env: NodeJS.ProcessEnv;

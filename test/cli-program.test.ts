@@ -51,6 +51,6 @@ describe('the program loads only the command it runs', () => {
     expect(await staticPackages('cli/main.ts')).toEqual(['commander', 'picocolors']);
     // Verification, the audit and the live contract checks load when there is work for them.
     // jsonc-parser edits skills.json in place at commit time (no install without it).
-    expect(await staticPackages('cli/core/install.ts')).toEqual(['jsonc-parser', 'semver', 'tar', 'yaml', 'zod']);
+    expect(await staticPackages('cli/core/install/install.ts')).toEqual(['jsonc-parser', 'semver', 'tar', 'yaml', 'zod']);
   });
 });

@@ -9,9 +9,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
-import { runCli } from './helpers/cli';
-import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry } from './helpers/recording-server';
-import { skillFiles, textResult } from './helpers/skill-files';
+import { runCli } from '../testkit/cli';
+import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry } from '../testkit/recording-server';
+import { skillFiles, textResult } from '../testkit/skill-files';
 
 let registry: LoggedRegistry;
 let work: string;

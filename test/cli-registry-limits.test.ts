@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Cache } from '../cli/core/cache';
-import { Fetcher, RETRIES } from '../cli/core/fetcher';
-import { RegistryClient } from '../cli/core/registry-client';
+import { Cache } from '../cli/core/registry/cache';
+import { Fetcher, RETRIES } from '../cli/core/registry/fetcher';
+import { RegistryClient } from '../cli/core/registry/client';
 import { DEFAULT_REGISTRY_CONFIG } from '../registry-server/index';
 import { MAX_PACKUMENT_BYTES, MAX_RESPONSE_BYTES, MAX_TARBALL_BYTES } from '../schema/registry';
-import { runCli } from './helpers/cli';
-import { recordingServer, sendJson, streamForever, type RecordingServer } from './helpers/recording-server';
+import { runCli } from '../testkit/cli';
+import { recordingServer, sendJson, streamForever, type RecordingServer } from '../testkit/recording-server';
 
 const MiB = 1024 * 1024;
 const FILLER = Buffer.alloc(64 * 1024, 0x61);

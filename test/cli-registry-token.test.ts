@@ -8,10 +8,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_REGISTRY, resolveRegistry } from '../cli/core/config';
-import { runCli } from './helpers/cli';
-import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry, type RecordingServer } from './helpers/recording-server';
-import { chainSkills } from './helpers/skill-files';
+import { DEFAULT_REGISTRY, resolveRegistry } from '../cli/core/registry/config';
+import { runCli } from '../testkit/cli';
+import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry, type RecordingServer } from '../testkit/recording-server';
+import { chainSkills } from '../testkit/skill-files';
 
 const ENV_TOKEN = 'skr_envtokenAAAAAAAA_envsecret';
 const CONFIG_TOKEN = 'skr_cfgtokenAAAAAAAA_cfgsecret';

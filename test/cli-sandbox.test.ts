@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
+import { runCli } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
 
 let tmp: string;

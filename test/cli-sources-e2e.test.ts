@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli';
-import { git } from './helpers/git-repo';
-import { makeSkillsRepo, PNG, SKILLS_REPO_NAMES } from './helpers/skills-repo';
-import { tree } from './helpers/tree';
+import { runCli } from '../testkit/cli';
+import { git } from '../testkit/git-repo';
+import { makeSkillsRepo, PNG, SKILLS_REPO_NAMES } from '../testkit/skills-repo';
+import { tree } from '../testkit/tree';
 
 const exec = promisify(execFile);
 let tmp: string;

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli';
+import { runCli } from '../testkit/cli';
 
 let dir: string;
 const NOWHERE = 'http://127.0.0.1:9';

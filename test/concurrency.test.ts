@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { install } from '../cli/core/install';
+import { install } from '../cli/core/install/install';
 import { pack } from '../tarball/pack';
-import { chainSkills, skillFiles } from './helpers/skill-files';
-import { tree } from './helpers/tree';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { chainSkills, skillFiles } from '../testkit/skill-files';
+import { tree } from '../testkit/tree';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 let live: LiveRegistry;
 beforeAll(async () => {

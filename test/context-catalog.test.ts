@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_BUDGET_CHARS, renderCatalog, type CatalogEntry } from '../schema/catalog';
-import { runCli } from './helpers/cli';
+import { runCli } from '../testkit/cli';
 
 const DESCRIPTION =
   'Migrates records from a CSV file on the filesystem MCP server into entities of the memory MCP server knowledge graph, moving the data between the two servers inside the sandbox. Use it to import a contact list or an inventory into long-term memory.';

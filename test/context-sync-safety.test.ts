@@ -11,9 +11,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENERATED_NAMES } from '../cli/core/servers-tree';
-import { ROOT, runCli } from './helpers/cli';
-import { tree } from './helpers/tree';
+import { GENERATED_NAMES } from '../cli/core/servers/tree';
+import { ROOT, runCli } from '../testkit/cli';
+import { tree } from '../testkit/tree';
 
 const SYNTHETIC = path.join(ROOT, 'test', 'servers', 'synthetic-server.mjs');
 const cloud = (tools: number, change = false) => ({ command: process.execPath, args: [SYNTHETIC], env: { SYNTHETIC_TOOLS: String(tools), ...(change ? { SYNTHETIC_CHANGE: '1' } : {}) } });

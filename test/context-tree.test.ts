@@ -10,8 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateTokens } from '../schema/tokens';
-import { ROOT, runCli } from './helpers/cli';
-import { snapshot } from './helpers/workspace';
+import { ROOT, runCli } from '../testkit/cli';
+import { snapshot } from '../testkit/workspace';
 
 const SYNTHETIC = path.join(ROOT, 'test', 'servers', 'synthetic-server.mjs');
 const ODD = path.join(ROOT, 'test', 'servers', 'odd-names-server.mjs');

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContracts, mergeContract, parseContract, serializeContract, toolContract, type ContractProblem, type SkillContracts } from '../audit/contracts';
-import { contractImpact, recordContracts } from '../cli/core/contracts';
-import { McpServers } from '../cli/core/mcp-servers';
-import { ROOT, runCli } from './helpers/cli';
+import { contractImpact, recordContracts } from '../cli/core/servers/contracts';
+import { McpServers } from '../cli/core/servers/connect';
+import { ROOT, runCli } from '../testkit/cli';
 
 const DRIFT = path.join(ROOT, 'test', 'servers', 'drift-server.mjs');
 

@@ -4,7 +4,7 @@
  * lockfile mismatches, two sources for one name).
  */
 import { describe, expect, it } from 'vitest';
-import { planInstall, type DiskFolder, type InstallPlan, type OfferedSkill, type PlanInput, type PlanOutcome } from '../cli/core/install-plan';
+import { planInstall, type DiskFolder, type InstallPlan, type OfferedSkill, type PlanInput, type PlanOutcome } from '../cli/core/install/plan';
 import type { InstallPackumentView } from '../schema/registry';
 import type { LockEntry, Lockfile } from '../schema/workspace';
 

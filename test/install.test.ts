@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { install, type InstallRequest } from '../cli/core/install';
+import { install, type InstallRequest } from '../cli/core/install/install';
 import { pack } from '../tarball/pack';
 import { contentDigest, integrityOf } from '../tarball/digest';
 import { unpack } from '../tarball/unpack';
 import { HOSTILE_ARCHIVES } from './hostile/archives';
-import { chainSkills, skillFiles } from './helpers/skill-files';
-import { tree } from './helpers/tree';
-import { liveRegistry, snapshot, type LiveRegistry } from './helpers/workspace';
+import { chainSkills, skillFiles } from '../testkit/skill-files';
+import { tree } from '../testkit/tree';
+import { liveRegistry, snapshot, type LiveRegistry } from '../testkit/workspace';
 
 let live: LiveRegistry;
 let ws: string;

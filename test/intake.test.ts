@@ -8,12 +8,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { install, type InstallRequest } from '../cli/core/install';
+import { install, type InstallRequest } from '../cli/core/install/install';
 import { parseSourceSpec } from '../cli/core/sources/spec';
 import { collectFiles } from '../tarball/collect';
-import { runCli } from './helpers/cli';
-import { commit, makeRepo, skillMd, writeRepoFiles } from './helpers/git-repo';
-import { expectNothingWritten, tree } from './helpers/tree';
+import { runCli } from '../testkit/cli';
+import { commit, makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { expectNothingWritten, tree } from '../testkit/tree';
 
 let tmp: string;
 let cache: string;

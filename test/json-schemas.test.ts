@@ -7,7 +7,7 @@ import { jsonSchemaFiles } from '../schema/json-schemas';
 // always compared, never written, so a schema change without its JSON file fails (locally too,
 // not only where CI is set). After changing a schema, regenerate them with `npm run schema:json`
 // (vitest --update), the only run that writes them.
-const DIR = fileURLToPath(new URL('../schema/json/', import.meta.url));
+const DIR = fileURLToPath(new URL('../schema/json', import.meta.url));
 const generated = jsonSchemaFiles();
 
 function updating(): boolean {

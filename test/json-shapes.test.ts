@@ -9,9 +9,9 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { ROOT, runCli } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 const DOC = fs.readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
 

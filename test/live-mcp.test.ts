@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { McpServers } from '../cli/core/mcp-servers';
+import { McpServers } from '../cli/core/servers/connect';
 import { createLiveBridge } from '../sandbox/live-bridge';
 import { runSkill } from '../sandbox/run-skill';
-import { ROOT, runCli } from './helpers/cli';
-import { snapshot } from './helpers/workspace';
+import { ROOT, runCli } from '../testkit/cli';
+import { snapshot } from '../testkit/workspace';
 
 const node = process.execPath;
 const serverPath = (pkg: string) => path.join(ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../cli/core/fetcher';
+import { mapLimit } from '../cli/core/registry/fetcher';
 
 describe('mapLimit', () => {
   it('keeps order, never runs more than the limit at once, and starts nothing after a failure', async () => {

@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './helpers/cli';
+import { ROOT } from '../testkit/cli';
 
 const SECTION = 'Your own registry and workspace, step by step';
 const README_PORT = '4873';

@@ -4,8 +4,8 @@
  * that does not exist.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpDb } from './helpers/db-dump';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { dumpDb } from '../testkit/db-dump';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 let r: TestRegistry;
 let aliceRead: string;

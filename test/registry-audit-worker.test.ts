@@ -13,7 +13,7 @@ import type { AuditFile } from '../audit/types';
 import { AuditPool } from '../registry-server/audit-pool';
 import { startRegistry, type RunningRegistry } from '../registry-server/server';
 import { pack } from '../tarball/pack';
-import { echoSkill } from './helpers/registry';
+import { echoSkill } from '../testkit/registry';
 
 const enc = new TextEncoder();
 

@@ -17,7 +17,7 @@ import { SkillsStore, type NewVersion } from '../registry-server/skills-store';
 import { validatePackage } from '../schema/package';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { pack } from '../tarball/pack';
-import { echoSkill } from './helpers/registry';
+import { echoSkill } from '../testkit/registry';
 
 describe('ByteLru', () => {
   it('never holds more bytes than its bound, whatever is stored, read and dropped', () => {

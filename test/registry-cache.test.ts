@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryApp } from '../registry-server/app';
 import { startRegistry, type RunningRegistry } from '../registry-server/server';
 import { pack } from '../tarball/pack';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 const INSTALL = 'application/vnd.skills.install-v1+json';
 const enc = new TextEncoder();

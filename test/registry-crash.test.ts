@@ -6,8 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { integrityOf } from '../tarball/digest';
 import { pack } from '../tarball/pack';
-import { BIN } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
+import { BIN } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
 
 const KILLS = 50;
 const dirs: string[] = [];

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
-import { dumpDb } from './helpers/db-dump';
-import { createTestRegistry, tarballOf, type TestRegistry } from './helpers/registry';
-import { skillFiles } from './helpers/skill-files';
+import { dumpDb } from '../testkit/db-dump';
+import { createTestRegistry, tarballOf, type TestRegistry } from '../testkit/registry';
+import { skillFiles } from '../testkit/skill-files';
 
 let r: TestRegistry;
 let bob: string;

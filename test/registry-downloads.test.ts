@@ -10,7 +10,7 @@ import { SkillsStore } from '../registry-server/skills-store';
 import { validatePackage } from '../schema/package';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { pack } from '../tarball/pack';
-import { echoSkill } from './helpers/registry';
+import { echoSkill } from '../testkit/registry';
 
 let dir: string;
 let db: Db;

@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli';
-import { serveRegistry, type ServedRegistry } from './helpers/serve';
+import { runCli } from '../testkit/cli';
+import { serveRegistry, type ServedRegistry } from '../testkit/serve';
 
 let registry: ServedRegistry;
 let work: string;

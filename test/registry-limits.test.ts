@@ -7,10 +7,10 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
-import { dumpDb } from './helpers/db-dump';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
-import { skillFiles } from './helpers/skill-files';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { dumpDb } from '../testkit/db-dump';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
+import { skillFiles } from '../testkit/skill-files';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 let r: TestRegistry;
 let live: LiveRegistry;

@@ -1,8 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainSkills } from './helpers/skill-files';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { chainSkills } from '../testkit/skill-files';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 let live: LiveRegistry;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import { MIGRATIONS } from '../registry-server/migrations';
 import type { PackageFile } from '../schema/package-files';
 import { discoveryIndexSchema, packumentSchema, searchResponseSchema } from '../schema/registry';
 import { pack } from '../tarball/pack';
-import { echoSkill } from './helpers/registry';
+import { echoSkill } from '../testkit/registry';
 
 const enc = new TextEncoder();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

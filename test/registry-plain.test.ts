@@ -24,9 +24,9 @@ import {
 } from '../schema/registry';
 import { pack } from '../tarball/pack';
 import { unpack } from '../tarball/unpack';
-import { dumpDb } from './helpers/db-dump';
-import { echoSkill } from './helpers/registry';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { dumpDb } from '../testkit/db-dump';
+import { echoSkill } from '../testkit/registry';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 import { rawTar } from './hostile/archives';
 
 const enc = new TextEncoder();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REGISTRY_CONFIG } from '../registry-server/context';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 let r: TestRegistry;
 const CAP = 3;

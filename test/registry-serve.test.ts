@@ -10,9 +10,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATION_ID, openDatabase } from '../registry-server/db';
-import { runCli } from './helpers/cli';
-import { serveRegistry } from './helpers/serve';
-import { snapshot } from './helpers/workspace';
+import { runCli } from '../testkit/cli';
+import { serveRegistry } from '../testkit/serve';
+import { snapshot } from '../testkit/workspace';
 
 let dir: string;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { APPLICATION_ID, openDatabase, SCHEMA_VERSION } from '../registry-server/db';
 import { integrityOf } from '../tarball/digest';
 import { HOSTILE_ARCHIVES, tgz, VALID_ENTRIES } from './hostile/archives';
-import { dumpDb } from './helpers/db-dump';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { dumpDb } from '../testkit/db-dump';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 let r: TestRegistry;
 beforeAll(async () => {

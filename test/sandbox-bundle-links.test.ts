@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSkill } from '../sandbox/run-skill';
 import { verifySkill } from '../sandbox/verify';
-import { runCli } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
+import { runCli } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
 
 let tmp: string;
 let skills: string;

@@ -11,9 +11,9 @@ import { canonicalJson } from '../schema/canonical-json';
 import { findJsonDepthExcess, MAX_JSON_DEPTH } from '../schema/json-depth';
 import { schemaToTs } from '../schema/schema-to-ts';
 import { validatePackage } from '../schema/package';
-import { tarballOf } from './helpers/registry';
-import { serveRegistry, type ServedRegistry } from './helpers/serve';
-import { skillFiles, textResult } from './helpers/skill-files';
+import { tarballOf } from '../testkit/registry';
+import { serveRegistry, type ServedRegistry } from '../testkit/serve';
+import { skillFiles, textResult } from '../testkit/skill-files';
 
 const nested = (depth: number, inner = '') => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
 const deep = (depth: number) => JSON.parse(nested(depth)) as unknown;

@@ -15,7 +15,7 @@ import { MemorySourceTree } from '../sandbox/source-tree';
 import type { CaseJob } from '../sandbox/verify-case';
 import type { Fixture } from '../schema/fixture';
 import { verifySkill } from '../sandbox/verify';
-import { skillFiles } from './helpers/skill-files';
+import { skillFiles } from '../testkit/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
 
 let good: CaseJob;

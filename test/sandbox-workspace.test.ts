@@ -12,8 +12,8 @@ import { InProcessRunner, WorkerPool } from '../sandbox/pool';
 import { runSkill } from '../sandbox/run-skill';
 import { verifySkill } from '../sandbox/verify';
 import { DiskWorkspace, MemoryWorkspace, type WorkspaceStore } from '../sandbox/workspace-store';
-import { runCli } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
+import { runCli } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
 
 let tmp: string;
 let outside: string;

@@ -7,7 +7,7 @@ import { ModuleCache } from '../sandbox/quickjs';
 import { runInSandbox } from '../sandbox/run';
 import { MemorySourceTree } from '../sandbox/source-tree';
 import { verifySkill } from '../sandbox/verify';
-import { skillFiles, textResult } from './helpers/skill-files';
+import { skillFiles, textResult } from '../testkit/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
 
 const runner = new InProcessRunner();

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers/cli';
+import { ROOT } from '../testkit/cli';
 import { HOSTILE_ARCHIVES } from './hostile/archives';
 import { HOSTILE_SKILLS } from './hostile/skills';
 

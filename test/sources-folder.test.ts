@@ -6,10 +6,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { install, type InstallRequest } from '../cli/core/install';
-import { makeRepo, skillMd, writeRepoFiles } from './helpers/git-repo';
-import { skillFiles } from './helpers/skill-files';
-import { expectNothingWritten } from './helpers/tree';
+import { install, type InstallRequest } from '../cli/core/install/install';
+import { makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { skillFiles } from '../testkit/skill-files';
+import { expectNothingWritten } from '../testkit/tree';
 
 let tmp: string;
 let ws: string;

@@ -12,10 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { install, type InstallRequest } from '../cli/core/install';
-import { runCli } from './helpers/cli';
-import { commit, git, makeRepo, skillMd, writeRepoFiles } from './helpers/git-repo';
-import { expectNothingWritten, tree } from './helpers/tree';
+import { install, type InstallRequest } from '../cli/core/install/install';
+import { runCli } from '../testkit/cli';
+import { commit, git, makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { expectNothingWritten, tree } from '../testkit/tree';
 
 const exec = promisify(execFile);
 let tmp: string;

@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { install, type InstallRequest } from '../cli/core/install';
+import { install, type InstallRequest } from '../cli/core/install/install';
 import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
 import { unzip } from '../tarball/unzip';
-import { skillMd } from './helpers/git-repo';
-import { runCli } from './helpers/cli';
-import { expectNothingWritten, tree } from './helpers/tree';
-import { makeZip } from './helpers/zip';
+import { skillMd } from '../testkit/git-repo';
+import { runCli } from '../testkit/cli';
+import { expectNothingWritten, tree } from '../testkit/tree';
+import { makeZip } from '../testkit/zip';
 import { rawTar, tgz } from './hostile/archives';
 
 let tmp: string;

@@ -8,12 +8,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideInstallTrust, type PolicySubject } from '../cli/core/trust';
-import { auditThreshold } from '../cli/core/install-checks';
-import { runCli } from './helpers/cli';
-import { makeRepo, skillMd, writeRepoFiles } from './helpers/git-repo';
-import { expectNothingWritten, tree } from './helpers/tree';
-import { install, type InstallRequest } from '../cli/core/install';
+import { decideInstallTrust, type PolicySubject } from '../cli/core/trust/levels';
+import { auditThreshold } from '../cli/core/install/checks';
+import { runCli } from '../testkit/cli';
+import { makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { expectNothingWritten, tree } from '../testkit/tree';
+import { install, type InstallRequest } from '../cli/core/install/install';
 
 let tmp: string;
 let n = 0;

@@ -9,8 +9,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
-import { echoSkill } from './helpers/registry';
-import { artifactsDir, catalogSkill, launchBrowser, startWebRegistry, watchPage, type PageWatch, type WebRegistry } from './helpers/web';
+import { echoSkill } from '../testkit/registry';
+import { artifactsDir, catalogSkill, launchBrowser, startWebRegistry, watchPage, type PageWatch, type WebRegistry } from '../testkit/web';
 
 let registry: WebRegistry;
 let browser: Browser;

@@ -10,7 +10,7 @@ import { html } from '../registry-server/web/html';
 import { skillPage } from '../registry-server/web/pages/skill';
 import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 let r: TestRegistry;
 const HTML = { Accept: 'text/html' };

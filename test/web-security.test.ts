@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryApp } from '../registry-server/app';
 import { ASSETS, SCRIPT_ASSET, STYLE_ASSET } from '../registry-server/web/assets';
-import { dumpDb } from './helpers/db-dump';
-import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from './helpers/registry';
+import { dumpDb } from '../testkit/db-dump';
+import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 
 let r: TestRegistry;
 const HTML = { Accept: 'text/html,application/xhtml+xml' };

@@ -9,8 +9,8 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCRIPT_ASSET } from '../registry-server/web/assets';
 import type { PackageFile } from '../schema/package-files';
-import { echoSkill } from './helpers/registry';
-import { launchBrowser, startWebRegistry, watchPage, type WebRegistry } from './helpers/web';
+import { echoSkill } from '../testkit/registry';
+import { launchBrowser, startWebRegistry, watchPage, type WebRegistry } from '../testkit/web';
 
 const enc = new TextEncoder();
 const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');

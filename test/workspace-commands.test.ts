@@ -6,10 +6,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli';
-import { chainSkills, skillFiles } from './helpers/skill-files';
-import { tree } from './helpers/tree';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { runCli } from '../testkit/cli';
+import { chainSkills, skillFiles } from '../testkit/skill-files';
+import { tree } from '../testkit/tree';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 let live: LiveRegistry;
 let ws: string;

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
-import { runCli } from './helpers/cli';
-import { serveRegistry, type ServedRegistry } from './helpers/serve';
-import { chainSkills } from './helpers/skill-files';
-import { snapshot } from './helpers/workspace';
+import { runCli } from '../testkit/cli';
+import { serveRegistry, type ServedRegistry } from '../testkit/serve';
+import { chainSkills } from '../testkit/skill-files';
+import { snapshot } from '../testkit/workspace';
 
 let registry: ServedRegistry;
 let work: string;

@@ -9,10 +9,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { journalKey } from '../cli/core/journal-key';
-import { sealJournal, sha256, type Journal } from '../cli/core/journal';
-import { ROOT, runCli } from './helpers/cli';
-import { tree } from './helpers/tree';
+import { journalKey } from '../cli/core/install/journal-key';
+import { sealJournal, sha256, type Journal } from '../cli/core/install/journal';
+import { ROOT, runCli } from '../testkit/cli';
+import { tree } from '../testkit/tree';
 
 let base: string;
 let ws: string;

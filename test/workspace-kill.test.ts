@@ -11,10 +11,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
-import { tree } from './helpers/tree';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { BIN, runCli } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
+import { tree } from '../testkit/tree';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 const OLD_COUNT = 4;
 const NEW_COUNT = 32;

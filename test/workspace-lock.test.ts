@@ -10,12 +10,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { install } from '../cli/core/install';
-import { withWorkspaceLock } from '../cli/core/workspace-lock';
-import { ROOT, runCli } from './helpers/cli';
-import { skillFiles } from './helpers/skill-files';
-import { tree } from './helpers/tree';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { install } from '../cli/core/install/install';
+import { withWorkspaceLock } from '../cli/core/workspace/lock';
+import { ROOT, runCli } from '../testkit/cli';
+import { skillFiles } from '../testkit/skill-files';
+import { tree } from '../testkit/tree';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 const COUNT = 8;
 const names = Array.from({ length: COUNT }, (_, i) => `@t/s${i}`);

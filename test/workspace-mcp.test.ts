@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT } from './helpers/cli';
-import { chainSkills } from './helpers/skill-files';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { BIN, ROOT } from '../testkit/cli';
+import { chainSkills } from '../testkit/skill-files';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 let live: LiveRegistry;
 let ws: string;

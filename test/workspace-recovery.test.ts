@@ -9,13 +9,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { install } from '../cli/core/install';
-import { journalKey } from '../cli/core/journal-key';
-import { runCli } from './helpers/cli';
-import { chainSkills } from './helpers/skill-files';
-import { STAGING, TRASH, writeJournal } from './helpers/journal';
-import { tree } from './helpers/tree';
-import { liveRegistry, type LiveRegistry } from './helpers/workspace';
+import { install } from '../cli/core/install/install';
+import { journalKey } from '../cli/core/install/journal-key';
+import { runCli } from '../testkit/cli';
+import { chainSkills } from '../testkit/skill-files';
+import { STAGING, TRASH, writeJournal } from '../testkit/journal';
+import { tree } from '../testkit/tree';
+import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 const JOURNAL = '.skills-journal.json';
 
@@ -79,7 +79,7 @@ describe('recovery from a kill at each point of an install', () => {
   it('killed after staging, before the journal: cleaned, the workspace as if nothing ran', async () => {
     const ws = await freshWorkspace();
     await stage(ws, { base: ref.R, mid: ref.R, top: ref.R });
-    // Killed while writing the journal: its temporary file (write-atomic.ts names it) exists, the journal does not.
+    // Killed while writing the journal: its temporary file (cli/core/workspace/write-atomic.ts names it) exists, the journal does not.
     await fs.writeFile(path.join(ws, 'skills', `.${JOURNAL}.abcdef012345.tmp`), '{"format":"skills-jou');
     expect(await next(ws, 'list')).toBe('cleaned');
     expect(await tree(ws)).toEqual(await tree(ref.empty));

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import type { AgentsReport } from '../core/agents-report';
+import type { AgentsReport } from '../core/agents/report';
 import { table } from '../render';
 
 export function renderAgents(report: AgentsReport): string {
@@ -31,7 +31,7 @@ export const agentsCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((options: { global?: boolean }) =>
         run(async (ctx) => {
-          const { agentsReport } = await import('../core/agents-report');
+          const { agentsReport } = await import('../core/agents/report');
           const report = await agentsReport(ctx.cwd, ctx.env, options.global === true);
           return { data: report, human: renderAgents(report) };
         }),

@@ -6,9 +6,9 @@ import { allowanceListSchema, allowanceRemovedSchema, allowanceSchema, FAIL_ON, 
 import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import type { CliContext, CommandModule, CommandResult } from '../command';
-import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
-import { loadWorkspace } from '../core/workspace';
+import { resolveRegistry } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
+import { loadWorkspace } from '../core/workspace/files';
 import { escapeInvisible as escapeForHumans } from '../../audit/text';
 import { table } from '../render';
 
@@ -107,7 +107,7 @@ async function auditAction(ctx: CliContext, target: string, options: AuditOption
     const { RULES } = await import('../../audit/rules');
     return { data: { rules: RULES }, human: RULES.map((r) => `${pc.bold(r.id)} (${r.severity})\n  catches: ${r.catches}${r.misses ? `\n  not: ${r.misses}` : ''}`).join('\n') };
   }
-  const local = await import('../core/audit-local');
+  const local = await import('../core/audit/local');
   const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
   const failOn: FailOn = options.failOn ?? workspace?.audit?.failOn ?? 'high';
   if (target.startsWith('@')) {

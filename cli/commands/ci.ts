@@ -13,8 +13,8 @@ export const ciCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((options: { registry?: string; force?: boolean; global?: boolean; trustWorkspace?: boolean }) =>
         run(async (ctx) => {
-          const { install } = await import('../core/install');
-          const { inScope } = await import('../core/agents-scope');
+          const { install } = await import('../core/install/install');
+          const { inScope } = await import('../core/agents/scope');
           const global = options.global === true;
           const result = await inScope(ctx.cwd, ctx.env, global, false, (root) =>
             install({ root, env: ctx.env, global, registry: options.registry, frozen: true, force: options.force === true, trustWorkspace: options.trustWorkspace === true, progress: ctx.progress, warn: ctx.warn }),

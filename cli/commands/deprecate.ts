@@ -1,8 +1,8 @@
 import { deprecateResponseSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
-import { exactVersionSpec } from '../core/spec';
+import { resolveRegistry } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
+import { exactVersionSpec } from '../core/registry/exact-spec';
 
 export const deprecateCommand: CommandModule = {
   register(program, run) {

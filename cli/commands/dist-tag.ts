@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { distTagsResponseSchema, packumentSchema } from '../../schema/registry';
 import type { CommandModule, Run } from '../command';
-import { resolveRegistry } from '../core/config';
-import { packumentLimits, RegistryClient } from '../core/registry-client';
-import { exactVersionSpec, nameSpec } from '../core/spec';
+import { resolveRegistry } from '../core/registry/config';
+import { packumentLimits, RegistryClient } from '../core/registry/client';
+import { exactVersionSpec, nameSpec } from '../core/registry/exact-spec';
 
 function client(run: Run, action: (c: RegistryClient, ...args: string[]) => Promise<{ data: unknown; human: string }>) {
   return (...args: unknown[]) => {

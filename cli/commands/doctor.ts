@@ -13,9 +13,9 @@ export const doctorCommand: CommandModule = {
       .action((options: { fix?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const global = options.global === true;
-          const { checkLinks } = await import('../core/agents-report');
+          const { checkLinks } = await import('../core/agents/report');
           const links = await checkLinks(path.resolve(ctx.cwd), ctx.env, global, options.fix === true);
-          const { doctor } = await import('../core/contracts');
+          const { doctor } = await import('../core/servers/contracts');
           const result = await doctor(links.root, ctx.env, ctx.progress);
           for (const warning of result.warnings) ctx.warn(warning);
           const lines: string[] = [];

@@ -5,11 +5,11 @@ import { parsePackageSpec } from '../../schema/names';
 import { AGENT_FRONTMATTER_KEYS, parseSkillMd } from '../../schema/skill-md';
 import { packumentViewSchema } from '../../schema/registry';
 import { auditReportSchema } from '../../schema/audit-report';
-import { auditLines } from '../core/audit-view';
+import { auditLines } from '../core/audit/view';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/config';
-import { packumentLimits, printable, RegistryClient } from '../core/registry-client';
-import { loadWorkspace } from '../core/workspace';
+import { resolveRegistry } from '../core/registry/config';
+import { packumentLimits, printable, RegistryClient } from '../core/registry/client';
+import { loadWorkspace } from '../core/workspace/files';
 import { renderTrust } from '../render';
 
 export const infoCommand: CommandModule = {

@@ -4,9 +4,9 @@ import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import type { CommandModule } from '../command';
-import { scaffoldFiles } from '../core/scaffold';
-import { scaffoldAround } from '../core/scaffold-around';
-import { withWorkspaceLock } from '../core/workspace-lock';
+import { scaffoldFiles } from '../core/package/scaffold';
+import { scaffoldAround } from '../core/package/scaffold-around';
+import { withWorkspaceLock } from '../core/workspace/lock';
 
 export const initCommand: CommandModule = {
   register(program, run) {

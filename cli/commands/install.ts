@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import type { InstallResult, ListedSkill } from '../core/install';
+import type { InstallResult, ListedSkill } from '../core/install/install';
 import { renderTrust, table } from '../render';
 
 export function renderInstall(result: InstallResult): string {
@@ -75,7 +75,7 @@ export const installCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((specs: string[], options: InstallOptions) =>
         run(async (ctx) => {
-          const { install, listSourceSkills } = await import('../core/install');
+          const { install, listSourceSkills } = await import('../core/install/install');
           if (options.list) {
             const [spec, ...rest] = specs;
             if (spec === undefined || rest.length > 0) {
@@ -85,7 +85,7 @@ export const installCommand: CommandModule = {
             const listing = await listSourceSkills({ spec, root: ctx.cwd, env: ctx.env, scope: options.scope, progress: ctx.progress, warn: ctx.warn });
             return { data: listing, human: renderListing(listing) };
           }
-          const { inScope } = await import('../core/agents-scope');
+          const { inScope } = await import('../core/agents/scope');
           const result = await inScope(ctx.cwd, ctx.env, options.global === true, true, (root) => install({
             root,
             env: ctx.env,

@@ -1,10 +1,10 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
-import { catalogInstalled, writeCatalog } from '../core/catalog';
-import { needsRecovery, recover, type Recovered } from '../core/journal';
-import { emptyLockfile, loadWorkspace } from '../core/workspace';
-import { withWorkspaceLock } from '../core/workspace-lock';
-import { ensureGlobalStore } from '../core/agents-scope';
+import { catalogInstalled, writeCatalog } from '../core/workspace/catalog';
+import { needsRecovery, recover, type Recovered } from '../core/install/journal';
+import { emptyLockfile, loadWorkspace } from '../core/workspace/files';
+import { withWorkspaceLock } from '../core/workspace/lock';
+import { ensureGlobalStore } from '../core/agents/scope';
 import { renderTrust, table } from '../render';
 
 export const listCommand: CommandModule = {

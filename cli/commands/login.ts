@@ -1,8 +1,8 @@
 import pc from 'picocolors';
 import { whoamiSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { normalizeRegistryUrl, readConfig, resolveRegistry, writeConfig } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
+import { normalizeRegistryUrl, readConfig, resolveRegistry, writeConfig } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
 
 export const loginCommand: CommandModule = {
   register(program, run) {

@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command';
-import { readConfig, resolveRegistry, writeConfig } from '../core/config';
+import { readConfig, resolveRegistry, writeConfig } from '../core/registry/config';
 
 export const logoutCommand: CommandModule = {
   register(program, run) {

@@ -8,7 +8,7 @@ export const mcpCommand: CommandModule = {
       .action(() =>
         run(async (ctx) => {
           const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-          const { workspaceMcpServer } = await import('../core/workspace-mcp');
+          const { workspaceMcpServer } = await import('../core/run/mcp-server');
           const server = workspaceMcpServer(ctx.cwd, ctx.env);
           const transport = new StdioServerTransport();
           const closed = new Promise<void>((resolve) => {

@@ -1,11 +1,11 @@
 import semver from 'semver';
 import type { CommandModule } from '../command';
-import { Cache } from '../core/cache';
-import { resolveRegistry } from '../core/config';
-import { Fetcher, mapLimit } from '../core/fetcher';
-import { isSourceValue } from '../core/install-plan';
-import { RegistryClient } from '../core/registry-client';
-import { loadWorkspace } from '../core/workspace';
+import { Cache } from '../core/registry/cache';
+import { resolveRegistry } from '../core/registry/config';
+import { Fetcher, mapLimit } from '../core/registry/fetcher';
+import { isSourceValue } from '../core/install/plan';
+import { RegistryClient } from '../core/registry/client';
+import { loadWorkspace } from '../core/workspace/files';
 import { table } from '../render';
 
 export const outdatedCommand: CommandModule = {

@@ -5,11 +5,11 @@ import { SkillsError } from '../../schema/errors';
 import { tarballFileName } from '../../schema/names';
 import { pack } from '../../tarball/pack';
 import type { CommandModule } from '../command';
-import { Cache } from '../core/cache';
-import { assertValid, checkGivenVersion, loadLocalPackage } from '../core/local-package';
-import { plainSkillScope } from '../core/scope';
-import { packTrust } from '../core/trust';
-import { writeFileAtomic } from '../core/write-atomic';
+import { Cache } from '../core/registry/cache';
+import { assertValid, checkGivenVersion, loadLocalPackage } from '../core/package/local';
+import { plainSkillScope } from '../core/package/scope';
+import { packTrust } from '../core/trust/levels';
+import { writeFileAtomic } from '../core/workspace/write-atomic';
 import { formatBytes, renderTrust, table } from '../render';
 
 export const packCommand: CommandModule = {
@@ -31,7 +31,7 @@ export const packCommand: CommandModule = {
           assertValid(pkg);
           for (const p of pkg.validation.problems) ctx.warn(`${p.code} ${p.path} ${p.message}`);
           const { manifest } = pkg.validation;
-          const { auditGate } = await import('../core/audit-local');
+          const { auditGate } = await import('../core/audit/local');
           const audit = auditGate(pkg.files, `${manifest.name}@${manifest.version}`, { skip: options.skipAudit, warn: ctx.warn }).summary;
           checkGivenVersion(pkg.validation.kind, manifest.version, options.version);
           if (pkg.validation.kind === 'code') ctx.progress(`verifying ${manifest.name}@${manifest.version} in the sandbox for its trust level`);

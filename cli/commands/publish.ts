@@ -3,8 +3,8 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
-import type { PublishResult } from '../core/publish';
-import { plainSkillScope } from '../core/scope';
+import type { PublishResult } from '../core/package/publish';
+import { plainSkillScope } from '../core/package/scope';
 import { renderTrust } from '../render';
 
 export function renderPublished(published: PublishResult): string {
@@ -36,7 +36,7 @@ export const publishCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((source: string, options: { tag?: string; registry?: string; scope?: string; version?: string; skill?: string[]; skipAudit?: boolean }) =>
         run(async (ctx) => {
-          const { publishFolder, publishFromSource } = await import('../core/publish');
+          const { publishFolder, publishFromSource } = await import('../core/package/publish');
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
           const common = { env: ctx.env, registry: options.registry, tag: options.tag, scope: scope?.scope, version: options.version, skipAudit: options.skipAudit, progress: ctx.progress };
           const dir = path.resolve(ctx.cwd, source);

@@ -47,7 +47,7 @@ async function runAction(ctx: CliContext, target: string, options: RunOptions): 
     ...(options.args !== undefined ? { args: parseArgs(options.args) } : {}),
   };
   if (options.live) {
-    const { runLive } = await import('../core/live-run');
+    const { runLive } = await import('../core/run/live');
     const outcome = await runLive({
       ...exportArgs,
       root: cwd,

@@ -1,7 +1,7 @@
 import { scopeInfoSchema, scopeListSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
+import { resolveRegistry } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
 import { table } from '../render';
 
 export const scopeCommand: CommandModule = {

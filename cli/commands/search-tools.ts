@@ -3,7 +3,7 @@ import type { IndexedTool } from '../../schema/tool-index';
 import { rankTools } from '../../schema/tool-search';
 import { shorten } from '../../schema/tool-text';
 import type { CommandModule } from '../command';
-import { loadWorkspace } from '../core/workspace';
+import { loadWorkspace } from '../core/workspace/files';
 
 type Detail = 'name' | 'summary' | 'full';
 
@@ -52,7 +52,7 @@ export const searchToolsCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((query: string[], options: { detail: string; server?: string; limit: string }) =>
         run(async (ctx) => {
-          const { configDigest, readToolIndex, SERVERS_DIR } = await import('../core/tool-index');
+          const { configDigest, readToolIndex, SERVERS_DIR } = await import('../core/servers/tool-index');
           if (!['name', 'summary', 'full'].includes(options.detail)) throw new SkillsError('EUSAGE', '--detail must be name, summary or full');
           const limit = Number(options.limit);
           if (!/^[0-9]+$/.test(options.limit) || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SkillsError('EUSAGE', '--limit must be a whole number from 1 to 1000');

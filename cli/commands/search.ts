@@ -3,9 +3,9 @@ import { SkillsError } from '../../schema/errors';
 import { searchResponseViewSchema } from '../../schema/registry';
 import { TRUST_LEVELS } from '../../schema/trust';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
-import { loadWorkspace } from '../core/workspace';
+import { resolveRegistry } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
+import { loadWorkspace } from '../core/workspace/files';
 import { renderTrust } from '../render';
 
 export const searchCommand: CommandModule = {

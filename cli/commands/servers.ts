@@ -2,9 +2,9 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
-import type { ServerListing } from '../core/servers-tree';
-import { loadWorkspace } from '../core/workspace';
-import { withWorkspaceLock } from '../core/workspace-lock';
+import type { ServerListing } from '../core/servers/tree';
+import { loadWorkspace } from '../core/workspace/files';
+import { withWorkspaceLock } from '../core/workspace/lock';
 
 function changeText(s: { status: string; added: string[]; removed: string[]; changed: string[] }): string {
   if (s.status === 'new') return 'new';
@@ -28,9 +28,9 @@ export const serversCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((names: string[]) =>
         run(async (ctx) => {
-          const { mcpOptions, McpServers } = await import('../core/mcp-servers');
-          const { checkServerNames, writeServersTree } = await import('../core/servers-tree');
-          const { serverPurpose } = await import('../core/tool-index');
+          const { mcpOptions, McpServers } = await import('../core/servers/connect');
+          const { checkServerNames, writeServersTree } = await import('../core/servers/tree');
+          const { serverPurpose } = await import('../core/servers/tool-index');
           const { MAX_TOOLS_PER_SERVER } = await import('../../schema/tool-index');
           const { workspace } = await loadWorkspace(ctx.cwd);
           const configured = workspace?.servers ?? {};
@@ -55,7 +55,7 @@ export const serversCommand: CommandModule = {
               if (s.skipped.length > 5) ctx.warn(`${s.server}: ${s.skipped.length - 5} more tools skipped or typed loosely (see --json)`);
             }
             // Which installed skills the servers just listed would break or drift.
-            const { contractImpact } = await import('../core/contracts');
+            const { contractImpact } = await import('../core/servers/contracts');
             const impact = await contractImpact(ctx.cwd, new Map(listings.map((l) => [l.server, l.tools])));
             for (const warning of impact.warnings) ctx.warn(warning);
             for (const p of impact.problems) ctx.warn(`${p.code} ${p.message}`);

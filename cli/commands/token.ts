@@ -2,8 +2,8 @@ import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import { createdTokenSchema, PERMISSIONS, tokenListSchema, tokenRevokedSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
+import { resolveRegistry } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
 import { table } from '../render';
 import { parsePositiveInt } from '../options';
 

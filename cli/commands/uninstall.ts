@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command';
-import { nameSpec } from '../core/spec';
+import { nameSpec } from '../core/registry/exact-spec';
 import { renderInstall } from './install';
 
 export const uninstallCommand: CommandModule = {
@@ -15,8 +15,8 @@ export const uninstallCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((names: string[], options: { registry?: string; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
-          const { install } = await import('../core/install');
-          const { inScope } = await import('../core/agents-scope');
+          const { install } = await import('../core/install/install');
+          const { inScope } = await import('../core/agents/scope');
           const global = options.global === true;
           const result = await inScope(ctx.cwd, ctx.env, global, false, (root) =>
             install({ root, env: ctx.env, global, registry: options.registry, remove: names.map(nameSpec), force: options.force === true, progress: ctx.progress, warn: ctx.warn }),

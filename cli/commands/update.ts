@@ -1,5 +1,5 @@
 import type { CommandModule } from '../command';
-import { nameSpec } from '../core/spec';
+import { nameSpec } from '../core/registry/exact-spec';
 import { renderInstall } from './install';
 
 export const updateCommand: CommandModule = {
@@ -18,8 +18,8 @@ export const updateCommand: CommandModule = {
       .option('--json', 'print the result as JSON')
       .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; trustWorkspace?: boolean; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
-          const { install } = await import('../core/install');
-          const { inScope } = await import('../core/agents-scope');
+          const { install } = await import('../core/install/install');
+          const { inScope } = await import('../core/agents/scope');
           const global = options.global === true;
           const result = await inScope(ctx.cwd, ctx.env, global, false, (root) => install({
             root,

@@ -2,9 +2,9 @@ import path from 'node:path';
 import pc from 'picocolors';
 import type { Problem } from '../../schema/problems';
 import type { CommandModule } from '../command';
-import { loadLocalPackage } from '../core/local-package';
-import { plainSkillScope } from '../core/scope';
-import { computeTrust } from '../core/trust';
+import { loadLocalPackage } from '../core/package/local';
+import { plainSkillScope } from '../core/package/scope';
+import { computeTrust } from '../core/trust/levels';
 import { formatProblems } from '../render';
 
 /** What only publishing needs (a plain skill's name and version, fixtures): a separate verdict from the spec's. */

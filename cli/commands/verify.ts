@@ -4,8 +4,8 @@ import type { VerificationReport } from '../../sandbox/verify';
 import type { CommandModule } from '../command';
 import { parsePositiveInt } from '../options';
 import { validationError } from '../../schema/package';
-import { loadLocalPackage } from '../core/local-package';
-import { computeTrust } from '../core/trust';
+import { loadLocalPackage } from '../core/package/local';
+import { computeTrust } from '../core/trust/levels';
 import { formatBytes, renderTrust } from '../render';
 
 export const verifyCommand: CommandModule = {

@@ -1,7 +1,7 @@
 import { whoamiSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/config';
-import { RegistryClient } from '../core/registry-client';
+import { resolveRegistry } from '../core/registry/config';
+import { RegistryClient } from '../core/registry/client';
 
 export const whoamiCommand: CommandModule = {
   register(program, run) {

@@ -3,7 +3,7 @@
  * Reused by the CLI tests (`skills verify`) and the registry's publish tests.
  */
 import type { CaseFailureCode, SandboxLimits } from '../../sandbox/limits';
-import { skillFiles, textResult, type SkillSpec } from '../helpers/skill-files';
+import { skillFiles, textResult, type SkillSpec } from '../../testkit/skill-files';
 
 export interface HostileSkill {
   name: string;

@@ -19,7 +19,7 @@ import { SkillsError } from '../../../schema/errors';
 import type { PackageFile } from '../../../schema/package-files';
 import { parseSkillMd, SKILL_MD } from '../../../schema/skill-md';
 import { contentDigest } from '../../../tarball/digest';
-import type { Cache } from '../cache';
+import type { Cache } from '../registry/cache';
 import { blobsToPlan, findSkillFolders, parseLsTree, planCandidate, type CandidatePlan, type TreeEntry } from './git-tree';
 import { fetchHint, folderBytes, gitLimits, runGit, type GitLimits } from './git-run';
 import { parseSourceSpec, pinnedSpec, shown, type GitSpec } from './spec';

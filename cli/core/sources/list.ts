@@ -1,11 +1,11 @@
 /** `skills install <source> --list`: every skill folder a source holds, with its name, version and trust, or why it cannot be installed. */
 import { SkillsError } from '../../../schema/errors';
 import type { TrustLevel } from '../../../schema/trust';
-import { Cache } from '../cache';
-import { readConfig } from '../config';
-import { checkScope } from '../scope';
-import { computeTrust } from '../trust';
-import { loadWorkspace } from '../workspace';
+import { Cache } from '../registry/cache';
+import { readConfig } from '../registry/config';
+import { checkScope } from '../package/scope';
+import { computeTrust } from '../trust/levels';
+import { loadWorkspace } from '../workspace/files';
 import { listSource } from './index';
 import { fallbackScope, offerCandidate } from './offer';
 import { parseSourceSpec, specEnv, type SourceSpec } from './spec';

@@ -11,7 +11,7 @@ import type { PackageFile } from '../../../schema/package-files';
 import { problemPlace, type Problem } from '../../../schema/problems';
 import { isIntakeWarning, parseSkillMd, SKILL_MD, type SpecMode } from '../../../schema/skill-md';
 import { contentDigest } from '../../../tarball/digest';
-import type { OfferedSkill } from '../install-plan';
+import type { OfferedSkill } from '../install/plan';
 import { pinnedSpec, shown } from './spec';
 import { spend, type Candidate, type SourceContext, type SourceListing } from './types';
 

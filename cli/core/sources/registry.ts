@@ -7,8 +7,8 @@ import { SkillsError } from '../../../schema/errors';
 import type { PackageFile } from '../../../schema/package-files';
 import { contentDigest, verifyIntegrity } from '../../../tarball/digest';
 import { unpack } from '../../../tarball/unpack';
-import type { Cache } from '../cache';
-import type { Fetcher } from '../fetcher';
+import type { Cache } from '../registry/cache';
+import type { Fetcher } from '../registry/fetcher';
 
 export interface RegistryTarball {
   name: string;

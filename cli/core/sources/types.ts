@@ -9,7 +9,7 @@ import { SkillsError } from '../../../schema/errors';
 import type { PackageFile } from '../../../schema/package-files';
 import type { LockEntry, LockSource } from '../../../schema/workspace';
 import { contentDigest } from '../../../tarball/digest';
-import type { Cache } from '../cache';
+import type { Cache } from '../registry/cache';
 import type { FolderSpec, GitSpec, WellKnownSpec } from './spec';
 
 export type NonRegistrySpec = GitSpec | FolderSpec | WellKnownSpec;

@@ -13,7 +13,7 @@ import { clientDiscoveryIndexSchema, DISCOVERY_SCHEMA_V0_2_0, MAX_TARBALL_BYTES,
 import { DEFAULT_PACKAGE_LIMITS } from '../../../tarball/limits';
 import { unpack } from '../../../tarball/unpack';
 import { isZip, unzip } from '../../../tarball/unzip';
-import { parseResponse, printable, readCapped } from '../registry-client';
+import { parseResponse, printable, readCapped } from '../registry/client';
 import { shown, type WellKnownSpec } from './spec';
 import { checkDigest, once, type Candidate, type SkillSource, type SourceContext } from './types';
 
