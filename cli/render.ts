@@ -22,7 +22,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
+  // Colour escapes (ESC [ ... m) take no room on screen.
   return text.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 

@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SkillsError } from '../schema/errors';
+import type { Db } from './db-handle';
 import { MIGRATIONS } from './migrations';
 
-export type Db = Database.Database;
+export type { Db } from './db-handle';
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 /** `PRAGMA application_id` of a registry database: "SKRG". */

@@ -1,4 +1,4 @@
-import type { Db } from './db';
+import type { Db } from './db-handle';
 import { backfillTrust } from './version-trust';
 
 /**

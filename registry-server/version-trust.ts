@@ -10,7 +10,7 @@ import type { PackageFile } from '../schema/package-files';
 import type { PackageKind, TrustReason } from '../schema/registry';
 import { assessTrust, type TrustLevel } from '../schema/trust';
 import { readTar } from '../tarball/unpack';
-import type { Db } from './db';
+import type { Db } from './db-handle';
 
 export interface VersionTrust {
   trust: TrustLevel;

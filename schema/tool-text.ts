@@ -5,7 +5,6 @@
  */
 
 /** Control, zero-width and bidirectional-override characters: invisible or misleading in a file. */
-// eslint-disable-next-line no-control-regex
 export const INVISIBLE_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /** Text from an MCP server as it may appear in a generated file: invisible characters become spaces. */

@@ -35,7 +35,6 @@ const ERROR_TEXT_MAX = 500;
 
 /** Registry-supplied text shown to people: no control characters (terminal escapes), bounded. */
 export function printable(text: string, max = ERROR_TEXT_MAX): string {
-  // eslint-disable-next-line no-control-regex
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, ' ');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

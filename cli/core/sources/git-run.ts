@@ -130,7 +130,7 @@ function spawnError(error: unknown): SkillsError {
 
 export function firstLine(stderr: string): string {
   const line = stderr.split('\n').map((l) => l.replace(/^(fatal|error|remote): /, '').trim()).find((l) => l !== '') ?? 'no message';
-  // eslint-disable-next-line no-control-regex
+  // A remote writes part of git's stderr: its control characters (terminal escapes) become spaces.
   return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300);
 }
 

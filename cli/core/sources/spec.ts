@@ -86,7 +86,6 @@ export function isLocalPath(spec: string): boolean {
 
 export function parseSourceSpec(spec: string, env: SpecEnv = {}): SourceSpec {
   if (spec.length === 0 || spec.length > MAX_SPEC) throw invalid(spec.slice(0, 80), `it is ${spec.length === 0 ? 'empty' : `longer than ${MAX_SPEC} characters`}`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\s]/.test(spec)) throw invalid(spec, 'it contains a space or a control character');
   if (spec.startsWith('@')) {
     const parsed = parsePackageSpec(spec);
