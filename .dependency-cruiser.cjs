@@ -99,8 +99,8 @@ module.exports = {
     },
   ],
   options: {
-    // TypeScript 7 has no JS API for dependency-cruiser to parse with; swc reads TypeScript, and
-    // with tsPreCompilationDeps type-only imports count as dependencies (circles through types too).
+    // TypeScript 7 has no JS API for dependency-cruiser to parse with, so swc reads the TypeScript;
+    // type-only imports count as dependencies (tsPreCompilationDeps), so circles through types count too.
     parser: 'swc',
     tsPreCompilationDeps: true,
     doNotFollow: { path: '(^|/)node_modules/' },

@@ -24,7 +24,7 @@ const DEPENDENTS_SHOWN = 50;
 const CACHED_RENDERS = 2000;
 
 export function skillRoutes(app: Hono<Env>, web: WebDeps): void {
-  const { catalog, packages, page, frame, respond, readable } = web;
+  const { catalog, packages, frame, respond, readable } = web;
   const { store, downloads } = web.services;
   const render = createMarkdownRenderer();
   const readmes = new Recent<{ html: Html; cut: boolean }>(CACHED_RENDERS);
@@ -124,6 +124,6 @@ export function skillRoutes(app: Hono<Env>, web: WebDeps): void {
     return respond(c, page);
   }
 
-  app.get(`${SCOPE_ROUTE}/:name`, page, (c) => skillResponse(c, undefined));
-  app.get(`${SCOPE_ROUTE}/:name/v/:version`, page, (c) => skillResponse(c, routeVersion(c)));
+  app.get(`${SCOPE_ROUTE}/:name`, web.page, (c) => skillResponse(c, undefined));
+  app.get(`${SCOPE_ROUTE}/:name/v/:version`, web.page, (c) => skillResponse(c, routeVersion(c)));
 }
