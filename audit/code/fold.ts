@@ -13,6 +13,13 @@ export interface Source {
   kind: 'network' | 'decode' | 'secret' | 'home';
   line: number;
   what: string;
+  /** A secret read from the environment: the variable's name. */
+  envVar?: string;
+}
+
+/** A secret-named environment variable read on `line`. */
+export function envSecret(name: string, line: number): Source {
+  return { kind: 'secret', line, what: `the environment variable ${name}`, envVar: name };
 }
 
 /**
@@ -132,6 +139,13 @@ export interface CodeFinding {
   line: number;
   source?: number;
   message: string;
+  /** `code-exfiltration` of an environment variable: the variable's name. */
+  envVar?: string;
+}
+
+/** `leak` sent over the network by `sink` on `line`: a high `code-exfiltration`. */
+export function exfiltration(leak: Source, line: number, sink: string): CodeFinding {
+  return { rule: 'code-exfiltration', severity: 'high', line, source: leak.line, message: `${leak.what} is sent over the network by ${sink}`, ...(leak.envVar === undefined ? {} : { envVar: leak.envVar }) };
 }
 
 /** The words for where data came from. */

@@ -190,7 +190,8 @@ const GENERIC_NAME_WORDS = new Set(['API', 'KEY', 'KEYS', 'TOKEN', 'SECRET', 'AC
  */
 function ownServiceKey(f: CodeFinding, text: string): CodeFinding {
   if (f.rule !== 'code-exfiltration' || f.severity !== 'high') return f;
-  const variable = /the environment variable ([A-Z][A-Z0-9_]{2,80}) is sent over the network/.exec(f.message)?.[1];
+  // Upper-case names of 3 to 81 characters, as environment variables are written.
+  const variable = f.envVar !== undefined && /^[A-Z][A-Z0-9_]{2,80}$/.test(f.envVar) ? f.envVar : undefined;
   const vendor = variable?.split('_').find((w) => w.length >= 4 && !GENERIC_NAME_WORDS.has(w))?.toLowerCase();
   if (vendor === undefined) return f;
   const hosts = [...text.matchAll(/https?:\/\/([A-Za-z0-9.-]{1,253})/g)].map((m) => (m[1] ?? '').toLowerCase());

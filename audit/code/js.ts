@@ -14,7 +14,7 @@
 import { parse, type Node } from 'acorn';
 import { full } from 'acorn-walk';
 import { transformSync } from 'esbuild';
-import { BudgetExceeded, concat, CREDENTIAL_PATH, spend, decodeBase64, decodeHex, lit, merge, pick, SECRET_ENV, shown, textOf, UNKNOWN, unknown, type CodeFinding, type Source, type Value } from './fold';
+import { BudgetExceeded, concat, CREDENTIAL_PATH, spend, decodeBase64, decodeHex, envSecret, exfiltration, lit, merge, pick, SECRET_ENV, shown, textOf, UNKNOWN, unknown, type CodeFinding, type Source, type Value } from './fold';
 import { analyzeShell, newShellContext } from './shell';
 
 /** Words without which a file can reach none of the sinks: a file with none of them is not parsed. */
@@ -286,7 +286,7 @@ function member(n: AnyNode, st: State): Value {
   if (ref === 'process.env') {
     if (!name) return { ...unknown(), sources: o.sources };
     if (name === 'HOME' || name === 'USERPROFILE') return lit('~');
-    if (SECRET_ENV.test(name)) return { ...unknown(), sources: [{ kind: 'secret', line: st.line(n.start), what: `the environment variable ${name}` }] };
+    if (SECRET_ENV.test(name)) return { ...unknown(), sources: [envSecret(name, st.line(n.start))] };
     return unknown();
   }
   if (ref?.startsWith('module:') && name) return { ...unknown(), ref: `${ref.slice(7)}.${name}`, hidden: hidden || o.hidden };
@@ -418,7 +418,7 @@ function bindPattern(pattern: AnyNode, v: Value, st: State): void {
       const target = p.value?.type === 'AssignmentPattern' ? p.value.left : p.value;
       if (!key || target?.type !== 'Identifier') continue;
       if (v.ref?.startsWith('module:')) assign(target.name, { ...unknown(), ref: `${v.ref.slice(7)}.${key}`, hidden: v.hidden }, st);
-      else if (v.ref === 'process.env') assign(target.name, key === 'HOME' ? lit('~') : SECRET_ENV.test(key) ? { ...unknown(), sources: [{ kind: 'secret', line: st.line(p.start), what: `the environment variable ${key}` }] } : unknown(), st);
+      else if (v.ref === 'process.env') assign(target.name, key === 'HOME' ? lit('~') : SECRET_ENV.test(key) ? { ...unknown(), sources: [envSecret(key, st.line(p.start))] } : unknown(), st);
       else if (v.ref && /^(?:String|Buffer|JSON|os|path|fs|child_process|vm)$/.test(v.ref)) assign(target.name, { ...unknown(), ref: `${v.ref}.${key}` }, st);
       else assign(target.name, v.obj?.get(key) ?? { ...unknown(), sources: v.sources }, st);
     }
@@ -542,5 +542,5 @@ function remoteModule(v: Value, sink: string, line: number, st: State): boolean 
 
 function exfil(args: Value[], sink: string, line: number, st: State): void {
   const leak = pick(args.flatMap((a) => deepSources(a)), ['home', 'secret']);
-  if (leak) report(st, { rule: 'code-exfiltration', severity: 'high', line, source: leak.line, message: `${leak.what} is sent over the network by ${sink}` });
+  if (leak) report(st, exfiltration(leak, line, sink));
 }

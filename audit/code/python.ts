@@ -14,7 +14,7 @@
  * name used before its assignment in the text is known), calls into the file's own functions are
  * not followed (their parameters are unknown), classes and decorators are skipped.
  */
-import { BudgetExceeded, concat, CREDENTIAL_PATH, spend, decodeBase64, decodeHex, HOME_PATH, lit, merge, pick, rot13, SECRET_ENV, shown, textOf, UNKNOWN, unknown, type CodeFinding, type Source, type Value } from './fold';
+import { BudgetExceeded, concat, CREDENTIAL_PATH, spend, decodeBase64, decodeHex, envSecret, exfiltration, HOME_PATH, lit, merge, pick, rot13, SECRET_ENV, shown, textOf, UNKNOWN, unknown, type CodeFinding, type Source, type Value } from './fold';
 import { analyzeShell, newShellContext } from './shell';
 
 interface Tok {
@@ -643,7 +643,7 @@ class Parser {
 
   envRead(name: string | undefined, line: number): Value {
     if (name === 'HOME' || name === 'USERPROFILE') return lit('~');
-    if (name !== undefined && SECRET_ENV.test(name)) return { ...unknown(), sources: [{ kind: 'secret', line, what: `the environment variable ${name}` }] };
+    if (name !== undefined && SECRET_ENV.test(name)) return { ...unknown(), sources: [envSecret(name, line)] };
     return unknown();
   }
 
@@ -750,7 +750,7 @@ class Parser {
     if (net || /\.(?:send|sendall|sendto|request|sendmail|post|put|write)$/.test(ref) && fn.ref === 'netreq') {
       const sent = [...args, ...[...kwargs.entries()].filter(([k]) => !/^(?:headers|auth|cookies)$/.test(k)).map(([, x]) => x)];
       const leak = pick(sent.flatMap((x) => deepSources(x)), ['home', 'secret']);
-      if (leak) this.report({ rule: 'code-exfiltration', severity: 'high', line, source: leak.line, message: `${leak.what} is sent over the network by ${ref}()` });
+      if (leak) this.report(exfiltration(leak, line, `${ref}()`));
       return { ...unknown(), ref: 'netreq', sources: [{ kind: 'network', line, what: `the download by ${ref}()` }] };
     }
     // Sinks that run code.

@@ -11,7 +11,7 @@
  * control flow is ignored), here-documents are read as commands, arithmetic and most parameter
  * operators (`${x:0:1}`, `${x//a/b}`) fold to unknown.
  */
-import { BudgetExceeded, concat, CREDENTIAL_PATH, spend, decodeBase64, decodeHex, HOME_PATH, lit, merge, pick, rot13, SECRET_ENV, shown, textOf, UNKNOWN, unknown, type CodeFinding, type Source, type Value } from './fold';
+import { BudgetExceeded, concat, CREDENTIAL_PATH, spend, decodeBase64, decodeHex, envSecret, exfiltration, HOME_PATH, lit, merge, pick, rot13, SECRET_ENV, shown, textOf, UNKNOWN, unknown, type CodeFinding, type Source, type Value } from './fold';
 
 interface Word {
   raw: string;
@@ -325,7 +325,7 @@ function variable(name: string, ctx: ShellContext, line: number): Value {
   const known = ctx.vars.get(name);
   if (known) return known;
   if (name === 'SHELL') return { ...unknown(), ref: 'shell' };
-  if (SECRET_ENV.test(name)) return { ...unknown(), str: `$${name}`, sources: [{ kind: 'secret', line: line + ctx.lineBase, what: `the environment variable ${name}` }] };
+  if (SECRET_ENV.test(name)) return { ...unknown(), str: `$${name}`, sources: [envSecret(name, line + ctx.lineBase)] };
   return { ...unknown(), str: `$${name}` };
 }
 
@@ -639,5 +639,5 @@ function judgeUpload(cmd: Command, texts: string[], ctx: ShellContext, input: Va
     if (flagged) leaks.push(...w.value.sources.filter((s) => s.kind === 'secret' || s.kind === 'home'));
   });
   const leak = pick(leaks, ['home', 'secret']);
-  if (leak) report(ctx, { rule: 'code-exfiltration', severity: 'high', line: cmd.line, source: leak.line, message: `${leak.what} is sent over the network by ${cmd.name}` });
+  if (leak) report(ctx, exfiltration(leak, cmd.line, cmd.name));
 }

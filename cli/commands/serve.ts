@@ -85,8 +85,10 @@ export const serveCommand: CommandModule = {
           }
           lines.push(requestLog ? `request logs: ${requestLog}` : pc.dim('request logs: off (--log prints them here, --log <file> appends them to a file)'));
           lines.push(pc.dim('stop with Ctrl-C'));
+          // Listening for the stop signal before the ready line: whoever reads it may send one at once.
+          const stopped = ctx.untilSignal();
           ctx.announce(ready, lines.join('\n'));
-          const signal = await ctx.untilSignal();
+          const signal = await stopped;
           await registry.close();
           if (stream) {
             const closing = stream;
