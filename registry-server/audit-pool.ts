@@ -7,7 +7,7 @@
 import os from 'node:os';
 import type { AuditFile } from '../audit/types';
 import { auditReportSchema, type AuditReport } from '../schema/audit-report';
-import { builtWorkerPath } from '../sandbox/built-worker';
+import { requireBuiltWorker } from '../sandbox/built-worker';
 import { ThreadPool, type ThreadFailure } from '../sandbox/thread-pool';
 import { SkillsError } from '../schema/errors';
 
@@ -21,9 +21,7 @@ export interface AuditPoolOptions {
 }
 
 export function auditWorkerPath(): string {
-  const found = builtWorkerPath('audit-worker.js');
-  if (found) return found;
-  throw new SkillsError('EAUDITWORKER', 'the audit worker (dist/audit-worker.js) is missing', { hint: 'run `npm run build`', status: 500 });
+  return requireBuiltWorker('audit-worker.js', 'audit', 'EAUDITWORKER');
 }
 
 function failed(why: string): SkillsError {

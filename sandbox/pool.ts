@@ -5,7 +5,7 @@
  * calling thread, for single runs where a worker's start-up would dominate.
  */
 import os from 'node:os';
-import { builtWorkerPath } from './built-worker';
+import { requireBuiltWorker } from './built-worker';
 import { SkillsError } from '../schema/errors';
 import { ModuleCache } from './quickjs';
 import { ThreadPool, type ThreadFailure } from './thread-pool';
@@ -44,9 +44,7 @@ export interface WorkerPoolOptions {
 }
 
 export function sandboxWorkerPath(): string {
-  const found = builtWorkerPath('sandbox-worker.js');
-  if (found) return found;
-  throw new SkillsError('ESANDBOXMISSING', 'the sandbox worker (dist/sandbox-worker.js) is missing', { hint: 'run `npm run build`', status: 500 });
+  return requireBuiltWorker('sandbox-worker.js', 'sandbox', 'ESANDBOXMISSING');
 }
 
 /**
