@@ -7,6 +7,7 @@
 import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, type Finding, type Severity } from '../schema/audit-report';
 import { runTargets } from '../schema/run-targets';
 import { classifyFile, classifyFiles } from '../schema/trust';
+import { decodeUtf8 } from '../schema/utf8';
 import { checkContractFile, CONTRACTS_DIR } from './contracts';
 import { createMarkdownParser, frontmatterLines, markdownSegments, type Segment } from './markdown';
 import { codeLanguage, CodeScanner, scanMarkdownCode, toldLanguage } from './code';
@@ -17,7 +18,7 @@ import { compileInjections, findInjections, type CompiledInjections } from './ru
 import { InventoryBuilder, scanDisguisedBinary } from './rules/inventory';
 import { redactSecrets, scanSecrets } from './rules/secrets';
 import { scanIdentityName, scanUnicodeName, scanUnicodeText } from './rules/unicode';
-import { clip, decodeText, excerptAround, extensionOf, hasNul, LineIndex } from './text';
+import { clip, excerptAround, extensionOf, hasNul, LineIndex } from './text';
 import { finding, type AuditFile, type Emit, type TextFile, type TextKind } from './types';
 
 export interface AuditOptions {
@@ -86,7 +87,7 @@ export function auditFiles(files: readonly AuditFile[], options: AuditOptions = 
     const binary = hasNul(file.bytes);
     scanDisguisedBinary(file, binary, emit);
     if (binary) continue;
-    let text = decodeText(file.bytes);
+    let text = decodeUtf8(file.bytes);
     if (text === undefined) {
       // Not UTF-8 is no reason to skip it: read as Latin-1 (one character per byte), every byte is still checked.
       emit(finding('text-not-utf8', 'low', file.path, 0, 'not valid UTF-8: read as Latin-1, so non-ASCII text may show oddly in excerpts', ''));

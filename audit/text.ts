@@ -80,17 +80,6 @@ export function clip(text: string, max: number): string {
   return `${text.slice(0, max - 1)}\u2026`;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** The bytes as UTF-8 text, or undefined when they are not valid UTF-8. A BOM is dropped. */
-export function decodeText(bytes: Uint8Array): string | undefined {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether the bytes hold a NUL in the first 8 KiB (binary content). */
 export function hasNul(bytes: Uint8Array): boolean {
   const end = Math.min(bytes.length, 8192);

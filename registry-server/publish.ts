@@ -6,7 +6,8 @@
 import semver from 'semver';
 import { SkillsError } from '../schema/errors';
 import { parsePackageName } from '../schema/names';
-import { decodeUtf8, validatePackage, validationError, type PackageValidation } from '../schema/package';
+import { validatePackage, validationError, type PackageValidation } from '../schema/package';
+import { decodeUtf8 } from '../schema/utf8';
 import type { PackageFile } from '../schema/package-files';
 import { summarizeAudit } from '../schema/audit-report';
 import type { Provenance, PublishResponse, VerificationSummary } from '../schema/registry';

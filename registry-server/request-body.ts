@@ -3,7 +3,9 @@
  * anything is read, and a streamed body is counted as it arrives and refused as soon as it passes
  * the limit, so no body ever costs the registry more than its limit in memory.
  */
+import { contentLength, readCappedBody } from '../schema/capped-body';
 import { SkillsError } from '../schema/errors';
+import { decodeUtf8 } from '../schema/utf8';
 import type { Ctx } from './context';
 
 export function payloadTooLarge(c: Ctx, limit: number, what: string, hint?: string): SkillsError {
@@ -13,36 +15,17 @@ export function payloadTooLarge(c: Ctx, limit: number, what: string, hint?: stri
 }
 
 export function declaredLength(c: Ctx): number | undefined {
-  const header = c.req.header('Content-Length');
-  if (header === undefined) return undefined;
-  const n = Number(header);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  return contentLength(c.req.header('Content-Length'));
 }
 
 export async function readBody(c: Ctx, limit: number, tooLarge: () => SkillsError): Promise<Uint8Array> {
   const declared = declaredLength(c);
   if (declared !== undefined && declared > limit) throw tooLarge();
-  const stream = c.req.raw.body;
-  if (!stream) return new Uint8Array(0);
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
-        void reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof SkillsError) throw error;
-    throw new SkillsError('EBODY', 'the request body could not be read (was the upload cut short?)', { status: 400 });
-  }
-  return Buffer.concat(chunks, total);
+  return readCappedBody(c.req.raw.body, {
+    maxBytes: limit,
+    tooLarge,
+    readFailed: () => new SkillsError('EBODY', 'the request body could not be read (was the upload cut short?)', { status: 400 }),
+  });
 }
 
 /**
@@ -71,12 +54,8 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 export async function readJson(c: Ctx): Promise<unknown> {
   const { maxJsonBodyBytes, maxJsonDepth } = c.get('services').deps.config;
   const bytes = await readBody(c, maxJsonBodyBytes, () => payloadTooLarge(c, maxJsonBodyBytes, 'the request body'));
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new SkillsError('EBODYJSON', 'the request body is not UTF-8 JSON', { status: 400 });
-  }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new SkillsError('EBODYJSON', 'the request body is not UTF-8 JSON', { status: 400 });
   if (jsonDepthExceeds(text, maxJsonDepth)) {
     throw new SkillsError('EBODYDEPTH', `the request body nests arrays and objects more than ${maxJsonDepth} deep`, { status: 400 });
   }

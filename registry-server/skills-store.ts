@@ -8,8 +8,8 @@ import type { InstallPackument, PackageKind, Packument, PackumentVersion, Proven
 import { tarballPath } from '../schema/registry';
 import type { TrustLevel } from '../schema/trust';
 import { now, type ScopeRow } from './auth';
-import type Database from 'better-sqlite3';
 import type { Db } from './db';
+import { statements, type Sql } from './statements';
 import { shownVersion, writeLatest } from './version-trust';
 import { downloadSummary, utcDay } from './downloads';
 import { ByteLru, type ByteLruStats } from './byte-lru';
@@ -159,6 +159,8 @@ export class SkillsStore {
    */
   readonly #searches: ByteLru<SearchAnswer>;
   readonly #searchTotalCap: number;
+  /** Prepared statements, compiled once and reused: preparing dominated the soak profile. */
+  private readonly sql: Sql;
   /** Scope rows by name, once found: a scope is never changed or removed once created. */
   readonly #scopes = new Map<string, ScopeRow>();
   /** SQLite's data_version as last seen: it moves when another connection commits a change. */
@@ -175,20 +177,8 @@ export class SkillsStore {
     this.#tarballs = new ByteLru(options.tarballCacheBytes);
     this.#searches = new ByteLru(options.searchCacheBytes);
     this.#searchTotalCap = options.searchTotalCap;
-    this.#discovery = new DiscoveryIndex((text) => this.sql(text));
-  }
-
-  /** Prepared statements are compiled once and reused: preparing dominated the soak profile. */
-  readonly #statements = new Map<string, Database.Statement>();
-
-  private sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      if (this.#statements.size > 500) this.#statements.clear();
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+    this.sql = statements(db);
+    this.#discovery = new DiscoveryIndex(this.sql);
   }
 
   /**
@@ -282,7 +272,7 @@ export class SkillsStore {
   }
 
   #downloads(skillId: number): Packument['downloads'] {
-    return downloadSummary((text) => this.sql(text), skillId, utcDay(new Date()));
+    return downloadSummary(this.sql, skillId, utcDay(new Date()));
   }
 
   /** A cached full packument with its download counts brought up to date if they were written since. */
@@ -345,7 +335,7 @@ export class SkillsStore {
       versions,
       time,
       private: isPrivate,
-      downloads: downloadSummary((text) => this.sql(text), skill.id, utcDay(new Date())),
+      downloads: downloadSummary(this.sql, skill.id, utcDay(new Date())),
     };
   }
 

@@ -5,10 +5,10 @@
  * calling thread, for single runs where a worker's start-up would dominate.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { builtWorkerPath } from './built-worker';
+import { requireBuiltWorker } from './built-worker';
 import { SkillsError } from '../schema/errors';
 import { ModuleCache } from './quickjs';
+import { ThreadPool, type ThreadFailure } from './thread-pool';
 import { emptyReport, refuseDeepJob, verifyCase, type CaseJob, type CaseReport } from './verify-case';
 
 export interface CaseRunner {
@@ -43,64 +43,43 @@ export interface WorkerPoolOptions {
   watchdogGraceMs?: number;
 }
 
-interface Slot {
-  worker: Worker;
-  busy: boolean;
-}
-
-interface Pending {
-  id: number;
-  job: CaseJob;
-  resolve: (report: CaseReport) => void;
-  reject: (error: Error) => void;
-}
-
-interface WorkerReply {
-  id: number;
-  report?: CaseReport;
-  error?: string;
-}
-
 export function sandboxWorkerPath(): string {
-  const found = builtWorkerPath('sandbox-worker.js');
-  if (found) return found;
-  throw new SkillsError('ESANDBOXMISSING', 'the sandbox worker (dist/sandbox-worker.js) is missing', { hint: 'run `npm run build`', status: 500 });
+  return requireBuiltWorker('sandbox-worker.js', 'sandbox', 'ESANDBOXMISSING');
 }
 
 /**
- * Runs cases on worker threads. Whatever a job does (data that cannot be cloned, a worker that
- * errors, exits or never answers), that job alone fails with a code, its slot is freed or its
- * worker replaced, and nothing is thrown from a timer or an event handler: one hostile upload
- * must not stall or kill the registry.
+ * Runs cases on worker threads (thread-pool.ts). A case that fails in the pool gets a failed
+ * report (ESANDBOXCRASH, or ETIMEOUT from the watchdog) rather than a rejection, so one case
+ * cannot fail the others of its upload; only closing the pool rejects (ESANDBOXCLOSED).
  */
 export class WorkerPool implements CaseRunner {
   readonly size: number;
-  readonly #slots: Slot[] = [];
-  readonly #queue: Pending[] = [];
-  readonly #inflight = new Map<Worker, { pending: Pending; timer: ReturnType<typeof setTimeout> }>();
-  readonly #workerFile: string;
-  readonly #graceMs: number;
-  #nextId = 1;
-  #closed = false;
+  readonly #threads: ThreadPool<CaseJob, CaseReport>;
 
   constructor(options: number | WorkerPoolOptions = {}) {
     const o = typeof options === 'number' ? { size: options } : options;
-    this.size = o.size ?? Math.max(1, os.availableParallelism());
-    this.#workerFile = o.workerFile ?? sandboxWorkerPath();
-    this.#graceMs = o.watchdogGraceMs ?? WATCHDOG_GRACE_MS;
+    const graceMs = o.watchdogGraceMs ?? WATCHDOG_GRACE_MS;
+    this.#threads = new ThreadPool<CaseJob, CaseReport>({
+      size: o.size ?? Math.max(1, os.availableParallelism()),
+      workerFile: o.workerFile ?? sandboxWorkerPath(),
+      message: (job) => ({ job }),
+      timeoutMs: (job) => job.limits.timeoutMs + graceMs,
+      answer: (job, reply) => ({ ok: true, value: (reply.report as CaseReport | undefined) ?? crashReport(job, 'ESANDBOXCRASH', `the sandbox worker failed: ${reply.error ?? 'unknown error'}`) }),
+      failed: (job, failure) => ({ ok: true, value: failedReport(job, failure) }),
+      closed: (when) => new SkillsError('ESANDBOXCLOSED', when === 'refused' ? 'the sandbox pool is closed' : 'the sandbox pool closed before the case finished', { status: 500 }),
+    });
+    this.size = this.#threads.size;
   }
 
   /** Live worker threads (for health checks and tests). */
   get workers(): number {
-    return this.#slots.length;
+    return this.#threads.workers;
   }
 
   run(job: CaseJob): Promise<CaseReport> {
-    if (this.#closed) return Promise.reject(new SkillsError('ESANDBOXCLOSED', 'the sandbox pool is closed', { status: 500 }));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, job, resolve, reject });
-      this.#dispatch();
-    });
+    // Checked before sending because structured clone (postMessage) overflows on deep data before the worker sees it.
+    const refused = this.#threads.closed ? undefined : refuseDeepJob(job);
+    return refused ? Promise.resolve(refused) : this.#threads.run(job);
   }
 
   /**
@@ -109,135 +88,29 @@ export class WorkerPool implements CaseRunner {
    * reported when a case needs it.
    */
   warm(): void {
-    try {
-      while (!this.#closed && this.#slots.length < this.size) this.#spawn();
-    } catch {
-      // the next run() reports it
-    }
+    this.#threads.warm();
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    const slots = this.#slots.splice(0);
-    const closed = () => new SkillsError('ESANDBOXCLOSED', 'the sandbox pool closed before the case finished', { status: 500 });
-    for (const [worker, { pending, timer }] of this.#inflight) {
-      clearTimeout(timer);
-      this.#inflight.delete(worker);
-      pending.reject(closed());
-    }
-    for (const p of this.#queue.splice(0)) p.reject(closed());
-    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
-  }
-
-  /** Hands queued jobs to free (or new) workers. Never throws: it runs from timers and events. */
-  #dispatch(): void {
-    while (this.#queue.length > 0 && !this.#closed) {
-      let slot = this.#slots.find((s) => !s.busy);
-      if (!slot && this.#slots.length < this.size) {
-        try {
-          slot = this.#spawn();
-        } catch (error) {
-          // No worker can start: fail what would wait forever, keep what a live worker will take.
-          if (this.#slots.length === 0) {
-            for (const p of this.#queue.splice(0)) p.resolve(crashReport(p.job, 'ESANDBOXCRASH', `no sandbox worker could start: ${messageOf(error)}`));
-          }
-          return;
-        }
-      }
-      if (!slot) return;
-      const pending = this.#queue.shift();
-      if (!pending) return;
-      this.#start(slot, pending);
-    }
-  }
-
-  #start(slot: Slot, pending: Pending): void {
-    // Checked here because structured clone (postMessage) overflows on deep data before the worker sees it.
-    const refused = refuseDeepJob(pending.job);
-    if (refused) {
-      pending.resolve(refused);
-      return;
-    }
-    slot.busy = true;
-    slot.worker.ref();
-    const timer = setTimeout(() => this.#kill(slot, pending), pending.job.limits.timeoutMs + this.#graceMs);
-    this.#inflight.set(slot.worker, { pending, timer });
-    try {
-      slot.worker.postMessage({ id: pending.id, job: pending.job });
-    } catch (error) {
-      // Nothing was sent (e.g. DataCloneError): the worker is fine, the job is not.
-      clearTimeout(timer);
-      this.#inflight.delete(slot.worker);
-      slot.busy = false;
-      slot.worker.unref();
-      pending.resolve(crashReport(pending.job, 'ESANDBOXCRASH', `the case could not be sent to a sandbox worker: ${messageOf(error)}`));
-    }
-  }
-
-  #spawn(): Slot {
-    const worker = new Worker(this.#workerFile);
-    const slot: Slot = { worker, busy: false };
-    worker.on('message', (message: WorkerReply) => {
-      const inflight = this.#inflight.get(worker);
-      if (!inflight || inflight.pending.id !== message?.id) return;
-      clearTimeout(inflight.timer);
-      this.#inflight.delete(worker);
-      slot.busy = false;
-      worker.unref();
-      inflight.pending.resolve(message.report ?? crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker failed: ${message.error ?? 'unknown error'}`));
-      this.#dispatch();
-    });
-    // A reply that cannot be deserialized here (e.g. nested past this thread's stack) is dropped
-    // by Node with this event: the job fails, the worker is fine.
-    worker.on('messageerror', (error) => {
-      const inflight = this.#inflight.get(worker);
-      if (!inflight) return;
-      clearTimeout(inflight.timer);
-      this.#inflight.delete(worker);
-      slot.busy = false;
-      worker.unref();
-      inflight.pending.resolve(crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker's report could not be read: ${messageOf(error)}`));
-      this.#dispatch();
-    });
-    worker.on('error', (error) => this.#lose(slot, `failed: ${messageOf(error)}`));
-    worker.on('exit', (code) => this.#lose(slot, `exited with code ${code}`));
-    // After the listeners: adding a 'message' listener refs the worker again, and an idle worker
-    // (one warm() started that never got a case) must not keep the process alive.
-    worker.unref();
-    this.#slots.push(slot);
-    return slot;
-  }
-
-  /** A worker errored or exited: its job fails, the slot goes, the next job gets a new worker. */
-  #lose(slot: Slot, why: string): void {
-    const index = this.#slots.indexOf(slot);
-    if (index === -1) return;
-    this.#slots.splice(index, 1);
-    const inflight = this.#inflight.get(slot.worker);
-    if (inflight) {
-      clearTimeout(inflight.timer);
-      this.#inflight.delete(slot.worker);
-      inflight.pending.resolve(crashReport(inflight.pending.job, 'ESANDBOXCRASH', `the sandbox worker died: ${why}`));
-    }
-    // An erroring worker may not have stopped yet.
-    slot.worker.terminate().catch(() => undefined);
-    this.#dispatch();
-  }
-
-  #kill(slot: Slot, pending: Pending): void {
-    const index = this.#slots.indexOf(slot);
-    if (index !== -1) this.#slots.splice(index, 1);
-    const inflight = this.#inflight.get(slot.worker);
-    if (inflight) clearTimeout(inflight.timer);
-    this.#inflight.delete(slot.worker);
-    slot.worker.terminate().catch(() => undefined);
-    pending.resolve(crashReport(pending.job, 'ETIMEOUT', `the case did not finish within ${pending.job.limits.timeoutMs + this.#graceMs} ms; its worker was terminated`));
-    this.#dispatch();
+  close(): Promise<void> {
+    return this.#threads.close();
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function failedReport(job: CaseJob, failure: ThreadFailure): CaseReport {
+  switch (failure.kind) {
+    case 'start':
+      return crashReport(job, 'ESANDBOXCRASH', `no sandbox worker could start: ${failure.cause}`);
+    case 'send':
+      return crashReport(job, 'ESANDBOXCRASH', `the case could not be sent to a sandbox worker: ${failure.cause}`);
+    case 'unreadable':
+      return crashReport(job, 'ESANDBOXCRASH', `the sandbox worker's report could not be read: ${failure.cause}`);
+    case 'error':
+      return crashReport(job, 'ESANDBOXCRASH', `the sandbox worker died: failed: ${failure.cause}`);
+    case 'exit':
+      return crashReport(job, 'ESANDBOXCRASH', `the sandbox worker died: exited with code ${failure.code}`);
+    case 'timeout':
+      return crashReport(job, 'ETIMEOUT', `the case did not finish within ${failure.ms} ms; its worker was terminated`);
+  }
 }
 
 function crashReport(job: CaseJob, code: 'ESANDBOXCRASH' | 'ETIMEOUT', message: string): CaseReport {

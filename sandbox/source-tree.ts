@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SkillsError } from '../schema/errors';
 import { manifestSchema, type Manifest } from '../schema/manifest';
-import { decodeUtf8 } from '../schema/package';
+import { decodeUtf8 } from '../schema/utf8';
 import type { PackageFile } from '../schema/package-files';
 import { collectFiles } from '../tarball/collect';
 

@@ -10,6 +10,10 @@ import { parsePackageName, SCOPE_RE } from './names';
 import type { PackageFile } from './package-files';
 import { error, hasErrors, warning, type Problem } from './problems';
 import { codePoints, DESCRIPTION_MAX, parseSkillMd, SKILL_MD, type SkillFrontmatter, type SpecMode } from './skill-md';
+import { decodeUtf8 } from './utf8';
+
+// Still imported from here by registry-server/web/index.ts; new code imports it from ./utf8.
+export { decodeUtf8 };
 
 export const MANIFEST_FILE = 'skill.json';
 export const FIXTURES_DIR = 'fixtures/';
@@ -57,16 +61,6 @@ export interface ValidatePackageOptions {
   derive?: { scope?: string | undefined; version?: string | undefined };
   /** How SKILL.md is judged (see SpecMode); default `strict`. Intake from a source is `lenient`. */
   mode?: SpecMode;
-}
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-export function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 export function fixtureCaseName(path: string): string | undefined {

@@ -3,6 +3,7 @@
  * body reads and schema checks. Everything a registry sends is hostile until parsed.
  */
 import { z } from 'zod';
+import { contentLength, readCappedBody } from '../../../schema/capped-body';
 import { SkillsError } from '../../../schema/errors';
 import { MAX_FULL_PACKUMENT_BYTES, MAX_JSON_VALUES, MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../../schema/registry';
 import type { RegistryTarget } from './config';
@@ -90,28 +91,12 @@ export function packumentLimits(name: string, maxBytes = MAX_FULL_PACKUMENT_BYTE
  */
 export async function readCapped(res: Response, limits: Pick<BodyLimits, 'maxBytes' | 'tooLarge'>, registry: string): Promise<Uint8Array> {
   const over = () => limits.tooLarge(`over the ${limits.maxBytes} byte limit`);
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) {
+  const declared = contentLength(res.headers.get('content-length'));
+  if (declared !== undefined && declared > limits.maxBytes) {
     await res.body?.cancel().catch(() => undefined);
     throw over();
   }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limits.maxBytes) throw over();
-      chunks.push(value);
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => undefined);
-    throw networkError(error, registry);
-  }
-  return Buffer.concat(chunks, total);
+  return readCappedBody(res.body, { maxBytes: limits.maxBytes, tooLarge: over, readFailed: (error) => networkError(error, registry) });
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { SkillsError } from '../../../schema/errors';
 import { parsePackageName, SCOPE_RE } from '../../../schema/names';
-import { decodeUtf8, validatePackage, validationError, type PackageValidation } from '../../../schema/package';
+import { validatePackage, validationError, type PackageValidation } from '../../../schema/package';
+import { decodeUtf8 } from '../../../schema/utf8';
 import type { PackageFile } from '../../../schema/package-files';
 import { problemPlace, type Problem } from '../../../schema/problems';
 import { isIntakeWarning, parseSkillMd, SKILL_MD, type SpecMode } from '../../../schema/skill-md';
