@@ -12,9 +12,6 @@ import { error, hasErrors, warning, type Problem } from './problems';
 import { codePoints, DESCRIPTION_MAX, parseSkillMd, SKILL_MD, type SkillFrontmatter, type SpecMode } from './skill-md';
 import { decodeUtf8 } from './utf8';
 
-// Still imported from here by registry-server/web/index.ts; new code imports it from ./utf8.
-export { decodeUtf8 };
-
 export const MANIFEST_FILE = 'skill.json';
 export const FIXTURES_DIR = 'fixtures/';
 

@@ -9,7 +9,9 @@ import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../
 
 let r: TestRegistry;
 beforeAll(async () => {
-  r = await createTestRegistry();
+  // Download counts are written on a timer; a write landing between two snapshots of a refused
+  // request would look like a change it made, so this registry keeps them pending until close.
+  r = await createTestRegistry({ downloadFlushMs: 3_600_000 });
 });
 afterAll(async () => {
   await r.close();

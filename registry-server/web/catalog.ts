@@ -4,12 +4,12 @@
  * a scope's skills and team. Every list takes the private scopes the reader may see and never
  * returns a skill of another private scope.
  */
-import type Database from 'better-sqlite3';
 import semver from 'semver';
 import type { Manifest } from '../../schema/manifest';
 import type { TrustLevel } from '../../schema/trust';
 import type { Db } from '../db';
 import { ftsQuery } from '../skills-store';
+import { statements, type Sql } from '../statements';
 import { isTrustLevel } from './extras';
 
 export type Readable = ReadonlySet<string> | 'all';
@@ -60,19 +60,11 @@ function readableWhere(readable: Readable, params: unknown[]): string {
 }
 
 export class CatalogData {
-  readonly #statements = new Map<string, Database.Statement>();
+  private readonly sql: Sql;
   #publicServers: { at: number; names: string[] } | undefined;
 
-  constructor(private readonly db: Db) {}
-
-  private sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      if (this.#statements.size > 200) this.#statements.clear();
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+  constructor(private readonly db: Db) {
+    this.sql = statements(db, 200);
   }
 
   #summary(name: string, isPrivate: boolean, row: VersionRow): SkillSummary {

@@ -5,7 +5,7 @@
  */
 import type { Hono } from 'hono';
 import { SkillsError } from '../../../schema/errors';
-import { decodeUtf8 } from '../../../schema/package';
+import { decodeUtf8 } from '../../../schema/utf8';
 import { notFound, readableSkill, type Ctx, type Env } from '../../context';
 import { routeName, routeVersion } from '../../names';
 import { MAX_BROWSE_BYTES, SCOPE_ROUTE, type WebDeps } from '../deps';

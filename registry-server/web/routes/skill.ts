@@ -5,7 +5,8 @@
  */
 import type { Hono } from 'hono';
 import semver from 'semver';
-import { decodeUtf8, fixtureCaseName } from '../../../schema/package';
+import { fixtureCaseName } from '../../../schema/package';
+import { decodeUtf8 } from '../../../schema/utf8';
 import type { PackumentVersion } from '../../../schema/registry';
 import { parseSkillMd } from '../../../schema/skill-md';
 import { notFound, origin, readableSkill, type Ctx, type Env } from '../../context';
