@@ -120,5 +120,6 @@ async function installLocked(request: InstallRequest): Promise<InstallResult> {
   // Commit: stage, then the journal moves everything in and writes skills.json and the lockfile.
   const { dirs, dir, owned, scope } = gathered;
   const committed = await commit({ env: request.env, root: request.root, scope, dirs, dir, owned, plan, files: fetched.files, next, accept: [...trust.accept, ...audited.accept], warn: request.warn });
-  return { root: request.root, changes: plan.changes, skills: installedSkills(plan.targets, fetched.outcomes, trusts, audited.summaries), recovered: gathered.recovered, ...committed };
+  const skills = installedSkills(plan.targets, fetched.outcomes, trusts, audited.summaries);
+  return { root: request.root, changes: plan.changes, skills, catalog: committed.catalog, recovered: gathered.recovered, links: committed.links, workspaceFile: committed.workspaceFile };
 }
