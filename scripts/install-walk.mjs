@@ -127,8 +127,12 @@ async function measure() {
     if (!fs.existsSync(path.join(app, 'skills/hello/SKILL.md'))) throw new Error('the install did not write skills/hello');
     return JSON.parse(fs.readFileSync(out, 'utf8'));
   } finally {
-    serve.kill('SIGINT');
-    setTimeout(() => fs.rmSync(tmp, { recursive: true, force: true }), 500).unref();
+    if (serve.exitCode === null && serve.signalCode === null) {
+      const exited = new Promise((resolve) => serve.once('exit', resolve));
+      serve.kill('SIGINT');
+      await exited;
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
