@@ -6,14 +6,15 @@
  */
 import type { LiveServer } from '../../../audit/contracts';
 import { checkContracts, type ContractProblem } from '../../../audit/contracts';
-import { auditError, describeFinding } from '../../../audit/verdict';
-import { AUDITOR_VERSION, auditReportSchema, reaches, type AuditReport, type AuditSummary, type FailOn, summarizeAudit } from '../../../schema/audit-report';
+import { AUDITOR_VERSION, auditReportSchema, type AuditReport, type AuditSummary } from '../../../schema/audit-report';
 import type { PackageFile } from '../../../schema/package-files';
 import { contentDigest } from '../../../tarball/digest';
 import type { Cache } from '../registry/cache';
 import type { RegistryClient } from '../registry/client';
 import { readToolIndex } from '../servers/tool-index';
 import type { Acceptance } from '../trust/store';
+import { auditThreshold, auditVerdict, needsAllowances, type AuditPolicy } from './decide';
+import type { PlanTarget } from './plan';
 
 export interface AuditTarget {
   name: string;
@@ -23,56 +24,36 @@ export interface AuditTarget {
   registry?: RegistryClient | undefined;
 }
 
-/**
- * Audits each skill; findings of medium and above are passed to `warn`; any finding at or above
- * `failOn` refuses the install (EAUDIT), unless the registry the skill came from recorded the
- * scope owner's allowance for that rule and file.
- */
-/** The default threshold: what a workspace may only tighten by itself. */
-export const DEFAULT_FAIL_ON: FailOn = 'high';
+export { auditThreshold, DEFAULT_FAIL_ON, type AuditPolicy } from './decide';
 
-export interface AuditPolicy {
-  /** `audit.failOn` in skills.json: a tighter threshold applies as is; a looser one (`none`) is a request. */
-  requested: FailOn;
-  /** --trust-workspace: accept the looser threshold for the content at hand (recorded). */
-  trustWorkspace: boolean;
-  /** Whether the user's own trust store accepted this content's audit findings before. */
-  accepted(digest: string): boolean;
+/** The new or changed skills (those with fetched files), in the plan's order; a registry skill's report there is read through `registry`. */
+export function auditTargets(targets: readonly PlanTarget[], files: ReadonlyMap<string, readonly PackageFile[]>, registry: RegistryClient | undefined): AuditTarget[] {
+  return targets.flatMap((t) => {
+    const fetched = files.get(t.name);
+    return fetched ? [{ name: t.name, version: t.version, files: fetched, registry: t.source ? undefined : registry }] : [];
+  });
 }
 
 /**
- * The threshold for one skill: the workspace's when it is at least as strict as the default, else
- * the default, unless the user accepted this content (before, or now with --trust-workspace).
+ * Audits each skill in turn under the policy (the verdict is decide.ts's): the findings of medium
+ * and above are passed to `warn`; EAUDIT stops at the first skill refused, before the next is
+ * audited. A registry skill's report there is read only when findings reach the threshold: it
+ * carries the scope owner's allowances.
  */
-export function auditThreshold(policy: AuditPolicy, digest: string): { failOn: FailOn; acceptNow: boolean } {
-  if (policy.requested !== 'none') return { failOn: policy.requested, acceptNow: false };
-  if (policy.accepted(digest)) return { failOn: 'none', acceptNow: false };
-  if (policy.trustWorkspace) return { failOn: 'none', acceptNow: true };
-  return { failOn: DEFAULT_FAIL_ON, acceptNow: false };
-}
-
 export async function auditInstall(targets: readonly AuditTarget[], policy: AuditPolicy, warn: (message: string) => void, cache: Cache): Promise<{ summaries: Map<string, AuditSummary>; accept: Acceptance[] }> {
   const summaries = new Map<string, AuditSummary>();
   const accept: Acceptance[] = [];
   for (const t of targets) {
     const digest = contentDigest(t.files);
-    const { failOn, acceptNow } = auditThreshold(policy, digest);
     let report = await localReport(t, cache, digest);
-    if (t.registry && report.findings.some((f) => f.allowed !== true && reaches(f.severity, failOn))) {
+    if (t.registry && needsAllowances(report, auditThreshold(policy, digest).failOn)) {
       report = withAllowances(report, await registryReport(t.registry, t.name, t.version));
     }
-    for (const f of report.findings) {
-      if (reaches(f.severity, 'medium')) warn(`audit ${t.name}@${t.version}: ${f.severity}${f.allowed ? ' (allowed by the scope owner)' : ''} ${describeFinding(f)}`);
-    }
-    const asked = policy.requested !== failOn;
-    const error = auditError(`${t.name}@${t.version}`, report, failOn, {
-      hint: asked
-        ? `skills.json sets "audit": { "failOn": "${policy.requested}" }, but you have not accepted this content on this machine (a workspace cannot lower its own audit threshold): \`skills audit ${t.name}@${t.version}\` shows every finding; to accept them, run \`skills install --trust-workspace\`. Nothing was installed`
-        : `\`skills audit ${t.name}@${t.version}\` shows every finding; nothing was installed. To accept it, ask the scope's owner to allow the rule, or set "audit": { "failOn": "none" } in skills.json and accept it once with --trust-workspace`,
-    });
-    if (error) throw error;
-    if (acceptNow && auditError(t.name, report, DEFAULT_FAIL_ON, { hint: '' })) accept.push({ digest, name: t.name, about: 'audit' });
-    summaries.set(t.name, summarizeAudit(report));
+    const verdict = auditVerdict({ name: t.name, version: t.version, digest }, report, policy);
+    for (const message of verdict.warnings) warn(message);
+    if (verdict.error) throw verdict.error;
+    if (verdict.accept) accept.push(verdict.accept);
+    summaries.set(t.name, verdict.summary);
   }
   return { summaries, accept };
 }
