@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
+import { pickVersion } from '../../schema/pick-version';
 import { AGENT_FRONTMATTER_KEYS, parseSkillMd } from '../../schema/skill-md';
 import { packumentViewSchema } from '../../schema/registry';
 import { auditReportSchema } from '../../schema/audit-report';
@@ -31,7 +32,7 @@ export const infoCommand: CommandModule = {
           if (doc.name !== parsed.name) throw new SkillsError('EPACKUMENTNAME', `asked for ${parsed.name}, the registry answered with the packument of ${printable(doc.name, 220)}`, { hint: 'the registry is broken or hostile; check the registry URL' });
           const all = Object.keys(doc.versions).sort(semver.compare);
           const wanted = parsed.range ?? 'latest';
-          const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+          const version = pickVersion(wanted, all, doc.distTags);
           const v = version ? doc.versions[version] : undefined;
           if (!v) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.join(', ')}` });
           // The report is extra detail: a registry that cannot send it still gets its info shown.

@@ -11,6 +11,7 @@ import { auditError, failingCount } from '../../../audit/verdict';
 import { summarizeAudit, type AuditReport, type AuditSummary, type FailOn } from '../../../schema/audit-report';
 import { SkillsError } from '../../../schema/errors';
 import { parsePackageSpec } from '../../../schema/names';
+import { pickVersion } from '../../../schema/pick-version';
 import { collectFiles } from '../../../tarball/collect';
 import { verifyIntegrity } from '../../../tarball/digest';
 import { unpack } from '../../../tarball/unpack';
@@ -79,7 +80,7 @@ export async function auditPublished(spec: string, options: { root: string; env:
   const doc = await fetcher.packument(parsed.name);
   const all = Object.keys(doc.versions).sort(semver.compare);
   const wanted = parsed.range ?? 'latest';
-  const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+  const version = pickVersion(wanted, all, doc.distTags);
   const entry = version ? doc.versions[version] : undefined;
   if (!entry) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.slice(-20).join(', ')}` });
   const bytes = await fetcher.tarball(entry.dist.tarball);
