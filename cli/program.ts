@@ -49,6 +49,9 @@ export interface ProgramOutput {
   writeErr: (text: string) => void;
 }
 
+/** The program's one `--json`: every command takes it, before or after its name. */
+export const JSON_FLAG = '--json';
+
 /**
  * Exit handling and output are set before the commands are added, so every subcommand inherits
  * them. `args` are the user's arguments (without node and the script): the first that is not an
@@ -57,14 +60,16 @@ export interface ProgramOutput {
 export async function buildProgram(run: Run, output: ProgramOutput, args: readonly string[]): Promise<Command> {
   const program = new Command('skills')
     .description('The package manager and registry for agent skills')
-    .version(CLI_VERSION)
-    // `--version` after a command is that command's option (validate/pack/publish take one), not the CLI's.
-    .enablePositionalOptions()
+    // Every command's option, parsed before or after the command's name; the entry reads it (cli/main.ts).
+    .option(JSON_FLAG, 'print the result as one JSON document on stdout (an error as {"error": {...}})')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: output.writeErr });
   const named = args.find((a) => !a.startsWith('-'));
   const one = commands.find((c) => named !== undefined && c.names.includes(named));
+  // `--version` after a command is that command's option (validate/pack/publish take one), not the CLI's.
+  if (!one) program.version(CLI_VERSION);
   const versionOnly = named === undefined && args.some((a) => a === '-V' || a === '--version');
   const load = one ? [one] : versionOnly ? [] : commands;
   for (const command of await Promise.all(load.map((c) => c.load()))) command.register(program, run);

@@ -16,10 +16,9 @@ import { collectFiles } from '../../../tarball/collect';
 import { verifyIntegrity } from '../../../tarball/digest';
 import { unpack } from '../../../tarball/unpack';
 import { Cache } from '../registry/cache';
-import { resolveRegistry } from '../registry/config';
 import { Fetcher } from '../registry/fetcher';
-import { RegistryClient } from '../registry/client';
-import { loadWorkspace, workspaceDirs } from '../workspace/files';
+import { registryClient } from '../registry/client';
+import { workspaceDirs } from '../workspace/files';
 
 export interface AuditedTarget {
   target: string;
@@ -74,8 +73,7 @@ export async function isWorkspaceRoot(dir: string): Promise<boolean> {
 export async function auditPublished(spec: string, options: { root: string; env: NodeJS.ProcessEnv; registry?: string | undefined; failOn: FailOn }): Promise<AuditedTarget> {
   const parsed = parsePackageSpec(spec);
   if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
-  const { workspace } = await loadWorkspace(options.root).catch(() => ({ workspace: undefined }));
-  const client = new RegistryClient(await resolveRegistry(options.env, options.registry, workspace?.registry));
+  const client = await registryClient({ env: options.env, flag: options.registry, dir: options.root });
   const fetcher = new Fetcher(client, Cache.fromEnv(options.env));
   const doc = await fetcher.packument(parsed.name);
   const all = Object.keys(doc.versions).sort(semver.compare);
