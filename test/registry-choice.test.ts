@@ -259,6 +259,23 @@ describe('--json is the program\'s, before or after the command', () => {
   }, 120_000);
 });
 
+describe('a skills.json that does not parse', () => {
+  it('stops a command that works on the workspace with its error, and is passed over by one that does not', async () => {
+    const at = await fresh({ registry: O.url });
+    await fs.writeFile(path.join(at.ws, 'skills.json'), `{ "registry": "${W.url}", `);
+    const outdated = await cli(at.ws, ['outdated', '--json'], at.env);
+    expect(outdated.code, outdated.stderr).toBe(1);
+    expect(outdated.json<{ error: { code: string } }>().error.code).toMatch(/^EWORKSPACE/);
+    // search goes on to the next in the order: the user config's registry.
+    const reached = await observe(async () => {
+      const search = await cli(at.ws, ['search', 'base', '--json'], at.env);
+      expect(search.json<{ error: { code: string } }>().error.code, search.stderr).toBe('ENOTFOUND');
+    });
+    expect(reached.o).toBe(1);
+    expect(reached.w).toEqual([]);
+  }, 120_000);
+});
+
 const exercised = Object.entries(TABLE).filter((e): e is [string, Exercised] => 'args' in e[1]);
 
 describe.each(exercised)('skills %s', (_name, row) => {
