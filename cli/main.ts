@@ -4,7 +4,7 @@ import { CommanderError } from 'commander';
 import pc from 'picocolors';
 import { isSkillsError } from '../schema/errors';
 import type { CliContext, CommandResult } from './command';
-import { buildProgram } from './program';
+import { buildProgram, JSON_FLAG } from './program';
 import { safeForTerminal } from './terminal-text';
 
 /** Exit codes: 0 success, 1 a failure with an E-code (or a check that failed), 2 invalid usage. */
@@ -12,7 +12,9 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
+  // Read before parsing, so that a usage error is JSON too; as commander reads it: not after `--`.
+  const end = argv.indexOf('--');
+  const json = argv.slice(2, end === -1 ? undefined : end).includes(JSON_FLAG);
   const warnings: string[] = [];
   // A command that announced events (serve) prints JSON lines, so its last document is one line too.
   let announced = false;

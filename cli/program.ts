@@ -1,5 +1,5 @@
 /** Assembles the `skills` program from the command files in cli/commands. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { CLI_VERSION } from './version';
 import type { CommandModule, Run } from './command';
 
@@ -49,6 +49,23 @@ export interface ProgramOutput {
   writeErr: (text: string) => void;
 }
 
+/** The program's one `--json`: the program and every command take it, before or after the command's name. */
+export const JSON_FLAG = '--json';
+
+const jsonOption = (): Option => new Option(JSON_FLAG, 'print the result as one JSON document on stdout (an error as {"error": {...}})');
+
+/**
+ * Gives every command under `command` the program's `--json`: with positional options a command
+ * reads only its own. Not a bare group (subcommands and no arguments of its own): it runs nothing.
+ */
+function withJson(command: Command): void {
+  for (const sub of command.commands) {
+    const group = sub.commands.length > 0 && sub.registeredArguments.length === 0;
+    if (!group && !sub.options.some((o) => o.long === JSON_FLAG)) sub.addOption(jsonOption());
+    withJson(sub);
+  }
+}
+
 /**
  * Exit handling and output are set before the commands are added, so every subcommand inherits
  * them. `args` are the user's arguments (without node and the script): the first that is not an
@@ -58,6 +75,7 @@ export async function buildProgram(run: Run, output: ProgramOutput, args: readon
   const program = new Command('skills')
     .description('The package manager and registry for agent skills')
     .version(CLI_VERSION)
+    .addOption(jsonOption())
     // `--version` after a command is that command's option (validate/pack/publish take one), not the CLI's.
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
@@ -68,5 +86,6 @@ export async function buildProgram(run: Run, output: ProgramOutput, args: readon
   const versionOnly = named === undefined && args.some((a) => a === '-V' || a === '--version');
   const load = one ? [one] : versionOnly ? [] : commands;
   for (const command of await Promise.all(load.map((c) => c.load()))) command.register(program, run);
+  withJson(program);
   return program;
 }

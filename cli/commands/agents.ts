@@ -28,7 +28,6 @@ export const agentsCommand: CommandModule = {
       .command('agents')
       .description('list the agents skills are linked for: where each reads skills, whether it is detected here, and what is linked')
       .option('-g, --global', "the user's global skills and each agent's home folder")
-      .option('--json', 'print the result as JSON')
       .action((options: { global?: boolean }) =>
         run(async (ctx) => {
           const { agentsReport } = await import('../core/agents/report');

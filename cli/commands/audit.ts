@@ -6,8 +6,7 @@ import { allowanceListSchema, allowanceRemovedSchema, allowanceSchema, FAIL_ON, 
 import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import type { CliContext, CommandModule, CommandResult } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
+import { commandRegistry, registryOption } from '../options';
 import { loadWorkspace } from '../core/workspace/files';
 import { escapeInvisible as escapeForHumans } from '../../audit/text';
 import { table } from '../render';
@@ -33,8 +32,7 @@ export const auditCommand: CommandModule = {
       .option('--fail-on <severity>', `exit 1 when a finding is at least this severe: ${FAIL_ON.join(', ')} (default: skills.json "audit.failOn", else high)`, parseFailOn)
       .option('--all', 'also list info findings (the inventory) in the human output')
       .option('--rules', 'list the rules (id, severity, what each catches and misses) and exit')
-      .option('--registry <url>', 'the registry URL (for @scope/name)')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption({ why: 'for @scope/name' }))
       .action((target: string, options: AuditOptions) => run((ctx) => auditAction(ctx, target, options)));
 
     audit
@@ -44,12 +42,11 @@ export const auditCommand: CommandModule = {
       .argument('<rule>', 'the rule id, e.g. script-pipe-to-shell')
       .requiredOption('--reason <text>', 'why this finding is acceptable (stored and shown with the report)')
       .option('--file <path>', 'only findings in this file of the package')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((name: string, rule: string, options: { reason: string; file?: string; registry?: string }) =>
         run(async (ctx) => {
           checkedName(name);
-          const client = await clientFor(ctx, options.registry);
+          const client = await commandRegistry(ctx, options);
           const body = { rule, reason: options.reason, ...(options.file !== undefined ? { file: options.file } : {}) };
           const allowed = await client.call(allowanceSchema, 'POST', `/v1/skills/${name}/audit-allowances`, { body });
           return { data: allowed, human: `${pc.green('allowed')} ${allowed.rule} for ${allowed.name}${allowed.file ? ` in ${allowed.file}` : ''}: ${allowed.reason}` };
@@ -62,12 +59,11 @@ export const auditCommand: CommandModule = {
       .argument('<name>', '@scope/name')
       .argument('<rule>', 'the rule id')
       .option('--file <path>', 'the allowance for this file')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((name: string, rule: string, options: { file?: string; registry?: string }) =>
         run(async (ctx) => {
           checkedName(name);
-          const client = await clientFor(ctx, options.registry);
+          const client = await commandRegistry(ctx, options);
           const query = options.file !== undefined ? `?file=${encodeURIComponent(options.file)}` : '';
           const removed = await client.call(allowanceRemovedSchema, 'DELETE', `/v1/skills/${name}/audit-allowances/${encodeURIComponent(rule)}${query}`);
           return { data: removed, human: `${pc.green('removed')} the allowance of ${removed.rule} for ${removed.name}` };
@@ -78,12 +74,11 @@ export const auditCommand: CommandModule = {
       .command('allowances')
       .description('list the rules allowed for a skill')
       .argument('<name>', '@scope/name')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((name: string, options: { registry?: string }) =>
         run(async (ctx) => {
           checkedName(name);
-          const client = await clientFor(ctx, options.registry);
+          const client = await commandRegistry(ctx, options);
           const list = await client.call(allowanceListSchema, 'GET', `/v1/skills/${name}/audit-allowances`);
           const human = list.allowances.length === 0 ? `no allowances for ${list.name}` : table([['rule', 'file', 'by', 'reason'], ...list.allowances.map((a) => [a.rule, a.file ?? '*', a.by ?? '-', a.reason])]);
           return { data: list, human };
@@ -95,11 +90,6 @@ export const auditCommand: CommandModule = {
 function checkedName(name: string): string {
   if (!parsePackageName(name)) throw new SkillsError('ESPECINVALID', `"${name}" is not @scope/name`);
   return name;
-}
-
-async function clientFor(ctx: CliContext, registry: string | undefined): Promise<RegistryClient> {
-  const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
-  return new RegistryClient(await resolveRegistry(ctx.env, registry, workspace?.registry));
 }
 
 async function auditAction(ctx: CliContext, target: string, options: AuditOptions): Promise<CommandResult> {

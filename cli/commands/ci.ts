@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command';
+import { registryOption } from '../options';
 import { renderInstall } from './install';
 
 export const ciCommand: CommandModule = {
@@ -9,8 +10,7 @@ export const ciCommand: CommandModule = {
       .option('--force', 'replace installed skills even when their files were changed here')
       .option('--trust-workspace', 'accept what skills.json asks for (trust.allowUnverified, audit.failOn "none") for the content being installed; recorded in your own trust.json')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((options: { registry?: string; force?: boolean; global?: boolean; trustWorkspace?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install/install');

@@ -1,20 +1,20 @@
 import type { Command } from 'commander';
 import { distTagsResponseSchema, packumentSchema } from '../../schema/registry';
 import type { CommandModule, Run } from '../command';
-import { resolveRegistry } from '../core/registry/config';
+import { commandRegistry, registryOption, type RegistryFlag } from '../options';
 import { packumentLimits, RegistryClient } from '../core/registry/client';
 import { exactVersionSpec, nameSpec } from '../core/registry/exact-spec';
 
 function client(run: Run, action: (c: RegistryClient, ...args: string[]) => Promise<{ data: unknown; human: string }>) {
   return (...args: unknown[]) => {
-    const options = args.at(-2) as { registry?: string };
+    const options = args.at(-2) as RegistryFlag;
     const positional = args.slice(0, -2) as string[];
-    return run(async (ctx) => action(new RegistryClient(await resolveRegistry(ctx.env, options.registry)), ...positional));
+    return run(async (ctx) => action(await commandRegistry(ctx, options), ...positional));
   };
 }
 
 function common(cmd: Command): Command {
-  return cmd.option('--registry <url>', 'the registry URL').option('--json', 'print the result as JSON');
+  return cmd.addOption(registryOption());
 }
 
 const render = (tags: Record<string, string>) => Object.entries(tags).map(([t, v]) => `${t}: ${v}`).join('\n');

@@ -9,7 +9,6 @@ export const doctorCommand: CommandModule = {
       .description("check the workspace: agent folders (missing, dangling and stale links, conflicts; --fix repairs what skills made) and the installed skills' MCP tools against the live servers (EMCPCONTRACT, EMCPDRIFT)")
       .option('--fix', 'repair the links and copies skills made (never anything else)')
       .option('-g, --global', "check the user's global skills and the agents' home folders")
-      .option('--json', 'print the result as JSON')
       .action((options: { fix?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const global = options.global === true;

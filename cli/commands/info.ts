@@ -2,14 +2,14 @@ import pc from 'picocolors';
 import semver from 'semver';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageSpec } from '../../schema/names';
+import { pickVersion } from '../../schema/pick-version';
 import { AGENT_FRONTMATTER_KEYS, parseSkillMd } from '../../schema/skill-md';
 import { packumentViewSchema } from '../../schema/registry';
 import { auditReportSchema } from '../../schema/audit-report';
 import { auditLines } from '../core/audit/view';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { packumentLimits, printable, RegistryClient } from '../core/registry/client';
-import { loadWorkspace } from '../core/workspace/files';
+import { commandRegistry, registryOption } from '../options';
+import { packumentLimits, printable } from '../core/registry/client';
 import { renderTrust } from '../render';
 
 export const infoCommand: CommandModule = {
@@ -19,19 +19,17 @@ export const infoCommand: CommandModule = {
       .alias('view')
       .description('show a skill: versions, tags, deprecation, trust, verification, provenance, MCP tools, SKILL.md')
       .argument('<spec>', '@scope/name or @scope/name@version|range|tag')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((spec: string, options: { registry?: string }) =>
         run(async (ctx) => {
           const parsed = parsePackageSpec(spec);
           if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
-          const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry));
+          const client = await commandRegistry(ctx, options);
           const doc = await client.call(packumentViewSchema, 'GET', `/v1/skills/${parsed.name}`, packumentLimits(parsed.name));
           if (doc.name !== parsed.name) throw new SkillsError('EPACKUMENTNAME', `asked for ${parsed.name}, the registry answered with the packument of ${printable(doc.name, 220)}`, { hint: 'the registry is broken or hostile; check the registry URL' });
           const all = Object.keys(doc.versions).sort(semver.compare);
           const wanted = parsed.range ?? 'latest';
-          const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+          const version = pickVersion(wanted, all, doc.distTags);
           const v = version ? doc.versions[version] : undefined;
           if (!v) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.join(', ')}` });
           // The report is extra detail: a registry that cannot send it still gets its info shown.

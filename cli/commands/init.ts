@@ -17,7 +17,6 @@ export const initCommand: CommandModule = {
       .requiredOption('--name <@scope/name>', 'the package name; the folder name must equal the part after the slash')
       .option('--description <text>', 'what the skill does and when to use it')
       .option('--from <dir>', 'wrap existing code in <dir> (add SKILL.md and skill.json; mcp inferred from fixtures/)')
-      .option('--json', 'print the result as JSON')
       .action((dir: string | undefined, options: { name: string; description?: string; from?: string }) =>
         run(async (ctx) => {
           const parsed = parsePackageName(options.name);

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { CommandModule } from '../command';
+import { registryOption } from '../options';
 import type { InstallResult, ListedSkill } from '../core/install/install';
 import { renderTrust, table } from '../render';
 
@@ -69,10 +70,9 @@ export const installCommand: CommandModule = {
       .option('--agent <ids...>', 'also link skills into these agents\' folders (added to "agents" in skills.json; see `skills agents`)')
       .option('--copy', 'copy skills into agent folders instead of linking them (sets "link": "copy" in skills.json)')
       .option('-g, --global', 'install for the user: into the global store, linked into each agent\'s home folder')
-      .option('--registry <url>', 'the registry URL')
+      .addOption(registryOption())
       .option('--frozen-lockfile', 'install exactly skills-lock.json; fail if skills.json disagrees')
       .option('--skip-verify', 'do not run fixtures in the sandbox (recorded in the lockfile; not recommended)')
-      .option('--json', 'print the result as JSON')
       .action((specs: string[], options: InstallOptions) =>
         run(async (ctx) => {
           const { install, listSourceSkills } = await import('../core/install/install');

@@ -14,7 +14,6 @@ export const listCommand: CommandModule = {
       .alias('ls')
       .description('list the skills in ./skills (installed and local) and refresh skills/INDEX.md')
       .option('-g, --global', 'the user\'s global skills (the global store)')
-      .option('--json', 'print the result as JSON')
       .action((options: { global?: boolean }) =>
         run(async (ctx) => {
           const global = options.global === true;

@@ -1,8 +1,9 @@
 import pc from 'picocolors';
 import { whoamiSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { normalizeRegistryUrl, readConfig, resolveRegistry, writeConfig } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
+import { readConfig, writeConfig } from '../core/registry/config';
+import { registryClient } from '../core/registry/client';
+import { accountRegistryOption } from '../options';
 
 export const loginCommand: CommandModule = {
   register(program, run) {
@@ -10,13 +11,12 @@ export const loginCommand: CommandModule = {
       .command('login')
       .description('check a token against a registry and save both to your config (0600)')
       .requiredOption('--token <token>', 'the token (as printed by `skills serve` or `skills token create`)')
-      .option('--registry <url>', 'the registry URL (default: the configured one, else http://127.0.0.1:4873)')
-      .option('--json', 'print the result as JSON')
+      .addOption(accountRegistryOption())
       .action((options: { token: string; registry?: string }) =>
         run(async (ctx) => {
-          const target = await resolveRegistry(ctx.env, options.registry);
-          const url = normalizeRegistryUrl(target.url);
-          const me = await new RegistryClient({ url, token: options.token }).call(whoamiSchema, 'GET', '/-/whoami');
+          const client = await registryClient({ env: ctx.env, flag: options.registry, token: options.token });
+          const { url } = client;
+          const me = await client.call(whoamiSchema, 'GET', '/-/whoami');
           const config = await readConfig(ctx.env);
           config.registry = url;
           config.tokens[url] = options.token;

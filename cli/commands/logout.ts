@@ -1,16 +1,17 @@
 import type { CommandModule } from '../command';
-import { readConfig, resolveRegistry, writeConfig } from '../core/registry/config';
+import { readConfig, writeConfig } from '../core/registry/config';
+import { registryClient } from '../core/registry/client';
+import { accountRegistryOption } from '../options';
 
 export const logoutCommand: CommandModule = {
   register(program, run) {
     program
       .command('logout')
       .description('forget the saved token of a registry')
-      .option('--registry <url>', 'the registry URL (default: the configured one)')
-      .option('--json', 'print the result as JSON')
+      .addOption(accountRegistryOption())
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
-          const { url } = await resolveRegistry(ctx.env, options.registry);
+          const { url } = await registryClient({ env: ctx.env, flag: options.registry });
           const config = await readConfig(ctx.env);
           const had = url in config.tokens;
           if (had) {

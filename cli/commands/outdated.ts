@@ -1,10 +1,9 @@
 import semver from 'semver';
 import type { CommandModule } from '../command';
+import { commandRegistry, registryOption } from '../options';
 import { Cache } from '../core/registry/cache';
-import { resolveRegistry } from '../core/registry/config';
 import { Fetcher, mapLimit } from '../core/registry/fetcher';
 import { isSourceValue } from '../core/install/plan';
-import { RegistryClient } from '../core/registry/client';
 import { loadWorkspace } from '../core/workspace/files';
 import { table } from '../render';
 
@@ -13,18 +12,18 @@ export const outdatedCommand: CommandModule = {
     program
       .command('outdated')
       .description('show skills that `skills update` would change: registry skills with newer versions (current, wanted by range, latest), and git, folder and https skills whose source moved; exit 1 if any')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
-          const { workspace, lockfile } = await loadWorkspace(ctx.cwd);
+          const loaded = await loadWorkspace(ctx.cwd);
+          const { workspace, lockfile } = loaded;
           const all = Object.entries(workspace?.dependencies ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
           const fromRegistry = all.filter(([, value]) => !isSourceValue(value));
           const fromSources = all.filter(([, value]) => isSourceValue(value));
           const cache = Cache.fromEnv(ctx.env);
           const registryRows: OutdatedRow[] = [];
           if (fromRegistry.length > 0) {
-            const fetcher = new Fetcher(new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry)), cache);
+            const fetcher = new Fetcher(await commandRegistry(ctx, options, loaded), cache);
             registryRows.push(
               ...(await mapLimit(fromRegistry, 8, async ([name, range]) => {
                 const doc = await fetcher.packument(name);

@@ -23,7 +23,6 @@ export const packCommand: CommandModule = {
       .option('--version <version>', 'the version of a plain skill (else SKILL.md metadata.version)')
       .option('--skip-verify', 'do not run a code skill\'s fixtures for its trust level (it is then unverified)')
       .option('--skip-audit', 'write the tarball even with high audit findings (the registry audits again)')
-      .option('--json', 'print the result as JSON')
       .action((dir: string, options: { out?: string; scope?: string; version?: string; skipVerify?: boolean; skipAudit?: boolean }) =>
         run(async (ctx) => {
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);

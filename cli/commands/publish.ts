@@ -3,6 +3,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
+import { registryOption } from '../options';
 import type { PublishResult } from '../core/package/publish';
 import { plainSkillScope } from '../core/package/scope';
 import { renderTrust } from '../render';
@@ -31,14 +32,13 @@ export const publishCommand: CommandModule = {
       .option('--version <version>', 'the version of a plain skill (else SKILL.md metadata.version)')
       .option('--skill <name...>', 'which skill of a source holding several')
       .option('--tag <tag>', 'the dist-tag to set (default: latest, or next for a prerelease)')
-      .option('--registry <url>', 'the registry URL')
+      .addOption(registryOption())
       .option('--skip-audit', 'upload even with high audit findings (the registry audits again)')
-      .option('--json', 'print the result as JSON')
       .action((source: string, options: { tag?: string; registry?: string; scope?: string; version?: string; skill?: string[]; skipAudit?: boolean }) =>
         run(async (ctx) => {
           const { publishFolder, publishFromSource } = await import('../core/package/publish');
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);
-          const common = { env: ctx.env, registry: options.registry, tag: options.tag, scope: scope?.scope, version: options.version, skipAudit: options.skipAudit, progress: ctx.progress };
+          const common = { env: ctx.env, registry: options.registry, registryWorkspace: { dir: ctx.cwd }, tag: options.tag, scope: scope?.scope, version: options.version, skipAudit: options.skipAudit, progress: ctx.progress };
           const dir = path.resolve(ctx.cwd, source);
           // A source spec, or a folder of several skills (a copy of a skills repository), goes through the source listing.
           const fromSource = /^(github:|git\+|https?:\/\/)/.test(source) || (options.skill !== undefined && options.skill.length > 0) || !(await hasSkillMd(dir));

@@ -20,7 +20,6 @@ export const runCommand: CommandModule = {
       .option('--record-raw', 'with --record and PII tokenization: store real values in the fixture (not recommended)')
       .option('--max-calls <n>', 'with --live: most MCP calls in one run (default 10000)', parsePositiveInt)
       .option('--timeout <ms>', 'wall time in ms (default 1000; 30000 with --live)', parsePositiveInt)
-      .option('--json', 'print the result as JSON')
       .action((target: string, options: RunOptions) => run((ctx) => runAction(ctx, target, options)));
   },
 };

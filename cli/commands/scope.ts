@@ -1,7 +1,6 @@
 import { scopeInfoSchema, scopeListSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
+import { commandRegistry, registryOption } from '../options';
 import { table } from '../render';
 
 export const scopeCommand: CommandModule = {
@@ -13,11 +12,10 @@ export const scopeCommand: CommandModule = {
       .argument('<scope>', 'e.g. @acme')
       .requiredOption('--team <team>', 'the owning team')
       .option('--private', 'only members of the team (and admins) can read it')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((scope: string, options: { team: string; private?: boolean; registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const created = await client.call(scopeInfoSchema, 'POST', '/v1/scopes', { body: { name: scope, team: options.team, private: options.private === true } });
           return { data: created, human: `created ${created.private ? 'private' : 'public'} scope ${created.name} owned by ${created.team}` };
         }),
@@ -25,11 +23,10 @@ export const scopeCommand: CommandModule = {
     group
       .command('list')
       .description('list the scopes you can see')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const { scopes } = await client.call(scopeListSchema, 'GET', '/v1/scopes');
           return { data: { scopes }, human: scopes.length > 0 ? table([['scope', 'team', 'visibility'], ...scopes.map((s) => [s.name, s.team, s.private ? 'private' : 'public'])]) : 'no scopes' };
         }),

@@ -49,7 +49,6 @@ export const searchToolsCommand: CommandModule = {
       .option('--limit <n>', 'at most this many results', '10')
       .option('--detail <level>', 'name (file paths), summary (with one-sentence summaries) or full (with descriptions and schemas)', 'summary')
       .option('--server <name>', 'only this server')
-      .option('--json', 'print the result as JSON')
       .action((query: string[], options: { detail: string; server?: string; limit: string }) =>
         run(async (ctx) => {
           const { configDigest, readToolIndex, SERVERS_DIR } = await import('../core/servers/tool-index');

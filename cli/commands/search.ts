@@ -3,9 +3,7 @@ import { SkillsError } from '../../schema/errors';
 import { searchResponseViewSchema } from '../../schema/registry';
 import { TRUST_LEVELS } from '../../schema/trust';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
-import { loadWorkspace } from '../core/workspace/files';
+import { commandRegistry, registryOption } from '../options';
 import { renderTrust } from '../render';
 
 export const searchCommand: CommandModule = {
@@ -18,12 +16,10 @@ export const searchCommand: CommandModule = {
       .option('--scope <scope>', 'only skills in this scope')
       .option('--trust <levels>', 'only these trust levels, comma-separated: verified, instructions, unverified')
       .option('--limit <n>', 'at most this many results', '20')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((query: string[], options: { server?: string; scope?: string; limit: string; registry?: string; trust?: string }) =>
         run(async (ctx) => {
-          const { workspace } = await loadWorkspace(ctx.cwd).catch(() => ({ workspace: undefined }));
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry, workspace?.registry));
+          const client = await commandRegistry(ctx, options);
           const params = new URLSearchParams({ q: query.join(' '), limit: options.limit });
           if (options.server) params.set('server', options.server);
           if (options.scope) params.set('scope', options.scope);

@@ -30,7 +30,7 @@ export const serveCommand: CommandModule = {
       .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
       .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
       .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
-      .option('--json', 'print JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown')
+      .addHelpText('after', '\nWith --json it prints JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown.')
       .action((options: ServeOptions) =>
         run(async (ctx) => {
           const { startRegistry } = await import('../../registry-server/index');

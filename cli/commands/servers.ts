@@ -25,7 +25,6 @@ export const serversCommand: CommandModule = {
       .command('sync')
       .description('connect to the servers in skills.json, write servers/<server>/ (a README, one typed file per tool, index.ts) and servers/README.md, and save the tool index search-tools reads')
       .argument('[names...]', 'only these servers (default: all)')
-      .option('--json', 'print the result as JSON')
       .action((names: string[]) =>
         run(async (ctx) => {
           const { mcpOptions, McpServers } = await import('../core/servers/connect');

@@ -1,7 +1,6 @@
 import { createdUserSchema, teamCreatedSchema, teamListSchema, teamMemberAddedSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
+import { commandRegistry, registryOption } from '../options';
 import { table } from '../render';
 
 export const teamCommand: CommandModule = {
@@ -11,11 +10,10 @@ export const teamCommand: CommandModule = {
       .command('create')
       .description('create a team (admins); you become its owner')
       .argument('<name>', 'the team name')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((name: string, options: { registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const team = await client.call(teamCreatedSchema, 'POST', '/v1/teams', { body: { name } });
           return { data: team, human: `created team ${team.name}` };
         }),
@@ -27,11 +25,10 @@ export const teamCommand: CommandModule = {
       .argument('<user>', 'the user')
       .option('--role <role>', 'owner or member', 'member')
       .option('--create-user', 'create the user first (admins)')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((team: string, user: string, options: { role: string; createUser?: boolean; registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           if (options.createUser) await client.call(createdUserSchema, 'POST', '/v1/users', { body: { name: user } });
           const result = await client.call(teamMemberAddedSchema, 'POST', `/v1/teams/${encodeURIComponent(team)}/members`, { body: { user, role: options.role } });
           return { data: result, human: `${result.user} is now ${result.role} of ${result.team}` };
@@ -40,11 +37,10 @@ export const teamCommand: CommandModule = {
     group
       .command('list')
       .description('list teams with members and scopes (admins)')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const { teams } = await client.call(teamListSchema, 'GET', '/v1/teams');
           const rows = teams.map((t) => [t.name, t.members.map((m) => `${m.user}${m.role === 'owner' ? '*' : ''}`).join(', '), t.scopes.join(', ')]);
           return { data: { teams }, human: teams.length > 0 ? table([['team', 'members (* owner)', 'scopes'], ...rows]) : 'no teams' };

@@ -2,10 +2,8 @@ import pc from 'picocolors';
 import { SkillsError } from '../../schema/errors';
 import { createdTokenSchema, PERMISSIONS, tokenListSchema, tokenRevokedSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
 import { table } from '../render';
-import { parsePositiveInt } from '../options';
+import { commandRegistry, parsePositiveInt, registryOption } from '../options';
 
 export const tokenCommand: CommandModule = {
   register(program, run) {
@@ -18,14 +16,13 @@ export const tokenCommand: CommandModule = {
       .option('--scope <scope...>', 'limit the token to these scopes')
       .option('--description <text>', 'what the token is for')
       .option('--expires-in-days <days>', 'expire after this many days', parsePositiveInt)
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((options: { user?: string; permission: string; scope?: string[]; description?: string; expiresInDays?: number; registry?: string }) =>
         run(async (ctx) => {
           if (!(PERMISSIONS as readonly string[]).includes(options.permission)) {
             throw new SkillsError('EUSAGE', `--permission must be one of ${PERMISSIONS.join(', ')}`);
           }
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const created = await client.call(createdTokenSchema, 'POST', '/v1/tokens', {
             body: {
               permission: options.permission,
@@ -44,11 +41,10 @@ export const tokenCommand: CommandModule = {
     group
       .command('list')
       .description('list tokens (yours; every token for admins), never their secrets')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((options: { registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const { tokens } = await client.call(tokenListSchema, 'GET', '/v1/tokens');
           const rows = tokens.map((t) => [t.id, t.user, t.permission, t.scopes?.join(',') ?? '*', t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date().toISOString() ? 'expired' : 'active']);
           return { data: { tokens }, human: tokens.length > 0 ? table([['id', 'user', 'permission', 'scopes', 'state'], ...rows]) : 'no tokens' };
@@ -58,11 +54,10 @@ export const tokenCommand: CommandModule = {
       .command('revoke')
       .description('revoke a token by id')
       .argument('<id>', 'the token id (from `skills token list`)')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((id: string, options: { registry?: string }) =>
         run(async (ctx) => {
-          const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+          const client = await commandRegistry(ctx, options);
           const result = await client.call(tokenRevokedSchema, 'DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
           return { data: result, human: `revoked token ${id}` };
         }),

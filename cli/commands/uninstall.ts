@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command';
+import { registryOption } from '../options';
 import { nameSpec } from '../core/registry/exact-spec';
 import { renderInstall } from './install';
 
@@ -11,8 +12,7 @@ export const uninstallCommand: CommandModule = {
       .argument('<names...>', '@scope/name')
       .option('--force', 'remove skills even when their files were changed here')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((names: string[], options: { registry?: string; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install/install');

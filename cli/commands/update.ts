@@ -1,4 +1,5 @@
 import type { CommandModule } from '../command';
+import { registryOption } from '../options';
 import { nameSpec } from '../core/registry/exact-spec';
 import { renderInstall } from './install';
 
@@ -14,8 +15,7 @@ export const updateCommand: CommandModule = {
       .option('--trust-workspace', 'accept what skills.json asks for (trust.allowUnverified, audit.failOn "none") for the content being installed')
       .option('--force', 'replace installed skills even when their files were changed here')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
-      .option('--registry <url>', 'the registry URL')
-      .option('--json', 'print the result as JSON')
+      .addOption(registryOption())
       .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; trustWorkspace?: boolean; force?: boolean; global?: boolean }) =>
         run(async (ctx) => {
           const { install } = await import('../core/install/install');

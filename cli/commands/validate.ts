@@ -21,7 +21,6 @@ export const validateCommand: CommandModule = {
       .option('--scope <scope>', 'the scope of a plain skill (no skill.json): @scope/<SKILL.md name>')
       .option('--version <version>', 'the version of a plain skill (else SKILL.md metadata.version)')
       .option('--for-publish', 'also fail when the skill is not ready to publish (a plain skill\'s scope and version, a code skill\'s fixtures)')
-      .option('--json', 'print the result as JSON')
       .action((dir: string, options: { scope?: string; version?: string; forPublish?: boolean }) =>
         run(async (ctx) => {
           const scope = await plainSkillScope(ctx.env, ctx.cwd, options.scope);

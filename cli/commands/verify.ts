@@ -16,7 +16,6 @@ export const verifyCommand: CommandModule = {
       .argument('[dir]', 'the skill folder', '.')
       .option('--case <name...>', 'only these fixture cases')
       .option('--timeout <ms>', 'wall time per case in ms (default 1000)', parsePositiveInt)
-      .option('--json', 'print the verification report as JSON')
       .action((dir: string, options: { case?: string[]; timeout?: number }) =>
         run(async (ctx) => {
           const folder = path.resolve(ctx.cwd, dir);

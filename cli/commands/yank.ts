@@ -1,7 +1,6 @@
 import { yankResponseSchema } from '../../schema/registry';
 import type { CommandModule } from '../command';
-import { resolveRegistry } from '../core/registry/config';
-import { RegistryClient } from '../core/registry/client';
+import { commandRegistry, registryOption } from '../options';
 import { exactVersionSpec } from '../core/registry/exact-spec';
 
 function yankLike(command: 'yank' | 'unyank', description: string): CommandModule {
@@ -11,12 +10,11 @@ function yankLike(command: 'yank' | 'unyank', description: string): CommandModul
         .command(command)
         .description(description)
         .argument('<spec>', '@scope/name@version')
-        .option('--registry <url>', 'the registry URL')
-        .option('--json', 'print the result as JSON')
+        .addOption(registryOption())
         .action((spec: string, options: { registry?: string }) =>
           run(async (ctx) => {
             const { name, version } = exactVersionSpec(spec);
-            const client = new RegistryClient(await resolveRegistry(ctx.env, options.registry));
+            const client = await commandRegistry(ctx, options);
             const result = await client.call(yankResponseSchema, 'POST', `/v1/skills/${name}/versions/${version}/${command}`);
             return { data: result, human: `${command === 'yank' ? 'yanked' : 'unyanked'} ${name}@${version}` };
           }),

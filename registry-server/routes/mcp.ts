@@ -6,9 +6,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Hono } from 'hono';
-import semver from 'semver';
 import { z } from 'zod';
 import { parsePackageName } from '../../schema/names';
+import { pickVersion } from '../../schema/pick-version';
 import { trustLevelSchema } from '../../schema/trust';
 import type { Caller } from '../auth';
 import { origin, type Env, type Services } from '../context';
@@ -63,7 +63,7 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
       const tags = store.distTags(found.skill.id);
       const all = store.versionsOf(found.skill).map((v) => v.version);
       const wanted = version ?? 'latest';
-      const chosen = tags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+      const chosen = pickVersion(wanted, all, tags);
       const doc = chosen ? store.version(found.skill, chosen, base) : undefined;
       if (!doc) return failure(`${name} has no version matching ${wanted}`);
       return result({

@@ -11,14 +11,14 @@ import { auditError, failingCount } from '../../../audit/verdict';
 import { summarizeAudit, type AuditReport, type AuditSummary, type FailOn } from '../../../schema/audit-report';
 import { SkillsError } from '../../../schema/errors';
 import { parsePackageSpec } from '../../../schema/names';
+import { pickVersion } from '../../../schema/pick-version';
 import { collectFiles } from '../../../tarball/collect';
 import { verifyIntegrity } from '../../../tarball/digest';
 import { unpack } from '../../../tarball/unpack';
 import { Cache } from '../registry/cache';
-import { resolveRegistry } from '../registry/config';
 import { Fetcher } from '../registry/fetcher';
-import { RegistryClient } from '../registry/client';
-import { loadWorkspace, workspaceDirs } from '../workspace/files';
+import { registryClient } from '../registry/client';
+import { workspaceDirs } from '../workspace/files';
 
 export interface AuditedTarget {
   target: string;
@@ -73,13 +73,12 @@ export async function isWorkspaceRoot(dir: string): Promise<boolean> {
 export async function auditPublished(spec: string, options: { root: string; env: NodeJS.ProcessEnv; registry?: string | undefined; failOn: FailOn }): Promise<AuditedTarget> {
   const parsed = parsePackageSpec(spec);
   if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
-  const { workspace } = await loadWorkspace(options.root).catch(() => ({ workspace: undefined }));
-  const client = new RegistryClient(await resolveRegistry(options.env, options.registry, workspace?.registry));
+  const client = await registryClient({ env: options.env, flag: options.registry, dir: options.root });
   const fetcher = new Fetcher(client, Cache.fromEnv(options.env));
   const doc = await fetcher.packument(parsed.name);
   const all = Object.keys(doc.versions).sort(semver.compare);
   const wanted = parsed.range ?? 'latest';
-  const version = doc.distTags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(all, wanted));
+  const version = pickVersion(wanted, all, doc.distTags);
   const entry = version ? doc.versions[version] : undefined;
   if (!entry) throw new SkillsError('ENOTFOUND', `${parsed.name} has no version matching ${wanted}`, { hint: `versions: ${all.slice(-20).join(', ')}` });
   const bytes = await fetcher.tarball(entry.dist.tarball);

@@ -10,11 +10,10 @@ import { publishedViewSchema, type PublishedView } from '../../../schema/registr
 import { verifySkill, type VerifyInput } from '../../../sandbox/verify';
 import { contentDigest } from '../../../tarball/digest';
 import { pack } from '../../../tarball/pack';
-import { resolveRegistry } from '../registry/config';
 import { auditGate } from '../audit/local';
 import { assertValid, checkGivenVersion, describePackage, loadLocalPackage, type LocalPackage } from './local';
 import { Cache } from '../registry/cache';
-import { RegistryClient } from '../registry/client';
+import { registryClient, type RegistryChoice } from '../registry/client';
 import { listSource } from '../sources/index';
 import { selectCandidates } from '../sources/offer';
 import { parseSourceSpec, pinnedSpec, shown, specEnv } from '../sources/spec';
@@ -23,7 +22,10 @@ import { computeTrust, type ComputedTrust } from '../trust/levels';
 
 export interface PublishOptions {
   env: NodeJS.ProcessEnv;
+  /** --registry. */
   registry?: string | undefined;
+  /** The skills.json that names the registry after --registry and $SKILLS_REGISTRY (see registryClient). */
+  registryWorkspace?: Pick<RegistryChoice, 'workspace' | 'dir'>;
   tag?: string | undefined;
   /** The scope of a plain skill. */
   scope?: string | undefined;
@@ -106,7 +108,7 @@ async function publishPackage(pkg: LocalPackage, verifyInput: VerifyInput, prove
     local = computeTrust(pkg.files, 'plain', 'not-code');
   }
   const packed = await pack(pkg.files);
-  const client = new RegistryClient(await resolveRegistry(options.env, options.registry));
+  const client = await registryClient({ env: options.env, flag: options.registry, ...options.registryWorkspace });
   options.progress(`uploading ${packed.bytes.byteLength} bytes to ${client.url}`);
   const query = new URLSearchParams();
   if (options.tag) query.set('tag', options.tag);

@@ -1,12 +1,17 @@
 /**
  * The CLI's HTTP client for the registry: one place for auth headers, errors, timeouts, bounded
- * body reads and schema checks. Everything a registry sends is hostile until parsed.
+ * body reads and schema checks. Everything a registry sends is hostile until parsed. Commands get
+ * theirs from registryClient (which registry: --registry, env, skills.json, user config, default).
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { contentLength, readCappedBody } from '../../../schema/capped-body';
 import { SkillsError } from '../../../schema/errors';
 import { MAX_FULL_PACKUMENT_BYTES, MAX_JSON_VALUES, MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../../schema/registry';
-import type { RegistryTarget } from './config';
+import { WORKSPACE_FILE, type Workspace } from '../../../schema/workspace';
+import { readWorkspaceFile } from '../workspace/files';
+import { parseWorkspaceText } from '../workspace/text';
+import { resolveRegistry, type RegistryTarget } from './config';
 
 export interface RequestOptions {
   body?: Uint8Array | object;
@@ -211,5 +216,42 @@ export class RegistryClient {
     const limits = responseLimits(`an answer to ${method} ${printable(path, 120)}`, options);
     const res = await this.request(method, path, options);
     return parseResponse(schema, await readCapped(res, limits, this.target.url), limits);
+  }
+}
+
+/**
+ * What chooses the registry a command talks to, tried in this order (see resolveRegistry): the
+ * command's --registry, $SKILLS_REGISTRY, "registry" in the workspace's skills.json, the user
+ * config, the default.
+ */
+export interface RegistryChoice {
+  env: NodeJS.ProcessEnv;
+  /** The command's --registry. */
+  flag?: string | undefined;
+  /** The skills.json of a command that loaded its workspace (a broken one already stopped it there). */
+  workspace?: Pick<Workspace, 'registry'> | undefined;
+  /**
+   * Otherwise the folder whose skills.json counts, for a command that does not work on the
+   * workspace: one there that cannot be read or parsed names no registry rather than stopping it.
+   * Neither this nor `workspace`: no skills.json counts.
+   */
+  dir?: string | undefined;
+  /** A token given on the command line (`login`), sent instead of any saved one. */
+  token?: string | undefined;
+}
+
+/** The one way a command gets its registry client (its URL is `client.url`). */
+export async function registryClient(choice: RegistryChoice): Promise<RegistryClient> {
+  const workspace = choice.workspace ?? (choice.dir === undefined ? undefined : await workspaceIfReadable(choice.dir));
+  const target = await resolveRegistry(choice.env, choice.flag, workspace?.registry);
+  return new RegistryClient(choice.token === undefined ? target : { url: target.url, token: choice.token, ...(target.source ? { source: target.source } : {}) });
+}
+
+async function workspaceIfReadable(dir: string): Promise<Workspace | undefined> {
+  try {
+    const text = await readWorkspaceFile(dir, WORKSPACE_FILE);
+    return text === undefined ? undefined : parseWorkspaceText(text, path.join(dir, WORKSPACE_FILE)).workspace;
+  } catch {
+    return undefined;
   }
 }

@@ -14,11 +14,10 @@ import { PiiVault } from '../../../sandbox/pii';
 import { runSkill } from '../../../sandbox/run-skill';
 import { verifySkill } from '../../../sandbox/verify';
 import { catalogInstalled, writeCatalog } from '../workspace/catalog';
-import { resolveRegistry } from '../registry/config';
 import { install } from '../install/install';
 import { runLive } from './live';
 import { publishFolder } from '../package/publish';
-import { RegistryClient } from '../registry/client';
+import { registryClient } from '../registry/client';
 import { emptyLockfile, loadWorkspace } from '../workspace/files';
 import { CLI_VERSION } from '../../version';
 
@@ -56,7 +55,7 @@ export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpSer
     ({ query, server: mcp, limit }) =>
       guarded(async () => {
         const { workspace } = await loadWorkspace(root);
-        const client = new RegistryClient(await resolveRegistry(env, undefined, workspace?.registry));
+        const client = await registryClient({ env, workspace });
         const params = new URLSearchParams({ q: query, limit: String(limit ?? 10) });
         if (mcp) params.set('server', mcp);
         return client.call(searchResponseSchema, 'GET', `/v1/search?${params}`);
@@ -119,7 +118,7 @@ export function workspaceMcpServer(root: string, env: NodeJS.ProcessEnv): McpSer
   server.registerTool('publish_skill', { description: 'Validate, verify and publish a local skill in ./skills to the registry.', inputSchema: { name: z.string(), tag: z.string().optional() } }, ({ name, tag }) =>
     guarded(async () => {
       const { workspace } = await loadWorkspace(root);
-      return publishFolder({ dir: skillDir(root, name), env, registry: workspace?.registry, tag, scope: workspace?.scope, progress: () => {} });
+      return publishFolder({ dir: skillDir(root, name), env, registryWorkspace: { workspace }, tag, scope: workspace?.scope, progress: () => {} });
     }),
   );
 
