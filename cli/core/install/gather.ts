@@ -16,8 +16,8 @@ import { linkScope, withLinkSettings, type LinkRequest } from '../agents/install
 import type { LinkScope } from '../agents/scope';
 import { checkScope } from '../package/scope';
 import { Cache } from '../registry/cache';
-import { RegistryClient } from '../registry/client';
-import { readConfig, resolveRegistry } from '../registry/config';
+import { registryClient } from '../registry/client';
+import { readConfig } from '../registry/config';
 import { Fetcher, mapLimit } from '../registry/fetcher';
 import { listSource } from '../sources/index';
 import { dedupeOffers, fallbackScope, offerCandidate, selectCandidates, type Offer } from '../sources/offer';
@@ -153,7 +153,7 @@ function openSources(request: GatherRequest, workspace: Workspace): Sources {
     cache,
     ctx: newSourceContext({ env: request.env, root: request.root, cache, progress: request.progress, warn: request.warn }),
     registry: async () => {
-      fetcher ??= new Fetcher(new RegistryClient(await resolveRegistry(request.env, request.registry, workspace.registry)), cache, request.timeoutMs ?? (Number(request.env.SKILLS_FETCH_TIMEOUT_MS) || 15_000));
+      fetcher ??= new Fetcher(await registryClient({ env: request.env, flag: request.registry, workspace }), cache, request.timeoutMs ?? (Number(request.env.SKILLS_FETCH_TIMEOUT_MS) || 15_000));
       return fetcher;
     },
     connected: () => fetcher,
