@@ -54,6 +54,9 @@ export const JSON_FLAG = '--json';
 
 const jsonOption = (): Option => new Option(JSON_FLAG, 'print the result as one JSON document on stdout (an error as {"error": {...}})');
 
+/** Commands whose stdout is a protocol of its own (`mcp` speaks MCP over stdio), so no `--json`. */
+const WITHOUT_JSON = new Set(['mcp']);
+
 /**
  * Gives every command under `command` the program's `--json`: with positional options a command
  * reads only its own. Not a bare group (subcommands and no arguments of its own): it runs nothing.
@@ -61,7 +64,7 @@ const jsonOption = (): Option => new Option(JSON_FLAG, 'print the result as one 
 function withJson(command: Command): void {
   for (const sub of command.commands) {
     const group = sub.commands.length > 0 && sub.registeredArguments.length === 0;
-    if (!group && !sub.options.some((o) => o.long === JSON_FLAG)) sub.addOption(jsonOption());
+    if (!group && !WITHOUT_JSON.has(sub.name()) && !sub.options.some((o) => o.long === JSON_FLAG)) sub.addOption(jsonOption());
     withJson(sub);
   }
 }
