@@ -10,6 +10,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import semver from 'semver';
 import { isSkillsError, SkillsError } from '../../schema/errors';
+import { answeredError } from '../error-response';
 import { decodeUtf8, fixtureCaseName } from '../../schema/package';
 import type { PackumentVersion } from '../../schema/registry';
 import { SCOPE_RE, SERVER_NAME_RE } from '../../schema/names';
@@ -465,7 +466,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
           // The error page never fails on account of the session.
         }
       }
-      const status = isSkillsError(error) ? error.status : 500;
+      const status = answeredError(error).status;
       let message = 'The registry failed to show this page.';
       if (isSkillsError(error)) {
         if (status === 404) message = error.code === 'ENOTFOUND' && error.message === 'no such route' ? 'There is no page at this address.' : `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`;
