@@ -52,7 +52,7 @@ export const ERRORS = {
   ELOGFILE: cli('`skills serve --log <file>` cannot write its request log there', 'give --log a file in a folder that exists and that you can write, or --log alone to print the logs on stderr'),
   EOUTDIR: cli('`skills pack --out` names a file in a folder that does not exist', 'create the folder first or pass --out <existing folder>'),
   EARGSJSON: cli('`skills run --args` is not JSON', `pass a JSON array, e.g. --args '[{"name":"Ada"}]'`),
-  ENOTFOUND: info('cli', 'no such skill, version, route, file or fixture target (the registry answers it also for a private skill you cannot read, exactly as for a missing one)', 'check the name and version; `skills search` finds skills on the registry', 404),
+  ENOTFOUND: info('cli', 'no such skill, version, route, file or fixture target (the registry answers it also for a private skill you cannot read, exactly as for a missing one)', 'check the name, version or address; `skills search` finds skills on the registry', 404),
   EEXIST: cli('`skills init` would overwrite files that already exist; nothing was written', 'choose an empty folder, or remove those files first'),
   ENOTDIR: cli('a path that must be a folder (a skill folder, a folder source) is a file or a link', 'give the folder that holds SKILL.md, or a folder of skill folders'),
   EWRITE: cli('a file or folder could not be written (a file in the way, no permission, a full disk); nothing was changed', 'move what is in the way or make the folder writable, then run the command again'),
