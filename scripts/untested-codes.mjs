@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Lists the error codes documented in docs/cli.md and docs/http-api.md (and the other docs) that
-// no file under test/ mentions. Usage: node scripts/untested-codes.mjs [--all]
+// no file under test/ mentions. docs/cli.md's table, generated from schema/error-catalog.ts, holds
+// every catalogued code, so this is every code no test mentions. A mention is not yet a test:
+// test/error-catalog.test.ts names every code with a status of its own, so read its tests too.
+// Usage: node scripts/untested-codes.mjs [--all]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
