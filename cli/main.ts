@@ -2,15 +2,12 @@
 /** The `skills` entry: the CLI's one error boundary, and the only place that prints or exits. */
 import { CommanderError } from 'commander';
 import pc from 'picocolors';
-import { isSkillsError } from '../schema/errors';
+import { asSkillsError, isSkillsError, maskSecrets, SkillsError } from '../schema/errors';
 import type { CliContext, CommandResult } from './command';
 import { buildProgram, JSON_FLAG } from './program';
 import { safeForTerminal } from './terminal-text';
 
-/** Exit codes: 0 success, 1 a failure with an E-code (or a check that failed), 2 invalid usage. */
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
-
+/** Exit codes: 0 success, else the catalog's for the error's code: 1 a failure (or a check that failed), 2 invalid usage. */
 async function main(argv: string[]): Promise<number> {
   // Read before parsing, so that a usage error is JSON too; as commander reads it: not after `--`.
   const end = argv.indexOf('--');
@@ -74,30 +71,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The CLI's one error renderer: any failure as `{ error }` JSON or `error CODE message` and a hint, exiting with the catalog's status. */
 function report(err: unknown, json: boolean): number {
-  if (err instanceof CommanderError) {
-    if (err.exitCode === 0) return 0; // --help, --version
-    if (json) writeJsonError('EUSAGE', err.message.replace(/^error: /, ''));
-    return EXIT_USAGE;
-  }
-  if (isSkillsError(err)) {
-    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
-    else {
-      process.stderr.write(`${pc.red('error')} ${pc.bold(err.code)} ${safeForTerminal(err.message)}\n`);
-      if (err.hint) process.stderr.write(`${pc.dim('hint:')} ${safeForTerminal(err.hint)}\n`);
-    }
-    // A usage error a command finds itself (options that exclude each other, a bad value) exits as commander's do.
-    return err.code === 'EUSAGE' ? EXIT_USAGE : EXIT_FAILURE;
-  }
-  // A bug, not a user error: keep the stack for people, a stable code for agents.
+  if (err instanceof CommanderError && err.exitCode === 0) return 0; // --help, --version
+  // Commander has already written its own usage message to stderr (through writeErr).
+  const usage = err instanceof CommanderError;
   const message = err instanceof Error ? err.message : String(err);
-  if (json) writeJsonError('EINTERNAL', message);
-  else process.stderr.write(`${pc.red('error')} ${pc.bold('EINTERNAL')} ${safeForTerminal(err instanceof Error ? (err.stack ?? message) : message)}\n`);
-  return EXIT_FAILURE;
-}
-
-function writeJsonError(code: string, message: string): void {
-  process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+  const error = usage ? new SkillsError('EUSAGE', message.replace(/^error: /, '')) : asSkillsError(err, message);
+  if (json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+  else if (!usage) {
+    // For a bug (anything not a SkillsError) people get the stack; agents get EINTERNAL in the JSON.
+    const shown = isSkillsError(err) || !(err instanceof Error) ? error.message : maskSecrets(err.stack ?? message);
+    process.stderr.write(`${pc.red('error')} ${pc.bold(error.code)} ${safeForTerminal(shown)}\n`);
+    process.stderr.write(`${pc.dim('hint:')} ${safeForTerminal(error.hint)}\n`);
+  }
+  return error.exitCode;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 /**
  * The registry as a Hono app. `createApp({ db, config, log, verify })` takes every dependency;
- * the one error boundary (`onError`) turns anything thrown into `{ error: { code, message } }`
- * with the right status, never a stack trace or a secret.
+ * the one error boundary (`onError`) turns anything thrown into `{ error: { code, message, hint } }`
+ * with the catalog's status for its code (error-response.ts), never a stack trace or a secret.
  */
 import { Hono } from 'hono';
 import { isSkillsError, SkillsError } from '../schema/errors';
@@ -13,6 +13,7 @@ import { readRoutes } from './routes/read';
 import { searchRoutes } from './routes/search';
 import { PUBLISH_PATH, TARBALL_HINT, writeRoutes } from './routes/write';
 import { declaredLength, payloadTooLarge } from './request-body';
+import { answeredError } from './error-response';
 import { webCatalog } from './web/index';
 
 export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
@@ -92,11 +93,9 @@ export function createApp(options: CreateAppOptions): RegistryApp {
   app.onError((error, c) => {
     const page = web.errorPage(c, error);
     if (page) return page;
-    if (isSkillsError(error)) {
-      return c.json({ error: error.toJSON() }, error.status as 400);
-    }
-    options.log({ time: new Date().toISOString(), level: 'error', message: 'unhandled error', error: error instanceof Error ? error.message : String(error), path: c.req.path.slice(0, 200) });
-    return c.json({ error: { code: 'EINTERNAL', message: 'the registry failed to handle this request' } }, 500);
+    if (!isSkillsError(error)) options.log({ time: new Date().toISOString(), level: 'error', message: 'unhandled error', error: error instanceof Error ? error.message : String(error), path: c.req.path.slice(0, 200) });
+    const answered = answeredError(error);
+    return c.json({ error: answered.toJSON() }, answered.status as 400);
   });
   return Object.assign(app, { close: () => services.downloads.close() });
 }

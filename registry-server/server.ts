@@ -14,6 +14,7 @@ import { WorkerPool } from '../sandbox/pool';
 import { AuditPool, type AuditPoolOptions } from './audit-pool';
 import { verifySkill } from '../sandbox/verify';
 import { createApp } from './app';
+import { errorResponse } from './error-response';
 import type { Logger, RegistryConfig } from './context';
 import { openDatabase, type Db } from './db';
 import { Auth } from './auth';
@@ -47,7 +48,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
   const host = options.host ?? '127.0.0.1';
   // The port first: a port in use must fail before any file is created or changed.
   let fetchHandler: (request: Request, env: unknown) => Response | Promise<Response> = () =>
-    new Response(JSON.stringify({ error: { code: 'ESTARTING', message: 'the registry is starting; try again in a moment' } }), { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '1' } });
+    errorResponse(new SkillsError('ESTARTING', 'the registry is starting; try again in a moment'), { 'Retry-After': '1' });
   const server = createAdaptorServer({
     fetch: (request: Request, env: unknown) => fetchHandler(request, env),
     // Long URLs reach the app, which answers 414 in JSON instead of a bare 431.

@@ -1,4 +1,6 @@
 /** A validation problem: every validator returns all of them at once, each with a path and a code. */
+import type { ErrorCode, WarningCode } from './error-catalog';
+
 export type Severity = 'error' | 'warning';
 
 export interface Problem {
@@ -12,11 +14,11 @@ export interface Problem {
   line?: number;
 }
 
-export function error(code: string, path: string, message: string, line?: number): Problem {
+export function error(code: ErrorCode, path: string, message: string, line?: number): Problem {
   return line === undefined ? { severity: 'error', code, path, message } : { severity: 'error', code, path, message, line };
 }
 
-export function warning(code: string, path: string, message: string, line?: number): Problem {
+export function warning(code: WarningCode, path: string, message: string, line?: number): Problem {
   return line === undefined ? { severity: 'warning', code, path, message } : { severity: 'warning', code, path, message, line };
 }
 

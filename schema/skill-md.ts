@@ -8,6 +8,7 @@
  */
 import { isAlias, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import { error, warning, type Problem } from './problems';
+import type { ErrorCode, WarningCode } from './error-catalog';
 import { SKILL_NAME_MAX } from './names';
 import { estimateTokens } from './tokens';
 
@@ -126,8 +127,8 @@ export function parseSkillMd(raw: string, options: SkillMdOptions = {}): ParsedS
   const lines = keyLines(doc, lineAt);
   const at = (key: string) => lines.get(key);
   // A spec rule an agent does not need: an error when strict, a warning naming the rule when lenient.
-  const spec = (code: string, key: string, message: string): Problem =>
-    mode === 'strict' ? error(code, `${file}#${key}`, message, at(key)) : warning(`W${code.slice(1)}`, `${file}#${key}`, `${message} (spec rule ${code}: refused under --strict and by a registry)`, at(key));
+  const spec = (code: LenientRule, key: string, message: string): Problem =>
+    mode === 'strict' ? error(code, `${file}#${key}`, message, at(key)) : warning(LENIENT_RULES[code], `${file}#${key}`, `${message} (spec rule ${code}: refused under --strict and by a registry)`, at(key));
 
   const specKeys: readonly string[] = FRONTMATTER_KEYS;
   const agentKeys: Record<string, unknown> = {};
@@ -189,14 +190,26 @@ function keyLines(doc: Document, lineAt: (offset: number) => number): Map<string
 }
 
 /** Rules of the spec that lenient intake downgrades to warnings (as `W...`), and the unknown-key warning: what an install reports of a skill it takes in. */
-const LENIENT_RULES = ['ENAMELENGTH', 'ENAMECASE', 'ENAMEHYPHEN', 'ENAMECHARS', 'ENAMEFOLDER', 'EDESCRIPTIONLENGTH', 'ECOMPATIBILITY', 'ELICENSE', 'EALLOWEDTOOLS', 'EMETADATA'] as const;
-const INTAKE_WARNINGS = new Set<string>(['WFRONTMATTERKEY', ...LENIENT_RULES.map((code) => `W${code.slice(1)}`)]);
+const LENIENT_RULES = {
+  ENAMELENGTH: 'WNAMELENGTH',
+  ENAMECASE: 'WNAMECASE',
+  ENAMEHYPHEN: 'WNAMEHYPHEN',
+  ENAMECHARS: 'WNAMECHARS',
+  ENAMEFOLDER: 'WNAMEFOLDER',
+  EDESCRIPTIONLENGTH: 'WDESCRIPTIONLENGTH',
+  ECOMPATIBILITY: 'WCOMPATIBILITY',
+  ELICENSE: 'WLICENSE',
+  EALLOWEDTOOLS: 'WALLOWEDTOOLS',
+  EMETADATA: 'WMETADATA',
+} as const satisfies Partial<Record<ErrorCode, WarningCode>>;
+type LenientRule = keyof typeof LENIENT_RULES;
+const INTAKE_WARNINGS = new Set<string>(['WFRONTMATTERKEY', ...Object.values(LENIENT_RULES)]);
 
 export function isIntakeWarning(code: string): boolean {
   return INTAKE_WARNINGS.has(code);
 }
 
-type SpecProblem = (code: string, key: string, message: string) => Problem;
+type SpecProblem = (code: LenientRule, key: string, message: string) => Problem;
 
 /**
  * The name a skill goes by where the spec's alphabet is required (a folder, a package name): lower

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERRORS } from '../schema/error-catalog';
 import type { RegistryApp } from '../registry-server/app';
 import { ASSETS, SCRIPT_ASSET, STYLE_ASSET } from '../registry-server/web/assets';
 import { dumpDb } from '../testkit/db-dump';
@@ -94,10 +95,10 @@ describe('web catalog: headers and the JSON API', () => {
   it('leaves the JSON API as it was: API clients get JSON, page addresses answer them with the JSON 404', async () => {
     const root = await r.request('GET', '/');
     expect(root.status).toBe(404);
-    expect(await root.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route' } });
+    expect(await root.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route', hint: ERRORS.ENOTFOUND.hint } });
     const skill = await r.request('GET', '/@acme/hello', { headers: { Accept: 'application/json' } });
     expect(skill.status).toBe(404);
-    expect(await skill.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route' } });
+    expect(await skill.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route', hint: ERRORS.ENOTFOUND.hint } });
     expect(skill.headers.get('Vary')).toContain('Accept');
     // A browser asking the API gets the API's JSON, errors included.
     const packument = await r.request('GET', '/v1/skills/@acme/hello', { headers: HTML });

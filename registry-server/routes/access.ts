@@ -9,13 +9,13 @@
  *   its user it could have minted (publish or more); an unscoped admin revokes any.
  */
 import type { Hono } from 'hono';
-import { SkillsError } from '../../schema/errors';
+import { SkillsError, type ErrorCode } from '../../schema/errors';
 import { addMemberBodySchema, createScopeBodySchema, createTeamBodySchema, createTokenBodySchema, createUserBodySchema } from '../../schema/registry';
 import { atLeast, covers, isGlobalAdmin } from '../auth';
 import { notFound, requireCaller, requireGlobalAdmin, scopeNotFound, type Env } from '../context';
 import { jsonBody } from './body';
 
-function conflict(code: `E${string}`, message: string): SkillsError {
+function conflict(code: ErrorCode, message: string): SkillsError {
   return new SkillsError(code, message, { status: 409 });
 }
 

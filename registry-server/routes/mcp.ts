@@ -7,6 +7,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { SkillsError } from '../../schema/errors';
+import { mcpError, mcpResult } from '../../schema/mcp-result';
 import { parsePackageName } from '../../schema/names';
 import { pickVersion } from '../../schema/pick-version';
 import { trustLevelSchema } from '../../schema/trust';
@@ -14,13 +16,6 @@ import type { Caller } from '../auth';
 import { origin, type Env, type Services } from '../context';
 import { readJson } from '../request-body';
 
-function result(value: unknown) {
-  return { content: [{ type: 'text' as const, text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
-}
-
-function failure(message: string) {
-  return { content: [{ type: 'text' as const, text: message }], isError: true };
-}
 
 function buildServer(services: Services, caller: Caller | undefined, base: string): McpServer {
   const { store, auth } = services;
@@ -46,7 +41,7 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
     },
     async ({ query, server: mcpServer, trust, limit }) => {
       const found = store.search({ query, server: mcpServer, trust, limit: limit ?? 10, offset: 0, readablePrivate: auth.readablePrivateScopes(caller) });
-      return result(found);
+      return mcpResult(found);
     },
   );
 
@@ -59,14 +54,14 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
     },
     async ({ name, version }) => {
       const found = readable(name);
-      if (!found) return failure(`${name} was not found`);
+      if (!found) return mcpError(new SkillsError('ENOTFOUND', `${name} was not found`));
       const tags = store.distTags(found.skill.id);
       const all = store.versionsOf(found.skill).map((v) => v.version);
       const wanted = version ?? 'latest';
       const chosen = pickVersion(wanted, all, tags);
       const doc = chosen ? store.version(found.skill, chosen, base) : undefined;
-      if (!doc) return failure(`${name} has no version matching ${wanted}`);
-      return result({
+      if (!doc) return mcpError(new SkillsError('ENOTFOUND', `${name} has no version matching ${wanted}`));
+      return mcpResult({
         name: doc.name,
         version: doc.version,
         description: doc.description,
@@ -89,9 +84,9 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
     { description: 'List the versions of a skill with their dist-tags, yanked and deprecated state, and trust level.', inputSchema: { name: z.string().max(200) } },
     async ({ name }) => {
       const found = readable(name);
-      if (!found) return failure(`${name} was not found`);
+      if (!found) return mcpError(new SkillsError('ENOTFOUND', `${name} was not found`));
       const packument = store.packument(found.skill, base, found.scope.private === 1);
-      return result({
+      return mcpResult({
         name,
         distTags: packument.distTags,
         versions: Object.values(packument.versions).map((v) => ({ version: v.version, publishedAt: v.publishedAt, yanked: v.yanked, deprecated: v.deprecated, trust: v.trust })),

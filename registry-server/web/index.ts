@@ -9,6 +9,7 @@
  */
 import type { Hono } from 'hono';
 import { isSkillsError } from '../../schema/errors';
+import { answeredError } from '../error-response';
 import type { Ctx, Env, Services } from '../context';
 import { createWebDeps } from './deps';
 import { isApiPath, wantsHtml } from './headers';
@@ -49,7 +50,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
           // The error page never fails on account of the session.
         }
       }
-      const status = isSkillsError(error) ? error.status : 500;
+      const status = answeredError(error).status;
       let message = 'The registry failed to show this page.';
       if (isSkillsError(error)) {
         if (status === 404) message = error.code === 'ENOTFOUND' && error.message === 'no such route' ? 'There is no page at this address.' : `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`;

@@ -20,7 +20,7 @@ import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { SkillsError } from '../../../schema/errors';
+import { SkillsError, type ErrorCode } from '../../../schema/errors';
 import { parsePackageName, SKILL_NAME_MAX, SKILL_NAME_RE } from '../../../schema/names';
 import type { Lockfile, Workspace } from '../../../schema/workspace';
 import { collectFiles } from '../../../tarball/collect';
@@ -55,7 +55,7 @@ export interface DesiredSkill {
 }
 
 export interface LinkIssue {
-  code: string;
+  code: ErrorCode;
   /** As people see it: `.claude/skills/pdf`, `~/.claude/skills/pdf`. */
   path: string;
   message: string;

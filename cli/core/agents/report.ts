@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { ErrorCode } from '../../../schema/errors';
 import type { Lockfile, Workspace } from '../../../schema/workspace';
 import { AGENTS } from './table';
 import { planLinks, type LinkMode, type LinkPlan } from './link';
@@ -67,7 +68,7 @@ export async function agentsReport(root: string, env: NodeJS.ProcessEnv, global:
 }
 
 export interface LinkProblem {
-  code: string;
+  code: ErrorCode;
   severity: 'error' | 'warning';
   path: string;
   message: string;

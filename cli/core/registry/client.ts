@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { contentLength, readCappedBody } from '../../../schema/capped-body';
-import { SkillsError } from '../../../schema/errors';
+import { isErrorCode, SkillsError } from '../../../schema/errors';
 import { MAX_FULL_PACKUMENT_BYTES, MAX_JSON_VALUES, MAX_RESPONSE_BYTES, registryErrorBodySchema } from '../../../schema/registry';
 import { WORKSPACE_FILE, type Workspace } from '../../../schema/workspace';
 import { readWorkspaceFile } from '../workspace/files';
@@ -201,7 +201,10 @@ export class RegistryClient {
       const hint = withheld ?? (err.hint !== undefined ? printable(err.hint) : res.status === 401 ? 'log in with `skills login --registry <url> --token <token>`' : undefined);
       // Details are passed on to --json output only when printing them cannot blow the stack.
       const details = err.details !== undefined && nestsAtMost(err.details, DETAILS_MAX_DEPTH) ? err.details : undefined;
-      return new SkillsError(err.code as `E${string}`, printable(err.message), { status: res.status, ...(hint ? { hint } : {}), ...(details === undefined ? {} : { details }) });
+      // A code this CLI does not know (another registry's) travels in the message of EREGISTRY.
+      const code = err.code;
+      const known = isErrorCode(code);
+      return new SkillsError(known ? code : 'EREGISTRY', known ? printable(err.message) : `${code}: ${printable(err.message)}`, { status: res.status, ...(hint ? { hint } : {}), ...(details === undefined ? {} : { details }) });
     }
     return new SkillsError('EREGISTRY', `the registry answered ${res.status} ${printable(res.statusText, 60)} for ${method} ${printable(path, 120)}`, { status: res.status, ...(withheld ? { hint: withheld } : {}) });
   }

@@ -7,7 +7,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { isSkillsError, SkillsError } from '../../../schema/errors';
+import { SkillsError } from '../../../schema/errors';
+import { mcpError, mcpResult, type McpToolResult } from '../../../schema/mcp-result';
 import { parsePackageName } from '../../../schema/names';
 import { searchResponseSchema } from '../../../schema/registry';
 import { PiiVault } from '../../../sandbox/pii';
@@ -21,27 +22,18 @@ import { registryClient } from '../registry/client';
 import { emptyLockfile, loadWorkspace } from '../workspace/files';
 import { CLI_VERSION } from '../../version';
 
-function ok(value: unknown) {
-  return { content: [{ type: 'text' as const, text: JSON.stringify(value, null, 2) }], structuredContent: value as Record<string, unknown> };
-}
-
-function failed(error: unknown) {
-  const message = isSkillsError(error) ? `${error.code}: ${error.message}${error.hint ? ` (${error.hint})` : ''}` : error instanceof Error ? error.message : String(error);
-  return { content: [{ type: 'text' as const, text: message }], isError: true };
-}
-
-async function guarded<T>(action: () => Promise<T>) {
+async function guarded<T>(action: () => Promise<T>): Promise<McpToolResult> {
   try {
-    return ok(await action());
+    return mcpResult(await action());
   } catch (error) {
-    return failed(error);
+    return mcpError(error);
   }
 }
 
 /** A skill folder under ./skills, by SKILL.md name or package name; never a path outside it. */
 function skillDir(root: string, name: string): string {
   const bare = parsePackageName(name)?.name ?? name;
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(bare)) throw new Error(`"${name}" is not a skill name`);
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(bare)) throw new SkillsError('ENAMEINVALID', `"${name}" is not a skill name`);
   return path.join(root, 'skills', bare);
 }
 

@@ -15,7 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
-import { SkillsError } from '../../../schema/errors';
+import { isErrorCode, SkillsError, type ErrorCode } from '../../../schema/errors';
 import type { PackageFile } from '../../../schema/package-files';
 import { parseSkillMd, SKILL_MD } from '../../../schema/skill-md';
 import { contentDigest } from '../../../tarball/digest';
@@ -41,7 +41,7 @@ const listingSchema = z.object({
     z.object({
       path: z.string(),
       files: z.array(z.object({ path: z.string(), oid: z.string().regex(COMMIT_RE), size: z.number().int().nonnegative(), executable: z.boolean() })),
-      error: z.object({ code: z.string().regex(/^E[A-Z0-9]+$/), message: z.string() }).nullable(),
+      error: z.object({ code: z.custom<ErrorCode>(isErrorCode), message: z.string() }).nullable(),
       digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).nullable(),
     }),
   ),
@@ -275,7 +275,7 @@ export const gitSource: SkillSource<GitSpec> & { commitOf(spec: GitSpec, ctx: So
       path: c.path,
       label: c.path === '' ? (listing.rootName ?? repoName) : path.posix.basename(c.path),
       folderName: c.path === '' ? null : path.posix.basename(c.path),
-      ...(c.error ? { error: new SkillsError(c.error.code as `E${string}`, `${shown(spec.url)} at ${commit.slice(0, 12)}: ${c.error.message}`, { hint: 'that skill cannot be installed from this commit; nothing was written' }) } : {}),
+      ...(c.error ? { error: new SkillsError(c.error.code, `${shown(spec.url)} at ${commit.slice(0, 12)}: ${c.error.message}`, { hint: 'that skill cannot be installed from this commit; nothing was written' }) } : {}),
       fallbackVersion: fallbackVersion(tag, commit),
       resolved: pinned(c.path),
       load: () => loaded.get(index) ?? candidateFiles(spec, listing, index, fetchRef, ctx, limits),
@@ -320,7 +320,7 @@ export const gitSource: SkillSource<GitSpec> & { commitOf(spec: GitSpec, ctx: So
     const index = listing.candidates.findIndex((c) => c.path === source.path);
     const candidate = listing.candidates[index];
     if (!candidate) throw new SkillsError('EINTEGRITY', `${name}: ${shown(source.url)} at ${source.commit.slice(0, 12)} has no skill in ${source.path || 'the root'}; nothing was installed`, { hint });
-    if (candidate.error) throw new SkillsError(candidate.error.code as `E${string}`, `${name}: ${candidate.error.message}`);
+    if (candidate.error) throw new SkillsError(candidate.error.code, `${name}: ${candidate.error.message}`);
     return checkDigest(await candidateFiles(gitSpec, listing, index, fetchRef, ctx, limits), entry.digest, `${name} from ${shown(source.url)} at ${source.commit.slice(0, 12)}`, hint);
   },
 };
