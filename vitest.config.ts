@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Every file's temporary folders (testkit/temp.ts) are removed when the file ends.
+    setupFiles: ['testkit/setup.ts'],
     // Guards against a hang, not speed claims: tests start real servers and CLI processes, and must
     // pass on a loaded 2-core machine (30 s was met by several multi-process tests under load).
     testTimeout: 120_000,

@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 const DOC = fs.readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
@@ -125,7 +125,7 @@ function expectShape(prefix: string, actual: unknown): void {
 }
 
 beforeAll(async () => {
-  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'skills-shapes-'));
+  tmp = await tempDir('shapes');
   live = await liveRegistry(['@acme']);
   env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_REGISTRY: live.registry.url, SKILLS_TOKEN: live.admin, HOME: tmp };
   skillDir = path.join(tmp, 'probe');

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { integrityOf } from '../tarball/digest';
 import { pack } from '../tarball/pack';
 import { BIN } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 
 const KILLS = 50;
 const dirs: string[] = [];
@@ -39,7 +39,7 @@ function prng(seed: number): () => number {
 
 describe('registry crash safety', () => {
   it(`kill -9 during a stream of publishes, ${KILLS} times: every acknowledged publish survives intact, nothing is half-present`, async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-crash-'));
+    const dir = await tempDir('crash');
     dirs.push(dir);
     const db = path.join(dir, 'db', 'registry.db');
     const random = prng(42);

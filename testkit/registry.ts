@@ -1,6 +1,5 @@
 /** An in-process registry on a real SQLite file, with the real sandbox verifying uploads. */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../registry-server/app';
@@ -12,6 +11,7 @@ import { verifySkill } from '../sandbox/verify';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
 import { skillFiles, textResult, type SkillSpec } from './skill-files';
+import { tempDir } from './temp';
 
 export interface TestRegistry {
   app: Hono<Env>;
@@ -29,7 +29,7 @@ export interface TestRegistry {
 }
 
 export async function createTestRegistry(config: Partial<RegistryConfig> = {}): Promise<TestRegistry> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-registry-'));
+  const dir = await tempDir('registry');
   const db = openDatabase(path.join(dir, 'registry.db'));
   const runner = new InProcessRunner();
   const logs: LogEntry[] = [];
