@@ -25,6 +25,11 @@ export interface TestRegistry {
   bobRead: string;
   request(method: string, url: string, options?: { token?: string | undefined; body?: Uint8Array | string | object; headers?: Record<string, string> }): Promise<Response>;
   counts(): Record<string, number>;
+  /**
+   * Writes the download counts still pending now (the registry batches them on a 5 s timer), so a
+   * dump taken next changes only through later requests, not through an earlier download's flush.
+   */
+  settle(): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,7 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}): 
     bobRead,
     request,
     counts,
+    settle: () => app.close(),
     async close() {
       await runner.close();
       db.close();
