@@ -80,6 +80,7 @@ export const SLOW_TESTS: readonly string[] = [
   'privacy-live.test.ts',
   'readme-walkthrough.test.ts',
   'registry-audit-worker.test.ts',
+  'registry-crash-2.test.ts',
   'registry-crash.test.ts',
   'registry-e2e.test.ts',
   'registry-serve.test.ts',
