@@ -1,5 +1,6 @@
 /**
- * Which tier each test file belongs to. `npm run test:fast` (vitest.fast.config.ts) runs FAST_TESTS;
+ * Which tier each test file belongs to: vitest.config.ts makes one project of each. `npm run test:fast`
+ * (`vitest run --project fast`) runs FAST_TESTS;
  * `npm test` runs every file. test/test-kit-rules.test.ts fails while a file is in neither list
  * (or in both), so a new test file has to be classified.
  *
