@@ -7,7 +7,8 @@
  * FAST: in process (no `skills` CLI process, no `skills serve`, no browser; an in-process registry
  * on a port, worker threads and a local git are fine), and a few seconds each at most.
  * SLOW: real CLI and server processes, kill tests, live MCP servers, a browser, or long-running
- * in-process suites (the full sandbox matrix, concurrency, audit worker timeouts).
+ * in-process suites (the full sandbox matrix, concurrency, audit worker timeouts, the MCP server's
+ * install-and-run flow).
  */
 export const FAST_TESTS: readonly string[] = [
   'agents-alias-plan.test.ts',
@@ -50,7 +51,6 @@ export const FAST_TESTS: readonly string[] = [
   'web-extras.test.ts',
   'web-markdown.test.ts',
   'web-security.test.ts',
-  'workspace-mcp.test.ts',
 ];
 
 export const SLOW_TESTS: readonly string[] = [
@@ -100,5 +100,6 @@ export const SLOW_TESTS: readonly string[] = [
   'workspace-json.test.ts',
   'workspace-kill.test.ts',
   'workspace-lock.test.ts',
+  'workspace-mcp.test.ts',
   'workspace-recovery.test.ts',
 ];
