@@ -4,7 +4,7 @@
  *
  *   schema/  <-  tarball/, audit/  <-  sandbox/  <-  registry-server/, cli/
  *
- * servers/ and skills/ are this repository's own skills workspace (skill code and the generated
+ * examples/workspace/{servers,skills}/ are this repository's example skills workspace (skill code and the generated
  * MCP bindings it imports), not product code; test/, testkit/, bench/ and scripts/ may import
  * product code, never the other way round.
  */
@@ -60,8 +60,8 @@ module.exports = {
       from: { path: '^cli/commands/serve\\.ts$' },
       to: { path: '^registry-server/index\\.ts$', dependencyTypesNot: ['dynamic-import'] },
     },
-    onlyImports('servers-stand-alone', 'servers/ holds generated MCP bindings for skill code: they import only each other', '^servers/', ['servers']),
-    onlyImports('skills-import-only-servers', 'skill code imports the MCP bindings in servers/ and other skills, nothing of the registry or CLI', '^skills/', ['skills', 'servers']),
+    onlyImports('servers-stand-alone', 'servers/ holds generated MCP bindings for skill code: they import only each other', '^examples/workspace/servers/', ['examples/workspace/servers']),
+    onlyImports('skills-import-only-servers', 'skill code imports the MCP bindings in servers/ and other skills, nothing of the registry or CLI', '^examples/workspace/skills/', ['examples/workspace/skills', 'examples/workspace/servers']),
     {
       name: 'product-not-test-code',
       comment: 'product code and the skills workspace never import test/, testkit/, bench/ or scripts/',

@@ -30,6 +30,8 @@ import { machine, saveResults } from './stats';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(ROOT, 'bin', 'skills.js');
 const reference = (pkg: string) => path.join(ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
+/** The example workspace's skills: the first-party catalog. */
+const CATALOG = path.join(ROOT, 'examples', 'workspace', 'skills');
 const SYNTHETIC = path.join(ROOT, 'test', 'servers', 'synthetic-server.mjs');
 const tokens = (chars: number) => estimateTokens('x'.repeat(chars));
 
@@ -72,7 +74,7 @@ interface ServerCost {
 async function measure(name: string, servers: Record<string, ServerConfig>) {
   const ws = path.join(scratch, name);
   await fs.mkdir(ws, { recursive: true });
-  await fs.cp(path.join(ROOT, 'skills'), path.join(ws, 'skills'), { recursive: true });
+  await fs.cp(CATALOG, path.join(ws, 'skills'), { recursive: true });
   await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ dependencies: {}, servers }));
   const { listings, upFront, count } = await list(servers, ws);
   const tree = await writeServersTree(ws, listings);
@@ -160,7 +162,7 @@ for (const q of queries) {
 // 4. skills/INDEX.md with 100 skills with descriptions as long as the catalog's.
 const catalogWs = path.join(scratch, 'catalog-100');
 const descriptions = await Promise.all(
-  (await fs.readdir(path.join(ROOT, 'skills'), { withFileTypes: true })).filter((d) => d.isDirectory()).map(async (d) => /description: (.*)/.exec(await fs.readFile(path.join(ROOT, 'skills', d.name, 'SKILL.md'), 'utf8'))?.[1] ?? ''),
+  (await fs.readdir(CATALOG, { withFileTypes: true })).filter((d) => d.isDirectory()).map(async (d) => /description: (.*)/.exec(await fs.readFile(path.join(CATALOG, d.name, 'SKILL.md'), 'utf8'))?.[1] ?? ''),
 );
 for (let i = 0; i < 100; i++) {
   const name = `skill-${String(i).padStart(3, '0')}-${['csv', 'graph', 'files', 'report', 'notes'][i % 5]}`;

@@ -9,7 +9,7 @@ import type { UnpackLimits } from '../tarball/limits';
 import { AuditStore } from './audit-store';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import type { Db } from './db';
-import { DOWNLOAD_FLUSH_MS, DownloadCounter } from './downloads';
+import { DownloadCounter } from './downloads';
 import { RateLimiter } from './rate-limit';
 import { DEFAULT_STORE_CACHE, SkillsStore, type SkillRow } from './skills-store';
 
@@ -51,8 +51,6 @@ export interface RegistryConfig {
   searchCacheBytes: number;
   /** Search counts matches only this far; beyond it `total` is a lower bound and `totalCapped` true. */
   searchTotalCap: number;
-  /** How long download counts wait in memory before one write stores them (readers add what is pending). */
-  downloadFlushMs: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -71,7 +69,6 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   tarballCacheBytes: DEFAULT_STORE_CACHE.tarballCacheBytes,
   searchCacheBytes: DEFAULT_STORE_CACHE.searchCacheBytes,
   searchTotalCap: DEFAULT_STORE_CACHE.searchTotalCap,
-  downloadFlushMs: DOWNLOAD_FLUSH_MS,
 };
 
 export type LogEntry = Record<string, unknown>;
@@ -112,7 +109,6 @@ export function createServices(deps: AppDeps): Services {
     publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
     authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
     downloads: new DownloadCounter(deps.db, {
-      flushMs: deps.config.downloadFlushMs,
       onFlush: (names) => {
         for (const name of names) store.invalidate(name);
       },

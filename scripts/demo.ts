@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole product on this machine, with real processes. Starts a registry on a
- * temporary SQLite database on a free port, publishes the catalog (skills/ with recorded
- * fixtures) and a freshly scaffolded skill, installs two of them into a fresh workspace (each
+ * temporary SQLite database on a free port, publishes the catalog (examples/workspace/skills/, with
+ * recorded fixtures) and a freshly scaffolded skill, installs two of them into a fresh workspace (each
  * verified in the sandbox), shows the catalog an agent reads, runs the skills against their
  * fixtures, and shuts the registry down. Exit 0 only if every step worked.
  *
@@ -18,6 +18,8 @@ import pc from 'picocolors';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'skills.js');
+/** The example workspace's skills: the first-party catalog. */
+const CATALOG = path.join(ROOT, 'examples', 'workspace', 'skills');
 const keep = process.argv.includes('--keep');
 const serve = process.argv.includes('--serve');
 
@@ -91,18 +93,18 @@ try {
   await skills(author, ['scope', 'create', '@demo', '--team', 'examples']);
 
   header('Publish the catalog: validate, verify every fixture in the sandbox, pack, upload (the registry verifies again)');
-  const catalog = await fs.readdir(path.join(ROOT, 'skills'), { withFileTypes: true });
+  const catalog = await fs.readdir(CATALOG, { withFileTypes: true });
   await fs.mkdir(path.join(author, 'skills'), { recursive: true });
   const published: string[] = [];
   const pending = new Map<string, string[]>();
   for (const entry of catalog.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const hasFixtures = await fs.readdir(path.join(ROOT, 'skills', entry.name, 'fixtures')).then((f) => f.some((x) => x.endsWith('.json')), () => false);
+    const hasFixtures = await fs.readdir(path.join(CATALOG, entry.name, 'fixtures')).then((f) => f.some((x) => x.endsWith('.json')), () => false);
     if (!hasFixtures) {
       console.log(pc.dim(`   skipping skills/${entry.name}: no recorded fixtures yet`));
       continue;
     }
-    await fs.cp(path.join(ROOT, 'skills', entry.name), path.join(author, 'skills', entry.name), { recursive: true });
-    const manifest = JSON.parse(await fs.readFile(path.join(ROOT, 'skills', entry.name, 'skill.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    await fs.cp(path.join(CATALOG, entry.name), path.join(author, 'skills', entry.name), { recursive: true });
+    const manifest = JSON.parse(await fs.readFile(path.join(CATALOG, entry.name, 'skill.json'), 'utf8')) as { dependencies?: Record<string, string> };
     pending.set(entry.name, Object.keys(manifest.dependencies ?? {}).map((d) => d.slice(d.indexOf('/') + 1)));
   }
   // Dependencies first: the registry verifies a skill together with its published dependencies.

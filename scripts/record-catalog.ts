@@ -2,8 +2,8 @@
  * Records the catalog's fixtures from real MCP servers (`npm run record-catalog`): builds a small
  * sample folder and an empty knowledge graph, points server-filesystem and server-memory at them,
  * runs every case below with `skills run --live --record`, and copies the fixtures into
- * skills/<name>/fixtures/. Paths are relative to the sample folder, so fixtures do not depend on
- * where they were recorded. Re-run it after changing a catalog skill.
+ * examples/workspace/skills/<name>/fixtures/. Paths are relative to the sample folder, so fixtures
+ * do not depend on where they were recorded. Re-run it after changing a catalog skill.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'skills.js');
+/** The example workspace: the catalog's skills and its generated servers/ tree. */
+const EXAMPLE = path.join(ROOT, 'examples', 'workspace');
 const SAMPLE_ROOT = '/srv/sample-data';
 const serverPath = (pkg: string) => path.join(ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
 
@@ -89,8 +91,8 @@ try {
       },
     }),
   );
-  await fs.cp(path.join(ROOT, 'servers'), path.join(work, 'servers'), { recursive: true });
-  await fs.cp(path.join(ROOT, 'skills'), path.join(work, 'skills'), { recursive: true, filter: (src) => !src.endsWith('INDEX.md') });
+  await fs.cp(path.join(EXAMPLE, 'servers'), path.join(work, 'servers'), { recursive: true });
+  await fs.cp(path.join(EXAMPLE, 'skills'), path.join(work, 'skills'), { recursive: true, filter: (src) => !src.endsWith('INDEX.md') });
   for (const c of CASES) {
     const result = spawnSync(process.execPath, [BIN, 'run', `skills/${c.skill}`, '--export', c.export, '--args', JSON.stringify(c.args), '--live', '--record', c.name, '--json'], { cwd: work, encoding: 'utf8' });
     const out = JSON.parse(result.stdout) as { status?: string; value?: unknown; error?: { message: string } };
@@ -98,7 +100,7 @@ try {
     if (result.status !== 0) process.exitCode = 1;
   }
   for (const skill of [...new Set(CASES.map((c) => c.skill))]) {
-    const target = path.join(ROOT, 'skills', skill, 'fixtures');
+    const target = path.join(EXAMPLE, 'skills', skill, 'fixtures');
     await fs.rm(target, { recursive: true, force: true });
     await fs.mkdir(target, { recursive: true });
     const source = path.join(work, 'skills', skill, 'fixtures');

@@ -6,12 +6,12 @@
  * for the user against a temporary HOME (never the real one).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
 import { runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   live = await liveRegistry(['@acme']);
   await publish('pdf', '1.0.0');
   await publish('csv', '1.0.0');
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-agents-e2e-'));
+  base = await tempDir('agents-e2e');
   // A temporary HOME and XDG folders: the real home is never touched.
   env = {
     HOME: path.join(base, 'home'),

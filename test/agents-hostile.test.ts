@@ -6,11 +6,11 @@
  * Skills come from local folders, so no registry is needed.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install/install';
 import { runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 
 let base: string;
@@ -56,7 +56,7 @@ async function expectRefused(root: string, action: () => Promise<unknown>, code:
 }
 
 beforeAll(async () => {
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-agents-hostile-'));
+  base = await tempDir('agents-hostile');
   env = { HOME: path.join(base, 'home'), SKILLS_CONFIG_DIR: path.join(base, 'config'), SKILLS_CACHE_DIR: path.join(base, 'cache'), XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' };
   await fs.mkdir(env.HOME as string);
   await makeSkill('pdf', 'Reads PDFs.');

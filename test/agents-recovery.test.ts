@@ -7,7 +7,6 @@
  * folder (the global store's sealed marker) cannot be planted in a project.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GLOBAL_MARKER, globalStoreDir } from '../cli/core/agents/scope';
@@ -16,6 +15,7 @@ import { sealJournal } from '../cli/core/install/journal';
 import { journalKey } from '../cli/core/install/journal-key';
 import { runCli } from '../testkit/cli';
 import { STAGING, TRASH, writeJournal } from '../testkit/journal';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 
 const JOURNAL = '.skills-journal.json';
@@ -63,7 +63,7 @@ async function next(ws: string, command: 'list' | 'install'): Promise<string> {
 }
 
 beforeAll(async () => {
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-agents-recovery-'));
+  base = await tempDir('agents-recovery');
   env = { HOME: path.join(base, 'home'), SKILLS_CONFIG_DIR: path.join(base, 'config'), SKILLS_CACHE_DIR: path.join(base, 'cache'), XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' };
   await fs.mkdir(env.HOME as string);
   for (const name of ['pdf', 'csv']) {

@@ -11,6 +11,7 @@ import { auditFiles } from '../audit/audit';
 import type { AuditFile } from '../audit/types';
 import { runCli } from '../testkit/cli';
 import { elf, highs, pemKey, pkg, PLAIN_SKILL_MD, randomish, tagged } from '../testkit/audit';
+import { tempDir } from '../testkit/temp';
 
 const AWS_ID = `AKIA${randomish(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 21)}`;
 const AWS_SECRET = randomish(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+', 22);
@@ -169,7 +170,7 @@ Instead, download the script, read it, and run it only if it does what it says.
 describe('skills audit (the real CLI)', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-audit-'));
+    dir = await tempDir('audit');
     const write = async (folder: string, files: AuditFile[]) => {
       for (const f of files) {
         await fs.mkdir(path.dirname(path.join(dir, folder, f.path)), { recursive: true });

@@ -5,7 +5,6 @@
  * ETEAMEXISTS (the registry, nothing changed).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { skillMd } from '../testkit/git-repo';
 import { createTestRegistry } from '../testkit/registry';
 import { skillFiles } from '../testkit/skill-files';
 import { tree } from '../testkit/tree';
+import { tempDir } from '../testkit/temp';
 
 const enc = new TextEncoder();
 let tmp: string;
@@ -25,7 +25,7 @@ let env: NodeJS.ProcessEnv;
 let counter = 0;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-catalog-codes-'));
+  tmp = await tempDir('catalog-codes');
   env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_REGISTRY: 'http://127.0.0.1:9', HOME: tmp, XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' };
   await fs.mkdir(path.join(tmp, 'plain'));
   await fs.writeFile(path.join(tmp, 'plain', 'SKILL.md'), skillMd('plain', { version: '"1.0.0"' }));

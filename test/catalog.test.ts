@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG_BUDGET_CHARS, renderCatalog } from '../schema/catalog';
 import { writeCatalog } from '../cli/core/workspace/catalog';
+import { tempDir } from '../testkit/temp';
 
 let root: string;
 beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-catalog-'));
+  root = await tempDir('catalog');
 });
 afterEach(async () => {
   await fs.rm(root, { recursive: true, force: true });

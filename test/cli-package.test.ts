@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cli-'));
+  tmp = await tempDir('cli');
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCOVERY_SCHEMA_V0_2_0, discoveryIndexSchema } from '../schema/registry';
@@ -15,6 +14,7 @@ import { runCli } from '../testkit/cli';
 import { git, skillMd, writeRepoFiles } from '../testkit/git-repo';
 import { loggedRegistry, type LoggedRegistry } from '../testkit/recording-server';
 import { makeSkillsRepo } from '../testkit/skills-repo';
+import { tempDir } from '../testkit/temp';
 
 let registry: LoggedRegistry;
 let tmp: string;
@@ -22,7 +22,7 @@ let repo: string;
 let commitId: string;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-plain-reg-'));
+  tmp = await tempDir('plain-reg');
   registry = await loggedRegistry([{ name: '@t' }]);
   repo = await makeSkillsRepo(path.join(tmp, 'repo'));
   commitId = await git(repo, ['rev-parse', 'HEAD']);

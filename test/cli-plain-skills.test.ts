@@ -4,17 +4,17 @@
  * the user config), EVERSIONMISSING, trust levels, and executable bits that survive a round trip.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpack } from '../tarball/unpack';
 import { runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-plain-'));
+  tmp = await tempDir('plain');
   env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache') };
 });
 afterAll(async () => {

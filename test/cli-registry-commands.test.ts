@@ -4,7 +4,6 @@
  * fails verification uploading nothing. Real `skills` processes against a real registry.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import type { PackageFile } from '../schema/package-files';
 import { runCli } from '../testkit/cli';
 import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry } from '../testkit/recording-server';
 import { skillFiles, textResult } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 
 let registry: LoggedRegistry;
 let work: string;
@@ -50,7 +50,7 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   });
 
 beforeAll(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-commands-'));
+  work = await tempDir('commands');
   registry = await loggedRegistry([{ name: '@acme' }, { name: '@other' }]);
   for (const files of [
     echoing('alpha', '@acme', '1.0.0', 'Alpha toolkit that greets through echo'),

@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { DEFAULT_REGISTRY_CONFIG } from '../registry-server/index';
 import { MAX_PACKUMENT_BYTES, MAX_RESPONSE_BYTES, MAX_TARBALL_BYTES } from '../schema/registry';
 import { runCli } from '../testkit/cli';
 import { recordingServer, sendJson, streamForever, type RecordingServer } from '../testkit/recording-server';
+import { tempDir } from '../testkit/temp';
 
 const MiB = 1024 * 1024;
 const FILLER = Buffer.alloc(64 * 1024, 0x61);
@@ -25,7 +25,7 @@ const GZIP_BOMB = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
 
 let work: string;
 beforeEach(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-limits-'));
+  work = await tempDir('limits');
 });
 afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });

@@ -5,20 +5,20 @@
  * for, and never a token to another origin (tarball URLs, redirects).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REGISTRY, resolveRegistry } from '../cli/core/registry/config';
 import { runCli } from '../testkit/cli';
 import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry, type RecordingServer } from '../testkit/recording-server';
 import { chainSkills } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 
 const ENV_TOKEN = 'skr_envtokenAAAAAAAA_envsecret';
 const CONFIG_TOKEN = 'skr_cfgtokenAAAAAAAA_cfgsecret';
 
 let work: string;
 beforeEach(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-token-'));
+  work = await tempDir('token');
 });
 afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });

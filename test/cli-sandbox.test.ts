@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cli-sandbox-'));
+  tmp = await tempDir('cli-sandbox');
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -6,13 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testkit/cli';
 import { git } from '../testkit/git-repo';
 import { makeSkillsRepo, PNG, SKILLS_REPO_NAMES } from '../testkit/skills-repo';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 
 const exec = promisify(execFile);
@@ -22,7 +22,7 @@ let commitId: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-e2e-src-'));
+  tmp = await tempDir('e2e-src');
   repo = await makeSkillsRepo(path.join(tmp, 'public-skills'));
   commitId = await git(repo, ['rev-parse', 'HEAD']);
   env = { SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_CONFIG_DIR: path.join(tmp, 'config') };

@@ -5,16 +5,16 @@
  * registry, sandbox, tool search, publish. Real `skills` processes; nothing needs a network.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 let dir: string;
 const NOWHERE = 'http://127.0.0.1:9';
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-usage-'));
+  dir = await tempDir('usage');
   await fs.writeFile(path.join(dir, 'skills.json'), JSON.stringify({ dependencies: {} }));
 });
 afterAll(async () => {

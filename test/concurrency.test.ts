@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install } from '../cli/core/install/install';
 import { pack } from '../tarball/pack';
 import { chainSkills, skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -52,7 +52,7 @@ describe('concurrency against a real registry', () => {
   it('200 concurrent installers all get the same verified tree', async () => {
     const chain = chainSkills();
     for (const files of [chain.base, chain.mid]) expect((await live.publish(files)).status).toBe(201);
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-many-'));
+    const root = await tempDir('many');
     try {
       const results = await Promise.all(
         Array.from({ length: 200 }, async (_, i) => {

@@ -4,16 +4,16 @@
  * files it names, write code against them, and run it live.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 const memoryServer = path.join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js');
 
 let ws: string;
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-context-agent-'));
+  ws = await tempDir('context-agent');
   await fs.writeFile(
     path.join(ws, 'skills.json'),
     JSON.stringify({ dependencies: {}, servers: { memory: { command: process.execPath, args: [memoryServer], env: { MEMORY_FILE_PATH: path.join(ws, 'memory.jsonl') } } } }),

@@ -1,10 +1,10 @@
 /** skills/INDEX.md within the skill-listing budget of agent clients, however many skills (issue 17). */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_BUDGET_CHARS, renderCatalog, type CatalogEntry } from '../schema/catalog';
 import { runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 const DESCRIPTION =
   'Migrates records from a CSV file on the filesystem MCP server into entities of the memory MCP server knowledge graph, moving the data between the two servers inside the sandbox. Use it to import a contact list or an inventory into long-term memory.';
@@ -18,7 +18,7 @@ function entries(count: number, description = DESCRIPTION): CatalogEntry[] {
 
 let ws: string;
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-context-catalog-'));
+  ws = await tempDir('context-catalog');
 });
 afterAll(async () => {
   await fs.rm(ws, { recursive: true, force: true });

@@ -8,11 +8,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATED_NAMES } from '../cli/core/servers/tree';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 
 const SYNTHETIC = path.join(ROOT, 'test', 'servers', 'synthetic-server.mjs');
@@ -20,7 +20,7 @@ const cloud = (tools: number, change = false) => ({ command: process.execPath, a
 
 let ws: string;
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-sync-safety-'));
+  ws = await tempDir('sync-safety');
   await configure({ cloud: cloud(30) });
   const first = await runCli(['servers', 'sync', '--json'], { cwd: ws });
   expect(first.code, first.stdout + first.stderr).toBe(0);

@@ -5,12 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateTokens } from '../schema/tokens';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 import { snapshot } from '../testkit/workspace';
 
 const SYNTHETIC = path.join(ROOT, 'test', 'servers', 'synthetic-server.mjs');
@@ -19,7 +19,7 @@ const TSC = path.join(ROOT, 'node_modules', '.bin', 'tsc');
 
 let ws: string;
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-context-tree-'));
+  ws = await tempDir('context-tree');
 });
 afterAll(async () => {
   await fs.rm(ws, { recursive: true, force: true });
@@ -161,7 +161,7 @@ describe('a server that grows from 100 to 500 tools', () => {
     expect(await snapshot(path.join(ws, 'servers'))).toEqual(before);
     // A server folder that is a link (as a cloned repository can hold) fails the sync before any
     // folder is replaced, and nothing is written where it points.
-    const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-context-outside-'));
+    const outside = await tempDir('context-outside');
     try {
       await fs.writeFile(path.join(outside, 'keep.txt'), 'sentinel');
       await fs.symlink(outside, path.join(ws, 'servers', 'odd'));

@@ -5,13 +5,13 @@
  * is an EMCPDRIFT warning naming tool, field and skill.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContracts, mergeContract, parseContract, serializeContract, toolContract, type ContractProblem, type SkillContracts } from '../audit/contracts';
 import { contractImpact, recordContracts } from '../cli/core/servers/contracts';
 import { McpServers } from '../cli/core/servers/connect';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 const DRIFT = path.join(ROOT, 'test', 'servers', 'drift-server.mjs');
 
@@ -32,7 +32,7 @@ interface DoctorJson {
 }
 
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-contracts-'));
+  ws = await tempDir('contracts');
   variantFile = path.join(ws, 'drift-variant');
   await variant('v1');
   await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { drift: { command: process.execPath, args: [DRIFT], env: { DRIFT_TOOLS_FILE: variantFile } } } }));

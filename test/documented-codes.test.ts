@@ -11,7 +11,6 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +21,7 @@ import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
 import { runCli } from '../testkit/cli';
 import { skillMd } from '../testkit/git-repo';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { makeZip } from '../testkit/zip';
 import { unzip } from '../tarball/unzip';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
@@ -33,7 +33,7 @@ let env: NodeJS.ProcessEnv;
 let counter = 0;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-codes-'));
+  tmp = await tempDir('codes');
   env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_REGISTRY: 'http://127.0.0.1:9', HOME: tmp };
   await fs.mkdir(path.join(tmp, 'skill'));
   await fs.writeFile(path.join(tmp, 'skill', 'SKILL.md'), skillMd('plain', { version: '"1.0.0"' }));

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { contentDigest, integrityOf } from '../tarball/digest';
 import { unpack } from '../tarball/unpack';
 import { HOSTILE_ARCHIVES } from './hostile/archives';
 import { chainSkills, skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, snapshot, type LiveRegistry } from '../testkit/workspace';
 
@@ -28,8 +28,8 @@ afterAll(async () => {
   await live.close();
 });
 beforeEach(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-ws-'));
-  cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cache-'));
+  ws = await tempDir('ws');
+  cacheDir = await tempDir('cache');
 });
 afterEach(async () => {
   await fs.chmod(path.join(ws, 'skills'), 0o755).catch(() => undefined);

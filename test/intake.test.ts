@@ -5,7 +5,6 @@
  * and `outdated` agreeing with `update` for git skills.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install/install';
@@ -13,6 +12,7 @@ import { parseSourceSpec } from '../cli/core/sources/spec';
 import { collectFiles } from '../tarball/collect';
 import { runCli } from '../testkit/cli';
 import { commit, makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { tempDir } from '../testkit/temp';
 import { expectNothingWritten, tree } from '../testkit/tree';
 
 let tmp: string;
@@ -20,7 +20,7 @@ let cache: string;
 let counter = 0;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-intake-'));
+  tmp = await tempDir('intake');
   cache = path.join(tmp, 'cache');
   await fs.writeFile(path.join(tmp, 'outside.md'), 'a file next to the skill folders\n');
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { jsonSchemaFiles } from '../schema/json-schemas';
@@ -21,7 +22,7 @@ describe('committed JSON Schemas', () => {
         await expect(text).toMatchFileSnapshot(`../schema/json/${file}`);
         return;
       }
-      const committed = await fs.readFile(`${DIR}${file}`, 'utf8').catch(() => undefined);
+      const committed = await fs.readFile(path.join(DIR, file), 'utf8').catch(() => undefined);
       expect(committed, `schema/json/${file} is missing: run \`npm run schema:json\``).toBeDefined();
       expect(committed, `schema/json/${file} differs from the zod schema: run \`npm run schema:json\``).toBe(text);
     });

@@ -8,7 +8,6 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { buildProgram } from '../cli/program';
 import { ROOT, runCli } from '../testkit/cli';
 import { serveRegistry } from '../testkit/serve';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 type Doc = 'docs/cli.md' | 'docs/audit.md' | 'docs/agents.md';
@@ -159,7 +159,7 @@ Test skill.
 `;
 
 beforeAll(async () => {
-  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'skills-shapes-'));
+  tmp = await tempDir('shapes');
   live = await liveRegistry(['@acme']);
   env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_REGISTRY: live.registry.url, SKILLS_TOKEN: live.admin, HOME: tmp };
   skillDir = path.join(tmp, 'probe');

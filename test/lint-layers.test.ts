@@ -6,10 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../testkit/temp';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEPCRUISE = path.join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
@@ -55,10 +55,10 @@ const CLEAN: Record<string, string> = {
   'registry-server/index.ts': `import { run } from '../sandbox/run';\nimport { open } from './db';\nexport const startRegistry = () => [run, open];\n`,
   'cli/core/install.ts': `import { run } from '../../sandbox/run';\nimport { rules } from '../../audit/rules';\nimport { pack } from '../../tarball/pack';\nexport const install = () => [run, rules, pack];\n`,
   'cli/commands/serve.ts': `import { install } from '../core/install';\nexport async function serve() {\n  const { startRegistry } = await import('../../registry-server/index');\n  return [startRegistry, install];\n}\n`,
-  'servers/runtime.ts': `export const call = () => 1;\n`,
-  'servers/filesystem/index.ts': `import { call } from '../runtime';\nexport const read = call;\n`,
-  'skills/report/index.ts': `import { read } from '../../servers/filesystem/index';\nexport const report = read;\n`,
-  'skills/report-all/index.ts': `import { report } from '../report/index';\nexport const all = report;\n`,
+  'examples/workspace/servers/runtime.ts': `export const call = () => 1;\n`,
+  'examples/workspace/servers/filesystem/index.ts': `import { call } from '../runtime';\nexport const read = call;\n`,
+  'examples/workspace/skills/report/index.ts': `import { read } from '../../servers/filesystem/index';\nexport const report = read;\n`,
+  'examples/workspace/skills/report-all/index.ts': `import { report } from '../report/index';\nexport const all = report;\n`,
   'testkit/registry.ts': `import { startRegistry } from '../registry-server/index';\nimport { install } from '../cli/core/install';\nexport const both = [startRegistry, install];\n`,
   'test/install.test.ts': `import { both } from '../testkit/registry';\nimport { open } from '../registry-server/db';\nexport const t = [both, open];\n`,
   'bench/install.ts': `import { both } from '../testkit/registry';\nimport { install } from '../cli/core/install';\nexport const b = [both, install];\n`,
@@ -75,10 +75,10 @@ const PLANTED: Record<string, { source: string; violation: string }> = {
   'sandbox/serves.ts': { source: `import { open } from '../registry-server/db';\nexport const o = open;\n`, violation: 'sandbox-imports-only-lower-layers sandbox/serves.ts -> registry-server/db.ts' },
   'registry-server/installs.ts': { source: `import type { install } from '../cli/core/install';\nexport type I = typeof install;\n`, violation: 'registry-server-not-cli registry-server/installs.ts -> cli/core/install.ts' },
   'cli/core/serves.ts': { source: `import { startRegistry } from '../../registry-server/index';\nexport const s = startRegistry;\n`, violation: 'cli-registry-server-only-for-serve cli/core/serves.ts -> registry-server/index.ts' },
-  'cli/core/skill-code.ts': { source: `import { read } from '../../servers/filesystem/index';\nexport const r = read;\n`, violation: 'cli-imports-only-lower-layers cli/core/skill-code.ts -> servers/filesystem/index.ts' },
+  'cli/core/skill-code.ts': { source: `import { read } from '../../examples/workspace/servers/filesystem/index';\nexport const r = read;\n`, violation: 'cli-imports-only-lower-layers cli/core/skill-code.ts -> examples/workspace/servers/filesystem/index.ts' },
   'cli/core/helpers.ts': { source: `import { both } from '../../testkit/registry';\nexport const h = both;\n`, violation: 'product-not-test-code cli/core/helpers.ts -> testkit/registry.ts' },
-  'servers/memory/index.ts': { source: `import { valid } from '../../schema/errors';\nexport const v = valid;\n`, violation: 'servers-stand-alone servers/memory/index.ts -> schema/errors.ts' },
-  'skills/installer/index.ts': { source: `import { install } from '../../cli/core/install';\nexport const i = install;\n`, violation: 'skills-import-only-servers skills/installer/index.ts -> cli/core/install.ts' },
+  'examples/workspace/servers/memory/index.ts': { source: `import { valid } from '../../../../schema/errors';\nexport const v = valid;\n`, violation: 'servers-stand-alone examples/workspace/servers/memory/index.ts -> schema/errors.ts' },
+  'examples/workspace/skills/installer/index.ts': { source: `import { install } from '../../../../cli/core/install';\nexport const i = install;\n`, violation: 'skills-import-only-servers examples/workspace/skills/installer/index.ts -> cli/core/install.ts' },
   'testkit/from-test.ts': { source: `import { t } from '../test/install.test';\nexport const x = t;\n`, violation: 'test-helpers-not-tests testkit/from-test.ts -> test/install.test.ts' },
   'testkit/from-bench.ts': { source: `import { b } from '../bench/install';\nexport const x = b;\n`, violation: 'testkit-not-benches testkit/from-bench.ts -> bench/install.ts' },
   'bench/typo.ts': { source: `import { nothing } from './no-such-file';\nexport const x = nothing;\n`, violation: 'not-to-unresolvable bench/typo.ts -> ./no-such-file' },
@@ -86,7 +86,7 @@ const PLANTED: Record<string, { source: string; violation: string }> = {
 
 let root: string;
 beforeEach(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-lint-'));
+  root = await tempDir('lint');
 });
 afterEach(async () => {
   await fs.rm(root, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { McpServers } from '../cli/core/servers/connect';
 import { createLiveBridge } from '../sandbox/live-bridge';
 import { runSkill } from '../sandbox/run-skill';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 import { snapshot } from '../testkit/workspace';
 
 const node = process.execPath;
@@ -17,7 +17,7 @@ const HOSTILE = path.join(ROOT, 'test', 'servers', 'hostile-server.mjs');
 let ws: string;
 let data: string;
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-live-'));
+  ws = await tempDir('live');
   data = path.join(ws, 'data');
   await fs.mkdir(path.join(data, 'reports'), { recursive: true });
   await fs.writeFile(path.join(data, 'a.txt'), 'alpha\n');
@@ -129,7 +129,7 @@ describe('search-tools', () => {
     } finally {
       await fs.writeFile(skillsJson, config);
     }
-    const bare = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-live-bare-'));
+    const bare = await tempDir('live-bare');
     try {
       await fs.writeFile(path.join(bare, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { memory: { command: node, args: [serverPath('server-memory')] } } }));
       const none = await runCli(['search-tools', 'graph', '--json'], { cwd: bare });

@@ -2,10 +2,10 @@
 // (filesystem, memory) and test/servers/pii-server.mjs, whose results carry personal data in the
 // forms that used to slip through (keys, JSON escapes, base64, binary, international phones).
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 const node = process.execPath;
 const serverPath = (pkg: string) => path.join(ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
@@ -31,7 +31,7 @@ let config: Record<string, unknown>;
 const writeConfig = async (privacy: Record<string, unknown>) => fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ ...config, privacy }));
 
 beforeAll(async () => {
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-privacy-'));
+  ws = await tempDir('privacy');
   data = path.join(ws, 'data');
   log = path.join(ws, 'sent.log');
   await fs.mkdir(data, { recursive: true });

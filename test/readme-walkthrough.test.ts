@@ -21,11 +21,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 const SECTION = 'Your own registry and workspace, step by step';
 const README_PORT = '4873';
@@ -134,7 +134,7 @@ let registry: Shell | undefined;
 const git = async (args: string[]) => (await promisify(execFile)('git', args, { cwd: ROOT })).stdout;
 
 beforeAll(async () => {
-  tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'skills-readme-')));
+  tmp = await tempDir('readme');
   home = path.join(tmp, 'home');
   await fs.mkdir(home);
   env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|SKILLS_|XDG_)/i.test(key)));

@@ -4,7 +4,6 @@
  * that holds the job until the test lets go), the server keeps answering other requests.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { AuditPool } from '../registry-server/audit-pool';
 import { startRegistry, type RunningRegistry } from '../registry-server/server';
 import { pack } from '../tarball/pack';
 import { echoSkill } from '../testkit/registry';
+import { tempDir } from '../testkit/temp';
 
 const enc = new TextEncoder();
 
@@ -52,7 +52,7 @@ describe('the audit worker pool', () => {
   });
 
   it('fails one job with EAUDITWORKER when its worker dies, and serves the next with a new worker', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-audit-crash-'));
+    const dir = await tempDir('audit-crash');
     const crashing = path.join(dir, 'crash.mjs');
     await fs.writeFile(crashing, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(3));\n");
     const broken = new AuditPool({ size: 1, workerFile: crashing });
@@ -72,7 +72,7 @@ describe('a registry auditing an upload', () => {
   const channel = new BroadcastChannel('skills-test-audit-latch');
 
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-audit-latch-'));
+    dir = await tempDir('audit-latch');
     // A stand-in for a slow audit: it says it started, holds the job until released, then reports nothing found.
     const latch = path.join(dir, 'latch-worker.mjs');
     await fs.writeFile(
@@ -129,7 +129,7 @@ describe('a registry whose real audit worker passes its timeout', () => {
   let registry: RunningRegistry;
 
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-audit-timeout-'));
+    dir = await tempDir('audit-timeout');
     // The real audit worker, with a timeout no audit can meet (1 ms, worker start included), so the
     // outcome does not depend on the machine's speed: every upload takes it past the timeout.
     registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), workers: 1, audit: { timeoutMs: 1 } });

@@ -4,7 +4,6 @@
  * discovery index kept up to date write by write is byte for byte the index built afresh.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -18,6 +17,7 @@ import { validatePackage } from '../schema/package';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { pack } from '../tarball/pack';
 import { echoSkill } from '../testkit/registry';
+import { tempDir } from '../testkit/temp';
 
 describe('ByteLru', () => {
   it('never holds more bytes than its bound, whatever is stored, read and dropped', () => {
@@ -111,7 +111,7 @@ describe('the discovery index, kept up to date write by write', () => {
   let template: Omit<NewVersion, 'name' | 'version' | 'scopeId' | 'tag'>;
 
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cache-index-'));
+    dir = await tempDir('cache-index');
     db = openDatabase(path.join(dir, 'registry.db'));
     const auth = new Auth(db);
     auth.bootstrap();

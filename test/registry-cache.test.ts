@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -15,6 +14,7 @@ import type { RegistryApp } from '../registry-server/app';
 import { startRegistry, type RunningRegistry } from '../registry-server/server';
 import { pack } from '../tarball/pack';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
+import { tempDir } from '../testkit/temp';
 
 const INSTALL = 'application/vnd.skills.install-v1+json';
 const enc = new TextEncoder();
@@ -222,7 +222,7 @@ describe('Host headers', () => {
   }
 
   beforeAll(async () => {
-    plainDir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-cache-host-'));
+    plainDir = await tempDir('cache-host');
     open = await startRegistry({ port: 0, db: path.join(plainDir, 'open.db'), workers: 1 });
     configured = await startRegistry({ port: 0, db: path.join(plainDir, 'configured.db'), workers: 1, config: { publicUrl: 'https://skills.example.com' } });
     for (const reg of [open, configured]) {

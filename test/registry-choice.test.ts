@@ -7,7 +7,6 @@
  * --registry and $SKILLS_REGISTRY, naming another server, must each beat skills.json.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -17,6 +16,7 @@ import { buildProgram } from '../cli/program';
 import { BIN, runCli, type CliRun } from '../testkit/cli';
 import { loggedRegistry, recordingServer, sendJson, type LoggedRegistry, type RecordingServer } from '../testkit/recording-server';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 
 /** Where one run happens: its workspace and a number no other run has (for names it creates). */
 interface Run {
@@ -148,7 +148,7 @@ function runnable(command: Command, prefix: string[] = []): { name: string; comm
 const tagged = (version: string) => skillFiles({ name: 'tagged', scope: '@priv', version, code: `export function v() { return '${version}'; }`, fixtures: { v: { call: { export: 'v', args: [] }, expect: { returns: version } } } });
 
 beforeAll(async () => {
-  root = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-registry-choice-'));
+  root = await tempDir('registry-choice');
   W = await loggedRegistry([{ name: '@priv', private: true }]);
   // The other registry: any request reaching it shows it was chosen; it has nothing.
   O = await recordingServer((_req, res) => sendJson(res, 404, { error: { code: 'ENOTFOUND', message: 'nothing here' } }));

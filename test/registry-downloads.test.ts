@@ -1,6 +1,5 @@
 /** Download counts land on the UTC day of each GET, also when the clock crosses midnight (or is set back). */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Auth } from '../registry-server/auth';
@@ -11,13 +10,14 @@ import { validatePackage } from '../schema/package';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { pack } from '../tarball/pack';
 import { echoSkill } from '../testkit/registry';
+import { tempDir } from '../testkit/temp';
 
 let dir: string;
 let db: Db;
 let skill: { id: number; name: string };
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-downloads-'));
+  dir = await tempDir('downloads');
   db = openDatabase(path.join(dir, 'registry.db'));
   const auth = new Auth(db);
   auth.bootstrap();

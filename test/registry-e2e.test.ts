@@ -1,16 +1,16 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testkit/cli';
 import { serveRegistry, type ServedRegistry } from '../testkit/serve';
+import { tempDir } from '../testkit/temp';
 
 let registry: ServedRegistry;
 let work: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   registry = await serveRegistry();
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-e2e-'));
+  work = await tempDir('e2e');
   env = { SKILLS_CONFIG_DIR: path.join(work, 'config'), SKILLS_REGISTRY: '', SKILLS_TOKEN: '' };
   delete env.SKILLS_REGISTRY;
   delete env.SKILLS_TOKEN;

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import type { PackageFile } from '../schema/package-files';
 import { discoveryIndexSchema, packumentSchema, searchResponseSchema } from '../schema/registry';
 import { pack } from '../tarball/pack';
 import { echoSkill } from '../testkit/registry';
+import { tempDir } from '../testkit/temp';
 
 const enc = new TextEncoder();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -52,7 +52,7 @@ async function insertOld(db: Database.Database, name: string, version: string, f
 
 let db: Db;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-migrate-'));
+  dir = await tempDir('migrate');
   file = path.join(dir, 'registry.db');
   const old = new Database(file);
   old.pragma('journal_mode = WAL');

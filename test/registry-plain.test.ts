@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
 import {
   discoveryIndexSchema,
@@ -53,8 +53,7 @@ function plain(name: string, files: Record<string, Uint8Array | string | { bytes
 let live: LiveRegistry;
 let reader: Database.Database;
 beforeAll(async () => {
-  // Download counts wait until close: a timed write between two snapshots would look like a refused request's change.
-  live = await liveRegistry(['@acme', '@t'], { unpackLimits: { maxFileBytes: 2 * MiB }, downloadFlushMs: 3_600_000 });
+  live = await liveRegistry(['@acme', '@t'], { unpackLimits: { maxFileBytes: 2 * MiB } });
   const created = await fetch(`${live.registry.url}/v1/scopes`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${live.admin}`, 'Content-Type': 'application/json' },
@@ -130,6 +129,10 @@ describe('plain skills publish', () => {
       ['scripts/extract.py', true],
     ]);
     expect(Buffer.from(back.find((f) => f.path === 'assets/logo.png')?.bytes ?? []).equals(Buffer.from(PNG))).toBe(true);
+    // The registry writes download counts in a batch on a timer: wait for this one, so the write
+    // cannot land inside a later test's before/after comparison of every row.
+    const counted = () => reader.prepare("SELECT d.count FROM version_downloads d JOIN versions v ON v.id = d.version_id JOIN skills s ON s.id = v.skill_id WHERE s.name = '@acme/pdf' AND v.version = '1.2.0'").get();
+    await vi.waitFor(() => expect(counted()).toEqual({ count: 1 }), { timeout: 30_000, interval: 50 });
   });
 
   it('takes the version from SKILL.md metadata.version, and shows kind, trust and provenance in both packuments', async () => {

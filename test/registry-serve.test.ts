@@ -5,18 +5,18 @@
  */
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATION_ID, openDatabase } from '../registry-server/db';
 import { runCli } from '../testkit/cli';
 import { serveRegistry } from '../testkit/serve';
+import { tempDir } from '../testkit/temp';
 import { snapshot } from '../testkit/workspace';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-serve-errors-'));
+  dir = await tempDir('serve-errors');
 });
 afterAll(async () => {
   await fs.chmod(path.join(dir, 'locked'), 0o755).catch(() => undefined);
@@ -34,9 +34,9 @@ const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : und
 
 /** Runs `skills serve` twice (human and --json) and returns the JSON error, checking the human form too. */
 async function serveFails(args: string[], code: string, as?: { uid: number; gid: number }): Promise<Refusal> {
-  const folder = await fs.mkdtemp(path.join(dir, 'case-'));
+  const folder = await tempDir('case', { in: dir });
   if (as) {
-    // mkdtemp makes 0700 folders: let the other user in (read and search only).
+    // tempDir makes 0700 folders: let the other user in (read and search only).
     await fs.chmod(dir, 0o755);
     await fs.chmod(folder, 0o755);
   }

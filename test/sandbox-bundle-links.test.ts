@@ -4,13 +4,13 @@
  * links, real `skills verify` and `skills run` processes).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSkill } from '../sandbox/run-skill';
 import { verifySkill } from '../sandbox/verify';
 import { runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 let skills: string;
@@ -38,7 +38,7 @@ async function writeMain(spec: string): Promise<string> {
 }
 
 beforeEach(async () => {
-  tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'skills-links-')));
+  tmp = await tempDir('links');
   skills = path.join(tmp, 'project', 'skills');
   outside = path.join(tmp, 'outside');
   await fs.mkdir(skills, { recursive: true });

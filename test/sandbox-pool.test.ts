@@ -4,7 +4,6 @@
  * a thin wrapper around it misbehaves on command, so a crash happens at a chosen point.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import type { CaseJob } from '../sandbox/verify-case';
 import type { Fixture } from '../schema/fixture';
 import { verifySkill } from '../sandbox/verify';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { HOSTILE_SKILLS, hostileFiles } from './hostile/skills';
 
 let good: CaseJob;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const bundle = await bundleSkill({ tree: new MemorySourceTree({ good: files }), folder: 'good', entry: 'index.ts' });
   // A long deadline: the normal jobs here must never meet the watchdog, however loaded the machine.
   good = { name: 'good', code: bundle.code, fixture: FIXTURE, declared: bundle.declared, limits: { ...DEFAULT_SANDBOX_LIMITS, timeoutMs: 60_000 } };
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-pool-'));
+  dir = await tempDir('pool');
   crashingWorker = path.join(dir, 'crashing-worker.mjs');
   // The real worker is imported first, so its listener sees every job; this one then misbehaves.
   await fs.writeFile(

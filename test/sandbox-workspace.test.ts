@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessRunner, WorkerPool } from '../sandbox/pool';
@@ -14,6 +13,7 @@ import { verifySkill } from '../sandbox/verify';
 import { DiskWorkspace, MemoryWorkspace, type WorkspaceStore } from '../sandbox/workspace-store';
 import { runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 let outside: string;
@@ -42,7 +42,7 @@ async function runLive(code: string, workspace: WorkspaceStore): Promise<Record<
 }
 
 beforeEach(async () => {
-  tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'skills-ws-')));
+  tmp = await tempDir('ws');
   outside = path.join(tmp, 'outside');
   root = path.join(tmp, 'project', 'workspace');
   skillDir = path.join(tmp, 'project', 'skills', 'probe');

@@ -6,15 +6,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-serve-start-'));
+  tmp = await tempDir('serve-start');
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -3,12 +3,12 @@
  * verified in the sandbox like registry ones, and the install policy as `skills ci` applies it.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install/install';
 import { makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { expectNothingWritten } from '../testkit/tree';
 
 let tmp: string;
@@ -16,14 +16,14 @@ let ws: string;
 let cache: string;
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-folder-'));
+  tmp = await tempDir('folder');
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  ws = await fs.mkdtemp(path.join(tmp, 'ws-'));
-  cache = await fs.mkdtemp(path.join(tmp, 'cache-'));
+  ws = await tempDir('ws', { in: tmp });
+  cache = await tempDir('cache', { in: tmp });
 });
 afterEach(async () => {
   await fs.rm(ws, { recursive: true, force: true });

@@ -8,13 +8,13 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install/install';
 import { runCli } from '../testkit/cli';
 import { commit, git, makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { tempDir } from '../testkit/temp';
 import { expectNothingWritten, tree } from '../testkit/tree';
 
 const exec = promisify(execFile);
@@ -28,7 +28,7 @@ let wrapperDir: string;
 const realGit = (await exec('sh', ['-c', 'command -v git'])).stdout.trim();
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-git-'));
+  tmp = await tempDir('git');
   repo = await makeRepo(
     path.join(tmp, 'repo'),
     {
@@ -53,8 +53,8 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  ws = await fs.mkdtemp(path.join(tmp, 'ws-'));
-  cache = await fs.mkdtemp(path.join(tmp, 'cache-'));
+  ws = await tempDir('ws', { in: tmp });
+  cache = await tempDir('cache', { in: tmp });
   await fs.rm(gitLog, { force: true });
 });
 afterEach(async () => {
@@ -119,7 +119,7 @@ describe('installing from a git repository', () => {
 
   it('skills ci in a clean copy reproduces ./skills byte for byte without running git', async () => {
     await install(req({ add: [`git+file://${repo}#v1.0.0`], all: true, allowUnverified: true }));
-    const clean = await fs.mkdtemp(path.join(tmp, 'clean-'));
+    const clean = await tempDir('clean', { in: tmp });
     try {
       for (const f of ['skills.json', 'skills-lock.json']) await fs.copyFile(path.join(ws, f), path.join(clean, f));
       await fs.rm(gitLog, { force: true });

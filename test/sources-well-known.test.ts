@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
 import { unzip } from '../tarball/unzip';
 import { skillMd } from '../testkit/git-repo';
 import { runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 import { expectNothingWritten, tree } from '../testkit/tree';
 import { makeZip } from '../testkit/zip';
 import { rawTar, tgz } from './hostile/archives';
@@ -39,7 +39,7 @@ function serve(p: string, body: Uint8Array | string, type = 'application/octet-s
 }
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-wk-'));
+  tmp = await tempDir('wk');
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(url.pathname);
@@ -66,8 +66,8 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  ws = await fs.mkdtemp(path.join(tmp, 'ws-'));
-  cache = await fs.mkdtemp(path.join(tmp, 'cache-'));
+  ws = await tempDir('ws', { in: tmp });
+  cache = await tempDir('cache', { in: tmp });
   served.clear();
   requests = [];
 });
@@ -129,7 +129,7 @@ describe('installing from a discovery index', () => {
     });
 
     // ci in a clean copy, with the host gone: the cache by digest.
-    const clean = await fs.mkdtemp(path.join(tmp, 'clean-'));
+    const clean = await tempDir('clean', { in: tmp });
     try {
       for (const f of ['skills.json', 'skills-lock.json']) await fs.copyFile(path.join(ws, f), path.join(clean, f));
       served.clear();

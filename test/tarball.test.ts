@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,10 +9,11 @@ import { parseIgnoreFile } from '../tarball/ignore';
 import { pack, packFolder } from '../tarball/pack';
 import { unpack } from '../tarball/unpack';
 import { writeFiles } from '../tarball/write';
+import { tempDir } from '../testkit/temp';
 
 let tmp: string;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-tarball-'));
+  tmp = await tempDir('tarball');
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

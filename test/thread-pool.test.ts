@@ -4,10 +4,10 @@
  * and a settling callback that throws rejects its job instead of escaping from an event handler.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreadPool, type ThreadFailure, type ThreadPoolSpec } from '../sandbox/thread-pool';
+import { tempDir } from '../testkit/temp';
 
 interface Job {
   n: number;
@@ -19,7 +19,7 @@ let dir: string;
 let workerFile: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-thread-pool-'));
+  dir = await tempDir('thread-pool');
   workerFile = path.join(dir, 'worker.mjs');
   await fs.writeFile(
     workerFile,

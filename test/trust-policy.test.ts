@@ -5,20 +5,20 @@
  * `--trust-workspace` for what skills.json asks; both are recorded in their own trust.json.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideInstallTrust, type PolicySubject } from '../cli/core/trust/levels';
 import { auditThreshold } from '../cli/core/install/checks';
 import { runCli } from '../testkit/cli';
 import { makeRepo, skillMd, writeRepoFiles } from '../testkit/git-repo';
+import { tempDir } from '../testkit/temp';
 import { expectNothingWritten, tree } from '../testkit/tree';
 import { install, type InstallRequest } from '../cli/core/install/install';
 
 let tmp: string;
 let n = 0;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-trust-policy-'));
+  tmp = await tempDir('trust-policy');
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

@@ -4,7 +4,6 @@
  * write itself, and every URL in it is one the policy allows. Also the download counter's
  * batching, in isolation.
  */
-import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import fc from 'fast-check';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../registry-server/db';
 import { DownloadCounter, MAX_PENDING_DOWNLOAD_KEYS } from '../registry-server/downloads';
 import { createMarkdownRenderer, resolveReference, type MarkdownPackage } from '../registry-server/web/markdown';
+import { tempDir } from '../testkit/temp';
 
 const render = createMarkdownRenderer();
 const pkg: MarkdownPackage = {
@@ -103,7 +103,7 @@ describe('download counter', () => {
   let db: Db;
   let versionId: number;
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-downloads-'));
+    dir = await tempDir('downloads');
     db = openDatabase(path.join(dir, 'registry.db'));
     const at = new Date().toISOString();
     db.prepare("INSERT INTO users (name, created_at) VALUES ('u', ?)").run(at);

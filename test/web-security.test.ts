@@ -293,6 +293,7 @@ describe('web catalog: CSRF', () => {
     const otherAnon = cookiesOf(other).get('skills_csrf')?.value ?? '';
     const post = (body: Record<string, string>, headers: Record<string, string>) =>
       r.request('POST', '/sign-in', { headers: { ...HTML, 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
+    r.settle();
     const before = dumpDb(r.db);
     await refused(await post({ token: r.alice }, { Cookie: `skills_csrf=${anon}` }));
     await refused(await post({ csrf, token: r.alice }, {}));

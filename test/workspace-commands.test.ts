@@ -3,11 +3,11 @@
  * they print and what they leave on disk (not by exit codes alone).
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testkit/cli';
 import { chainSkills, skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   live = await liveRegistry(['@acme']);
   const chain = chainSkills();
   for (const files of [chain.base, chain.mid, chain.top, solo('1.0.0')]) expect((await live.publish(files)).status).toBe(201);
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-commands-'));
+  ws = await tempDir('commands');
   await fs.mkdir(path.join(ws, 'ws'));
   env = { ...process.env, SKILLS_CONFIG_DIR: path.join(ws, 'config'), SKILLS_CACHE_DIR: path.join(ws, 'cache'), SKILLS_REGISTRY: live.registry.url };
   ws = path.join(ws, 'ws');

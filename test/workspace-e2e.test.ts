@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFile } from '../schema/package-files';
 import { runCli } from '../testkit/cli';
 import { serveRegistry, type ServedRegistry } from '../testkit/serve';
 import { chainSkills } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { snapshot } from '../testkit/workspace';
 
 let registry: ServedRegistry;
@@ -21,7 +21,7 @@ async function writeSkill(dir: string, files: readonly PackageFile[]): Promise<v
 
 beforeAll(async () => {
   registry = await serveRegistry();
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-ws-e2e-'));
+  work = await tempDir('ws-e2e');
   env = { SKILLS_CONFIG_DIR: path.join(work, 'config'), SKILLS_CACHE_DIR: path.join(work, 'cache'), SKILLS_REGISTRY: registry.url, SKILLS_TOKEN: registry.adminToken };
   const admin = (args: string[]) => runCli(args, { cwd: work, env: { ...process.env, ...env } });
   expect((await admin(['team', 'create', 'acme'])).code).toBe(0);

@@ -6,12 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { journalKey } from '../cli/core/install/journal-key';
 import { sealJournal, sha256, type Journal } from '../cli/core/install/journal';
 import { ROOT, runCli } from '../testkit/cli';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 
 let base: string;
@@ -26,7 +26,7 @@ const WORKSPACE_TEXT = `${JSON.stringify({ dependencies: {} }, null, 2)}\n`;
 const LOCK_TEXT = `${JSON.stringify({ lockfileVersion: 1, skills: {} }, null, 2)}\n`;
 
 beforeEach(async () => {
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-journal-'));
+  base = await tempDir('journal');
   // Deep enough that every `..` a test plants stays inside `base`.
   ws = path.join(base, 'a', 'b', 'c', 'ws');
   skills = path.join(ws, 'skills');

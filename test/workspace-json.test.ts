@@ -7,7 +7,6 @@
  */
 import http from 'node:http';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { install, type InstallRequest } from '../cli/core/install/install';
@@ -19,6 +18,7 @@ import { runCli } from '../testkit/cli';
 import { recordingServer } from '../testkit/recording-server';
 import { skillFiles } from '../testkit/skill-files';
 import { STAGING, TRASH } from '../testkit/journal';
+import { tempDir } from '../testkit/temp';
 import { expectNothingWritten, tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -34,7 +34,7 @@ function skill(name: string) {
 beforeAll(async () => {
   live = await liveRegistry(['@acme']);
   for (const name of ['alpha', 'beta', 'gamma']) expect((await live.publish(skill(name))).status).toBe(201);
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-json-'));
+  base = await tempDir('json');
 }, 120_000);
 afterAll(async () => {
   await live.close();

@@ -8,11 +8,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
     const files = skillFiles({ name: `s${i}`, scope: '@k', code: `export function f() { return ${i}; }`, fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: i } } } });
     expect((await live.publish(files)).status).toBe(201);
   }
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-kill-'));
+  base = await tempDir('kill');
   // One cache for every run: the verdicts of the reference run make the killed runs quick.
   env = { ...process.env, SKILLS_CONFIG_DIR: path.join(base, 'config'), SKILLS_CACHE_DIR: path.join(base, 'cache'), SKILLS_REGISTRY: live.registry.url, SKILLS_LOCK_TIMEOUT_MS: '600000', HOME: path.join(base, 'home') };
   await fs.mkdir(path.join(base, 'home'));

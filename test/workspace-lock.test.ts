@@ -14,6 +14,7 @@ import { install } from '../cli/core/install/install';
 import { withWorkspaceLock } from '../cli/core/workspace/lock';
 import { ROOT, runCli } from '../testkit/cli';
 import { skillFiles } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -35,7 +36,7 @@ afterAll(async () => {
   await live.close();
 });
 beforeEach(async () => {
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-lock-'));
+  base = await tempDir('lock');
   ws = path.join(base, 'ws');
   await fs.mkdir(ws);
   // No limit on the wait by default: how long eight installs take depends on the machine.

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../testkit/cli';
 import { chainSkills } from '../testkit/skill-files';
+import { tempDir } from '../testkit/temp';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
 let live: LiveRegistry;
@@ -14,7 +14,7 @@ beforeAll(async () => {
   live = await liveRegistry();
   const chain = chainSkills();
   for (const files of [chain.base, chain.mid]) expect((await live.publish(files)).status).toBe(201);
-  ws = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-mcp-ws-'));
+  ws = await tempDir('mcp-ws');
   await fs.writeFile(path.join(ws, 'skills.json'), JSON.stringify({ registry: live.registry.url, dependencies: {} }));
 });
 afterAll(async () => {
@@ -54,7 +54,7 @@ describe('skills mcp (the workspace as a stdio MCP server)', () => {
 
 describe('skills mcp run_skill in live mode applies skills.json privacy (the same live run as skills run --live)', () => {
   it('sends the MCP client tokens only, while the tools get the real values; tokens hold across the runs of a session', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-mcp-privacy-'));
+    const dir = await tempDir('mcp-privacy');
     const log = path.join(dir, 'sent.log');
     const server = { command: process.execPath, args: [path.join(ROOT, 'test', 'servers', 'pii-server.mjs')], env: { PII_LOG: log } };
     await fs.writeFile(path.join(dir, 'skills.json'), JSON.stringify({ dependencies: {}, servers: { pii: server }, privacy: { tokenizePii: true } }));

@@ -6,7 +6,6 @@
  * run that was never interrupted produces.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { install } from '../cli/core/install/install';
@@ -14,6 +13,7 @@ import { journalKey } from '../cli/core/install/journal-key';
 import { runCli } from '../testkit/cli';
 import { chainSkills } from '../testkit/skill-files';
 import { STAGING, TRASH, writeJournal } from '../testkit/journal';
+import { tempDir } from '../testkit/temp';
 import { tree } from '../testkit/tree';
 import { liveRegistry, type LiveRegistry } from '../testkit/workspace';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   live = await liveRegistry(['@acme']);
   const chain = chainSkills();
   for (const files of [chain.base, chain.mid, chain.top]) expect((await live.publish(files)).status).toBe(201);
-  base = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-recovery-'));
+  base = await tempDir('recovery');
   env = { SKILLS_CONFIG_DIR: path.join(base, 'config'), SKILLS_CACHE_DIR: path.join(base, 'cache'), SKILLS_REGISTRY: live.registry.url };
   const quiet = { env, progress: () => {}, warn: () => {} };
   for (const name of Object.keys(ref) as (keyof typeof ref)[]) {

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin/skills.js');
+/** The demo workspace: the first-party catalog (skills/), its skills.json and generated servers/. */
+export const EXAMPLE_WORKSPACE = path.join(ROOT, 'examples', 'workspace');
 
 export interface CliRun {
   code: number;

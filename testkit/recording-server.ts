@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { startRegistry, type RegistryConfig, type RunningRegistry } from '../registry-server/index';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
+import { tempDir } from './temp';
 
 type LogEntry = Record<string, unknown>;
 
@@ -97,7 +97,7 @@ export interface LoggedRegistry {
 
 /** The real registry on a real port and SQLite file, recording its request log. */
 export async function loggedRegistry(scopes: { name: string; private?: boolean }[], config: Partial<RegistryConfig> = {}): Promise<LoggedRegistry> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-logged-'));
+  const dir = await tempDir('logged');
   const dbFile = path.join(dir, 'registry.db');
   const logs: LogEntry[] = [];
   const registry = await startRegistry({ port: 0, db: dbFile, workers: 1, config, log: (e) => logs.push(e) });

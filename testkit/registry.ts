@@ -1,6 +1,5 @@
 /** An in-process registry on a real SQLite file, with the real sandbox verifying uploads. */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../registry-server/app';
@@ -12,6 +11,7 @@ import { verifySkill } from '../sandbox/verify';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
 import { skillFiles, textResult, type SkillSpec } from './skill-files';
+import { tempDir } from './temp';
 
 export interface TestRegistry {
   app: Hono<Env>;
@@ -25,11 +25,16 @@ export interface TestRegistry {
   bobRead: string;
   request(method: string, url: string, options?: { token?: string | undefined; body?: Uint8Array | string | object; headers?: Record<string, string> }): Promise<Response>;
   counts(): Record<string, number>;
+  /**
+   * Writes the download counts still pending now (the registry batches them on a 5 s timer), so a
+   * dump taken next changes only through later requests, not through an earlier download's flush.
+   */
+  settle(): void;
   close(): Promise<void>;
 }
 
 export async function createTestRegistry(config: Partial<RegistryConfig> = {}): Promise<TestRegistry> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-registry-'));
+  const dir = await tempDir('registry');
   const db = openDatabase(path.join(dir, 'registry.db'));
   const runner = new InProcessRunner();
   const logs: LogEntry[] = [];
@@ -75,6 +80,7 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}): 
     bobRead,
     request,
     counts,
+    settle: () => app.close(),
     async close() {
       await runner.close();
       db.close();

@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { BIN } from './cli';
+import { tempDir } from './temp';
 
 export interface ServedRegistry {
   url: string;
@@ -30,7 +30,7 @@ export interface ServeReady {
 }
 
 export async function serveRegistry(extraArgs: string[] = []): Promise<ServedRegistry> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-serve-'));
+  const dir = await tempDir('serve');
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', path.join(dir, 'db', 'registry.db'), '--json', ...extraArgs], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,6 +14,7 @@ import type { RegistryConfig } from '../registry-server/context';
 import type { PackageFile } from '../schema/package-files';
 import { collectFiles } from '../tarball/collect';
 import { pack } from '../tarball/pack';
+import { tempDir } from './temp';
 
 export interface WebRegistry {
   url: string;
@@ -31,7 +32,7 @@ export interface WebRegistry {
 }
 
 export async function startWebRegistry(config: Partial<RegistryConfig> = {}): Promise<WebRegistry> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-web-'));
+  const dir = await tempDir('web');
   const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), workers: 1, config: { publishesPerMinute: 100_000, ...config } });
   const admin = registry.adminToken ?? '';
   const api: WebRegistry['api'] = (method, url, options = {}) => {

@@ -1,10 +1,10 @@
 /** Helpers for install tests: a served registry with a team, a scope and skills published. */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { startRegistry, type RegistryConfig, type RunningRegistry } from '../registry-server/index';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
+import { tempDir } from './temp';
 
 export interface LiveRegistry {
   registry: RunningRegistry;
@@ -15,7 +15,7 @@ export interface LiveRegistry {
 }
 
 export async function liveRegistry(scopes: string[] = ['@acme'], config: Partial<RegistryConfig> = {}): Promise<LiveRegistry> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-live-'));
+  const dir = await tempDir('live');
   const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), workers: 1, config });
   const admin = registry.adminToken ?? '';
   const call = (method: string, url: string, body?: unknown) =>
