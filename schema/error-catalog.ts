@@ -230,7 +230,7 @@ export const ERRORS = {
   // The CLI's registry client: what a registry answered, and the bounds of one command.
   ENETWORK: client('the registry cannot be reached (after retries)', 'is it running? start one with `skills serve`, or pass --registry <url>'),
   ETIMEDOUT: client('the registry did not answer in time (after retries)', 'check the registry is running and reachable'),
-  EREGISTRY: client('the registry answered an error that is not a skills error body (the status is in the message)', REGISTRY_URL_HINT),
+  EREGISTRY: client('the registry answered an error that is not a skills error body (the status is in the message), or with a code this CLI does not know (that code starts the message)', REGISTRY_URL_HINT),
   EBADRESPONSE: client('the registry sent an answer that is not JSON or not of the expected shape', REGISTRY_URL_HINT),
   ERESPONSETOOLARGE: client('an answer of the registry is over its size limit', REGISTRY_URL_HINT),
   EPACKUMENTTOOLARGE: client('a packument is over its size or version-count limit', REGISTRY_URL_HINT),

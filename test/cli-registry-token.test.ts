@@ -84,7 +84,7 @@ describe('real processes against real HTTP servers: where the token goes', () =>
     for (const key of ['flag', 'env', 'workspace', 'config'] as const) {
       fakes[key] = await recordingServer((req, res, url) => {
         if (url.pathname === '/v1/search') return sendJson(res, 200, { total: 1, results: [{ name: `@${key}/answer`, version: '1.0.0', description: key, keywords: [], servers: [], score: 1, trust: 'verified' }] });
-        if (url.pathname === '/-/whoami') return sendJson(res, 401, { error: { code: 'ETOKENREQUIRED', message: 'a token is required' } });
+        if (url.pathname === '/-/whoami') return sendJson(res, 401, { error: { code: 'EAUTHREQUIRED', message: 'a token is required' } });
         return sendJson(res, 404, { error: { code: 'ENOTFOUND', message: 'not found' } });
       });
     }
@@ -161,7 +161,7 @@ describe('real processes against real HTTP servers: where the token goes', () =>
     const run = await runCli(['whoami', '--json', '--registry', fakes.flag.url], { cwd: work, env: { SKILLS_CONFIG_DIR: configDir, SKILLS_REGISTRY: fakes.env.url, SKILLS_TOKEN: ENV_TOKEN } });
     expect(run.code).toBe(1);
     const error = run.json<{ error: { code: string; hint: string } }>().error;
-    expect(error.code).toBe('ETOKENREQUIRED');
+    expect(error.code).toBe('EAUTHREQUIRED');
     expect(error.hint).toContain('$SKILLS_TOKEN belongs to');
     expect(error.hint).toContain(fakes.env.url);
     expect(run.stdout + run.stderr).not.toContain(ENV_TOKEN);

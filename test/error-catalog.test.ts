@@ -21,7 +21,7 @@ const caseCodes: ErrorCode = 'EHANG' as CaseFailureCode;
 const workspaceCodes: ErrorCode = 'EWORKSPACEFULL' as WorkspaceErrorCode;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SOURCE_DIRS = ['cli', 'registry-server', 'schema', 'tarball', 'audit', 'sandbox', 'servers'];
+const SOURCE_DIRS = ['cli', 'registry-server', 'schema', 'tarball', 'audit', 'sandbox', 'examples/workspace/servers'];
 const CATALOG = 'schema/error-catalog.ts';
 /** Node's errno codes the source compares against, the PII label EMAIL and the image magic WEBP: not codes of skills. */
 const NOT_SKILLS_CODES = new Set(['EACCES', 'EISDIR', 'ELOOP', 'ENOENT', 'ENOSPC', 'ENOSYS', 'ENOTEMPTY', 'ENOTSUP', 'ENXIO', 'EOPNOTSUPP', 'EPERM', 'ESRCH', 'EBUSY', 'EMFILE', 'EXDEV', 'EMAIL', 'WEBP']);

@@ -133,7 +133,7 @@ describe('a request during start-up', () => {
         expect(res.status, url).toBe(503);
         expect(res.headers.get('retry-after')).toBe('1');
         expect(res.headers.get('content-type')).toBe('application/json');
-        expect(await res.json()).toEqual({ error: { code: 'ESTARTING', message: 'the registry is starting; try again in a moment' } });
+        expect(await res.json()).toEqual({ error: { code: 'ESTARTING', message: 'the registry is starting; try again in a moment', hint: 'try again in a moment' } });
       }
       const publish = await fetch(`${base}/v1/skills/@acme/x`, { method: 'PUT', body: 'not a tarball' });
       expect(publish.status).toBe(503);

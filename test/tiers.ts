@@ -97,6 +97,7 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-serve.test.ts',
   'sandbox-bundle-links.test.ts',
   'sandbox-depth.test.ts',
+  'sandbox-missing.test.ts',
   'sandbox-workspace.test.ts',
   'sandbox.test.ts',
   'serve-start.test.ts',

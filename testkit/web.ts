@@ -84,7 +84,7 @@ export async function startWebRegistry(config: Partial<RegistryConfig> = {}): Pr
 
 /** The files of a skill folder of this repository's catalog (skills/<name>). */
 export function catalogSkill(name: string): Promise<PackageFile[]> {
-  return collectFiles(fileURLToPath(new URL(`../skills/${name}`, import.meta.url)));
+  return collectFiles(fileURLToPath(new URL(`../examples/workspace/skills/${name}`, import.meta.url)));
 }
 
 /**
