@@ -4,7 +4,7 @@
  * (pattern rules read at most `maxPatternChars` per file and `maxPatternTotal` per package; what
  * is left unread is a high finding, so the default `failOn: high` refuses it: no blind spot by budget).
  */
-import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, type Finding, type Severity } from '../schema/audit-report';
+import { AUDITOR_VERSION, compareSeverity, type AuditCounts, type AuditReport, type Finding } from '../schema/audit-report';
 import { runTargets } from '../schema/run-targets';
 import { classifyFile, classifyFiles } from '../schema/trust';
 import { decodeUtf8 } from '../schema/utf8';
@@ -14,7 +14,7 @@ import { codeLanguage, CodeScanner, scanMarkdownCode, toldLanguage } from './cod
 import { compileCommands, findCommands, MAX_CANDIDATES, type CompiledCommands } from './rules/commands';
 import { scanProseSegment } from './prose';
 import { atMost, commentLine } from './rules/context';
-import { compileInjections, findInjections, type CompiledInjections } from './rules/injection';
+import { compileInjections, type CompiledInjections } from './rules/injection';
 import { InventoryBuilder, scanDisguisedBinary } from './rules/inventory';
 import { redactSecrets, scanSecrets } from './rules/secrets';
 import { scanIdentityName, scanUnicodeName, scanUnicodeText } from './rules/unicode';

@@ -11,7 +11,7 @@ import { ModuleCache } from '../sandbox/quickjs';
 import { runInSandbox } from '../sandbox/run';
 import { MemorySourceTree } from '../sandbox/source-tree';
 import { verifySkill } from '../sandbox/verify';
-import { skillFiles, textResult } from '../testkit/skill-files';
+import { skillFiles } from '../testkit/skill-files';
 import { machine, ms, saveResults, summary } from './stats';
 
 const CODE = `import { searchNodes, openNodes, createEntities } from '../../servers/memory';

@@ -3,9 +3,9 @@
  * usage error, EUSAGE, exit 2), and `--registry` with the registry client it chooses. (`--json`
  * belongs to the program: cli/program.ts.)
  */
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Workspace } from '../schema/workspace';
-import type { CliContext } from './command';
+import type { CliContext, CommandResult, Run } from './command';
 import { registryClient, type RegistryClient } from './core/registry/client';
 import { DEFAULT_REGISTRY } from './core/registry/config';
 
@@ -41,4 +41,30 @@ export const accountRegistryOption = (): Option => registryOption({ otherwise: '
  */
 export function commandRegistry(ctx: CliContext, options: RegistryFlag, loaded?: { workspace: Workspace | undefined }): Promise<RegistryClient> {
   return registryClient({ env: ctx.env, flag: options.registry, ...(loaded ? { workspace: loaded.workspace } : { dir: ctx.cwd }) });
+}
+
+/** What the action of a registry command gets: its context, the client chosen for it, its options. */
+export interface RegistryCall<O extends RegistryFlag> {
+  ctx: CliContext;
+  client: RegistryClient;
+  options: O;
+}
+
+/**
+ * Gives `command` its `--registry` (`option`, by default registryOption()) and an action that
+ * receives the client commandRegistry chooses, then the command's positional arguments: the one
+ * way a command that talks to the registry is declared, so neither is written twice.
+ */
+export function registryCommand<O extends RegistryFlag = RegistryFlag>(
+  command: Command,
+  run: Run,
+  action: (call: RegistryCall<O>, ...args: string[]) => Promise<CommandResult>,
+  option: Option = registryOption(),
+): Command {
+  return command.addOption(option).action((...received: unknown[]) => {
+    // commander calls an action with the positional arguments, then the options, then the command.
+    const options = received.at(-2) as O;
+    const args = received.slice(0, -2) as string[];
+    return run(async (ctx) => action({ ctx, client: await commandRegistry(ctx, options), options }, ...args));
+  });
 }

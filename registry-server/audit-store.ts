@@ -19,7 +19,7 @@ interface AllowanceRow {
 export class AuditStore {
   private readonly sql: Sql;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statements(db);
   }
 

@@ -4,7 +4,6 @@
  * instructions, vendor example keys in tests) give none. The last part runs the real CLI.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditFiles } from '../audit/audit';

@@ -23,7 +23,6 @@ const SUFFIX = 'a1b2c3d4e5f6';
 const STAGING = `.staging-${SUFFIX}`;
 const TRASH = `.trash-${SUFFIX}`;
 const WORKSPACE_TEXT = `${JSON.stringify({ dependencies: {} }, null, 2)}\n`;
-const LOCK_TEXT = `${JSON.stringify({ lockfileVersion: 1, skills: {} }, null, 2)}\n`;
 
 beforeEach(async () => {
   base = await tempDir('journal');

@@ -298,11 +298,6 @@ function member(n: AnyNode, st: State): Value {
   return { ...unknown(), sources: o.sources };
 }
 
-function stringArgs(args: Value[]): string | undefined {
-  const s = args.map(textOf).join('');
-  return s.includes(UNKNOWN) ? undefined : s;
-}
-
 function call(n: AnyNode, st: State): Value {
   const args = (n.arguments as AnyNode[]).map((a) => (a.type === 'SpreadElement' ? ev(a.argument, st) : ev(a, st)));
   const flat = (n.arguments as AnyNode[]).some((a) => a.type === 'SpreadElement') ? args.flatMap((a) => a.arr ?? [a]) : args;

@@ -6,7 +6,7 @@ import { allowanceListSchema, allowanceRemovedSchema, allowanceSchema, FAIL_ON, 
 import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
 import type { CliContext, CommandModule, CommandResult } from '../command';
-import { commandRegistry, registryOption } from '../options';
+import { registryCommand, registryOption, type RegistryFlag } from '../options';
 import { loadWorkspace } from '../core/workspace/files';
 import { escapeInvisible as escapeForHumans } from '../../audit/text';
 import { table } from '../render';
@@ -35,55 +35,39 @@ export const auditCommand: CommandModule = {
       .addOption(registryOption({ why: 'for @scope/name' }))
       .action((target: string, options: AuditOptions) => run((ctx) => auditAction(ctx, target, options)));
 
-    audit
+    const allow = audit
       .command('allow')
       .description("let a rule's findings through at publish for one skill (a team owner of its scope, or an admin); recorded in the registry's audit log")
       .argument('<name>', '@scope/name')
       .argument('<rule>', 'the rule id, e.g. script-pipe-to-shell')
       .requiredOption('--reason <text>', 'why this finding is acceptable (stored and shown with the report)')
-      .option('--file <path>', 'only findings in this file of the package')
-      .addOption(registryOption())
-      .action((name: string, rule: string, options: { reason: string; file?: string; registry?: string }) =>
-        run(async (ctx) => {
-          checkedName(name);
-          const client = await commandRegistry(ctx, options);
-          const body = { rule, reason: options.reason, ...(options.file !== undefined ? { file: options.file } : {}) };
-          const allowed = await client.call(allowanceSchema, 'POST', `/v1/skills/${name}/audit-allowances`, { body });
-          return { data: allowed, human: `${pc.green('allowed')} ${allowed.rule} for ${allowed.name}${allowed.file ? ` in ${allowed.file}` : ''}: ${allowed.reason}` };
-        }),
-      );
+      .option('--file <path>', 'only findings in this file of the package');
+    registryCommand<RegistryFlag & { reason: string; file?: string }>(allow, run, async ({ client, options }, name = '', rule = '') => {
+      checkedName(name);
+      const body = { rule, reason: options.reason, ...(options.file !== undefined ? { file: options.file } : {}) };
+      const allowed = await client.call(allowanceSchema, 'POST', `/v1/skills/${name}/audit-allowances`, { body });
+      return { data: allowed, human: `${pc.green('allowed')} ${allowed.rule} for ${allowed.name}${allowed.file ? ` in ${allowed.file}` : ''}: ${allowed.reason}` };
+    });
 
-    audit
+    const disallow = audit
       .command('disallow')
       .description('remove an allowance (publishing with that finding is refused again)')
       .argument('<name>', '@scope/name')
       .argument('<rule>', 'the rule id')
-      .option('--file <path>', 'the allowance for this file')
-      .addOption(registryOption())
-      .action((name: string, rule: string, options: { file?: string; registry?: string }) =>
-        run(async (ctx) => {
-          checkedName(name);
-          const client = await commandRegistry(ctx, options);
-          const query = options.file !== undefined ? `?file=${encodeURIComponent(options.file)}` : '';
-          const removed = await client.call(allowanceRemovedSchema, 'DELETE', `/v1/skills/${name}/audit-allowances/${encodeURIComponent(rule)}${query}`);
-          return { data: removed, human: `${pc.green('removed')} the allowance of ${removed.rule} for ${removed.name}` };
-        }),
-      );
+      .option('--file <path>', 'the allowance for this file');
+    registryCommand<RegistryFlag & { file?: string }>(disallow, run, async ({ client, options }, name = '', rule = '') => {
+      checkedName(name);
+      const query = options.file !== undefined ? `?file=${encodeURIComponent(options.file)}` : '';
+      const removed = await client.call(allowanceRemovedSchema, 'DELETE', `/v1/skills/${name}/audit-allowances/${encodeURIComponent(rule)}${query}`);
+      return { data: removed, human: `${pc.green('removed')} the allowance of ${removed.rule} for ${removed.name}` };
+    });
 
-    audit
-      .command('allowances')
-      .description('list the rules allowed for a skill')
-      .argument('<name>', '@scope/name')
-      .addOption(registryOption())
-      .action((name: string, options: { registry?: string }) =>
-        run(async (ctx) => {
-          checkedName(name);
-          const client = await commandRegistry(ctx, options);
-          const list = await client.call(allowanceListSchema, 'GET', `/v1/skills/${name}/audit-allowances`);
-          const human = list.allowances.length === 0 ? `no allowances for ${list.name}` : table([['rule', 'file', 'by', 'reason'], ...list.allowances.map((a) => [a.rule, a.file ?? '*', a.by ?? '-', a.reason])]);
-          return { data: list, human };
-        }),
-      );
+    registryCommand(audit.command('allowances').description('list the rules allowed for a skill').argument('<name>', '@scope/name'), run, async ({ client }, name = '') => {
+      checkedName(name);
+      const list = await client.call(allowanceListSchema, 'GET', `/v1/skills/${name}/audit-allowances`);
+      const human = list.allowances.length === 0 ? `no allowances for ${list.name}` : table([['rule', 'file', 'by', 'reason'], ...list.allowances.map((a) => [a.rule, a.file ?? '*', a.by ?? '-', a.reason])]);
+      return { data: list, human };
+    });
   },
 };
 

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
-import type { CommandModule } from '../command';
-import { registryOption } from '../options';
-import type { InstallResult, ListedSkill } from '../core/install/install';
+import type { CliContext, CommandModule, CommandResult } from '../command';
+import { registryOption, type RegistryFlag } from '../options';
+import type { InstallRequest, InstallResult, ListedSkill } from '../core/install/install';
 import { renderTrust, table } from '../render';
 
 export function renderInstall(result: InstallResult): string {
@@ -52,6 +52,41 @@ interface InstallOptions {
   global?: boolean;
 }
 
+/** The flags install, update, ci and uninstall share. */
+export interface InstallFlags extends RegistryFlag {
+  global?: boolean;
+  force?: boolean;
+  allowUnverified?: boolean;
+  trustWorkspace?: boolean;
+}
+
+type SharedRequest = 'root' | 'env' | 'global' | 'registry' | 'force' | 'allowUnverified' | 'trustWorkspace' | 'progress' | 'warn';
+
+/**
+ * Runs the install pipeline for install, update, ci and uninstall: in this folder or (-g) the
+ * global store, with the flags they share; `createStore` makes a missing global store (install).
+ */
+export async function runInstall(ctx: CliContext, options: InstallFlags, createStore: boolean, request: Omit<InstallRequest, SharedRequest>): Promise<CommandResult> {
+  const { install } = await import('../core/install/install');
+  const { inScope } = await import('../core/agents/scope');
+  const global = options.global === true;
+  const result = await inScope(ctx.cwd, ctx.env, global, createStore, (root) =>
+    install({
+      ...request,
+      root,
+      env: ctx.env,
+      global,
+      registry: options.registry,
+      force: options.force === true,
+      allowUnverified: options.allowUnverified === true,
+      trustWorkspace: options.trustWorkspace === true,
+      progress: ctx.progress,
+      warn: ctx.warn,
+    }),
+  );
+  return { data: result, human: renderInstall(result) };
+}
+
 export const installCommand: CommandModule = {
   register(program, run) {
     program
@@ -75,7 +110,7 @@ export const installCommand: CommandModule = {
       .option('--skip-verify', 'do not run fixtures in the sandbox (recorded in the lockfile; not recommended)')
       .action((specs: string[], options: InstallOptions) =>
         run(async (ctx) => {
-          const { install, listSourceSkills } = await import('../core/install/install');
+          const { listSourceSkills } = await import('../core/install/install');
           if (options.list) {
             const [spec, ...rest] = specs;
             if (spec === undefined || rest.length > 0) {
@@ -85,28 +120,17 @@ export const installCommand: CommandModule = {
             const listing = await listSourceSkills({ spec, root: ctx.cwd, env: ctx.env, scope: options.scope, progress: ctx.progress, warn: ctx.warn });
             return { data: listing, human: renderListing(listing) };
           }
-          const { inScope } = await import('../core/agents/scope');
-          const result = await inScope(ctx.cwd, ctx.env, options.global === true, true, (root) => install({
-            root,
-            env: ctx.env,
-            global: options.global === true,
+          return runInstall(ctx, options, true, {
             ...(options.agent ? { agents: options.agent } : {}),
             copy: options.copy === true,
-            registry: options.registry,
             add: specs,
             frozen: options.frozenLockfile === true,
             skipVerify: options.skipVerify === true,
             ...(options.skill ? { skills: options.skill } : {}),
             all: options.all === true,
             scope: options.scope,
-            allowUnverified: options.allowUnverified === true,
-            trustWorkspace: options.trustWorkspace === true,
-            force: options.force === true,
             strict: options.strict === true,
-            progress: ctx.progress,
-            warn: ctx.warn,
-          }));
-          return { data: result, human: renderInstall(result) };
+          });
         }),
       );
   },

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../command';
 import { registryOption } from '../options';
 import { nameSpec } from '../core/registry/exact-spec';
-import { renderInstall } from './install';
+import { runInstall, type InstallFlags } from './install';
 
 export const updateCommand: CommandModule = {
   register(program, run) {
@@ -16,25 +16,8 @@ export const updateCommand: CommandModule = {
       .option('--force', 'replace installed skills even when their files were changed here')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .addOption(registryOption())
-      .action((names: string[], options: { latest?: boolean; registry?: string; allowUnverified?: boolean; trustWorkspace?: boolean; force?: boolean; global?: boolean }) =>
-        run(async (ctx) => {
-          const { install } = await import('../core/install/install');
-          const { inScope } = await import('../core/agents/scope');
-          const global = options.global === true;
-          const result = await inScope(ctx.cwd, ctx.env, global, false, (root) => install({
-            root,
-            env: ctx.env,
-            global,
-            registry: options.registry,
-            update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true },
-            allowUnverified: options.allowUnverified === true,
-            trustWorkspace: options.trustWorkspace === true,
-            force: options.force === true,
-            progress: ctx.progress,
-            warn: ctx.warn,
-          }));
-          return { data: result, human: renderInstall(result) };
-        }),
+      .action((names: string[], options: InstallFlags & { latest?: boolean }) =>
+        run((ctx) => runInstall(ctx, options, false, { update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true } })),
       );
   },
 };

@@ -63,7 +63,7 @@ export class CatalogData {
   private readonly sql: Sql;
   #publicServers: { at: number; names: string[] } | undefined;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statements(db, 200);
   }
 

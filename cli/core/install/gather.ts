@@ -12,7 +12,7 @@ import type { InstallPackumentView } from '../../../schema/registry';
 import type { Lockfile, Workspace } from '../../../schema/workspace';
 import { collectFiles } from '../../../tarball/collect';
 import { contentDigest } from '../../../tarball/digest';
-import { linkScope, withLinkSettings, type LinkRequest } from '../agents/install';
+import { linkScope, withLinkSettings } from '../agents/install';
 import type { LinkScope } from '../agents/scope';
 import { checkScope } from '../package/scope';
 import { Cache } from '../registry/cache';
@@ -26,28 +26,13 @@ import { newSourceContext, type Candidate, type SourceContext, type SourceListin
 import { emptyLockfile, loadWorkspace, LOCKFILE, WORKSPACE_FILE, workspaceDirs } from '../workspace/files';
 import { unknownKeyWarning } from '../workspace/text';
 import { recover, type Recovered } from './journal';
+import type { InstallRequest } from './request';
 import { lockedFolderOf, type AddedSpec, type DiskFolder, type OfferedSkill, type PlanInput, type PlanOutcome } from './plan';
 
 export const CONCURRENCY = 8;
 
 /** What gathering needs of the install request. */
-export interface GatherRequest extends LinkRequest {
-  root: string;
-  env: NodeJS.ProcessEnv;
-  registry?: string | undefined;
-  add?: string[];
-  remove?: string[];
-  frozen?: boolean;
-  update?: { names: string[] | 'all'; latest: boolean };
-  skills?: string[];
-  all?: boolean;
-  scope?: string | undefined;
-  strict?: boolean;
-  registryOnly?: boolean;
-  timeoutMs?: number;
-  progress(message: string): void;
-  warn(message: string): void;
-}
+export type GatherRequest = Omit<InstallRequest, 'skipVerify' | 'allowUnverified' | 'trustWorkspace' | 'force' | 'command'>;
 
 /** Where skills are downloaded from: the cache, the registry (connected on first use), and the sources' shared budget. */
 export interface Sources {
