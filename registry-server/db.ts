@@ -167,5 +167,9 @@ function sqliteError(error: unknown, file: string): SkillsError | undefined {
     return new SkillsError('EDBBUSY', `the registry database ${file} is locked by another process`, { status: 500, hint: 'stop the other process using it (another registry on the same --db?) and try again' });
   }
   if (code.startsWith('SQLITE_FULL')) return new SkillsError('EDBFULL', `the disk holding ${file} is full`, { status: 500, hint: 'free space on that disk' });
+  // Also what a disk too full for SQLite's small -shm file gives (SQLITE_IOERR_SHMSIZE), not only a failing disk.
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new SkillsError('EDBIO', `reading or writing ${file} failed on its disk (${code})`, { status: 500, hint: 'check that disk: free space, its file system and its errors (dmesg)' });
+  }
   return undefined;
 }

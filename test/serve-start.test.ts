@@ -55,6 +55,15 @@ head -c 921600 /dev/zero > "$1/other-data" || exit 91
 exec "$2" "$3" serve --port 0 --db "$1/db/registry.db" --json
 `;
 
+/** An 8 KiB tmpfs: too small even for SQLite's 32 KiB shared-memory file, which SQLite reports as an I/O error. */
+const TINY_DISK = `
+mount -t tmpfs -o size=8k tmpfs "$1" || exit 90
+"$2" "$3" serve --port 0 --db "$1/registry.db" --json
+code=$?
+(cd "$1" && find . | sort) > "$4"
+exit $code
+`;
+
 describe('serve on a full disk', () => {
   it('EDBFULL: the database cannot be created; the disk holds exactly what it held before', async () => {
     const mountPoint = path.join(tmp, 'full');
@@ -67,6 +76,20 @@ describe('serve on a full disk', () => {
     expect(error).toEqual({ code: 'EDBFULL', message: `the disk holding ${path.join(mountPoint, 'db', 'registry.db')} is full`, hint: 'free space on that disk' });
     // No database, -wal, -shm or db/ folder left behind: only what was there.
     expect((await fs.readFile(listing, 'utf8')).split('\n').filter(Boolean)).toEqual(['.', './other-data']);
+  });
+
+  it('EDBIO: a disk too small for the shared-memory file is an I/O error with a code, not EINTERNAL; nothing is left behind', async () => {
+    const mountPoint = path.join(tmp, 'tiny');
+    const listing = path.join(tmp, 'tiny-listing.txt');
+    await fs.mkdir(mountPoint);
+    const run = collect(inOwnMountNamespace(TINY_DISK, [mountPoint, process.execPath, BIN, listing]));
+    const code = await run.exit;
+    expect(code, run.out() + run.err()).toBe(1);
+    const error = (JSON.parse(run.out()) as { error: { code: string; message: string; hint: string } }).error;
+    expect(error.code, error.message).toBe('EDBIO');
+    expect(error.message).toMatch(new RegExp(`^reading or writing ${path.join(mountPoint, 'registry.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed on its disk \\(SQLITE_IOERR[A-Z_]*\\)$`));
+    expect(error.hint).toContain('free space');
+    expect((await fs.readFile(listing, 'utf8')).split('\n').filter(Boolean)).toEqual(['.']);
   });
 
   it('the same layout with room to spare starts', async () => {
