@@ -11,6 +11,6 @@ export const ciCommand: CommandModule = {
       .option('--trust-workspace', 'accept what skills.json asks for (trust.allowUnverified, audit.failOn "none") for the content being installed; recorded in your own trust.json')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .addOption(registryOption())
-      .action((options: InstallFlags) => run((ctx) => runInstall(ctx, options, false, { frozen: true })));
+      .action((options: InstallFlags) => run((ctx) => runInstall(ctx, options, false, () => ({ frozen: true }))));
   },
 };

@@ -65,14 +65,16 @@ type SharedRequest = 'root' | 'env' | 'global' | 'registry' | 'force' | 'allowUn
 /**
  * Runs the install pipeline for install, update, ci and uninstall: in this folder or (-g) the
  * global store, with the flags they share; `createStore` makes a missing global store (install).
+ * `request` is read once the folder is known to be safe, so its own checks (names) come after
+ * the global store's (a linked home folder is refused first, as it always was).
  */
-export async function runInstall(ctx: CliContext, options: InstallFlags, createStore: boolean, request: Omit<InstallRequest, SharedRequest>): Promise<CommandResult> {
+export async function runInstall(ctx: CliContext, options: InstallFlags, createStore: boolean, request: () => Omit<InstallRequest, SharedRequest>): Promise<CommandResult> {
   const { install } = await import('../core/install/install');
   const { inScope } = await import('../core/agents/scope');
   const global = options.global === true;
   const result = await inScope(ctx.cwd, ctx.env, global, createStore, (root) =>
     install({
-      ...request,
+      ...request(),
       root,
       env: ctx.env,
       global,
@@ -120,7 +122,7 @@ export const installCommand: CommandModule = {
             const listing = await listSourceSkills({ spec, root: ctx.cwd, env: ctx.env, scope: options.scope, progress: ctx.progress, warn: ctx.warn });
             return { data: listing, human: renderListing(listing) };
           }
-          return runInstall(ctx, options, true, {
+          return runInstall(ctx, options, true, () => ({
             ...(options.agent ? { agents: options.agent } : {}),
             copy: options.copy === true,
             add: specs,
@@ -130,7 +132,7 @@ export const installCommand: CommandModule = {
             all: options.all === true,
             scope: options.scope,
             strict: options.strict === true,
-          });
+          }));
         }),
       );
   },

@@ -13,6 +13,6 @@ export const uninstallCommand: CommandModule = {
       .option('--force', 'remove skills even when their files were changed here')
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .addOption(registryOption())
-      .action((names: string[], options: InstallFlags) => run((ctx) => runInstall(ctx, options, false, { remove: names.map(nameSpec) })));
+      .action((names: string[], options: InstallFlags) => run((ctx) => runInstall(ctx, options, false, () => ({ remove: names.map(nameSpec) }))));
   },
 };

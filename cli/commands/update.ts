@@ -17,7 +17,7 @@ export const updateCommand: CommandModule = {
       .option('-g, --global', 'the user\'s global skills (the global store), not this folder\'s')
       .addOption(registryOption())
       .action((names: string[], options: InstallFlags & { latest?: boolean }) =>
-        run((ctx) => runInstall(ctx, options, false, { update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true } })),
+        run((ctx) => runInstall(ctx, options, false, () => ({ update: { names: names.length > 0 ? names.map(nameSpec) : 'all', latest: options.latest === true } }))),
       );
   },
 };
