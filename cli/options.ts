@@ -43,16 +43,17 @@ export function commandRegistry(ctx: CliContext, options: RegistryFlag, loaded?:
   return registryClient({ env: ctx.env, flag: options.registry, ...(loaded ? { workspace: loaded.workspace } : { dir: ctx.cwd }) });
 }
 
-/** What the action of a registry command gets: its context, the client chosen for it, its options. */
+/** What the action of a registry command gets: its context, its options, and its client on demand. */
 export interface RegistryCall<O extends RegistryFlag> {
   ctx: CliContext;
-  client: RegistryClient;
   options: O;
+  /** The client commandRegistry chooses; asked for after the arguments are checked, so their errors come first. */
+  registry(): Promise<RegistryClient>;
 }
 
 /**
  * Gives `command` its `--registry` (`option`, by default registryOption()) and an action that
- * receives the client commandRegistry chooses, then the command's positional arguments: the one
+ * receives the client commandRegistry chooses (on demand), then the command's positional arguments: the one
  * way a command that talks to the registry is declared, so neither is written twice.
  */
 export function registryCommand<O extends RegistryFlag = RegistryFlag>(
@@ -65,6 +66,6 @@ export function registryCommand<O extends RegistryFlag = RegistryFlag>(
     // commander calls an action with the positional arguments, then the options, then the command.
     const options = received.at(-2) as O;
     const args = received.slice(0, -2) as string[];
-    return run(async (ctx) => action({ ctx, client: await commandRegistry(ctx, options), options }, ...args));
+    return run((ctx) => action({ ctx, options, registry: () => commandRegistry(ctx, options) }, ...args));
   });
 }

@@ -42,8 +42,9 @@ export const auditCommand: CommandModule = {
       .argument('<rule>', 'the rule id, e.g. script-pipe-to-shell')
       .requiredOption('--reason <text>', 'why this finding is acceptable (stored and shown with the report)')
       .option('--file <path>', 'only findings in this file of the package');
-    registryCommand<RegistryFlag & { reason: string; file?: string }>(allow, run, async ({ client, options }, name = '', rule = '') => {
+    registryCommand<RegistryFlag & { reason: string; file?: string }>(allow, run, async ({ registry, options }, name = '', rule = '') => {
       checkedName(name);
+      const client = await registry();
       const body = { rule, reason: options.reason, ...(options.file !== undefined ? { file: options.file } : {}) };
       const allowed = await client.call(allowanceSchema, 'POST', `/v1/skills/${name}/audit-allowances`, { body });
       return { data: allowed, human: `${pc.green('allowed')} ${allowed.rule} for ${allowed.name}${allowed.file ? ` in ${allowed.file}` : ''}: ${allowed.reason}` };
@@ -55,15 +56,17 @@ export const auditCommand: CommandModule = {
       .argument('<name>', '@scope/name')
       .argument('<rule>', 'the rule id')
       .option('--file <path>', 'the allowance for this file');
-    registryCommand<RegistryFlag & { file?: string }>(disallow, run, async ({ client, options }, name = '', rule = '') => {
+    registryCommand<RegistryFlag & { file?: string }>(disallow, run, async ({ registry, options }, name = '', rule = '') => {
       checkedName(name);
+      const client = await registry();
       const query = options.file !== undefined ? `?file=${encodeURIComponent(options.file)}` : '';
       const removed = await client.call(allowanceRemovedSchema, 'DELETE', `/v1/skills/${name}/audit-allowances/${encodeURIComponent(rule)}${query}`);
       return { data: removed, human: `${pc.green('removed')} the allowance of ${removed.rule} for ${removed.name}` };
     });
 
-    registryCommand(audit.command('allowances').description('list the rules allowed for a skill').argument('<name>', '@scope/name'), run, async ({ client }, name = '') => {
+    registryCommand(audit.command('allowances').description('list the rules allowed for a skill').argument('<name>', '@scope/name'), run, async ({ registry }, name = '') => {
       checkedName(name);
+      const client = await registry();
       const list = await client.call(allowanceListSchema, 'GET', `/v1/skills/${name}/audit-allowances`);
       const human = list.allowances.length === 0 ? `no allowances for ${list.name}` : table([['rule', 'file', 'by', 'reason'], ...list.allowances.map((a) => [a.rule, a.file ?? '*', a.by ?? '-', a.reason])]);
       return { data: list, human };

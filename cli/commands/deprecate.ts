@@ -10,8 +10,9 @@ export const deprecateCommand: CommandModule = {
       .description('attach a deprecation message to a version (an empty message removes it)')
       .argument('<spec>', '@scope/name@version')
       .argument('<message>', 'what users should do instead');
-    registryCommand(command, run, async ({ client }, spec = '', message = '') => {
+    registryCommand(command, run, async ({ registry }, spec = '', message = '') => {
       const { name, version } = exactVersionSpec(spec);
+      const client = await registry();
       const result = await client.call(deprecateResponseSchema, 'POST', `/v1/skills/${name}/versions/${version}/deprecate`, { body: { message } });
       return { data: result, human: result.deprecated ? `deprecated ${name}@${version}: ${result.deprecated}` : `removed the deprecation of ${name}@${version}` };
     });

@@ -19,9 +19,10 @@ export const infoCommand: CommandModule = {
       .alias('view')
       .description('show a skill: versions, tags, deprecation, trust, verification, provenance, MCP tools, SKILL.md')
       .argument('<spec>', '@scope/name or @scope/name@version|range|tag');
-    registryCommand(command, run, async ({ client }, spec = '') => {
+    registryCommand(command, run, async ({ registry }, spec = '') => {
       const parsed = parsePackageSpec(spec);
       if (!parsed) throw new SkillsError('ESPECINVALID', `"${spec}" is not @scope/name[@version]`);
+      const client = await registry();
       const doc = await client.call(packumentViewSchema, 'GET', `/v1/skills/${parsed.name}`, packumentLimits(parsed.name));
       if (doc.name !== parsed.name) throw new SkillsError('EPACKUMENTNAME', `asked for ${parsed.name}, the registry answered with the packument of ${printable(doc.name, 220)}`, { hint: 'the registry is broken or hostile; check the registry URL' });
       const all = Object.keys(doc.versions).sort(semver.compare);

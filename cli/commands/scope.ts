@@ -12,11 +12,13 @@ export const scopeCommand: CommandModule = {
       .argument('<scope>', 'e.g. @acme')
       .requiredOption('--team <team>', 'the owning team')
       .option('--private', 'only members of the team (and admins) can read it');
-    registryCommand<RegistryFlag & { team: string; private?: boolean }>(create, run, async ({ client, options }, scope = '') => {
+    registryCommand<RegistryFlag & { team: string; private?: boolean }>(create, run, async ({ registry, options }, scope = '') => {
+      const client = await registry();
       const created = await client.call(scopeInfoSchema, 'POST', '/v1/scopes', { body: { name: scope, team: options.team, private: options.private === true } });
       return { data: created, human: `created ${created.private ? 'private' : 'public'} scope ${created.name} owned by ${created.team}` };
     });
-    registryCommand(group.command('list').description('list the scopes you can see'), run, async ({ client }) => {
+    registryCommand(group.command('list').description('list the scopes you can see'), run, async ({ registry }) => {
+      const client = await registry();
       const { scopes } = await client.call(scopeListSchema, 'GET', '/v1/scopes');
       return { data: { scopes }, human: scopes.length > 0 ? table([['scope', 'team', 'visibility'], ...scopes.map((s) => [s.name, s.team, s.private ? 'private' : 'public'])]) : 'no scopes' };
     });

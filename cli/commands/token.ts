@@ -24,10 +24,11 @@ export const tokenCommand: CommandModule = {
       .option('--scope <scope...>', 'limit the token to these scopes')
       .option('--description <text>', 'what the token is for')
       .option('--expires-in-days <days>', 'expire after this many days', parsePositiveInt);
-    registryCommand<CreateOptions>(create, run, async ({ client, options }) => {
+    registryCommand<CreateOptions>(create, run, async ({ registry, options }) => {
       if (!(PERMISSIONS as readonly string[]).includes(options.permission)) {
         throw new SkillsError('EUSAGE', `--permission must be one of ${PERMISSIONS.join(', ')}`);
       }
+      const client = await registry();
       const created = await client.call(createdTokenSchema, 'POST', '/v1/tokens', {
         body: {
           permission: options.permission,
@@ -42,12 +43,14 @@ export const tokenCommand: CommandModule = {
         human: `${pc.green('created')} ${created.permission} token ${created.id} for ${created.user}${created.expiresAt ? ` (expires ${created.expiresAt})` : ''}\n${pc.bold('secret (shown once):')} ${created.token}`,
       };
     });
-    registryCommand(group.command('list').description('list tokens (yours; every token for admins), never their secrets'), run, async ({ client }) => {
+    registryCommand(group.command('list').description('list tokens (yours; every token for admins), never their secrets'), run, async ({ registry }) => {
+      const client = await registry();
       const { tokens } = await client.call(tokenListSchema, 'GET', '/v1/tokens');
       const rows = tokens.map((t) => [t.id, t.user, t.permission, t.scopes?.join(',') ?? '*', t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date().toISOString() ? 'expired' : 'active']);
       return { data: { tokens }, human: tokens.length > 0 ? table([['id', 'user', 'permission', 'scopes', 'state'], ...rows]) : 'no tokens' };
     });
-    registryCommand(group.command('revoke').description('revoke a token by id').argument('<id>', 'the token id (from `skills token list`)'), run, async ({ client }, id = '') => {
+    registryCommand(group.command('revoke').description('revoke a token by id').argument('<id>', 'the token id (from `skills token list`)'), run, async ({ registry }, id = '') => {
+      const client = await registry();
       const result = await client.call(tokenRevokedSchema, 'DELETE', `/v1/tokens/${encodeURIComponent(id)}`);
       return { data: result, human: `revoked token ${id}` };
     });
