@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../schema/error-catalog';
 import { validatePackage } from '../schema/package';
 import { parseSkillMd } from '../schema/skill-md';
@@ -16,39 +16,27 @@ import { runCli } from '../testkit/cli';
 import { skillMd } from '../testkit/git-repo';
 import { createTestRegistry } from '../testkit/registry';
 import { skillFiles } from '../testkit/skill-files';
-import { tree } from '../testkit/tree';
-import { tempDir } from '../testkit/temp';
+import { cliScratch, type CliScratch } from '../testkit/cli-scratch';
 
 const enc = new TextEncoder();
+let scratch: CliScratch;
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 let counter = 0;
 
 beforeAll(async () => {
-  tmp = await tempDir('catalog-codes');
-  env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_REGISTRY: 'http://127.0.0.1:9', HOME: tmp, XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' };
+  scratch = await cliScratch('catalog-codes', { XDG_DATA_HOME: '', XDG_CONFIG_HOME: '' });
+  ({ dir: tmp, env } = scratch);
   await fs.mkdir(path.join(tmp, 'plain'));
   await fs.writeFile(path.join(tmp, 'plain', 'SKILL.md'), skillMd('plain', { version: '"1.0.0"' }));
 });
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
 
-async function workspace(): Promise<string> {
-  const ws = path.join(tmp, `ws-${counter++}`);
-  await fs.mkdir(ws);
-  return ws;
-}
+const workspace = () => scratch.workspace();
 
-/** Runs `skills ...args --json` in `ws`: `code`, exit 1, the catalog's hint unless the command gave its own, and `ws` unchanged. */
-async function fails(ws: string, args: string[], code: keyof typeof ERRORS, extra: NodeJS.ProcessEnv = {}): Promise<{ message: string; hint: string }> {
-  const before = await tree(ws);
-  const run = await runCli([...args, '--json'], { cwd: ws, env: { ...env, ...extra }, timeoutMs: 120_000 });
-  const error = run.json<{ error: { code: string; message: string; hint: string } }>().error;
-  expect(error.code, `${error.message}\n${run.stderr}`).toBe(code);
-  expect(run.code).toBe(1);
-  expect(error.hint.length).toBeGreaterThan(0);
-  expect(await tree(ws)).toEqual(before);
+/** Runs `skills ...args --json` in `ws`: `code`, exit 1, a hint (the catalog's unless the command gave its own), and `ws` unchanged. */
+async function fails(ws: string, args: string[], code: keyof typeof ERRORS, extra: NodeJS.ProcessEnv = {}): Promise<{ message: string; hint?: string }> {
+  const error = await scratch.fails(ws, args, code, extra);
+  expect(error.hint?.length).toBeGreaterThan(0);
   return error;
 }
 

@@ -21,43 +21,27 @@ import { DISCOVERY_SCHEMA_V0_2_0 } from '../schema/registry';
 import { runCli } from '../testkit/cli';
 import { skillMd } from '../testkit/git-repo';
 import { skillFiles } from '../testkit/skill-files';
-import { tempDir } from '../testkit/temp';
 import { makeZip } from '../testkit/zip';
 import { unzip } from '../tarball/unzip';
 import { createTestRegistry, echoSkill, tarballOf, type TestRegistry } from '../testkit/registry';
 import { tree } from '../testkit/tree';
+import { cliScratch, type CliScratch } from '../testkit/cli-scratch';
 
 const require = createRequire(import.meta.url);
+let scratch: CliScratch;
 let tmp: string;
 let env: NodeJS.ProcessEnv;
 let counter = 0;
 
 beforeAll(async () => {
-  tmp = await tempDir('codes');
-  env = { SKILLS_CONFIG_DIR: path.join(tmp, 'config'), SKILLS_CACHE_DIR: path.join(tmp, 'cache'), SKILLS_REGISTRY: 'http://127.0.0.1:9', HOME: tmp };
+  scratch = await cliScratch('codes');
+  ({ dir: tmp, env } = scratch);
   await fs.mkdir(path.join(tmp, 'skill'));
   await fs.writeFile(path.join(tmp, 'skill', 'SKILL.md'), skillMd('plain', { version: '"1.0.0"' }));
 });
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
 
-async function workspace(): Promise<string> {
-  const ws = path.join(tmp, `ws-${counter++}`);
-  await fs.mkdir(ws);
-  return ws;
-}
-
-/** Runs `skills ...args --json` in `ws`, expects `code` and exit 1 (2 for usage), and that `ws` is unchanged. */
-async function fails(ws: string, args: string[], code: string, extra: NodeJS.ProcessEnv = {}): Promise<{ message: string; hint?: string }> {
-  const before = await tree(ws);
-  const run = await runCli([...args, '--json'], { cwd: ws, env: { ...env, ...extra }, timeoutMs: 120_000 });
-  const error = run.json<{ error: { code: string; message: string; hint?: string } }>().error;
-  expect(error.code, `${error.message}\n${run.stderr}`).toBe(code);
-  expect(run.code).toBe(1);
-  expect(await tree(ws)).toEqual(before);
-  return error;
-}
+const workspace = () => scratch.workspace();
+const fails = (ws: string, args: string[], code: string, extra: NodeJS.ProcessEnv = {}) => scratch.fails(ws, args, code, extra);
 
 describe('workspace and source codes', () => {
   it('EGITTIMEOUT: a git server that accepts and never answers is cut off at SKILLS_GIT_TIMEOUT_MS', async () => {

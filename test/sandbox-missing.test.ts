@@ -3,6 +3,7 @@
  * to verify with a code and a hint to build, instead of crashing in the worker pool. The same skill
  * verifies with the complete build, so the missing worker is the cause.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,14 +27,13 @@ beforeAll(async () => {
   env = { SKILLS_CACHE_DIR: path.join(dir, 'cache'), SKILLS_CONFIG_DIR: path.join(dir, 'config'), NO_COLOR: '1' };
 });
 
+/** `verify --json` of the example skill with the CLI entry `cli` (runCli runs the complete build only). */
 function verifyWith(cli: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    import('node:child_process').then(({ execFile }) => {
-      execFile(process.execPath, [cli, 'verify', SKILL, '--json'], { cwd: EXAMPLE_WORKSPACE, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      });
-    }, reject);
+    execFile(process.execPath, [cli, 'verify', SKILL, '--json'], { cwd: EXAMPLE_WORKSPACE, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+    });
   });
 }
 
