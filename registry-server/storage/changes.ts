@@ -1,0 +1,23 @@
+/**
+ * What tells a registry process that a write happened, so nothing it cached outlives the change:
+ * its own writes, and those of every other process on the same database.
+ */
+import type { SqlTransaction } from './sql';
+
+export type Changed = ReadonlySet<string> | 'all';
+
+export interface ChangeFeed {
+  /**
+   * Inside a write transaction: records that these skills (by name), or everything, changed, so
+   * other processes learn it once the transaction commits.
+   */
+  record(tx: SqlTransaction, changed: readonly string[] | 'all'): Promise<void>;
+  /**
+   * Resolves once every change committed before the call is known here (listeners called):
+   * requests await it before serving from a cache. Cheap when nothing changed.
+   */
+  fresh(): Promise<void>;
+  /** Called with the names of changed skills, or `all` when the feed cannot tell which. */
+  subscribe(listener: (changed: Changed) => void): void;
+  close(): Promise<void>;
+}
