@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from './db-handle';
 import { backfillTrust } from './version-trust';
 
@@ -195,4 +196,20 @@ export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
     PRIMARY KEY (skill, rule, file)
   ) WITHOUT ROWID;
   `,
+  // Issue 25: tarballs are kept by the sha256 of their bytes (the blob store), not by version, so
+  // the same store works in this file or in S3-compatible object storage.
+  (db) => {
+    db.exec('CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL)');
+    const rows = db.prepare('SELECT v.id, v.tarball_sha256 AS sha256, t.bytes FROM tarballs t JOIN versions v ON v.id = t.version_id').iterate() as Iterable<{ id: number; sha256: string; bytes: Buffer }>;
+    const setDigest = db.prepare('UPDATE versions SET tarball_sha256 = ? WHERE id = ?');
+    const insert = db.prepare('INSERT OR IGNORE INTO blobs (sha256, bytes) VALUES (?, ?)');
+    const pending: [number, string][] = [];
+    for (const row of rows) {
+      const digest = createHash('sha256').update(row.bytes).digest('hex');
+      if (row.sha256 !== digest) pending.push([row.id, digest]);
+      insert.run(digest, row.bytes);
+    }
+    for (const [id, digest] of pending) setDigest.run(digest, id);
+    db.exec('DROP TABLE tarballs');
+  },
 ];

@@ -1,0 +1,39 @@
+/**
+ * Full-text search over skills, as each engine does it: SQLite's FTS5 with BM25, PostgreSQL's
+ * tsvector with weights. The store builds the rest of the query (filters, privacy, paging) the same
+ * way for both.
+ */
+import type { SqlExecutor, SqlValue } from './sql';
+
+/** What is indexed for a skill (its shown version). */
+export interface SearchDocument {
+  /** The full name, the bare name and the bare name with hyphens as spaces. */
+  name: string;
+  description: string;
+  keywords: string;
+  body: string;
+}
+
+/** The parts of a ranked query: a FROM fragment joining matches to `skills s`, a condition, a rank (lower is better). */
+export interface SearchMatch {
+  from: string;
+  where: string;
+  rank: string;
+  /** Parameters of `from`, then of `where`, then of `rank`, in the order their `?` appear in the final text (from, where, rank). */
+  fromParams: SqlValue[];
+  whereParams: SqlValue[];
+  rankParams: SqlValue[];
+}
+
+export interface SearchEngine {
+  /** Replaces the indexed document of a skill (inside the writer's transaction). */
+  index(tx: SqlExecutor, skillId: number, doc: SearchDocument): Promise<void>;
+  remove(tx: SqlExecutor, skillId: number): Promise<void>;
+  /** The match for free text, or undefined when no word is left (then everything matches). */
+  match(text: string): SearchMatch | undefined;
+}
+
+/** Words of a query: letters, digits and `_` after NFKC, at most 16 (operators of either engine are separators). */
+export function queryWords(text: string): string[] {
+  return (text.normalize('NFKC').match(/[\p{L}\p{N}_]+/gu) ?? []).slice(0, 16);
+}
