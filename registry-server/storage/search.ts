@@ -14,15 +14,16 @@ export interface SearchDocument {
   body: string;
 }
 
-/** The parts of a ranked query: a FROM fragment joining matches to `skills s`, a condition, a rank (lower is better). */
+/**
+ * The parts of a ranked query: a FROM fragment that joins matches to `skills s`, a condition, and a
+ * rank expression (lower ranks first). `params` are those of `from` then of `where`, in text
+ * order; `rank` takes none, since it precedes them in `SELECT ... rank FROM ... WHERE ...`.
+ */
 export interface SearchMatch {
   from: string;
   where: string;
   rank: string;
-  /** Parameters of `from`, then of `where`, then of `rank`, in the order their `?` appear in the final text (from, where, rank). */
-  fromParams: SqlValue[];
-  whereParams: SqlValue[];
-  rankParams: SqlValue[];
+  params: SqlValue[];
 }
 
 export interface SearchEngine {
