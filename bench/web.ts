@@ -12,7 +12,8 @@ import { createApp } from '../registry-server/app';
 import { Auth } from '../registry-server/auth';
 import { openDatabase } from '../registry-server/db';
 import { DownloadCounter } from '../registry-server/downloads';
-import { SkillsStore } from '../registry-server/skills-store';
+import { sqliteStorage } from '../registry-server/storage/open';
+import { SkillsStore, type NewVersion } from '../registry-server/skills-store';
 import { validatePackage } from '../schema/package';
 import type { VerificationSummary } from '../schema/registry';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
@@ -27,15 +28,21 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 console.log(`machine: ${machine()}`);
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skills-bench-web-'));
 const db = openDatabase(path.join(dir, 'registry.db'));
-const auth = new Auth(db);
-const boot = auth.bootstrap();
-const adminId = auth.userId('admin') ?? 0;
-const teamId = auth.createTeam('bench', adminId);
-const scopes = ['@bench', '@tools', '@data', '@team'].map((name) => {
-  auth.createScope(name, teamId, false);
-  return { name, id: auth.scope(name)?.id ?? 0 };
-});
-const store = new SkillsStore(db);
+const storage = sqliteStorage(db);
+const auth = new Auth(storage.db);
+const boot = await auth.bootstrap();
+const adminId = (await auth.userId('admin')) ?? 0;
+const teamId = await auth.createTeam('bench', adminId);
+const scopes: { name: string; id: number }[] = [];
+for (const name of ['@bench', '@tools', '@data', '@team']) {
+  await auth.createScope(name, teamId, false);
+  scopes.push({ name, id: (await auth.scope(name))?.id ?? 0 });
+}
+const store = new SkillsStore(storage);
+const insert = async (v: NewVersion) => {
+  await store.saveTarball(v.tarballSha256, v.tarball);
+  await store.atomically((tx) => store.insertVersion(tx, v));
+};
 
 async function record(name: string, version: string, scopeId: number, dependencies: Record<string, string> = {}) {
   const files = echoSkill(name, version).map((f) =>
@@ -78,16 +85,16 @@ for (let i = 0; i < SKILLS; i++) {
   const scope = scopes[i % scopes.length] ?? scopes[0];
   const template = templates.get(scope?.id ?? 0);
   if (!scope || !template) throw new Error('no template');
-  store.insertVersion({ ...template, name: `${scope.name}/skill-${i}` });
+  await insert({ ...template, name: `${scope.name}/skill-${i}` });
 }
 const big = '@bench/popular';
-for (let v = 0; v < VERSIONS; v++) store.insertVersion(await record(big, `1.${v}.0`, scopes[0]?.id ?? 0, { '@bench/skill-4': '^1.0.0' }));
-for (let i = 0; i < 20; i++) store.insertVersion({ ...(await record(`@tools/uses-popular-${i}`, '1.0.0', scopes[1]?.id ?? 0, { [big]: '^1.0.0' })) });
+for (let v = 0; v < VERSIONS; v++) await insert(await record(big, `1.${v}.0`, scopes[0]?.id ?? 0, { '@bench/skill-4': '^1.0.0' }));
+for (let i = 0; i < 20; i++) await insert({ ...(await record(`@tools/uses-popular-${i}`, '1.0.0', scopes[1]?.id ?? 0, { [big]: '^1.0.0' })) });
 console.log(`setup: ${SKILLS + 21} skills, ${SKILLS + VERSIONS + 20} versions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-const app = createApp({ db, log: () => {}, config: {}, verify: () => Promise.reject(new Error('no publishing in this bench')) });
+const app = createApp({ storage, log: () => {}, config: {}, verify: () => Promise.reject(new Error('no publishing in this bench')) });
 for (let i = 0; i < 50; i++) await (await app.request(`/v1/skills/${big}/-/popular-1.${i % VERSIONS}.0.tgz`)).arrayBuffer();
-app.close();
+await app.close();
 
 async function measure(label: string, url: string, target = true): Promise<{ p50: number; p95: number; cold: number; bytes: number }> {
   const headers = { Accept: 'text/html' };
@@ -117,15 +124,15 @@ const skill = await measure(`skill page, ${VERSIONS} versions`, `/${big}`);
 const search = await measure('search page, "skill" matching every skill, first 20', '/search?q=skill', false);
 
 // What a tarball GET pays for being counted: one map update (writes are batched).
-const counter = new DownloadCounter(db, { flushMs: 60_000 });
-const skillRow = store.skill(big);
+const counter = new DownloadCounter(storage.db, { flushMs: 60_000 });
+const skillRow = await store.skill(big);
 if (!skillRow) throw new Error('no popular skill');
 const N = 1_000_000;
 const t1 = performance.now();
 for (let i = 0; i < N; i++) counter.count(skillRow, `1.${i % VERSIONS}.0`);
 const perCount = ((performance.now() - t1) * 1e6) / N;
 const t2 = performance.now();
-counter.flush();
+await counter.flush();
 const flushMs = performance.now() - t2;
 console.log(`counting a download: ${perCount.toFixed(0)} ns per tarball GET; writing ${VERSIONS} pending version counts (${N} downloads): ${ms(flushMs)} in one transaction`);
 
@@ -145,6 +152,6 @@ await saveResults('web', {
   flushMs,
 });
 void boot;
-app.close();
-db.close();
+await app.close();
+await storage.close();
 await fs.rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * The registry as a Hono app. `createApp({ db, config, log, verify })` takes every dependency;
+ * The registry as a Hono app. `createApp({ storage, config, log, verify })` takes every dependency;
  * the one error boundary (`onError`) turns anything thrown into `{ error: { code, message, hint } }`
  * with the catalog's status for its code (error-response.ts), never a stack trace or a secret.
  */
@@ -21,7 +21,7 @@ export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
 }
 
 /** The app, and `close()`: writes pending download counts and stops their timer (call before closing the database). */
-export type RegistryApp = Hono<Env> & { close(): void };
+export type RegistryApp = Hono<Env> & { close(): Promise<void> };
 
 export function createApp(options: CreateAppOptions): RegistryApp {
   const config = { ...DEFAULT_REGISTRY_CONFIG, ...options.config };
@@ -66,7 +66,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
         throw new SkillsError('ERATELIMITED', 'too many failed authentications from this address; try again shortly', { status: 429 });
       }
       try {
-        c.set('caller', services.auth.authenticate(header));
+        c.set('caller', await services.auth.authenticate(header));
       } catch (error) {
         services.authFailureLimiter.hit(ip);
         throw error;
@@ -75,7 +75,10 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     await next();
     // Only a request that succeeded marks its token as used: a refused one changes no row.
     const caller = c.get('caller');
-    if (caller && c.res.status < 400) services.auth.touch(caller);
+    if (caller && c.res.status < 400) {
+      // A last-used time that could not be written must not fail a request that succeeded.
+      await services.auth.touch(caller).catch((error: unknown) => options.log({ time: new Date().toISOString(), level: 'error', message: 'recording a token use failed', error: error instanceof Error ? error.message : String(error) }));
+    }
   });
 
   app.get('/-/ping', (c) => c.json({ ok: true }));

@@ -4,65 +4,68 @@
  */
 import { auditReportSchema, summarizeAudit, type Allowance, type AuditReport, type AuditSummary } from '../schema/audit-report';
 import { now } from './auth';
-import type { Db } from './db';
-import { statements, type Sql } from './statements';
+import type { SqlDatabase, SqlExecutor } from './storage/sql';
 
 interface AllowanceRow {
   skill: string;
   rule: string;
   file: string;
   reason: string;
-  by: string | null;
+  by_name: string | null;
   created_at: string;
 }
 
-export class AuditStore {
-  private readonly sql: Sql;
+const ALLOWANCE_COLUMNS = 'a.skill, a.rule, a.file, a.reason, u.name AS by_name, a.created_at';
 
-  constructor(db: Db) {
-    this.sql = statements(db);
-  }
+export class AuditStore {
+  constructor(private readonly db: SqlDatabase) {}
 
   /** Stores the report of a version just inserted (call inside the publish transaction). */
-  save(name: string, version: string, report: AuditReport): void {
-    const row = this.sql('SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ? AND v.version = ?').get(name, version) as { id: number } | undefined;
+  async save(tx: SqlExecutor, name: string, version: string, report: AuditReport): Promise<void> {
+    const row = await tx.get<{ id: number }>('SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ? AND v.version = ?', [name, version]);
     if (!row) throw new Error(`no version row for ${name}@${version}`);
-    this.sql('INSERT INTO version_audits (version_id, summary, report) VALUES (?, ?, ?)').run(row.id, JSON.stringify(summarizeAudit(report)), JSON.stringify(report));
+    await tx.run('INSERT INTO version_audits (version_id, summary, report) VALUES (?, ?, ?)', [row.id, JSON.stringify(summarizeAudit(report)), JSON.stringify(report)]);
   }
 
-  summary(versionId: number): AuditSummary | undefined {
-    const row = this.sql('SELECT summary FROM version_audits WHERE version_id = ?').get(versionId) as { summary: string } | undefined;
+  async summary(versionId: number): Promise<AuditSummary | undefined> {
+    const row = await this.db.get<{ summary: string }>('SELECT summary FROM version_audits WHERE version_id = ?', [versionId]);
     return row ? (JSON.parse(row.summary) as AuditSummary) : undefined;
   }
 
-  report(skillId: number, version: string): AuditReport | undefined {
-    const row = this.sql('SELECT a.report FROM version_audits a JOIN versions v ON v.id = a.version_id WHERE v.skill_id = ? AND v.version = ?').get(skillId, version) as { report: string } | undefined;
+  async report(skillId: number, version: string): Promise<AuditReport | undefined> {
+    const row = await this.db.get<{ report: string }>('SELECT a.report FROM version_audits a JOIN versions v ON v.id = a.version_id WHERE v.skill_id = ? AND v.version = ?', [skillId, version]);
     if (!row) return undefined;
     const parsed = auditReportSchema.safeParse(JSON.parse(row.report));
     return parsed.success ? parsed.data : undefined;
   }
 
-  allowances(skill: string): Allowance[] {
-    const rows = this.sql('SELECT a.skill, a.rule, a.file, a.reason, u.name AS by, a.created_at FROM audit_allowances a LEFT JOIN users u ON u.id = a.created_by WHERE a.skill = ? ORDER BY a.rule, a.file').all(skill) as AllowanceRow[];
+  async allowances(skill: string): Promise<Allowance[]> {
+    const rows = await this.db.all<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM audit_allowances a LEFT JOIN users u ON u.id = a.created_by WHERE a.skill = ? ORDER BY a.rule, a.file`, [skill]);
     return rows.map(toAllowance);
   }
 
-  allow(entry: { skill: string; rule: string; file: string | null; reason: string; userId: number }): Allowance {
-    this.sql(
+  async allow(tx: SqlExecutor, entry: { skill: string; rule: string; file: string | null; reason: string; userId: number }): Promise<Allowance> {
+    await tx.run(
       `INSERT INTO audit_allowances (skill, rule, file, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (skill, rule, file) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at`,
-    ).run(entry.skill, entry.rule, entry.file ?? '', entry.reason, entry.userId, now());
-    const row = this.sql('SELECT a.skill, a.rule, a.file, a.reason, u.name AS by, a.created_at FROM audit_allowances a LEFT JOIN users u ON u.id = a.created_by WHERE a.skill = ? AND a.rule = ? AND a.file = ?').get(entry.skill, entry.rule, entry.file ?? '') as AllowanceRow;
+      [entry.skill, entry.rule, entry.file ?? '', entry.reason, entry.userId, now()],
+    );
+    const row = await tx.get<AllowanceRow>(`SELECT ${ALLOWANCE_COLUMNS} FROM audit_allowances a LEFT JOIN users u ON u.id = a.created_by WHERE a.skill = ? AND a.rule = ? AND a.file = ?`, [
+      entry.skill,
+      entry.rule,
+      entry.file ?? '',
+    ]);
+    if (!row) throw new Error(`no allowance row for ${entry.skill} ${entry.rule}`);
     return toAllowance(row);
   }
 
-  disallow(skill: string, rule: string, file: string | null): boolean {
-    return this.sql('DELETE FROM audit_allowances WHERE skill = ? AND rule = ? AND file = ?').run(skill, rule, file ?? '').changes === 1;
+  async disallow(tx: SqlExecutor, skill: string, rule: string, file: string | null): Promise<boolean> {
+    return (await tx.run('DELETE FROM audit_allowances WHERE skill = ? AND rule = ? AND file = ?', [skill, rule, file ?? ''])).changes === 1;
   }
 }
 
 function toAllowance(row: AllowanceRow): Allowance {
-  return { name: row.skill, rule: row.rule, file: row.file === '' ? null : row.file, reason: row.reason, by: row.by, at: row.created_at };
+  return { name: row.skill, rule: row.rule, file: row.file === '' ? null : row.file, reason: row.reason, by: row.by_name, at: row.created_at };
 }
 
 /**

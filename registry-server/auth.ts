@@ -8,8 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkillsError } from '../schema/errors';
 import type { Permission, TokenInfo } from '../schema/registry';
-import type { Db } from './db';
-import { statements, type Sql } from './statements';
+import type { SqlDatabase, SqlExecutor } from './storage/sql';
 
 export interface Caller {
   userId: number;
@@ -62,24 +61,20 @@ export function now(): string {
 }
 
 export class Auth {
-  constructor(private readonly db: Db) {
-    this.sql = statements(db);
-  }
-
-  private readonly sql: Sql;
+  constructor(private readonly db: SqlDatabase) {}
 
   /** Resolves an `Authorization: Bearer ...` header; undefined when there is none. */
-  authenticate(header: string | undefined): Caller | undefined {
+  async authenticate(header: string | undefined): Promise<Caller | undefined> {
     if (header === undefined || header === '') return undefined;
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const parsed = match ? TOKEN_RE.exec(match[1] ?? '') : null;
     const invalid = () => new SkillsError('ETOKENINVALID', 'the token is not valid', { status: 401, hint: 'log in again with `skills login --token <token>`' });
     if (!parsed) throw invalid();
     const [, id, secret] = parsed;
-    const row = this.sql('SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?')
-      .get(id) as
-      | { id: string; hash: Buffer; permission: Permission; scopes: string | null; expires_at: string | null; revoked_at: string | null; last_used_at: string | null; user_id: number; user: string }
-      | undefined;
+    const row = await this.db.get<{ id: string; hash: Buffer; permission: Permission; scopes: string | null; expires_at: string | null; revoked_at: string | null; last_used_at: string | null; user_id: number; user: string }>(
+      'SELECT t.id, t.hash, t.permission, t.scopes, t.expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?',
+      [id ?? ''],
+    );
     const presented = sha256(secret ?? '');
     // Compare even when the id is unknown, so timing does not reveal which ids exist.
     const stored = row?.hash ?? Buffer.alloc(32);
@@ -99,34 +94,38 @@ export class Auth {
   }
 
   /** Records that a token was used for a request that succeeded (at most once a minute per token). */
-  touch(caller: Caller): void {
+  async touch(caller: Caller): Promise<void> {
     if (caller.lastUsedAt !== null && Date.now() - Date.parse(caller.lastUsedAt) < TOUCH_EVERY_MS) return;
-    this.sql('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), caller.tokenId);
+    await this.db.run('UPDATE tokens SET last_used_at = ? WHERE id = ?', [now(), caller.tokenId]);
   }
 
-  issueToken(options: { userId: number; permission: Permission; scopes?: string[] | undefined; description?: string | undefined; expiresAt?: string | null | undefined }): { id: string; token: string } {
+  async issueToken(
+    options: { userId: number; permission: Permission; scopes?: string[] | undefined; description?: string | undefined; expiresAt?: string | null | undefined },
+    q: SqlExecutor = this.db,
+  ): Promise<{ id: string; token: string }> {
     const id = randomBytes(12).toString('base64url').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0').slice(0, 16);
     const secret = randomBytes(32).toString('base64url');
     const expiresAt = options.expiresAt ?? null;
-    this.sql('INSERT INTO tokens (id, user_id, hash, permission, scopes, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, options.userId, sha256(secret), options.permission, options.scopes ? JSON.stringify(options.scopes) : null, options.description ?? null, now(), expiresAt);
+    await q.run('INSERT INTO tokens (id, user_id, hash, permission, scopes, description, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      id,
+      options.userId,
+      sha256(secret),
+      options.permission,
+      options.scopes ? JSON.stringify(options.scopes) : null,
+      options.description ?? null,
+      now(),
+      expiresAt,
+    ]);
     return { id, token: `skr_${id}_${secret}` };
   }
 
-  listTokens(userId?: number): TokenInfo[] {
-    const rows = (userId === undefined
-      ? this.sql('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id').all()
-      : this.sql('SELECT t.*, u.name AS user FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created_at, t.id').all(userId)) as {
-      id: string;
-      user: string;
-      permission: Permission;
-      scopes: string | null;
-      description: string | null;
-      created_at: string;
-      expires_at: string | null;
-      revoked_at: string | null;
-      last_used_at: string | null;
-    }[];
+  async listTokens(userId?: number): Promise<TokenInfo[]> {
+    type Row = { id: string; user: string; permission: Permission; scopes: string | null; description: string | null; created_at: string; expires_at: string | null; revoked_at: string | null; last_used_at: string | null };
+    const columns = 't.id, u.name AS user, t.permission, t.scopes, t.description, t.created_at, t.expires_at, t.revoked_at, t.last_used_at';
+    const rows =
+      userId === undefined
+        ? await this.db.all<Row>(`SELECT ${columns} FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at, t.id`)
+        : await this.db.all<Row>(`SELECT ${columns} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created_at, t.id`, [userId]);
     return rows.map((r) => ({
       id: r.id,
       user: r.user,
@@ -141,64 +140,68 @@ export class Auth {
   }
 
   /** Whose token this is, with what it may do (undefined when there is no such token). */
-  tokenGrant(id: string): { userId: number; permission: Permission; scopes: string[] | null } | undefined {
-    const row = this.sql('SELECT user_id, permission, scopes FROM tokens WHERE id = ?').get(id) as { user_id: number; permission: Permission; scopes: string | null } | undefined;
+  async tokenGrant(id: string): Promise<{ userId: number; permission: Permission; scopes: string[] | null } | undefined> {
+    const row = await this.db.get<{ user_id: number; permission: Permission; scopes: string | null }>('SELECT user_id, permission, scopes FROM tokens WHERE id = ?', [id]);
     return row ? { userId: row.user_id, permission: row.permission, scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]) } : undefined;
   }
 
-  revokeToken(id: string): boolean {
-    return this.sql('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id).changes === 1;
+  async revokeToken(id: string, q: SqlExecutor = this.db): Promise<boolean> {
+    return (await q.run('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now(), id])).changes === 1;
   }
 
-  userId(name: string): number | undefined {
-    return (this.sql('SELECT id FROM users WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+  async userId(name: string, q: SqlExecutor = this.db): Promise<number | undefined> {
+    return (await q.get<{ id: number }>('SELECT id FROM users WHERE name = ?', [name]))?.id;
   }
 
-  createUser(name: string): number {
-    return Number(this.sql('INSERT INTO users (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
+  async createUser(name: string, q: SqlExecutor = this.db): Promise<number> {
+    return (await q.get<{ id: number }>('INSERT INTO users (name, created_at) VALUES (?, ?) RETURNING id', [name, now()]))?.id ?? 0;
   }
 
-  teamId(name: string): number | undefined {
-    return (this.sql('SELECT id FROM teams WHERE name = ?').get(name) as { id: number } | undefined)?.id;
+  async teamId(name: string, q: SqlExecutor = this.db): Promise<number | undefined> {
+    return (await q.get<{ id: number }>('SELECT id FROM teams WHERE name = ?', [name]))?.id;
   }
 
-  createTeam(name: string, ownerId: number): number {
-    const id = Number(this.sql('INSERT INTO teams (name, created_at) VALUES (?, ?)').run(name, now()).lastInsertRowid);
-    this.sql("INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, 'owner')").run(id, ownerId);
+  async createTeam(name: string, ownerId: number, q: SqlExecutor = this.db): Promise<number> {
+    const id = (await q.get<{ id: number }>('INSERT INTO teams (name, created_at) VALUES (?, ?) RETURNING id', [name, now()]))?.id ?? 0;
+    await q.run("INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, 'owner')", [id, ownerId]);
     return id;
   }
 
-  setMember(teamId: number, userId: number, role: 'owner' | 'member'): void {
-    this.sql('INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role').run(teamId, userId, role);
+  async setMember(teamId: number, userId: number, role: 'owner' | 'member', q: SqlExecutor = this.db): Promise<void> {
+    await q.run('INSERT INTO team_members (team_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role', [teamId, userId, role]);
   }
 
-  role(teamId: number, userId: number): 'owner' | 'member' | undefined {
-    return (this.sql('SELECT role FROM team_members WHERE team_id = ? AND user_id = ?').get(teamId, userId) as { role: 'owner' | 'member' } | undefined)?.role;
+  async role(teamId: number, userId: number, q: SqlExecutor = this.db): Promise<'owner' | 'member' | undefined> {
+    return (await q.get<{ role: 'owner' | 'member' }>('SELECT role FROM team_members WHERE team_id = ? AND user_id = ?', [teamId, userId]))?.role;
   }
 
-  teamsOf(userId: number): { name: string; role: 'owner' | 'member' }[] {
-    return this.sql('SELECT t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.name').all(userId) as { name: string; role: 'owner' | 'member' }[];
+  teamsOf(userId: number): Promise<{ name: string; role: 'owner' | 'member' }[]> {
+    return this.db.all<{ name: string; role: 'owner' | 'member' }>('SELECT t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ? ORDER BY t.name', [userId]);
   }
 
-  listTeams(): { name: string; members: { user: string; role: string }[]; scopes: string[] }[] {
-    const teams = this.sql('SELECT id, name FROM teams ORDER BY name').all() as { id: number; name: string }[];
-    return teams.map((t) => ({
-      name: t.name,
-      members: this.sql('SELECT u.name AS user, m.role FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.name').all(t.id) as { user: string; role: string }[],
-      scopes: (this.sql('SELECT name FROM scopes WHERE team_id = ? ORDER BY name').all(t.id) as { name: string }[]).map((s) => s.name),
-    }));
+  async listTeams(): Promise<{ name: string; members: { user: string; role: string }[]; scopes: string[] }[]> {
+    const teams = await this.db.all<{ id: number; name: string }>('SELECT id, name FROM teams ORDER BY name');
+    const out: { name: string; members: { user: string; role: string }[]; scopes: string[] }[] = [];
+    for (const t of teams) {
+      out.push({
+        name: t.name,
+        members: await this.db.all<{ user: string; role: string }>('SELECT u.name AS user, m.role FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.name', [t.id]),
+        scopes: (await this.db.all<{ name: string }>('SELECT name FROM scopes WHERE team_id = ? ORDER BY name', [t.id])).map((s) => s.name),
+      });
+    }
+    return out;
   }
 
-  scope(name: string): ScopeRow | undefined {
-    return this.sql('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
+  scope(name: string, q: SqlExecutor = this.db): Promise<ScopeRow | undefined> {
+    return q.get<ScopeRow>('SELECT id, name, team_id, private FROM scopes WHERE name = ?', [name]);
   }
 
-  createScope(name: string, teamId: number, isPrivate: boolean): void {
-    this.sql('INSERT INTO scopes (name, team_id, private, created_at) VALUES (?, ?, ?, ?)').run(name, teamId, isPrivate ? 1 : 0, now());
+  async createScope(name: string, teamId: number, isPrivate: boolean, q: SqlExecutor = this.db): Promise<void> {
+    await q.run('INSERT INTO scopes (name, team_id, private, created_at) VALUES (?, ?, ?, ?)', [name, teamId, isPrivate ? 1 : 0, now()]);
   }
 
-  listScopes(): { name: string; team: string; private: boolean }[] {
-    return (this.sql('SELECT s.name, t.name AS team, s.private FROM scopes s JOIN teams t ON t.id = s.team_id ORDER BY s.name').all() as { name: string; team: string; private: number }[]).map((s) => ({
+  async listScopes(): Promise<{ name: string; team: string; private: boolean }[]> {
+    return (await this.db.all<{ name: string; team: string; private: number }>('SELECT s.name, t.name AS team, s.private FROM scopes s JOIN teams t ON t.id = s.team_id ORDER BY s.name')).map((s) => ({
       name: s.name,
       team: s.team,
       private: s.private === 1,
@@ -210,26 +213,34 @@ export class Auth {
     return caller.scopes === null || caller.scopes.includes(scope);
   }
 
-  canRead(caller: Caller | undefined, scope: ScopeRow): boolean {
+  async canRead(caller: Caller | undefined, scope: ScopeRow): Promise<boolean> {
     if (scope.private === 0) return true;
     if (!caller || !this.tokenAllows(caller, scope.name)) return false;
-    return caller.permission === 'admin' || this.role(scope.team_id, caller.userId) !== undefined;
+    return caller.permission === 'admin' || (await this.role(scope.team_id, caller.userId)) !== undefined;
   }
 
-  canPublish(caller: Caller, scope: ScopeRow): boolean {
+  async canPublish(caller: Caller, scope: ScopeRow): Promise<boolean> {
     if (!atLeast(caller, 'publish') || !this.tokenAllows(caller, scope.name)) return false;
-    return caller.permission === 'admin' || this.role(scope.team_id, caller.userId) !== undefined;
+    return caller.permission === 'admin' || (await this.role(scope.team_id, caller.userId)) !== undefined;
   }
 
-  /** On an empty database: the first user (`admin`) and an admin token, returned once. */
-  bootstrap(): { user: string; token: string } | undefined {
-    const count = (this.sql('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+  /**
+   * On an empty database: the first user (`admin`) and an admin token, returned once. Several
+   * processes starting at once on one database: the user's unique name lets one of them win.
+   */
+  async bootstrap(): Promise<{ user: string; token: string } | undefined> {
+    const count = (await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users'))?.n ?? 0;
     if (count > 0) return undefined;
-    return this.db.transaction(() => {
-      const userId = this.createUser('admin');
-      const { token } = this.issueToken({ userId, permission: 'admin', description: 'created by skills serve on an empty database' });
-      return { user: 'admin', token };
-    })();
+    try {
+      return await this.db.transaction(async (tx) => {
+        const userId = await this.createUser('admin', tx);
+        const { token } = await this.issueToken({ userId, permission: 'admin', description: 'created by skills serve on an empty database' }, tx);
+        return { user: 'admin', token };
+      });
+    } catch (error) {
+      if (this.db.isUniqueViolation(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -237,13 +248,16 @@ export class Auth {
    * else its teams' private scopes (an indexed lookup by user) or, for a scoped admin, the private
    * ones among its token's scopes; never more than the token's scopes allow.
    */
-  readablePrivateScopes(caller: Caller | undefined): ReadonlySet<string> | 'all' {
+  async readablePrivateScopes(caller: Caller | undefined): Promise<ReadonlySet<string> | 'all'> {
     if (!caller) return new Set();
     if (isGlobalAdmin(caller)) return 'all';
-    const names =
-      caller.permission === 'admin'
-        ? (caller.scopes ?? []).filter((name) => this.scope(name)?.private === 1)
-        : (this.sql('SELECT s.name FROM team_members m JOIN scopes s ON s.team_id = m.team_id WHERE m.user_id = ? AND s.private = 1').all(caller.userId) as { name: string }[]).map((s) => s.name);
+    let names: string[];
+    if (caller.permission === 'admin') {
+      names = [];
+      for (const name of caller.scopes ?? []) if ((await this.scope(name))?.private === 1) names.push(name);
+    } else {
+      names = (await this.db.all<{ name: string }>('SELECT s.name FROM team_members m JOIN scopes s ON s.team_id = m.team_id WHERE m.user_id = ? AND s.private = 1', [caller.userId])).map((s) => s.name);
+    }
     return new Set(names.filter((name) => this.tokenAllows(caller, name)));
   }
 }

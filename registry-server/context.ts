@@ -8,10 +8,10 @@ import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
 import { AuditStore } from './audit-store';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
-import type { Db } from './db';
 import { DownloadCounter } from './downloads';
 import { RateLimiter } from './rate-limit';
-import { DEFAULT_STORE_CACHE, SkillsStore, type SkillRow } from './skills-store';
+import { DEFAULT_STORE_CACHE, DOWNLOADS_CHANGED, SkillsStore, type SkillRow } from './skills-store';
+import type { Storage } from './storage/index';
 
 /** What the registry asks of a verification: stop at the first failed case, within a time budget. */
 export interface VerifyBudget {
@@ -78,7 +78,8 @@ export type Logger = (entry: LogEntry) => void;
 export type Auditor = (files: readonly PackageFile[]) => Promise<AuditReport>;
 
 export interface AppDeps {
-  db: Db;
+  /** Metadata, blobs and the change feed (storage/open.ts picks them from the configuration). */
+  storage: Storage;
   config: RegistryConfig;
   log: Logger;
   verify: Verifier;
@@ -99,16 +100,23 @@ export interface Services {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const store = new SkillsStore(deps.db, { packumentCacheBytes: deps.config.packumentCacheBytes, tarballCacheBytes: deps.config.tarballCacheBytes, searchCacheBytes: deps.config.searchCacheBytes, searchTotalCap: deps.config.searchTotalCap });
+  const { db, changes } = deps.storage;
+  const store = new SkillsStore(deps.storage, {
+    packumentCacheBytes: deps.config.packumentCacheBytes,
+    tarballCacheBytes: deps.config.tarballCacheBytes,
+    searchCacheBytes: deps.config.searchCacheBytes,
+    searchTotalCap: deps.config.searchTotalCap,
+  });
   return {
     deps,
-    auth: new Auth(deps.db),
+    auth: new Auth(db),
     store,
-    audits: new AuditStore(deps.db),
+    audits: new AuditStore(db),
     origins: new Map(),
     publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
     authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
-    downloads: new DownloadCounter(deps.db, {
+    downloads: new DownloadCounter(db, {
+      record: (tx, names) => changes.record(tx, names.map((name) => `${DOWNLOADS_CHANGED}${name}`)),
       onFlush: (names) => {
         for (const name of names) store.invalidate(name);
       },
@@ -182,17 +190,17 @@ export function scopeNotFound(scope: string): SkillsError {
 }
 
 /** The scope of skill `name`, if the caller may read it (else the same 404 as a missing skill). */
-export function readableScopeOf(c: Ctx, name: string): ScopeRow {
+export async function readableScopeOf(c: Ctx, name: string): Promise<ScopeRow> {
   const { auth, store } = c.get('services');
-  const scope = store.scope(name.slice(0, name.indexOf('/')));
-  if (!scope || !auth.canRead(c.get('caller'), scope)) throw notFound(name);
+  const scope = await store.scope(name.slice(0, name.indexOf('/')));
+  if (!scope || !(await auth.canRead(c.get('caller'), scope))) throw notFound(name);
   return scope;
 }
 
 /** The skill, if it exists and the caller may read its scope (else 404, never 403). */
-export function readableSkill(c: Ctx, name: string): { skill: SkillRow; scope: ScopeRow } {
-  const scope = readableScopeOf(c, name);
-  const skill = c.get('services').store.skill(name);
+export async function readableSkill(c: Ctx, name: string): Promise<{ skill: SkillRow; scope: ScopeRow }> {
+  const scope = await readableScopeOf(c, name);
+  const skill = await c.get('services').store.skill(name);
   if (!skill) throw notFound(name);
   return { skill, scope };
 }

@@ -6,15 +6,14 @@
  * sits in (gzip-segments.ts), so a request after a write costs about as much as one without.
  */
 import { randomBytes } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import semver from 'semver';
 import type { PackageKind, RegistryDiscoveryEntry } from '../schema/registry';
 import { DISCOVERY_SCHEMA_URI, tarballPath } from '../schema/registry';
 import type { TrustLevel } from '../schema/trust';
 import { assembleGzip, segment, type GzipSegment } from './gzip-segments';
 import { gzipEtag } from './http-cache';
+import type { SqlExecutor } from './storage/sql';
 
-type Sql = (text: string) => Database.Statement;
 
 interface Row {
   skill_id: number;
@@ -164,56 +163,78 @@ export class DiscoveryIndex {
   /** By origin, least recently used first. */
   readonly #origins = new Map<string, OriginIndex>();
 
-  constructor(private readonly sql: Sql) {}
+  /** Moves with every change; a build that overlapped one is sent but not kept. */
+  #generation = 0;
+  /** The refresh in progress, so concurrent requests wait for one instead of each applying the same changes. */
+  #refreshing: Promise<void> | undefined;
+
+  constructor(private readonly db: SqlExecutor) {}
 
   /** A skill's entry may have changed (published, yanked, tagged, deleted...). */
   changed(skillId: number): void {
+    this.#generation++;
     for (const index of this.#origins.values()) index.dirty.add(skillId);
   }
 
   /** Forget everything (the database was changed by another connection). */
   clear(): void {
+    this.#generation++;
     this.#origins.clear();
   }
 
-  body(origin: string, gzip: boolean): IndexBody {
+  async body(origin: string, gzip: boolean): Promise<IndexBody> {
     let index = this.#origins.get(origin);
     if (index) {
       this.#origins.delete(origin);
       this.#origins.set(origin, index);
-      for (const id of index.dirty) {
-        const row = this.#row(id);
-        if (row) index.upsert(toEntry(row, origin));
-        else index.remove(id);
+      while (this.#refreshing) await this.#refreshing;
+      if (index.dirty.size > 0) {
+        const current = index;
+        this.#refreshing = this.#refresh(current, origin).finally(() => {
+          this.#refreshing = undefined;
+        });
+        await this.#refreshing;
       }
-      index.dirty.clear();
     } else {
-      index = this.#build(origin);
-      this.#origins.set(origin, index);
-      for (const [key] of this.#origins) {
-        if (this.#origins.size <= MAX_ORIGINS) break;
-        this.#origins.delete(key);
+      const seen = this.#generation;
+      index = await this.#build(origin);
+      if (seen === this.#generation) {
+        this.#origins.set(origin, index);
+        for (const [key] of this.#origins) {
+          if (this.#origins.size <= MAX_ORIGINS) break;
+          this.#origins.delete(key);
+        }
       }
     }
     return gzip ? { body: index.gzipBody(), etag: gzipEtag(index.etag), encoding: 'gzip' } : { body: index.identityBody(), etag: index.etag, encoding: 'identity' };
   }
 
-  /** The entries as the JSON response lists them (for the web catalog and tests). */
-  entries(origin: string): RegistryDiscoveryEntry[] {
-    return (JSON.parse(this.body(origin, false).body.toString('utf8')) as { skills: RegistryDiscoveryEntry[] }).skills;
+  async #refresh(index: OriginIndex, origin: string): Promise<void> {
+    const ids = [...index.dirty];
+    index.dirty.clear();
+    for (const id of ids) {
+      const row = await this.#row(id);
+      if (row) index.upsert(toEntry(row, origin));
+      else index.remove(id);
+    }
   }
 
-  #build(origin: string): OriginIndex {
+  /** The entries as the JSON response lists them (for the web catalog and tests). */
+  async entries(origin: string): Promise<RegistryDiscoveryEntry[]> {
+    return (JSON.parse((await this.body(origin, false)).body.toString('utf8')) as { skills: RegistryDiscoveryEntry[] }).skills;
+  }
+
+  async #build(origin: string): Promise<OriginIndex> {
     const index = new OriginIndex(origin);
-    const tagged = this.sql(
+    const tagged = await this.db.all<Row>(
       `SELECT ${COLUMNS} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0
        JOIN dist_tags d ON d.skill_id = s.id AND d.tag = 'latest' JOIN versions v ON v.skill_id = s.id AND v.version = d.version AND v.yanked = 0`,
-    ).all() as Row[];
+    );
     // Skills whose latest is yanked (or untagged): choose among their versions that are not.
-    const others = this.sql(
+    const others = await this.db.all<Row>(
       `SELECT ${COLUMNS} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0 JOIN versions v ON v.skill_id = s.id AND v.yanked = 0
        WHERE NOT EXISTS (SELECT 1 FROM dist_tags d JOIN versions lv ON lv.skill_id = d.skill_id AND lv.version = d.version AND lv.yanked = 0 WHERE d.skill_id = s.id AND d.tag = 'latest')`,
-    ).all() as Row[];
+    );
     const bySkill = new Map<number, Row[]>();
     for (const row of others) {
       const list = bySkill.get(row.skill_id);
@@ -233,12 +254,13 @@ export class DiscoveryIndex {
   }
 
   /** One skill's row as the index lists it, or undefined when it is not listed. */
-  #row(skillId: number): Row | undefined {
-    const candidates = this.sql(
+  async #row(skillId: number): Promise<Row | undefined> {
+    const candidates = await this.db.all<Row>(
       `SELECT ${COLUMNS} FROM skills s JOIN scopes sc ON sc.id = s.scope_id AND sc.private = 0 JOIN versions v ON v.skill_id = s.id AND v.yanked = 0 WHERE s.id = ?`,
-    ).all(skillId) as Row[];
+      [skillId],
+    );
     if (candidates.length === 0) return undefined;
-    const latest = (this.sql("SELECT version FROM dist_tags WHERE skill_id = ? AND tag = 'latest'").get(skillId) as { version: string } | undefined)?.version;
+    const latest = (await this.db.get<{ version: string }>("SELECT version FROM dist_tags WHERE skill_id = ? AND tag = 'latest'", [skillId]))?.version;
     const row = candidates.find((r) => r.version === latest) ?? best(candidates);
     return listed(row) ? row : undefined;
   }

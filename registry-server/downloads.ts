@@ -4,8 +4,7 @@
  * one transaction a few seconds later, as soon as too many distinct keys are pending, and at
  * shutdown. Readers add what is still pending, so pages are exact without waiting for a flush.
  */
-import type { Db } from './db';
-import { statements, type Sql } from './statements';
+import type { SqlDatabase, SqlExecutor, SqlTransaction } from './storage/sql';
 
 export const DOWNLOAD_FLUSH_MS = 5_000;
 /** Distinct (version, day) keys held in memory before a write is forced. */
@@ -44,16 +43,16 @@ export function daysBefore(day: string, n: number): string {
 }
 
 /** The flushed counts of one skill (the packument's field). `sql` prepares and caches a statement. */
-export function downloadSummary(sql: Sql, skillId: number, today: string): DownloadSummary {
+export async function downloadSummary(q: SqlExecutor, skillId: number, today: string): Promise<DownloadSummary> {
   const versions: Record<string, number> = {};
   let total = 0;
-  const rows = sql('SELECT v.version, d.count FROM versions v JOIN version_downloads d ON d.version_id = v.id WHERE v.skill_id = ?').all(skillId) as { version: string; count: number }[];
+  const rows = await q.all<{ version: string; count: number }>('SELECT v.version, d.count FROM versions v JOIN version_downloads d ON d.version_id = v.id WHERE v.skill_id = ?', [skillId]);
   for (const row of rows) {
     versions[row.version] = row.count;
     total += row.count;
   }
-  const week = sql('SELECT COALESCE(SUM(count), 0) AS n FROM skill_downloads WHERE skill_id = ? AND day > ?').get(skillId, daysBefore(today, 7)) as { n: number };
-  return { total, lastWeek: week.n, versions };
+  const week = await q.get<{ n: number }>('SELECT COALESCE(SUM(count), 0) AS n FROM skill_downloads WHERE skill_id = ? AND day > ?', [skillId, daysBefore(today, 7)]);
+  return { total, lastWeek: Number(week?.n ?? 0), versions };
 }
 
 export interface DownloadCounterOptions {
@@ -63,19 +62,21 @@ export interface DownloadCounterOptions {
   /** Called when a write fails (the counts stay pending and are tried again). */
   onError?: (error: unknown) => void;
   now?: () => Date;
+  /** Inside the writing transaction: tells other registry processes which skills' counts moved. */
+  record?: (tx: SqlTransaction, names: readonly string[]) => Promise<void>;
 }
 
 export class DownloadCounter {
   readonly #pending = new Map<string, Pending>();
-  private readonly sql: Sql;
   #timer: NodeJS.Timeout | undefined;
+  /** The write in progress, if any (close() waits for it). */
+  #flushing: Promise<void> | undefined;
+  #closed = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: SqlDatabase,
     private readonly options: DownloadCounterOptions = {},
-  ) {
-    this.sql = statements(db);
-  }
+  ) {}
 
   /** Today's UTC day, and the moment it ends: formatting a date on every GET showed in profiles. */
   #day = '';
@@ -92,12 +93,13 @@ export class DownloadCounter {
 
   /** Counts one download of `skill@version` (already known to exist). */
   count(skill: { id: number; name: string }, version: string): void {
+    this.#closed = false;
     const day = this.#today();
     const key = `${skill.id} ${version} ${day}`;
     const entry = this.#pending.get(key);
     if (entry) entry.count++;
     else this.#pending.set(key, { skillId: skill.id, name: skill.name, version, day, count: 1 });
-    if (this.#pending.size >= MAX_PENDING_DOWNLOAD_KEYS) this.flush();
+    if (this.#pending.size >= MAX_PENDING_DOWNLOAD_KEYS) void this.flush();
     else this.#schedule();
   }
 
@@ -105,34 +107,39 @@ export class DownloadCounter {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.flush();
+      void this.flush();
     }, this.options.flushMs ?? DOWNLOAD_FLUSH_MS);
     // Pending counts never keep a process alive; shutdown flushes them through close().
     this.#timer.unref();
   }
 
   /** Writes every pending count in one transaction. Never throws: a failed write stays pending. */
-  flush(): void {
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
     if (this.#pending.size === 0) return;
-    if (!this.db.open) {
-      this.#pending.clear();
-      return;
-    }
+    this.#flushing = this.#write().finally(() => {
+      this.#flushing = undefined;
+    });
+    await this.#flushing;
+  }
+
+  async #write(): Promise<void> {
     const entries = [...this.#pending.values()];
     this.#pending.clear();
     const names = new Set<string>();
     try {
-      this.db.transaction(() => {
+      await this.db.transaction(async (tx) => {
         for (const e of entries) {
           // A version deleted since it was downloaded has nothing left to count against.
-          const row = this.sql('SELECT id FROM versions WHERE skill_id = ? AND version = ?').get(e.skillId, e.version) as { id: number } | undefined;
+          const row = await tx.get<{ id: number }>('SELECT id FROM versions WHERE skill_id = ? AND version = ?', [e.skillId, e.version]);
           if (!row) continue;
-          this.sql('INSERT INTO downloads (version_id, day, count) VALUES (?, ?, ?) ON CONFLICT (version_id, day) DO UPDATE SET count = count + excluded.count').run(row.id, e.day, e.count);
-          this.sql('INSERT INTO version_downloads (version_id, count) VALUES (?, ?) ON CONFLICT (version_id) DO UPDATE SET count = count + excluded.count').run(row.id, e.count);
-          this.sql('INSERT INTO skill_downloads (skill_id, day, count) VALUES (?, ?, ?) ON CONFLICT (skill_id, day) DO UPDATE SET count = count + excluded.count').run(e.skillId, e.day, e.count);
+          await tx.run('INSERT INTO downloads (version_id, day, count) VALUES (?, ?, ?) ON CONFLICT (version_id, day) DO UPDATE SET count = downloads.count + excluded.count', [row.id, e.day, e.count]);
+          await tx.run('INSERT INTO version_downloads (version_id, count) VALUES (?, ?) ON CONFLICT (version_id) DO UPDATE SET count = version_downloads.count + excluded.count', [row.id, e.count]);
+          await tx.run('INSERT INTO skill_downloads (skill_id, day, count) VALUES (?, ?, ?) ON CONFLICT (skill_id, day) DO UPDATE SET count = skill_downloads.count + excluded.count', [e.skillId, e.day, e.count]);
           names.add(e.name);
         }
-      })();
+        if (names.size > 0) await this.options.record?.(tx, [...names]);
+      });
     } catch (error) {
       for (const e of entries) {
         if (this.#pending.size >= MAX_PENDING_DOWNLOAD_KEYS) break;
@@ -142,26 +149,27 @@ export class DownloadCounter {
         else this.#pending.set(key, e);
       }
       this.options.onError?.(error);
-      this.#schedule();
+      if (!this.#closed) this.#schedule();
       return;
     }
     if (names.size > 0) this.options.onFlush?.(names);
   }
 
   /** Writes what is pending and stops the timer (counting again starts it again). */
-  close(): void {
+  async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.flush();
+    await this.flush();
   }
 
   /** One skill's counts for a page: written and pending, with the last `DOWNLOAD_DAYS` days. */
-  stats(skillId: number): DownloadStats {
+  async stats(skillId: number): Promise<DownloadStats> {
     const today = this.#today();
-    const summary = downloadSummary((text) => this.sql(text), skillId, today);
+    const summary = await downloadSummary(this.db, skillId, today);
     const first = daysBefore(today, DOWNLOAD_DAYS - 1);
     const perDay = new Map<string, number>();
-    for (const row of this.sql('SELECT day, count FROM skill_downloads WHERE skill_id = ? AND day >= ?').all(skillId, first) as { day: string; count: number }[]) {
+    for (const row of await this.db.all<{ day: string; count: number }>('SELECT day, count FROM skill_downloads WHERE skill_id = ? AND day >= ?', [skillId, first])) {
       perDay.set(row.day, row.count);
     }
     const weekStart = daysBefore(today, 7);

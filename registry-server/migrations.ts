@@ -200,16 +200,18 @@ export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   // the same store works in this file or in S3-compatible object storage.
   (db) => {
     db.exec('CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL)');
-    const rows = db.prepare('SELECT v.id, v.tarball_sha256 AS sha256, t.bytes FROM tarballs t JOIN versions v ON v.id = t.version_id').iterate() as Iterable<{ id: number; sha256: string; bytes: Buffer }>;
+    // One tarball in memory at a time, whatever the registry's size.
+    const ids = (db.prepare('SELECT version_id FROM tarballs ORDER BY version_id').all() as { version_id: number }[]).map((r) => r.version_id);
+    const read = db.prepare('SELECT v.tarball_sha256 AS sha256, t.bytes FROM tarballs t JOIN versions v ON v.id = t.version_id WHERE t.version_id = ?');
     const setDigest = db.prepare('UPDATE versions SET tarball_sha256 = ? WHERE id = ?');
     const insert = db.prepare('INSERT OR IGNORE INTO blobs (sha256, bytes) VALUES (?, ?)');
-    const pending: [number, string][] = [];
-    for (const row of rows) {
+    for (const id of ids) {
+      const row = read.get(id) as { sha256: string; bytes: Buffer } | undefined;
+      if (!row) continue;
       const digest = createHash('sha256').update(row.bytes).digest('hex');
-      if (row.sha256 !== digest) pending.push([row.id, digest]);
+      if (row.sha256 !== digest) setDigest.run(digest, id);
       insert.run(digest, row.bytes);
     }
-    for (const [id, digest] of pending) setDigest.run(digest, id);
     db.exec('DROP TABLE tarballs');
   },
 ];

@@ -41,13 +41,13 @@ export interface PublishRequest {
  * The scope a caller may publish `name` into, checked before the upload is read. A private scope
  * the caller cannot read answers exactly like a scope that does not exist.
  */
-export function publishTarget(services: Services, caller: Caller, name: string): ScopeRow {
+export async function publishTarget(services: Services, caller: Caller, name: string): Promise<ScopeRow> {
   const { auth } = services;
   const parsed = parsePackageName(name);
   if (!parsed) throw new SkillsError('ENAMEINVALID', `${name} is not a skill name`, { status: 400 });
-  const scope = auth.scope(parsed.scope);
-  if (!scope || !auth.canRead(caller, scope)) throw scopeNotFound(parsed.scope);
-  if (!auth.canPublish(caller, scope)) {
+  const scope = await auth.scope(parsed.scope);
+  if (!scope || !(await auth.canRead(caller, scope))) throw scopeNotFound(parsed.scope);
+  if (!(await auth.canPublish(caller, scope))) {
     throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot publish to ${parsed.scope}`, { status: 403, hint: "publishing needs a publish token of a member of the scope's team" });
   }
   return scope;
@@ -71,7 +71,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     throw new SkillsError('ENAMEMISMATCH', `the tarball holds ${manifest.name}, but was uploaded to ${name}`, { status: 400, hint: 'publish it to its own name' });
   }
   const bump = validation.kind === 'code' ? 'bump the version in skill.json' : 'bump metadata.version in SKILL.md, or publish with another --version';
-  if (store.versionUsed(name, manifest.version)) {
+  if (await store.versionUsed(name, manifest.version)) {
     throw new SkillsError('EVERSIONEXISTS', `${name}@${manifest.version} was already published; versions are immutable`, { status: 409, hint: bump });
   }
   if (request.tag !== undefined && semver.valid(request.tag)) throw new SkillsError('ETAGINVALID', 'a dist-tag cannot look like a version', { status: 400 });
@@ -110,17 +110,20 @@ export async function publish(services: Services, request: PublishRequest): Prom
     skillMdSha256: sha256Of(skillMd),
   };
   let tag = 'none';
+  // The tarball is stored first, by its digest: the version row that names it commits after it,
+  // so no reader ever finds a version without its bytes.
+  await store.saveTarball(record.tarballSha256, request.tarball);
   try {
     // The version and its audit entry land in one transaction: a crash leaves both or neither.
-    tag = store.atomically(() => {
-      const set = store.insertVersion(record);
-      services.audits.save(name, manifest.version, audit);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set, kind: validation.kind, trust: trust.trust, ...(request.provenance ? { provenance: request.provenance } : {}) } });
+    tag = await store.atomically(async (tx) => {
+      const set = await store.insertVersion(tx, record);
+      await services.audits.save(tx, name, manifest.version, audit);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set, kind: validation.kind, trust: trust.trust, ...(request.provenance ? { provenance: request.provenance } : {}) } });
       return set;
     });
   } catch (error) {
     // Another publish of the same version won the race between our check and our insert.
-    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    if (store.db.isUniqueViolation(error)) {
       throw new SkillsError('EVERSIONEXISTS', `${name}@${manifest.version} was already published; versions are immutable`, { status: 409, hint: bump });
     }
     throw error;
@@ -212,7 +215,7 @@ interface Dependent {
  */
 async function dependencyFiles(services: Services, caller: Caller, self: Dependent): Promise<Record<string, readonly PackageFile[]>> {
   const { store, auth, deps } = services;
-  const found = new Map<string, { skill: SkillRow; scope: ScopeRow; versions: ReturnType<SkillsStore['resolvable']> }>();
+  const found = new Map<string, { skill: SkillRow; scope: ScopeRow; versions: Awaited<ReturnType<SkillsStore['resolvable']>> }>();
   const available = new Map<string, AvailableSkill>();
   const root = `${self.name}@${self.version}`;
   let chosen: Map<string, ResolvedSkill>;
@@ -229,18 +232,18 @@ async function dependencyFiles(services: Services, caller: Caller, self: Depende
     }
     for (const depName of result.missing) {
       const parsed = parsePackageName(depName);
-      const skill = parsed ? store.skill(depName) : undefined;
-      const scope = parsed ? auth.scope(parsed.scope) : undefined;
+      const skill = parsed ? await store.skill(depName) : undefined;
+      const scope = parsed ? await auth.scope(parsed.scope) : undefined;
       // Missing and unreadable answer alike.
-      if (!skill || !scope || !auth.canRead(caller, scope)) {
+      if (!skill || !scope || !(await auth.canRead(caller, scope))) {
         throw new SkillsError('EDEPENDENCYNOTFOUND', `the dependency ${depName} is not on this registry`, { status: 400, hint: 'publish it first' });
       }
       if (found.size >= MAX_DEPENDENCY_SKILLS) {
         throw new SkillsError('EDEPENDENCYLIMIT', `${root} depends on more than ${MAX_DEPENDENCY_SKILLS} skills in all`, { status: 400, hint: 'depend on fewer skills' });
       }
-      const versions = store.resolvable(skill);
+      const versions = await store.resolvable(skill);
       found.set(depName, { skill, scope, versions });
-      available.set(depName, { versions, distTags: store.distTags(skill.id) });
+      available.set(depName, { versions, distTags: await store.distTags(skill.id) });
     }
   }
 
@@ -273,7 +276,7 @@ async function dependencyFiles(services: Services, caller: Caller, self: Depende
     const entry = found.get(depName);
     const folder = parsePackageName(depName)?.name;
     if (!entry || folder === undefined) continue;
-    const tarball = store.tarball(entry.skill, pick.version);
+    const tarball = await store.tarball(entry.skill, pick.version);
     if (!tarball) throw new SkillsError('EDEPENDENCYNOTFOUND', `${depName}@${pick.version} has no tarball`, { status: 500 });
     out[folder] = await unpack(new Uint8Array(tarball.buffer, tarball.byteOffset, tarball.byteLength), deps.config.unpackLimits);
   }

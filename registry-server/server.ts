@@ -16,13 +16,19 @@ import { verifySkill } from '../sandbox/verify';
 import { createApp } from './app';
 import { errorResponse } from './error-response';
 import type { Logger, RegistryConfig } from './context';
-import { openDatabase, type Db } from './db';
 import { Auth } from './auth';
+import type { Storage } from './storage/index';
+import { openStorage } from './storage/open';
 
 export interface StartOptions {
   port?: number;
   host?: string;
+  /** The SQLite file, when `database` is not set; its folder also holds the first admin token. */
   db: string;
+  /** A `postgres://` URL: metadata in PostgreSQL (shared by every registry process on it). */
+  database?: string | undefined;
+  /** An `s3://bucket/prefix?endpoint=...` URL: tarballs in S3-compatible object storage. */
+  blobs?: string | undefined;
   log?: Logger;
   config?: Partial<RegistryConfig>;
   /** Worker threads for verifying uploads (default: the core count). */
@@ -63,16 +69,16 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
     });
   });
 
-  let db: Db | undefined;
+  let storage: Storage | undefined;
   let pool: WorkerPool | undefined;
   let audits: AuditPool | undefined;
   let boot: { user: string; token: string } | undefined;
   let adminTokenFile: string | undefined;
   try {
-    db = openDatabase(options.db);
+    storage = await openStorage({ file: options.db, database: options.database, blobs: options.blobs });
     pool = new WorkerPool(options.workers);
     audits = new AuditPool(options.audit);
-    boot = new Auth(db).bootstrap();
+    boot = await new Auth(storage.db).bootstrap();
     if (boot) {
       adminTokenFile = path.join(path.dirname(path.resolve(options.db)), ADMIN_TOKEN_FILE);
       await fs.writeFile(adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
@@ -82,14 +88,14 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await pool?.close();
     await audits?.close();
-    db?.close();
+    await storage?.close();
     throw error;
   }
   const workerPool = pool;
   const auditPool = audits;
-  const database = db;
+  const opened = storage;
   const app = createApp({
-    db: database,
+    storage: opened,
     log,
     config: options.config ?? {},
     verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner: workerPool, concurrency: workerPool.size, ...budget }),
@@ -112,9 +118,8 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
         });
         await workerPool.close();
         await auditPool.close();
-        app.close();
-        database.pragma('wal_checkpoint(TRUNCATE)');
-        database.close();
+        await app.close();
+        await opened.close();
       })();
       return closing;
     },

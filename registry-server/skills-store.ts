@@ -1,4 +1,4 @@
-/** Skills, versions, tarballs, dist-tags and the search index in SQLite. */
+/** Skills, versions, tarballs, dist-tags and the search index, over the metadata database and the blob store. */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import semver from 'semver';
@@ -6,10 +6,13 @@ import type { AuditSummary } from '../schema/audit-report';
 import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
+import { SkillsError } from '../schema/errors';
 import type { TrustLevel } from '../schema/trust';
 import { now, type ScopeRow } from './auth';
-import type { Db } from './db';
-import { statements, type Sql } from './statements';
+import type { BlobStore } from './storage/blobs';
+import type { ChangeFeed, Changed } from './storage/changes';
+import type { SearchEngine } from './storage/search';
+import { jsonList, type SqlDatabase, type SqlExecutor, type SqlTransaction, type SqlValue } from './storage/sql';
 import { shownVersion, writeLatest } from './version-trust';
 import { downloadSummary, utcDay } from './downloads';
 import { ByteLru, type ByteLruStats } from './byte-lru';
@@ -140,6 +143,17 @@ const ENTRY_OVERHEAD = 256;
 /** Search counts matches only this far: `total` is exact up to it; beyond, it is a lower bound and `totalCapped` is true. */
 export const SEARCH_TOTAL_CAP = DEFAULT_STORE_CACHE.searchTotalCap;
 
+/** What the store keeps its data in, chosen at start (see storage/). */
+export interface StoreBackends {
+  db: SqlDatabase;
+  blobs: BlobStore;
+  changes: ChangeFeed;
+  search: SearchEngine;
+}
+
+/** A change-feed entry for download counts written (not a change of the skill's data). */
+export const DOWNLOADS_CHANGED = '#downloads:';
+
 export class SkillsStore {
   /**
    * Packument bodies by everything they depend on (form, origin, private flag, skill, and the UTC
@@ -159,67 +173,74 @@ export class SkillsStore {
    */
   readonly #searches: ByteLru<SearchAnswer>;
   readonly #searchTotalCap: number;
-  /** Prepared statements, compiled once and reused: preparing dominated the soak profile. */
-  private readonly sql: Sql;
   /** Scope rows by name, once found: a scope is never changed or removed once created. */
   readonly #scopes = new Map<string, ScopeRow>();
-  /** SQLite's data_version as last seen: it moves when another connection commits a change. */
-  #dataVersion: number | undefined;
-  /** Set once data_version was read in this turn of the event loop (see #fresh). */
-  #checkedThisTurn = false;
+  /**
+   * Moves with every change this process learns of. A read that fills a cache notes it before its
+   * queries and keeps its answer only if it has not moved since: an answer read around a write
+   * (here or in another process) is sent, never kept.
+   */
+  #generation = 0;
+  readonly db: SqlDatabase;
+  readonly #blobs: BlobStore;
+  readonly #changes: ChangeFeed;
+  readonly #search: SearchEngine;
 
-  constructor(
-    private readonly db: Db,
-    cache: Partial<StoreCacheOptions> = {},
-  ) {
+  constructor(backends: StoreBackends, cache: Partial<StoreCacheOptions> = {}) {
     const options = { ...DEFAULT_STORE_CACHE, ...cache };
+    this.db = backends.db;
+    this.#blobs = backends.blobs;
+    this.#changes = backends.changes;
+    this.#search = backends.search;
     this.#packuments = new ByteLru(options.packumentCacheBytes);
     this.#tarballs = new ByteLru(options.tarballCacheBytes);
     this.#searches = new ByteLru(options.searchCacheBytes);
     this.#searchTotalCap = options.searchTotalCap;
-    this.sql = statements(db);
-    this.#discovery = new DiscoveryIndex(this.sql);
+    this.#discovery = new DiscoveryIndex(this.db);
+    this.#changes.subscribe((changed) => this.#learned(changed));
   }
 
-  /**
-   * Before serving from a cache: if another connection (another registry process on the same
-   * file, an operator's script) committed since we last looked, nothing cached can be trusted.
-   * Our own writes do not move data_version; they drop what they change themselves.
-   *
-   * Read once per turn of the event loop, not per call: under load one turn serves many requests,
-   * and the query cost ~10% of a cached GET. A commit by another process is seen from the next
-   * turn, which no request can tell from having arrived a moment earlier.
-   */
-  #fresh(): void {
-    if (this.#checkedThisTurn) return;
-    this.#checkedThisTurn = true;
-    setImmediate(() => {
-      this.#checkedThisTurn = false;
-    });
-    const version = this.sql('PRAGMA data_version').pluck().get() as number;
-    if (this.#dataVersion !== undefined && version !== this.#dataVersion) {
+  /** What another process (or another connection) changed, as the change feed tells it. */
+  #learned(changed: Changed): void {
+    this.#generation++;
+    if (changed === 'all') {
       this.#packuments.clear();
       this.#tarballs.clear();
       this.#discovery.clear();
       this.#scopes.clear();
       this.#searches.clear();
+      return;
     }
-    this.#dataVersion = version;
+    let skills = false;
+    for (const name of changed) {
+      if (name.startsWith(DOWNLOADS_CHANGED)) {
+        this.invalidate(name.slice(DOWNLOADS_CHANGED.length));
+        continue;
+      }
+      skills = true;
+      this.#packuments.deleteGroup(name);
+      this.#tarballs.deleteGroup(name);
+    }
+    if (skills) {
+      this.#discovery.clear();
+      this.#searches.clear();
+    }
+  }
+
+  /** Before serving from a cache: every change committed before this request is known here. */
+  async #fresh(): Promise<void> {
+    await this.#changes.fresh();
   }
 
   /**
    * A skill changed: drop every cached body derived from it. Called by every writer, before and
-   * after its transaction; nothing is cached while a transaction is open (see #cacheable), so a
-   * rolled-back change can never be served.
+   * after its transaction (see #generation for reads that overlap it).
    */
   #changed(skill: { id: number; name: string }): void {
+    this.#generation++;
     this.#packuments.deleteGroup(skill.name);
     this.#discovery.changed(skill.id);
     this.#searches.clear();
-  }
-
-  #cacheable(): boolean {
-    return !this.db.inTransaction;
   }
 
   /**
@@ -246,87 +267,90 @@ export class SkillsStore {
    * writer drops a skill's entries, deleting its last version included. The caller has checked
    * that it may read the scope.
    */
-  cachedPackument(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): CachedBody | undefined {
-    this.#fresh();
+  async cachedPackument(name: string, origin: string, isPrivate: boolean, form: 'full' | 'install'): Promise<CachedBody | undefined> {
+    await this.#fresh();
     const key = this.#packumentKey(name, origin, isPrivate, form);
     const entry = this.#packuments.get(key);
     return entry ? this.#currentDownloads(key, name, entry) : undefined;
   }
 
   /** The packument (or its install form) ready to send, cached until the skill changes. */
-  packumentBody(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): CachedBody {
-    this.#fresh();
+  async packumentBody(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): Promise<CachedBody> {
+    await this.#fresh();
     const key = this.#packumentKey(skill.name, origin, isPrivate, form);
     const cached = this.#packuments.get(key);
     if (cached) return this.#currentDownloads(key, skill.name, cached);
     const generation = this.#downloadsGen.get(skill.name) ?? 0;
+    const seen = this.#generation;
     let entry: PackumentEntry;
-    if (form === 'install') entry = bodyOf(JSON.stringify(this.installPackument(skill, origin)), undefined);
+    if (form === 'install') entry = bodyOf(JSON.stringify(await this.installPackument(skill, origin)), undefined);
     else {
-      const { downloads: _counts, ...rest } = this.packument(skill, origin, isPrivate);
+      const { downloads: _counts, ...rest } = await this.packument(skill, origin, isPrivate);
       // `downloads` is the packument's last field: the rest is kept apart so counts can change alone.
-      entry = bodyOf(JSON.stringify(rest).slice(0, -1), { skillId: skill.id, json: JSON.stringify(this.#downloads(skill.id)), generation });
+      entry = bodyOf(JSON.stringify(rest).slice(0, -1), { skillId: skill.id, json: JSON.stringify(await this.#downloads(skill.id)), generation });
     }
-    this.#keep(key, skill.name, entry);
+    this.#keep(key, skill.name, entry, seen);
     return entry;
   }
 
-  #downloads(skillId: number): Packument['downloads'] {
-    return downloadSummary(this.sql, skillId, utcDay(new Date()));
+  #downloads(skillId: number): Promise<Packument['downloads']> {
+    return downloadSummary(this.db, skillId, utcDay(new Date()));
   }
 
   /** A cached full packument with its download counts brought up to date if they were written since. */
-  #currentDownloads(key: string, name: string, entry: PackumentEntry): PackumentEntry {
+  async #currentDownloads(key: string, name: string, entry: PackumentEntry): Promise<PackumentEntry> {
     const generation = this.#downloadsGen.get(name) ?? 0;
     if (!entry.counts || entry.counts.generation === generation) return entry;
-    const json = JSON.stringify(this.#downloads(entry.counts.skillId));
+    const seen = this.#generation;
+    const json = JSON.stringify(await this.#downloads(entry.counts.skillId));
     const next = json === entry.counts.json ? { ...entry, counts: { ...entry.counts, generation } } : bodyOf(entry.head, { skillId: entry.counts.skillId, json, generation });
-    this.#keep(key, name, next);
+    this.#keep(key, name, next, seen);
     return next;
   }
 
-  #keep(key: string, name: string, entry: PackumentEntry): void {
-    if (this.#cacheable()) this.#packuments.set(key, name, entry, entry.body.byteLength + (entry.gzip?.byteLength ?? 0) + entry.head.length + key.length + ENTRY_OVERHEAD);
+  #keep(key: string, name: string, entry: PackumentEntry, seen: number): void {
+    if (seen === this.#generation) this.#packuments.set(key, name, entry, entry.body.byteLength + (entry.gzip?.byteLength ?? 0) + entry.head.length + key.length + ENTRY_OVERHEAD);
   }
 
   /** The packument (or its install form) as JSON text with its ETag. */
-  packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): { body: string; etag: string } {
-    const { body, etag } = this.packumentBody(skill, origin, isPrivate, form);
+  async packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): Promise<{ body: string; etag: string }> {
+    const { body, etag } = await this.packumentBody(skill, origin, isPrivate, form);
     return { body: body.toString('utf8'), etag };
   }
 
   /** The scope named `name` (the same row as Auth.scope), remembered once found. */
-  scope(name: string): ScopeRow | undefined {
-    this.#fresh();
+  async scope(name: string): Promise<ScopeRow | undefined> {
+    await this.#fresh();
     const known = this.#scopes.get(name);
     if (known) return known;
-    const row = this.sql('SELECT id, name, team_id, private FROM scopes WHERE name = ?').get(name) as ScopeRow | undefined;
-    if (row && this.#cacheable()) {
+    const seen = this.#generation;
+    const row = await this.db.get<ScopeRow>('SELECT id, name, team_id, private FROM scopes WHERE name = ?', [name]);
+    if (row && seen === this.#generation) {
       if (this.#scopes.size >= 10_000) this.#scopes.clear();
       this.#scopes.set(name, row);
     }
     return row;
   }
 
-  skill(name: string): SkillRow | undefined {
-    return this.sql('SELECT id, name, scope_id, created_at, updated_at FROM skills WHERE name = ?').get(name) as SkillRow | undefined;
+  skill(name: string, q: SqlExecutor = this.db): Promise<SkillRow | undefined> {
+    return q.get<SkillRow>('SELECT id, name, scope_id, created_at, updated_at FROM skills WHERE name = ?', [name]);
   }
 
-  versionUsed(name: string, version: string): boolean {
-    return this.sql('SELECT 1 FROM used_versions WHERE name = ? AND version = ?').get(name, version) !== undefined;
+  async versionUsed(name: string, version: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS used FROM used_versions WHERE name = ? AND version = ?', [name, version])) !== undefined;
   }
 
-  packument(skill: SkillRow, origin: string, isPrivate: boolean): Packument {
-    const rows = this.sql(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`)
-      .all(skill.id) as VersionRow[];
+  async packument(skill: SkillRow, origin: string, isPrivate: boolean): Promise<Packument> {
+    const rows = await this.db.all<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`, [skill.id]);
     rows.sort((a, b) => semver.compare(a.version, b.version));
+    const audits = await this.#audits(rows.map((r) => r.id));
     const versions: Record<string, PackumentVersion> = {};
     const time: Record<string, string> = { created: skill.created_at, modified: skill.updated_at };
     for (const row of rows) {
-      versions[row.version] = this.toVersion(skill.name, row, origin);
+      versions[row.version] = this.toVersion(skill.name, row, origin, audits.get(row.id));
       time[row.version] = row.published_at;
     }
-    const distTags = this.distTags(skill.id);
+    const distTags = await this.distTags(skill.id);
     const latest = distTags.latest ?? rows.at(-1)?.version;
     return {
       name: skill.name,
@@ -335,13 +359,15 @@ export class SkillsStore {
       versions,
       time,
       private: isPrivate,
-      downloads: downloadSummary(this.sql, skill.id, utcDay(new Date())),
+      downloads: await downloadSummary(this.db, skill.id, utcDay(new Date())),
     };
   }
 
-  installPackument(skill: SkillRow, origin: string): InstallPackument {
-    const rows = this.sql('SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated, kind, trust FROM versions WHERE skill_id = ?')
-      .all(skill.id) as { version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null; kind: PackageKind; trust: TrustLevel }[];
+  async installPackument(skill: SkillRow, origin: string): Promise<InstallPackument> {
+    const rows = await this.db.all<{ version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null; kind: PackageKind; trust: TrustLevel }>(
+      'SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated, kind, trust FROM versions WHERE skill_id = ?',
+      [skill.id],
+    );
     rows.sort((a, b) => semver.compare(a.version, b.version));
     const versions: InstallPackument['versions'] = {};
     for (const row of rows) {
@@ -357,16 +383,16 @@ export class SkillsStore {
         trust: row.trust,
       };
     }
-    return { name: skill.name, distTags: this.distTags(skill.id), versions };
+    return { name: skill.name, distTags: await this.distTags(skill.id), versions };
   }
 
-  version(skill: SkillRow, version: string, origin: string): PackumentVersion | undefined {
-    const row = this.sql(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`)
-      .get(skill.id, version) as VersionRow | undefined;
-    return row ? this.toVersion(skill.name, row, origin) : undefined;
+  async version(skill: SkillRow, version: string, origin: string): Promise<PackumentVersion | undefined> {
+    const row = await this.db.get<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`, [skill.id, version]);
+    if (!row) return undefined;
+    return this.toVersion(skill.name, row, origin, (await this.#audits([row.id])).get(row.id));
   }
 
-  private toVersion(name: string, row: VersionRow, origin: string): PackumentVersion {
+  private toVersion(name: string, row: VersionRow, origin: string, audit: AuditSummary | undefined): PackumentVersion {
     return {
       name,
       version: row.version,
@@ -390,55 +416,65 @@ export class SkillsStore {
       trust: row.trust,
       trustReasons: JSON.parse(row.trust_reasons) as TrustReason[],
       provenance: row.provenance === null ? null : (JSON.parse(row.provenance) as Provenance),
-      ...this.#audit(row.id),
+      ...(audit ? { audit } : {}),
     };
   }
 
-  /** The audit summary of a version (none for versions published before audits). */
-  #audit(versionId: number): { audit?: AuditSummary } {
-    const row = this.sql('SELECT summary FROM version_audits WHERE version_id = ?').get(versionId) as { summary: string } | undefined;
-    return row ? { audit: JSON.parse(row.summary) as AuditSummary } : {};
+  /** The audit summaries of versions, by version id (none for versions published before audits). */
+  async #audits(versionIds: readonly number[]): Promise<Map<number, AuditSummary>> {
+    if (versionIds.length === 0) return new Map();
+    const rows = await this.db.all<{ version_id: number; summary: string }>(`SELECT version_id, summary FROM version_audits WHERE version_id IN ${jsonList(this.db, 'int')}`, [JSON.stringify(versionIds)]);
+    return new Map(rows.map((r) => [r.version_id, JSON.parse(r.summary) as AuditSummary]));
   }
 
-  tarball(skill: SkillRow, version: string): Buffer | undefined {
-    return this.tarballBody(skill, version)?.bytes;
+  async tarball(skill: SkillRow, version: string): Promise<Buffer | undefined> {
+    return (await this.tarballBody(skill, version))?.bytes;
   }
 
   /** A cached tarball of `name@version` (with its skill's id, for download counts), if there is one. */
-  cachedTarball(name: string, version: string): CachedTarball | undefined {
-    this.#fresh();
+  async cachedTarball(name: string, version: string): Promise<CachedTarball | undefined> {
+    await this.#fresh();
     return this.#tarballs.get(`${name}@${version}`);
   }
 
   /** A tarball's bytes with a strong ETag (its sha512 integrity: the bytes never change). */
-  tarballBody(skill: SkillRow, version: string): CachedTarball | undefined {
-    this.#fresh();
+  async tarballBody(skill: SkillRow, version: string): Promise<CachedTarball | undefined> {
+    await this.#fresh();
     const key = `${skill.name}@${version}`;
     const hit = this.#tarballs.get(key);
     if (hit) return hit;
-    const row = this.sql('SELECT v.integrity, t.bytes FROM versions v JOIN tarballs t ON t.version_id = v.id WHERE v.skill_id = ? AND v.version = ?').get(skill.id, version) as
-      | { integrity: string; bytes: Buffer }
-      | undefined;
+    const seen = this.#generation;
+    const row = await this.db.get<{ integrity: string; tarball_sha256: string }>('SELECT integrity, tarball_sha256 FROM versions WHERE skill_id = ? AND version = ?', [skill.id, version]);
     if (!row) return undefined;
-    const entry: CachedTarball = { bytes: row.bytes, etag: `"${row.integrity}"`, skill: { id: skill.id, name: skill.name } };
-    if (this.#cacheable()) this.#tarballs.set(key, skill.name, entry, row.bytes.byteLength + key.length + ENTRY_OVERHEAD);
+    const bytes = await this.#blobs.get(row.tarball_sha256);
+    if (!bytes) throw new SkillsError('EBLOBMISSING', `the tarball of ${key} is missing from the blob store (${this.#blobs.description})`, { status: 500 });
+    const entry: CachedTarball = { bytes, etag: `"${row.integrity}"`, skill: { id: skill.id, name: skill.name } };
+    if (seen === this.#generation) this.#tarballs.set(key, skill.name, entry, bytes.byteLength + key.length + ENTRY_OVERHEAD);
     return entry;
   }
 
-  skillMd(skill: SkillRow, version: string): string | undefined {
-    return (this.sql('SELECT skill_md FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { skill_md: string } | undefined)?.skill_md;
+  async skillMd(skill: SkillRow, version: string): Promise<string | undefined> {
+    return (await this.db.get<{ skill_md: string }>('SELECT skill_md FROM versions WHERE skill_id = ? AND version = ?', [skill.id, version]))?.skill_md;
   }
 
-  distTags(skillId: number): Record<string, string> {
-    const rows = this.sql('SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag').all(skillId) as { tag: string; version: string }[];
+  async distTags(skillId: number, q: SqlExecutor = this.db): Promise<Record<string, string>> {
+    const rows = await q.all<{ tag: string; version: string }>('SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag', [skillId]);
     return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
   }
 
-  /** Inserts a new version in one transaction; returns the tag set. Throws on a used version (UNIQUE). */
-  insertVersion(v: NewVersion): string {
+  /**
+   * Stores a tarball in the blob store, before the version row that names it (see insertVersion):
+   * a crash between the two leaves an unnamed blob, which the next publish of the same bytes reuses.
+   */
+  saveTarball(sha256: string, bytes: Uint8Array): Promise<void> {
+    return this.#blobs.put(sha256, bytes);
+  }
+
+  /** Inserts a new version inside `tx`; returns the tag set. Throws on a used version (unique violation). */
+  async insertVersion(tx: SqlTransaction, v: NewVersion): Promise<string> {
     let touched: { id: number; name: string } | undefined;
     try {
-      return this.#insertVersion(v, (skill) => {
+      return await this.#insertVersion(tx, v, (skill) => {
         touched = skill;
         this.#changed(skill);
       });
@@ -447,153 +483,166 @@ export class SkillsStore {
     }
   }
 
-  #insertVersion(v: NewVersion, touch: (skill: { id: number; name: string }) => void): string {
-    return this.db.transaction(() => {
-      const at = now();
-      this.sql('INSERT INTO used_versions (name, version) VALUES (?, ?)').run(v.name, v.version);
-      let skill = this.skill(v.name);
-      if (!skill) {
-        const id = Number(this.sql('INSERT INTO skills (name, scope_id, created_at, updated_at) VALUES (?, ?, ?, ?)').run(v.name, v.scopeId, at, at).lastInsertRowid);
-        skill = { id, name: v.name, scope_id: v.scopeId, created_at: at, updated_at: at };
-      } else {
-        this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(at, skill.id);
-      }
-      touch(skill);
-      const versionId = Number(
-        this.sql(
-            `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
-                                   verification, published_by, published_at, kind, trust, trust_reasons, provenance, tarball_sha256, skill_md_sha256)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            skill.id,
-            v.version,
-            v.integrity,
-            v.digest,
-            JSON.stringify(v.manifest),
-            v.skillMd,
-            v.description,
-            JSON.stringify(v.files),
-            v.files.length,
-            v.unpackedSize,
-            v.tarball.byteLength,
-            JSON.stringify(v.verification),
-            v.publishedBy,
-            at,
-            v.kind,
-            v.trust,
-            JSON.stringify(v.trustReasons),
-            v.provenance === undefined ? null : JSON.stringify(v.provenance),
-            v.tarballSha256,
-            v.skillMdSha256,
-          ).lastInsertRowid,
-      );
-      this.sql('INSERT INTO tarballs (version_id, bytes) VALUES (?, ?)').run(versionId, Buffer.from(v.tarball.buffer, v.tarball.byteOffset, v.tarball.byteLength));
-      const tags = this.distTags(skill.id);
-      let tag = v.tag;
-      if (tag === undefined) {
-        const current = tags.latest;
-        if (semver.prerelease(v.version)) tag = 'next';
-        else if (current === undefined || semver.gt(v.version, current)) tag = 'latest';
-      }
-      if (tag !== undefined) this.sql('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, v.version);
-      this.refreshIndex(skill.id);
-      return tag ?? 'none';
-    })();
+  async #insertVersion(tx: SqlTransaction, v: NewVersion, touch: (skill: { id: number; name: string }) => void): Promise<string> {
+    await tx.lock(v.name);
+    const at = now();
+    await tx.run('INSERT INTO used_versions (name, version) VALUES (?, ?)', [v.name, v.version]);
+    let skill = await this.skill(v.name, tx);
+    if (!skill) {
+      const inserted = await tx.get<{ id: number }>('INSERT INTO skills (name, scope_id, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id', [v.name, v.scopeId, at, at]);
+      skill = { id: inserted?.id ?? 0, name: v.name, scope_id: v.scopeId, created_at: at, updated_at: at };
+    } else {
+      await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [at, skill.id]);
+    }
+    touch(skill);
+    await tx.run(
+      `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
+                             verification, published_by, published_at, kind, trust, trust_reasons, provenance, tarball_sha256, skill_md_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        skill.id,
+        v.version,
+        v.integrity,
+        v.digest,
+        JSON.stringify(v.manifest),
+        v.skillMd,
+        v.description,
+        JSON.stringify(v.files),
+        v.files.length,
+        v.unpackedSize,
+        v.tarball.byteLength,
+        JSON.stringify(v.verification),
+        v.publishedBy,
+        at,
+        v.kind,
+        v.trust,
+        JSON.stringify(v.trustReasons),
+        v.provenance === undefined ? null : JSON.stringify(v.provenance),
+        v.tarballSha256,
+        v.skillMdSha256,
+      ],
+    );
+    const tags = await this.distTags(skill.id, tx);
+    let tag = v.tag;
+    if (tag === undefined) {
+      const current = tags.latest;
+      if (semver.prerelease(v.version)) tag = 'next';
+      else if (current === undefined || semver.gt(v.version, current)) tag = 'latest';
+    }
+    if (tag !== undefined) await tx.run('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version', [skill.id, tag, v.version]);
+    await this.refreshIndex(tx, skill.id);
+    await this.#changes.record(tx, [skill.name]);
+    return tag ?? 'none';
   }
 
   /** Points the search index and server list at the version `latest` names (else the highest). */
-  refreshIndex(skillId: number): void {
-    const skill = this.sql('SELECT name FROM skills WHERE id = ?').get(skillId) as { name: string } | undefined;
-    this.sql('DELETE FROM skills_fts WHERE rowid = ?').run(skillId);
-    this.sql('DELETE FROM skill_servers WHERE skill_id = ?').run(skillId);
-    const versions = skill ? (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version) : [];
-    const chosen = shownVersion(versions, this.distTags(skillId).latest);
-    writeLatest(this.db, skillId, chosen);
+  async refreshIndex(tx: SqlExecutor, skillId: number): Promise<void> {
+    const skill = await tx.get<{ name: string }>('SELECT name FROM skills WHERE id = ?', [skillId]);
+    await this.#search.remove(tx, skillId);
+    await tx.run('DELETE FROM skill_servers WHERE skill_id = ?', [skillId]);
+    const versions = skill ? (await tx.all<{ version: string }>('SELECT version FROM versions WHERE skill_id = ?', [skillId])).map((r) => r.version) : [];
+    const chosen = shownVersion(versions, (await this.distTags(skillId, tx)).latest);
+    await writeLatest(tx, skillId, chosen);
     if (!skill || chosen === undefined) return;
-    const row = this.sql('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?').get(skillId, chosen) as {
-      manifest: string;
-      skill_md: string;
-      description: string;
-    };
+    const row = await tx.get<{ manifest: string; skill_md: string; description: string }>('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?', [skillId, chosen]);
+    if (!row) return;
     const manifest = JSON.parse(row.manifest) as Manifest;
     const bare = skill.name.slice(skill.name.indexOf('/') + 1);
-    this.sql('INSERT INTO skills_fts (rowid, name, description, keywords, body) VALUES (?, ?, ?, ?, ?)')
-      .run(skillId, `${skill.name} ${bare} ${bare.replace(/-/g, ' ')}`, row.description, manifest.keywords.join(' '), row.skill_md);
-    for (const server of Object.keys(manifest.mcp)) this.sql('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)').run(skillId, server);
+    await this.#search.index(tx, skillId, { name: `${skill.name} ${bare} ${bare.replace(/-/g, ' ')}`, description: row.description, keywords: manifest.keywords.join(' '), body: row.skill_md });
+    for (const server of Object.keys(manifest.mcp)) await tx.run('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)', [skillId, server]);
   }
 
-  /** Runs one writer's transaction, dropping what the skill's caches hold before and after it. */
-  #write<T>(skill: { id: number; name: string }, fn: () => T): T {
+  /** Runs one writer's statements inside `tx`, dropping what the skill's caches hold before and after them. */
+  async #write<T>(tx: SqlTransaction, skill: { id: number; name: string }, fn: () => Promise<T>): Promise<T> {
     this.#changed(skill);
     try {
-      return this.db.transaction(fn)();
+      await tx.lock(skill.name);
+      const result = await fn();
+      await this.#changes.record(tx, [skill.name]);
+      return result;
     } finally {
       this.#changed(skill);
     }
   }
 
-  setDistTag(skill: SkillRow, tag: string, version: string): void {
-    this.#write(skill, () => {
-      this.sql('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version').run(skill.id, tag, version);
-      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
-      if (tag === 'latest') this.refreshIndex(skill.id);
+  setDistTag(tx: SqlTransaction, skill: SkillRow, tag: string, version: string): Promise<void> {
+    return this.#write(tx, skill, async () => {
+      await tx.run('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version', [skill.id, tag, version]);
+      await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [now(), skill.id]);
+      if (tag === 'latest') await this.refreshIndex(tx, skill.id);
     });
   }
 
-  removeDistTag(skill: SkillRow, tag: string): boolean {
-    return this.#write(skill, () => {
-      const changed = this.sql('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?').run(skill.id, tag).changes === 1;
-      if (changed) this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+  removeDistTag(tx: SqlTransaction, skill: SkillRow, tag: string): Promise<boolean> {
+    return this.#write(tx, skill, async () => {
+      const changed = (await tx.run('DELETE FROM dist_tags WHERE skill_id = ? AND tag = ?', [skill.id, tag])).changes === 1;
+      if (changed) await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [now(), skill.id]);
       return changed;
     });
   }
 
-  setYanked(skill: SkillRow, version: string, yanked: boolean): void {
-    this.#write(skill, () => {
-      this.sql('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?').run(yanked ? 1 : 0, skill.id, version);
-      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+  setYanked(tx: SqlTransaction, skill: SkillRow, version: string, yanked: boolean): Promise<void> {
+    return this.#write(tx, skill, async () => {
+      await tx.run('UPDATE versions SET yanked = ? WHERE skill_id = ? AND version = ?', [yanked ? 1 : 0, skill.id, version]);
+      await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [now(), skill.id]);
     });
   }
 
-  setDeprecated(skill: SkillRow, version: string, message: string | null): void {
-    this.#write(skill, () => {
-      this.sql('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?').run(message, skill.id, version);
-      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
+  setDeprecated(tx: SqlTransaction, skill: SkillRow, version: string, message: string | null): Promise<void> {
+    return this.#write(tx, skill, async () => {
+      await tx.run('UPDATE versions SET deprecated = ? WHERE skill_id = ? AND version = ?', [message, skill.id, version]);
+      await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [now(), skill.id]);
     });
   }
 
-  publishedAt(skill: SkillRow, version: string): string | undefined {
-    return (this.sql('SELECT published_at FROM versions WHERE skill_id = ? AND version = ?').get(skill.id, version) as { published_at: string } | undefined)?.published_at;
+  async publishedAt(skill: SkillRow, version: string): Promise<string | undefined> {
+    return (await this.db.get<{ published_at: string }>('SELECT published_at FROM versions WHERE skill_id = ? AND version = ?', [skill.id, version]))?.published_at;
   }
 
-  /** Removes a version (its name@version stays used forever); removes the skill with its last version. */
-  deleteVersion(skill: SkillRow, version: string): void {
+  /**
+   * Removes a version (its name@version stays used forever); removes the skill with its last
+   * version. Returns the digest of its tarball when no other version names those bytes, for the
+   * caller to remove from the blob store once the transaction has committed.
+   */
+  async deleteVersion(tx: SqlTransaction, skill: SkillRow, version: string): Promise<string | undefined> {
     this.#tarballs.delete(`${skill.name}@${version}`);
-    this.#write(skill, () => {
-      this.sql('DELETE FROM versions WHERE skill_id = ? AND version = ?').run(skill.id, version);
-      this.sql('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?').run(skill.id, version);
-      const remaining = (this.sql('SELECT version FROM versions WHERE skill_id = ?').all(skill.id) as { version: string }[]).map((r) => r.version);
+    const unnamed = await this.#write(tx, skill, async () => {
+      const digest = (await tx.get<{ tarball_sha256: string }>('SELECT tarball_sha256 FROM versions WHERE skill_id = ? AND version = ?', [skill.id, version]))?.tarball_sha256;
+      await tx.run('DELETE FROM versions WHERE skill_id = ? AND version = ?', [skill.id, version]);
+      await tx.run('DELETE FROM dist_tags WHERE skill_id = ? AND version = ?', [skill.id, version]);
+      const named = digest === undefined || (await tx.get('SELECT 1 AS named FROM versions WHERE tarball_sha256 = ?', [digest])) !== undefined;
+      const remaining = (await tx.all<{ version: string }>('SELECT version FROM versions WHERE skill_id = ?', [skill.id])).map((r) => r.version);
       if (remaining.length === 0) {
-        this.sql('DELETE FROM skills_fts WHERE rowid = ?').run(skill.id);
-        this.sql('DELETE FROM skills WHERE id = ?').run(skill.id);
-        return;
+        await this.#search.remove(tx, skill.id);
+        await tx.run('DELETE FROM skill_latest WHERE skill_id = ?', [skill.id]);
+        await tx.run('DELETE FROM skill_servers WHERE skill_id = ?', [skill.id]);
+        await tx.run('DELETE FROM skills WHERE id = ?', [skill.id]);
+        return named ? undefined : digest;
       }
-      if (this.distTags(skill.id).latest === undefined) {
+      if ((await this.distTags(skill.id, tx)).latest === undefined) {
         const stable = remaining.filter((v) => semver.prerelease(v) === null);
         const next = semver.rsort(stable.length > 0 ? stable : remaining)[0];
-        if (next) this.sql("INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, 'latest', ?)").run(skill.id, next);
+        if (next) await tx.run("INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, 'latest', ?)", [skill.id, next]);
       }
-      this.sql('UPDATE skills SET updated_at = ? WHERE id = ?').run(now(), skill.id);
-      this.refreshIndex(skill.id);
+      await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [now(), skill.id]);
+      await this.refreshIndex(tx, skill.id);
+      return named ? undefined : digest;
     });
-    // After the commit as well: a read between cannot refill it (nothing is cached inside a transaction).
+    // After the statements as well: a read between cannot keep it (see #generation).
     this.#tarballs.delete(`${skill.name}@${version}`);
+    return unnamed;
+  }
+
+  /** Removes a blob no version names any more (after the deleting transaction committed); a failure leaves it, unnamed and harmless. */
+  async dropBlob(digest: string): Promise<void> {
+    if ((await this.db.get('SELECT 1 AS named FROM versions WHERE tarball_sha256 = ?', [digest])) !== undefined) return;
+    await this.#blobs.delete(digest);
   }
 
   /** Versions of a skill with their dependencies and yanked flag, as the resolver takes them. */
-  resolvable(skill: SkillRow): { version: string; dependencies: Record<string, string>; yanked: boolean; unpackedSize: number }[] {
-    return (this.sql('SELECT version, yanked, manifest, unpacked_size FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number; manifest: string; unpacked_size: number }[]).map((r) => ({
+  async resolvable(skill: SkillRow): Promise<{ version: string; dependencies: Record<string, string>; yanked: boolean; unpackedSize: number }[]> {
+    const rows = await this.db.all<{ version: string; yanked: number; manifest: string; unpacked_size: number }>('SELECT version, yanked, manifest, unpacked_size FROM versions WHERE skill_id = ?', [skill.id]);
+    return rows.map((r) => ({
       version: r.version,
       dependencies: (JSON.parse(r.manifest) as Manifest).dependencies,
       yanked: r.yanked === 1,
@@ -602,56 +651,55 @@ export class SkillsStore {
   }
 
   /** Versions of a skill with their yanked flag (for dependency resolution). */
-  versionsOf(skill: SkillRow): { version: string; yanked: boolean }[] {
-    return (this.sql('SELECT version, yanked FROM versions WHERE skill_id = ?').all(skill.id) as { version: string; yanked: number }[]).map((r) => ({
-      version: r.version,
-      yanked: r.yanked === 1,
-    }));
+  async versionsOf(skill: SkillRow): Promise<{ version: string; yanked: boolean }[]> {
+    const rows = await this.db.all<{ version: string; yanked: number }>('SELECT version, yanked FROM versions WHERE skill_id = ?', [skill.id]);
+    return rows.map((r) => ({ version: r.version, yanked: r.yanked === 1 }));
   }
 
   /**
-   * Ranked search: BM25 over name, description, keywords and SKILL.md (weights 10, 5, 3, 1), ties
-   * by name. The ranked page is found in one statement (only matches the caller may read, and
-   * that pass the filters); the shown rows are read in one more; the count stops at
-   * SEARCH_TOTAL_CAP (it is skipped when the page shows every match).
+   * Ranked search (the engine's rank: BM25 on SQLite, weighted ts_rank on PostgreSQL), ties by
+   * name. The ranked page is found in one statement (only matches the caller may read, and that
+   * pass the filters); the shown rows are read in one more; the count stops at SEARCH_TOTAL_CAP
+   * (it is skipped when the page shows every match).
    */
-  search(options: SearchOptions): SearchAnswer {
-    this.#fresh();
-    const match = ftsQuery(options.query);
+  async search(options: SearchOptions): Promise<SearchAnswer> {
+    await this.#fresh();
+    const match = this.#search.match(options.query);
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: SqlValue[] = [];
     if (match !== undefined) {
-      where.push('skills_fts MATCH ?');
-      params.push(match);
+      where.push(match.where);
+      params.push(...match.params);
     }
     // The scopes the caller may read (and the one asked for), as ids: no join per match.
-    const scopes = (this.sql('SELECT id, name, private FROM scopes').all() as { id: number; name: string; private: number }[]).filter(
+    const scopes = (await this.db.all<{ id: number; name: string; private: number }>('SELECT id, name, private FROM scopes')).filter(
       (sc) => (sc.private === 0 || options.readablePrivate === 'all' || options.readablePrivate.has(sc.name)) && (options.scope === undefined || sc.name === options.scope),
     );
     const scopeIds = JSON.stringify(scopes.map((sc) => sc.id).sort((x, y) => x - y));
-    where.push('s.scope_id IN (SELECT value FROM json_each(?))');
+    where.push(`s.scope_id IN ${jsonList(this.db, 'int')}`);
     params.push(scopeIds);
-    const key = JSON.stringify([match ?? null, scopeIds, options.server ?? null, options.trust ? [...new Set(options.trust)].sort() : null, options.limit, options.offset]);
+    const key = JSON.stringify([match?.params ?? null, scopeIds, options.server ?? null, options.trust ? [...new Set(options.trust)].sort() : null, options.limit, options.offset]);
     const known = this.#searches.get(key);
     if (known) return known;
+    const seen = this.#generation;
     if (options.server !== undefined) {
       where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
       params.push(options.server);
     }
     if (options.trust !== undefined) {
-      where.push('sl.trust IN (SELECT value FROM json_each(?))');
+      where.push(`sl.trust IN ${jsonList(this.db, 'text')}`);
       params.push(JSON.stringify([...new Set(options.trust)]));
     }
     const from =
       match !== undefined
-        ? `FROM skills_fts JOIN skills s ON s.id = skills_fts.rowid${options.trust !== undefined ? ' JOIN skill_latest sl ON sl.skill_id = s.id' : ''}`
+        ? `FROM ${match.from}${options.trust !== undefined ? ' JOIN skill_latest sl ON sl.skill_id = s.id' : ''}`
         : 'FROM skills s JOIN skill_latest sl ON sl.skill_id = s.id';
     const filtered = `${from} WHERE ${where.join(' AND ')}`;
-    const page = this.sql(`SELECT s.id, s.name, ${match !== undefined ? 'bm25(skills_fts, 10.0, 5.0, 3.0, 1.0)' : '0'} AS rank ${filtered} ORDER BY rank, s.name LIMIT ? OFFSET ?`).all(
+    const page = await this.db.all<{ id: number; name: string; rank: number }>(`SELECT s.id, s.name, ${match !== undefined ? match.rank : '0'} AS rank ${filtered} ORDER BY rank, s.name LIMIT ? OFFSET ?`, [
       ...params,
       options.limit,
       options.offset,
-    ) as { id: number; name: string; rank: number }[];
+    ]);
     let total: number;
     let totalCapped = false;
     if (page.length > 0 && page.length < options.limit) total = options.offset + page.length;
@@ -659,16 +707,17 @@ export class SkillsStore {
     else {
       // One row past the cap tells "exactly the cap" from "more than were counted".
       const cap = this.#searchTotalCap;
-      const counted = (this.sql(`SELECT COUNT(*) AS n FROM (SELECT 1 ${filtered} LIMIT ${cap + 1})`).get(...params) as { n: number }).n;
+      const counted = (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT 1 AS one ${filtered} LIMIT ${cap + 1}) AS counted`, params))?.n ?? 0;
       totalCapped = counted > cap;
       total = page.length > 0 ? Math.max(options.offset + page.length, Math.min(counted, cap)) : Math.min(counted, cap);
     }
     const shown = new Map(
       (
-        this.sql(
+        await this.db.all<{ skill_id: number; version: string; trust: TrustLevel; description: string; manifest: string }>(
           `SELECT sl.skill_id, sl.version, sl.trust, v.description, v.manifest FROM skill_latest sl JOIN versions v ON v.skill_id = sl.skill_id AND v.version = sl.version
-           WHERE sl.skill_id IN (SELECT value FROM json_each(?))`,
-        ).all(JSON.stringify(page.map((r) => r.id))) as { skill_id: number; version: string; trust: TrustLevel; description: string; manifest: string }[]
+           WHERE sl.skill_id IN ${jsonList(this.db, 'int')}`,
+          [JSON.stringify(page.map((r) => r.id))],
+        )
       ).map((r) => [r.skill_id, r]),
     );
     const results: SearchResult[] = [];
@@ -682,45 +731,40 @@ export class SkillsStore {
         description: row.description,
         keywords: manifest.keywords,
         servers: Object.keys(manifest.mcp),
-        score: Math.round(-r.rank * 1000) / 1000,
+        score: Math.round(-Number(r.rank) * 1000) / 1000,
         trust: row.trust,
       });
     }
     const answer: SearchAnswer = { total, totalCapped, results };
-    if (this.#cacheable()) this.#searches.set(key, '', answer, key.length + JSON.stringify(answer).length + ENTRY_OVERHEAD);
+    if (seen === this.#generation) this.#searches.set(key, '', answer, key.length + JSON.stringify(answer).length + ENTRY_OVERHEAD);
     return answer;
   }
 
   /** The discovery index for `origin`, as sent (gzip when the client takes it), kept built between writes. */
-  discoveryBody(origin: string, gzip: boolean): IndexBody {
-    this.#fresh();
+  async discoveryBody(origin: string, gzip: boolean): Promise<IndexBody> {
+    await this.#fresh();
     return this.#discovery.body(origin, gzip);
   }
 
   /** The entries of the well-known discovery index (see discovery-index.ts). */
-  discoveryEntries(origin: string): RegistryDiscoveryEntry[] {
-    this.#fresh();
+  async discoveryEntries(origin: string): Promise<RegistryDiscoveryEntry[]> {
+    await this.#fresh();
     return this.#discovery.entries(origin);
   }
 
-  /** Runs `fn` in one transaction (nesting as a savepoint), so a change and its audit entry land together. */
-  atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** Runs `fn` in one transaction, so a change and its audit entry land together. */
+  atomically<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
   }
 
-  audit(entry: { userId?: number | undefined; tokenId?: string | undefined; action: string; target: string; details?: unknown }): void {
-    this.sql('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(now(), entry.userId ?? null, entry.tokenId ?? null, entry.action, entry.target, entry.details === undefined ? null : JSON.stringify(entry.details));
+  async audit(tx: SqlExecutor, entry: { userId?: number | undefined; tokenId?: string | undefined; action: string; target: string; details?: unknown }): Promise<void> {
+    await tx.run('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', [
+      now(),
+      entry.userId ?? null,
+      entry.tokenId ?? null,
+      entry.action,
+      entry.target,
+      entry.details === undefined ? null : JSON.stringify(entry.details),
+    ]);
   }
-}
-
-/**
- * Turns free text into a safe FTS5 query: words only (FTS5 operators such as `"`, `*`, `NEAR(`,
- * `-` and column filters are treated as separators), each quoted, the last one as a prefix.
- * Undefined when nothing searchable is left (then everything matches).
- */
-export function ftsQuery(text: string): string | undefined {
-  const words = (text.normalize('NFKC').match(/[\p{L}\p{N}_]+/gu) ?? []).slice(0, 16);
-  if (words.length === 0) return undefined;
-  return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }

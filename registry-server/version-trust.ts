@@ -11,6 +11,7 @@ import type { PackageKind, TrustReason } from '../schema/registry';
 import { assessTrust, type TrustLevel } from '../schema/trust';
 import { readTar } from '../tarball/unpack';
 import type { Db } from './db-handle';
+import type { SqlExecutor } from './storage/sql';
 
 export interface VersionTrust {
   trust: TrustLevel;
@@ -65,7 +66,14 @@ export function shownVersion(versions: readonly string[], latest: string | undef
   return latest !== undefined && versions.includes(latest) ? latest : semver.rsort([...versions])[0];
 }
 
-export function writeLatest(db: Db, skillId: number, version: string | undefined): void {
+export async function writeLatest(q: SqlExecutor, skillId: number, version: string | undefined): Promise<void> {
+  await q.run('DELETE FROM skill_latest WHERE skill_id = ?', [skillId]);
+  if (version === undefined) return;
+  await q.run('INSERT INTO skill_latest (skill_id, version, trust) SELECT skill_id, version, trust FROM versions WHERE skill_id = ? AND version = ?', [skillId, version]);
+}
+
+/** writeLatest for a migration step, which runs synchronously on the SQLite file. */
+function writeLatestNow(db: Db, skillId: number, version: string | undefined): void {
   db.prepare('DELETE FROM skill_latest WHERE skill_id = ?').run(skillId);
   if (version === undefined) return;
   db.prepare('INSERT INTO skill_latest (skill_id, version, trust) SELECT skill_id, version, trust FROM versions WHERE skill_id = ? AND version = ?').run(skillId, version);
@@ -74,5 +82,5 @@ export function writeLatest(db: Db, skillId: number, version: string | undefined
 function refreshLatest(db: Db, skillId: number): void {
   const versions = (db.prepare('SELECT version FROM versions WHERE skill_id = ?').all(skillId) as { version: string }[]).map((r) => r.version);
   const latest = (db.prepare("SELECT version FROM dist_tags WHERE skill_id = ? AND tag = 'latest'").get(skillId) as { version: string } | undefined)?.version;
-  writeLatest(db, skillId, shownVersion(versions, latest));
+  writeLatestNow(db, skillId, shownVersion(versions, latest));
 }

@@ -288,6 +288,8 @@ export const ERRORS = {
   EDBBUSY: serve('another process holds the registry database locked', 'stop the other process using it (another registry on the same --db?) and try again'),
   EDBCORRUPT: serve('the registry database is damaged', 'stop the registry and restore the database from a backup'),
   EDBFULL: serve('the disk holding the registry database is full', 'free space on that disk'),
+  EBLOBMISSING: serve('a version names a tarball that is missing from the blob store (object storage or the database)', 'restore the blob from a backup, or copy the registry again with skills registry migrate'),
+  EBLOBCORRUPT: serve('a stored tarball does not match its digest; it was refused, never served', 'restore the blob from a backup; the bytes in the store were changed after publishing'),
   EDBIO: serve('reading or writing the registry database failed on its disk (an I/O error, or a disk too full even for its small shared-memory file)', 'check that disk: free space, its file system and its errors (dmesg)'),
   EDBREADONLY: serve('the registry database (or its -wal and -shm files) cannot be written', 'make the folder and file writable'),
   EDBNOTSQLITE: serve('the --db file is not a SQLite database; it was not changed', 'point --db at the registry database, or restore it from a backup'),

@@ -283,7 +283,7 @@ describe('auth matrix: every route x every token kind (status, code, and no row 
       const changed: string[] = [];
       for (const kind of KINDS) {
         await row.prepare?.(kind);
-        r.settle();
+        await r.settle();
         const before = dumpDb(r.db);
         got[kind] = await outcome(await row.request(kind));
         if (Number(got[kind].slice(0, 3)) >= 400 && dumpDb(r.db) !== before) changed.push(kind);

@@ -223,7 +223,7 @@ describe('a local publish that fails verification uploads nothing', () => {
       await fs.writeFile(path.join(dir, f.path), f.bytes);
     }
     const db = new Database(registry.dbFile, { readonly: true });
-    const rows = () => db.prepare('SELECT (SELECT COUNT(*) FROM versions) AS versions, (SELECT COUNT(*) FROM skills) AS skills, (SELECT COUNT(*) FROM tarballs) AS tarballs, (SELECT COUNT(*) FROM used_versions) AS used').get();
+    const rows = () => db.prepare('SELECT (SELECT COUNT(*) FROM versions) AS versions, (SELECT COUNT(*) FROM skills) AS skills, (SELECT COUNT(*) FROM blobs) AS blobs, (SELECT COUNT(*) FROM used_versions) AS used').get();
     try {
       const before = rows();
       const logged = registry.logs.length;

@@ -89,7 +89,8 @@ describe('install', () => {
     expect((await live.publish(files)).status).toBe(201);
     const evil = (await pack(skillFiles({ name: 'altered', scope: '@acme', code: 'export function f() { return 2; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 2 } } } }))).bytes;
     const db = new Database(path.join(live.dir, 'registry.db'));
-    db.prepare("UPDATE tarballs SET bytes = ? WHERE version_id = (SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = '@acme/altered')").run(Buffer.from(evil));
+    const id = (db.prepare("SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = '@acme/altered'").get() as { id: number }).id;
+    serveBytes(db, id, evil);
     db.close();
     await expectUnchanged(() => install(req({ add: ['@acme/altered'] })), 'EINTEGRITY');
   });
@@ -112,7 +113,7 @@ describe('install', () => {
     const packed = await pack(liar);
     const db = new Database(path.join(live.dir, 'registry.db'));
     const id = (db.prepare("SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = '@acme/liar'").get() as { id: number }).id;
-    db.prepare('UPDATE tarballs SET bytes = ? WHERE version_id = ?').run(Buffer.from(packed.bytes), id);
+    serveBytes(db, id, packed.bytes);
     db.prepare('UPDATE versions SET integrity = ?, digest = ? WHERE id = ?').run(packed.integrity, packed.digest, id);
     db.close();
     await expectUnchanged(() => install(req({ add: ['@acme/liar'] })), 'EVERIFY');
@@ -201,7 +202,7 @@ describe('install refuses every hostile archive a registry could serve', () => {
       const bytes = archive.bytes();
       const db = new Database(path.join(live.dir, 'registry.db'));
       const id = (db.prepare('SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?').get(`@acme/${name}`) as { id: number }).id;
-      db.prepare('UPDATE tarballs SET bytes = ? WHERE version_id = ?').run(Buffer.from(bytes), id);
+      serveBytes(db, id, bytes);
       db.prepare('UPDATE versions SET integrity = ? WHERE id = ?').run(integrityOf(bytes), id);
       db.close();
       const before = await snapshot(ws);
@@ -250,6 +251,16 @@ describe('damaged workspace files fail with their codes and change nothing', () 
  * recording its integrity and the digest the registry computes (over the unpacked files) unless
  * told to keep the honest ones.
  */
+/**
+ * A registry that lies: the version now names other bytes (stored under their own digest, so the
+ * registry serves them; bytes altered in place under the old digest are refused by the registry itself).
+ */
+function serveBytes(db: Database.Database, versionId: number, bytes: Uint8Array): void {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  db.prepare('INSERT OR IGNORE INTO blobs (sha256, bytes) VALUES (?, ?)').run(sha256, Buffer.from(bytes));
+  db.prepare('UPDATE versions SET tarball_sha256 = ? WHERE id = ?').run(sha256, versionId);
+}
+
 async function serveInstead(name: string, served: ReturnType<typeof skillFiles>, keep: { integrity?: boolean; digest?: boolean } = {}): Promise<void> {
   const honest = skillFiles({ name, scope: '@acme', code: 'export function f() { return 1; }', fixtures: { c: { call: { export: 'f', args: [] }, expect: { returns: 1 } } } });
   expect((await live.publish(honest)).status).toBe(201);
@@ -257,7 +268,7 @@ async function serveInstead(name: string, served: ReturnType<typeof skillFiles>,
   const digest = contentDigest(await unpack(packed.bytes));
   const db = new Database(path.join(live.dir, 'registry.db'));
   const id = (db.prepare('SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?').get(`@acme/${name}`) as { id: number }).id;
-  db.prepare('UPDATE tarballs SET bytes = ? WHERE version_id = ?').run(Buffer.from(packed.bytes), id);
+  serveBytes(db, id, packed.bytes);
   if (!keep.integrity) db.prepare('UPDATE versions SET integrity = ? WHERE id = ?').run(packed.integrity, id);
   if (!keep.digest) db.prepare('UPDATE versions SET digest = ? WHERE id = ?').run(digest, id);
   db.close();

@@ -32,7 +32,7 @@ async function mint(token: string, payload: object): Promise<Made> {
 
 /** Sends a request that must be refused with this status and code, and leave every row as it was. */
 async function refused(method: string, url: string, options: Parameters<TestRegistry['request']>[2], status: number, code: string): Promise<{ code: string; message: string; hint?: string }> {
-  r.settle();
+  await r.settle();
   const before = dumpDb(r.db);
   const res = await r.request(method, url, options);
   const json = await body(res);
@@ -154,7 +154,7 @@ describe('reading private scopes', () => {
 describe('an outsider cannot tell a private scope from a missing one (item 5)', () => {
   /** The error an outsider gets for `@secret` and for a scope that does not exist, with the names made equal. */
   async function twins(make: (scope: string) => Promise<Response>, options: { ok?: boolean } = {}): Promise<void> {
-    r.settle();
+    await r.settle();
     const before = dumpDb(r.db);
     const a = await make('@secret');
     const b = await make('@nosuch');

@@ -13,6 +13,8 @@ import { ByteLru } from '../registry-server/byte-lru';
 import { openDatabase, type Db } from '../registry-server/db';
 import { assembleGzip, crc32, crc32Combine, segment } from '../registry-server/gzip-segments';
 import { SkillsStore, type NewVersion } from '../registry-server/skills-store';
+import { sqliteStorage } from '../registry-server/storage/open';
+import type { Storage } from '../registry-server/storage/index';
 import { validatePackage } from '../schema/package';
 import { contentDigest, integrityOf, sha256Hex } from '../tarball/digest';
 import { pack } from '../tarball/pack';
@@ -105,6 +107,7 @@ describe('gzip from segments', () => {
 describe('the discovery index, kept up to date write by write', () => {
   let dir: string;
   let db: Db;
+  let storage: Storage;
   let store: SkillsStore;
   let publicScope = 0;
   let privateScope = 0;
@@ -113,19 +116,21 @@ describe('the discovery index, kept up to date write by write', () => {
   beforeAll(async () => {
     dir = await tempDir('cache-index');
     db = openDatabase(path.join(dir, 'registry.db'));
-    const auth = new Auth(db);
-    auth.bootstrap();
-    const adminId = auth.userId('admin') ?? 0;
-    const team = auth.createTeam('t', adminId);
-    auth.createScope('@pub', team, false);
-    auth.createScope('@priv', team, true);
-    publicScope = auth.scope('@pub')?.id ?? 0;
-    privateScope = auth.scope('@priv')?.id ?? 0;
-    store = new SkillsStore(db);
+    storage = sqliteStorage(db);
+    const auth = new Auth(storage.db);
+    await auth.bootstrap();
+    const adminId = (await auth.userId('admin')) ?? 0;
+    const team = await auth.createTeam('t', adminId);
+    await auth.createScope('@pub', team, false);
+    await auth.createScope('@priv', team, true);
+    publicScope = (await auth.scope('@pub'))?.id ?? 0;
+    privateScope = (await auth.scope('@priv'))?.id ?? 0;
+    store = new SkillsStore(storage);
     const files = echoSkill('@pub/template');
     const validation = validatePackage(files);
     if (!validation.manifest || !validation.skill) throw new Error('template skill is not valid');
     const tarball = (await pack(files)).bytes;
+    await store.saveTarball(sha256Hex(tarball), tarball);
     template = {
       manifest: validation.manifest,
       skillMd: 'SKILL',
@@ -147,20 +152,20 @@ describe('the discovery index, kept up to date write by write', () => {
     };
   });
   afterAll(async () => {
-    db.close();
+    await storage.close();
     await fs.rm(dir, { recursive: true, force: true });
   });
 
   const origin = 'https://registry.example';
-  const fresh = (gzip: boolean) => new SkillsStore(db).discoveryBody(origin, gzip).body;
-  const same = () => {
-    const kept = store.discoveryBody(origin, false).body.toString();
-    expect(kept).toBe(fresh(false).toString());
-    expect(gunzipSync(store.discoveryBody(origin, true).body).toString()).toBe(kept);
+  const fresh = async (gzip: boolean) => (await new SkillsStore(storage).discoveryBody(origin, gzip)).body;
+  const same = async () => {
+    const kept = (await store.discoveryBody(origin, false)).body.toString();
+    expect(kept).toBe((await fresh(false)).toString());
+    expect(gunzipSync((await store.discoveryBody(origin, true)).body).toString()).toBe(kept);
     return JSON.parse(kept) as { skills: { package: string; version: string }[] };
   };
 
-  it('equals a fresh build after every publish, yank, tag, delete, in any order (hundreds of skills, several chunks)', () => {
+  it('equals a fresh build after every publish, yank, tag, delete, in any order (hundreds of skills, several chunks)', async () => {
     const published = new Map<string, string[]>();
     // Version numbers are never reused, not even after a delete (the registry refuses that forever).
     const majors = new Map<string, number>();
@@ -170,15 +175,15 @@ describe('the discovery index, kept up to date write by write', () => {
       return next;
     };
     let serial = 0;
-    const publish = (name: string, version: string, scopeId: number, tag?: string) => {
-      store.insertVersion({ ...template, name, version, scopeId, tag, description: `Skill ${name} ${serial++}` });
+    const publish = async (name: string, version: string, scopeId: number, tag?: string) => {
+      await store.atomically((tx) => store.insertVersion(tx, { ...template, name, version, scopeId, tag, description: `Skill ${name} ${serial++}` }));
       published.set(name, [...(published.get(name) ?? []), version]);
     };
     // Enough skills for several chunks, with names that sort in between each other.
-    for (let i = 0; i < 300; i++) publish(`@pub/s${(i * 7919) % 1000}`, '1.0.0', i % 9 === 0 ? privateScope : publicScope);
-    expect(same().skills.length).toBe(300 - Math.ceil(300 / 9));
-    fc.assert(
-      fc.property(
+    for (let i = 0; i < 300; i++) await publish(`@pub/s${(i * 7919) % 1000}`, '1.0.0', i % 9 === 0 ? privateScope : publicScope);
+    expect((await same()).skills.length).toBe(300 - Math.ceil(300 / 9));
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(
           fc.record({
             op: fc.constantFrom('publish', 'prerelease', 'yank', 'unyank', 'tag', 'untag', 'delete', 'new'),
@@ -186,45 +191,45 @@ describe('the discovery index, kept up to date write by write', () => {
           }),
           { minLength: 1, maxLength: 8 },
         ),
-        (ops) => {
+        async (ops) => {
           for (const { op, pick } of ops) {
             const names = [...published.keys()];
             const name = names[pick % names.length] as string;
-            const skill = store.skill(name);
+            const skill = await store.skill(name);
             const versions = published.get(name) ?? [];
             const version = versions[pick % versions.length] as string;
             if (!skill) continue;
-            if (op === 'publish') publish(name, `${nextMajor(name)}.0.0`, skill.scope_id);
-            else if (op === 'prerelease') publish(name, `${nextMajor(name)}.0.0-beta.1`, skill.scope_id);
-            else if (op === 'yank') store.setYanked(skill, version, true);
-            else if (op === 'unyank') store.setYanked(skill, version, false);
-            else if (op === 'tag') store.setDistTag(skill, 'latest', version);
-            else if (op === 'untag') store.removeDistTag(skill, 'beta');
+            if (op === 'publish') await publish(name, `${nextMajor(name)}.0.0`, skill.scope_id);
+            else if (op === 'prerelease') await publish(name, `${nextMajor(name)}.0.0-beta.1`, skill.scope_id);
+            else if (op === 'yank') await store.atomically((tx) => store.setYanked(tx, skill, version, true));
+            else if (op === 'unyank') await store.atomically((tx) => store.setYanked(tx, skill, version, false));
+            else if (op === 'tag') await store.atomically((tx) => store.setDistTag(tx, skill, 'latest', version));
+            else if (op === 'untag') await store.atomically((tx) => store.removeDistTag(tx, skill, 'beta'));
             else if (op === 'delete') {
-              store.deleteVersion(skill, version);
+              await store.atomically((tx) => store.deleteVersion(tx, skill, version));
               published.set(name, versions.filter((v) => v !== version));
               if (published.get(name)?.length === 0) published.delete(name);
-            } else publish(`@pub/n${serial}`, '1.0.0', publicScope);
+            } else await publish(`@pub/n${serial}`, '1.0.0', publicScope);
           }
-          same();
+          await same();
         },
       ),
       { numRuns: 60 },
     );
   });
 
-  it('keeps packument and tarball caches within their byte bounds over hundreds of skills', () => {
-    const bounded = new SkillsStore(db, { packumentCacheBytes: 40_000, tarballCacheBytes: 20_000 });
+  it('keeps packument and tarball caches within their byte bounds over hundreds of skills', async () => {
+    const bounded = new SkillsStore(storage, { packumentCacheBytes: 40_000, tarballCacheBytes: 20_000 });
     const names = (db.prepare('SELECT name FROM skills').all() as { name: string }[]).map((r) => r.name);
     expect(names.length).toBeGreaterThan(200);
     for (let round = 0; round < 2; round++) {
       for (const name of names) {
-        const skill = bounded.skill(name);
+        const skill = await bounded.skill(name);
         if (!skill) continue;
         const version = (db.prepare('SELECT version FROM versions WHERE skill_id = ? LIMIT 1').get(skill.id) as { version: string }).version;
-        bounded.packumentBody(skill, origin, false, 'full');
-        bounded.packumentBody(skill, origin, false, 'install');
-        expect(bounded.tarballBody(skill, version)?.bytes.byteLength).toBeGreaterThan(0);
+        await bounded.packumentBody(skill, origin, false, 'full');
+        await bounded.packumentBody(skill, origin, false, 'install');
+        expect((await bounded.tarballBody(skill, version))?.bytes.byteLength).toBeGreaterThan(0);
         const stats = bounded.cacheStats();
         expect(stats.packuments.bytes).toBeLessThanOrEqual(40_000);
         expect(stats.tarballs.bytes).toBeLessThanOrEqual(20_000);
@@ -237,7 +242,7 @@ describe('the discovery index, kept up to date write by write', () => {
   });
 
   it('sees a change another connection committed (another process on the same file)', async () => {
-    const before = same();
+    const before = await same();
     const target = before.skills[0];
     if (!target) throw new Error('no entry');
     const other = openDatabase(path.join(dir, 'registry.db'));
@@ -245,7 +250,7 @@ describe('the discovery index, kept up to date write by write', () => {
     other.close();
     // Seen from the next turn of the event loop (the store reads data_version once per turn).
     await new Promise((resolve) => setImmediate(resolve));
-    const after = JSON.parse(store.discoveryBody(origin, false).body.toString()) as { skills: { package: string }[] };
+    const after = JSON.parse((await store.discoveryBody(origin, false)).body.toString()) as { skills: { package: string }[] };
     expect(after.skills.map((s) => s.package)).not.toContain(target.package);
   });
 });

@@ -105,7 +105,7 @@ describe('a write is visible on the next read', () => {
       ['downloads', async () => {
         await ok(r.request('GET', '/v1/skills/@acme/cached/-/cached-1.0.0.tgz'));
         // Counts are written a few seconds later, or at close: force the write now.
-        (r.app as RegistryApp).close();
+        await (r.app as RegistryApp).close();
       }, (now) => {
         expect(now.full.downloads?.total).toBe(1);
       }],
@@ -144,14 +144,17 @@ describe('a write is visible on the next read', () => {
     await ok(r.request('GET', '/v1/skills/@acme/operated/-/operated-1.0.0.tgz'));
     const other = new Database(path.join(r.dir, 'registry.db'));
     other.prepare("UPDATE versions SET trust = 'unverified', deprecated = 'pulled by an operator' WHERE skill_id = (SELECT id FROM skills WHERE name = ?)").run('@acme/operated');
-    other.prepare('DELETE FROM tarballs WHERE version_id = (SELECT v.id FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?)').run('@acme/operated');
+    other.prepare('DELETE FROM blobs WHERE sha256 = (SELECT v.tarball_sha256 FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.name = ?)').run('@acme/operated');
     other.close();
     // A real request arrives in a turn of the event loop of its own; in-process ones may not.
     await new Promise((resolve) => setImmediate(resolve));
     const after = await read('@acme/operated');
     expect(after.full.versions['1.0.0']).toMatchObject({ trust: 'unverified', deprecated: 'pulled by an operator' });
     expect(after.install.versions['1.0.0']).toMatchObject({ trust: 'unverified' });
-    expect((await r.request('GET', '/v1/skills/@acme/operated/-/operated-1.0.0.tgz')).status).toBe(404);
+    // The cached bytes are not served: the blob is gone from the store, and the registry says so.
+    const gone = await r.request('GET', '/v1/skills/@acme/operated/-/operated-1.0.0.tgz');
+    expect(gone.status).toBe(500);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('EBLOBMISSING');
   });
 });
 
@@ -197,7 +200,7 @@ describe('private scopes', () => {
     expect(etag).toMatch(/^"sha512-[A-Za-z0-9+/=]+"$/);
     const again = await r.request('GET', '/v1/skills/@acme/shared/-/shared-1.0.0.tgz', { headers: { 'If-None-Match': etag } });
     expect(again.status).toBe(304);
-    (r.app as RegistryApp).close();
+    await (r.app as RegistryApp).close();
     expect((await read('@acme/shared')).full.downloads?.total).toBe(1);
   });
 });

@@ -37,7 +37,7 @@ async function ok(token: string, files: PackageFile[]): Promise<void> {
 
 /** Publishes and expects a refusal with this status and code that changed no row. */
 async function refused(token: string, files: PackageFile[], status: number, code: string): Promise<{ code: string; message: string; details?: { problems?: { code: string }[] } }> {
-  r.settle();
+  await r.settle();
   const before = dumpDb(r.db);
   const res = await put(token, files);
   const body = (await res.json()) as { error: { code: string; message: string; details?: { problems?: { code: string }[] } } };

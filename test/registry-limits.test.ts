@@ -53,7 +53,7 @@ describe('request bodies are bounded while they stream', () => {
     ['POST', '/mcp'],
   ] as const) {
     it(`${method} ${url}: a 32 MiB streamed body is refused with 413 after reading little more than the limit`, async () => {
-      r.settle();
+      await r.settle();
       const before = dumpDb(r.db);
       const body = countingBody(32 * 1024 * 1024);
       const res = await r.app.request(url, {
@@ -141,7 +141,7 @@ function loudFailures(name: string, cases: number) {
 
 describe('a refused upload costs bounded work and gets a bounded report', () => {
   it('stops at the first failed case and caps every excerpt and the whole report', async () => {
-    r.settle();
+    await r.settle();
     const before = dumpDb(r.db);
     const res = await r.request('PUT', '/v1/skills/@acme/loud', { token: r.alice, body: await tarballOf(loudFailures('loud', 30)) });
     const text = await res.text();
@@ -195,7 +195,7 @@ describe('rate limits answer 429 ERATELIMITED with Retry-After and change nothin
     const limited = await createTestRegistry({ publishesPerMinute: 2 });
     try {
       for (const v of ['1.0.0', '1.0.1']) expect((await limited.request('PUT', '/v1/skills/@acme/rl', { token: limited.alice, body: await tarballOf(echoSkill('@acme/rl', v)) })).status).toBe(201);
-      limited.settle();
+      await limited.settle();
       const before = dumpDb(limited.db);
       const third = await limited.request('PUT', '/v1/skills/@acme/rl', { token: limited.alice, body: await tarballOf(echoSkill('@acme/rl', '1.0.2')) });
       expect([third.status, await codeOf(third)]).toEqual([429, 'ERATELIMITED']);
@@ -217,7 +217,7 @@ describe('rate limits answer 429 ERATELIMITED with Retry-After and change nothin
         const bad = await limited.request('GET', '/-/whoami', { token: `skr_${'A'.repeat(16)}_${'b'.repeat(43)}` });
         expect([bad.status, await codeOf(bad)]).toEqual([401, 'ETOKENINVALID']);
       }
-      limited.settle();
+      await limited.settle();
       const before = dumpDb(limited.db);
       for (const token of [`skr_${'A'.repeat(16)}_${'b'.repeat(43)}`, limited.alice]) {
         const res = await limited.request('GET', '/-/whoami', { token });

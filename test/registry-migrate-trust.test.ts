@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteStorage } from '../registry-server/storage/open';
 import { createApp } from '../registry-server/app';
 import { APPLICATION_ID, openDatabase, SCHEMA_VERSION, type Db } from '../registry-server/db';
 import { MIGRATIONS } from '../registry-server/migrations';
@@ -110,7 +111,7 @@ describe('migrating a registry database from before trust levels', () => {
 
   it('serves trust at once: packuments, the search filter, and the discovery index', async () => {
     const app = createApp({
-      db,
+      storage: sqliteStorage(db),
       log: () => {},
       verify: () => Promise.reject(new Error('nothing is published in this test')),
     });

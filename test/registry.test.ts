@@ -147,7 +147,7 @@ describe('registry: publish and read back', () => {
 
 describe('registry: hostile inputs change nothing (every row of every table compared)', () => {
   async function rejected(method: string, url: string, options: Parameters<TestRegistry['request']>[2], status: number, code: string): Promise<void> {
-    r.settle();
+    await r.settle();
     const before = dumpDb(r.db);
     const res = await r.request(method, url, options);
     expect(res.status, `${url}: ${await res.clone().text()}`).toBe(status);
@@ -211,7 +211,7 @@ describe('registry: hostile inputs change nothing (every row of every table comp
     const files = echoSkill('@acme/liar').map((f) =>
       f.path === 'index.ts' ? { ...f, bytes: new TextEncoder().encode("export async function greet() { return { greeting: 'made up' }; }") } : f,
     );
-    r.settle();
+    await r.settle();
     const before = dumpDb(r.db);
     const res = await r.request('PUT', '/v1/skills/@acme/liar', { token: r.alice, body: await tarballOf(files) });
     expect(res.status).toBe(422);
@@ -269,7 +269,7 @@ describe('registry: the whole hostile archive corpus is refused at publish', () 
     it(`${archive.name} -> ${archive.code}`, async () => {
       const target = archive.limits ? await createTestRegistry({ unpackLimits: archive.limits }) : r;
       try {
-        target.settle();
+        await target.settle();
         const before = dumpDb(target.db);
         const res = await target.request('PUT', '/v1/skills/@acme/x', { token: target.alice, body: archive.bytes() });
         expect(res.status).toBe(400);

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type RegistryApp } from '../registry-server/app';
+import { sqliteStorage } from '../registry-server/storage/open';
 import { SkillsStore } from '../registry-server/skills-store';
 import { auditOf, provenanceOf, trustOf } from '../registry-server/web/extras';
 import { html } from '../registry-server/web/html';
@@ -41,7 +42,7 @@ describe('web catalog: trust, provenance and audit', () => {
     r.db.prepare("UPDATE versions SET trust = 'unverified' WHERE skill_id = (SELECT id FROM skills WHERE name = '@acme/beta')").run();
     r.db.prepare("UPDATE skill_latest SET trust = 'unverified' WHERE skill_id = (SELECT id FROM skills WHERE name = '@acme/beta')").run();
     const runner = new InProcessRunner();
-    const app: RegistryApp = createApp({ db: r.db, log: () => {}, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+    const app: RegistryApp = createApp({ storage: sqliteStorage(r.db), log: () => {}, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
     try {
       const get = async (path: string) => (await app.request(path, { headers: HTML })).text();
       const verified = await get('/search?trust=verified');
@@ -53,15 +54,15 @@ describe('web catalog: trust, provenance and audit', () => {
       expect(unverified).not.toContain('@acme/alpha');
       expect(await get('/search?trust=bogus')).toContain('@acme/beta');
     } finally {
-      app.close();
+      await app.close();
       await runner.close();
     }
   });
 
   it('renders provenance and audit findings from a version document, escaped, with only http(s) links', async () => {
-    const store = new SkillsStore(r.db);
-    const skill = store.skill('@acme/alpha');
-    const base = skill ? store.version(skill, '1.0.0', 'http://localhost') : undefined;
+    const store = new SkillsStore(sqliteStorage(r.db));
+    const skill = await store.skill('@acme/alpha');
+    const base = skill ? await store.version(skill, '1.0.0', 'http://localhost') : undefined;
     if (!base) throw new Error('no version');
     const doc = {
       ...base,

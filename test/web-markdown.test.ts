@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../registry-server/db';
+import { SqliteDatabase } from '../registry-server/storage/sqlite';
 import { DownloadCounter, MAX_PENDING_DOWNLOAD_KEYS } from '../registry-server/downloads';
 import { createMarkdownRenderer, resolveReference, type MarkdownPackage } from '../registry-server/web/markdown';
 import { tempDir } from '../testkit/temp';
@@ -125,49 +126,50 @@ describe('download counter', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('writes nothing per download, one transaction per flush, and skips versions deleted meanwhile', () => {
+  it('writes nothing per download, one transaction per flush, and skips versions deleted meanwhile', async () => {
     const flushed: string[][] = [];
-    const counter = new DownloadCounter(db, { flushMs: 60_000, onFlush: (names) => flushed.push([...names]) });
+    const counter = new DownloadCounter(new SqliteDatabase(db), { flushMs: 60_000, onFlush: (names) => flushed.push([...names]) });
     const skill = { id: 1, name: '@s/x' };
     for (let i = 0; i < 5; i++) counter.count(skill, '1.0.0');
     counter.count(skill, '2.0.0');
     counter.count(skill, '3.0.0');
     expect(db.prepare('SELECT COUNT(*) AS n FROM downloads').get()).toEqual({ n: 0 });
-    expect(counter.stats(1)).toMatchObject({ total: 7, lastWeek: 7, versions: { '1.0.0': 5, '2.0.0': 1, '3.0.0': 1 } });
+    expect(await counter.stats(1)).toMatchObject({ total: 7, lastWeek: 7, versions: { '1.0.0': 5, '2.0.0': 1, '3.0.0': 1 } });
     db.prepare('DELETE FROM versions WHERE id = ?').run(versionId);
-    counter.close();
+    await counter.close();
     expect(flushed).toEqual([['@s/x']]);
     expect(db.prepare('SELECT count FROM version_downloads').all()).toEqual([{ count: 5 }]);
     expect(db.prepare('SELECT count FROM skill_downloads').all()).toEqual([{ count: 5 }]);
-    expect(counter.stats(1)).toMatchObject({ total: 5, lastWeek: 5, versions: { '1.0.0': 5 } });
-    expect(counter.stats(1).days).toHaveLength(30);
+    expect(await counter.stats(1)).toMatchObject({ total: 5, lastWeek: 5, versions: { '1.0.0': 5 } });
+    expect((await counter.stats(1)).days).toHaveLength(30);
   });
 
-  it(`writes at once when ${MAX_PENDING_DOWNLOAD_KEYS} distinct keys are pending, so memory stays bounded`, () => {
-    const counter = new DownloadCounter(db, { flushMs: 60_000 });
+  it(`writes at once when ${MAX_PENDING_DOWNLOAD_KEYS} distinct keys are pending, so memory stays bounded`, async () => {
+    const counter = new DownloadCounter(new SqliteDatabase(db), { flushMs: 60_000 });
     const skill = { id: 1, name: '@s/x' };
     const before = (db.prepare('SELECT count FROM version_downloads').get() as { count: number }).count;
     for (let i = 0; i < MAX_PENDING_DOWNLOAD_KEYS; i++) counter.count(skill, i === 0 ? '1.0.0' : `9.9.${i}`);
+    await counter.flush();
     expect((db.prepare('SELECT count FROM version_downloads').get() as { count: number }).count).toBe(before + 1);
-    counter.close();
+    await counter.close();
   });
 
   it('keeps counts pending when a write fails, and drops them quietly once the database is closed', async () => {
     const errors: unknown[] = [];
     const other = openDatabase(path.join(dir, 'registry.db'));
-    const counter = new DownloadCounter(other, { flushMs: 60_000, onError: (e) => errors.push(e) });
+    const counter = new DownloadCounter(new SqliteDatabase(other), { flushMs: 60_000, onError: (e) => errors.push(e) });
     const skill = { id: 1, name: '@s/x' };
     counter.count(skill, '1.0.0');
     other.pragma('busy_timeout = 0');
     db.exec('BEGIN IMMEDIATE');
-    counter.flush();
+    await counter.flush();
     db.exec('ROLLBACK');
     expect(errors).toHaveLength(1);
-    expect(counter.stats(1).versions['1.0.0']).toBe(7);
-    counter.flush();
+    expect((await counter.stats(1)).versions['1.0.0']).toBe(7);
+    await counter.flush();
     expect((db.prepare('SELECT count FROM version_downloads').get() as { count: number }).count).toBe(7);
     counter.count(skill, '1.0.0');
     other.close();
-    expect(() => counter.close()).not.toThrow();
+    await expect(counter.close()).resolves.toBeUndefined();
   });
 });

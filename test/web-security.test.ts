@@ -293,7 +293,7 @@ describe('web catalog: CSRF', () => {
     const otherAnon = cookiesOf(other).get('skills_csrf')?.value ?? '';
     const post = (body: Record<string, string>, headers: Record<string, string>) =>
       r.request('POST', '/sign-in', { headers: { ...HTML, 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
-    r.settle();
+    await r.settle();
     const before = dumpDb(r.db);
     await refused(await post({ token: r.alice }, { Cookie: `skills_csrf=${anon}` }));
     await refused(await post({ csrf, token: r.alice }, {}));
@@ -336,7 +336,7 @@ describe('web catalog: CSRF', () => {
 describe('web catalog: downloads', () => {
   it('counts tarball GETs in memory and writes them in one batch; pages are exact meanwhile; the packument carries them', async () => {
     const counter = () => (r.db.prepare('SELECT COUNT(*) AS n FROM downloads').get() as { n: number }).n;
-    (r.app as RegistryApp).close();
+    await (r.app as RegistryApp).close();
     const rowsBefore = counter();
     const etagBefore = (await r.request('GET', '/v1/skills/@acme/hello')).headers.get('ETag');
     for (let i = 0; i < 3; i++) expect((await r.request('GET', '/v1/skills/@acme/hello/-/hello-1.1.0.tgz')).status).toBe(200);
@@ -347,7 +347,7 @@ describe('web catalog: downloads', () => {
     const html = await (await page('/@acme/hello')).text();
     expect(/id="weekly-downloads">(\d+)</.exec(html)?.[1]).toBe('4');
 
-    (r.app as RegistryApp).close();
+    await (r.app as RegistryApp).close();
     const rows = r.db
       .prepare('SELECT v.version, d.day, d.count FROM downloads d JOIN versions v ON v.id = d.version_id JOIN skills s ON s.id = v.skill_id WHERE s.name = ? ORDER BY v.version')
       .all('@acme/hello') as { version: string; day: string; count: number }[];
@@ -365,7 +365,7 @@ describe('web catalog: downloads', () => {
 
   it('deletes a version with its counts (and keeps the rest)', async () => {
     await r.request('GET', '/v1/skills/@acme/hello/-/hello-1.0.0.tgz');
-    (r.app as RegistryApp).close();
+    await (r.app as RegistryApp).close();
     const res = await r.request('DELETE', '/v1/skills/@acme/hello/versions/1.0.0', { token: r.alice });
     expect(res.status).toBe(200);
     const left = r.db.prepare('SELECT v.version FROM downloads d JOIN versions v ON v.id = d.version_id').all() as { version: string }[];

@@ -6,6 +6,7 @@ import { createApp } from '../registry-server/app';
 import type { Env, LogEntry, RegistryConfig } from '../registry-server/context';
 import { openDatabase, type Db } from '../registry-server/db';
 import { Auth } from '../registry-server/auth';
+import { sqliteStorage } from '../registry-server/storage/open';
 import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
 import type { PackageFile } from '../schema/package-files';
@@ -29,7 +30,7 @@ export interface TestRegistry {
    * Writes the download counts still pending now (the registry batches them on a 5 s timer), so a
    * dump taken next changes only through later requests, not through an earlier download's flush.
    */
-  settle(): void;
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,8 +39,9 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}): 
   const db = openDatabase(path.join(dir, 'registry.db'));
   const runner = new InProcessRunner();
   const logs: LogEntry[] = [];
-  const app = createApp({ db, log: (e) => logs.push(e), config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
-  const boot = new Auth(db).bootstrap();
+  const storage = sqliteStorage(db);
+  const app = createApp({ storage, log: (e) => logs.push(e), config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+  const boot = await new Auth(storage.db).bootstrap();
   if (!boot) throw new Error('fresh database was not empty');
   const request: TestRegistry['request'] = (method, url, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -67,7 +69,7 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}): 
   const alice = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'alice', permission: 'publish' } }))).token as string;
   const bobRead = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'bob', permission: 'read' } }))).token as string;
   const counts = () => {
-    const tables = ['users', 'teams', 'team_members', 'scopes', 'tokens', 'skills', 'versions', 'tarballs', 'used_versions', 'dist_tags', 'skill_servers', 'skills_fts', 'audit_log'];
+    const tables = ['users', 'teams', 'team_members', 'scopes', 'tokens', 'skills', 'versions', 'blobs', 'used_versions', 'dist_tags', 'skill_servers', 'skills_fts', 'audit_log'];
     return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
   };
   return {
@@ -83,7 +85,8 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}): 
     settle: () => app.close(),
     async close() {
       await runner.close();
-      db.close();
+      await app.close();
+      await storage.close();
       await fs.rm(dir, { recursive: true, force: true });
     },
   };

@@ -14,25 +14,38 @@ import { addMemberBodySchema, createScopeBodySchema, createTeamBodySchema, creat
 import { atLeast, covers, isGlobalAdmin } from '../auth';
 import { notFound, requireCaller, requireGlobalAdmin, scopeNotFound, type Env } from '../context';
 import { jsonBody } from './body';
+import type { SkillsStore } from '../skills-store';
+import type { SqlTransaction } from '../storage/sql';
 
 function conflict(code: ErrorCode, message: string): SkillsError {
   return new SkillsError(code, message, { status: 409 });
 }
 
+/** A creation in one transaction; another process creating the same name first answers as a conflict, not a failure. */
+async function unique(store: SkillsStore, exists: () => SkillsError, fn: (tx: SqlTransaction) => Promise<void>): Promise<void> {
+  try {
+    await store.atomically(fn);
+  } catch (error) {
+    if (store.db.isUniqueViolation(error)) throw exists();
+    throw error;
+  }
+}
+
 export function accessRoutes(app: Hono<Env>): void {
-  app.get('/-/whoami', (c) => {
+  app.get('/-/whoami', async (c) => {
     const caller = requireCaller(c);
-    return c.json({ user: caller.user, tokenId: caller.tokenId, permission: caller.permission, scopes: caller.scopes, teams: c.get('services').auth.teamsOf(caller.userId) });
+    return c.json({ user: caller.user, tokenId: caller.tokenId, permission: caller.permission, scopes: caller.scopes, teams: await c.get('services').auth.teamsOf(caller.userId) });
   });
 
   app.post('/v1/users', async (c) => {
     const caller = requireGlobalAdmin(c);
     const { name } = await jsonBody(c, createUserBodySchema);
     const { auth, store } = c.get('services');
-    if (auth.userId(name) !== undefined) throw conflict('EUSEREXISTS', `the user ${name} already exists`);
-    store.atomically(() => {
-      auth.createUser(name);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'user-create', target: name });
+    const exists = () => conflict('EUSEREXISTS', `the user ${name} already exists`);
+    if ((await auth.userId(name)) !== undefined) throw exists();
+    await unique(store, exists, async (tx) => {
+      await auth.createUser(name, tx);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'user-create', target: name });
     });
     return c.json({ name }, 201);
   });
@@ -51,61 +64,62 @@ export function accessRoutes(app: Hono<Env>): void {
         hint: 'a new token never has more permission or reach than the token that creates it',
       });
     }
-    const userId = body.user === undefined ? caller.userId : auth.userId(body.user);
+    const userId = body.user === undefined ? caller.userId : await auth.userId(body.user);
     if (userId === undefined) throw notFound(`the user ${body.user}`);
     for (const scope of scopes ?? []) {
-      const row = auth.scope(scope);
-      if (!row || !auth.canRead(caller, row)) throw scopeNotFound(scope);
+      const row = await auth.scope(scope);
+      if (!row || !(await auth.canRead(caller, row))) throw scopeNotFound(scope);
     }
     // Never outlive the token that creates it.
     let expiresAt = body.expiresInDays === undefined ? null : new Date(Date.now() + body.expiresInDays * 86400_000).toISOString();
     if (caller.expiresAt !== null && (expiresAt === null || expiresAt > caller.expiresAt)) expiresAt = caller.expiresAt;
-    const issued = store.atomically(() => {
-      const made = auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresAt });
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission, scopes, expiresAt } });
+    const issued = await store.atomically(async (tx) => {
+      const made = await auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresAt }, tx);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission, scopes, expiresAt } });
       return made;
     });
-    const info = auth.listTokens(userId).find((t) => t.id === issued.id);
+    const info = (await auth.listTokens(userId)).find((t) => t.id === issued.id);
     return c.json({ ...info, token: issued.token }, 201);
   });
 
-  app.get('/v1/tokens', (c) => {
+  app.get('/v1/tokens', async (c) => {
     const caller = requireCaller(c);
     const { auth } = c.get('services');
-    return c.json({ tokens: isGlobalAdmin(caller) ? auth.listTokens() : auth.listTokens(caller.userId) });
+    return c.json({ tokens: isGlobalAdmin(caller) ? await auth.listTokens() : await auth.listTokens(caller.userId) });
   });
 
-  app.delete('/v1/tokens/:id', (c) => {
+  app.delete('/v1/tokens/:id', async (c) => {
     const caller = requireCaller(c);
     const id = c.req.param('id');
     const { auth, store } = c.get('services');
-    const grant = auth.tokenGrant(id);
+    const grant = await auth.tokenGrant(id);
     // Another user's token is invisible unless the caller is an unscoped admin.
     if (grant === undefined || (grant.userId !== caller.userId && !isGlobalAdmin(caller))) throw notFound(`the token ${id.slice(0, 40)}`);
     const self = id === caller.tokenId;
     if (!self && !isGlobalAdmin(caller) && !(atLeast(caller, 'publish') && covers(caller, grant.permission, grant.scopes))) {
       throw new SkillsError('EFORBIDDEN', 'a token revokes itself, or a token of its user that it could have created (publish permission or more, within its scopes)', { status: 403 });
     }
-    store.atomically(() => {
-      if (!auth.revokeToken(id)) throw conflict('ETOKENREVOKED', `the token ${id} was already revoked`);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'token-revoke', target: id });
+    await store.atomically(async (tx) => {
+      if (!(await auth.revokeToken(id, tx))) throw conflict('ETOKENREVOKED', `the token ${id} was already revoked`);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'token-revoke', target: id });
     });
     return c.json({ id, revoked: true });
   });
 
-  app.get('/v1/teams', (c) => {
+  app.get('/v1/teams', async (c) => {
     requireGlobalAdmin(c);
-    return c.json({ teams: c.get('services').auth.listTeams() });
+    return c.json({ teams: await c.get('services').auth.listTeams() });
   });
 
   app.post('/v1/teams', async (c) => {
     const caller = requireGlobalAdmin(c);
     const { name } = await jsonBody(c, createTeamBodySchema);
     const { auth, store } = c.get('services');
-    if (auth.teamId(name) !== undefined) throw conflict('ETEAMEXISTS', `the team ${name} already exists`);
-    store.atomically(() => {
-      auth.createTeam(name, caller.userId);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-create', target: name });
+    const exists = () => conflict('ETEAMEXISTS', `the team ${name} already exists`);
+    if ((await auth.teamId(name)) !== undefined) throw exists();
+    await unique(store, exists, async (tx) => {
+      await auth.createTeam(name, caller.userId, tx);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'team-create', target: name });
     });
     return c.json({ name, members: [{ user: caller.user, role: 'owner' }] }, 201);
   });
@@ -114,40 +128,41 @@ export function accessRoutes(app: Hono<Env>): void {
     const caller = requireCaller(c, 'publish');
     const team = c.req.param('team');
     const { auth, store } = c.get('services');
-    const teamId = auth.teamId(team);
-    const owner = teamId !== undefined && caller.scopes === null && auth.role(teamId, caller.userId) === 'owner';
+    const teamId = await auth.teamId(team);
+    const owner = teamId !== undefined && caller.scopes === null && (await auth.role(teamId, caller.userId)) === 'owner';
     // A missing team and someone else's team answer alike to non-admins.
     if (!isGlobalAdmin(caller) && !owner) {
       throw new SkillsError('EFORBIDDEN', 'only admins and owners of the team (with an unscoped publish token) add members', { status: 403 });
     }
     if (teamId === undefined) throw notFound(`the team ${team.slice(0, 40)}`);
     const { user, role } = await jsonBody(c, addMemberBodySchema);
-    const userId = auth.userId(user);
+    const userId = await auth.userId(user);
     if (userId === undefined) throw notFound(`the user ${user}`);
-    store.atomically(() => {
-      auth.setMember(teamId, userId, role);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: team, details: { user, role } });
+    await store.atomically(async (tx) => {
+      await auth.setMember(teamId, userId, role, tx);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: team, details: { user, role } });
     });
     return c.json({ team, user, role }, 201);
   });
 
-  app.get('/v1/scopes', (c) => {
+  app.get('/v1/scopes', async (c) => {
     const caller = c.get('caller');
     const { auth } = c.get('services');
-    const readable = auth.readablePrivateScopes(caller);
-    return c.json({ scopes: auth.listScopes().filter((s) => !s.private || readable === 'all' || readable.has(s.name)) });
+    const readable = await auth.readablePrivateScopes(caller);
+    return c.json({ scopes: (await auth.listScopes()).filter((s) => !s.private || readable === 'all' || readable.has(s.name)) });
   });
 
   app.post('/v1/scopes', async (c) => {
     const caller = requireGlobalAdmin(c);
     const body = await jsonBody(c, createScopeBodySchema);
     const { auth, store } = c.get('services');
-    const teamId = auth.teamId(body.team);
+    const teamId = await auth.teamId(body.team);
     if (teamId === undefined) throw notFound(`the team ${body.team}`);
-    if (auth.scope(body.name)) throw conflict('ESCOPEEXISTS', `the scope ${body.name} already exists`);
-    store.atomically(() => {
-      auth.createScope(body.name, teamId, body.private);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'scope-create', target: body.name, details: { team: body.team, private: body.private } });
+    const exists = () => conflict('ESCOPEEXISTS', `the scope ${body.name} already exists`);
+    if (await auth.scope(body.name)) throw exists();
+    await unique(store, exists, async (tx) => {
+      await auth.createScope(body.name, teamId, body.private, tx);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'scope-create', target: body.name, details: { team: body.team, private: body.private } });
     });
     return c.json({ name: body.name, team: body.team, private: body.private }, 201);
   });

@@ -22,20 +22,20 @@ import { jsonBody } from './body';
 const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
 const KNOWN_RULES = new Set(RULES.map((r) => r.id));
 
-function readableScope(c: Ctx, name: string): ScopeRow {
+async function readableScope(c: Ctx, name: string): Promise<ScopeRow> {
   const { auth } = c.get('services');
   const parsed = parsePackageName(name);
-  const scope = parsed ? auth.scope(parsed.scope) : undefined;
-  if (!parsed || !scope || !auth.canRead(c.get('caller'), scope)) throw scopeNotFound(parsed?.scope ?? name);
+  const scope = parsed ? await auth.scope(parsed.scope) : undefined;
+  if (!parsed || !scope || !(await auth.canRead(c.get('caller'), scope))) throw scopeNotFound(parsed?.scope ?? name);
   return scope;
 }
 
 /** A team owner of the scope (with a token allowed for it), or an admin token allowed for it. */
-function ownerOf(c: Ctx, name: string): { userId: number; tokenId: string } {
+async function ownerOf(c: Ctx, name: string): Promise<{ userId: number; tokenId: string }> {
   const caller = requireCaller(c, 'publish');
-  const scope = readableScope(c, name);
+  const scope = await readableScope(c, name);
   const { auth } = c.get('services');
-  const owner = auth.tokenAllows(caller, scope.name) && (caller.permission === 'admin' || auth.role(scope.team_id, caller.userId) === 'owner');
+  const owner = auth.tokenAllows(caller, scope.name) && (caller.permission === 'admin' || (await auth.role(scope.team_id, caller.userId)) === 'owner');
   if (!owner) {
     throw new SkillsError('EAUDITALLOWFORBIDDEN', `only an owner of the team that owns ${scope.name} (or an admin) can allow audit findings`, { status: 403, hint: 'ask a team owner: skills team list shows who they are' });
   }
@@ -48,45 +48,45 @@ function knownRule(rule: string): string {
 }
 
 export function auditRoutes(app: Hono<Env>): void {
-  app.get(`${SKILL}/versions/:version/audit`, (c) => {
+  app.get(`${SKILL}/versions/:version/audit`, async (c) => {
     const name = routeName(c);
     const version = routeVersion(c);
-    const { skill, scope } = readableSkill(c, name);
-    const report = c.get('services').audits.report(skill.id, version);
+    const { skill, scope } = await readableSkill(c, name);
+    const report = await c.get('services').audits.report(skill.id, version);
     if (!report) throw notFound(`the audit report of ${name}@${version}`);
     c.header('Cache-Control', scope.private === 1 ? 'private, max-age=31536000, immutable' : 'public, max-age=31536000, immutable');
     return c.json(report);
   });
 
-  app.get(`${SKILL}/audit-allowances`, (c) => {
+  app.get(`${SKILL}/audit-allowances`, async (c) => {
     const name = routeName(c);
-    readableScope(c, name);
-    return c.json({ name, allowances: c.get('services').audits.allowances(name) });
+    await readableScope(c, name);
+    return c.json({ name, allowances: await c.get('services').audits.allowances(name) });
   });
 
   app.post(`${SKILL}/audit-allowances`, async (c) => {
     const name = routeName(c);
-    const who = ownerOf(c, name);
+    const who = await ownerOf(c, name);
     const body = await jsonBody(c, allowanceBodySchema);
     const rule = knownRule(body.rule);
     const { audits, store } = c.get('services');
-    const allowance = store.atomically(() => {
-      const saved = audits.allow({ skill: name, rule, file: body.file ?? null, reason: body.reason, userId: who.userId });
-      store.audit({ userId: who.userId, tokenId: who.tokenId, action: 'audit-allow', target: name, details: { rule, file: body.file ?? null, reason: body.reason } });
+    const allowance = await store.atomically(async (tx) => {
+      const saved = await audits.allow(tx, { skill: name, rule, file: body.file ?? null, reason: body.reason, userId: who.userId });
+      await store.audit(tx, { userId: who.userId, tokenId: who.tokenId, action: 'audit-allow', target: name, details: { rule, file: body.file ?? null, reason: body.reason } });
       return saved;
     });
     return c.json(allowance, 201);
   });
 
-  app.delete(`${SKILL}/audit-allowances/:rule`, (c) => {
+  app.delete(`${SKILL}/audit-allowances/:rule`, async (c) => {
     const name = routeName(c);
-    const who = ownerOf(c, name);
+    const who = await ownerOf(c, name);
     const rule = knownRule(c.req.param('rule'));
     const file = c.req.query('file') ?? null;
     const { audits, store } = c.get('services');
-    store.atomically(() => {
-      if (!audits.disallow(name, rule, file)) throw notFound(`an allowance of ${rule} for ${name}${file ? ` in ${file.slice(0, 200)}` : ''}`);
-      store.audit({ userId: who.userId, tokenId: who.tokenId, action: 'audit-disallow', target: name, details: { rule, file } });
+    await store.atomically(async (tx) => {
+      if (!(await audits.disallow(tx, name, rule, file))) throw notFound(`an allowance of ${rule} for ${name}${file ? ` in ${file.slice(0, 200)}` : ''}`);
+      await store.audit(tx, { userId: who.userId, tokenId: who.tokenId, action: 'audit-disallow', target: name, details: { rule, file } });
     });
     return c.json({ name, rule, file, removed: true });
   });

@@ -20,11 +20,11 @@ import { readJson } from '../request-body';
 function buildServer(services: Services, caller: Caller | undefined, base: string): McpServer {
   const { store, auth } = services;
   const server = new McpServer({ name: 'skills-registry', version: '0.1.0' });
-  const readable = (name: string) => {
+  const readable = async (name: string) => {
     const parsed = parsePackageName(name);
-    const skill = parsed ? store.skill(name) : undefined;
-    const scope = parsed ? auth.scope(parsed.scope) : undefined;
-    return skill && scope && auth.canRead(caller, scope) ? { skill, scope } : undefined;
+    const skill = parsed ? await store.skill(name) : undefined;
+    const scope = parsed ? await auth.scope(parsed.scope) : undefined;
+    return skill && scope && (await auth.canRead(caller, scope)) ? { skill, scope } : undefined;
   };
 
   server.registerTool(
@@ -40,7 +40,7 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
       },
     },
     async ({ query, server: mcpServer, trust, limit }) => {
-      const found = store.search({ query, server: mcpServer, trust, limit: limit ?? 10, offset: 0, readablePrivate: auth.readablePrivateScopes(caller) });
+      const found = await store.search({ query, server: mcpServer, trust, limit: limit ?? 10, offset: 0, readablePrivate: await auth.readablePrivateScopes(caller) });
       return mcpResult(found);
     },
   );
@@ -53,13 +53,13 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
       inputSchema: { name: z.string().max(200), version: z.string().max(64).optional() },
     },
     async ({ name, version }) => {
-      const found = readable(name);
+      const found = await readable(name);
       if (!found) return mcpError(new SkillsError('ENOTFOUND', `${name} was not found`));
-      const tags = store.distTags(found.skill.id);
-      const all = store.versionsOf(found.skill).map((v) => v.version);
+      const tags = await store.distTags(found.skill.id);
+      const all = (await store.versionsOf(found.skill)).map((v) => v.version);
       const wanted = version ?? 'latest';
       const chosen = pickVersion(wanted, all, tags);
-      const doc = chosen ? store.version(found.skill, chosen, base) : undefined;
+      const doc = chosen ? await store.version(found.skill, chosen, base) : undefined;
       if (!doc) return mcpError(new SkillsError('ENOTFOUND', `${name} has no version matching ${wanted}`));
       return mcpResult({
         name: doc.name,
@@ -83,9 +83,9 @@ function buildServer(services: Services, caller: Caller | undefined, base: strin
     'list_versions',
     { description: 'List the versions of a skill with their dist-tags, yanked and deprecated state, and trust level.', inputSchema: { name: z.string().max(200) } },
     async ({ name }) => {
-      const found = readable(name);
+      const found = await readable(name);
       if (!found) return mcpError(new SkillsError('ENOTFOUND', `${name} was not found`));
-      const packument = store.packument(found.skill, base, found.scope.private === 1);
+      const packument = await store.packument(found.skill, base, found.scope.private === 1);
       return mcpResult({
         name,
         distTags: packument.distTags,

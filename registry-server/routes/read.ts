@@ -14,21 +14,21 @@ const IMMUTABLE_PUBLIC = 'public, max-age=31536000, immutable';
 const IMMUTABLE_PRIVATE = 'private, max-age=31536000, immutable';
 
 /** The skill `name` (its scope already found readable), or 404. */
-function existing(c: Ctx, name: string): SkillRow {
-  const skill = c.get('services').store.skill(name);
+async function existing(c: Ctx, name: string): Promise<SkillRow> {
+  const skill = await c.get('services').store.skill(name);
   if (!skill) throw notFound(name);
   return skill;
 }
 
 export function readRoutes(app: Hono<Env>): void {
-  app.get(SKILL, (c) => {
+  app.get(SKILL, async (c) => {
     const name = routeName(c);
     // Access first; then a cached body needs no lookup of the skill.
-    const scope = readableScopeOf(c, name);
+    const scope = await readableScopeOf(c, name);
     const form = (c.req.header('Accept') ?? '').includes(INSTALL_PACKUMENT_TYPE) ? 'install' : 'full';
     const { store } = c.get('services');
     const at = origin(c);
-    const cached = store.cachedPackument(name, at, scope.private === 1, form) ?? store.packumentBody(existing(c, name), at, scope.private === 1, form);
+    const cached = (await store.cachedPackument(name, at, scope.private === 1, form)) ?? (await store.packumentBody(await existing(c, name), at, scope.private === 1, form));
     const gzip = cached.gzip !== undefined && acceptsGzip(c.req.header('Accept-Encoding'));
     c.header('ETag', gzip ? gzipEtag(cached.etag) : cached.etag);
     c.header('Cache-Control', scope.private === 1 ? 'private, no-cache' : 'public, no-cache');
@@ -40,11 +40,11 @@ export function readRoutes(app: Hono<Env>): void {
     return c.body(bytesOf(cached.body), 200, { 'Content-Type': contentType, 'Content-Length': String(cached.body.byteLength) });
   });
 
-  app.get(`${SKILL}/versions/:version`, (c) => {
+  app.get(`${SKILL}/versions/:version`, async (c) => {
     const name = routeName(c);
     const version = routeVersion(c);
-    const { skill, scope } = readableSkill(c, name);
-    const doc = c.get('services').store.version(skill, version, origin(c));
+    const { skill, scope } = await readableSkill(c, name);
+    const doc = await c.get('services').store.version(skill, version, origin(c));
     if (!doc) throw notFound(`${name}@${version}`);
     // The content of a version never changes; yanked/deprecated are current as of this response
     // and authoritative in the packument.
@@ -53,26 +53,26 @@ export function readRoutes(app: Hono<Env>): void {
     return c.json(doc);
   });
 
-  app.get(`${SKILL}/versions/:version/skill.md`, (c) => {
+  app.get(`${SKILL}/versions/:version/skill.md`, async (c) => {
     const name = routeName(c);
     const version = routeVersion(c);
-    const { skill, scope } = readableSkill(c, name);
-    const text = c.get('services').store.skillMd(skill, version);
+    const { skill, scope } = await readableSkill(c, name);
+    const text = await c.get('services').store.skillMd(skill, version);
     if (text === undefined) throw notFound(`${name}@${version}`);
     c.header('Cache-Control', scope.private === 1 ? IMMUTABLE_PRIVATE : IMMUTABLE_PUBLIC);
     if (scope.private === 1) c.header('Vary', 'Authorization');
     return c.body(text, 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
   });
 
-  app.get(`${SKILL}/-/:file`, (c) => {
+  app.get(`${SKILL}/-/:file`, async (c) => {
     const name = routeName(c);
     const bare = name.slice(name.indexOf('/') + 1);
     const file = c.req.param('file');
     const version = file.startsWith(`${bare}-`) && file.endsWith('.tgz') ? file.slice(bare.length + 1, -4) : '';
     if (semver.valid(version) !== version) throw notFound(`${name} tarball ${file.slice(0, 100)}`);
-    const scope = readableScopeOf(c, name);
+    const scope = await readableScopeOf(c, name);
     const { store } = c.get('services');
-    const tarball = store.cachedTarball(name, version) ?? store.tarballBody(existing(c, name), version);
+    const tarball = (await store.cachedTarball(name, version)) ?? (await store.tarballBody(await existing(c, name), version));
     if (!tarball) throw notFound(`${name}@${version}`);
     // The ETag is the tarball's sha512 integrity: strong, and the same wherever it is served.
     c.header('ETag', tarball.etag);

@@ -28,7 +28,7 @@ function trustParam(c: Ctx): TrustLevel[] | undefined {
 }
 
 export function searchRoutes(app: Hono<Env>): void {
-  app.get('/v1/search', (c) => {
+  app.get('/v1/search', async (c) => {
     const q = c.req.query('q') ?? '';
     if (q.length > 256) throw new SkillsError('EQUERYINVALID', 'the search text is over 256 characters', { status: 400 });
     const scope = c.req.query('scope');
@@ -39,15 +39,15 @@ export function searchRoutes(app: Hono<Env>): void {
     const limit = intParam(c.req.query('limit'), 20, 100);
     const offset = intParam(c.req.query('offset'), 0, 100_000);
     const { auth, store } = c.get('services');
-    const readable = auth.readablePrivateScopes(c.get('caller'));
-    return c.json(store.search({ query: q, scope, server, trust, limit, offset, readablePrivate: readable }));
+    const readable = await auth.readablePrivateScopes(c.get('caller'));
+    return c.json(await store.search({ query: q, scope, server, trust, limit, offset, readablePrivate: readable }));
   });
 
   // The Agent Skills discovery index (v0.2.0): public skills only, whoever asks. Kept built and
   // compressed between writes (discovery-index.ts).
-  app.get(DISCOVERY_INDEX_PATH, (c) => {
+  app.get(DISCOVERY_INDEX_PATH, async (c) => {
     const gzip = acceptsGzip(c.req.header('Accept-Encoding'));
-    const index = c.get('services').store.discoveryBody(origin(c), gzip);
+    const index = await c.get('services').store.discoveryBody(origin(c), gzip);
     c.header('Cache-Control', 'public, max-age=60');
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Vary', 'Accept-Encoding');

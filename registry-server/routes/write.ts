@@ -9,18 +9,19 @@ import { parseProvenance } from '../provenance';
 import { publish, publishTarget } from '../publish';
 import { readBody, payloadTooLarge } from '../request-body';
 import { jsonBody } from './body';
+import type { SkillRow } from '../skills-store';
 
 const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
 
-function writable(c: Ctx, name: string): { caller: Caller; skill: ReturnType<typeof readableSkill>['skill']; scope: ScopeRow } {
+async function writable(c: Ctx, name: string): Promise<{ caller: Caller; skill: SkillRow; scope: ScopeRow }> {
   const caller = requireCaller(c, 'publish');
-  const { skill, scope } = readableSkill(c, name);
-  if (!c.get('services').auth.canPublish(caller, scope)) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot change skills in ${scope.name}`, { status: 403 });
+  const { skill, scope } = await readableSkill(c, name);
+  if (!(await c.get('services').auth.canPublish(caller, scope))) throw new SkillsError('ESCOPEFORBIDDEN', `your token cannot change skills in ${scope.name}`, { status: 403 });
   return { caller, skill, scope };
 }
 
-function existingVersion(c: Ctx, skill: { id: number; name: string; scope_id: number; created_at: string; updated_at: string }, version: string): void {
-  if (c.get('services').store.publishedAt(skill, version) === undefined) throw notFound(`${skill.name}@${version}`);
+async function existingVersion(c: Ctx, skill: SkillRow, version: string): Promise<void> {
+  if ((await c.get('services').store.publishedAt(skill, version)) === undefined) throw notFound(`${skill.name}@${version}`);
 }
 
 /** The publish route's path (PUT), for the body limit that applies before routing. */
@@ -41,7 +42,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const version = queryVersion(c);
     const provenance = parseProvenance(c.req.header(PROVENANCE_HEADER));
     // Who may publish here is settled before a byte of the upload is read.
-    const scope = publishTarget(c.get('services'), caller, name);
+    const scope = await publishTarget(c.get('services'), caller, name);
     const limit = deps.config.maxTarballBytes;
     const body = await readBody(c, limit, () => payloadTooLarge(c, limit, 'the tarball', TARBALL_HINT));
     if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
@@ -51,42 +52,42 @@ export function writeRoutes(app: Hono<Env>): void {
 
   app.put(`${SKILL}/dist-tags/:tag`, async (c) => {
     const name = routeName(c);
-    const { caller, skill } = writable(c, name);
+    const { caller, skill } = await writable(c, name);
     const tag = distTagSchema.safeParse(c.req.param('tag'));
     if (!tag.success) throw new SkillsError('ETAGINVALID', 'dist-tags are lower-case words, e.g. latest, next, beta', { status: 400 });
     const { version } = await jsonBody(c, distTagBodySchema);
-    existingVersion(c, skill, version);
+    await existingVersion(c, skill, version);
     const { store } = c.get('services');
-    store.atomically(() => {
-      store.setDistTag(skill, tag.data, version);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
+    await store.atomically(async (tx) => {
+      await store.setDistTag(tx, skill, tag.data, version);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
     });
-    return c.json({ name, distTags: c.get('services').store.distTags(skill.id) });
+    return c.json({ name, distTags: await c.get('services').store.distTags(skill.id) });
   });
 
-  app.delete(`${SKILL}/dist-tags/:tag`, (c) => {
+  app.delete(`${SKILL}/dist-tags/:tag`, async (c) => {
     const name = routeName(c);
-    const { caller, skill } = writable(c, name);
+    const { caller, skill } = await writable(c, name);
     const tag = c.req.param('tag');
     if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
     const { store } = c.get('services');
-    store.atomically(() => {
-      if (!store.removeDistTag(skill, tag)) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
+    await store.atomically(async (tx) => {
+      if (!(await store.removeDistTag(tx, skill, tag))) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
     });
-    return c.json({ name, distTags: c.get('services').store.distTags(skill.id) });
+    return c.json({ name, distTags: await c.get('services').store.distTags(skill.id) });
   });
 
   for (const [action, yanked] of [['yank', true], ['unyank', false]] as const) {
-    app.post(`${SKILL}/versions/:version/${action}`, (c) => {
+    app.post(`${SKILL}/versions/:version/${action}`, async (c) => {
       const name = routeName(c);
       const version = routeVersion(c);
-      const { caller, skill } = writable(c, name);
-      existingVersion(c, skill, version);
+      const { caller, skill } = await writable(c, name);
+      await existingVersion(c, skill, version);
       const { store } = c.get('services');
-      store.atomically(() => {
-        store.setYanked(skill, version, yanked);
-        store.audit({ userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
+      await store.atomically(async (tx) => {
+        await store.setYanked(tx, skill, version, yanked);
+        await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
       });
       return c.json({ name, version, yanked });
     });
@@ -95,32 +96,37 @@ export function writeRoutes(app: Hono<Env>): void {
   app.post(`${SKILL}/versions/:version/deprecate`, async (c) => {
     const name = routeName(c);
     const version = routeVersion(c);
-    const { caller, skill } = writable(c, name);
+    const { caller, skill } = await writable(c, name);
     const { message } = await jsonBody(c, deprecateBodySchema);
-    existingVersion(c, skill, version);
+    await existingVersion(c, skill, version);
     const { store } = c.get('services');
-    store.atomically(() => {
-      store.setDeprecated(skill, version, message === '' ? null : message);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
+    await store.atomically(async (tx) => {
+      await store.setDeprecated(tx, skill, version, message === '' ? null : message);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
     });
     return c.json({ name, version, deprecated: message === '' ? null : message });
   });
 
-  app.delete(`${SKILL}/versions/:version`, (c) => {
+  app.delete(`${SKILL}/versions/:version`, async (c) => {
     const name = routeName(c);
     const version = routeVersion(c);
-    const { caller, skill } = writable(c, name);
-    const publishedAt = c.get('services').store.publishedAt(skill, version);
+    const { caller, skill } = await writable(c, name);
+    const publishedAt = await c.get('services').store.publishedAt(skill, version);
     if (publishedAt === undefined) throw notFound(`${name}@${version}`);
     const hours = c.get('services').deps.config.deleteWindowHours;
     if (Date.now() - Date.parse(publishedAt) > hours * 3600_000) {
       throw new SkillsError('EDELETEWINDOW', `${name}@${version} was published more than ${hours} hours ago and can no longer be deleted`, { status: 409, hint: 'yank it instead: skills yank' });
     }
     const { store } = c.get('services');
-    store.atomically(() => {
-      store.deleteVersion(skill, version);
-      store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });
+    const unnamed = await store.atomically(async (tx) => {
+      const digest = await store.deleteVersion(tx, skill, version);
+      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });
+      return digest;
     });
+    // The bytes go once nothing names them; if that fails they stay, unnamed and harmless.
+    if (unnamed !== undefined) {
+      await store.dropBlob(unnamed).catch((error: unknown) => c.get('services').deps.log({ time: new Date().toISOString(), level: 'error', message: 'removing an unnamed tarball failed', error: error instanceof Error ? error.message : String(error) }));
+    }
     return c.json({ name, version, deleted: true });
   });
 }

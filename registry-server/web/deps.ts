@@ -45,19 +45,22 @@ export interface WebDeps {
   anonCookie(c: Ctx): string;
   cookieOptions(c: Ctx): CookieOptions;
   /** Who the browser is signed in as (read once per request). */
+  /** The request's session, once loadState or the page middleware read it (else none). */
   state(c: Ctx): RequestState;
+  /** Reads the request's session cookie and its row (once per request). */
+  loadState(c: Ctx): Promise<RequestState>;
   frame(c: Ctx, query?: string): PageFrame;
   respond(c: Ctx, page: Html, status?: number, caching?: PageCaching): Response;
   /** Page routes answer browsers only, with the caller of the header or the session cookie. */
   page: MiddlewareHandler<Env>;
   /** The private scopes the caller may read. */
-  readable(c: Ctx): ReadonlySet<string> | 'all';
-  visibleScopes(c: Ctx): string[];
+  readable(c: Ctx): Promise<ReadonlySet<string> | 'all'>;
+  visibleScopes(c: Ctx): Promise<string[]>;
 }
 
 export function createWebDeps(services: Services): WebDeps {
   const { auth, store, deps } = services;
-  const sessions = new WebSessions(deps.db);
+  const sessions = new WebSessions(deps.storage.db);
   const csrf = new Csrf();
   const states = new WeakMap<Request, RequestState>();
 
@@ -67,10 +70,14 @@ export function createWebDeps(services: Services): WebDeps {
   const cookieOptions = (c: Ctx) => ({ path: '/', httpOnly: true, secure: https(c), sameSite: 'Strict' as const });
 
   function state(c: Ctx): RequestState {
+    return states.get(c.req.raw) ?? { session: undefined, sessionId: undefined };
+  }
+
+  async function loadState(c: Ctx): Promise<RequestState> {
     const known = states.get(c.req.raw);
     if (known) return known;
     const sessionId = getCookie(c, sessionCookie(c));
-    const session = sessions.lookup(sessionId);
+    const session = await sessions.lookup(sessionId);
     const found = { session, sessionId: session ? sessionId : undefined };
     states.set(c.req.raw, found);
     return found;
@@ -97,35 +104,33 @@ export function createWebDeps(services: Services): WebDeps {
     c.header('Vary', 'Accept');
     if (!wantsHtml(c)) throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
     if (!c.get('caller')) {
-      const { session } = state(c);
+      const { session } = await loadState(c);
       if (session) c.set('caller', session.caller);
       else if (getCookie(c, sessionCookie(c)) !== undefined) deleteCookie(c, sessionCookie(c), cookieOptions(c));
     }
     await next();
   };
 
-  function readable(c: Ctx): ReadonlySet<string> | 'all' {
+  function readable(c: Ctx): Promise<ReadonlySet<string> | 'all'> {
     return auth.readablePrivateScopes(c.get('caller'));
   }
 
-  function visibleScopes(c: Ctx): string[] {
-    const r = readable(c);
-    return auth
-      .listScopes()
-      .filter((s) => !s.private || r === 'all' || r.has(s.name))
-      .map((s) => s.name);
+  async function visibleScopes(c: Ctx): Promise<string[]> {
+    const r = await readable(c);
+    return (await auth.listScopes()).filter((s) => !s.private || r === 'all' || r.has(s.name)).map((s) => s.name);
   }
 
   return {
     services,
     sessions,
     csrf,
-    catalog: new CatalogData(deps.db),
+    catalog: new CatalogData(deps.storage.db, deps.storage.search),
     packages: new PackageFiles(store, { ...deps.config.unpackLimits, maxUnpackedBytes: Math.min(deps.config.unpackLimits?.maxUnpackedBytes ?? MAX_BROWSE_BYTES, MAX_BROWSE_BYTES) }),
     sessionCookie,
     anonCookie,
     cookieOptions,
     state,
+    loadState,
     frame,
     respond,
     page,

@@ -47,7 +47,7 @@ export class PackageFiles {
   }
 
   async #load(skill: SkillRow, version: string): Promise<FileMap | undefined> {
-    const tarball = this.store.tarball(skill, version);
+    const tarball = await this.store.tarball(skill, version);
     if (!tarball) return undefined;
     const files: PackageFile[] = await unpack(new Uint8Array(tarball.buffer, tarball.byteOffset, tarball.byteLength), this.limits);
     return new Map(files.map((f) => [f.path, f.bytes]));

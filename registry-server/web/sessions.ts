@@ -8,8 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Permission } from '../../schema/registry';
 import { now, type Caller } from '../auth';
-import type { Db } from '../db';
-import { statements, type Sql } from '../statements';
+import type { SqlDatabase } from '../storage/sql';
 
 /** How long a sign-in lasts at most (never past its token's own expiry). */
 export const SESSION_HOURS = 12;
@@ -29,44 +28,40 @@ function hash(id: string): Buffer {
 }
 
 export class WebSessions {
-  private readonly sql: Sql;
-
-  constructor(private readonly db: Db) {
-    this.sql = statements(db);
-  }
+  constructor(private readonly db: SqlDatabase) {}
 
   /** Starts a session for a caller who just presented a valid token; returns the cookie value. */
-  create(caller: Caller): { id: string; expiresAt: Date } {
+  async create(caller: Caller): Promise<{ id: string; expiresAt: Date }> {
     const id = randomBytes(32).toString('base64url');
     let expires = Date.now() + SESSION_HOURS * 3600_000;
     if (caller.expiresAt !== null) expires = Math.min(expires, Date.parse(caller.expiresAt));
     const expiresAt = new Date(expires);
-    this.db.transaction(() => {
+    await this.db.transaction(async (tx) => {
       const at = now();
-      this.sql('DELETE FROM web_sessions WHERE expires_at <= ?').run(at);
-      this.sql('INSERT INTO web_sessions (id_hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(hash(id), caller.tokenId, at, expiresAt.toISOString());
-      this.sql(
+      await tx.run('DELETE FROM web_sessions WHERE expires_at <= ?', [at]);
+      await tx.run('INSERT INTO web_sessions (id_hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hash(id), caller.tokenId, at, expiresAt.toISOString()]);
+      await tx.run(
         `DELETE FROM web_sessions WHERE token_id = ? AND id_hash NOT IN
            (SELECT id_hash FROM web_sessions WHERE token_id = ? ORDER BY created_at DESC, id_hash LIMIT ?)`,
-      ).run(caller.tokenId, caller.tokenId, MAX_SESSIONS_PER_TOKEN);
-    })();
+        [caller.tokenId, caller.tokenId, MAX_SESSIONS_PER_TOKEN],
+      );
+    });
     return { id, expiresAt };
   }
 
   /** The session of a cookie value, if it is live and its token still valid; else undefined (and a dead row is removed). */
-  lookup(id: string | undefined): Session | undefined {
+  async lookup(id: string | undefined): Promise<Session | undefined> {
     if (id === undefined || !SESSION_ID_RE.test(id)) return undefined;
     const idHash = hash(id);
-    const row = this.sql(
+    const row = await this.db.get<{ expires_at: string; token_id: string; permission: Permission; scopes: string | null; token_expires_at: string | null; revoked_at: string | null; last_used_at: string | null; user_id: number; user: string }>(
       `SELECT s.expires_at, t.id AS token_id, t.permission, t.scopes, t.expires_at AS token_expires_at, t.revoked_at, t.last_used_at, u.id AS user_id, u.name AS user
        FROM web_sessions s JOIN tokens t ON t.id = s.token_id JOIN users u ON u.id = t.user_id WHERE s.id_hash = ?`,
-    ).get(idHash) as
-      | { expires_at: string; token_id: string; permission: Permission; scopes: string | null; token_expires_at: string | null; revoked_at: string | null; last_used_at: string | null; user_id: number; user: string }
-      | undefined;
+      [idHash],
+    );
     if (!row) return undefined;
     const at = now();
     if (row.expires_at <= at || row.revoked_at !== null || (row.token_expires_at !== null && row.token_expires_at <= at)) {
-      this.sql('DELETE FROM web_sessions WHERE id_hash = ?').run(idHash);
+      await this.db.run('DELETE FROM web_sessions WHERE id_hash = ?', [idHash]);
       return undefined;
     }
     return {
@@ -84,8 +79,8 @@ export class WebSessions {
   }
 
   /** Ends the session of a cookie value (sign-out). */
-  destroy(id: string | undefined): void {
+  async destroy(id: string | undefined): Promise<void> {
     if (id === undefined || !SESSION_ID_RE.test(id)) return;
-    this.sql('DELETE FROM web_sessions WHERE id_hash = ?').run(hash(id));
+    await this.db.run('DELETE FROM web_sessions WHERE id_hash = ?', [hash(id)]);
   }
 }

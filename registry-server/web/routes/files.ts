@@ -18,14 +18,14 @@ import { filePage, rawPath } from '../pages/skill';
 export const MAX_VIEW_BYTES = 256 * 1024;
 
 export function fileRoutes(app: Hono<Env>, web: WebDeps): void {
-  const { packages, page, state, frame, respond } = web;
+  const { packages, page, loadState, frame, respond } = web;
 
   /** One file of a version, found in its unpacked tarball. */
   async function packageFile(c: Ctx): Promise<{ name: string; version: string; path: string; bytes: Uint8Array; isPrivate: boolean }> {
     const name = routeName(c);
     const version = routeVersion(c);
     const path = c.req.param('path') ?? '';
-    const { skill, scope } = readableSkill(c, name);
+    const { skill, scope } = await readableSkill(c, name);
     let files: FileMap | undefined;
     try {
       files = await packages.get(skill, version);
@@ -57,7 +57,7 @@ export function fileRoutes(app: Hono<Env>, web: WebDeps): void {
   // No page middleware: an <img> does not ask for HTML. The session still counts for private scopes.
   app.get(`${SCOPE_ROUTE}/:name/v/:version/raw/:path{.+}`, async (c) => {
     if (!c.get('caller')) {
-      const { session } = state(c);
+      const { session } = await loadState(c);
       if (session) c.set('caller', session.caller);
     }
     const file = await packageFile(c);

@@ -8,14 +8,14 @@ const RECENT = 12;
 
 export function homeRoutes(app: Hono<Env>, web: WebDeps): void {
   const { catalog, page, readable, respond, frame, visibleScopes } = web;
-  app.get('/', page, (c) => {
-    const r = readable(c);
+  app.get('/', page, async (c) => {
+    const r = await readable(c);
     return respond(
       c,
       homePage(frame(c), {
-        count: catalog.skillCount(r),
-        recent: catalog.recent(r, RECENT),
-        choices: { scopes: visibleScopes(c), servers: catalog.publicServers() },
+        count: await catalog.skillCount(r),
+        recent: await catalog.recent(r, RECENT),
+        choices: { scopes: await visibleScopes(c), servers: await catalog.publicServers() },
       }),
     );
   });

@@ -9,7 +9,7 @@ import { PAGE_SIZE, pageNumber } from '../paging';
 
 export function searchRoutes(app: Hono<Env>, web: WebDeps): void {
   const { catalog, readable, respond, frame, visibleScopes } = web;
-  app.get('/search', web.page, (c) => {
+  app.get('/search', web.page, async (c) => {
     const query = (c.req.query('q') ?? '').slice(0, 256);
     const scope = c.req.query('scope') || undefined;
     const server = c.req.query('server') || undefined;
@@ -21,7 +21,7 @@ export function searchRoutes(app: Hono<Env>, web: WebDeps): void {
       trust: (TRUST_LEVELS as readonly string[]).includes(trustParam ?? '') ? (trustParam as TrustLevel) : undefined,
     };
     const page = pageNumber(c.req.query('page'));
-    const found = catalog.search({ ...values, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, readable: readable(c) });
+    const found = await catalog.search({ ...values, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, readable: await readable(c) });
     const params = new URLSearchParams();
     if (values.query) params.set('q', values.query);
     if (values.scope) params.set('scope', values.scope);
@@ -31,7 +31,7 @@ export function searchRoutes(app: Hono<Env>, web: WebDeps): void {
       c,
       searchPage(frame(c, values.query), {
         values,
-        choices: { scopes: visibleScopes(c), servers: catalog.publicServers() },
+        choices: { scopes: await visibleScopes(c), servers: await catalog.publicServers() },
         total: found.total,
         results: found.results,
         page,

@@ -18,7 +18,7 @@ const MAX_FORM_BYTES = 8 * 1024;
 const ANON_ID_RE = /^[A-Za-z0-9_-]{43}$/;
 
 export function signInRoutes(app: Hono<Env>, web: WebDeps): void {
-  const { sessions, csrf, page, state, frame, respond, sessionCookie, anonCookie, cookieOptions } = web;
+  const { sessions, csrf, page, loadState, frame, respond, sessionCookie, anonCookie, cookieOptions } = web;
   const { auth, store, deps } = web.services;
 
   async function formBody(c: Ctx): Promise<URLSearchParams> {
@@ -61,16 +61,16 @@ export function signInRoutes(app: Hono<Env>, web: WebDeps): void {
     const token = (form.get('token') ?? '').trim();
     let caller;
     try {
-      caller = auth.authenticate(`Bearer ${token}`);
+      caller = await auth.authenticate(`Bearer ${token}`);
     } catch (error) {
       limiter.hit(ip);
       const message = isSkillsError(error) && error.code !== 'ETOKENINVALID' ? `${error.message}.` : 'That is not a valid token of this registry.';
       return signInForm(c, next, message, 401);
     }
     if (!caller) return signInForm(c, next, 'Paste a token to sign in.', 400);
-    sessions.destroy(getCookie(c, sessionCookie(c)));
-    const created = sessions.create(caller);
-    store.audit({ userId: caller.userId, tokenId: caller.tokenId, action: 'web-sign-in', target: caller.user });
+    await sessions.destroy(getCookie(c, sessionCookie(c)));
+    const created = await sessions.create(caller);
+    await store.audit(store.db, { userId: caller.userId, tokenId: caller.tokenId, action: 'web-sign-in', target: caller.user });
     setCookie(c, sessionCookie(c), created.id, { ...cookieOptions(c), expires: created.expiresAt });
     deleteCookie(c, anonCookie(c), cookieOptions(c));
     c.set('caller', caller);
@@ -81,10 +81,10 @@ export function signInRoutes(app: Hono<Env>, web: WebDeps): void {
   app.post('/sign-out', page, async (c) => {
     sameOrigin(c);
     const form = await formBody(c);
-    const { session, sessionId } = state(c);
+    const { session, sessionId } = await loadState(c);
     if (session) {
       if (!csrf.valid(`s:${session.binding}`, form.get('csrf') ?? undefined)) throw csrfError();
-      sessions.destroy(sessionId);
+      await sessions.destroy(sessionId);
     }
     deleteCookie(c, sessionCookie(c), cookieOptions(c));
     pageHeaders(c, 'no-store');

@@ -94,14 +94,14 @@ export function skillRoutes(app: Hono<Env>, web: WebDeps): void {
 
   async function skillResponse(c: Ctx, versionParam: string | undefined): Promise<Response> {
     const name = routeName(c);
-    const { skill, scope } = readableSkill(c, name);
-    const distTags = store.distTags(skill.id);
-    const versions = catalog.versions(skill.id);
+    const { skill, scope } = await readableSkill(c, name);
+    const distTags = await store.distTags(skill.id);
+    const versions = await catalog.versions(skill.id);
     const latest = distTags.latest ?? semver.rsort(versions.map((v) => v.version))[0];
     const chosen = versionParam ?? latest;
-    const doc = chosen === undefined ? undefined : store.version(skill, chosen, origin(c));
+    const doc = chosen === undefined ? undefined : await store.version(skill, chosen, origin(c));
     if (!doc) throw notFound(`${name}@${chosen ?? 'latest'}`);
-    const files = catalog.files(skill.id, doc.version) ?? [];
+    const files = (await catalog.files(skill.id, doc.version)) ?? [];
     const { html: readmeHtml, cut } = await readme(skill, doc, new Set(files.map((f) => f.path)));
     const page = skillPage(frame(c), {
       name,
@@ -116,11 +116,11 @@ export function skillRoutes(app: Hono<Env>, web: WebDeps): void {
       readmeCut: cut,
       files,
       calls: await callsOf(skill, doc),
-      dependents: catalog.dependents(name, readable(c), DEPENDENTS_SHOWN),
-      downloads: downloads.stats(skill.id),
+      dependents: await catalog.dependents(name, await readable(c), DEPENDENTS_SHOWN),
+      downloads: await downloads.stats(skill.id),
       trust: trustOf(doc) ?? versions.find((v) => v.version === doc.version)?.trust,
       provenance: provenanceOf(doc),
-      audit: auditOf(doc, web.services.audits.report(skill.id, doc.version)),
+      audit: auditOf(doc, await web.services.audits.report(skill.id, doc.version)),
     });
     return respond(c, page);
   }
