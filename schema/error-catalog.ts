@@ -278,6 +278,7 @@ export const ERRORS = {
   ERATELIMITED: api(429, 'over 120 publishes a minute per token, or 30 failed authentications a minute per address (with Retry-After)', 'wait for Retry-After seconds and try again'),
   EAUDITWORKER: api(500, 'the audit worker thread is missing, died or timed out on this upload; nothing was published', 'try again: the next upload gets a new worker'),
   ESTARTING: api(503, 'a request in the brief start-up window (with Retry-After)', 'try again in a moment'),
+  EBLOBUNAVAILABLE: api(503, 'the blob store (S3-compatible object storage) cannot be reached, timed out or failed with a server error, after retries', 'try again in a moment; if it persists, check that the object storage is up'),
 
   // `skills serve`: the registry process and its database.
   EADDRINUSE: serve('the port is already in use', 'choose another port with --port <n>, or --port 0 for a free one'),
@@ -289,12 +290,14 @@ export const ERRORS = {
   EDBCORRUPT: serve('the registry database is damaged', 'stop the registry and restore the database from a backup'),
   EDBFULL: serve('the disk holding the registry database is full', 'free space on that disk'),
   EBLOBMISSING: serve('a version names a tarball that is missing from the blob store (object storage or the database)', 'restore the blob from a backup, or copy the registry again with skills registry migrate'),
-  EBLOBCORRUPT: serve('a stored tarball does not match its digest; it was refused, never served', 'restore the blob from a backup; the bytes in the store were changed after publishing'),
   EDBIO: serve('reading or writing the registry database failed on its disk (an I/O error, or a disk too full even for its small shared-memory file)', 'check that disk: free space, its file system and its errors (dmesg)'),
   EDBREADONLY: serve('the registry database (or its -wal and -shm files) cannot be written', 'make the folder and file writable'),
   EDBNOTSQLITE: serve('the --db file is not a SQLite database; it was not changed', 'point --db at the registry database, or restore it from a backup'),
   EDBFOREIGN: serve('the --db file is a SQLite database of another program; it was not changed', 'point --db at the registry database, or at a new file to start an empty one'),
   EDBNEWER: serve('the registry database is from newer code (a higher schema version)', 'upgrade the registry, or point it at another database with --db'),
+  EBLOBURL: info('serve', 'the blob store URL is not `s3://<bucket>[/<prefix>][?endpoint=<http(s) URL>&region=<region>]`, or it carries credentials', 'e.g. `s3://skills-blobs/tarballs?endpoint=http://127.0.0.1:9000&region=us-east-1`, with the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'),
+  EBLOBSTORE: serve('the blob store cannot be used: the bucket is missing, unreachable, refuses these credentials or cannot be written (checked at start), or refused a request', 'check the bucket, the endpoint, the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and that they may write'),
+  EBLOBCORRUPT: serve('a stored blob does not match its sha256 digest (changed where it is kept); it is never served', 'restore that blob from a backup (it is named by the sha256 of its bytes); the versions that name it cannot be downloaded until then'),
 } satisfies Record<`E${string}`, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

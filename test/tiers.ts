@@ -65,6 +65,7 @@ export const SLOW_TESTS: readonly string[] = [
   'agents-recovery.test.ts',
   'audit-hostile.test.ts',
   'audit-registry.test.ts',
+  'blob-stores.test.ts',
   'catalog-codes.test.ts',
   'cli-package.test.ts',
   'cli-plain-registry.test.ts',

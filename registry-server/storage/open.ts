@@ -3,7 +3,9 @@
  * PostgreSQL URL for metadata, the metadata database itself or an S3-compatible bucket for blobs.
  */
 import { openDatabase } from '../db';
+import type { BlobStore } from './blobs';
 import type { Storage } from './index';
+import { openBlobStore } from './open-blobs';
 import { SqlBlobStore } from './sql-blobs';
 import { SqliteChangeFeed } from './sqlite-changes';
 import { SqliteDatabase } from './sqlite';
@@ -18,24 +20,33 @@ export interface StorageOptions {
   blobs?: string | undefined;
 }
 
-/** SQLite metadata, blobs and change feed over one open better-sqlite3 handle (which close() closes). */
-export function sqliteStorage(raw: ReturnType<typeof openDatabase>): Storage & { db: SqliteDatabase } {
+/** SQLite metadata and change feed over one open better-sqlite3 handle (which close() closes); blobs in its table unless given. */
+export function sqliteStorage(raw: ReturnType<typeof openDatabase>, blobs?: BlobStore): Storage & { db: SqliteDatabase } {
   const db = new SqliteDatabase(raw);
   const changes = new SqliteChangeFeed(raw);
-  const blobs = new SqlBlobStore(db);
+  const store = blobs ?? new SqlBlobStore(db);
   return {
     db,
-    blobs,
+    blobs: store,
     changes,
     search: sqliteSearch,
     async close() {
       await changes.close();
-      await blobs.close();
+      await store.close();
       await db.close();
     },
   };
 }
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
-  return sqliteStorage(openDatabase(options.file));
+  const raw = openDatabase(options.file);
+  const db = new SqliteDatabase(raw);
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobStore(options.blobs, { db });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return sqliteStorage(raw, blobs);
 }
