@@ -20,19 +20,22 @@ export interface StorageOptions {
   blobs?: string | undefined;
 }
 
-/** SQLite metadata and change feed over one open better-sqlite3 handle (which close() closes); blobs in its table unless given. */
-export function sqliteStorage(raw: ReturnType<typeof openDatabase>, blobs?: BlobStore): Storage & { db: SqliteDatabase } {
+/** SQLite metadata, blobs and change feed over one open better-sqlite3 handle (which close() closes). */
+export function sqliteStorage(raw: ReturnType<typeof openDatabase>): Storage & { db: SqliteDatabase } {
   const db = new SqliteDatabase(raw);
+  return assemble(db, raw, new SqlBlobStore(db));
+}
+
+function assemble(db: SqliteDatabase, raw: ReturnType<typeof openDatabase>, blobs: BlobStore): Storage & { db: SqliteDatabase } {
   const changes = new SqliteChangeFeed(raw);
-  const store = blobs ?? new SqlBlobStore(db);
   return {
     db,
-    blobs: store,
+    blobs,
     changes,
     search: sqliteSearch,
     async close() {
       await changes.close();
-      await store.close();
+      await blobs.close();
       await db.close();
     },
   };
@@ -40,6 +43,7 @@ export function sqliteStorage(raw: ReturnType<typeof openDatabase>, blobs?: Blob
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const raw = openDatabase(options.file);
+  // One wrapper per connection: the blob store's queries queue behind the same transactions.
   const db = new SqliteDatabase(raw);
   let blobs: BlobStore;
   try {
@@ -48,5 +52,5 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await db.close();
     throw error;
   }
-  return sqliteStorage(raw, blobs);
+  return assemble(db, raw, blobs);
 }
