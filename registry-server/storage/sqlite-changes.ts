@@ -12,7 +12,11 @@ export class SqliteChangeFeed implements ChangeFeed {
   /** Set once data_version was read in this turn of the event loop. */
   #checkedThisTurn = false;
 
-  constructor(private readonly raw: Db) {}
+  readonly #version: { get(): unknown };
+
+  constructor(private readonly raw: Db) {
+    this.#version = raw.prepare('PRAGMA data_version').pluck();
+  }
 
   async record(): Promise<void> {}
 
@@ -33,7 +37,7 @@ export class SqliteChangeFeed implements ChangeFeed {
     setImmediate(() => {
       this.#checkedThisTurn = false;
     });
-    const version = this.raw.pragma('data_version', { simple: true }) as number;
+    const version = this.#version.get() as number;
     if (this.#dataVersion !== undefined && version !== this.#dataVersion) for (const listener of this.#listeners) listener('all');
     this.#dataVersion = version;
   }
