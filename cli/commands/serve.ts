@@ -8,11 +8,32 @@ import type { CommandModule } from '../command';
 import { parsePositiveInt } from '../options';
 
 export const DEFAULT_DB = path.join('.skills-registry', 'registry.db');
+/** Where `serve` reads a PostgreSQL URL when --database is not given. */
+export const DATABASE_ENV = 'SKILLS_DATABASE_URL';
+/** Where `serve` reads a blob store URL when --blobs is not given. */
+export const BLOBS_ENV = 'SKILLS_BLOBS_URL';
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A URL as it may be shown: without its password. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
 
 interface ServeOptions {
   port: number;
   host: string;
   db: string;
+  database?: string;
+  blobs?: string;
   publicUrl?: string;
   /** `true`: request logs to stderr; a string: appended to that file. */
   log?: true | string;
@@ -26,7 +47,9 @@ export const serveCommand: CommandModule = {
       .description('run a registry on an embedded SQLite database until SIGINT/SIGTERM')
       .option('--port <port>', 'the port (0 picks a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 4873)
       .option('--host <host>', 'the address to listen on', '127.0.0.1')
-      .option('--db <file>', 'the SQLite database file', DEFAULT_DB)
+      .option('--db <file>', 'the SQLite database file (also the folder of the first admin token)', DEFAULT_DB)
+      .option('--database <url>', `metadata in PostgreSQL instead of the file: postgres://user@host:5432/db (default: $${DATABASE_ENV}, so the password need not be on the command line)`)
+      .option('--blobs <url>', `tarballs in S3-compatible object storage: s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1 (default: $${BLOBS_ENV}; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`)
       .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
       .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
       .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
@@ -35,6 +58,8 @@ export const serveCommand: CommandModule = {
         run(async (ctx) => {
           const { startRegistry } = await import('../../registry-server/index');
           const db = path.resolve(ctx.cwd, options.db);
+          const database = options.database ?? nonEmpty(ctx.env[DATABASE_ENV]);
+          const blobs = options.blobs ?? nonEmpty(ctx.env[BLOBS_ENV]);
           const logFile = typeof options.log === 'string' ? path.resolve(ctx.cwd, options.log) : undefined;
           // Checked before the start, opened after it: a failed start must not leave a log file behind.
           if (logFile) await checkLogFile(logFile);
@@ -44,6 +69,8 @@ export const serveCommand: CommandModule = {
             port: options.port,
             host: options.host,
             db,
+            database,
+            blobs,
             config: options.publicUrl ? { publicUrl: options.publicUrl } : {},
             log: (entry) => {
               // Request lines carry a method; the rest are server errors, which an operator must see.
@@ -71,13 +98,16 @@ export const serveCommand: CommandModule = {
             url: registry.url,
             port: registry.port,
             db,
+            database: database === undefined ? null : maskUrl(database),
+            blobs: blobs ?? null,
             catalogUrl: `${base}/`,
             adminToken: registry.adminToken ?? null,
             adminTokenFile: registry.adminTokenFile ?? null,
             login,
             requestLog,
           };
-          const lines = [`${pc.green('registry listening')} on ${registry.url} (database ${db})`, `${pc.bold('web catalog')} ${base}/`];
+          const where = `${database === undefined ? `database ${db}` : `database ${maskUrl(database)}`}${blobs === undefined ? '' : `, tarballs in ${blobs}`}`;
+          const lines = [`${pc.green('registry listening')} on ${registry.url} (${where})`, `${pc.bold('web catalog')} ${base}/`];
           if (login) {
             lines.push(`${pc.bold('admin token')} created: shown once here, also saved to ${registry.adminTokenFile} (mode 0600)`, 'log in with:', `  ${login}`);
           } else {
