@@ -291,8 +291,11 @@ export const ERRORS = {
   EDBIO: serve('reading or writing the registry database failed on its disk (an I/O error, or a disk too full even for its small shared-memory file)', 'check that disk: free space, its file system and its errors (dmesg)'),
   EDBREADONLY: serve('the registry database (or its -wal and -shm files) cannot be written', 'make the folder and file writable'),
   EDBNOTSQLITE: serve('the --db file is not a SQLite database; it was not changed', 'point --db at the registry database, or restore it from a backup'),
-  EDBFOREIGN: serve('the --db file is a SQLite database of another program; it was not changed', 'point --db at the registry database, or at a new file to start an empty one'),
+  EDBFOREIGN: serve('the --db file (or the PostgreSQL database) is a database of another program; it was not changed', 'point --db at the registry database, or at a new file to start an empty one'),
   EDBNEWER: serve('the registry database is from newer code (a higher schema version)', 'upgrade the registry, or point it at another database with --db'),
+  EDBUNAVAILABLE: info('serve', 'the registry\'s PostgreSQL database cannot be reached right now (refused, cut off, restarting or not answering in time); the registry reconnects by itself', 'try again in a moment: the registry reconnects to its database by itself', 503),
+  EDBAUTH: serve('PostgreSQL refused the registry\'s credentials (wrong user or password, or no access to that database)', 'check the user and password in the database URL'),
+  EDBMISSING: serve('the PostgreSQL database named in the database URL does not exist', 'create it (createdb <name>), or correct the database name in the URL'),
 } satisfies Record<`E${string}`, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;
