@@ -71,6 +71,7 @@ export class PostgresDatabase implements SqlDatabase {
   readonly #pool: pg.Pool;
   readonly #password: string;
   readonly #queryTimeoutMs: number;
+  readonly #clientConfig: pg.ClientConfig;
   #closed = false;
 
   private constructor(url: URL, options: PostgresOptions) {
@@ -78,11 +79,9 @@ export class PostgresDatabase implements SqlDatabase {
     this.description = publicUrl(url);
     const statementTimeout = options.statementTimeoutMs ?? 30_000;
     this.#queryTimeoutMs = options.queryTimeoutMs ?? (statementTimeout === 0 ? 0 : statementTimeout + 5_000);
-    this.#pool = new pg.Pool({
+    this.#clientConfig = {
       connectionString: url.href,
-      max: options.max ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-      idleTimeoutMillis: 30_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
@@ -90,7 +89,8 @@ export class PostgresDatabase implements SqlDatabase {
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
       application_name: options.applicationName ?? 'skills-registry',
       types: TYPES,
-    });
+    };
+    this.#pool = new pg.Pool({ ...this.#clientConfig, max: options.max ?? 10, idleTimeoutMillis: 30_000 });
     // An idle connection that fails is dropped by the pool; without a listener the process would crash.
     this.#pool.on('error', () => undefined);
   }
@@ -156,6 +156,14 @@ export class PostgresDatabase implements SqlDatabase {
       await this.#query(conn, 'COMMIT', []);
       return result;
     });
+  }
+
+  /**
+   * A connection of its own outside the pool, configured like the pool's (for LISTEN). The caller
+   * connects it, must listen for its 'error' event, and ends it.
+   */
+  newClient(): pg.Client {
+    return new pg.Client(this.#clientConfig);
   }
 
   isUniqueViolation(error: unknown): boolean {
