@@ -24,7 +24,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['cli', 'registry-server', 'schema', 'tarball', 'audit', 'sandbox', 'examples/workspace/servers'];
 const CATALOG = 'schema/error-catalog.ts';
 /** Node's errno codes the source compares against, the PII label EMAIL and the image magic WEBP: not codes of skills. */
-const NOT_SKILLS_CODES = new Set(['EACCES', 'EISDIR', 'ELOOP', 'ENOENT', 'ENOSPC', 'ENOSYS', 'ENOTEMPTY', 'ENOTSUP', 'ENXIO', 'EOPNOTSUPP', 'EPERM', 'ESRCH', 'EBUSY', 'EMFILE', 'EXDEV', 'EMAIL', 'WEBP']);
+const NOT_SKILLS_CODES = new Set(['EACCES', 'EISDIR', 'ELOOP', 'ENOENT', 'ENOSPC', 'ENOSYS', 'ENOTEMPTY', 'ENOTSUP', 'ENXIO', 'EOPNOTSUPP', 'EPERM', 'ESRCH', 'EBUSY', 'EMFILE', 'EXDEV', 'EMAIL', 'WEBP',
+  // Network errnos the PostgreSQL adapter reads as a lost connection.
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN']);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {

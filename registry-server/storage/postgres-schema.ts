@@ -6,8 +6,8 @@
  * refuses, without changing anything, a database at a newer version (EDBNEWER) and one that has
  * tables but is not a registry's (EDBFOREIGN).
  *
- * PostgreSQL support began at SQLite version 16, so the first step creates the whole schema as of
- * version 16 at once. From then on every migration is added to both lists, with the same version
+ * PostgreSQL support began at SQLite version 6 (MIGRATIONS.length), so the first step creates the
+ * whole schema as of version 6 at once. From then on every migration is added to both lists, with the same version
  * number (test/postgres-schema.test.ts checks that both lists end at the same version).
  */
 import { SkillsError } from '../../schema/errors';
@@ -29,9 +29,9 @@ const T = 'text COLLATE "C"';
 
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
-    // Everything SQLite's steps 1 to 16 built, as it stands at version 16. Ids are identities "by
+    // Everything SQLite's steps 1 to 6 built, as it stands at version 6. Ids are identities "by
     // default", so a copy from SQLite can insert its own ids (then setval each sequence past them).
-    version: 16,
+    version: 6,
     up: `
     CREATE TABLE registry_schema (
       id integer PRIMARY KEY CHECK (id = 1),
