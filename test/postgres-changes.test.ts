@@ -150,9 +150,9 @@ describe('the PostgreSQL change feed', () => {
     await eventually(() => b.feed.listening, 'the LISTEN connection');
     const listeners = () => a.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query = 'LISTEN skills_registry' AND datname = current_database()");
     expect(await listeners()).toEqual({ n: 1 });
+    expect(b.feed.listens).toBe(1);
     await server.restart();
-    await eventually(() => !b.feed.listening, 'the lost connection to be noticed');
-    await eventually(() => b.feed.listening, 'the LISTEN connection to come back');
+    await eventually(() => b.feed.listening && b.feed.listens === 2, 'the LISTEN connection to come back');
     await write(a, ['@acme/after-restart']);
     await eventually(() => names(b.seen).includes('@acme/after-restart'), 'the notification after the restart');
     await b.feed.close();

@@ -87,7 +87,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-const running = new Set<ChildProcess>();
+/** Servers still running, by their data folder (where the postmaster's pid is). */
+const running = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 
 /** Immediate shutdown of every server still running when the test process exits. */
@@ -95,7 +96,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of running) if (child.pid !== undefined) killPostmaster(child, 'SIGQUIT');
+    for (const [child, dataDir] of running) killPostmaster(child, 'SIGQUIT', dataDir);
   });
 }
 
@@ -166,7 +167,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     ]);
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
-    running.add(proc);
+    running.set(proc, dataDir);
     proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

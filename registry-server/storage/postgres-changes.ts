@@ -43,6 +43,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   #listening: Promise<void> | undefined;
   /** Whether the LISTEN connection is up (for tests and health checks). */
   listening = false;
+  /** How many times a LISTEN connection was set up (1 plus the reconnections). */
+  listens = 0;
 
   private constructor(db: PostgresDatabase, seen: number, options: PostgresChangeFeedOptions) {
     this.#db = db;
@@ -113,10 +115,14 @@ export class PostgresChangeFeed implements ChangeFeed {
     const seq = await currentSeq(this.#db);
     const from = this.#seen;
     if (seq === from) return;
-    this.#seen = seq;
     // Behind by more than is kept, or a counter that went back (a restored database): drop everything.
-    if (seq < from || seq - from > this.#keep) return this.#emit('all');
+    if (seq < from || seq - from > this.#keep) {
+      this.#seen = seq;
+      return this.#emit('all');
+    }
     const rows = await this.#db.all<{ seq: number; skill: string | null }>('SELECT seq, skill FROM registry_changes WHERE seq > ? AND seq <= ?', [from, seq]);
+    // Only now: had the read failed, the next check would have to tell these changes again.
+    this.#seen = seq;
     const numbers = new Set(rows.map((r) => r.seq));
     // A number without rows was pruned meanwhile.
     if (numbers.size < seq - from || rows.some((r) => r.skill === null)) return this.#emit('all');
@@ -151,6 +157,7 @@ export class PostgresChangeFeed implements ChangeFeed {
         this.#client = client;
         await client.query(`LISTEN ${CHANGES_CHANNEL}`);
         this.listening = true;
+        this.listens++;
         backoff = 100;
         // Writes made while no connection was listening.
         void this.fresh().catch(() => undefined);

@@ -48,7 +48,7 @@ export const postgresSearch: SearchEngine = {
     return {
       // The query and each word's own query, computed once; user text only ever travels as parameters.
       from: `(SELECT to_tsquery(${CONFIG}, ?) AS query, ARRAY(SELECT to_tsquery(${CONFIG}, t) FROM json_array_elements_text(?::json) AS t) AS terms) q
-        JOIN skills_search ss ON ss.document @@ q.query JOIN skills s ON s.id = ss.skill_id`,
+        CROSS JOIN skills_search ss JOIN skills s ON s.id = ss.skill_id`,
       where: 'ss.document @@ q.query',
       rank: `-(SELECT COALESCE(SUM(ts_rank('{${RANK_WEIGHTS.join(',')}}', ss.document, t, 1)), 0) FROM unnest(q.terms) AS t)`,
       params: [terms.map((t) => `(${t})`).join(' & '), JSON.stringify(terms)],
