@@ -377,7 +377,6 @@ function reason(error: unknown): string {
   if (code === '53300') return 'the server has too many connections (53300)';
   if (/Query read timeout/i.test(message)) return 'no answer in time';
   if (/timeout exceeded when trying to connect|connection timeout/i.test(message)) return 'connecting timed out';
-  if (code !== undefined && NETWORK_CODES.has(code)) return `connection failed (${code})`;
   if (code !== undefined) return `connection failed (${code})`;
   return 'the connection was lost';
 }
