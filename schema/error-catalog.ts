@@ -293,11 +293,14 @@ export const ERRORS = {
   EDBIO: serve('reading or writing the registry database failed on its disk (an I/O error, or a disk too full even for its small shared-memory file)', 'check that disk: free space, its file system and its errors (dmesg)'),
   EDBREADONLY: serve('the registry database (or its -wal and -shm files) cannot be written', 'make the folder and file writable'),
   EDBNOTSQLITE: serve('the --db file is not a SQLite database; it was not changed', 'point --db at the registry database, or restore it from a backup'),
-  EDBFOREIGN: serve('the --db file is a SQLite database of another program; it was not changed', 'point --db at the registry database, or at a new file to start an empty one'),
+  EDBFOREIGN: serve('the --db file (or the PostgreSQL database) is a database of another program; it was not changed', 'point --db at the registry database, or at a new file to start an empty one'),
   EDBNEWER: serve('the registry database is from newer code (a higher schema version)', 'upgrade the registry, or point it at another database with --db'),
   EBLOBURL: info('serve', 'the blob store URL is not `s3://<bucket>[/<prefix>][?endpoint=<http(s) URL>&region=<region>]`, or it carries credentials', 'e.g. `s3://skills-blobs/tarballs?endpoint=http://127.0.0.1:9000&region=us-east-1`, with the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'),
   EBLOBSTORE: serve('the blob store cannot be used: the bucket is missing, unreachable, refuses these credentials or cannot be written (checked at start), or refused a request', 'check the bucket, the endpoint, the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and that they may write'),
   EBLOBCORRUPT: serve('a stored blob does not match its sha256 digest (changed where it is kept); it is never served', 'restore that blob from a backup (it is named by the sha256 of its bytes); the versions that name it cannot be downloaded until then'),
+  EDBUNAVAILABLE: info('serve', 'the registry\'s PostgreSQL database cannot be reached right now (refused, cut off, restarting or not answering in time); the registry reconnects by itself', 'try again in a moment: the registry reconnects to its database by itself', 503),
+  EDBAUTH: serve('PostgreSQL refused the registry\'s credentials (wrong user or password, or no access to that database)', 'check the user and password in the database URL'),
+  EDBMISSING: serve('the PostgreSQL database named in the database URL does not exist', 'create it (createdb <name>), or correct the database name in the URL'),
 } satisfies Record<`E${string}`, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

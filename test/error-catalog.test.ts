@@ -24,7 +24,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['cli', 'registry-server', 'schema', 'tarball', 'audit', 'sandbox', 'examples/workspace/servers'];
 const CATALOG = 'schema/error-catalog.ts';
 /** Node's errno codes the source compares against, the PII label EMAIL and the image magic WEBP: not codes of skills. */
-const NOT_SKILLS_CODES = new Set(['EACCES', 'EISDIR', 'ELOOP', 'ENOENT', 'ENOSPC', 'ENOSYS', 'ENOTEMPTY', 'ENOTSUP', 'ENXIO', 'EOPNOTSUPP', 'EPERM', 'ESRCH', 'EBUSY', 'EMFILE', 'EXDEV', 'EMAIL', 'WEBP']);
+const NOT_SKILLS_CODES = new Set(['EACCES', 'EISDIR', 'ELOOP', 'ENOENT', 'ENOSPC', 'ENOSYS', 'ENOTEMPTY', 'ENOTSUP', 'ENXIO', 'EOPNOTSUPP', 'EPERM', 'ESRCH', 'EBUSY', 'EMFILE', 'EXDEV', 'EMAIL', 'WEBP',
+  // Network errnos the PostgreSQL adapter reads as a lost connection.
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN']);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
@@ -50,6 +52,7 @@ const STATUS_BEFORE: Record<string, number> = {
   EVERIFICATIONFAILED: 422, EAUDIT: 422, EPAYLOADTOOLARGE: 413, EAUDITALLOWFORBIDDEN: 403, EDELETEWINDOW: 409, ECSRF: 403, EBROWSELIMIT: 413,
   EUSEREXISTS: 409, ETEAMEXISTS: 409, ESCOPEEXISTS: 409, ESANDBOXMISSING: 500, ESANDBOXCLOSED: 500, EINTERNAL: 500, ESTARTING: 503,
   EDBOPEN: 500, EDBDIR: 500, EDBFOREIGN: 500, EDBNEWER: 500, EDBNOTSQLITE: 500, EDBREADONLY: 500, EDBCORRUPT: 500, EDBBUSY: 500, EDBFULL: 500, EDBIO: 500, EBLOBMISSING: 500,
+  EDBUNAVAILABLE: 503, EDBAUTH: 500, EDBMISSING: 500,
   EADDRINUSE: 500, EADDRACCESS: 500, EADDRNOTAVAIL: 500,
   // Issue 25 (blob stores): new codes, with the status they were born with.
   EBLOBSTORE: 500, EBLOBCORRUPT: 500, EBLOBUNAVAILABLE: 503,

@@ -1,0 +1,190 @@
+/**
+ * The change feed on PostgreSQL, for several registry processes on one database. A write bumps the
+ * counter row `registry_state.change_seq` and records the names it changed under that number; the
+ * counter's row lock makes numbers follow commit order, so once a process reads N every change
+ * numbered N or less is committed and readable. `fresh()` reads the counter (one query at a time,
+ * each caller served by a query that started after it called) and, when it moved, the names in
+ * between. A LISTEN connection makes idle processes check as soon as another one writes; its
+ * payload is never trusted (anyone may NOTIFY the channel), it only triggers a check.
+ */
+import type pg from 'pg';
+import type { Changed, ChangeFeed } from './changes';
+import type { PostgresDatabase } from './postgres';
+import type { SqlTransaction } from './sql';
+
+export const CHANGES_CHANNEL = 'skills_registry';
+
+export interface PostgresChangeFeedOptions {
+  /** Recorded changes kept (older ones are pruned; a process further behind drops everything). */
+  keep?: number;
+  /** Prune once every this many changes. */
+  pruneEvery?: number;
+  /** Above this many changed names at once, listeners get 'all'. */
+  maxNames?: number;
+  /** Listen for other processes' writes (default true). */
+  listen?: boolean;
+  /** Longest wait between attempts to reconnect the LISTEN connection, ms (default 10 000). */
+  maxBackoffMs?: number;
+}
+
+export class PostgresChangeFeed implements ChangeFeed {
+  readonly #db: PostgresDatabase;
+  readonly #keep: number;
+  readonly #pruneEvery: number;
+  readonly #maxNames: number;
+  readonly #maxBackoffMs: number;
+  readonly #listeners: ((changed: Changed) => void)[] = [];
+  #seen: number;
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+  #closed = false;
+  #client: pg.Client | undefined;
+  #wake: (() => void) | undefined;
+  #listening: Promise<void> | undefined;
+  /** Whether the LISTEN connection is up (for tests and health checks). */
+  listening = false;
+  /** How many times a LISTEN connection was set up (1 plus the reconnections). */
+  listens = 0;
+
+  private constructor(db: PostgresDatabase, seen: number, options: PostgresChangeFeedOptions) {
+    this.#db = db;
+    this.#seen = seen;
+    this.#keep = options.keep ?? 1000;
+    this.#pruneEvery = options.pruneEvery ?? 100;
+    this.#maxNames = options.maxNames ?? 500;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  }
+
+  /** A feed that reports changes committed from now on (the schema must be migrated). */
+  static async open(db: PostgresDatabase, options: PostgresChangeFeedOptions = {}): Promise<PostgresChangeFeed> {
+    const feed = new PostgresChangeFeed(db, await currentSeq(db), options);
+    if (options.listen !== false) feed.#listening = feed.#listen();
+    return feed;
+  }
+
+  async record(tx: SqlTransaction, changed: readonly string[] | 'all'): Promise<void> {
+    if (changed !== 'all' && changed.length === 0) return;
+    const row = await tx.get<{ seq: number }>('UPDATE registry_state SET change_seq = change_seq + 1 WHERE id = 1 RETURNING change_seq AS seq');
+    if (row === undefined) throw new Error('registry_state has no row: the schema is not migrated');
+    const seq = row.seq;
+    if (changed === 'all') await tx.run('INSERT INTO registry_changes (seq, skill) VALUES (?, NULL)', [seq]);
+    else await tx.run('INSERT INTO registry_changes (seq, skill) SELECT ?::bigint, value FROM json_array_elements_text(?::json)', [seq, JSON.stringify([...new Set(changed)])]);
+    if (seq % this.#pruneEvery === 0) await tx.run('DELETE FROM registry_changes WHERE seq <= ?', [seq - this.#keep]);
+    // Delivered on commit, and not at all on rollback.
+    await tx.run('SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, String(seq)]);
+  }
+
+  fresh(): Promise<void> {
+    // A check already running may have read the counter before this call: wait for the next one.
+    if (this.#queued !== undefined) return this.#queued;
+    if (this.#running === undefined) return this.#start();
+    const queued = this.#running
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined;
+        return this.#start();
+      });
+    this.#queued = queued;
+    return queued;
+  }
+
+  subscribe(listener: (changed: Changed) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wake?.();
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+    await this.#listening;
+    await this.#running?.catch(() => undefined);
+    await this.#queued?.catch(() => undefined);
+  }
+
+  #start(): Promise<void> {
+    const check = this.#check().finally(() => {
+      if (this.#running === check) this.#running = undefined;
+    });
+    this.#running = check;
+    return check;
+  }
+
+  async #check(): Promise<void> {
+    const seq = await currentSeq(this.#db);
+    const from = this.#seen;
+    if (seq === from) return;
+    // Behind by more than is kept, or a counter that went back (a restored database): drop everything.
+    if (seq < from || seq - from > this.#keep) {
+      this.#seen = seq;
+      return this.#emit('all');
+    }
+    const rows = await this.#db.all<{ seq: number; skill: string | null }>('SELECT seq, skill FROM registry_changes WHERE seq > ? AND seq <= ?', [from, seq]);
+    // Only now: had the read failed, the next check would have to tell these changes again.
+    this.#seen = seq;
+    const numbers = new Set(rows.map((r) => r.seq));
+    // A number without rows was pruned meanwhile.
+    if (numbers.size < seq - from || rows.some((r) => r.skill === null)) return this.#emit('all');
+    const names = new Set(rows.map((r) => r.skill as string));
+    this.#emit(names.size > this.#maxNames ? 'all' : names);
+  }
+
+  #emit(changed: Changed): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(changed);
+      } catch {
+        // One listener's failure must not keep the others stale.
+      }
+    }
+  }
+
+  /** Keeps a LISTEN connection up until close(), reconnecting with backoff. */
+  async #listen(): Promise<void> {
+    let backoff = 100;
+    while (!this.#closed) {
+      const client = this.#db.newClient();
+      let lost: () => void = () => undefined;
+      const gone = new Promise<void>((resolve) => (lost = resolve));
+      client.on('error', () => lost());
+      client.on('end', () => lost());
+      // Whatever the payload says (ours, someone else's, garbage), it only triggers a check.
+      client.on('notification', () => void this.fresh().catch(() => undefined));
+      try {
+        await client.connect();
+        if (this.#closed) break;
+        this.#client = client;
+        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        this.listening = true;
+        this.listens++;
+        backoff = 100;
+        // Writes made while no connection was listening.
+        void this.fresh().catch(() => undefined);
+        await gone;
+      } catch {
+        // Connecting failed: retry below.
+      } finally {
+        this.listening = false;
+        if (this.#client === client) this.#client = undefined;
+        await client.end().catch(() => undefined);
+      }
+      if (this.#closed) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoff);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      backoff = Math.min(backoff * 2, this.#maxBackoffMs);
+    }
+  }
+}
+
+async function currentSeq(db: PostgresDatabase): Promise<number> {
+  const row = await db.get<{ seq: number }>('SELECT change_seq AS seq FROM registry_state WHERE id = 1');
+  if (row === undefined) throw new Error('registry_state has no row: the schema is not migrated');
+  return row.seq;
+}

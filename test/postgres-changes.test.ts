@@ -1,0 +1,165 @@
+/**
+ * The PostgreSQL change feed (registry-server/storage/postgres-changes.ts) between two "processes"
+ * (two pools, two feeds) on one real PostgreSQL: a change committed by one is seen by the other's
+ * fresh(), also when fresh() was already running; idle feeds hear it through LISTEN; NOTIFY
+ * payloads that are not ours neither crash a feed nor make it skip a change; a feed too far behind
+ * drops everything; the LISTEN connection comes back after PostgreSQL restarts; close() ends it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Changed } from '../registry-server/storage/changes';
+import { PostgresDatabase } from '../registry-server/storage/postgres';
+import { PostgresChangeFeed, type PostgresChangeFeedOptions } from '../registry-server/storage/postgres-changes';
+import { migratePostgres } from '../registry-server/storage/postgres-schema';
+import { startPostgres, type TestPostgres } from '../testkit/postgres';
+
+let server: TestPostgres;
+const toClose: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+});
+
+afterAll(async () => {
+  for (const c of toClose.reverse()) await c.close();
+  await server?.stop();
+});
+
+interface Process {
+  db: PostgresDatabase;
+  feed: PostgresChangeFeed;
+  seen: Changed[];
+}
+
+/** A registry process as far as the feed goes: its own pool and feed, and what its listeners got. */
+async function registryProcess(url: string, options: PostgresChangeFeedOptions = {}): Promise<Process> {
+  const db = await PostgresDatabase.open(url);
+  toClose.push(db);
+  await migratePostgres(db);
+  const feed = await PostgresChangeFeed.open(db, options);
+  toClose.push(feed);
+  const seen: Changed[] = [];
+  feed.subscribe((changed) => seen.push(changed));
+  return { db, feed, seen };
+}
+
+async function write(p: Process, changed: readonly string[] | 'all'): Promise<void> {
+  await p.db.transaction((tx) => p.feed.record(tx, changed));
+}
+
+const names = (seen: Changed[]) => seen.map((c) => (c === 'all' ? 'all' : [...c].sort().join(',')));
+
+/** Waits for `check` without guessing a delay: polls, and fails only after a bound far past any machine's need. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the PostgreSQL change feed', () => {
+  it("shows one process's committed change to the other's fresh(), and nothing of a rolled-back one", async () => {
+    const url = await server.createDatabase();
+    const a = await registryProcess(url, { listen: false });
+    const b = await registryProcess(url, { listen: false });
+    await b.feed.fresh();
+    expect(b.seen).toEqual([]);
+    await write(a, ['@acme/x', '@acme/y', '@acme/x']);
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['@acme/x,@acme/y']);
+    await write(a, ['@acme/z']);
+    await write(a, 'all');
+    await write(a, []);
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['@acme/x,@acme/y', 'all']);
+    await expect(
+      a.db.transaction(async (tx) => {
+        await a.feed.record(tx, ['@acme/never']);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await b.feed.fresh();
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['@acme/x,@acme/y', 'all']);
+    // The writer's own feed learns its changes the same way (its first check spans the 'all').
+    await a.feed.fresh();
+    expect(names(a.seen)).toEqual(['all']);
+  });
+
+  it('serves each fresh() by a check that started after the call, so a change committed before it is never missed', async () => {
+    const url = await server.createDatabase();
+    const a = await registryProcess(url, { listen: false });
+    const b = await registryProcess(url, { listen: false });
+    for (let i = 0; i < 20; i++) {
+      // A check in flight that may have read the counter before the write below committed.
+      const running = b.feed.fresh();
+      await write(a, [`@acme/s${i}`]);
+      await b.feed.fresh();
+      expect(b.seen.some((c) => c !== 'all' && c.has(`@acme/s${i}`)), `change ${i}`).toBe(true);
+      await running;
+    }
+    // Many callers at once share checks instead of each sending a query, and all of them are served.
+    await write(a, ['@acme/many']);
+    await Promise.all(Array.from({ length: 50 }, () => b.feed.fresh()));
+    expect(b.seen.some((c) => c !== 'all' && c.has('@acme/many'))).toBe(true);
+  });
+
+  it('drops everything when too far behind to know what changed', async () => {
+    const url = await server.createDatabase();
+    const a = await registryProcess(url, { listen: false, keep: 5, pruneEvery: 5 });
+    const b = await registryProcess(url, { listen: false, keep: 5, pruneEvery: 5 });
+    for (let i = 0; i < 12; i++) await write(a, [`@acme/k${i}`]);
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['all']);
+    // Pruned rows are gone; recent ones are still told by name.
+    expect((await a.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM registry_changes'))?.n).toBeLessThanOrEqual(10);
+    await write(a, ['@acme/late']);
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['all', '@acme/late']);
+    const c = await registryProcess(url, { listen: false, maxNames: 2 });
+    await write(a, ['@acme/1', '@acme/2', '@acme/3']);
+    await c.feed.fresh();
+    expect(names(c.seen)).toEqual(['all']);
+  });
+
+  it('tells an idle process through LISTEN, ignores NOTIFY payloads that are not its own, and never skips a change for one', async () => {
+    const url = await server.createDatabase();
+    const a = await registryProcess(url, { listen: false });
+    const b = await registryProcess(url);
+    await eventually(() => b.feed.listening, 'the LISTEN connection');
+    await write(a, ['@acme/pushed']);
+    await eventually(() => names(b.seen).includes('@acme/pushed'), 'the notification');
+
+    // Garbage, a huge payload, JSON, a number far ahead of the counter and a negative one.
+    for (const payload of ['x', 'y'.repeat(7900), '{"seq": 1, "skill": "@acme/pushed"}', '999999999999999999999999', '-1', '']) {
+      await a.db.run('SELECT pg_notify(?, ?)', ['skills_registry', payload]);
+    }
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['@acme/pushed']);
+    expect(b.feed.listening).toBe(true);
+    await write(a, ['@acme/after-garbage']);
+    await eventually(() => names(b.seen).includes('@acme/after-garbage'), 'the change after the garbage');
+    await b.feed.fresh();
+    expect(names(b.seen)).toEqual(['@acme/pushed', '@acme/after-garbage']);
+  });
+
+  it('listens again after PostgreSQL restarts, and close() ends the LISTEN connection', async () => {
+    const url = await server.createDatabase();
+    const a = await registryProcess(url, { listen: false });
+    const b = await registryProcess(url, { maxBackoffMs: 500 });
+    await eventually(() => b.feed.listening, 'the LISTEN connection');
+    const listeners = () => a.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query = 'LISTEN skills_registry' AND datname = current_database()");
+    expect(await listeners()).toEqual({ n: 1 });
+    expect(b.feed.listens).toBe(1);
+    await server.restart();
+    await eventually(() => b.feed.listening && b.feed.listens === 2, 'the LISTEN connection to come back');
+    await write(a, ['@acme/after-restart']);
+    await eventually(() => names(b.seen).includes('@acme/after-restart'), 'the notification after the restart');
+    await b.feed.close();
+    expect(b.feed.listening).toBe(false);
+    for (let i = 0; (await listeners())?.n !== 0; i++) {
+      expect(i).toBeLessThan(3000);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+});
