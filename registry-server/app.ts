@@ -94,6 +94,9 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
   });
   app.onError((error, c) => {
+    // A store that is briefly out of reach (the database restarting, the bucket timing out): the
+    // client may try again at once, and is told so.
+    if (answeredError(error).status === 503 && c.res.headers.get('Retry-After') === null) c.header('Retry-After', '1');
     const page = web.errorPage(c, error);
     if (page) return page;
     if (!isSkillsError(error)) options.log({ time: new Date().toISOString(), level: 'error', message: 'unhandled error', error: error instanceof Error ? error.message : String(error), path: c.req.path.slice(0, 200) });

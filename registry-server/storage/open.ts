@@ -4,6 +4,7 @@
  */
 import { openDatabase } from '../db';
 import type { BlobStore } from './blobs';
+import type { ChangeFeed } from './changes';
 import type { Storage } from './index';
 import { openBlobStore } from './open-blobs';
 import { SqlBlobStore } from './sql-blobs';
@@ -42,6 +43,7 @@ function assemble(db: SqliteDatabase, raw: ReturnType<typeof openDatabase>, blob
 }
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
+  if (options.database !== undefined) return openPostgresStorage(options.database, options.blobs);
   const raw = openDatabase(options.file);
   // One wrapper per connection: the blob store's queries queue behind the same transactions.
   const db = new SqliteDatabase(raw);
@@ -53,4 +55,43 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     throw error;
   }
   return assemble(db, raw, blobs);
+}
+
+/**
+ * Metadata in PostgreSQL (migrated first; several processes starting at once migrate once), the
+ * change feed on the same database, blobs in its table or in the bucket `blobs` names. The
+ * modules load only for a registry that uses PostgreSQL.
+ */
+async function openPostgresStorage(url: string, blobsUrl: string | undefined): Promise<Storage> {
+  const [{ PostgresDatabase }, { migratePostgres }, { PostgresChangeFeed }, { postgresSearch }] = await Promise.all([
+    import('./postgres'),
+    import('./postgres-schema'),
+    import('./postgres-changes'),
+    import('./postgres-search'),
+  ]);
+  const db = await PostgresDatabase.open(url, { applicationName: 'skills-registry' });
+  let blobs: BlobStore | undefined;
+  let changes: ChangeFeed | undefined;
+  try {
+    await migratePostgres(db);
+    blobs = await openBlobStore(blobsUrl, { db });
+    changes = await PostgresChangeFeed.open(db);
+  } catch (error) {
+    await blobs?.close();
+    await db.close();
+    throw error;
+  }
+  const feed = changes;
+  const store = blobs;
+  return {
+    db,
+    blobs: store,
+    changes: feed,
+    search: postgresSearch,
+    async close() {
+      await feed.close();
+      await store.close();
+      await db.close();
+    },
+  };
 }
