@@ -200,6 +200,8 @@ export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   // the same store works in this file or in S3-compatible object storage.
   (db) => {
     db.exec('CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, bytes BLOB NOT NULL)');
+    // Keys every registry process on this database shares (the web catalog's CSRF key).
+    db.exec('CREATE TABLE registry_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)');
     // One tarball in memory at a time, whatever the registry's size.
     const ids = (db.prepare('SELECT version_id FROM tarballs ORDER BY version_id').all() as { version_id: number }[]).map((r) => r.version_id);
     const read = db.prepare('SELECT v.tarball_sha256 AS sha256, t.bytes FROM tarballs t JOIN versions v ON v.id = t.version_id WHERE t.version_id = ?');

@@ -23,16 +23,24 @@ export interface ServedRegistry {
 
 export interface ServeReady {
   url: string;
+  /** Null when the database already had users (another process on it created the first token). */
   adminToken: string;
+  database?: string | null;
+  blobs?: string | null;
   catalogUrl: string;
   login: string | null;
   requestLog: string | null;
 }
 
-export async function serveRegistry(extraArgs: string[] = []): Promise<ServedRegistry> {
+export interface ServeOptions {
+  /** Added to the process's environment (e.g. the S3 keys). */
+  env?: Record<string, string>;
+}
+
+export async function serveRegistry(extraArgs: string[] = [], options: ServeOptions = {}): Promise<ServedRegistry> {
   const dir = await tempDir('serve');
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', path.join(dir, 'db', 'registry.db'), '--json', ...extraArgs], {
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

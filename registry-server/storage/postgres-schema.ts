@@ -242,6 +242,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       sha256 ${T} PRIMARY KEY,
       bytes bytea NOT NULL
     );
+    -- Keys every registry process on this database shares (the web catalog's CSRF key).
+    CREATE TABLE registry_secrets (
+      name ${T} PRIMARY KEY,
+      value bytea NOT NULL
+    );
     `,
   },
 ];

@@ -61,7 +61,7 @@ export interface WebDeps {
 export function createWebDeps(services: Services): WebDeps {
   const { auth, store, deps } = services;
   const sessions = new WebSessions(deps.storage.db);
-  const csrf = new Csrf();
+  const csrf = new Csrf(deps.storage.db);
   const states = new WeakMap<Request, RequestState>();
 
   const https = (c: Ctx) => new URL(c.req.url).protocol === 'https:' || (deps.config.publicUrl ?? '').startsWith('https:');
@@ -103,6 +103,7 @@ export function createWebDeps(services: Services): WebDeps {
     // Caches must not hand a browser the JSON an API client got at the same address, or back.
     c.header('Vary', 'Accept');
     if (!wantsHtml(c)) throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
+    await csrf.ready();
     if (!c.get('caller')) {
       const { session } = await loadState(c);
       if (session) c.set('caller', session.caller);
