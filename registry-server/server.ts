@@ -81,6 +81,8 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
     boot = await new Auth(storage.db).bootstrap();
     if (boot) {
       adminTokenFile = path.join(path.dirname(path.resolve(options.db)), ADMIN_TOKEN_FILE);
+      // On PostgreSQL nothing else made the --db folder.
+      await fs.mkdir(path.dirname(adminTokenFile), { recursive: true });
       await fs.writeFile(adminTokenFile, `${boot.token}\n`, { mode: 0o600 });
       await fs.chmod(adminTokenFile, 0o600);
     }

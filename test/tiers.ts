@@ -99,6 +99,7 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-crash.test.ts',
   'registry-dependency-limit.test.ts',
   'registry-e2e.test.ts',
+  'scale-out-e2e.test.ts',
   'registry-serve.test.ts',
   'sandbox-bundle-links.test.ts',
   'sandbox-depth.test.ts',

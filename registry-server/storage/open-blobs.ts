@@ -80,7 +80,10 @@ export async function openBlobStore(url: string | undefined, options: OpenBlobSt
   if (url === undefined) store = new SqlBlobStore(db);
   else {
     const { bucket, prefix, region, endpoint } = parseBlobsUrl(url);
-    // The SDK loads only for a registry that uses S3.
+    // The SDK loads only for a registry that uses S3. Its notice that later SDK versions will need
+    // Node 22 is for whoever upgrades the lockfile, not for an operator reading the registry's
+    // stderr (JSON lines); an explicit setting of the variable wins.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { S3BlobStore } = await import('./s3-blobs');
     store = new S3BlobStore({ ...tuning, bucket, prefix, region, ...(endpoint === undefined ? {} : { endpoint }) });
   }
