@@ -191,6 +191,19 @@ describe('three registry processes on one PostgreSQL and one S3 bucket', () => {
     }
   });
 
+  it('a version deleted through C is gone from B: packument, tarball, and the file view B had unpacked', async () => {
+    expect((await publishAt(a, '@acme/gone', '1.0.0', await tarball('@acme/gone'))).status).toBe(201);
+    expect((await publishAt(a, '@acme/gone', '1.0.1', await tarball('@acme/gone', '1.0.1'))).status).toBe(201);
+    const view = () => call(b, 'GET', '/@acme/gone/v/1.0.0/files/references/notes.md', { headers: { Accept: 'text/html' } });
+    expect((await view()).status).toBe(200);
+    expect((await call(b, 'GET', '/v1/skills/@acme/gone/-/gone-1.0.0.tgz')).status).toBe(200);
+    await ok(call(c, 'DELETE', '/v1/skills/@acme/gone/versions/1.0.0', { token: alice }));
+    expect((await view()).status).toBe(404);
+    expect((await call(b, 'GET', '/v1/skills/@acme/gone/-/gone-1.0.0.tgz')).status).toBe(404);
+    const packument = (await ok(call(b, 'GET', '/v1/skills/@acme/gone'))) as { versions: object };
+    expect(Object.keys(packument.versions)).toEqual(['1.0.1']);
+  });
+
   it('a process killed with SIGKILL mid-publish leaves no half-visible version and nothing the next publish trips over', async () => {
     const victim = await serveRegistry(['--database', database, '--blobs', s3.url], { env: s3.env });
     const bytes = await tarball('@acme/crash');

@@ -26,6 +26,9 @@ export function fileRoutes(app: Hono<Env>, web: WebDeps): void {
     const version = routeVersion(c);
     const path = c.req.param('path') ?? '';
     const { skill, scope } = await readableSkill(c, name);
+    // The unpacked files are kept by version; a version deleted since (by any registry process)
+    // is gone here too.
+    if ((await web.services.store.publishedAt(skill, version)) === undefined) throw notFound(`${name}@${version}`);
     let files: FileMap | undefined;
     try {
       files = await packages.get(skill, version);
