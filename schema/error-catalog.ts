@@ -298,6 +298,10 @@ export const ERRORS = {
   EBLOBURL: info('serve', 'the blob store URL is not `s3://<bucket>[/<prefix>][?endpoint=<http(s) URL>&region=<region>]`, or it carries credentials', 'e.g. `s3://skills-blobs/tarballs?endpoint=http://127.0.0.1:9000&region=us-east-1`, with the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'),
   EBLOBSTORE: serve('the blob store cannot be used: the bucket is missing, unreachable, refuses these credentials or cannot be written (checked at start), or refused a request', 'check the bucket, the endpoint, the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and that they may write'),
   EBLOBCORRUPT: serve('a stored blob does not match its sha256 digest (changed where it is kept); it is never served', 'restore that blob from a backup (it is named by the sha256 of its bytes); the versions that name it cannot be downloaded until then'),
+
+  // `skills registry migrate`: moving a registry's database and blobs.
+  EMIGRATESOURCE: info('serve', '`skills registry migrate --from` is not a registry database at this version\'s schema (missing, empty, not SQLite, another program\'s, older or newer); nothing was written', 'give --from the registry database file; upgrade an older one first by starting this version\'s registry on it once'),
+  EMIGRATETARGET: info('serve', 'the migration target holds data that is not from this source (a user, skill, token or version the source lacks or names otherwise), is the source itself, or is not a postgres:// URL or a SQLite file; nothing was written', 'migrate into a new SQLite file or an empty PostgreSQL database; a target an earlier migrate from the same source filled is resumed'),
 } satisfies Record<`E${string}`, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;
