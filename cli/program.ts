@@ -34,6 +34,7 @@ const commands: readonly { names: readonly string[]; load: () => Promise<Command
   { names: ['deprecate'], load: async () => (await import('./commands/deprecate')).deprecateCommand },
   { names: ['dist-tag'], load: async () => (await import('./commands/dist-tag')).distTagCommand },
   { names: ['serve'], load: async () => (await import('./commands/serve')).serveCommand },
+  { names: ['registry'], load: async () => (await import('./commands/registry')).registryAdminCommand },
   { names: ['login'], load: async () => (await import('./commands/login')).loginCommand },
   { names: ['logout'], load: async () => (await import('./commands/logout')).logoutCommand },
   { names: ['whoami'], load: async () => (await import('./commands/whoami')).whoamiCommand },

@@ -97,8 +97,40 @@ function ensureFolder(dir: string): string | undefined {
   }
 }
 
-/** Reads the file without writing it: header, application id, schema version, tables. */
-function inspect(file: string): void {
+/** What inspecting a database file found: its schema version, and whether it holds no table at all. */
+export interface Inspected {
+  version: number;
+  empty: boolean;
+}
+
+/**
+ * Reads a non-empty file without writing it (header, application id, schema version, tables):
+ * EDBNOTSQLITE, EDBFOREIGN or EDBNEWER unless it is a registry database (or an empty SQLite one)
+ * this code can open.
+ */
+export function inspectDatabase(file: string): Inspected {
+  return inspect(file);
+}
+
+/**
+ * Opens a registry database for reading only: inspected first, never written, never migrated (its
+ * caller checks the version), with the same codes as openDatabase for SQLite's failures. A
+ * registry may keep serving and writing the file meanwhile (WAL).
+ */
+export function openReadOnly(file: string): { db: Db; version: number } {
+  const { version } = inspect(file);
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return { db, version };
+  } catch (error) {
+    db?.close();
+    throw sqliteError(error, file) ?? error;
+  }
+}
+
+function inspect(file: string): Inspected {
   const head = Buffer.alloc(SQLITE_HEADER.length);
   const fd = fs.openSync(file, 'r');
   try {
@@ -122,6 +154,7 @@ function inspect(file: string): void {
       });
     }
     if (version > SCHEMA_VERSION) throw newer(file, version);
+    return { version, empty };
   } catch (error) {
     throw sqliteError(error, file) ?? error;
   } finally {

@@ -3,3 +3,5 @@ export { createApp, type CreateAppOptions } from './app';
 export { DEFAULT_REGISTRY_CONFIG, type Logger, type RegistryConfig, type Verifier } from './context';
 export { openDatabase, SCHEMA_VERSION, type Db } from './db';
 export { ADMIN_TOKEN_FILE, startRegistry, type RunningRegistry, type StartOptions } from './server';
+export { afterCopy, checkSource, migrateRegistry, type MigrateProgress, type MigrateResult, type MigrationTarget, type TableCounts } from './storage/migrate';
+export { openTarget, shownTarget } from './storage/migrate-target';

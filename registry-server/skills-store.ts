@@ -11,7 +11,7 @@ import type { TrustLevel } from '../schema/trust';
 import { now, type ScopeRow } from './auth';
 import type { BlobStore } from './storage/blobs';
 import type { ChangeFeed, Changed } from './storage/changes';
-import type { SearchEngine } from './storage/search';
+import { searchDocument, type SearchEngine } from './storage/search';
 import { jsonList, type SqlDatabase, type SqlExecutor, type SqlTransaction, type SqlValue } from './storage/sql';
 import { shownVersion, writeLatest } from './version-trust';
 import { downloadSummary, utcDay } from './downloads';
@@ -547,8 +547,7 @@ export class SkillsStore {
     const row = await tx.get<{ manifest: string; skill_md: string; description: string }>('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?', [skillId, chosen]);
     if (!row) return;
     const manifest = JSON.parse(row.manifest) as Manifest;
-    const bare = skill.name.slice(skill.name.indexOf('/') + 1);
-    await this.#search.index(tx, skillId, { name: `${skill.name} ${bare} ${bare.replace(/-/g, ' ')}`, description: row.description, keywords: manifest.keywords.join(' '), body: row.skill_md });
+    await this.#search.index(tx, skillId, searchDocument(skill.name, { description: row.description, keywords: manifest.keywords, skillMd: row.skill_md }));
     for (const server of Object.keys(manifest.mcp)) await tx.run('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)', [skillId, server]);
   }
 

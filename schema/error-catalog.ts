@@ -301,6 +301,10 @@ export const ERRORS = {
   EDBUNAVAILABLE: info('serve', 'the registry\'s PostgreSQL database cannot be reached right now (refused, cut off, restarting or not answering in time); the registry reconnects by itself', 'try again in a moment: the registry reconnects to its database by itself', 503),
   EDBAUTH: serve('PostgreSQL refused the registry\'s credentials (wrong user or password, or no access to that database)', 'check the user and password in the database URL'),
   EDBMISSING: serve('the PostgreSQL database named in the database URL does not exist', 'create it (createdb <name>), or correct the database name in the URL'),
+
+  // `skills registry migrate`: moving a registry's database and blobs.
+  EMIGRATESOURCE: info('serve', '`skills registry migrate --from` is not a registry database at this version\'s schema (missing, empty, not SQLite, another program\'s, older or newer); nothing was written', 'give --from the registry database file; upgrade an older one first by starting this version\'s registry on it once'),
+  EMIGRATETARGET: info('serve', 'the migration target holds data that is not from this source (a user, skill, token or version the source lacks or names otherwise), is the source itself, or is not a postgres:// URL or a SQLite file; nothing was written', 'migrate into a new SQLite file or an empty PostgreSQL database; a target an earlier migrate from the same source filled is resumed'),
 } satisfies Record<`E${string}`, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -272,6 +272,13 @@ describe('documented --json shapes match real runs', () => {
     expectShape('logout', '{ "registry", "removed" }', out);
   }, 120_000);
 
+  it('registry migrate', async () => {
+    const migrated = (await json(['registry', 'migrate', '--from', path.join(live.dir, 'registry.db'), '--to', path.join(tmp, 'migrated', 'registry.db')])) as { tables: Record<string, unknown> };
+    expect(Object.keys(migrated.tables)).toContain('versions');
+    expectShape('registry migrate', '{ "from", "to", "tables", "blobs"', migrated);
+    expectShape('registry migrate', '{ "copied", "updated", "removed", "skipped" }', migrated.tables.versions);
+  }, 120_000);
+
   it('serve: the ready line, then the stopped line', async () => {
     const served = await serveRegistry();
     const [ready] = served.stdout().split('\n');

@@ -99,6 +99,8 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-crash.test.ts',
   'registry-dependency-limit.test.ts',
   'registry-e2e.test.ts',
+  'registry-migrate-checks.test.ts',
+  'registry-migrate.test.ts',
   'scale-out-e2e.test.ts',
   'registry-serve.test.ts',
   'sandbox-bundle-links.test.ts',

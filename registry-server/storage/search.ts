@@ -14,6 +14,12 @@ export interface SearchDocument {
   body: string;
 }
 
+/** The document a skill is indexed by: its full name and bare name, and its shown version's text. */
+export function searchDocument(name: string, version: { description: string; keywords: readonly string[]; skillMd: string }): SearchDocument {
+  const bare = name.slice(name.indexOf('/') + 1);
+  return { name: `${name} ${bare} ${bare.replace(/-/g, ' ')}`, description: version.description, keywords: version.keywords.join(' '), body: version.skillMd };
+}
+
 /**
  * The parts of a ranked query: a FROM fragment that joins matches to `skills s`, a condition, and a
  * rank expression (lower ranks first). `params` are those of `from` then of `where`, in text

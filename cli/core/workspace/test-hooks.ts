@@ -10,13 +10,24 @@
  *   write each): `wait <pid> <holder pid>` when a process first finds the lock held, `acquire <pid>
  *   <token>` just after taking it, `release <pid> <token>` just before letting go; so a test can
  *   check who waited for whom, the holders' order, and that no two holders overlapped.
+ * - `SKILLS_TEST_PAUSE_AFTER_BATCHES=n` with `SKILLS_TEST_PAUSE_FILE=<file>`: `skills registry
+ *   migrate` stops once its n-th batch is committed to the target (its snapshot of the source still
+ *   open), writes its pid to the file and waits there until it is killed.
  */
 import fs from 'node:fs/promises';
 
-export async function pauseAfterMoves(moves: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export function pauseAfterMoves(moves: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return pauseAt(env.SKILLS_TEST_PAUSE_AFTER_MOVES, moves, env);
+}
+
+export function pauseAfterBatches(batches: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return pauseAt(env.SKILLS_TEST_PAUSE_AFTER_BATCHES, batches, env);
+}
+
+async function pauseAt(wanted: string | undefined, count: number, env: NodeJS.ProcessEnv): Promise<void> {
   const file = env.SKILLS_TEST_PAUSE_FILE;
-  const at = Number(env.SKILLS_TEST_PAUSE_AFTER_MOVES);
-  if (file === undefined || file === '' || env.SKILLS_TEST_PAUSE_AFTER_MOVES === '' || !Number.isInteger(at) || at < 0 || at !== moves) return;
+  const at = Number(wanted);
+  if (file === undefined || file === '' || wanted === undefined || wanted === '' || !Number.isInteger(at) || at < 0 || at !== count) return;
   await fs.writeFile(file, `${process.pid}\n`);
   // Wait to be killed: a timer keeps the process alive, nothing else runs.
   await new Promise<never>(() => {
