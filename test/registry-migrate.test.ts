@@ -21,6 +21,7 @@ import { integrityOf } from '../tarball/digest';
 import { BIN, runCli } from '../testkit/cli';
 import { dumpDb } from '../testkit/db-dump';
 import { fillRegistry, plainSkill, registryOn, signIn, type FilledRegistry } from '../testkit/registry-fill';
+import { startPostgres, type TestPostgres } from '../testkit/postgres';
 import { startS3, type S3Server } from '../testkit/s3';
 import { tempDir } from '../testkit/temp';
 import { pack } from '../tarball/pack';
@@ -276,4 +277,66 @@ describe('skills registry migrate --blobs s3://...', () => {
       vi.unstubAllEnvs();
     }
   }, 180_000);
+});
+
+describe('skills registry migrate into PostgreSQL and S3', () => {
+  let pg: TestPostgres;
+  let s3: S3Server;
+  beforeAll(async () => {
+    [pg, s3] = await Promise.all([startPostgres(), startS3({ bucket: 'moved' })]);
+  }, 60_000);
+  afterAll(async () => {
+    await s3?.stop();
+    await pg?.stop();
+  });
+
+  /** Search answers carry each engine's own scores: compare what matched, in which order on clear queries, not the numbers. */
+  function withoutScores(all: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(all).map(([key, value]) => {
+        if (!key.startsWith('search ')) return [key, value];
+        const [status, ...rest] = value.split(' ');
+        const body = JSON.parse(rest.join(' ')) as { total: number; results: { name: string; version: string }[] };
+        return [key, `${status} ${body.total} ${body.results.map((r) => `${r.name}@${r.version}`).sort().join(',')}`];
+      }),
+    );
+  }
+
+  it('copies every row and blob into PostgreSQL and the bucket, resumes to nothing, and a registry on them answers as the source', async () => {
+    const database = await pg.createDatabase();
+    const first = await migrate(['--from', src.file, '--blobs', s3.url], { ...s3.env, SKILLS_DATABASE_URL: database });
+    expect(JSON.stringify(first.result) + first.stderr).not.toContain(pg.password);
+    expect(first.result.to).toContain('127.0.0.1');
+    expect(first.result.blobs.copied).toBeGreaterThan(5);
+    const again = (await migrate(['--from', src.file, '--to', database, '--blobs', s3.url], s3.env)).result;
+    for (const [table, counts] of Object.entries(again.tables)) expect([table, counts.copied, counts.updated, counts.removed]).toEqual([table, 0, 0, 0]);
+    expect(again.blobs.copied).toBe(0);
+
+    vi.stubEnv('AWS_ACCESS_KEY_ID', s3.env.AWS_ACCESS_KEY_ID);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.env.AWS_SECRET_ACCESS_KEY);
+    const before = await registryOn(src.file);
+    const after = await registryOn(path.join(dir, 'pg-target', 'registry.db'), { database, blobs: s3.url });
+    try {
+      expect(after.registry.adminToken, 'a copy is not an empty registry').toBeUndefined();
+      const tokens = { admin: src.admin, alice: src.alice, bob: src.bobRead, carol: src.revoked };
+      const sessions = { bob: src.session, alice: aliceSession };
+      const expected = await answers(before.api, tokens, sessions, src.skills);
+      expect(withoutScores(await answers(after.api, tokens, sessions, src.skills))).toEqual(withoutScores(expected));
+      for (const name of src.skills) {
+        const packument = JSON.parse(expected[`packument ${name} alice`]?.slice(4) ?? '{}') as { versions: Record<string, { dist: { tarball: string; integrity: string } }> };
+        for (const [version, { dist }] of Object.entries(packument.versions)) {
+          const res = await after.api('GET', dist.tarball, { token: src.alice });
+          expect(res.status, `${name}@${version}`).toBe(200);
+          expect(integrityOf(new Uint8Array(await res.arrayBuffer())), `${name}@${version}`).toBe(dist.integrity);
+        }
+      }
+      // New rows take ids after the copied ones (the sequences moved past them).
+      expect((await after.api('POST', '/v1/users', { token: src.admin, body: { name: 'erin' } })).status).toBe(201);
+      expect((await after.api('POST', '/v1/tokens', { token: src.admin, body: { user: 'erin', permission: 'read' } })).status).toBe(201);
+    } finally {
+      await before.registry.close();
+      await after.registry.close();
+      vi.unstubAllEnvs();
+    }
+  }, 300_000);
 });

@@ -44,8 +44,8 @@ export interface ApiOptions {
 }
 
 /** A registry on `file` (a path in a folder of the test's), with `options.blobs` for an S3 bucket. */
-export async function registryOn(file: string, options: { blobs?: string } = {}): Promise<{ registry: RunningRegistry; api: FilledRegistry['api'] }> {
-  const registry = await startRegistry({ port: 0, db: file, blobs: options.blobs, workers: 1, config: { publicUrl: FILL_PUBLIC_URL, publishesPerMinute: 100_000 } });
+export async function registryOn(file: string, options: { blobs?: string; database?: string } = {}): Promise<{ registry: RunningRegistry; api: FilledRegistry['api'] }> {
+  const registry = await startRegistry({ port: 0, db: file, blobs: options.blobs, database: options.database, workers: 1, config: { publicUrl: FILL_PUBLIC_URL, publishesPerMinute: 100_000 } });
   const api: FilledRegistry['api'] = (method, url, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.Authorization = `Bearer ${o.token}`;

@@ -71,6 +71,8 @@ export const MIGRATED_TABLES: readonly TablePlan[] = [
   { name: 'version_audits', key: ['version_id'] },
   { name: 'audit_allowances', key: ['skill', 'rule', 'file'] },
   { name: 'audit_log', key: ['id'], identity: ['at', 'action', 'target'] },
+  // The web catalog's CSRF key: the target's registries take forms the source's pages served.
+  { name: 'registry_secrets', key: ['name'] },
 ];
 
 /** Not copied: the FTS5 index and its shadow tables (rebuilt), SQLite's own tables, and blobs (through the blob store). */
