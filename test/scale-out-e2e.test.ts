@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pack } from '../tarball/pack';
 import { runCli } from '../testkit/cli';
+import { registryApi, type ApiOptions } from '../testkit/http';
 import { startPostgres, type TestPostgres } from '../testkit/postgres';
 import { startS3, type S3Server } from '../testkit/s3';
 import { serveRegistry, type ServedRegistry } from '../testkit/serve';
@@ -26,16 +27,8 @@ let alice: string;
 
 const processes = () => [a, b, c];
 
-async function call(on: ServedRegistry, method: string, url: string, options: { token?: string; body?: Uint8Array | object; headers?: Record<string, string> } = {}): Promise<Response> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  let body: Uint8Array | string | undefined;
-  if (options.body instanceof Uint8Array) body = options.body;
-  else if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['Content-Type'] = 'application/json';
-  }
-  return fetch(`${on.url}${url}`, { method, headers, ...(body === undefined ? {} : { body }) });
+function call(on: ServedRegistry, method: string, url: string, options: ApiOptions = {}): Promise<Response> {
+  return registryApi(() => on.url)(method, url, options);
 }
 
 async function ok(res: Promise<Response>): Promise<Record<string, unknown>> {

@@ -12,6 +12,7 @@ import { startRegistry, type RunningRegistry } from '../registry-server/index';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
 import { echoSkill } from './registry';
+import { registryApi, type ApiOptions } from './http';
 import { chainSkills } from './skill-files';
 
 /** The origin every filled registry (and every registry a test starts on a copy) writes into its answers. */
@@ -37,28 +38,11 @@ export interface FilledRegistry {
   close(): Promise<void>;
 }
 
-export interface ApiOptions {
-  token?: string | undefined;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 /** A registry on `file` (a path in a folder of the test's), with `options.blobs` for an S3 bucket. */
 export async function registryOn(file: string, options: { blobs?: string; database?: string } = {}): Promise<{ registry: RunningRegistry; api: FilledRegistry['api'] }> {
   const registry = await startRegistry({ port: 0, db: file, blobs: options.blobs, database: options.database, workers: 1, config: { publicUrl: FILL_PUBLIC_URL, publishesPerMinute: 100_000 } });
-  const api: FilledRegistry['api'] = (method, url, o = {}) => {
-    const headers: Record<string, string> = { ...o.headers };
-    if (o.token) headers.Authorization = `Bearer ${o.token}`;
-    let body: Uint8Array | string | undefined;
-    if (o.body instanceof Uint8Array || typeof o.body === 'string') body = o.body;
-    else if (o.body !== undefined) {
-      body = JSON.stringify(o.body);
-      headers['Content-Type'] = 'application/json';
-    }
-    // Answers name FILL_PUBLIC_URL: a URL from one is asked of this registry by its path.
-    const target = url.startsWith(FILL_PUBLIC_URL) ? url.slice(FILL_PUBLIC_URL.length) : url;
-    return fetch(`${registry.url}${target}`, { method, headers, body, redirect: 'manual' });
-  };
+  // Answers name FILL_PUBLIC_URL: a URL from one is asked of this registry by its path.
+  const api = registryApi(() => registry.url, (url) => (url.startsWith(FILL_PUBLIC_URL) ? url.slice(FILL_PUBLIC_URL.length) : url));
   return { registry, api };
 }
 

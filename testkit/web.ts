@@ -14,6 +14,7 @@ import type { RegistryConfig } from '../registry-server/context';
 import type { PackageFile } from '../schema/package-files';
 import { collectFiles } from '../tarball/collect';
 import { pack } from '../tarball/pack';
+import { registryApi } from './http';
 import { tempDir } from './temp';
 
 export interface WebRegistry {
@@ -35,17 +36,7 @@ export async function startWebRegistry(config: Partial<RegistryConfig> = {}): Pr
   const dir = await tempDir('web');
   const registry = await startRegistry({ port: 0, db: path.join(dir, 'registry.db'), workers: 1, config: { publishesPerMinute: 100_000, ...config } });
   const admin = registry.adminToken ?? '';
-  const api: WebRegistry['api'] = (method, url, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: Uint8Array | string | undefined;
-    if (options.body instanceof Uint8Array) body = options.body;
-    else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['Content-Type'] = 'application/json';
-    }
-    return fetch(`${registry.url}${url}`, { method, headers, body, redirect: 'manual' });
-  };
+  const api = registryApi(() => registry.url);
   const ok = async (res: Promise<Response>) => {
     const r = await res;
     if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${await r.text()}`);

@@ -1,0 +1,24 @@
+/** Requests to a registry over real HTTP, as the tests make them: a token, a JSON or byte body, no redirect followed. */
+
+export interface ApiOptions {
+  token?: string | undefined;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Api = (method: string, url: string, options?: ApiOptions) => Promise<Response>;
+
+/** `url` is a path (or an absolute URL that `toPath` turns into one) asked of `base()`. */
+export function registryApi(base: () => string, toPath: (url: string) => string = (url) => url): Api {
+  return (method, url, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: Uint8Array | string | undefined;
+    if (options.body instanceof Uint8Array || typeof options.body === 'string') body = options.body;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    return fetch(`${base()}${toPath(url)}`, { method, headers, body, redirect: 'manual' });
+  };
+}
