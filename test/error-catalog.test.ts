@@ -56,6 +56,8 @@ const STATUS_BEFORE: Record<string, number> = {
   EADDRINUSE: 500, EADDRACCESS: 500, EADDRNOTAVAIL: 500,
   // Issue 25 (blob stores): new codes, with the status they were born with.
   EBLOBSTORE: 500, EBLOBCORRUPT: 500, EBLOBUNAVAILABLE: 503,
+  // Issue 25 (the contract suite): PostgreSQL refusing a NUL in text, answered as the request's fault.
+  ETEXTNUL: 400,
 };
 /** Throw sites that answer another status than the catalog's on purpose. */
 const STATUS_OVERRIDES = new Set(["EBODY'-415", "EDEPENDENCYNOTFOUND'-500"]);
