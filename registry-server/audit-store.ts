@@ -3,6 +3,7 @@
  * the same transaction), and the allowances a scope's owner recorded for a skill's rules.
  */
 import { auditReportSchema, summarizeAudit, type Allowance, type AuditReport, type AuditSummary } from '../schema/audit-report';
+import { isStorableText } from '../schema/utf8';
 import { now } from './auth';
 import type { SqlDatabase, SqlExecutor } from './storage/sql';
 
@@ -60,6 +61,8 @@ export class AuditStore {
   }
 
   async disallow(tx: SqlExecutor, skill: string, rule: string, file: string | null): Promise<boolean> {
+    // The file comes from the query string; allowances never hold a NUL or an unpaired surrogate.
+    if (file !== null && !isStorableText(file)) return false;
     return (await tx.run('DELETE FROM audit_allowances WHERE skill = ? AND rule = ? AND file = ?', [skill, rule, file ?? ''])).changes === 1;
   }
 }

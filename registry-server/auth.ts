@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkillsError } from '../schema/errors';
-import type { Permission, TokenInfo } from '../schema/registry';
+import { teamNameSchema, type Permission, type TokenInfo } from '../schema/registry';
 import type { SqlDatabase, SqlExecutor } from './storage/sql';
 
 export interface Caller {
@@ -29,6 +29,7 @@ export interface ScopeRow {
 
 const RANK: Record<Permission, number> = { read: 0, publish: 1, admin: 2 };
 const TOKEN_RE = /^skr_([A-Za-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+const TOKEN_ID_RE = /^[A-Za-z0-9]{16}$/;
 
 export function atLeast(caller: Caller | undefined, permission: Permission): boolean {
   return caller !== undefined && RANK[caller.permission] >= RANK[permission];
@@ -141,6 +142,8 @@ export class Auth {
 
   /** Whose token this is, with what it may do (undefined when there is no such token). */
   async tokenGrant(id: string): Promise<{ userId: number; permission: Permission; scopes: string[] | null } | undefined> {
+    // Ids come from the URL: one of another shape names no token (and may hold what the database cannot take).
+    if (!TOKEN_ID_RE.test(id)) return undefined;
     const row = await this.db.get<{ user_id: number; permission: Permission; scopes: string | null }>('SELECT user_id, permission, scopes FROM tokens WHERE id = ?', [id]);
     return row ? { userId: row.user_id, permission: row.permission, scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]) } : undefined;
   }
@@ -158,6 +161,7 @@ export class Auth {
   }
 
   async teamId(name: string, q: SqlExecutor = this.db): Promise<number | undefined> {
+    if (!teamNameSchema.safeParse(name).success) return undefined;
     return (await q.get<{ id: number }>('SELECT id FROM teams WHERE name = ?', [name]))?.id;
   }
 

@@ -7,6 +7,7 @@ import type { Manifest } from '../schema/manifest';
 import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
 import { tarballPath } from '../schema/registry';
 import { SkillsError } from '../schema/errors';
+import { SERVER_NAME_RE } from '../schema/names';
 import type { TrustLevel } from '../schema/trust';
 import { now, type ScopeRow } from './auth';
 import type { BlobStore } from './storage/blobs';
@@ -662,6 +663,9 @@ export class SkillsStore {
    * (it is skipped when the page shows every match).
    */
   async search(options: SearchOptions): Promise<SearchAnswer> {
+    // Skills name only valid server names (skill.json is validated): another name matches none,
+    // and /mcp passes it unchecked (it may hold what the database cannot take).
+    if (options.server !== undefined && !SERVER_NAME_RE.test(options.server)) return { total: 0, totalCapped: false, results: [] };
     await this.#fresh();
     const match = this.#search.match(options.query);
     const where: string[] = [];

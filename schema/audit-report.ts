@@ -4,6 +4,7 @@
  * `audit/`; this is only the wire format, so the registry, the CLI and stored rows agree on it.
  */
 import { z } from 'zod';
+import { UNSTORABLE_MESSAGE, isStorableText } from './utf8';
 
 export const SEVERITIES = ['high', 'medium', 'low', 'info'] as const;
 export const severitySchema = z.enum(SEVERITIES);
@@ -104,7 +105,7 @@ export type Allowance = z.infer<typeof allowanceSchema>;
 export const allowanceListSchema = z.object({ name: z.string(), allowances: z.array(allowanceSchema) });
 export const allowanceBodySchema = z.strictObject({
   rule: z.string().max(64).regex(RULE_ID_RE),
-  file: z.string().min(1).max(1024).optional(),
-  reason: z.string().trim().min(1).max(500),
+  file: z.string().min(1).max(1024).refine(isStorableText, UNSTORABLE_MESSAGE).optional(),
+  reason: z.string().trim().min(1).max(500).refine(isStorableText, UNSTORABLE_MESSAGE),
 });
 export const allowanceRemovedSchema = z.object({ name: z.string(), rule: z.string(), file: z.string().nullable(), removed: z.boolean() });

@@ -59,7 +59,7 @@ export const ERRORS = {
 
   // A skill package: SKILL.md, skill.json, fixtures and file paths (validate, pack, publish, install).
   EVALIDATION: info('package', 'the skill does not validate; every problem is in `details.problems` with its own code, path and line', 'run `skills validate` and fix every problem', 400),
-  EENCODING: pkg('SKILL.md is not valid UTF-8 text', 'save SKILL.md as UTF-8'),
+  EENCODING: pkg('SKILL.md is not valid UTF-8 text, holds a NUL character (U+0000), or its description holds a NUL or an unpaired surrogate (from a YAML escape)', 'save SKILL.md as UTF-8 text, without NUL characters'),
   ESKILLMDMISSING: pkg('the skill folder has no SKILL.md', 'add a SKILL.md (`skills init` writes one)'),
   EFRONTMATTERMISSING: pkg('SKILL.md does not start with YAML frontmatter between --- lines', SPEC_HINT),
   EFRONTMATTERUNTERMINATED: pkg('the frontmatter of SKILL.md is not closed by a --- line', SPEC_HINT),
@@ -255,6 +255,7 @@ export const ERRORS = {
   EDEPENDENCYLIMIT: api(400, 'over 100 dependency skills or 100 MiB of them, or past the resolver\'s step cap', 'depend on fewer skills'),
   EPRIVATEDEPENDENCY: api(400, 'a public skill depends on a private one, or a private one on a skill outside its team\'s private scopes', 'depend only on public skills, or publish both into private scopes of the same team'),
   EPROVENANCE: api(400, 'the Skills-Provenance header is too big, not JSON, the wrong shape, or may carry a secret', 'send { "type": "git", "url", "commit", "path" } or { "type": "folder" }, in printable ASCII'),
+  ETEXTNUL: api(400, 'the request holds a NUL character (U+0000) where the registry stores or looks up text (PostgreSQL cannot hold one)', 'leave the NUL character out'),
   EAUDITRULE: api(400, 'an audit rule that does not exist', '`skills audit --rules` lists them'),
   EAUTHREQUIRED: api(401, 'this needs a token', 'log in with `skills login --registry <url> --token <token>`'),
   ETOKENINVALID: api(401, 'the token is not valid', 'log in again with `skills login --token <token>`'),

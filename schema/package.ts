@@ -10,7 +10,7 @@ import { parsePackageName, SCOPE_RE } from './names';
 import type { PackageFile } from './package-files';
 import { error, hasErrors, warning, type Problem } from './problems';
 import { codePoints, DESCRIPTION_MAX, parseSkillMd, SKILL_MD, type SkillFrontmatter, type SpecMode } from './skill-md';
-import { decodeUtf8 } from './utf8';
+import { decodeUtf8, isStorableText } from './utf8';
 
 export const MANIFEST_FILE = 'skill.json';
 export const FIXTURES_DIR = 'fixtures/';
@@ -152,6 +152,10 @@ function checkSkillMd(file: PackageFile | undefined, folderName: string | undefi
   const raw = decodeUtf8(file.bytes);
   if (raw === undefined) {
     problems.push(error('EENCODING', SKILL_MD, 'SKILL.md is not valid UTF-8 text'));
+    return undefined;
+  }
+  if (!isStorableText(raw)) {
+    problems.push(error('EENCODING', SKILL_MD, 'SKILL.md holds a NUL character (U+0000): it is not text'));
     return undefined;
   }
   const parsed = parseSkillMd(raw, folderName === undefined ? { mode } : { folderName, mode });

@@ -5,6 +5,7 @@ import { manifestSchema, semverVersionSchema } from './manifest';
 import { packageNameSchema, SCOPE_RE, SKILL_NAME_MAX, SKILL_NAME_RE } from './names';
 import { codePoints, DESCRIPTION_MAX } from './skill-md';
 import { trustLevelSchema } from './trust';
+import { UNSTORABLE_MESSAGE, isStorableText } from './utf8';
 
 export const PERMISSIONS = ['read', 'publish', 'admin'] as const;
 export const permissionSchema = z.enum(PERMISSIONS);
@@ -241,14 +242,14 @@ export const createTokenBodySchema = z.object({
   user: userNameSchema.optional(),
   permission: permissionSchema.default('read'),
   scopes: z.array(scopeNameSchema).min(1).max(100).optional(),
-  description: z.string().max(200).optional(),
+  description: z.string().max(200).refine(isStorableText, UNSTORABLE_MESSAGE).optional(),
   expiresInDays: z.number().int().positive().max(3650).optional(),
 });
 export const createUserBodySchema = z.object({ name: userNameSchema });
 export const createTeamBodySchema = z.object({ name: teamNameSchema });
 export const addMemberBodySchema = z.object({ user: userNameSchema, role: z.enum(['owner', 'member']).default('member') });
 export const createScopeBodySchema = z.object({ name: scopeNameSchema, team: teamNameSchema, private: z.boolean().default(false) });
-export const deprecateBodySchema = z.object({ message: z.string().max(1024) });
+export const deprecateBodySchema = z.object({ message: z.string().max(1024).refine(isStorableText, UNSTORABLE_MESSAGE) });
 export const distTagBodySchema = z.object({ version: semverVersionSchema });
 
 export type Packument = z.infer<typeof packumentSchema>;

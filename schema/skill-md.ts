@@ -11,6 +11,7 @@ import { error, warning, type Problem } from './problems';
 import type { ErrorCode, WarningCode } from './error-catalog';
 import { SKILL_NAME_MAX } from './names';
 import { estimateTokens } from './tokens';
+import { isStorableText } from './utf8';
 
 export const SKILL_MD = 'SKILL.md';
 export const FRONTMATTER_KEYS = ['name', 'description', 'license', 'compatibility', 'metadata', 'allowed-tools'] as const;
@@ -262,6 +263,8 @@ function checkDescription(description: unknown, file: string, spec: SpecProblem,
   if (typeof description !== 'string') return [error('EDESCRIPTIONTYPE', at, 'description must be a string', line)];
   const problems: Problem[] = [];
   if (description.trim() === '') problems.push(error('EDESCRIPTIONMISSING', at, 'description is blank', line));
+  // YAML escapes ("\0", "\ud800") can make text no UTF-8 carries; the registry stores descriptions as text.
+  if (!isStorableText(description)) problems.push(error('EENCODING', at, 'description holds a NUL character (U+0000) or an unpaired surrogate', line));
   const length = codePoints(description);
   if (length > DESCRIPTION_MAX) problems.push(spec('EDESCRIPTIONLENGTH', 'description', `description is ${length} characters; the limit is ${DESCRIPTION_MAX}`));
   // Not a spec rule: agents often list skills inside XML-like tags, where these read as markup.

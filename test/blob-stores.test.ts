@@ -111,6 +111,22 @@ describe.each(kinds)('the blob store contract: $name', ({ name, subject }) => {
     expect((await store.get(key))?.equals(bytes)).toBe(true);
   });
 
+  it('takes 20 puts of the same blob while the first is under way (a publish race): all succeed, one blob', async () => {
+    const bytes = Buffer.alloc(4 * 1024 * 1024, `race ${name}`);
+    const key = sha(bytes);
+    // Started one per turn of the event loop: later ones arrive while the first is being written.
+    const puts: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      puts.push(store.put(key, bytes));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(puts);
+    expect((await store.get(key))?.equals(bytes)).toBe(true);
+    // A wrong digest is refused, even while a put of that key is under way.
+    const [, refused] = await Promise.all([store.put(sha(blob(`late ${name}`)), blob(`late ${name}`)), refusal(store.put(sha(blob(`late ${name}`)), blob('other')))]);
+    expect(refused.code).toBe('EINTERNAL');
+  });
+
   it('answers undefined for a missing blob, and deletes (a missing one too)', async () => {
     const bytes = blob(`gone ${name}`);
     expect(await store.get(sha(bytes))).toBeUndefined();

@@ -58,6 +58,8 @@ const STATUS_BEFORE: Record<string, number> = {
   EBLOBSTORE: 500, EBLOBCORRUPT: 500, EBLOBUNAVAILABLE: 503,
   // Issue 25 (skills registry migrate): the CLI's own, never a registry's answer (so the default).
   EMIGRATESOURCE: 400, EMIGRATETARGET: 400,
+  // Issue 25 (the contract suite): PostgreSQL refusing a NUL in text, answered as the request's fault.
+  ETEXTNUL: 400,
 };
 /** Throw sites that answer another status than the catalog's on purpose. */
 const STATUS_OVERRIDES = new Set(["EBODY'-415", "EDEPENDENCYNOTFOUND'-500"]);

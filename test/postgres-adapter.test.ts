@@ -118,6 +118,21 @@ describe('the adapter', () => {
     expect(db.isUniqueViolation(undefined)).toBe(false);
   });
 
+  it('answers a NUL character in text as the request\'s fault (ETEXTNUL, 400), in a write, a lookup and a jsonb cast', async () => {
+    const db = await open();
+    await db.run('CREATE TABLE t (name text PRIMARY KEY)');
+    for (const [sql, params] of [
+      ['INSERT INTO t VALUES (?)', ['a\u0000b']],
+      ['SELECT name FROM t WHERE name = ?', ['a\u0000b']],
+      ['SELECT ?::jsonb AS j', ['{"a":"\\u0000"}']],
+    ] as const) {
+      const error = await failure(db.get(sql, params));
+      expect([sql, error.code, error.status]).toEqual([sql, 'ETEXTNUL', 400]);
+    }
+    // The connection stays usable, and nothing was stored.
+    expect(await db.all('SELECT name FROM t')).toEqual([]);
+  });
+
   it('serialises two transactions holding the same lock key until the first ends', async () => {
     const db = await open();
     const order: string[] = [];

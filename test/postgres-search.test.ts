@@ -95,7 +95,7 @@ describe('search on SQLite and PostgreSQL', () => {
   });
 
   it('take user text only as words: operators, quotes and SQL are separators, never syntax', async () => {
-    for (const hostile of [`pdf' OR 1=1 --`, 'pdf & !tools | (x', `"pdf" NEAR(tools) *`, "pdf:* <-> tools:A", "'; DROP TABLE skills; --", '\\x00 pdf']) {
+    for (const hostile of [`pdf' OR 1=1 --`, 'pdf & !tools | (x', `"pdf" NEAR(tools) *`, "pdf:* <-> tools:A", "'; DROP TABLE skills; --", '\\x00 pdf', '_', '__ _', 'pdf _']) {
       const a = await ranked(liteExec, sqliteSearch, hostile);
       const b = await ranked(pg, postgresSearch, hostile);
       expect([...b].sort(), hostile).toEqual([...a].sort());

@@ -95,6 +95,7 @@ export const SLOW_TESTS: readonly string[] = [
   'readme-walkthrough.test.ts',
   'registry-audit-worker.test.ts',
   'registry-choice.test.ts',
+  'registry-contract.test.ts',
   'registry-crash-2.test.ts',
   'registry-crash.test.ts',
   'registry-dependency-limit.test.ts',

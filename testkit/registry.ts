@@ -1,4 +1,8 @@
-/** An in-process registry on a real SQLite file, with the real sandbox verifying uploads. */
+/**
+ * An in-process registry with the real sandbox verifying uploads: on a real SQLite file
+ * (`createTestRegistry`), or on either storage profile (`createProfileRegistry`: SQLite, or a real
+ * PostgreSQL with blobs in a real S3-compatible server).
+ */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Hono } from 'hono';
@@ -6,18 +10,22 @@ import { createApp } from '../registry-server/app';
 import type { Env, LogEntry, RegistryConfig } from '../registry-server/context';
 import { openDatabase, type Db } from '../registry-server/db';
 import { Auth } from '../registry-server/auth';
-import { sqliteStorage } from '../registry-server/storage/open';
+import type { Storage } from '../registry-server/storage/index';
+import { openStorage, sqliteStorage } from '../registry-server/storage/open';
+import type { SqlDatabase } from '../registry-server/storage/sql';
 import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
+import type { TestPostgres } from './postgres';
+import type { S3Server } from './s3';
 import { skillFiles, textResult, type SkillSpec } from './skill-files';
 import { tempDir } from './temp';
 
-export interface TestRegistry {
+/** What a test drives a registry through, whichever storage is behind it. */
+export interface RegistryHandle {
   app: Hono<Env>;
-  db: Db;
-  dir: string;
+  storage: Storage;
   logs: LogEntry[];
   admin: string;
   /** A publish token of alice, owner of team acme, which owns @acme (public) and @secret (private). */
@@ -25,7 +33,6 @@ export interface TestRegistry {
   /** A read-only token of bob (no team). */
   bobRead: string;
   request(method: string, url: string, options?: { token?: string | undefined; body?: Uint8Array | string | object; headers?: Record<string, string> }): Promise<Response>;
-  counts(): Record<string, number>;
   /**
    * Writes the download counts still pending now (the registry batches them on a 5 s timer), so a
    * dump taken next changes only through later requests, not through an earlier download's flush.
@@ -34,62 +41,174 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
+/** The in-process registry on a SQLite file, with its raw handle for tests that read rows. */
+export interface TestRegistry extends RegistryHandle {
+  db: Db;
+  dir: string;
+  counts(): Record<string, number>;
+}
+
+export type StorageProfile = 'sqlite' | 'postgres';
+
+export const STORAGE_PROFILES: readonly StorageProfile[] = ['sqlite', 'postgres'];
+
+/** The same registry on either storage profile: SQLite (blobs in its table) or PostgreSQL + S3. */
+export interface ProfileRegistry extends RegistryHandle {
+  profile: StorageProfile;
+  /**
+   * Rows per table through the storage's own database, the search index as `search` (FTS5 rows or
+   * tsvector rows), and `blobs` as what the blob store holds (table rows, or objects in the bucket).
+   */
+  counts(): Promise<RowCounts>;
+}
+
+/** Tables whose row counts `counts()` reports on both engines. */
+const COUNTED_TABLES = [
+  'users', 'teams', 'team_members', 'scopes', 'tokens', 'skills', 'versions', 'used_versions', 'dist_tags', 'skill_servers', 'skill_latest',
+  'audit_log', 'version_audits', 'audit_allowances', 'web_sessions', 'downloads', 'version_downloads', 'skill_downloads', 'skill_dependencies',
+] as const;
+
+export type RowCounts = Record<(typeof COUNTED_TABLES)[number] | 'search' | 'blobs', number>;
+
 export async function createTestRegistry(config: Partial<RegistryConfig> = {}): Promise<TestRegistry> {
   const dir = await tempDir('registry');
   const db = openDatabase(path.join(dir, 'registry.db'));
-  const runner = new InProcessRunner();
-  const logs: LogEntry[] = [];
-  const storage = sqliteStorage(db);
-  const app = createApp({ storage, log: (e) => logs.push(e), config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
-  const boot = await new Auth(storage.db).bootstrap();
-  if (!boot) throw new Error('fresh database was not empty');
-  const request: TestRegistry['request'] = (method, url, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: Uint8Array | string | undefined;
-    if (options.body instanceof Uint8Array || typeof options.body === 'string') body = options.body;
-    else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['Content-Type'] = 'application/json';
-    }
-    return Promise.resolve(app.request(url, { method, headers, ...(body === undefined ? {} : { body }) }));
-  };
-  const admin = boot.token;
-  const ok = async (res: Promise<Response>) => {
-    const r = await res;
-    if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<Record<string, unknown>>;
-  };
-  await ok(request('POST', '/v1/users', { token: admin, body: { name: 'alice' } }));
-  await ok(request('POST', '/v1/users', { token: admin, body: { name: 'bob' } }));
-  await ok(request('POST', '/v1/teams', { token: admin, body: { name: 'acme' } }));
-  await ok(request('POST', '/v1/teams/acme/members', { token: admin, body: { user: 'alice', role: 'owner' } }));
-  await ok(request('POST', '/v1/scopes', { token: admin, body: { name: '@acme', team: 'acme' } }));
-  await ok(request('POST', '/v1/scopes', { token: admin, body: { name: '@secret', team: 'acme', private: true } }));
-  const alice = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'alice', permission: 'publish' } }))).token as string;
-  const bobRead = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'bob', permission: 'read' } }))).token as string;
+  const handle = await assemble(sqliteStorage(db), config, () => fs.rm(dir, { recursive: true, force: true }));
   const counts = () => {
     const tables = ['users', 'teams', 'team_members', 'scopes', 'tokens', 'skills', 'versions', 'blobs', 'used_versions', 'dist_tags', 'skill_servers', 'skills_fts', 'audit_log'];
     return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
   };
+  return { ...handle, db, dir, counts };
+}
+
+/**
+ * The servers the PostgreSQL profile runs on, started on first use and shared by every registry of
+ * a test file (each gets a database and a bucket of its own): call `stop()` in afterAll.
+ */
+export interface ProfileServers {
+  postgres(): Promise<TestPostgres>;
+  s3(): Promise<S3Server>;
+  stop(): Promise<void>;
+}
+
+export function profileServers(): ProfileServers {
+  let pg: Promise<TestPostgres> | undefined;
+  let s3: Promise<S3Server> | undefined;
   return {
-    app,
-    db,
-    dir,
-    logs,
-    admin,
-    alice,
-    bobRead,
-    request,
-    counts,
-    settle: () => app.close(),
-    async close() {
-      await runner.close();
-      await app.close();
-      await storage.close();
-      await fs.rm(dir, { recursive: true, force: true });
+    // Loaded only here: the fast tests that use createTestRegistry never pay for pg or the AWS SDK.
+    postgres: () => (pg ??= import('./postgres').then((m) => m.startPostgres())),
+    s3: () => (s3 ??= import('./s3').then((m) => m.startS3())),
+    async stop() {
+      const started = [pg, s3];
+      pg = undefined;
+      s3 = undefined;
+      const results = await Promise.allSettled(started.map(async (server) => (await server)?.stop()));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
+}
+
+let buckets = 0;
+
+/**
+ * The test registry on `profile`: a SQLite file, or a fresh PostgreSQL database with blobs in a new
+ * bucket of the shared S3 server (its keys passed as options, never through the environment).
+ */
+export async function createProfileRegistry(profile: StorageProfile, servers: ProfileServers, config: Partial<RegistryConfig> = {}): Promise<ProfileRegistry> {
+  const dir = await tempDir(`registry-${profile}`);
+  const removeDir = () => fs.rm(dir, { recursive: true, force: true });
+  if (profile === 'sqlite') {
+    const storage = sqliteStorage(openDatabase(path.join(dir, 'registry.db')));
+    const handle = await assemble(storage, config, removeDir);
+    const blobRows = async () => (await storage.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM blobs'))?.n ?? 0;
+    return { ...handle, profile, counts: () => tableCounts(storage.db, 'skills_fts', blobRows) };
+  }
+  const [pg, s3, { CreateBucketCommand, ListObjectsV2Command, S3Client }] = await Promise.all([servers.postgres(), servers.s3(), import('@aws-sdk/client-s3')]);
+  const bucket = `registry-${process.pid}-${++buckets}`;
+  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
+  let storage: Storage;
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    storage = await openStorage({
+      // Never created: PostgreSQL holds the metadata.
+      file: path.join(dir, 'unused.db'),
+      database: await pg.createDatabase(),
+      blobs: `s3://${bucket}/?endpoint=${s3.endpoint}&region=us-east-1`,
+      blobOptions: { credentials: s3.credentials },
+    });
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  const objects = async () => {
+    let n = 0;
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ...(token === undefined ? {} : { ContinuationToken: token }) }));
+      n += page.KeyCount ?? 0;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return n;
+  };
+  const handle = await assemble(storage, config, async () => {
+    client.destroy();
+    await removeDir();
+  });
+  return { ...handle, profile, counts: () => tableCounts(storage.db, 'skills_search', objects) };
+}
+
+async function tableCounts(db: SqlDatabase, searchTable: string, blobs: () => Promise<number>): Promise<RowCounts> {
+  const count = async (table: string) => (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))?.n ?? 0;
+  const tables: Record<string, number> = {};
+  for (const table of COUNTED_TABLES) tables[table] = await count(table);
+  return { ...(tables as Record<(typeof COUNTED_TABLES)[number], number>), search: await count(searchTable), blobs: await blobs() };
+}
+
+/** The app on `storage` with the real sandbox in process, the usual accounts and tokens. */
+async function assemble(storage: Storage, config: Partial<RegistryConfig>, cleanup: () => Promise<void>): Promise<RegistryHandle> {
+  const runner = new InProcessRunner();
+  const logs: LogEntry[] = [];
+  const app = createApp({ storage, log: (e) => logs.push(e), config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+  const close = async () => {
+    await runner.close();
+    await app.close();
+    await storage.close();
+    await cleanup();
+  };
+  try {
+    const boot = await new Auth(storage.db).bootstrap();
+    if (!boot) throw new Error('fresh database was not empty');
+    const request: RegistryHandle['request'] = (method, url, options = {}) => {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.Authorization = `Bearer ${options.token}`;
+      let body: Uint8Array | string | undefined;
+      if (options.body instanceof Uint8Array || typeof options.body === 'string') body = options.body;
+      else if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['Content-Type'] = 'application/json';
+      }
+      return Promise.resolve(app.request(url, { method, headers, ...(body === undefined ? {} : { body }) }));
+    };
+    const admin = boot.token;
+    const ok = async (res: Promise<Response>) => {
+      const r = await res;
+      if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, unknown>>;
+    };
+    await ok(request('POST', '/v1/users', { token: admin, body: { name: 'alice' } }));
+    await ok(request('POST', '/v1/users', { token: admin, body: { name: 'bob' } }));
+    await ok(request('POST', '/v1/teams', { token: admin, body: { name: 'acme' } }));
+    await ok(request('POST', '/v1/teams/acme/members', { token: admin, body: { user: 'alice', role: 'owner' } }));
+    await ok(request('POST', '/v1/scopes', { token: admin, body: { name: '@acme', team: 'acme' } }));
+    await ok(request('POST', '/v1/scopes', { token: admin, body: { name: '@secret', team: 'acme', private: true } }));
+    const alice = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'alice', permission: 'publish' } }))).token as string;
+    const bobRead = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'bob', permission: 'read' } }))).token as string;
+    return { app, storage, logs, admin, alice, bobRead, request, settle: () => app.close(), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** A publishable skill: one echo call, with a fixture that passes. */

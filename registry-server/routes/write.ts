@@ -70,9 +70,12 @@ export function writeRoutes(app: Hono<Env>): void {
     const { caller, skill } = await writable(c, name);
     const tag = c.req.param('tag');
     if (tag === 'latest') throw new SkillsError('ETAGLATEST', 'the latest tag cannot be removed; point it at another version instead', { status: 400 });
+    const missing = () => notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
+    // A tag of another shape was never set (and may hold what the database cannot take).
+    if (!distTagSchema.safeParse(tag).success) throw missing();
     const { store } = c.get('services');
     await store.atomically(async (tx) => {
-      if (!(await store.removeDistTag(tx, skill, tag))) throw notFound(`dist-tag ${tag.slice(0, 40)} of ${name}`);
+      if (!(await store.removeDistTag(tx, skill, tag))) throw missing();
       await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
     });
     return c.json({ name, distTags: await c.get('services').store.distTags(skill.id) });

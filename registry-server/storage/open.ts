@@ -6,7 +6,7 @@ import { openDatabase } from '../db';
 import type { BlobStore } from './blobs';
 import type { ChangeFeed } from './changes';
 import type { Storage } from './index';
-import { openBlobStore } from './open-blobs';
+import { openBlobStore, type OpenBlobStoreOptions } from './open-blobs';
 import { SqlBlobStore } from './sql-blobs';
 import { SqliteChangeFeed } from './sqlite-changes';
 import { SqliteDatabase } from './sqlite';
@@ -19,6 +19,11 @@ export interface StorageOptions {
   database?: string | undefined;
   /** An `s3://bucket/prefix?endpoint=...` URL: blobs in object storage instead of the metadata database. */
   blobs?: string | undefined;
+  /**
+   * How the S3 store is reached besides its URL: keys (else the SDK's default chain reads
+   * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), timeouts, attempts. Ignored without `blobs`.
+   */
+  blobOptions?: Omit<OpenBlobStoreOptions, 'db'> | undefined;
 }
 
 /** SQLite metadata, blobs and change feed over one open better-sqlite3 handle (which close() closes). */
@@ -43,13 +48,13 @@ function assemble(db: SqliteDatabase, raw: ReturnType<typeof openDatabase>, blob
 }
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
-  if (options.database !== undefined) return openPostgresStorage(options.database, options.blobs);
+  if (options.database !== undefined) return openPostgresStorage(options.database, options.blobs, options.blobOptions);
   const raw = openDatabase(options.file);
   // One wrapper per connection: the blob store's queries queue behind the same transactions.
   const db = new SqliteDatabase(raw);
   let blobs: BlobStore;
   try {
-    blobs = await openBlobStore(options.blobs, { db });
+    blobs = await openBlobStore(options.blobs, { ...options.blobOptions, db });
   } catch (error) {
     await db.close();
     throw error;
@@ -62,7 +67,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
  * change feed on the same database, blobs in its table or in the bucket `blobs` names. The
  * modules load only for a registry that uses PostgreSQL.
  */
-async function openPostgresStorage(url: string, blobsUrl: string | undefined): Promise<Storage> {
+async function openPostgresStorage(url: string, blobsUrl: string | undefined, blobOptions: StorageOptions['blobOptions']): Promise<Storage> {
   const [{ PostgresDatabase }, { migratePostgres }, { PostgresChangeFeed }, { postgresSearch }] = await Promise.all([
     import('./postgres'),
     import('./postgres-schema'),
@@ -74,7 +79,7 @@ async function openPostgresStorage(url: string, blobsUrl: string | undefined): P
   let changes: ChangeFeed | undefined;
   try {
     await migratePostgres(db);
-    blobs = await openBlobStore(blobsUrl, { db });
+    blobs = await openBlobStore(blobsUrl, { ...blobOptions, db });
     changes = await PostgresChangeFeed.open(db);
   } catch (error) {
     await blobs?.close();

@@ -208,9 +208,13 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       PRIMARY KEY (dependency, version_id)
     );
     CREATE INDEX skill_dependencies_version ON skill_dependencies(version_id);
+    -- PostgreSQL's JSON parser refuses the escapes of NUL and of lone surrogates (backslash-u0000,
+    -- backslash-ud800) anywhere in the text, and a manifest's free text may hold them (SQLite's
+    -- json_each reads them): the dependencies are read from the manifest without its escaped
+    -- backslashes and its backslash-u escapes. Their keys are skill names, which hold neither.
     CREATE FUNCTION skill_dependencies_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-      deps jsonb := NEW.manifest::jsonb -> 'dependencies';
+      deps jsonb := regexp_replace(replace(NEW.manifest, '\\\\', ''), '\\\\u[0-9A-Fa-f]{4}', '', 'g')::jsonb -> 'dependencies';
     BEGIN
       IF jsonb_typeof(deps) = 'object' THEN
         INSERT INTO skill_dependencies (dependency, version_id)

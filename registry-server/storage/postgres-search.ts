@@ -44,7 +44,10 @@ export const postgresSearch: SearchEngine = {
 
   match(text: string): SearchMatch | undefined {
     const terms = queryTerms(text);
-    if (terms.length === 0) return undefined;
+    if (terms.length === 0) {
+      // Words with nothing to index (`_`) match nothing, as FTS5's empty phrases do; no words at all match everything.
+      return queryWords(text).length === 0 ? undefined : { from: 'skills s', where: '1 = 0', rank: '0', params: [] };
+    }
     return {
       // The query and each word's own query, computed once; user text only ever travels as parameters.
       from: `(SELECT to_tsquery(${CONFIG}, ?) AS query, ARRAY(SELECT to_tsquery(${CONFIG}, t) FROM json_array_elements_text(?::json) AS t) AS terms) q

@@ -223,6 +223,11 @@ export class PostgresDatabase implements SqlDatabase {
       return new SkillsError('EDBMISSING', `the database of ${this.description} does not exist`, { hint: `create it (createdb ${databaseName(this.description)}) or correct the URL` });
     }
     if (isConnectionFailure(error)) return this.#unavailable(reason(error));
+    // A NUL in a text parameter (22021), or an escaped one cast to jsonb (22P05): the request's
+    // text, never the server's fault. Inputs are checked before they get here; this is the net.
+    if (code === '22021' || code === '22P05') {
+      return new SkillsError('ETEXTNUL', 'the request holds a NUL character (U+0000), which the registry\'s database cannot store', { hint: 'leave the NUL character out' });
+    }
     return error;
   }
 

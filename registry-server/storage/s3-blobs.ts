@@ -56,6 +56,8 @@ export class S3BlobStore implements BlobStore {
   private readonly where: string;
   private readonly maxBlobBytes: number;
   private readonly callTimeoutMs: number;
+  /** Puts under way, by digest: a second put of the same blob waits for the first. */
+  private readonly putting = new Map<string, Promise<void>>();
 
   constructor(options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
@@ -87,8 +89,21 @@ export class S3BlobStore implements BlobStore {
     return AbortSignal.timeout(this.callTimeoutMs);
   }
 
+  /**
+   * Concurrent puts of one blob in this process (a publish race) store it once. Some S3-compatible
+   * servers (s3rver) show an object while it is being written: a second put's HEAD would see it
+   * short and call it damaged.
+   */
   async put(sha256: string, bytes: Uint8Array): Promise<void> {
     checkPut(sha256, bytes);
+    const under = this.putting.get(sha256);
+    if (under !== undefined) return under;
+    const put = this.putOnce(sha256, bytes).finally(() => this.putting.delete(sha256));
+    this.putting.set(sha256, put);
+    return put;
+  }
+
+  private async putOnce(sha256: string, bytes: Uint8Array): Promise<void> {
     if (bytes.byteLength > this.maxBlobBytes) throw new SkillsError('EINTERNAL', `a blob of ${bytes.byteLength} bytes is over the ${this.maxBlobBytes} bytes ${this.description} reads back; nothing was stored`);
     const Key = this.key(sha256);
     let stored: number | undefined | 'missing';
