@@ -1,23 +1,35 @@
-/** Skills, versions, tarballs, dist-tags and the search index, over the metadata database and the blob store. */
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+/**
+ * The registry's metadata store: skills, versions, tarballs, dist-tags and the search index, over
+ * the metadata database and the blob store. It owns the caches (packument bodies, tarballs, search
+ * answers, the discovery index, scopes) and drops them as the change feed and its own writers say,
+ * so a read here is where caching and freshness are decided. What it does not decide lives apart:
+ * the documents (version-documents.ts), their ready bodies (packument-bodies.ts), the search
+ * query and index (skill-search.ts), the new version's row (new-version.ts), its knobs
+ * (store-options.ts).
+ */
 import semver from 'semver';
 import type { AuditSummary } from '../schema/audit-report';
 import type { Manifest } from '../schema/manifest';
-import type { InstallPackument, PackageKind, Packument, PackumentVersion, Provenance, RegistryDiscoveryEntry, SearchResult, TrustReason, VerificationSummary } from '../schema/registry';
-import { tarballPath } from '../schema/registry';
+import type { InstallPackument, Packument, PackumentVersion, RegistryDiscoveryEntry } from '../schema/registry';
 import { SkillsError } from '../schema/errors';
-import { SERVER_NAME_RE } from '../schema/names';
-import type { TrustLevel } from '../schema/trust';
 import { now, type ScopeRow } from './auth';
 import type { BlobStore } from './storage/blobs';
 import type { ChangeFeed, Changed } from './storage/changes';
-import { searchDocument, type SearchEngine } from './storage/search';
-import { jsonList, type SqlDatabase, type SqlExecutor, type SqlTransaction, type SqlValue } from './storage/sql';
-import { shownVersion, writeLatest } from './version-trust';
+import type { SearchEngine } from './storage/search';
+import { jsonList, type SqlDatabase, type SqlExecutor, type SqlTransaction } from './storage/sql';
 import { downloadSummary, utcDay } from './downloads';
 import { ByteLru, type ByteLruStats } from './byte-lru';
 import { DiscoveryIndex, type IndexBody } from './discovery-index';
+import { bodyOf, type CachedBody, type PackumentEntry } from './packument-bodies';
+import { indexSkill, matchesNothing, planSearch, type SearchAnswer, type SearchOptions } from './skill-search';
+import { installPackumentDocument, packumentDocument, sortByVersion, VERSION_COLUMNS, versionDocument, type InstallVersionRow, type VersionRow } from './version-documents';
+import { insertVersionRow, tagFor, type NewVersion } from './new-version';
+import { DEFAULT_STORE_CACHE, type StoreBackends, type StoreCacheOptions } from './store-options';
+
+export type { NewVersion } from './new-version';
+export type { CachedBody } from './packument-bodies';
+export { DEFAULT_STORE_CACHE, SEARCH_TOTAL_CAP, type StoreBackends, type StoreCacheOptions } from './store-options';
+export type { SearchAnswer, SearchOptions } from './skill-search';
 
 export interface SkillRow {
   id: number;
@@ -27,131 +39,14 @@ export interface SkillRow {
   updated_at: string;
 }
 
-interface VersionRow {
-  id: number;
-  version: string;
-  integrity: string;
-  digest: string;
-  manifest: string;
-  skill_md: string;
-  description: string;
-  file_count: number;
-  unpacked_size: number;
-  size: number;
-  verification: string;
-  published_by: string | null;
-  published_at: string;
-  yanked: number;
-  deprecated: string | null;
-  kind: PackageKind;
-  trust: TrustLevel;
-  trust_reasons: string;
-  provenance: string | null;
-}
-
-/** The columns of a version row that `toVersion` reads. */
-const VERSION_COLUMNS = `v.id, v.version, v.integrity, v.digest, v.manifest, v.skill_md, v.description, v.file_count, v.unpacked_size, v.size,
-                v.verification, u.name AS published_by, v.published_at, v.yanked, v.deprecated, v.kind, v.trust, v.trust_reasons, v.provenance`;
-
-export interface NewVersion {
-  name: string;
-  scopeId: number;
-  version: string;
-  manifest: Manifest;
-  skillMd: string;
-  body: string;
-  description: string;
-  integrity: string;
-  digest: string;
-  files: { path: string; size: number; sha256: string }[];
-  unpackedSize: number;
-  tarball: Uint8Array;
-  verification: VerificationSummary;
-  publishedBy: number;
-  tag: string | undefined;
-  kind: PackageKind;
-  trust: TrustLevel;
-  trustReasons: TrustReason[];
-  provenance: Provenance | undefined;
-  /** sha256 hex of the tarball bytes, and of SKILL.md exactly as `/skill.md` serves it. */
-  tarballSha256: string;
-  skillMdSha256: string;
-}
-
-/** A response body kept ready to send: the bytes, their gzip form when worth it, and an ETag. */
-export interface CachedBody {
-  body: Buffer;
-  gzip: Buffer | undefined;
-  etag: string;
-}
-
-/** A cached packument; a full one keeps its text without `downloads` to splice new counts in. */
-interface PackumentEntry extends CachedBody {
-  /** The JSON text up to (not including) the closing brace, or without `downloads` for the full form. */
-  head: string;
-  counts: { skillId: number; json: string; generation: number } | undefined;
-}
-
-function bodyOf(head: string, counts: PackumentEntry['counts']): PackumentEntry {
-  const text = counts ? `${head},"downloads":${counts.json}}` : head;
-  const body = Buffer.from(text, 'utf8');
-  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
-  return { body, gzip: body.byteLength >= GZIP_MIN_BYTES ? gzipSync(body, { level: 6 }) : undefined, etag: `"${hash}"`, head: counts ? head : '', counts };
-}
-
 export interface CachedTarball {
   bytes: Buffer;
   etag: string;
   skill: { id: number; name: string };
 }
 
-export interface StoreCacheOptions {
-  /** Bytes of packument bodies (plain and gzipped) kept; least recently used go first. */
-  packumentCacheBytes: number;
-  /** Bytes of tarballs kept in memory. */
-  tarballCacheBytes: number;
-  /** Bytes of search answers kept until the next write (0: every search is ranked afresh). */
-  searchCacheBytes: number;
-  /** Search counts matches only this far (SEARCH_TOTAL_CAP by default; smaller in tests). */
-  searchTotalCap: number;
-}
-
-export const DEFAULT_STORE_CACHE: StoreCacheOptions = { packumentCacheBytes: 64 * 1024 * 1024, tarballCacheBytes: 64 * 1024 * 1024, searchCacheBytes: 8 * 1024 * 1024, searchTotalCap: 1000 };
-
-export interface SearchOptions {
-  query: string;
-  scope?: string | undefined;
-  server?: string | undefined;
-  /** Only skills whose shown version has one of these levels; undefined for all. */
-  trust?: readonly TrustLevel[] | undefined;
-  limit: number;
-  offset: number;
-  readablePrivate: ReadonlySet<string> | 'all';
-}
-
-export interface SearchAnswer {
-  /** Exact when `totalCapped` is false; else a lower bound (matches were counted only up to the cap). */
-  total: number;
-  /** True when there are more matches than were counted: `total` is then "at least". */
-  totalCapped: boolean;
-  results: SearchResult[];
-}
-
-/** Bodies smaller than this are sent as they are: gzip would save little and cost a header. */
-const GZIP_MIN_BYTES = 1024;
 /** What a cache entry costs besides its bytes (key, object, map slot), for the byte bound. */
 const ENTRY_OVERHEAD = 256;
-/** Search counts matches only this far: `total` is exact up to it; beyond, it is a lower bound and `totalCapped` is true. */
-export const SEARCH_TOTAL_CAP = DEFAULT_STORE_CACHE.searchTotalCap;
-
-/** What the store keeps its data in, chosen at start (see storage/). */
-export interface StoreBackends {
-  db: SqlDatabase;
-  blobs: BlobStore;
-  changes: ChangeFeed;
-  search: SearchEngine;
-}
-
 /** A change-feed entry for download counts written (not a change of the skill's data). */
 export const DOWNLOADS_CHANGED = '#downloads:';
 
@@ -343,82 +238,25 @@ export class SkillsStore {
 
   async packument(skill: SkillRow, origin: string, isPrivate: boolean): Promise<Packument> {
     const rows = await this.db.all<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ?`, [skill.id]);
-    rows.sort((a, b) => semver.compare(a.version, b.version));
+    sortByVersion(rows);
     const audits = await this.#audits(rows.map((r) => r.id));
-    const versions: Record<string, PackumentVersion> = {};
-    const time: Record<string, string> = { created: skill.created_at, modified: skill.updated_at };
-    for (const row of rows) {
-      versions[row.version] = this.toVersion(skill.name, row, origin, audits.get(row.id));
-      time[row.version] = row.published_at;
-    }
     const distTags = await this.distTags(skill.id);
-    const latest = distTags.latest ?? rows.at(-1)?.version;
-    return {
-      name: skill.name,
-      description: (latest ? versions[latest]?.description : undefined) ?? '',
-      distTags,
-      versions,
-      time,
-      private: isPrivate,
-      downloads: await downloadSummary(this.db, skill.id, utcDay(new Date())),
-    };
+    return packumentDocument(skill, rows, origin, isPrivate, audits, distTags, await downloadSummary(this.db, skill.id, utcDay(new Date())));
   }
 
   async installPackument(skill: SkillRow, origin: string): Promise<InstallPackument> {
-    const rows = await this.db.all<{ version: string; integrity: string; digest: string; manifest: string; file_count: number; unpacked_size: number; size: number; yanked: number; deprecated: string | null; kind: PackageKind; trust: TrustLevel }>(
+    const rows = await this.db.all<InstallVersionRow>(
       'SELECT version, integrity, digest, manifest, file_count, unpacked_size, size, yanked, deprecated, kind, trust FROM versions WHERE skill_id = ?',
       [skill.id],
     );
-    rows.sort((a, b) => semver.compare(a.version, b.version));
-    const versions: InstallPackument['versions'] = {};
-    for (const row of rows) {
-      const manifest = JSON.parse(row.manifest) as Manifest;
-      versions[row.version] = {
-        version: row.version,
-        dependencies: manifest.dependencies,
-        mcp: manifest.mcp,
-        dist: { tarball: `${origin}${tarballPath(skill.name, row.version)}`, integrity: row.integrity, digest: row.digest, fileCount: row.file_count, unpackedSize: row.unpacked_size, size: row.size },
-        yanked: row.yanked === 1,
-        deprecated: row.deprecated,
-        kind: row.kind,
-        trust: row.trust,
-      };
-    }
-    return { name: skill.name, distTags: await this.distTags(skill.id), versions };
+    sortByVersion(rows);
+    return installPackumentDocument(skill.name, rows, origin, await this.distTags(skill.id));
   }
 
   async version(skill: SkillRow, version: string, origin: string): Promise<PackumentVersion | undefined> {
     const row = await this.db.get<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions v LEFT JOIN users u ON u.id = v.published_by WHERE v.skill_id = ? AND v.version = ?`, [skill.id, version]);
     if (!row) return undefined;
-    return this.toVersion(skill.name, row, origin, (await this.#audits([row.id])).get(row.id));
-  }
-
-  private toVersion(name: string, row: VersionRow, origin: string, audit: AuditSummary | undefined): PackumentVersion {
-    return {
-      name,
-      version: row.version,
-      description: row.description,
-      manifest: JSON.parse(row.manifest) as Manifest,
-      dist: {
-        tarball: `${origin}${tarballPath(name, row.version)}`,
-        integrity: row.integrity,
-        digest: row.digest,
-        fileCount: row.file_count,
-        unpackedSize: row.unpacked_size,
-        size: row.size,
-      },
-      skillMd: row.skill_md,
-      publishedAt: row.published_at,
-      publishedBy: row.published_by,
-      yanked: row.yanked === 1,
-      deprecated: row.deprecated,
-      verification: JSON.parse(row.verification) as VerificationSummary,
-      kind: row.kind,
-      trust: row.trust,
-      trustReasons: JSON.parse(row.trust_reasons) as TrustReason[],
-      provenance: row.provenance === null ? null : (JSON.parse(row.provenance) as Provenance),
-      ...(audit ? { audit } : {}),
-    };
+    return versionDocument(skill.name, row, origin, (await this.#audits([row.id])).get(row.id));
   }
 
   /** The audit summaries of versions, by version id (none for versions published before audits). */
@@ -496,40 +334,8 @@ export class SkillsStore {
       await tx.run('UPDATE skills SET updated_at = ? WHERE id = ?', [at, skill.id]);
     }
     touch(skill);
-    await tx.run(
-      `INSERT INTO versions (skill_id, version, integrity, digest, manifest, skill_md, description, files, file_count, unpacked_size, size,
-                             verification, published_by, published_at, kind, trust, trust_reasons, provenance, tarball_sha256, skill_md_sha256)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        skill.id,
-        v.version,
-        v.integrity,
-        v.digest,
-        JSON.stringify(v.manifest),
-        v.skillMd,
-        v.description,
-        JSON.stringify(v.files),
-        v.files.length,
-        v.unpackedSize,
-        v.tarball.byteLength,
-        JSON.stringify(v.verification),
-        v.publishedBy,
-        at,
-        v.kind,
-        v.trust,
-        JSON.stringify(v.trustReasons),
-        v.provenance === undefined ? null : JSON.stringify(v.provenance),
-        v.tarballSha256,
-        v.skillMdSha256,
-      ],
-    );
-    const tags = await this.distTags(skill.id, tx);
-    let tag = v.tag;
-    if (tag === undefined) {
-      const current = tags.latest;
-      if (semver.prerelease(v.version)) tag = 'next';
-      else if (current === undefined || semver.gt(v.version, current)) tag = 'latest';
-    }
+    await insertVersionRow(tx, skill.id, v, at);
+    const tag = tagFor(v, (await this.distTags(skill.id, tx)).latest);
     if (tag !== undefined) await tx.run('INSERT INTO dist_tags (skill_id, tag, version) VALUES (?, ?, ?) ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version', [skill.id, tag, v.version]);
     await this.refreshIndex(tx, skill.id);
     await this.#changes.record(tx, [skill.name]);
@@ -537,19 +343,8 @@ export class SkillsStore {
   }
 
   /** Points the search index and server list at the version `latest` names (else the highest). */
-  async refreshIndex(tx: SqlExecutor, skillId: number): Promise<void> {
-    const skill = await tx.get<{ name: string }>('SELECT name FROM skills WHERE id = ?', [skillId]);
-    await this.#search.remove(tx, skillId);
-    await tx.run('DELETE FROM skill_servers WHERE skill_id = ?', [skillId]);
-    const versions = skill ? (await tx.all<{ version: string }>('SELECT version FROM versions WHERE skill_id = ?', [skillId])).map((r) => r.version) : [];
-    const chosen = shownVersion(versions, (await this.distTags(skillId, tx)).latest);
-    await writeLatest(tx, skillId, chosen);
-    if (!skill || chosen === undefined) return;
-    const row = await tx.get<{ manifest: string; skill_md: string; description: string }>('SELECT manifest, skill_md, description FROM versions WHERE skill_id = ? AND version = ?', [skillId, chosen]);
-    if (!row) return;
-    const manifest = JSON.parse(row.manifest) as Manifest;
-    await this.#search.index(tx, skillId, searchDocument(skill.name, { description: row.description, keywords: manifest.keywords, skillMd: row.skill_md }));
-    for (const server of Object.keys(manifest.mcp)) await tx.run('INSERT INTO skill_servers (skill_id, server) VALUES (?, ?)', [skillId, server]);
+  refreshIndex(tx: SqlExecutor, skillId: number): Promise<void> {
+    return indexSkill(tx, this.#search, skillId, async () => (await this.distTags(skillId, tx)).latest);
   }
 
   /** Runs one writer's statements inside `tx`, dropping what the skill's caches hold before and after them. */
@@ -656,89 +451,15 @@ export class SkillsStore {
     return rows.map((r) => ({ version: r.version, yanked: r.yanked === 1 }));
   }
 
-  /**
-   * Ranked search (the engine's rank: BM25 on SQLite, weighted ts_rank on PostgreSQL), ties by
-   * name. The ranked page is found in one statement (only matches the caller may read, and that
-   * pass the filters); the shown rows are read in one more; the count stops at SEARCH_TOTAL_CAP
-   * (it is skipped when the page shows every match).
-   */
+  /** Ranked search (see skill-search.ts), its answers kept until the next write. */
   async search(options: SearchOptions): Promise<SearchAnswer> {
-    // Skills name only valid server names (skill.json is validated): another name matches none,
-    // and /mcp passes it unchecked (it may hold what the database cannot take).
-    if (options.server !== undefined && !SERVER_NAME_RE.test(options.server)) return { total: 0, totalCapped: false, results: [] };
+    if (matchesNothing(options)) return { total: 0, totalCapped: false, results: [] };
     await this.#fresh();
-    const match = this.#search.match(options.query);
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (match !== undefined) {
-      where.push(match.where);
-      params.push(...match.params);
-    }
-    // The scopes the caller may read (and the one asked for), as ids: no join per match.
-    const scopes = (await this.db.all<{ id: number; name: string; private: number }>('SELECT id, name, private FROM scopes')).filter(
-      (sc) => (sc.private === 0 || options.readablePrivate === 'all' || options.readablePrivate.has(sc.name)) && (options.scope === undefined || sc.name === options.scope),
-    );
-    const scopeIds = JSON.stringify(scopes.map((sc) => sc.id).sort((x, y) => x - y));
-    where.push(`s.scope_id IN ${jsonList(this.db, 'int')}`);
-    params.push(scopeIds);
-    const key = JSON.stringify([match?.params ?? null, scopeIds, options.server ?? null, options.trust ? [...new Set(options.trust)].sort() : null, options.limit, options.offset]);
+    const { key, run } = await planSearch(this.db, this.#search, options, this.#searchTotalCap);
     const known = this.#searches.get(key);
     if (known) return known;
     const seen = this.#generation;
-    if (options.server !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM skill_servers ss WHERE ss.skill_id = s.id AND ss.server = ?)');
-      params.push(options.server);
-    }
-    if (options.trust !== undefined) {
-      where.push(`sl.trust IN ${jsonList(this.db, 'text')}`);
-      params.push(JSON.stringify([...new Set(options.trust)]));
-    }
-    const from =
-      match !== undefined
-        ? `FROM ${match.from}${options.trust !== undefined ? ' JOIN skill_latest sl ON sl.skill_id = s.id' : ''}`
-        : 'FROM skills s JOIN skill_latest sl ON sl.skill_id = s.id';
-    const filtered = `${from} WHERE ${where.join(' AND ')}`;
-    const page = await this.db.all<{ id: number; name: string; rank: number }>(`SELECT s.id, s.name, ${match !== undefined ? match.rank : '0'} AS rank ${filtered} ORDER BY rank, s.name LIMIT ? OFFSET ?`, [
-      ...params,
-      options.limit,
-      options.offset,
-    ]);
-    let total: number;
-    let totalCapped = false;
-    if (page.length > 0 && page.length < options.limit) total = options.offset + page.length;
-    else if (page.length === 0 && options.offset === 0) total = 0;
-    else {
-      // One row past the cap tells "exactly the cap" from "more than were counted".
-      const cap = this.#searchTotalCap;
-      const counted = (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT 1 AS one ${filtered} LIMIT ${cap + 1}) AS counted`, params))?.n ?? 0;
-      totalCapped = counted > cap;
-      total = page.length > 0 ? Math.max(options.offset + page.length, Math.min(counted, cap)) : Math.min(counted, cap);
-    }
-    const shown = new Map(
-      (
-        await this.db.all<{ skill_id: number; version: string; trust: TrustLevel; description: string; manifest: string }>(
-          `SELECT sl.skill_id, sl.version, sl.trust, v.description, v.manifest FROM skill_latest sl JOIN versions v ON v.skill_id = sl.skill_id AND v.version = sl.version
-           WHERE sl.skill_id IN ${jsonList(this.db, 'int')}`,
-          [JSON.stringify(page.map((r) => r.id))],
-        )
-      ).map((r) => [r.skill_id, r]),
-    );
-    const results: SearchResult[] = [];
-    for (const r of page) {
-      const row = shown.get(r.id);
-      if (!row) continue;
-      const manifest = JSON.parse(row.manifest) as Manifest;
-      results.push({
-        name: r.name,
-        version: row.version,
-        description: row.description,
-        keywords: manifest.keywords,
-        servers: Object.keys(manifest.mcp),
-        score: Math.round(-Number(r.rank) * 1000) / 1000,
-        trust: row.trust,
-      });
-    }
-    const answer: SearchAnswer = { total, totalCapped, results };
+    const answer = await run();
     if (seen === this.#generation) this.#searches.set(key, '', answer, key.length + JSON.stringify(answer).length + ENTRY_OVERHEAD);
     return answer;
   }
