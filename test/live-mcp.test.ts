@@ -227,12 +227,14 @@ describe('live mode against misbehaving servers', () => {
     expect(crash.error).toMatchObject({ code: 'EMCPCALL' });
     const hang = await live(code('hang'), { hostile: ['hang'] }, hostile, { callTimeoutMs: 500 });
     expect(hang.error).toMatchObject({ code: 'EMCPTIMEOUT' });
-    // 20 MB over stdio: the SDK's transport gives up on the message, or our cap refuses it.
-    const huge = await live(code('huge'), { hostile: ['huge'] }, hostile);
+    // 20 MB over stdio: the SDK's transport gives up on the message, or our cap refuses it. The
+    // call's time bound is set far past it, so a busy machine moving 20 MB slowly cannot turn the
+    // answer into a timeout (the hang case above is the timeout's test).
+    const huge = await live(code('huge'), { hostile: ['huge'] }, hostile, { callTimeoutMs: 150_000, timeoutMs: 150_000 });
     expect(['ERESULTTOOLARGE', 'EMCPCALL']).toContain((huge.error as { code: string }).code);
     const big = await live(`import { echo } from '../../servers/hostile';\nexport async function run() { return echo({ text: 'y'.repeat(300000) }); }\n`, { hostile: ['echo'] }, hostile, { maxResultBytes: 100_000 });
     expect(big.error).toMatchObject({ code: 'ERESULTTOOLARGE' });
-  }, 60_000);
+  }, 240_000);
 
   it('records nothing when the live run fails (ERECORD), leaving no fixture behind', async () => {
     const dir = await writeSkill('crasher', "import { crash } from '../../servers/hostile';\nexport async function run() { return crash({}); }\n", { hostile: ['crash'] });

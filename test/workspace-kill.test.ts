@@ -138,4 +138,17 @@ describe(`SIGKILL during a real install of ${NEW_COUNT} skills`, () => {
       expect(await recovered(ws)).toBe('new');
     }, 300_000);
   }
+
+  it('killed after the moves, while writing skills.json and the lockfile (their temporary files left): the new workspace, no temporary file', async () => {
+    const ws = await copyOfOld();
+    const pauseFile = path.join(base, `paused-${counter++}`);
+    const { child, exited } = start(ws, { SKILLS_TEST_PAUSE_AFTER_MOVES: String(NEW_COUNT), SKILLS_TEST_PAUSE_FILE: pauseFile });
+    expect(await until(exited, () => exists(pauseFile)), 'the install reached the pause').toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    // What writeFileAtomic leaves when killed between writing its temporary file and renaming it.
+    await fs.writeFile(path.join(ws, '.skills.json.0123456789ab.tmp'), '{"dependencies": {');
+    await fs.writeFile(path.join(ws, '.skills-lock.json.ba9876543210.tmp'), '');
+    expect(await recovered(ws)).toBe('new');
+  }, 300_000);
 });

@@ -186,6 +186,7 @@ async function applyJournal(root: string, dir: string, journal: Journal, key: Bu
     if (isInstall) await fs.rename(staged, target);
     moves++;
   }
+  await pauseAfterMoves(moves);
   for (const f of journal.files) await writeFileAtomic(path.join(root, f.path), f.content);
   await syncLinks(root, key, { workspace: journal.files.find((f) => f.path === WORKSPACE_FILE)?.content, lock: journal.files.find((f) => f.path === LOCKFILE)?.content });
   await fs.rm(trash, { recursive: true, force: true });
@@ -239,6 +240,7 @@ export async function needsRecovery(root: string): Promise<boolean> {
 export async function recover(root: string, env: NodeJS.ProcessEnv): Promise<Recovered> {
   const dirs = await workspaceDirs(root);
   let cleaned = false;
+  let completed = false;
   if (dirs.skills) {
     const file = path.join(dirs.skills, JOURNAL);
     const text = await readJournal(file);
@@ -246,7 +248,9 @@ export async function recover(root: string, env: NodeJS.ProcessEnv): Promise<Rec
       const journal = await openJournal(text, env, file);
       await checkJournal(dirs.root, dirs.skills, journal, file);
       await applyJournal(dirs.root, dirs.skills, journal, await journalKey(env, { create: false }));
-      return 'completed';
+      // The killed run may also have left a temporary file of skills.json or the lockfile
+      // (killed between writing it and renaming it): cleared below like any other.
+      completed = true;
     }
     // fs.rm removes a link itself, never what it points to.
     for (const e of await fs.readdir(dirs.skills)) {
@@ -260,5 +264,6 @@ export async function recover(root: string, env: NodeJS.ProcessEnv): Promise<Rec
     await fs.rm(path.join(dirs.root, e), { force: true });
     cleaned = true;
   }
+  if (completed) return 'completed';
   return cleaned ? 'cleaned' : 'none';
 }

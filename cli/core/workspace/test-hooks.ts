@@ -3,9 +3,10 @@
  * (docs/cli.md, "Test hooks"). They only observe or stop a process at a point; they never change
  * what it writes.
  * - `SKILLS_TEST_PAUSE_AFTER_MOVES=n` with `SKILLS_TEST_PAUSE_FILE=<file>`: applying an install
- *   journal stops between its n-th and its next folder move (0 <= n < the number of moves; 0: the
- *   journal is written, nothing moved yet), writes its pid to the file, and waits there until it is
- *   killed, so a test can SIGKILL it at that point without a race.
+ *   journal stops between its n-th and its next folder move (0: the journal is written, nothing
+ *   moved yet; n = the number of moves: every folder moved, skills.json and the lockfile not yet
+ *   written), writes its pid to the file, and waits there until it is killed, so a test can SIGKILL
+ *   it at that point without a race.
  * - `SKILLS_TEST_LOCK_LOG=<file>`: the workspace lock appends one line per event (one O_APPEND
  *   write each): `wait <pid> <holder pid>` when a process first finds the lock held, `acquire <pid>
  *   <token>` just after taking it, `release <pid> <token>` just before letting go; so a test can
