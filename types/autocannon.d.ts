@@ -28,13 +28,17 @@ declare module 'autocannon' {
   interface AutocannonResult {
     requests: Histogram & { total: number };
     latency: Histogram;
-    throughput: Histogram;
+    throughput: Histogram & { total: number };
     errors: number;
     non2xx: number;
     timeouts: number;
     '2xx': number;
   }
   export type { AutocannonRequest, AutocannonResult };
-  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  /** The running load: awaitable for its result, and an emitter of each response. */
+  interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+    on(event: 'response', listener: () => void): this;
+  }
+  function autocannon(options: AutocannonOptions): AutocannonInstance;
   export default autocannon;
 }

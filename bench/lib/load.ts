@@ -13,6 +13,8 @@ export interface LoadOptions {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Counters read just before and just after the measured run (e.g. the server's CPU seconds, by process). */
+  sample?: () => Record<string, number>;
 }
 
 export interface LoadResult {
@@ -21,12 +23,14 @@ export interface LoadResult {
   p99: number;
   requests: number;
   bytesPerSecond: number;
+  /** The `sample` counters' growth over the measured run. */
+  sampled?: Record<string, number>;
 }
 
-function run(options: LoadOptions, seconds: number): Promise<AutocannonResult> {
+async function run(options: LoadOptions, seconds: number): Promise<AutocannonResult> {
   const pick = options.path;
   const setupRequest = typeof pick === 'function' ? (req: AutocannonRequest) => ({ ...req, path: pick() }) : undefined;
-  return autocannon({
+  return await autocannon({
     url: options.url,
     connections: options.connections,
     duration: seconds,
@@ -38,11 +42,55 @@ function run(options: LoadOptions, seconds: number): Promise<AutocannonResult> {
 /** One measured run after a warm-up; any non-2xx answer or socket error fails the bench. */
 export async function load(label: string, options: LoadOptions): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await run(options, options.warmupSeconds);
+  const before = options.sample?.();
   const result = await run(options, options.durationSeconds);
+  const sampled = grown(before, options.sample?.());
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.average };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.average, ...(sampled === undefined ? {} : { sampled }) };
+}
+
+/**
+ * Each path in `paths` requested at most once, `connections` at a time, with no warm-up: for cold
+ * reads. autocannon builds one request ahead on every connection, so the last `connections` paths
+ * are never sent: `requests` says how many were.
+ */
+export async function loadEach(label: string, options: Omit<LoadOptions, 'path' | 'durationSeconds' | 'warmupSeconds'> & { paths: readonly string[] }): Promise<LoadResult> {
+  const { paths } = options;
+  const amount = paths.length - options.connections;
+  if (amount < options.connections) throw new Error(`${label}: ${paths.length} paths are too few for ${options.connections} connections`);
+  let next = 0;
+  const before = options.sample?.();
+  // Past the end only for requests built and never sent.
+  const pick = () => paths[Math.min(next++, paths.length - 1)] ?? '/';
+  const started = performance.now();
+  let last = started;
+  const running = autocannon({
+    url: options.url,
+    connections: options.connections,
+    amount,
+    headers: options.headers ?? {},
+    requests: [{ method: 'GET', path: paths[0] ?? '/', setupRequest: (req: AutocannonRequest) => ({ ...req, path: pick() }) }],
+  });
+  // autocannon notices the last answer only at its next one-second tick (its duration is whole
+  // seconds): the rate is taken to the last answer instead.
+  running.on('response', () => {
+    last = performance.now();
+  });
+  const result = await running;
+  const seconds = (last - started) / 1000;
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  const sampled = grown(before, options.sample?.());
+  if (next > paths.length) throw new Error(`${label}: autocannon built ${next} requests for ${paths.length} paths`);
+  return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.total / seconds, ...(sampled === undefined ? {} : { sampled }) };
+}
+
+function grown(before: Record<string, number> | undefined, after: Record<string, number> | undefined): Record<string, number> | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
 
 /** A key drawn uniformly from 0..n-1 for each call. */

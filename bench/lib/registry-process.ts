@@ -11,7 +11,14 @@ export interface RegistryProcess {
 }
 
 export interface RegistryProcessOptions {
+  /** The SQLite file, or with `database` the folder for the first admin token. */
   db: string;
+  /** A `postgres://` URL (it holds a password: passed in the environment, never on the command line). */
+  database?: string;
+  /** An `s3://bucket/prefix?endpoint=...` URL for the tarballs. */
+  blobs?: string;
+  /** More environment for the process (the S3 keys). */
+  env?: Record<string, string>;
   /** Passed to createApp; every key set here is a non-default setting and must be printed. */
   config?: Record<string, unknown>;
   workers?: number;
@@ -19,11 +26,21 @@ export interface RegistryProcessOptions {
   nodeArgs?: string[];
 }
 
+/** The environment variables bench/processes/registry.ts reads the storage URLs from. */
+export const DATABASE_ENV = 'BENCH_REGISTRY_DATABASE';
+export const BLOBS_ENV = 'BENCH_REGISTRY_BLOBS';
+
 export async function startRegistryProcess(options: RegistryProcessOptions): Promise<RegistryProcess> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const script = path.join(here, 'processes', 'registry.mjs');
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  delete env[DATABASE_ENV];
+  delete env[BLOBS_ENV];
+  if (options.database !== undefined) env[DATABASE_ENV] = options.database;
+  if (options.blobs !== undefined) env[BLOBS_ENV] = options.blobs;
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify({ db: options.db, config: options.config, workers: options.workers })], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env,
   });
   const ready = await new Promise<{ url: string; adminToken: string }>((resolve, reject) => {
     let out = '';

@@ -1,13 +1,21 @@
 /**
  * The registry under benchmark, in a process of its own (so load generators and the bench's own
- * work never share its event loop). Argument: JSON `{ db, config?, workers? }`. Prints one line,
- * `READY {"url","adminToken"}`, then serves until SIGTERM (closing cleanly: counts flushed, WAL
- * checkpointed) or until its stdin closes (the bench died).
+ * work never share its event loop). Argument: JSON `{ db, config?, workers? }`; a PostgreSQL URL
+ * and an S3 URL, when set, come in BENCH_REGISTRY_DATABASE and BENCH_REGISTRY_BLOBS (a password is
+ * never on the command line). Prints one line, `READY {"url","adminToken"}`, then serves until
+ * SIGTERM (closing cleanly: counts flushed, WAL checkpointed) or until its stdin closes (the bench died).
  */
 import { startRegistry } from '../../registry-server/index';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { db: string; config?: Record<string, unknown>; workers?: number };
-const registry = await startRegistry({ port: 0, db: options.db, config: options.config ?? {}, ...(options.workers ? { workers: options.workers } : {}) });
+const registry = await startRegistry({
+  port: 0,
+  db: options.db,
+  database: process.env.BENCH_REGISTRY_DATABASE,
+  blobs: process.env.BENCH_REGISTRY_BLOBS,
+  config: options.config ?? {},
+  ...(options.workers ? { workers: options.workers } : {}),
+});
 process.stdout.write(`READY ${JSON.stringify({ url: registry.url, adminToken: registry.adminToken ?? '' })}\n`);
 let stopping = false;
 const stop = () => {
