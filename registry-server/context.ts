@@ -10,7 +10,7 @@ import { AuditStore } from './audit-store';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import { DownloadCounter } from './downloads';
 import { RateLimiter } from './rate-limit';
-import { DEFAULT_STORE_CACHE, DOWNLOADS_CHANGED, SkillsStore, type SkillRow } from './skills-store';
+import { DEFAULT_STORE_CACHE, SkillsStore, type SkillRow } from './skills-store';
 import type { Storage } from './storage/index';
 
 /** What the registry asks of a verification: stop at the first failed case, within a time budget. */
@@ -100,7 +100,7 @@ export interface Services {
 }
 
 export function createServices(deps: AppDeps): Services {
-  const { db, changes } = deps.storage;
+  const { db } = deps.storage;
   const store = new SkillsStore(deps.storage, {
     packumentCacheBytes: deps.config.packumentCacheBytes,
     tarballCacheBytes: deps.config.tarballCacheBytes,
@@ -116,7 +116,6 @@ export function createServices(deps: AppDeps): Services {
     publishLimiter: new RateLimiter(deps.config.publishesPerMinute, 60_000),
     authFailureLimiter: new RateLimiter(deps.config.authFailuresPerMinute, 60_000),
     downloads: new DownloadCounter(db, {
-      record: (tx, names) => changes.record(tx, names.map((name) => `${DOWNLOADS_CHANGED}${name}`)),
       onFlush: (names) => {
         for (const name of names) store.invalidate(name);
       },

@@ -4,7 +4,7 @@
  * one transaction a few seconds later, as soon as too many distinct keys are pending, and at
  * shutdown. Readers add what is still pending, so pages are exact without waiting for a flush.
  */
-import type { SqlDatabase, SqlExecutor, SqlTransaction } from './storage/sql';
+import type { SqlDatabase, SqlExecutor } from './storage/sql';
 
 export const DOWNLOAD_FLUSH_MS = 5_000;
 /** Distinct (version, day) keys held in memory before a write is forced. */
@@ -62,8 +62,6 @@ export interface DownloadCounterOptions {
   /** Called when a write fails (the counts stay pending and are tried again). */
   onError?: (error: unknown) => void;
   now?: () => Date;
-  /** Inside the writing transaction: tells other registry processes which skills' counts moved. */
-  record?: (tx: SqlTransaction, names: readonly string[]) => Promise<void>;
 }
 
 export class DownloadCounter {
@@ -138,7 +136,6 @@ export class DownloadCounter {
           await tx.run('INSERT INTO skill_downloads (skill_id, day, count) VALUES (?, ?, ?) ON CONFLICT (skill_id, day) DO UPDATE SET count = skill_downloads.count + excluded.count', [e.skillId, e.day, e.count]);
           names.add(e.name);
         }
-        if (names.size > 0) await this.options.record?.(tx, [...names]);
       });
     } catch (error) {
       for (const e of entries) {

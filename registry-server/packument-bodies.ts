@@ -17,7 +17,8 @@ export interface CachedBody {
 export interface PackumentEntry extends CachedBody {
   /** The JSON text up to (not including) the closing brace, or without `downloads` for the full form. */
   head: string;
-  counts: { skillId: number; json: string; generation: number } | undefined;
+  /** `at`: when the counts were read (ms): another process's downloads are picked up by age. */
+  counts: { skillId: number; json: string; generation: number; at: number } | undefined;
 }
 
 /** Bodies smaller than this are sent as they are: gzip would save little and cost a header. */

@@ -17,7 +17,7 @@ import type { BlobStore } from './storage/blobs';
 import type { ChangeFeed, Changed } from './storage/changes';
 import type { SearchEngine } from './storage/search';
 import { jsonList, type SqlDatabase, type SqlExecutor, type SqlTransaction } from './storage/sql';
-import { downloadSummary, utcDay } from './downloads';
+import { DOWNLOAD_FLUSH_MS, downloadSummary, utcDay } from './downloads';
 import { ByteLru, type ByteLruStats } from './byte-lru';
 import { DiscoveryIndex, type IndexBody } from './discovery-index';
 import { bodyOf, type CachedBody, type PackumentEntry } from './packument-bodies';
@@ -47,8 +47,6 @@ export interface CachedTarball {
 
 /** What a cache entry costs besides its bytes (key, object, map slot), for the byte bound. */
 const ENTRY_OVERHEAD = 256;
-/** A change-feed entry for download counts written (not a change of the skill's data). */
-export const DOWNLOADS_CHANGED = '#downloads:';
 
 export class SkillsStore {
   /**
@@ -107,20 +105,12 @@ export class SkillsStore {
       this.#searches.clear();
       return;
     }
-    let skills = false;
     for (const name of changed) {
-      if (name.startsWith(DOWNLOADS_CHANGED)) {
-        this.invalidate(name.slice(DOWNLOADS_CHANGED.length));
-        continue;
-      }
-      skills = true;
       this.#packuments.deleteGroup(name);
       this.#tarballs.deleteGroup(name);
     }
-    if (skills) {
-      this.#discovery.clear();
-      this.#searches.clear();
-    }
+    this.#discovery.clear();
+    this.#searches.clear();
   }
 
   /** Before serving from a cache: every change committed before this request is known here. */
@@ -183,7 +173,7 @@ export class SkillsStore {
     else {
       const { downloads: _counts, ...rest } = await this.packument(skill, origin, isPrivate);
       // `downloads` is the packument's last field: the rest is kept apart so counts can change alone.
-      entry = bodyOf(JSON.stringify(rest).slice(0, -1), { skillId: skill.id, json: JSON.stringify(await this.#downloads(skill.id)), generation });
+      entry = bodyOf(JSON.stringify(rest).slice(0, -1), { skillId: skill.id, json: JSON.stringify(await this.#downloads(skill.id)), generation, at: Date.now() });
     }
     this.#keep(key, skill.name, entry, seen);
     return entry;
@@ -196,10 +186,14 @@ export class SkillsStore {
   /** A cached full packument with its download counts brought up to date if they were written since. */
   async #currentDownloads(key: string, name: string, entry: PackumentEntry): Promise<PackumentEntry> {
     const generation = this.#downloadsGen.get(name) ?? 0;
-    if (!entry.counts || entry.counts.generation === generation) return entry;
+    // Counts this process wrote are known at once; those other registry processes on the same
+    // database write (every DOWNLOAD_FLUSH_MS) are read again once the cached ones are that old.
+    // Download counts never go through the change feed: a busy catalog writes thousands a minute.
+    const at = Date.now();
+    if (!entry.counts || (entry.counts.generation === generation && at - entry.counts.at < DOWNLOAD_FLUSH_MS)) return entry;
     const seen = this.#generation;
     const json = JSON.stringify(await this.#downloads(entry.counts.skillId));
-    const next = json === entry.counts.json ? { ...entry, counts: { ...entry.counts, generation } } : bodyOf(entry.head, { skillId: entry.counts.skillId, json, generation });
+    const next = json === entry.counts.json ? { ...entry, counts: { ...entry.counts, generation, at } } : bodyOf(entry.head, { skillId: entry.counts.skillId, json, generation, at });
     this.#keep(key, name, next, seen);
     return next;
   }

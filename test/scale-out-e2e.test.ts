@@ -184,6 +184,20 @@ describe('three registry processes on one PostgreSQL and one S3 bucket', () => {
     }
   });
 
+  it("downloads counted by B show in A's cached packument once B has written them (by age, not through the change feed)", async () => {
+    const counted = async () => ((await ok(call(a, 'GET', '/v1/skills/@acme/race'))) as { downloads: { total: number } }).downloads.total;
+    const before = await counted();
+    for (let i = 0; i < 3; i++) expect((await call(b, 'GET', '/v1/skills/@acme/race/-/race-1.0.0.tgz')).status).toBe(200);
+    // B writes its counts every 5 s; A reads them again once its cached ones are that old.
+    const deadline = Date.now() + 60_000;
+    let total = await counted();
+    while (total < before + 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      total = await counted();
+    }
+    expect(total).toBe(before + 3);
+  });
+
   it('a version deleted through C is gone from B: packument, tarball, and the file view B had unpacked', async () => {
     expect((await publishAt(a, '@acme/gone', '1.0.0', await tarball('@acme/gone'))).status).toBe(201);
     expect((await publishAt(a, '@acme/gone', '1.0.1', await tarball('@acme/gone', '1.0.1'))).status).toBe(201);

@@ -7,6 +7,7 @@
  * between. A LISTEN connection makes idle processes check as soon as another one writes; its
  * payload is never trusted (anyone may NOTIFY the channel), it only triggers a check.
  */
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Changed, ChangeFeed } from './changes';
 import type { PostgresDatabase } from './postgres';
@@ -46,6 +47,12 @@ export class PostgresChangeFeed implements ChangeFeed {
   /** How many times a LISTEN connection was set up (1 plus the reconnections). */
   listens = 0;
 
+  /**
+   * This feed's own mark on the changes it records: its process dropped what they change itself
+   * (before and after the transaction), so a check passes over them instead of dropping it again.
+   */
+  readonly #origin = randomBytes(9).toString('base64url');
+
   private constructor(db: PostgresDatabase, seen: number, options: PostgresChangeFeedOptions) {
     this.#db = db;
     this.#seen = seen;
@@ -67,8 +74,8 @@ export class PostgresChangeFeed implements ChangeFeed {
     const row = await tx.get<{ seq: number }>('UPDATE registry_state SET change_seq = change_seq + 1 WHERE id = 1 RETURNING change_seq AS seq');
     if (row === undefined) throw new Error('registry_state has no row: the schema is not migrated');
     const seq = row.seq;
-    if (changed === 'all') await tx.run('INSERT INTO registry_changes (seq, skill) VALUES (?, NULL)', [seq]);
-    else await tx.run('INSERT INTO registry_changes (seq, skill) SELECT ?::bigint, value FROM json_array_elements_text(?::json)', [seq, JSON.stringify([...new Set(changed)])]);
+    if (changed === 'all') await tx.run('INSERT INTO registry_changes (seq, skill, origin) VALUES (?, NULL, ?)', [seq, this.#origin]);
+    else await tx.run('INSERT INTO registry_changes (seq, skill, origin) SELECT ?::bigint, value, ? FROM json_array_elements_text(?::json)', [seq, this.#origin, JSON.stringify([...new Set(changed)])]);
     if (seq % this.#pruneEvery === 0) await tx.run('DELETE FROM registry_changes WHERE seq <= ?', [seq - this.#keep]);
     // Delivered on commit, and not at all on rollback.
     await tx.run('SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, String(seq)]);
@@ -120,13 +127,16 @@ export class PostgresChangeFeed implements ChangeFeed {
       this.#seen = seq;
       return this.#emit('all');
     }
-    const rows = await this.#db.all<{ seq: number; skill: string | null }>('SELECT seq, skill FROM registry_changes WHERE seq > ? AND seq <= ?', [from, seq]);
+    const rows = await this.#db.all<{ seq: number; skill: string | null; origin: string | null }>('SELECT seq, skill, origin FROM registry_changes WHERE seq > ? AND seq <= ?', [from, seq]);
     // Only now: had the read failed, the next check would have to tell these changes again.
     this.#seen = seq;
     const numbers = new Set(rows.map((r) => r.seq));
     // A number without rows was pruned meanwhile.
-    if (numbers.size < seq - from || rows.some((r) => r.skill === null)) return this.#emit('all');
-    const names = new Set(rows.map((r) => r.skill as string));
+    if (numbers.size < seq - from) return this.#emit('all');
+    const others = rows.filter((r) => r.origin !== this.#origin);
+    if (others.length === 0) return;
+    if (others.some((r) => r.skill === null)) return this.#emit('all');
+    const names = new Set(others.map((r) => r.skill as string));
     this.#emit(names.size > this.#maxNames ? 'all' : names);
   }
 

@@ -47,7 +47,9 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     INSERT INTO registry_state (id, change_seq) VALUES (1, 0);
     CREATE TABLE registry_changes (
       seq bigint NOT NULL,
-      skill ${T}
+      skill ${T},
+      -- Which process's feed recorded it (a random mark): a process passes over its own.
+      origin ${T}
     );
     CREATE INDEX registry_changes_seq ON registry_changes (seq);
 
