@@ -8,17 +8,20 @@ export interface ApiOptions {
 
 export type Api = (method: string, url: string, options?: ApiOptions) => Promise<Response>;
 
+/** The request `options` describe: the token as a bearer header, an object as JSON, bytes and text as they are. */
+export function requestInit(method: string, options: ApiOptions = {}): RequestInit {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let body: Uint8Array | string | undefined;
+  if (options.body instanceof Uint8Array || typeof options.body === 'string') body = options.body;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['Content-Type'] = 'application/json';
+  }
+  return { method, headers, ...(body === undefined ? {} : { body }), redirect: 'manual' };
+}
+
 /** `url` is a path (or an absolute URL that `toPath` turns into one) asked of `base()`. */
 export function registryApi(base: () => string, toPath: (url: string) => string = (url) => url): Api {
-  return (method, url, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: Uint8Array | string | undefined;
-    if (options.body instanceof Uint8Array || typeof options.body === 'string') body = options.body;
-    else if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['Content-Type'] = 'application/json';
-    }
-    return fetch(`${base()}${toPath(url)}`, { method, headers, body, redirect: 'manual' });
-  };
+  return (method, url, options = {}) => fetch(`${base()}${toPath(url)}`, requestInit(method, options));
 }

@@ -20,6 +20,7 @@ import { pack } from '../tarball/pack';
 import type { TestPostgres } from './postgres';
 import type { S3Server } from './s3';
 import { skillFiles, textResult, type SkillSpec } from './skill-files';
+import { requestInit } from './http';
 import { tempDir } from './temp';
 
 /** What a test drives a registry through, whichever storage is behind it. */
@@ -179,17 +180,7 @@ async function assemble(storage: Storage, config: Partial<RegistryConfig>, clean
   try {
     const boot = await new Auth(storage.db).bootstrap();
     if (!boot) throw new Error('fresh database was not empty');
-    const request: RegistryHandle['request'] = (method, url, options = {}) => {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.token) headers.Authorization = `Bearer ${options.token}`;
-      let body: Uint8Array | string | undefined;
-      if (options.body instanceof Uint8Array || typeof options.body === 'string') body = options.body;
-      else if (options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers['Content-Type'] = 'application/json';
-      }
-      return Promise.resolve(app.request(url, { method, headers, ...(body === undefined ? {} : { body }) }));
-    };
+    const request: RegistryHandle['request'] = (method, url, options = {}) => Promise.resolve(app.request(url, requestInit(method, options)));
     const admin = boot.token;
     const ok = async (res: Promise<Response>) => {
       const r = await res;

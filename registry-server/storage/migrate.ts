@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { inParallel } from '../../tarball/write';
 import { isSkillsError, SkillsError } from '../../schema/errors';
 import { openReadOnly, SCHEMA_VERSION, type Db } from '../db';
 import { CHANGES_CHANNEL } from './postgres-changes';
@@ -306,7 +307,7 @@ class Migration {
     let done = 0;
     for (;;) {
       const rows = (after === undefined ? first.all(this.#batch) : next.all(after, this.#batch)) as { sha256: string; id: number }[];
-      await eachLimit(rows, BLOB_CONCURRENCY, async ({ sha256, id }) => {
+      await inParallel(rows, BLOB_CONCURRENCY, async ({ sha256, id }) => {
         if (!BLOB_KEY.test(sha256)) throw new SkillsError('EBLOBMISSING', `${versionOf(id)} in ${this.from} names no valid tarball digest (${JSON.stringify(sha256.slice(0, 80))}); nothing was copied for it`, { hint: 'restore the source from a backup, or delete that version on the source registry, then migrate again' });
         if (await this.#held(sha256, versionOf(id))) {
           present++;
@@ -475,22 +476,3 @@ function describe(table: TablePlan, row: Row): string {
   return `a row of ${table.name} (${shown.join(', ')})`;
 }
 
-/** Runs `task` over `items` with at most `limit` at once; the first failure stops new ones and is thrown. */
-async function eachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
-}
