@@ -18,19 +18,10 @@ import { SqlBlobStore } from '../registry-server/storage/sql-blobs';
 import { SkillsError } from '../schema/errors';
 import { startS3, type S3Server } from '../testkit/s3';
 import { tempDir } from '../testkit/temp';
+import { refusal } from '../testkit/refusal';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const blob = (text: string) => Buffer.from(text);
-
-/** The SkillsError `promise` rejects with (fails when it resolves or rejects with anything else). */
-async function refusal(promise: Promise<unknown>): Promise<SkillsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SkillsError);
-  return error as SkillsError;
-}
 
 function testSqlite(db: Db): SqlDatabase {
   return new SqliteDatabase(db);

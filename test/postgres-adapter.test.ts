@@ -10,6 +10,7 @@ import { SkillsError } from '../schema/errors';
 import { lockKey, positional, PostgresDatabase } from '../registry-server/storage/postgres';
 import { startPostgres, type TestPostgres } from '../testkit/postgres';
 import { startTcpProxy } from '../testkit/tcp-proxy';
+import { refusal } from '../testkit/refusal';
 
 let server: TestPostgres;
 const opened: PostgresDatabase[] = [];
@@ -27,15 +28,6 @@ async function open(url?: string, options: Parameters<typeof PostgresDatabase.op
   const db = await PostgresDatabase.open(url ?? (await server.createDatabase()), options);
   opened.push(db);
   return db;
-}
-
-async function failure(promise: Promise<unknown>): Promise<SkillsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SkillsError);
-  return error as SkillsError;
 }
 
 /** Every rendering of `error` a log or an answer could carry, free of `secret`. */
@@ -126,7 +118,7 @@ describe('the adapter', () => {
       ['SELECT name FROM t WHERE name = ?', ['a\u0000b']],
       ['SELECT ?::jsonb AS j', ['{"a":"\\u0000"}']],
     ] as const) {
-      const error = await failure(db.get(sql, params));
+      const error = await refusal(db.get(sql, params));
       expect([sql, error.code, error.status]).toEqual([sql, 'ETEXTNUL', 400]);
     }
     // The connection stays usable, and nothing was stored.
@@ -174,7 +166,7 @@ describe('failures at open', () => {
   it('names a wrong password EDBAUTH, with the URL but never the password', async () => {
     const url = await server.createDatabase();
     const secret = 'not-the-password-7f3a9c';
-    const error = await failure(PostgresDatabase.open(url.replace(server.password, secret)));
+    const error = await refusal(PostgresDatabase.open(url.replace(server.password, secret)));
     expect(error.code).toBe('EDBAUTH');
     expect(error.status).toBe(500);
     expect(error.message).toContain(`postgres://postgres@127.0.0.1:${server.port}/`);
@@ -182,7 +174,7 @@ describe('failures at open', () => {
   });
 
   it('names a missing database EDBMISSING', async () => {
-    const error = await failure(PostgresDatabase.open(server.url('no_such_database')));
+    const error = await refusal(PostgresDatabase.open(server.url('no_such_database')));
     expect(error.code).toBe('EDBMISSING');
     expect(error.message).toContain('no_such_database');
     expect(error.hint).toContain('createdb no_such_database');
@@ -194,21 +186,21 @@ describe('failures at open', () => {
     proxy.partition();
     try {
       const url = (await server.createDatabase()).replace(`:${server.port}/`, `:${proxy.port}/`);
-      const error = await failure(PostgresDatabase.open(url));
+      const error = await refusal(PostgresDatabase.open(url));
       expect([error.code, error.status]).toEqual(['EDBUNAVAILABLE', 503]);
       expect(error.hint).toMatch(/try again/);
       expectNoSecret(error, server.password);
     } finally {
       await proxy.close();
     }
-    const closedPort = await failure(PostgresDatabase.open(server.url().replace(`:${server.port}/`, ':1/')));
+    const closedPort = await refusal(PostgresDatabase.open(server.url().replace(`:${server.port}/`, ':1/')));
     expect(closedPort.code).toBe('EDBUNAVAILABLE');
     expect(closedPort.message).toContain('ECONNREFUSED');
     expectNoSecret(closedPort, server.password);
   });
 
   it('refuses a URL that is not postgres://, without echoing a password', async () => {
-    const error = await failure(PostgresDatabase.open(`mysql://root:${server.password}@127.0.0.1/x`));
+    const error = await refusal(PostgresDatabase.open(`mysql://root:${server.password}@127.0.0.1/x`));
     expect(error.code).toBe('EDBOPEN');
     expectNoSecret(error, server.password);
   });
@@ -220,8 +212,8 @@ describe('losing the server', () => {
     await db.run('CREATE TABLE t (n integer)');
     await db.run('INSERT INTO t VALUES (1)');
     // Their failures are taken at once (they come while the restart is awaited).
-    const sleeping = failure(db.get('SELECT pg_sleep(60) AS slept'));
-    const inTransaction = failure(
+    const sleeping = refusal(db.get('SELECT pg_sleep(60) AS slept'));
+    const inTransaction = refusal(
       db.transaction(async (tx) => {
         await tx.run('INSERT INTO t VALUES (2)');
         await tx.get('SELECT pg_sleep(60)');
@@ -251,7 +243,7 @@ describe('losing the server', () => {
 
       // Reset: open connections cut, new ones refused.
       proxy.partition();
-      for (let i = 0; i < 3; i++) expect((await failure(db.get('SELECT COUNT(*) AS n FROM t'))).code).toBe('EDBUNAVAILABLE');
+      for (let i = 0; i < 3; i++) expect((await refusal(db.get('SELECT COUNT(*) AS n FROM t'))).code).toBe('EDBUNAVAILABLE');
       proxy.heal();
       expect(await db.get('SELECT COUNT(*) AS n FROM t')).toEqual({ n: 0 });
 
@@ -260,7 +252,7 @@ describe('losing the server', () => {
       proxy.partition({ silent: true });
       for (const attempt of [() => db.get('SELECT 1'), () => db.transaction((tx) => tx.run('INSERT INTO t VALUES (1)'))]) {
         const started = Date.now();
-        const error = await failure(attempt());
+        const error = await refusal(attempt());
         expect([error.code, error.status]).toEqual(['EDBUNAVAILABLE', 503]);
         expect(Date.now() - started).toBeLessThan(20_000);
         expectNoSecret(error, server.password);

@@ -9,8 +9,8 @@ import { openDatabase, SCHEMA_VERSION } from '../registry-server/db';
 import { MIGRATIONS } from '../registry-server/migrations';
 import { PostgresDatabase } from '../registry-server/storage/postgres';
 import { migratePostgres, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../registry-server/storage/postgres-schema';
-import { SkillsError } from '../schema/errors';
 import { startPostgres, type TestPostgres } from '../testkit/postgres';
+import { refusal } from '../testkit/refusal';
 
 let server: TestPostgres;
 const opened: PostgresDatabase[] = [];
@@ -39,15 +39,6 @@ async function snapshot(db: PostgresDatabase): Promise<unknown> {
     triggers: await db.all('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1'),
     marker: await db.all("SELECT * FROM registry_schema WHERE to_regclass('registry_schema') IS NOT NULL").catch(() => 'none'),
   };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<SkillsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SkillsError);
-  return error as SkillsError;
 }
 
 describe('the PostgreSQL schema', () => {
