@@ -219,10 +219,6 @@ export class DiscoveryIndex {
     }
   }
 
-  /** The entries as the JSON response lists them (for the web catalog and tests). */
-  async entries(origin: string): Promise<RegistryDiscoveryEntry[]> {
-    return (JSON.parse((await this.body(origin, false)).body.toString('utf8')) as { skills: RegistryDiscoveryEntry[] }).skills;
-  }
 
   async #build(origin: string): Promise<OriginIndex> {
     const index = new OriginIndex(origin);

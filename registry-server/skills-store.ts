@@ -10,7 +10,7 @@
 import semver from 'semver';
 import type { AuditSummary } from '../schema/audit-report';
 import type { Manifest } from '../schema/manifest';
-import type { InstallPackument, Packument, PackumentVersion, RegistryDiscoveryEntry } from '../schema/registry';
+import type { InstallPackument, Packument, PackumentVersion } from '../schema/registry';
 import { SkillsError } from '../schema/errors';
 import { now, type ScopeRow } from './auth';
 import type { BlobStore } from './storage/blobs';
@@ -202,11 +202,6 @@ export class SkillsStore {
     if (seen === this.#generation) this.#packuments.set(key, name, entry, entry.body.byteLength + (entry.gzip?.byteLength ?? 0) + entry.head.length + key.length + ENTRY_OVERHEAD);
   }
 
-  /** The packument (or its install form) as JSON text with its ETag. */
-  async packumentJson(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): Promise<{ body: string; etag: string }> {
-    const { body, etag } = await this.packumentBody(skill, origin, isPrivate, form);
-    return { body: body.toString('utf8'), etag };
-  }
 
   /** The scope named `name` (the same row as Auth.scope), remembered once found. */
   async scope(name: string): Promise<ScopeRow | undefined> {
@@ -464,11 +459,6 @@ export class SkillsStore {
     return this.#discovery.body(origin, gzip);
   }
 
-  /** The entries of the well-known discovery index (see discovery-index.ts). */
-  async discoveryEntries(origin: string): Promise<RegistryDiscoveryEntry[]> {
-    await this.#fresh();
-    return this.#discovery.entries(origin);
-  }
 
   /** Runs `fn` in one transaction, so a change and its audit entry land together. */
   atomically<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {

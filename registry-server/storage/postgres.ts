@@ -366,7 +366,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** Whether `error` means the connection (or the server) is gone, not that the SQL failed. */
-export function isConnectionFailure(error: unknown): boolean {
+function isConnectionFailure(error: unknown): boolean {
   if (error instanceof SkillsError) return error.code === 'EDBUNAVAILABLE';
   const code = errorCode(error);
   if (code !== undefined && (NETWORK_CODES.has(code) || SERVER_GONE.has(code) || code.startsWith('08'))) return true;

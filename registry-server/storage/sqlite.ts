@@ -35,15 +35,15 @@ export class SqliteDatabase implements SqlDatabase {
     return statement;
   }
 
-  allNow<T>(text: string, params: readonly SqlValue[] = []): T[] {
+  #allNow<T>(text: string, params: readonly SqlValue[] = []): T[] {
     return this.#statement(text).all(...bind(params)) as T[];
   }
 
-  getNow<T>(text: string, params: readonly SqlValue[] = []): T | undefined {
+  #getNow<T>(text: string, params: readonly SqlValue[] = []): T | undefined {
     return this.#statement(text).get(...bind(params)) as T | undefined;
   }
 
-  runNow(text: string, params: readonly SqlValue[] = []): RunResult {
+  #runNow(text: string, params: readonly SqlValue[] = []): RunResult {
     const statement = this.#statement(text);
     if (!statement.reader) return { changes: statement.run(...bind(params)).changes };
     statement.all(...bind(params));
@@ -56,17 +56,17 @@ export class SqliteDatabase implements SqlDatabase {
 
   async all<T>(text: string, params?: readonly SqlValue[]): Promise<T[]> {
     if (this.#busy) await this.#idle();
-    return this.allNow<T>(text, params);
+    return this.#allNow<T>(text, params);
   }
 
   async get<T>(text: string, params?: readonly SqlValue[]): Promise<T | undefined> {
     if (this.#busy) await this.#idle();
-    return this.getNow<T>(text, params);
+    return this.#getNow<T>(text, params);
   }
 
   async run(text: string, params?: readonly SqlValue[]): Promise<RunResult> {
     if (this.#busy) await this.#idle();
-    return this.runNow(text, params);
+    return this.#runNow(text, params);
   }
 
   async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
@@ -83,9 +83,9 @@ export class SqliteDatabase implements SqlDatabase {
     };
     const tx: SqlTransaction = {
       dialect: 'sqlite',
-      all: async <R>(text: string, params?: readonly SqlValue[]) => (guard(), this.allNow<R>(text, params)),
-      get: async <R>(text: string, params?: readonly SqlValue[]) => (guard(), this.getNow<R>(text, params)),
-      run: async (text: string, params?: readonly SqlValue[]) => (guard(), this.runNow(text, params)),
+      all: async <R>(text: string, params?: readonly SqlValue[]) => (guard(), this.#allNow<R>(text, params)),
+      get: async <R>(text: string, params?: readonly SqlValue[]) => (guard(), this.#getNow<R>(text, params)),
+      run: async (text: string, params?: readonly SqlValue[]) => (guard(), this.#runNow(text, params)),
       lock: async () => guard(),
     };
     try {
