@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
 import pc from 'picocolors';
-import { SkillsError } from '../../schema/errors';
+import { maskSecrets, SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
 import { parsePositiveInt } from '../options';
 
@@ -17,16 +17,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** A URL as it may be shown: without its password. */
-export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
-}
 
 interface ServeOptions {
   port: number;
@@ -98,7 +88,7 @@ export const serveCommand: CommandModule = {
             url: registry.url,
             port: registry.port,
             db,
-            database: database === undefined ? null : maskUrl(database),
+            database: database === undefined ? null : maskSecrets(database),
             blobs: blobs ?? null,
             catalogUrl: `${base}/`,
             adminToken: registry.adminToken ?? null,
@@ -106,7 +96,7 @@ export const serveCommand: CommandModule = {
             login,
             requestLog,
           };
-          const where = `${database === undefined ? `database ${db}` : `database ${maskUrl(database)}`}${blobs === undefined ? '' : `, tarballs in ${blobs}`}`;
+          const where = `${database === undefined ? `database ${db}` : `database ${maskSecrets(database)}`}${blobs === undefined ? '' : `, tarballs in ${blobs}`}`;
           const lines = [`${pc.green('registry listening')} on ${registry.url} (${where})`, `${pc.bold('web catalog')} ${base}/`];
           if (login) {
             lines.push(`${pc.bold('admin token')} created: shown once here, also saved to ${registry.adminTokenFile} (mode 0600)`, 'log in with:', `  ${login}`);
