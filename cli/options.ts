@@ -15,6 +15,12 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number, 0 or more, got "${value}"`);
+  return n;
+}
+
 /** The parsed `--registry` of a command that has one. */
 export interface RegistryFlag {
   registry?: string | undefined;

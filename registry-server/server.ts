@@ -29,6 +29,8 @@ export interface StartOptions {
   database?: string | undefined;
   /** An `s3://bucket/prefix?endpoint=...` URL: tarballs in S3-compatible object storage. */
   blobs?: string | undefined;
+  /** With `database`: how long cached reads may rely on change notifications between checks, ms (storage/open.ts). */
+  staleReadMs?: number | undefined;
   log?: Logger;
   config?: Partial<RegistryConfig>;
   /** Worker threads for verifying uploads (default: the core count). */
@@ -75,7 +77,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
   let boot: { user: string; token: string } | undefined;
   let adminTokenFile: string | undefined;
   try {
-    storage = await openStorage({ file: options.db, database: options.database, blobs: options.blobs });
+    storage = await openStorage({ file: options.db, database: options.database, blobs: options.blobs, staleReadMs: options.staleReadMs });
     pool = new WorkerPool(options.workers);
     audits = new AuditPool(options.audit);
     boot = await new Auth(storage.db).bootstrap();

@@ -4,6 +4,7 @@
  * fresh(), also when fresh() was already running; idle feeds hear it through LISTEN; NOTIFY
  * payloads that are not ours neither crash a feed nor make it skip a change; a feed too far behind
  * drops everything; the LISTEN connection comes back after PostgreSQL restarts; close() ends it.
+ * While listening, fresh() relies on notifications for at most `staleReadMs` after its last check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Changed } from '../registry-server/storage/changes';
@@ -155,6 +156,40 @@ describe('the PostgreSQL change feed', () => {
     await eventually(() => names(b.seen).includes('@acme/after-garbage'), 'the change after the garbage');
     await b.feed.fresh();
     expect(names(b.seen)).toEqual(['@acme/pushed', '@acme/after-garbage']);
+  });
+
+  it('while listening, fresh() relies on notifications for at most staleReadMs after its last check; without a LISTEN connection, or with 0, it always checks', async () => {
+    const url = await server.createDatabase();
+    const writer = await registryProcess(url, { listen: false });
+    const patient = await registryProcess(url, { staleReadMs: 600_000 });
+    const brief = await registryProcess(url, { staleReadMs: 200 });
+    const strict = await registryProcess(url, { staleReadMs: 0 });
+    const deaf = await registryProcess(url, { listen: false });
+    for (const p of [patient, brief, strict]) await eventually(() => p.feed.listening, 'the LISTEN connection');
+    // Each has checked since it started listening (a running check is waited for).
+    for (const p of [patient, brief, strict, deaf]) await p.feed.fresh();
+    // A change committed by a process whose notification never arrives (a LISTEN connection that died
+    // without a sign): the counter moves, nothing is sent.
+    await writer.db.transaction(async (tx) => {
+      const row = await tx.get<{ seq: number }>('UPDATE registry_state SET change_seq = change_seq + 1 WHERE id = 1 RETURNING change_seq AS seq');
+      if (row === undefined) throw new Error('no counter row');
+      await tx.run('INSERT INTO registry_changes (seq, skill, origin) VALUES (?, ?, ?)', [row.seq, '@acme/unannounced', 'elsewhere']);
+    });
+    const knows = (p: Process, name: string) => p.seen.some((c) => c === 'all' || c.has(name));
+    const told = (p: Process) => knows(p, '@acme/unannounced');
+    for (const p of [patient, brief, strict, deaf]) await p.feed.fresh();
+    // Within its window the patient feed relies on notifications and sends no query.
+    expect(told(patient)).toBe(false);
+    expect(told(strict)).toBe(true);
+    expect(told(deaf)).toBe(true);
+    // Once 200 ms have passed since the brief feed's last check, its next fresh() checks again.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await brief.feed.fresh();
+    expect(told(brief)).toBe(true);
+    // A change with its notification reaches the patient feed without any fresh().
+    await write(writer, ['@acme/announced']);
+    await eventually(() => knows(patient, '@acme/announced'), 'the notification');
+    expect(told(patient)).toBe(true);
   });
 
   it('listens again after PostgreSQL restarts, and close() ends the LISTEN connection', async () => {

@@ -4,6 +4,11 @@
  * on the next request; a publish race across them has one winner; a process killed mid-publish
  * leaves nothing half-visible; PostgreSQL restarted under load costs retryable 503s, never a
  * restart of the registry.
+ *
+ * A, B and C run with `--stale-read-ms 0`: every cached read checks PostgreSQL's change counter, so
+ * "on the next request" is a guarantee there. D runs as the default does, relying on change
+ * notifications between checks (with a window of ten minutes here, so that only a notification
+ * can explain what it sees).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +27,7 @@ let database: string;
 let a: ServedRegistry;
 let b: ServedRegistry;
 let c: ServedRegistry;
+let d: ServedRegistry;
 let admin: string;
 let alice: string;
 
@@ -59,11 +65,15 @@ function publishAt(on: ServedRegistry, name: string, version: string, bytes: Uin
 beforeAll(async () => {
   [pg, s3] = await Promise.all([startPostgres(), startS3()]);
   database = await pg.createDatabase();
-  const args = ['--database', database, '--blobs', s3.url];
-  // A first, so the admin token is its to print; then B and C at once (they find the schema made,
-  // or race for nothing). B reads the database URL from the environment, as an operator would.
+  const args = ['--database', database, '--blobs', s3.url, '--stale-read-ms', '0'];
+  // A first, so the admin token is its to print; then B, C and D at once (they find the schema
+  // made, or race for nothing). B reads the database URL from the environment, as an operator would.
   a = await serveRegistry(args, { env: s3.env });
-  [b, c] = await Promise.all([serveRegistry(['--blobs', s3.url], { env: { ...s3.env, SKILLS_DATABASE_URL: database } }), serveRegistry(args, { env: s3.env })]);
+  [b, c, d] = await Promise.all([
+    serveRegistry(['--blobs', s3.url, '--stale-read-ms', '0'], { env: { ...s3.env, SKILLS_DATABASE_URL: database } }),
+    serveRegistry(args, { env: s3.env }),
+    serveRegistry(['--database', database, '--blobs', s3.url, '--stale-read-ms', '600000'], { env: s3.env }),
+  ]);
   admin = a.adminToken;
   await ok(call(a, 'POST', '/v1/users', { token: admin, body: { name: 'alice' } }));
   await ok(call(b, 'POST', '/v1/teams', { token: admin, body: { name: 'acme' } }));
@@ -73,7 +83,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(processes().map((p) => p?.stop()));
+  await Promise.all([...processes(), d].map((p) => p?.stop()));
   await s3?.stop();
   await pg?.stop();
 });
@@ -182,6 +192,27 @@ describe('three registry processes on one PostgreSQL and one S3 bucket', () => {
       expect(packument.versions['1.0.0']?.deprecated).toBe('use 1.1');
       expect(packument.distTags.beta).toBe('1.0.0');
     }
+  });
+
+  it('a process relying on change notifications (D) drops its cached packument when another process writes, without checking the database', async () => {
+    expect((await publishAt(a, '@acme/notified', '1.0.0', await tarball('@acme/notified'))).status).toBe(201);
+    const yanked = async () => ((await ok(call(d, 'GET', '/v1/skills/@acme/notified'))) as { versions: Record<string, { yanked: boolean }> }).versions['1.0.0']?.yanked;
+    expect(await yanked()).toBe(false);
+    await ok(call(b, 'POST', '/v1/skills/@acme/notified/versions/1.0.0/yank', { token: alice }));
+    // D checks the counter only every ten minutes: the notification is what makes it drop the body.
+    const deadline = Date.now() + 60_000;
+    while ((await yanked()) !== true && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await yanked()).toBe(true);
+  });
+
+  it('--stale-read-ms without --database, or not a whole number: EUSAGE', async () => {
+    const work = await tempDir('scale-out-flag');
+    for (const args of [['--stale-read-ms', '5'], ['--database', database, '--stale-read-ms', '-1'], ['--database', database, '--stale-read-ms', '1.5']]) {
+      const run = await runCli(['serve', '--port', '0', '--db', path.join(work, 'registry.db'), '--json', ...args], { cwd: work, timeoutMs: 60_000 });
+      expect(run.code, run.stdout + run.stderr).toBe(2);
+      expect(run.json<{ error: { code: string } }>().error.code).toBe('EUSAGE');
+    }
+    await expect(fs.stat(path.join(work, 'registry.db'))).rejects.toThrow();
   });
 
   it("downloads counted by B show in A's cached packument once B has written them (by age, not through the change feed)", async () => {

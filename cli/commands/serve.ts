@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import pc from 'picocolors';
 import { maskSecrets, SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
-import { parsePositiveInt } from '../options';
+import { parseNonNegativeInt, parsePositiveInt } from '../options';
 
 export const DEFAULT_DB = path.join('.skills-registry', 'registry.db');
 /** Where `serve` reads a PostgreSQL URL when --database is not given. */
@@ -24,6 +24,7 @@ interface ServeOptions {
   db: string;
   database?: string;
   blobs?: string;
+  staleReadMs?: number;
   publicUrl?: string;
   /** `true`: request logs to stderr; a string: appended to that file. */
   log?: true | string;
@@ -40,6 +41,7 @@ export const serveCommand: CommandModule = {
       .option('--db <file>', 'the SQLite database file (also the folder of the first admin token)', DEFAULT_DB)
       .option('--database <url>', `metadata in PostgreSQL instead of the file: postgres://user@host:5432/db (default: $${DATABASE_ENV}, so the password need not be on the command line)`)
       .option('--blobs <url>', `tarballs in S3-compatible object storage: s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1 (default: $${BLOBS_ENV}; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`)
+      .option('--stale-read-ms <ms>', `with --database: how long cached reads may rely on PostgreSQL's change notifications between checks of the database; 0 checks before every cached read, so a write through any process is seen by the next request everywhere (default: 1000)`, parseNonNegativeInt)
       .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
       .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
       .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
@@ -50,6 +52,9 @@ export const serveCommand: CommandModule = {
           const db = path.resolve(ctx.cwd, options.db);
           const database = options.database ?? nonEmpty(ctx.env[DATABASE_ENV]);
           const blobs = options.blobs ?? nonEmpty(ctx.env[BLOBS_ENV]);
+          if (options.staleReadMs !== undefined && database === undefined) {
+            throw new SkillsError('EUSAGE', '--stale-read-ms applies to a registry on PostgreSQL (--database): SQLite checks before every cached read at no cost', { hint: 'drop --stale-read-ms, or add --database postgres://...' });
+          }
           const logFile = typeof options.log === 'string' ? path.resolve(ctx.cwd, options.log) : undefined;
           // Checked before the start, opened after it: a failed start must not leave a log file behind.
           if (logFile) await checkLogFile(logFile);
@@ -61,6 +66,7 @@ export const serveCommand: CommandModule = {
             db,
             database,
             blobs,
+            ...(options.staleReadMs === undefined ? {} : { staleReadMs: options.staleReadMs }),
             config: options.publicUrl ? { publicUrl: options.publicUrl } : {},
             log: (entry) => {
               // Request lines carry a method; the rest are server errors, which an operator must see.

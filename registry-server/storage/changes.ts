@@ -13,8 +13,10 @@ export interface ChangeFeed {
    */
   record(tx: SqlTransaction, changed: readonly string[] | 'all'): Promise<void>;
   /**
-   * Resolves once every change committed before the call is known here (listeners called):
-   * requests await it before serving from a cache. Cheap when nothing changed.
+   * Resolves once this process may serve from its caches: every change committed before the call
+   * is known here (listeners called), or, for a feed told of changes by notification (PostgreSQL's),
+   * every change whose notification arrived and every change committed at least its `staleReadMs`
+   * before the call. Requests await it before serving from a cache; cheap when nothing changed.
    */
   fresh(): Promise<void>;
   /** Called with the names of changed skills, or `all` when the feed cannot tell which. */

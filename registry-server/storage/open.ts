@@ -24,6 +24,12 @@ export interface StorageOptions {
    * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), timeouts, attempts. Ignored without `blobs`.
    */
   blobOptions?: Omit<OpenBlobStoreOptions, 'db'> | undefined;
+  /**
+   * With `database`: how long cached reads may rely on PostgreSQL's change notifications between
+   * checks of the change counter, ms (postgres-changes.ts; default 1000, 0 checks before every
+   * cached read). SQLite checks in process before every cached read, for free.
+   */
+  staleReadMs?: number | undefined;
 }
 
 /** SQLite metadata, blobs and change feed over one open better-sqlite3 handle (which close() closes). */
@@ -48,7 +54,7 @@ function assemble(db: SqliteDatabase, raw: ReturnType<typeof openDatabase>, blob
 }
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
-  if (options.database !== undefined) return openPostgresStorage(options.database, options.blobs, options.blobOptions);
+  if (options.database !== undefined) return openPostgresStorage(options.database, options.blobs, options.blobOptions, options.staleReadMs);
   const raw = openDatabase(options.file);
   // One wrapper per connection: the blob store's queries queue behind the same transactions.
   const db = new SqliteDatabase(raw);
@@ -67,7 +73,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
  * change feed on the same database, blobs in its table or in the bucket `blobs` names. The
  * modules load only for a registry that uses PostgreSQL.
  */
-async function openPostgresStorage(url: string, blobsUrl: string | undefined, blobOptions: StorageOptions['blobOptions']): Promise<Storage> {
+async function openPostgresStorage(url: string, blobsUrl: string | undefined, blobOptions: StorageOptions['blobOptions'], staleReadMs: number | undefined): Promise<Storage> {
   const [{ PostgresDatabase }, { migratePostgres }, { PostgresChangeFeed }, { postgresSearch }] = await Promise.all([
     import('./postgres'),
     import('./postgres-schema'),
@@ -80,7 +86,7 @@ async function openPostgresStorage(url: string, blobsUrl: string | undefined, bl
   try {
     await migratePostgres(db);
     blobs = await openBlobStore(blobsUrl, { ...blobOptions, db });
-    changes = await PostgresChangeFeed.open(db);
+    changes = await PostgresChangeFeed.open(db, staleReadMs === undefined ? {} : { staleReadMs });
   } catch (error) {
     await blobs?.close();
     await db.close();

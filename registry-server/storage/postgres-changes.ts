@@ -2,10 +2,18 @@
  * The change feed on PostgreSQL, for several registry processes on one database. A write bumps the
  * counter row `registry_state.change_seq` and records the names it changed under that number; the
  * counter's row lock makes numbers follow commit order, so once a process reads N every change
- * numbered N or less is committed and readable. `fresh()` reads the counter (one query at a time,
+ * numbered N or less is committed and readable. A check reads the counter (one query at a time,
  * each caller served by a query that started after it called) and, when it moved, the names in
- * between. A LISTEN connection makes idle processes check as soon as another one writes; its
- * payload is never trusted (anyone may NOTIFY the channel), it only triggers a check.
+ * between.
+ *
+ * A LISTEN connection starts a check as soon as another process commits a write; its payload is
+ * never trusted (anyone may NOTIFY the channel), it only triggers a check. While that connection is
+ * up, `fresh()` relies on it for at most `staleReadMs` after the last check (the notification of a
+ * commit reaches every listener within a round trip of it; the bound covers a notification that
+ * never comes, e.g. a connection that died silently); with the connection down, or `staleReadMs`
+ * 0, every `fresh()` waits for a check. So a cached read costs no query in the common case, and a
+ * change another process committed is seen once its notification arrives, and at the latest a
+ * read that starts `staleReadMs` after the commit.
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -26,7 +34,18 @@ export interface PostgresChangeFeedOptions {
   listen?: boolean;
   /** Longest wait between attempts to reconnect the LISTEN connection, ms (default 10 000). */
   maxBackoffMs?: number;
+  /**
+   * While the LISTEN connection is up, how long `fresh()` may rely on it without checking the
+   * counter, ms (default 1000). 0: every `fresh()` checks, so a read sees every change committed
+   * before it started, from any process, for a round trip to PostgreSQL per batch of reads.
+   */
+  staleReadMs?: number;
 }
+
+/** Default of `staleReadMs`. */
+export const DEFAULT_STALE_READ_MS = 1000;
+
+const RESOLVED = Promise.resolve();
 
 export class PostgresChangeFeed implements ChangeFeed {
   readonly #db: PostgresDatabase;
@@ -34,6 +53,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   readonly #pruneEvery: number;
   readonly #maxNames: number;
   readonly #maxBackoffMs: number;
+  readonly #staleReadMs: number;
   readonly #listeners: ((changed: Changed) => void)[] = [];
   #seen: number;
   #running: Promise<void> | undefined;
@@ -42,6 +62,10 @@ export class PostgresChangeFeed implements ChangeFeed {
   #client: pg.Client | undefined;
   #wake: (() => void) | undefined;
   #listening: Promise<void> | undefined;
+  /** When the current LISTEN connection started listening (performance.now()), while it is up. */
+  #listenSince: number | undefined;
+  /** When the last check that succeeded started (performance.now()). */
+  #checkedAt = Number.NEGATIVE_INFINITY;
   /** Whether the LISTEN connection is up (for tests and health checks). */
   listening = false;
   /** How many times a LISTEN connection was set up (1 plus the reconnections). */
@@ -60,6 +84,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.#pruneEvery = options.pruneEvery ?? 100;
     this.#maxNames = options.maxNames ?? 500;
     this.#maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.#staleReadMs = Math.max(0, options.staleReadMs ?? DEFAULT_STALE_READ_MS);
   }
 
   /** A feed that reports changes committed from now on (the schema must be migrated). */
@@ -82,6 +107,23 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   fresh(): Promise<void> {
+    return this.#trusted() ? RESOLVED : this.#checkAfterNow();
+  }
+
+  /**
+   * Whether the LISTEN connection vouches for what is known here: it is up, a check succeeded
+   * after it started listening (changes committed before it listened are known) and less than
+   * `staleReadMs` ago, and no notification is waiting for its check (one is running or queued).
+   */
+  #trusted(): boolean {
+    const since = this.#listenSince;
+    if (this.#staleReadMs === 0 || since === undefined) return false;
+    if (this.#running !== undefined || this.#queued !== undefined) return false;
+    return this.#checkedAt >= since && performance.now() - this.#checkedAt < this.#staleReadMs;
+  }
+
+  /** Resolves after a check that started after this call. */
+  #checkAfterNow(): Promise<void> {
     // A check already running may have read the counter before this call: wait for the next one.
     if (this.#queued !== undefined) return this.#queued;
     if (this.#running === undefined) return this.#start();
@@ -119,17 +161,20 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   async #check(): Promise<void> {
+    const started = performance.now();
     const seq = await currentSeq(this.#db);
     const from = this.#seen;
-    if (seq === from) return;
+    if (seq === from) return this.#checked(started);
     // Behind by more than is kept, or a counter that went back (a restored database): drop everything.
     if (seq < from || seq - from > this.#keep) {
       this.#seen = seq;
+      this.#checked(started);
       return this.#emit('all');
     }
     const rows = await this.#db.all<{ seq: number; skill: string | null; origin: string | null }>('SELECT seq, skill, origin FROM registry_changes WHERE seq > ? AND seq <= ?', [from, seq]);
     // Only now: had the read failed, the next check would have to tell these changes again.
     this.#seen = seq;
+    this.#checked(started);
     const numbers = new Set(rows.map((r) => r.seq));
     // A number without rows was pruned meanwhile.
     if (numbers.size < seq - from) return this.#emit('all');
@@ -138,6 +183,10 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (others.some((r) => r.skill === null)) return this.#emit('all');
     const names = new Set(others.map((r) => r.skill as string));
     this.#emit(names.size > this.#maxNames ? 'all' : names);
+  }
+
+  #checked(started: number): void {
+    if (started > this.#checkedAt) this.#checkedAt = started;
   }
 
   #emit(changed: Changed): void {
@@ -160,21 +209,23 @@ export class PostgresChangeFeed implements ChangeFeed {
       client.on('error', () => lost());
       client.on('end', () => lost());
       // Whatever the payload says (ours, someone else's, garbage), it only triggers a check.
-      client.on('notification', () => void this.fresh().catch(() => undefined));
+      client.on('notification', () => void this.#checkAfterNow().catch(() => undefined));
       try {
         await client.connect();
         if (this.#closed) break;
         this.#client = client;
         await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        this.#listenSince = performance.now();
         this.listening = true;
         this.listens++;
         backoff = 100;
         // Writes made while no connection was listening.
-        void this.fresh().catch(() => undefined);
+        void this.#checkAfterNow().catch(() => undefined);
         await gone;
       } catch {
         // Connecting failed: retry below.
       } finally {
+        this.#listenSince = undefined;
         this.listening = false;
         if (this.#client === client) this.#client = undefined;
         await client.end().catch(() => undefined);
