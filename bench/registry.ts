@@ -91,7 +91,7 @@ try {
     profiles: { value: PROFILES.join(', '), default: 'sqlite, postgres', why: 'BENCH_PROFILE' },
     ...Object.fromEntries(profiles.map((p) => [`storage (${p.name})`, { value: p.description }])),
     'registry publishesPerMinute': { value: CONFIG.publishesPerMinute, default: 120, why: 'the bench publishes every skill with one token; the rate limit would refuse all but 120 a minute' },
-    'registry other config': { value: 'defaults (packument and tarball caches 64 MiB each, search cache 8 MiB)' },
+    'registry other config': { value: 'defaults (packument and tarball caches 64 MiB each, search cache 8 MiB; on PostgreSQL, cached reads rely on change notifications between counter checks at most 1,000 ms apart: --stale-read-ms 1000)' },
     'load generator': { value: `autocannon in the bench process (each registry runs in its own process), ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run, ${RUNS} runs per figure, the servers taking turns` },
     'request headers': { value: 'Accept-Encoding: gzip (as npm and the skills CLI send it) to every server' },
     caches: { value: 'warm: every packument and tarball is read once from every server before the load figures (as a registry in service would have them)' },
