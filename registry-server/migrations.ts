@@ -216,4 +216,10 @@ export const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
     }
     db.exec('DROP TABLE tarballs');
   },
+  // Issue 26: the admin log records the client's address (the socket's, NULL for rows from before
+  // and for actions no request made), and is read newest first by time, in pages.
+  `
+  ALTER TABLE audit_log ADD COLUMN address TEXT;
+  CREATE INDEX audit_log_at ON audit_log(at, id);
+  `,
 ];

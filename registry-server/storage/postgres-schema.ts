@@ -6,7 +6,7 @@
  * refuses, without changing anything, a database at a newer version (EDBNEWER) and one that has
  * tables but is not a registry's (EDBFOREIGN).
  *
- * PostgreSQL support began at SQLite version 6 (MIGRATIONS.length), so the first step creates the
+ * PostgreSQL support began at SQLite version 6, so the first step creates the
  * whole schema as of version 6 at once. From then on every migration is added to both lists, with the same version
  * number (test/postgres-schema.test.ts checks that both lists end at the same version).
  */
@@ -253,6 +253,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       name ${T} PRIMARY KEY,
       value bytea NOT NULL
     );
+    `,
+  },
+  {
+    // The admin log records the client's address, and is read newest first by time, in pages.
+    version: 7,
+    up: `
+    ALTER TABLE audit_log ADD COLUMN address ${T};
+    CREATE INDEX audit_log_at ON audit_log (at, id);
     `,
   },
 ];
