@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { isSkillsError, SkillsError } from '../schema/errors';
-import { createServices, DEFAULT_REGISTRY_CONFIG, type AppDeps, type Env, type RegistryConfig } from './context';
+import { clientAddress, createServices, DEFAULT_REGISTRY_CONFIG, type AppDeps, type Env, type RegistryConfig } from './context';
 import { accessRoutes } from './routes/access';
 import { auditRoutes } from './routes/audit';
 import { mcpRoutes } from './routes/mcp';
@@ -33,7 +33,6 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     c.set('services', services);
     c.set('caller', undefined);
     await next();
-    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
     options.log({
       time: new Date().toISOString(),
       level: c.res.status >= 500 ? 'error' : 'info',
@@ -42,7 +41,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       token: c.get('caller')?.tokenId ?? null,
-      ip: incoming?.socket?.remoteAddress ?? null,
+      ip: clientAddress(c) ?? null,
     });
   });
 
@@ -58,7 +57,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
       const limit = publishing ? config.maxTarballBytes : config.maxJsonBodyBytes;
       if (declared > limit) throw payloadTooLarge(c, limit, publishing ? 'the tarball' : 'the request body', publishing ? TARBALL_HINT : undefined);
     }
-    const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
+    const ip = clientAddress(c) ?? 'local';
     const header = c.req.header('Authorization');
     if (header !== undefined) {
       if (services.authFailureLimiter.blocked(ip)) {

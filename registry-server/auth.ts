@@ -8,6 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SkillsError } from '../schema/errors';
 import { teamNameSchema, type Permission, type TokenInfo } from '../schema/registry';
+import { recordAdminAction } from './admin-log';
 import type { SqlDatabase, SqlExecutor } from './storage/sql';
 
 export interface Caller {
@@ -238,7 +239,11 @@ export class Auth {
     try {
       return await this.db.transaction(async (tx) => {
         const userId = await this.createUser('admin', tx);
-        const { token } = await this.issueToken({ userId, permission: 'admin', description: 'created by skills serve on an empty database' }, tx);
+        const { id, token } = await this.issueToken({ userId, permission: 'admin', description: 'created by skills serve on an empty database' }, tx);
+        // The registry itself did these: no user, token or address.
+        const registry = { userId: null, tokenId: null, address: null };
+        await recordAdminAction(tx, registry, { action: 'user-create', target: 'admin', details: { by: 'the registry, on an empty database' } });
+        await recordAdminAction(tx, registry, { action: 'token-create', target: id, details: { user: 'admin', permission: 'admin', scopes: null, expiresAt: null } });
         return { user: 'admin', token };
       });
     } catch (error) {

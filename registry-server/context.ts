@@ -6,6 +6,7 @@ import type { AuditReport } from '../schema/audit-report';
 import { MAX_TARBALL_BYTES } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
+import type { Actor } from './admin-log';
 import { AuditStore } from './audit-store';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import { DownloadCounter } from './downloads';
@@ -157,6 +158,20 @@ export function origin(c: Ctx): string {
 
 /** Origins remembered at once: a flood of distinct Hosts only costs the check again. */
 const MAX_CHECKED_ORIGINS = 64;
+
+/**
+ * The client's address: the remote address of the request's socket. No X-Forwarded-For or other
+ * proxy header is read (the registry has no trusted-proxy setting), so behind a reverse proxy this
+ * is the proxy's address. Undefined in process (app.request without a socket).
+ */
+export function clientAddress(c: Ctx): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+/** Who the admin log names for a change `caller` makes in this request. */
+export function actorOf(c: Ctx, caller: Caller): Actor {
+  return { userId: caller.userId, tokenId: caller.tokenId, address: clientAddress(c) ?? null };
+}
 
 export function requireCaller(c: Ctx, permission: 'read' | 'publish' | 'admin' = 'read'): Caller {
   const caller = c.get('caller');

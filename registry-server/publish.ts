@@ -11,6 +11,7 @@ import { decodeUtf8 } from '../schema/utf8';
 import type { PackageFile } from '../schema/package-files';
 import { summarizeAudit } from '../schema/audit-report';
 import type { Provenance, PublishResponse, VerificationSummary } from '../schema/registry';
+import { recordAdminAction } from './admin-log';
 import { auditUpload } from './publish-audit';
 import { tarballPath } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
@@ -34,6 +35,8 @@ export interface PublishRequest {
   /** The `Skills-Provenance` header, parsed; stored as declared. */
   provenance: Provenance | undefined;
   caller: Caller;
+  /** The client's address, for the admin log (null in process). */
+  address: string | null;
   origin: string;
 }
 
@@ -118,7 +121,7 @@ export async function publish(services: Services, request: PublishRequest): Prom
     tag = await store.atomically(async (tx) => {
       const set = await store.insertVersion(tx, record);
       await services.audits.save(tx, name, manifest.version, audit);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set, kind: validation.kind, trust: trust.trust, ...(request.provenance ? { provenance: request.provenance } : {}) } });
+      await recordAdminAction(tx, { userId: caller.userId, tokenId: caller.tokenId, address: request.address }, { action: 'publish', target: `${name}@${manifest.version}`, details: { integrity, tag: set, kind: validation.kind, trust: trust.trust, ...(request.provenance ? { provenance: request.provenance } : {}) } });
       return set;
     });
   } catch (error) {

@@ -460,19 +460,8 @@ export class SkillsStore {
   }
 
 
-  /** Runs `fn` in one transaction, so a change and its audit entry land together. */
+  /** Runs `fn` in one transaction, so a change and its admin-log entry (admin-log.ts) land together. */
   atomically<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
-  }
-
-  async audit(tx: SqlExecutor, entry: { userId?: number | undefined; tokenId?: string | undefined; action: string; target: string; details?: unknown }): Promise<void> {
-    await tx.run('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', [
-      now(),
-      entry.userId ?? null,
-      entry.tokenId ?? null,
-      entry.action,
-      entry.target,
-      entry.details === undefined ? null : JSON.stringify(entry.details),
-    ]);
   }
 }

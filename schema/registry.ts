@@ -313,6 +313,41 @@ export const yankResponseSchema = z.object({ name: z.string(), version: z.string
 export const deprecateResponseSchema = z.object({ name: z.string(), version: z.string(), deprecated: z.string().nullable() });
 export const distTagsResponseSchema = z.object({ name: z.string(), distTags: z.record(z.string(), semverVersionSchema) });
 
+/** `GET /v1/admin/log`: one entry of the admin log (docs/http-api.md). */
+export const adminLogEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.string().max(64),
+  user: z.string().max(256).nullable(),
+  tokenId: z.string().max(64).nullable(),
+  address: z.string().max(256).nullable(),
+  action: z.string().max(64),
+  target: z.string().max(1024),
+  details: z.unknown(),
+});
+export const adminLogPageSchema = z.object({ entries: z.array(adminLogEntrySchema).max(1000), next: z.number().int().nullable() });
+export type AdminLogEntryView = z.infer<typeof adminLogEntrySchema>;
+
+/** The most entries one page of the admin log holds (`limit`); the default is 50. */
+export const MAX_ADMIN_LOG_LIMIT = 500;
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * An ISO 8601 date (`2025-06-01`, UTC midnight) or date-time with its zone
+ * (`2025-06-01T12:00:00Z`, `...+02:00`), as toISOString writes it; undefined for anything else,
+ * a day that does not exist (2025-02-30) included.
+ */
+export function parseIsoTime(text: string): string | undefined {
+  if (!ISO_TIME.test(text)) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2025-02-30 over into March.
+  const day = new Date(0);
+  day.setUTCFullYear(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10)));
+  if (day.toISOString().slice(0, 10) !== text.slice(0, 10)) return undefined;
+  return new Date(ms).toISOString();
+}
+
 export type CreatedToken = z.infer<typeof createdTokenSchema>;
 export type TeamList = z.infer<typeof teamListSchema>;
 export type ScopeInfo = z.infer<typeof scopeInfoSchema>;

@@ -12,7 +12,8 @@ import type { Hono } from 'hono';
 import { SkillsError, type ErrorCode } from '../../schema/errors';
 import { addMemberBodySchema, createScopeBodySchema, createTeamBodySchema, createTokenBodySchema, createUserBodySchema } from '../../schema/registry';
 import { atLeast, covers, isGlobalAdmin } from '../auth';
-import { notFound, requireCaller, requireGlobalAdmin, scopeNotFound, type Env } from '../context';
+import { recordAdminAction } from '../admin-log';
+import { actorOf, notFound, requireCaller, requireGlobalAdmin, scopeNotFound, type Env } from '../context';
 import { jsonBody } from './body';
 import type { SkillsStore } from '../skills-store';
 import type { SqlTransaction } from '../storage/sql';
@@ -45,7 +46,7 @@ export function accessRoutes(app: Hono<Env>): void {
     if ((await auth.userId(name)) !== undefined) throw exists();
     await unique(store, exists, async (tx) => {
       await auth.createUser(name, tx);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'user-create', target: name });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'user-create', target: name });
     });
     return c.json({ name }, 201);
   });
@@ -75,7 +76,7 @@ export function accessRoutes(app: Hono<Env>): void {
     if (caller.expiresAt !== null && (expiresAt === null || expiresAt > caller.expiresAt)) expiresAt = caller.expiresAt;
     const issued = await store.atomically(async (tx) => {
       const made = await auth.issueToken({ userId, permission: body.permission, scopes: body.scopes, description: body.description, expiresAt }, tx);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission, scopes, expiresAt } });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'token-create', target: made.id, details: { user: body.user ?? caller.user, permission: body.permission, scopes, expiresAt } });
       return made;
     });
     const info = (await auth.listTokens(userId)).find((t) => t.id === issued.id);
@@ -101,7 +102,7 @@ export function accessRoutes(app: Hono<Env>): void {
     }
     await store.atomically(async (tx) => {
       if (!(await auth.revokeToken(id, tx))) throw conflict('ETOKENREVOKED', `the token ${id} was already revoked`);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'token-revoke', target: id });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'token-revoke', target: id });
     });
     return c.json({ id, revoked: true });
   });
@@ -119,7 +120,7 @@ export function accessRoutes(app: Hono<Env>): void {
     if ((await auth.teamId(name)) !== undefined) throw exists();
     await unique(store, exists, async (tx) => {
       await auth.createTeam(name, caller.userId, tx);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'team-create', target: name });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'team-create', target: name });
     });
     return c.json({ name, members: [{ user: caller.user, role: 'owner' }] }, 201);
   });
@@ -140,7 +141,7 @@ export function accessRoutes(app: Hono<Env>): void {
     if (userId === undefined) throw notFound(`the user ${user}`);
     await store.atomically(async (tx) => {
       await auth.setMember(teamId, userId, role, tx);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'team-member', target: team, details: { user, role } });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'team-member', target: team, details: { user, role } });
     });
     return c.json({ team, user, role }, 201);
   });
@@ -162,7 +163,7 @@ export function accessRoutes(app: Hono<Env>): void {
     if (await auth.scope(body.name)) throw exists();
     await unique(store, exists, async (tx) => {
       await auth.createScope(body.name, teamId, body.private, tx);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'scope-create', target: body.name, details: { team: body.team, private: body.private } });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'scope-create', target: body.name, details: { team: body.team, private: body.private } });
     });
     return c.json({ name: body.name, team: body.team, private: body.private }, 201);
   });

@@ -14,8 +14,9 @@ import { RULES } from '../../audit/rules';
 import { allowanceBodySchema } from '../../schema/audit-report';
 import { SkillsError } from '../../schema/errors';
 import { parsePackageName } from '../../schema/names';
-import type { ScopeRow } from '../auth';
-import { notFound, readableSkill, requireCaller, scopeNotFound, type Ctx, type Env } from '../context';
+import { recordAdminAction } from '../admin-log';
+import type { Caller, ScopeRow } from '../auth';
+import { actorOf, notFound, readableSkill, requireCaller, scopeNotFound, type Ctx, type Env } from '../context';
 import { routeName, routeVersion } from '../names';
 import { jsonBody } from './body';
 
@@ -31,7 +32,7 @@ async function readableScope(c: Ctx, name: string): Promise<ScopeRow> {
 }
 
 /** A team owner of the scope (with a token allowed for it), or an admin token allowed for it. */
-async function ownerOf(c: Ctx, name: string): Promise<{ userId: number; tokenId: string }> {
+async function ownerOf(c: Ctx, name: string): Promise<Caller> {
   const caller = requireCaller(c, 'publish');
   const scope = await readableScope(c, name);
   const { auth } = c.get('services');
@@ -39,7 +40,7 @@ async function ownerOf(c: Ctx, name: string): Promise<{ userId: number; tokenId:
   if (!owner) {
     throw new SkillsError('EAUDITALLOWFORBIDDEN', `only an owner of the team that owns ${scope.name} (or an admin) can allow audit findings`, { status: 403, hint: 'ask a team owner: skills team list shows who they are' });
   }
-  return { userId: caller.userId, tokenId: caller.tokenId };
+  return caller;
 }
 
 function knownRule(rule: string): string {
@@ -72,7 +73,7 @@ export function auditRoutes(app: Hono<Env>): void {
     const { audits, store } = c.get('services');
     const allowance = await store.atomically(async (tx) => {
       const saved = await audits.allow(tx, { skill: name, rule, file: body.file ?? null, reason: body.reason, userId: who.userId });
-      await store.audit(tx, { userId: who.userId, tokenId: who.tokenId, action: 'audit-allow', target: name, details: { rule, file: body.file ?? null, reason: body.reason } });
+      await recordAdminAction(tx, actorOf(c, who), { action: 'audit-allow', target: name, details: { rule, file: body.file ?? null, reason: body.reason } });
       return saved;
     });
     return c.json(allowance, 201);
@@ -86,7 +87,7 @@ export function auditRoutes(app: Hono<Env>): void {
     const { audits, store } = c.get('services');
     await store.atomically(async (tx) => {
       if (!(await audits.disallow(tx, name, rule, file))) throw notFound(`an allowance of ${rule} for ${name}${file ? ` in ${file.slice(0, 200)}` : ''}`);
-      await store.audit(tx, { userId: who.userId, tokenId: who.tokenId, action: 'audit-disallow', target: name, details: { rule, file } });
+      await recordAdminAction(tx, actorOf(c, who), { action: 'audit-disallow', target: name, details: { rule, file } });
     });
     return c.json({ name, rule, file, removed: true });
   });

@@ -3,7 +3,8 @@ import type { Hono } from 'hono';
 import { SkillsError } from '../../schema/errors';
 import { deprecateBodySchema, distTagBodySchema, distTagSchema, PROVENANCE_HEADER } from '../../schema/registry';
 import type { Caller, ScopeRow } from '../auth';
-import { notFound, origin, readableSkill, requireCaller, type Ctx, type Env } from '../context';
+import { recordAdminAction } from '../admin-log';
+import { actorOf, clientAddress, notFound, origin, readableSkill, requireCaller, type Ctx, type Env } from '../context';
 import { queryVersion, routeName, routeVersion } from '../names';
 import { parseProvenance } from '../provenance';
 import { publish, publishTarget } from '../publish';
@@ -46,7 +47,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const limit = deps.config.maxTarballBytes;
     const body = await readBody(c, limit, () => payloadTooLarge(c, limit, 'the tarball', TARBALL_HINT));
     if (body.byteLength === 0) throw new SkillsError('EBODY', 'the request body is empty; send the .tgz as the body', { status: 400 });
-    const result = await publish(c.get('services'), { name, scope, tarball: body, tag, version, provenance, caller, origin: origin(c) });
+    const result = await publish(c.get('services'), { name, scope, tarball: body, tag, version, provenance, caller, address: clientAddress(c) ?? null, origin: origin(c) });
     return c.json(result, 201);
   });
 
@@ -60,7 +61,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const { store } = c.get('services');
     await store.atomically(async (tx) => {
       await store.setDistTag(tx, skill, tag.data, version);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag', target: name, details: { tag: tag.data, version } });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'dist-tag', target: name, details: { tag: tag.data, version } });
     });
     return c.json({ name, distTags: await c.get('services').store.distTags(skill.id) });
   });
@@ -76,7 +77,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const { store } = c.get('services');
     await store.atomically(async (tx) => {
       if (!(await store.removeDistTag(tx, skill, tag))) throw missing();
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'dist-tag-rm', target: name, details: { tag } });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'dist-tag-rm', target: name, details: { tag } });
     });
     return c.json({ name, distTags: await c.get('services').store.distTags(skill.id) });
   });
@@ -90,7 +91,7 @@ export function writeRoutes(app: Hono<Env>): void {
       const { store } = c.get('services');
       await store.atomically(async (tx) => {
         await store.setYanked(tx, skill, version, yanked);
-        await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action, target: `${name}@${version}` });
+        await recordAdminAction(tx, actorOf(c, caller), { action, target: `${name}@${version}` });
       });
       return c.json({ name, version, yanked });
     });
@@ -105,7 +106,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const { store } = c.get('services');
     await store.atomically(async (tx) => {
       await store.setDeprecated(tx, skill, version, message === '' ? null : message);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'deprecate', target: `${name}@${version}`, details: { message } });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'deprecate', target: `${name}@${version}`, details: { message } });
     });
     return c.json({ name, version, deprecated: message === '' ? null : message });
   });
@@ -123,7 +124,7 @@ export function writeRoutes(app: Hono<Env>): void {
     const { store } = c.get('services');
     const unnamed = await store.atomically(async (tx) => {
       const digest = await store.deleteVersion(tx, skill, version);
-      await store.audit(tx, { userId: caller.userId, tokenId: caller.tokenId, action: 'delete', target: `${name}@${version}` });
+      await recordAdminAction(tx, actorOf(c, caller), { action: 'delete', target: `${name}@${version}` });
       return digest;
     });
     // The bytes go once nothing names them; if that fails they stay, unnamed and harmless.

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Permission } from '../../schema/registry';
 import { now, type Caller } from '../auth';
-import type { SqlDatabase } from '../storage/sql';
+import type { SqlDatabase, SqlExecutor } from '../storage/sql';
 
 /** How long a sign-in lasts at most (never past its token's own expiry). */
 export const SESSION_HOURS = 12;
@@ -30,8 +30,11 @@ function hash(id: string): Buffer {
 export class WebSessions {
   constructor(private readonly db: SqlDatabase) {}
 
-  /** Starts a session for a caller who just presented a valid token; returns the cookie value. */
-  async create(caller: Caller): Promise<{ id: string; expiresAt: Date }> {
+  /**
+   * Starts a session for a caller who just presented a valid token; returns the cookie value.
+   * `record` runs in the same transaction (the admin log's entry for the sign-in).
+   */
+  async create(caller: Caller, record: (tx: SqlExecutor) => Promise<void> = async () => {}): Promise<{ id: string; expiresAt: Date }> {
     const id = randomBytes(32).toString('base64url');
     let expires = Date.now() + SESSION_HOURS * 3600_000;
     if (caller.expiresAt !== null) expires = Math.min(expires, Date.parse(caller.expiresAt));
@@ -45,6 +48,7 @@ export class WebSessions {
            (SELECT id_hash FROM web_sessions WHERE token_id = ? ORDER BY created_at DESC, id_hash LIMIT ?)`,
         [caller.tokenId, caller.tokenId, MAX_SESSIONS_PER_TOKEN],
       );
+      await record(tx);
     });
     return { id, expiresAt };
   }

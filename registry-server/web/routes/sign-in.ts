@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { isSkillsError, SkillsError } from '../../../schema/errors';
-import type { Ctx, Env } from '../../context';
+import { recordAdminAction } from '../../admin-log';
+import { actorOf, clientAddress, type Ctx, type Env } from '../../context';
 import { payloadTooLarge, readBody } from '../../request-body';
 import { checkSameOrigin, csrfError } from '../csrf';
 import type { WebDeps } from '../deps';
@@ -19,7 +20,7 @@ const ANON_ID_RE = /^[A-Za-z0-9_-]{43}$/;
 
 export function signInRoutes(app: Hono<Env>, web: WebDeps): void {
   const { sessions, csrf, page, loadState, frame, respond, sessionCookie, anonCookie, cookieOptions } = web;
-  const { auth, store, deps } = web.services;
+  const { auth, deps } = web.services;
 
   async function formBody(c: Ctx): Promise<URLSearchParams> {
     const type = (c.req.header('Content-Type') ?? '').split(';')[0]?.trim().toLowerCase();
@@ -52,7 +53,7 @@ export function signInRoutes(app: Hono<Env>, web: WebDeps): void {
     const anon = getCookie(c, anonCookie(c));
     if (anon === undefined || !ANON_ID_RE.test(anon) || !csrf.valid(`a:${anon}`, form.get('csrf') ?? undefined)) throw csrfError();
     const next = safeNext(form.get('next') ?? undefined, new URL(c.req.url).origin);
-    const ip = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local';
+    const ip = clientAddress(c) ?? 'local';
     const limiter = web.services.authFailureLimiter;
     if (limiter.blocked(ip)) {
       c.header('Retry-After', String(limiter.retryAfterSeconds(ip)));
@@ -69,8 +70,8 @@ export function signInRoutes(app: Hono<Env>, web: WebDeps): void {
     }
     if (!caller) return signInForm(c, next, 'Paste a token to sign in.', 400);
     await sessions.destroy(getCookie(c, sessionCookie(c)));
-    const created = await sessions.create(caller);
-    await store.audit(store.db, { userId: caller.userId, tokenId: caller.tokenId, action: 'web-sign-in', target: caller.user });
+    const signedIn = caller;
+    const created = await sessions.create(caller, (tx) => recordAdminAction(tx, actorOf(c, signedIn), { action: 'web-sign-in', target: signedIn.user }));
     setCookie(c, sessionCookie(c), created.id, { ...cookieOptions(c), expires: created.expiresAt });
     deleteCookie(c, anonCookie(c), cookieOptions(c));
     c.set('caller', caller);
