@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { isSkillsError, SkillsError } from '../schema/errors';
 import { clientAddress, createServices, DEFAULT_REGISTRY_CONFIG, type AppDeps, type Env, type RegistryConfig } from './context';
 import { accessRoutes } from './routes/access';
+import { adminRoutes } from './routes/admin';
 import { auditRoutes } from './routes/audit';
 import { mcpRoutes } from './routes/mcp';
 import { readRoutes } from './routes/read';
@@ -86,6 +87,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
   writeRoutes(app);
   searchRoutes(app);
   accessRoutes(app);
+  adminRoutes(app);
   mcpRoutes(app);
   const web = webCatalog(app, services);
 

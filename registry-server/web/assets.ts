@@ -117,6 +117,8 @@ pre.file{background:var(--card);border:1px solid var(--line);border-radius:12px;
 footer{border-top:1px solid var(--line);color:var(--muted);font-size:13px;padding:18px 0 30px}
 .notfound{text-align:center;padding:60px 0}
 .notfound h1{font-size:56px;color:#c3cad8;margin:0}
+table.log td{font-size:13px}
+table.log td code{overflow-wrap:anywhere;white-space:pre-wrap}
 `;
 
 const SCRIPT = `"use strict";

@@ -1,7 +1,7 @@
 /**
  * The web catalog, served by the registry process itself: pages rendered on the server for
  * people with a browser, at addresses they can type (`/`, `/search?q=csv`, `/@scope`,
- * `/@scope/name`, `/@scope/name/v/1.2.0`). A page route answers only a client that asks for HTML;
+ * `/@scope/name`, `/@scope/name/v/1.2.0`; `/admin/log` for admins). A page route answers only a client that asks for HTML;
  * any other client gets the JSON API's own 404, so nothing an API client sees changes. Sessions
  * come from signing in with a token (sessions.ts); private scopes show only to their readers.
  * Each page's routes are in routes/<page>.ts, registered here in order; what they share (the
@@ -14,6 +14,7 @@ import type { Ctx, Env, Services } from '../context';
 import { createWebDeps } from './deps';
 import { isApiPath, wantsHtml } from './headers';
 import { notFoundPage } from './pages/lists';
+import { adminRoutes } from './routes/admin';
 import { assetRoutes } from './routes/assets';
 import { fileRoutes } from './routes/files';
 import { homeRoutes } from './routes/home';
@@ -34,6 +35,7 @@ export function webCatalog(app: Hono<Env>, services: Services): WebCatalog {
   homeRoutes(app, web);
   searchRoutes(app, web);
   signInRoutes(app, web);
+  adminRoutes(app, web);
   scopeRoutes(app, web);
   skillRoutes(app, web);
   fileRoutes(app, web);

@@ -1,6 +1,6 @@
 /** The frame every page shares: head, the top bar (search, who is signed in), the footer. */
 import type { TrustLevel } from '../../schema/trust';
-import type { Caller } from '../auth';
+import { isGlobalAdmin, type Caller } from '../auth';
 import { SCRIPT_ASSET, STYLE_ASSET } from './assets';
 import { formatCount } from './format';
 import { html, pathOf, type Html } from './html';
@@ -17,7 +17,7 @@ export interface PageFrame {
 
 export function layout(frame: PageFrame, title: string, body: Html): Html {
   const who = frame.caller
-    ? html`<span>Signed in as <strong>${frame.caller.user}</strong></span>
+    ? html`${isGlobalAdmin(frame.caller) ? html`<a href="/admin/log">Admin log</a>` : ''}<span>Signed in as <strong>${frame.caller.user}</strong></span>
         <form method="post" action="/sign-out"><input type="hidden" name="csrf" value="${frame.signOutCsrf ?? ''}"><button class="linkish" type="submit">Sign out</button></form>`
     : html`<a href="/sign-in?next=${encodeURIComponent(frame.path)}">Sign in</a>`;
   return html`<!doctype html>
