@@ -1,7 +1,8 @@
 /**
- * `skills registry ...`: running a registry's storage from the command line, on this machine's
- * files and databases (no registry server is called). `migrate` copies a SQLite registry into a
- * new SQLite file or PostgreSQL, its tarballs into the target's blob store.
+ * `skills registry ...`: operating a registry. `migrate` works on this machine's files and
+ * databases (no registry server is called): it copies a SQLite registry into a new SQLite file or
+ * PostgreSQL, its tarballs into the target's blob store. `log` (registry-log.ts) reads a running
+ * registry's admin log over HTTP.
  */
 import path from 'node:path';
 import pc from 'picocolors';
@@ -9,6 +10,7 @@ import { SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
 import { pauseAfterBatches } from '../core/workspace/test-hooks';
 import { table } from '../render';
+import { registerRegistryLog } from './registry-log';
 
 interface MigrateOptions {
   from: string;
@@ -21,7 +23,7 @@ export const DATABASE_URL_ENV = 'SKILLS_DATABASE_URL';
 
 export const registryAdminCommand: CommandModule = {
   register(program, run) {
-    const group = program.command('registry').description("manage a registry's storage on this machine (no registry server is called)");
+    const group = program.command('registry').description("operate a registry: copy its storage on this machine (migrate), read its admin log (log)");
     group
       .command('migrate')
       .description('copy a SQLite registry (rows and tarballs) into a new SQLite file or PostgreSQL; run it again to resume')
@@ -61,5 +63,6 @@ export const registryAdminCommand: CommandModule = {
           return { data: result, human };
         }),
       );
+    registerRegistryLog(group, run);
   },
 };
