@@ -11,6 +11,7 @@
  * install-and-run flow).
  */
 export const FAST_TESTS: readonly string[] = [
+  'admin-log.test.ts',
   'agents-alias-plan.test.ts',
   'audit-code.test.ts',
   'audit-corpus.test.ts',
