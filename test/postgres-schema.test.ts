@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, SCHEMA_VERSION } from '../registry-server/db';
+import { readAdminLog, recordAdminAction } from '../registry-server/admin-log';
 import { MIGRATIONS } from '../registry-server/migrations';
 import { PostgresDatabase } from '../registry-server/storage/postgres';
 import { migratePostgres, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../registry-server/storage/postgres-schema';
@@ -83,6 +84,38 @@ describe('the PostgreSQL schema', () => {
     const before = await snapshot(db);
     await migratePostgres(db);
     expect(await snapshot(db)).toEqual(before);
+  });
+
+  it('brings a version 6 database to 7 keeping every admin log row (no address), and reads the log as on SQLite', async () => {
+    const db = await open(await server.createDatabase());
+    const first = POSTGRES_MIGRATIONS[0];
+    if (first?.version !== 6 || typeof first.up !== 'string') throw new Error('the first step builds version 6 in SQL');
+    const sql = first.up;
+    await db.transaction(async (tx) => {
+      await tx.run(sql);
+      await tx.run("INSERT INTO registry_schema (id, application, version) VALUES (1, 'skills-registry', 6)");
+    });
+    await db.run("INSERT INTO users (name, created_at) VALUES ('ada', 'now')");
+    for (let i = 1; i <= 5; i++) {
+      await db.run('INSERT INTO audit_log (at, user_id, token_id, action, target, details) VALUES (?, ?, ?, ?, ?, ?)', [`2025-01-0${i}T00:00:00.000Z`, i === 5 ? null : 1, 'AAAAAAAAAAAAAAAA', 'publish', `@acme/a@1.0.${i}`, i === 1 ? null : '{"tag":"latest"}']);
+    }
+    const before = await db.all<Record<string, unknown>>('SELECT * FROM audit_log ORDER BY id');
+    await migratePostgres(db);
+    expect(await db.get('SELECT version FROM registry_schema')).toEqual({ version: SCHEMA_VERSION });
+    expect(await db.all('SELECT * FROM audit_log ORDER BY id')).toEqual(before.map((row) => ({ ...row, address: null })));
+    expect(await db.all("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_log' AND indexname = 'audit_log_at'")).toHaveLength(1);
+
+    const page = await readAdminLog(db, { since: '2025-01-02T00:00:00.000Z', limit: 2 });
+    expect(page.entries.map((e) => [e.target, e.user, e.address])).toEqual([
+      ['@acme/a@1.0.5', null, null],
+      ['@acme/a@1.0.4', 'ada', null],
+    ]);
+    const rest = await readAdminLog(db, { since: '2025-01-02T00:00:00.000Z', before: page.next ?? 0, limit: 2 });
+    expect(rest.entries.map((e) => e.target)).toEqual(['@acme/a@1.0.3', '@acme/a@1.0.2']);
+    expect(rest.next).toBeNull();
+    expect((await readAdminLog(db, { limit: 10 })).entries.at(-1)).toMatchObject({ target: '@acme/a@1.0.1', details: null });
+    await db.transaction((tx) => recordAdminAction(tx, { userId: 1, tokenId: 'BBBBBBBBBBBBBBBB', address: '::1' }, { action: 'team-create', target: 'crew' }));
+    expect((await readAdminLog(db, { limit: 1 })).entries).toEqual([{ id: 6, at: expect.any(String), user: 'ada', tokenId: 'BBBBBBBBBBBBBBBB', address: '::1', action: 'team-create', target: 'crew', details: null }]);
   });
 
   it('is migrated once when several registry processes start on a new database at once', async () => {
