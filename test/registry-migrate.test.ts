@@ -102,6 +102,8 @@ async function answers(api: FilledRegistry['api'], tokens: Record<string, string
   await ask('search servers', '/v1/search?server=everything');
   await ask('discovery index', DISCOVERY_INDEX_PATH);
   await ask('audit allowances', '/v1/skills/@acme/top/audit-allowances', { token: tokens.alice });
+  // The admin log, with the addresses its entries were made from.
+  await ask('admin log', '/v1/admin/log?limit=500', { token: tokens.admin });
   for (const [who, token] of Object.entries(tokens)) {
     const res = await api('GET', '/-/whoami', { token });
     const body = (await res.json()) as { user?: string; error?: { code: string } };
@@ -321,6 +323,7 @@ describe('skills registry migrate into PostgreSQL and S3', () => {
       const tokens = { admin: src.admin, alice: src.alice, bob: src.bobRead, carol: src.revoked };
       const sessions = { bob: src.session, alice: aliceSession };
       const expected = await answers(before.api, tokens, sessions, src.skills);
+      expect(expected['admin log']).toMatch(/^200 .*"address":"(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)"/);
       expect(withoutScores(await answers(after.api, tokens, sessions, src.skills))).toEqual(withoutScores(expected));
       for (const name of src.skills) {
         const packument = JSON.parse(expected[`packument ${name} alice`]?.slice(4) ?? '{}') as { versions: Record<string, { dist: { tarball: string; integrity: string } }> };
