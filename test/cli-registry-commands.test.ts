@@ -1,7 +1,7 @@
 /**
  * What the registry commands print and change, checked by content (not exit codes): logout,
- * search filters, info, yank/unyank, deprecate, token list/revoke, and a local publish that
- * fails verification uploading nothing. Real `skills` processes against a real registry.
+ * search filters, info, yank/unyank, deprecate, token list/revoke, a local publish that fails
+ * verification uploading nothing, and the admin log. Real `skills` processes against a real registry.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -242,5 +242,40 @@ describe('a local publish that fails verification uploads nothing', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('skills registry log', () => {
+  it('shows an admin the log newest first (a table, or --json), pages with --before, refuses a read token (EFORBIDDEN) and a --since that is no time (EUSAGE)', async () => {
+    const run = await cli(['registry', 'log', '--since', '1h', '--limit', '3', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const page = run.json<{ registry: string; since: string; entries: { id: number; at: string; user: string | null; address: string | null; action: string }[]; next: number | null }>();
+    expect(page.registry).toBe(registry.url);
+    expect(Date.now() - Date.parse(page.since)).toBeGreaterThanOrEqual(3_600_000);
+    expect(page.entries).toHaveLength(3);
+    expect(page.entries.map((e) => e.at)).toEqual(page.entries.map((e) => e.at).sort().reverse());
+    // The publish just above, over a real socket from this machine.
+    expect(page.entries[0]).toMatchObject({ action: 'publish', user: 'admin', address: expect.stringMatching(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/) });
+    expect(page.next).toBe(page.entries[2]?.id);
+
+    const older = await cli(['registry', 'log', '--before', String(page.next), '--limit', '2']);
+    expect(older.code, older.stderr).toBe(0);
+    const lines = older.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id\s+time \(UTC\)\s+user\s+token\s+address\s+action\s+target\s+details$/);
+    expect(lines.slice(1, 3).map((l) => Number(l.split(/\s+/)[0]))).toEqual([(page.next ?? 0) - 1, (page.next ?? 0) - 2]);
+    expect(lines[3]).toBe(`older entries: skills registry log --before ${(page.next ?? 0) - 2} --limit 2`);
+    // Deprecation messages above carried terminal escapes and line breaks: the table holds neither.
+    const all = await cli(['registry', 'log', '--limit', '500']);
+    expect(all.stdout).toContain('deprecate');
+    expect(all.stdout).not.toContain('\x1b');
+    expect(all.stdout.trimEnd().split('\n').every((l) => /^(id|\d+)\s/.test(l))).toBe(true);
+
+    const reader = (await cli(['token', 'create', '--permission', 'read', '--json'])).json<{ token: string }>().token;
+    const refused = await cli(['registry', 'log'], { SKILLS_TOKEN: reader });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('EFORBIDDEN');
+    const bad = await cli(['registry', 'log', '--since', 'yesterday', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json<{ error: { code: string; hint: string } }>().error).toMatchObject({ code: 'EUSAGE', hint: expect.stringContaining('--since 24h') });
   });
 });
