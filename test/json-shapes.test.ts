@@ -279,6 +279,13 @@ describe('documented --json shapes match real runs', () => {
     expectShape('registry migrate', '{ "copied", "updated", "removed", "skipped" }', migrated.tables.versions);
   }, 120_000);
 
+  it('registry log', async () => {
+    const logged = (await json(['registry', 'log', '--since', '1h', '--limit', '2'])) as { entries: unknown[]; next: number | null };
+    expect(logged.entries).toHaveLength(2);
+    expect(logged.next).not.toBeNull();
+    expectShape('registry log', '{ "registry", "since", "entries": [{ "id", "at", "user", "tokenId", "address", "action", "target", "details" }], "next" }', logged);
+  }, 120_000);
+
   it('serve: the ready line, then the stopped line', async () => {
     const served = await serveRegistry();
     const [ready] = served.stdout().split('\n');
