@@ -191,13 +191,13 @@ const MAX_PROBLEMS = 20;
 /** Problems the message spells out; all of them are in its details. */
 const SHOWN_PROBLEMS = 5;
 
-function shown(value: unknown): string {
+function shown(value: unknown, format: 'toml' | 'json' = 'toml'): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value === null || value === undefined) return String(value);
   if (value instanceof Date) return 'a date';
   if (Array.isArray(value)) return 'an array';
-  return 'a table';
+  return format === 'toml' ? 'a table' : 'an object';
 }
 
 /** The setting a mistyped `name` (under `section`, or at the top when undefined) probably meant. */
@@ -220,11 +220,12 @@ const didYouMean = (name: string | undefined) => (name ? ` (did you mean "${name
 
 /**
  * One error for a layer's problems, with the code of the first (unknown keys come first: a
- * misspelt section explains the values under it): `<source> line 7: ...`, or `<source>: line 7:
+ * misspelt section explains the values under it; then by line or variable): `<source> line 7: ...`, or `<source>: line 7:
  * ...; line 9: ...` for several, on one line; every problem is in `details.problems`.
  */
 function toError(source: string, problems: Problem[], hint: string): SkillsError {
-  problems.sort((a, b) => (a.code === b.code ? 0 : a.code === 'ECONFIGKEY' ? -1 : 1));
+  const rank = (p: Problem) => (p.code === 'ECONFIGKEY' ? 0 : 1);
+  problems.sort((a, b) => rank(a) - rank(b) || (a.line ?? Infinity) - (b.line ?? Infinity) || (a.variable ?? '').localeCompare(b.variable ?? ''));
   const [first] = problems as [Problem, ...Problem[]];
   const say = (p: Problem) => `${p.where === undefined ? '' : `${p.where}: `}${p.text}`;
   const message =
@@ -245,7 +246,7 @@ type Layer = Map<SettingKey, { value: string | number; origin: SettingOrigin }>;
 /** The config file's settings, checked against the schema: ECONFIGKEY or ECONFIGVALUE with the file and line. */
 export function fileLayer(doc: ConfigDocument): Layer {
   if (doc.value === null || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
-    throw new SkillsError('ECONFIGVALUE', `${doc.file} must hold ${doc.format === 'toml' ? 'tables' : 'an object'} of settings, not ${shown(doc.value)}`, { hint: FILE_HINT });
+    throw new SkillsError('ECONFIGVALUE', `${doc.file} must hold ${doc.format === 'toml' ? 'tables' : 'an object'} of settings, not ${shown(doc.value, doc.format)}`, { hint: FILE_HINT });
   }
   const parsed = registryConfigFileSchema.safeParse(doc.value);
   if (!parsed.success) {
@@ -261,7 +262,7 @@ export function fileLayer(doc: ConfigDocument): Layer {
       } else if (problems.length < MAX_PROBLEMS) {
         const value = at.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], doc.value);
         const entry = at.length === 2 ? BY_KEY.get(at.join('.') as SettingKey) : undefined;
-        add('ECONFIGVALUE', at, `${at.join('.')} must be ${entry ? entry.setting.expects : `a ${doc.format === 'toml' ? 'table' : 'object'} of settings`}, not ${shown(value)}`);
+        add('ECONFIGVALUE', at, `${at.join('.')} must be ${entry ? entry.setting.expects : `${doc.format === 'toml' ? 'a table' : 'an object'} of settings`}, not ${shown(value, doc.format)}`);
       }
     }
     throw toError(doc.file, problems, problems.some((p) => p.code === 'ECONFIGKEY') ? KEY_HINT : FILE_HINT);
@@ -421,15 +422,18 @@ export function settingsText(resolved: ResolvedSettings): string {
   for (const section of SECTIONS) {
     lines.push('', `[${section}]`);
     const entries = SETTING_ENTRIES.filter((e) => e.section === section);
+    // On SQLite the stale-read setting is commented out: the file this prints must read back.
+    const unused = (entry: SettingEntry) => entry.key === 'storage.stale_read_ms' && resolved.settings.storage.database === undefined;
     const assignments = entries.map((entry) => {
       const value = shownValue((resolved.settings[section] as Record<string, string | number | undefined>)[entry.name]);
-      return value === null ? `# ${entry.name} not set` : `${entry.name} = ${typeof value === 'number' ? value : JSON.stringify(value)}`;
+      if (value === null) return `# ${entry.name} not set`;
+      return `${unused(entry) ? '# ' : ''}${entry.name} = ${typeof value === 'number' ? value : JSON.stringify(value)}`;
     });
     const width = Math.max(...assignments.map((a) => a.length));
     entries.forEach((entry, i) => {
       const origin = resolved.origins[entry.key];
       const note = origin.source === 'default' && entry.setting.shownDefault !== undefined ? `default: ${entry.setting.shownDefault}` : describeOrigin(origin);
-      lines.push(`${(assignments[i] ?? '').padEnd(width)}  # ${note}`);
+      lines.push(`${(assignments[i] ?? '').padEnd(width)}  # ${note}${unused(entry) ? ' (PostgreSQL only)' : ''}`);
     });
   }
   return lines.join('\n');

@@ -41,6 +41,7 @@ export const FAST_TESTS: readonly string[] = [
   'registry-migrate-trust.test.ts',
   'registry-plain.test.ts',
   'registry-search-total.test.ts',
+  'registry-settings.test.ts',
   'registry.test.ts',
   'resolve.test.ts',
   'sandbox-pool.test.ts',
