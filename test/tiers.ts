@@ -110,6 +110,7 @@ export const SLOW_TESTS: readonly string[] = [
   'sandbox-missing.test.ts',
   'sandbox-workspace.test.ts',
   'sandbox.test.ts',
+  'serve-config.test.ts',
   'serve-start.test.ts',
   'sources-git.test.ts',
   'sources-well-known.test.ts',
