@@ -188,7 +188,7 @@ interface Problem {
 
 /** Problems collected at most: a file of thousands of unknown keys is not walked for suggestions. */
 const MAX_PROBLEMS = 20;
-/** Problems the message spells out; all of them are in its details. */
+/** Problems the message spells out; the details hold every one collected. */
 const SHOWN_PROBLEMS = 5;
 
 function shown(value: unknown, format: 'toml' | 'json' = 'toml'): string {
@@ -244,7 +244,7 @@ const ENV_HINT = 'fix or unset that variable (docs/configuration.md lists every 
 type Layer = Map<SettingKey, { value: string | number; origin: SettingOrigin }>;
 
 /** The config file's settings, checked against the schema: ECONFIGKEY or ECONFIGVALUE with the file and line. */
-export function fileLayer(doc: ConfigDocument): Layer {
+function fileLayer(doc: ConfigDocument): Layer {
   if (doc.value === null || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
     throw new SkillsError('ECONFIGVALUE', `${doc.file} must hold ${doc.format === 'toml' ? 'tables' : 'an object'} of settings, not ${shown(doc.value, doc.format)}`, { hint: FILE_HINT });
   }
@@ -285,7 +285,7 @@ const GUESSED_VARIABLES = new Map(SETTING_ENTRIES.filter((e) => e.setting.variab
  * The environment's settings: each key's variable (empty counts as unset), digits read as numbers
  * and checked against the same schema. Any other SKILLS_REGISTRY_* variable is ECONFIGKEY.
  */
-export function envLayer(env: NodeJS.ProcessEnv): Layer {
+function envLayer(env: NodeJS.ProcessEnv): Layer {
   const problems: Problem[] = [];
   const layer: Layer = new Map();
   const known = [...BY_VARIABLE.keys()].filter((v) => v.startsWith(ENV_PREFIX));
@@ -345,8 +345,8 @@ export interface ResolvedSettings {
 
 /**
  * The effective settings: flags > environment > config file > defaults. Paths (storage.db, a
- * log.requests file) from the file are relative to its folder, the others to `cwd`. Reads the
- * config file and nothing else.
+ * log.requests file) from the file are relative to the folder of the path given for it (a link's
+ * own folder), the others to `cwd`. Reads the config file and nothing else.
  */
 export async function resolveSettings(input: SettingsInput): Promise<ResolvedSettings> {
   const configFile = input.configFile === undefined ? undefined : path.resolve(input.cwd, input.configFile);
@@ -374,7 +374,7 @@ export async function resolveSettings(input: SettingsInput): Promise<ResolvedSet
   return { settings, origins, configFile };
 }
 
-/** Where a value came from, in words: `flag --port`, `SKILLS_REGISTRY_SERVER_PORT`, `registry.toml line 3`, `default`. */
+/** Where a value came from, in words: `flag --port`, `env SKILLS_REGISTRY_SERVER_PORT`, `file /srv/registry.toml line 3`, `default`. */
 export function describeOrigin(origin: SettingOrigin): string {
   switch (origin.source) {
     case 'flag':

@@ -52,7 +52,7 @@ export const serveCommand: CommandModule = {
             'storage.stale_read_ms': options.staleReadMs,
             // A file named on the command line is the working folder's, whatever its name ("off" too).
             'log.requests': options.log === undefined ? undefined : options.log === true ? 'stderr' : path.resolve(ctx.cwd, options.log),
-          } as const;
+          };
           const resolved = await registryServer.resolveSettings({ cwd: ctx.cwd, env: ctx.env, configFile: options.config, flags });
           if (options.printConfig) return { data: registryServer.settingsReport(resolved), human: registryServer.settingsText(resolved) };
           const { settings } = resolved;
