@@ -52,6 +52,8 @@ export interface RegistryConfig {
   searchCacheBytes: number;
   /** Search counts matches only this far; beyond it `total` is a lower bound and `totalCapped` true. */
   searchTotalCap: number;
+  /** How long a web catalog sign-in lasts at most (never past its token's own expiry). */
+  sessionHours: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -70,6 +72,7 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   tarballCacheBytes: DEFAULT_STORE_CACHE.tarballCacheBytes,
   searchCacheBytes: DEFAULT_STORE_CACHE.searchCacheBytes,
   searchTotalCap: DEFAULT_STORE_CACHE.searchTotalCap,
+  sessionHours: 12,
 };
 
 export type LogEntry = Record<string, unknown>;

@@ -5,3 +5,5 @@ export { openDatabase, SCHEMA_VERSION, type Db } from './db';
 export { ADMIN_TOKEN_FILE, startRegistry, type RunningRegistry, type StartOptions } from './server';
 export { afterCopy, checkSource, migrateRegistry, type MigrateProgress, type MigrateResult, type MigrationTarget, type TableCounts } from './storage/migrate';
 export { openTarget, shownTarget } from './storage/migrate-target';
+export { MAX_CONFIG_FILE_BYTES } from './config-file';
+export { describeOrigin, ENV_PREFIX, resolveSettings, SETTING_ENTRIES, SETTINGS, settingsReport, settingsText, startOptionsOf, type RegistrySettings, type ResolvedSettings, type SettingFlags, type SettingKey, type SettingOrigin, type SettingReport } from './settings';

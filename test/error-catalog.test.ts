@@ -60,6 +60,8 @@ const STATUS_BEFORE: Record<string, number> = {
   EMIGRATESOURCE: 400, EMIGRATETARGET: 400,
   // Issue 25 (the contract suite): PostgreSQL refusing a NUL in text, answered as the request's fault.
   ETEXTNUL: 400,
+  // Issue 26 (the registry's config file): the CLI's own, never a registry's answer (so the default).
+  ECONFIGFILE: 400, ECONFIGKEY: 400, ECONFIGVALUE: 400,
 };
 /** Throw sites that answer another status than the catalog's on purpose. */
 const STATUS_OVERRIDES = new Set(["EBODY'-415", "EDEPENDENCYNOTFOUND'-500"]);

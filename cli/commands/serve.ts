@@ -7,21 +7,10 @@ import { maskSecrets, SkillsError } from '../../schema/errors';
 import type { CommandModule } from '../command';
 import { parseNonNegativeInt, parsePositiveInt } from '../options';
 
-export const DEFAULT_DB = path.join('.skills-registry', 'registry.db');
-/** Where `serve` reads a PostgreSQL URL when --database is not given. */
-export const DATABASE_ENV = 'SKILLS_DATABASE_URL';
-/** Where `serve` reads a blob store URL when --blobs is not given. */
-export const BLOBS_ENV = 'SKILLS_BLOBS_URL';
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
-
 interface ServeOptions {
-  port: number;
-  host: string;
-  db: string;
+  port?: number;
+  host?: string;
+  db?: string;
   database?: string;
   blobs?: string;
   staleReadMs?: number;
@@ -29,6 +18,8 @@ interface ServeOptions {
   /** `true`: request logs to stderr; a string: appended to that file. */
   log?: true | string;
   quiet?: boolean;
+  config?: string;
+  printConfig?: boolean;
 }
 
 export const serveCommand: CommandModule = {
@@ -36,42 +27,50 @@ export const serveCommand: CommandModule = {
     program
       .command('serve')
       .description('run a registry on an embedded SQLite database until SIGINT/SIGTERM')
-      .option('--port <port>', 'the port (0 picks a free one)', (v) => (v === '0' ? 0 : parsePositiveInt(v)), 4873)
-      .option('--host <host>', 'the address to listen on', '127.0.0.1')
-      .option('--db <file>', 'the SQLite database file (also the folder of the first admin token)', DEFAULT_DB)
-      .option('--database <url>', `metadata in PostgreSQL instead of the file: postgres://user@host:5432/db (default: $${DATABASE_ENV}, so the password need not be on the command line)`)
-      .option('--blobs <url>', `tarballs in S3-compatible object storage: s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1 (default: $${BLOBS_ENV}; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`)
+      .option('--config <file>', 'read settings from a TOML (.toml) or JSON (.json) file; SKILLS_REGISTRY_* variables and flags override it (docs/configuration.md)')
+      .option('--print-config', 'print the effective settings and where each came from (secrets masked), then exit without starting')
+      .option('--port <port>', 'the port; 0 picks a free one (default: 4873)', (v) => (v === '0' ? 0 : parsePositiveInt(v)))
+      .option('--host <host>', 'the address to listen on (default: 127.0.0.1)')
+      .option('--db <file>', 'the SQLite database file, also the folder of the first admin token (default: .skills-registry/registry.db)')
+      .option('--database <url>', 'metadata in PostgreSQL instead of the file: postgres://user@host:5432/db (default: $SKILLS_DATABASE_URL, so the password need not be on the command line)')
+      .option('--blobs <url>', 'tarballs in S3-compatible object storage: s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1 (default: $SKILLS_BLOBS_URL; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)')
       .option('--stale-read-ms <ms>', `with --database: how long cached reads may rely on PostgreSQL's change notifications between checks of the database; 0 checks before every cached read, so a write through any process is seen by the next request everywhere (default: 1000)`, parseNonNegativeInt)
       .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
       .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
       .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
-      .addHelpText('after', '\nWith --json it prints JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown.')
+      .addHelpText('after', '\nEvery setting can also come from a SKILLS_REGISTRY_<SECTION>_<KEY> variable or the --config file: flags > environment > file > defaults.\nWith --json it prints JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown.')
       .action((options: ServeOptions) =>
         run(async (ctx) => {
-          const { startRegistry } = await import('../../registry-server/index');
-          const db = path.resolve(ctx.cwd, options.db);
-          const database = options.database ?? nonEmpty(ctx.env[DATABASE_ENV]);
-          const blobs = options.blobs ?? nonEmpty(ctx.env[BLOBS_ENV]);
-          if (options.staleReadMs !== undefined && database === undefined) {
-            throw new SkillsError('EUSAGE', '--stale-read-ms applies to a registry on PostgreSQL (--database): SQLite checks before every cached read at no cost', { hint: 'drop --stale-read-ms, or add --database postgres://...' });
-          }
-          const logFile = typeof options.log === 'string' ? path.resolve(ctx.cwd, options.log) : undefined;
+          const registryServer = await import('../../registry-server/index');
+          const flags = {
+            'server.port': options.port,
+            'server.host': options.host,
+            'server.public_url': options.publicUrl,
+            'storage.db': options.db,
+            'storage.database': options.database,
+            'storage.blobs': options.blobs,
+            'storage.stale_read_ms': options.staleReadMs,
+            // A file named on the command line is the working folder's, whatever its name ("off" too).
+            'log.requests': options.log === undefined ? undefined : options.log === true ? 'stderr' : path.resolve(ctx.cwd, options.log),
+          };
+          const resolved = await registryServer.resolveSettings({ cwd: ctx.cwd, env: ctx.env, configFile: options.config, flags });
+          if (options.printConfig) return { data: registryServer.settingsReport(resolved), human: registryServer.settingsText(resolved) };
+          const { settings } = resolved;
+          const start = registryServer.startOptionsOf(settings);
+          const { db, database, blobs } = start;
+          const requests = settings.log.requests;
+          const logFile = requests === 'off' || requests === 'stderr' ? undefined : requests;
+          const logRequests = requests !== 'off';
           // Checked before the start, opened after it: a failed start must not leave a log file behind.
           if (logFile) await checkLogFile(logFile);
           let stream: WriteStream | undefined;
           let toFile: (line: string) => void = () => {};
-          const registry = await startRegistry({
-            port: options.port,
-            host: options.host,
-            db,
-            database,
-            blobs,
-            ...(options.staleReadMs === undefined ? {} : { staleReadMs: options.staleReadMs }),
-            config: options.publicUrl ? { publicUrl: options.publicUrl } : {},
+          const registry = await registryServer.startRegistry({
+            ...start,
             log: (entry) => {
               // Request lines carry a method; the rest are server errors, which an operator must see.
               const request = 'method' in entry;
-              if (options.quiet || (request && options.log === undefined)) return;
+              if (options.quiet || (request && !logRequests)) return;
               const line = `${JSON.stringify(entry)}\n`;
               if (logFile) toFile(line);
               else process.stderr.write(line);
@@ -86,9 +85,10 @@ export const serveCommand: CommandModule = {
             toFile = (line) => void opened.write(line);
             stream = opened;
           }
-          const base = options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : registry.url;
+          const publicUrl = settings.server.public_url;
+          const base = publicUrl ? publicUrl.replace(/\/+$/, '') : registry.url;
           const login = registry.adminToken ? `skills login --registry ${base} --token ${registry.adminToken}` : null;
-          const requestLog = logFile ?? (options.log === true ? 'stderr' : null);
+          const requestLog = options.quiet ? null : (logFile ?? (requests === 'stderr' ? 'stderr' : null));
           const ready = {
             event: 'ready',
             url: registry.url,
@@ -137,7 +137,7 @@ async function checkLogFile(file: string): Promise<void> {
       );
   if (problem) {
     throw new SkillsError('ELOGFILE', `cannot write request logs to ${file}: ${problem}`, {
-      hint: 'give --log a file in a folder that exists and that you can write, or --log alone to print the logs on stderr',
+      hint: 'give --log (or log.requests) a file in a folder that exists and that you can write, or --log alone to print the logs on stderr',
     });
   }
 }

@@ -60,7 +60,7 @@ export interface WebDeps {
 
 export function createWebDeps(services: Services): WebDeps {
   const { auth, store, deps } = services;
-  const sessions = new WebSessions(deps.storage.db);
+  const sessions = new WebSessions(deps.storage.db, deps.config.sessionHours);
   const csrf = new Csrf(deps.storage.db);
   const states = new WeakMap<Request, RequestState>();
 

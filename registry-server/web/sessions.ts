@@ -10,8 +10,6 @@ import type { Permission } from '../../schema/registry';
 import { now, type Caller } from '../auth';
 import type { SqlDatabase, SqlExecutor } from '../storage/sql';
 
-/** How long a sign-in lasts at most (never past its token's own expiry). */
-export const SESSION_HOURS = 12;
 /** Sessions one token may hold at once; signing in again ends the oldest beyond it. */
 export const MAX_SESSIONS_PER_TOKEN = 20;
 
@@ -28,7 +26,11 @@ function hash(id: string): Buffer {
 }
 
 export class WebSessions {
-  constructor(private readonly db: SqlDatabase) {}
+  /** `hours`: how long a sign-in lasts at most (never past its token's own expiry). */
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly hours: number,
+  ) {}
 
   /**
    * Starts a session for a caller who just presented a valid token; returns the cookie value.
@@ -36,7 +38,7 @@ export class WebSessions {
    */
   async create(caller: Caller, record: (tx: SqlExecutor) => Promise<void> = async () => {}): Promise<{ id: string; expiresAt: Date }> {
     const id = randomBytes(32).toString('base64url');
-    let expires = Date.now() + SESSION_HOURS * 3600_000;
+    let expires = Date.now() + this.hours * 3600_000;
     if (caller.expiresAt !== null) expires = Math.min(expires, Date.parse(caller.expiresAt));
     const expiresAt = new Date(expires);
     await this.db.transaction(async (tx) => {
