@@ -392,7 +392,7 @@ export function describeOrigin(origin: SettingOrigin): string {
 export function shownValue(value: string | number | undefined): string | number | null {
   if (value === undefined) return null;
   if (typeof value === 'number') return value;
-  return maskSecrets(value).replace(/([?&][^=&#]*password[^=&#]*=)[^&#]*/gi, '$1***');
+  return maskSecrets(value);
 }
 
 export interface SettingReport {

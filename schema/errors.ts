@@ -68,11 +68,13 @@ export function asSkillsError(value: unknown, message: string): SkillsError {
   return isSkillsError(value) ? value : new SkillsError('EINTERNAL', message, { cause: value });
 }
 
-// Registry tokens (skr_<id>_<secret>) keep their id; passwords in URLs (scheme://user:pass@) go.
+// Registry tokens (skr_<id>_<secret>) keep their id; passwords in URLs (scheme://user:pass@, and
+// query parameters such as ?password= or &sslpassword= that libpq's URLs accept) go.
 const TOKEN = /\b(skr_[A-Za-z0-9]{16}_)[A-Za-z0-9_-]{8,}/g;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi;
+const PARAM_PASSWORD = /([?&][^=&#\s]*password[^=&#\s]*=)[^&#\s]*/gi;
 
 /** `text` with registry token secrets and URL passwords replaced by `***`. */
 export function maskSecrets(text: string): string {
-  return text.replace(TOKEN, '$1***').replace(URL_PASSWORD, '$1:***@');
+  return text.replace(TOKEN, '$1***').replace(URL_PASSWORD, '$1:***@').replace(PARAM_PASSWORD, '$1***');
 }

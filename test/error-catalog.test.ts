@@ -149,6 +149,8 @@ describe('the renderers', () => {
     expect(error.hint).toBe('retry with skr_AbCdEfGh12345678_***');
     expect(JSON.stringify(error.toJSON())).not.toContain('x'.repeat(20));
     expect(maskSecrets('plain text, https://git.example.com/r.git, user@example.com')).toBe('plain text, https://git.example.com/r.git, user@example.com');
+    // libpq's URLs also take the password as a query parameter.
+    expect(maskSecrets('postgres://db/skills?user=ada&password=hunter2&sslmode=require, postgres://db/x?sslpassword=k3y')).toBe('postgres://db/skills?user=ada&password=***&sslmode=require, postgres://db/x?sslpassword=***');
   });
 
   it('give the catalog\'s hint when the thrower has none, and its own otherwise', () => {
