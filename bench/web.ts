@@ -92,7 +92,7 @@ for (let v = 0; v < VERSIONS; v++) await insert(await record(big, `1.${v}.0`, sc
 for (let i = 0; i < 20; i++) await insert({ ...(await record(`@tools/uses-popular-${i}`, '1.0.0', scopes[1]?.id ?? 0, { [big]: '^1.0.0' })) });
 console.log(`setup: ${SKILLS + 21} skills, ${SKILLS + VERSIONS + 20} versions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-const app = createApp({ storage, log: () => {}, config: {}, verify: () => Promise.reject(new Error('no publishing in this bench')) });
+const app = createApp({ storage, config: {}, verify: () => Promise.reject(new Error('no publishing in this bench')) });
 for (let i = 0; i < 50; i++) await (await app.request(`/v1/skills/${big}/-/popular-1.${i % VERSIONS}.0.tgz`)).arrayBuffer();
 await app.close();
 

@@ -1,7 +1,8 @@
 /**
  * The registry as a Hono app. `createApp({ storage, config, log, verify })` takes every dependency;
- * the one error boundary (`onError`) turns anything thrown into `{ error: { code, message, hint } }`
- * with the catalog's status for its code (error-response.ts), never a stack trace or a secret.
+ * the one error boundary (`onError`) turns anything thrown into `{ error: { code, message, hint,
+ * requestId } }` with the catalog's status for its code (error-response.ts), never a stack trace or
+ * a secret. Every request gets an id and one log line (request-log.ts).
  */
 import { Hono } from 'hono';
 import { isSkillsError, SkillsError } from '../schema/errors';
@@ -15,10 +16,14 @@ import { searchRoutes } from './routes/search';
 import { PUBLISH_PATH, TARBALL_HINT, writeRoutes } from './routes/write';
 import { declaredLength, payloadTooLarge } from './request-body';
 import { answeredError } from './error-response';
+import { logError, SILENT_LOGGER } from './log';
+import { requestLog } from './request-log';
 import { webCatalog } from './web/index';
 
-export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
+export interface CreateAppOptions extends Omit<AppDeps, 'config' | 'log'> {
   config?: Partial<RegistryConfig>;
+  /** Where request lines and server errors go (a pino logger); none: nowhere. */
+  log?: AppDeps['log'];
 }
 
 /** The app, and `close()`: writes pending download counts and stops their timer (call before closing the database). */
@@ -26,24 +31,15 @@ export type RegistryApp = Hono<Env> & { close(): Promise<void> };
 
 export function createApp(options: CreateAppOptions): RegistryApp {
   const config = { ...DEFAULT_REGISTRY_CONFIG, ...options.config };
-  const services = createServices({ ...options, config });
+  const log = options.log ?? SILENT_LOGGER;
+  const services = createServices({ ...options, config, log });
   const app = new Hono<Env>();
 
+  app.use(requestLog(log));
   app.use(async (c, next) => {
-    const started = performance.now();
     c.set('services', services);
     c.set('caller', undefined);
     await next();
-    options.log({
-      time: new Date().toISOString(),
-      level: c.res.status >= 500 ? 'error' : 'info',
-      method: c.req.method,
-      path: c.req.path.slice(0, 200),
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      token: c.get('caller')?.tokenId ?? null,
-      ip: clientAddress(c) ?? null,
-    });
   });
 
   app.use(async (c, next) => {
@@ -77,7 +73,7 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     const caller = c.get('caller');
     if (caller && c.res.status < 400) {
       // A last-used time that could not be written must not fail a request that succeeded.
-      await services.auth.touch(caller).catch((error: unknown) => options.log({ time: new Date().toISOString(), level: 'error', message: 'recording a token use failed', error: error instanceof Error ? error.message : String(error) }));
+      await services.auth.touch(caller).catch((error: unknown) => logError(log, 'recording a token use failed', error, c.get('requestId')));
     }
   });
 
@@ -95,14 +91,17 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     throw new SkillsError('ENOTFOUND', 'no such route', { status: 404 });
   });
   app.onError((error, c) => {
+    const answered = answeredError(error);
+    c.set('errorCode', answered.code);
+    // A bug, or a server failure with its cause (a database I/O error): an error line with the request's id.
+    if (!isSkillsError(error)) logError(log, 'unhandled error', error, c.get('requestId'));
+    else if (answered.status === 500 && error.cause !== undefined) logError(log, `${answered.code}: ${answered.message}`, error.cause, c.get('requestId'));
     // A store that is briefly out of reach (the database restarting, the bucket timing out): the
     // client may try again at once, and is told so.
-    if (answeredError(error).status === 503 && c.res.headers.get('Retry-After') === null) c.header('Retry-After', '1');
+    if (answered.status === 503 && c.res.headers.get('Retry-After') === null) c.header('Retry-After', '1');
     const page = web.errorPage(c, error);
     if (page) return page;
-    if (!isSkillsError(error)) options.log({ time: new Date().toISOString(), level: 'error', message: 'unhandled error', error: error instanceof Error ? error.message : String(error), path: c.req.path.slice(0, 200) });
-    const answered = answeredError(error);
-    return c.json({ error: answered.toJSON() }, answered.status as 400);
+    return c.json({ error: { ...answered.toJSON(), requestId: c.get('requestId') } }, answered.status as 400);
   });
   return Object.assign(app, { close: () => services.downloads.close() });
 }

@@ -7,6 +7,7 @@ import { MAX_TARBALL_BYTES } from '../schema/registry';
 import type { VerificationReport } from '../sandbox/verify';
 import type { UnpackLimits } from '../tarball/limits';
 import type { Actor } from './admin-log';
+import { logError, type Logger } from './log';
 import { AuditStore } from './audit-store';
 import { Auth, atLeast, type Caller, type ScopeRow } from './auth';
 import { DownloadCounter } from './downloads';
@@ -75,9 +76,6 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   sessionHours: 12,
 };
 
-export type LogEntry = Record<string, unknown>;
-export type Logger = (entry: LogEntry) => void;
-
 /** The static audit of an upload's files (in process by default; the server runs it on a worker thread). */
 export type Auditor = (files: readonly PackageFile[]) => Promise<AuditReport>;
 
@@ -85,6 +83,7 @@ export interface AppDeps {
   /** Metadata, blobs and the change feed (storage/open.ts picks them from the configuration). */
   storage: Storage;
   config: RegistryConfig;
+  /** Request lines and server errors (log.ts); createApp's default writes nothing. */
   log: Logger;
   verify: Verifier;
   /** Default: in process (tests); `startRegistry` passes its audit worker pool. */
@@ -123,12 +122,21 @@ export function createServices(deps: AppDeps): Services {
       onFlush: (names) => {
         for (const name of names) store.invalidate(name);
       },
-      onError: (error) => deps.log({ time: new Date().toISOString(), level: 'error', message: 'writing download counts failed; they stay pending', error: error instanceof Error ? error.message : String(error) }),
+      onError: (error) => logError(deps.log, 'writing download counts failed; they stay pending', error),
     }),
   };
 }
 
-export type Env = { Variables: { caller: Caller | undefined; services: Services } };
+export type Env = {
+  Variables: {
+    caller: Caller | undefined;
+    services: Services;
+    /** The request's id (request-log.ts): in its log lines, the X-Request-Id header and JSON errors. */
+    requestId: string;
+    /** The code of the error the request was answered with, for its log line. */
+    errorCode: string | undefined;
+  };
+};
 export type Ctx = Context<Env>;
 
 /** A host name (labels of letters, digits and hyphens) or an IP literal, with an optional port. */

@@ -15,7 +15,8 @@ import { AuditPool, type AuditPoolOptions } from './audit-pool';
 import { verifySkill } from '../sandbox/verify';
 import { createApp } from './app';
 import { errorResponse } from './error-response';
-import type { Logger, RegistryConfig } from './context';
+import type { RegistryConfig } from './context';
+import type { Logger } from './log';
 import { Auth } from './auth';
 import type { Storage } from './storage/index';
 import { openStorage } from './storage/open';
@@ -31,6 +32,7 @@ export interface StartOptions {
   blobs?: string | undefined;
   /** With `database`: how long cached reads may rely on change notifications between checks, ms (storage/open.ts). */
   staleReadMs?: number | undefined;
+  /** Request lines and server errors (a pino logger, log.ts); none: nowhere. */
   log?: Logger;
   config?: Partial<RegistryConfig>;
   /** Worker threads for verifying uploads (default: the core count). */
@@ -51,7 +53,6 @@ export interface RunningRegistry {
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
 export async function startRegistry(options: StartOptions): Promise<RunningRegistry> {
-  const log = options.log ?? (() => {});
   const port = options.port ?? 4873;
   const host = options.host ?? '127.0.0.1';
   // The port first: a port in use must fail before any file is created or changed.
@@ -100,7 +101,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
   const opened = storage;
   const app = createApp({
     storage: opened,
-    log,
+    log: options.log,
     config: options.config ?? {},
     verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner: workerPool, concurrency: workerPool.size, ...budget }),
     audit: (files) => auditPool.audit(files),

@@ -16,6 +16,7 @@ import { nearest } from '../schema/suggest';
 import { DEFAULT_UNPACK_LIMITS } from '../tarball/limits';
 import { readConfigFile, type ConfigDocument } from './config-file';
 import { DEFAULT_REGISTRY_CONFIG, type RegistryConfig } from './context';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel, type LogOutputOptions } from './log';
 import type { StartOptions } from './server';
 import { DEFAULT_STALE_READ_MS } from './storage/postgres-changes';
 
@@ -66,10 +67,18 @@ function text(expects = 'text, not empty'): Pick<SettingBase<string>, 'type' | '
   return { type: z.string().min(1).max(4096), expects, envForm: 'text' };
 }
 
+/** One of `values`, as text ("auto", "json" or "pretty"). */
+function oneOf<T extends string>(values: readonly [T, ...T[]]): Pick<SettingBase<T>, 'type' | 'expects' | 'envForm'> {
+  const shown = values.map((v) => JSON.stringify(v));
+  return { type: z.enum(values), expects: `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`, envForm: 'text' };
+}
+
 const httpUrl = (): Pick<SettingBase<string>, 'type' | 'expects' | 'envForm'> => ({ type: z.url({ protocol: /^https?$/ }).max(2048), expects: 'an http:// or https:// URL', envForm: 'text' });
 
 const setting = <T>(s: Setting<T>): Setting<T> => s;
 const optional = <T>(s: OptionalSetting<T>): OptionalSetting<T> => s;
+/** A setting of oneOf's values, typed as their union (given: inference would widen it to string). */
+const choice = <T extends string>(s: Setting<T>): Setting<T> => s;
 
 const D = DEFAULT_REGISTRY_CONFIG;
 /** The CLI unpacks what it installs within these; a registry may only be stricter. */
@@ -117,7 +126,9 @@ export const SETTINGS = {
     lifetime_hours: setting({ ...whole(1, 8760), default: D.sessionHours, unit: 'hours', about: "how long a web catalog sign-in lasts (never past its token's expiry)" }),
   },
   log: {
-    requests: setting({ ...text('"off", "stderr" or a file path'), default: 'off', unit: '', flag: '--log', path: true, about: 'JSON request logs: "off", "stderr", or a file they are appended to (created with mode 0600); server errors go to stderr or that file either way' }),
+    requests: setting({ ...text('"off", "stderr", "stdout" or a file path'), default: 'off', unit: '', flag: '--log', path: true, about: 'where log lines go: "stderr", "stdout", or a file they are appended to (created with mode 0600); "off": no request lines, and warnings and server errors on stderr' }),
+    format: choice<LogFormat>({ ...oneOf(LOG_FORMATS), default: 'auto', unit: '', about: 'JSON lines, or text for a person (pino-pretty); "auto": pretty when the lines go to a terminal, JSON anywhere else' }),
+    level: choice<LogLevel>({ ...oneOf(LOG_LEVELS), default: 'info', unit: '', flag: '--quiet', about: '"info": a line per request and every warning and error; "warn" or "error" drops the lines below it (a request answered 5xx is an error line); "silent": no line at all (what --quiet sets)' }),
   },
 } as const;
 
@@ -358,7 +369,7 @@ export async function resolveSettings(input: SettingsInput): Promise<ResolvedSet
   for (const entry of SETTING_ENTRIES) {
     const chosen = flags.get(entry.key) ?? env.get(entry.key) ?? file.get(entry.key);
     let value = chosen ? chosen.value : entry.setting.default;
-    if (entry.setting.path && typeof value === 'string' && !(entry.key === 'log.requests' && (value === 'off' || value === 'stderr'))) {
+    if (entry.setting.path && typeof value === 'string' && !(entry.key === 'log.requests' && (value === 'off' || value === 'stderr' || value === 'stdout'))) {
       value = path.resolve(chosen?.origin.source === 'file' && configFile ? path.dirname(configFile) : input.cwd, value);
     }
     (values[entry.section] as Record<string, string | number | undefined>)[entry.name] = value;
@@ -439,7 +450,17 @@ export function settingsText(resolved: ResolvedSettings): string {
   return lines.join('\n');
 }
 
-/** What startRegistry takes from the settings (the log callback is the caller's). */
+/**
+ * Where and how the registry logs (createLogOutput): "off" is stderr with request lines dropped,
+ * so warnings and server errors still reach the operator.
+ */
+export function logOptionsOf(log: RegistrySettings['log']): Pick<LogOutputOptions, 'target' | 'format' | 'level'> {
+  const { requests, format, level } = log;
+  const target = requests === 'off' || requests === 'stderr' ? 'stderr' : requests === 'stdout' ? 'stdout' : { file: requests };
+  return { target, format, level: requests === 'off' && level === 'info' ? 'warn' : level };
+}
+
+/** What startRegistry takes from the settings (the logger is the caller's: createLogOutput). */
 export function startOptionsOf(settings: RegistrySettings): Omit<StartOptions, 'log'> & { config: Partial<RegistryConfig> } {
   const { server, storage, limits, cache, sessions } = settings;
   return {

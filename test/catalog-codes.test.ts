@@ -113,7 +113,7 @@ describe('registry codes', () => {
       const before = r.counts();
       const again = await r.request('POST', '/v1/teams', { token: r.admin, body: { name: 'twice' } });
       expect(again.status).toBe(409);
-      expect(((await again.json()) as { error: { code: string; hint: string } }).error).toEqual({ code: 'ETEAMEXISTS', message: 'the team twice already exists', hint: ERRORS.ETEAMEXISTS.hint });
+      expect(((await again.json()) as { error: { code: string; hint: string } }).error).toEqual({ code: 'ETEAMEXISTS', message: 'the team twice already exists', hint: ERRORS.ETEAMEXISTS.hint, requestId: again.headers.get('X-Request-Id') });
       expect(r.counts()).toEqual(before);
     } finally {
       await r.close();

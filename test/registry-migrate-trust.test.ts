@@ -112,7 +112,6 @@ describe('migrating a registry database from before trust levels', () => {
   it('serves trust at once: packuments, the search filter, and the discovery index', async () => {
     const app = createApp({
       storage: sqliteStorage(db),
-      log: () => {},
       verify: () => Promise.reject(new Error('nothing is published in this test')),
     });
     const packument = packumentSchema.parse(await (await app.request('/v1/skills/@acme/scripted')).json());

@@ -42,7 +42,7 @@ describe('web catalog: trust, provenance and audit', () => {
     r.db.prepare("UPDATE versions SET trust = 'unverified' WHERE skill_id = (SELECT id FROM skills WHERE name = '@acme/beta')").run();
     r.db.prepare("UPDATE skill_latest SET trust = 'unverified' WHERE skill_id = (SELECT id FROM skills WHERE name = '@acme/beta')").run();
     const runner = new InProcessRunner();
-    const app: RegistryApp = createApp({ storage: sqliteStorage(r.db), log: () => {}, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+    const app: RegistryApp = createApp({ storage: sqliteStorage(r.db), verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
     try {
       const get = async (path: string) => (await app.request(path, { headers: HTML })).text();
       const verified = await get('/search?trust=verified');

@@ -25,3 +25,11 @@ export function requestInit(method: string, options: ApiOptions = {}): RequestIn
 export function registryApi(base: () => string, toPath: (url: string) => string = (url) => url): Api {
   return (method, url, options = {}) => fetch(`${base()}${toPath(url)}`, requestInit(method, options));
 }
+
+/**
+ * An answer's text with its error's request id (new on every request, by design) replaced by
+ * `(id)`, so two answers can be compared for everything else; an answer without one is unchanged.
+ */
+export function sameIdText(body: string): string {
+  return body.replace(/"requestId":"[A-Za-z0-9_-]{8,36}"/g, '"requestId":"(id)"');
+}

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { startRegistry, type RegistryConfig, type RunningRegistry } from '../registry-server/index';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
+import { captureLogs, type LogCapture, type LogEntry } from './logs';
 import { tempDir } from './temp';
 
-type LogEntry = Record<string, unknown>;
 
 export interface RecordedRequest {
   method: string;
@@ -88,7 +88,10 @@ export interface LoggedRegistry {
   admin: string;
   dir: string;
   dbFile: string;
+  /** Every log line the registry wrote, parsed. */
   logs: LogEntry[];
+  /** The raw lines; close() fails when one holds the admin token (or a secret remembered). */
+  logCapture: LogCapture;
   /** Admin call (JSON body). */
   call(method: string, urlPath: string, body?: unknown): Promise<Response>;
   publish(files: readonly PackageFile[], tag?: string): Promise<Response>;
@@ -99,9 +102,10 @@ export interface LoggedRegistry {
 export async function loggedRegistry(scopes: { name: string; private?: boolean }[], config: Partial<RegistryConfig> = {}): Promise<LoggedRegistry> {
   const dir = await tempDir('logged');
   const dbFile = path.join(dir, 'registry.db');
-  const logs: LogEntry[] = [];
-  const registry = await startRegistry({ port: 0, db: dbFile, workers: 1, config, log: (e) => logs.push(e) });
+  const capture = captureLogs();
+  const registry = await startRegistry({ port: 0, db: dbFile, workers: 1, config, log: capture.logger });
   const admin = registry.adminToken ?? '';
+  capture.remember(admin);
   const call = (method: string, urlPath: string, body?: unknown) =>
     fetch(`${registry.url}${urlPath}`, { method, headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const ok = async (res: Promise<Response>) => {
@@ -116,7 +120,8 @@ export async function loggedRegistry(scopes: { name: string; private?: boolean }
     admin,
     dir,
     dbFile,
-    logs,
+    logs: capture.entries,
+    logCapture: capture,
     call,
     async publish(files, tag) {
       const bytes = (await pack(files)).bytes;
@@ -126,6 +131,7 @@ export async function loggedRegistry(scopes: { name: string; private?: boolean }
     async close() {
       await registry.close();
       await fs.rm(dir, { recursive: true, force: true });
+      capture.expectNoSecrets();
     },
   };
 }

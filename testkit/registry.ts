@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../registry-server/app';
-import type { Env, LogEntry, RegistryConfig } from '../registry-server/context';
+import type { Env, RegistryConfig } from '../registry-server/context';
 import { openDatabase, type Db } from '../registry-server/db';
 import { Auth } from '../registry-server/auth';
 import type { Storage } from '../registry-server/storage/index';
@@ -21,13 +21,20 @@ import type { TestPostgres } from './postgres';
 import type { S3Server } from './s3';
 import { skillFiles, textResult, type SkillSpec } from './skill-files';
 import { requestInit } from './http';
+import { captureLogs, secretsOfRequest, secretsOfResponse, type LogCapture, type LogEntry } from './logs';
 import { tempDir } from './temp';
 
 /** What a test drives a registry through, whichever storage is behind it. */
 export interface RegistryHandle {
   app: Hono<Env>;
   storage: Storage;
+  /** Every log line the registry wrote, parsed (its pino logger, in memory). */
   logs: LogEntry[];
+  /**
+   * The lines as written, and the secrets every request() sent or received (tokens, cookies,
+   * session ids): close() fails when a line holds one, so every suite on this registry checks it.
+   */
+  logCapture: LogCapture;
   admin: string;
   /** A publish token of alice, owner of team acme, which owns @acme (public) and @secret (private). */
   alice: string;
@@ -169,19 +176,30 @@ async function tableCounts(db: SqlDatabase, searchTable: string, blobs: () => Pr
 /** The app on `storage` with the real sandbox in process, the usual accounts and tokens. */
 async function assemble(storage: Storage, config: Partial<RegistryConfig>, cleanup: () => Promise<void>): Promise<RegistryHandle> {
   const runner = new InProcessRunner();
-  const logs: LogEntry[] = [];
-  const app = createApp({ storage, log: (e) => logs.push(e), config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+  const capture = captureLogs();
+  const app = createApp({ storage, log: capture.logger, config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+  let closed = false;
   const close = async () => {
     await runner.close();
     await app.close();
     await storage.close();
     await cleanup();
+    if (closed) return;
+    closed = true;
+    capture.expectNoSecrets();
   };
   try {
     const boot = await new Auth(storage.db).bootstrap();
     if (!boot) throw new Error('fresh database was not empty');
-    const request: RegistryHandle['request'] = (method, url, options = {}) => Promise.resolve(app.request(url, requestInit(method, options)));
+    const request: RegistryHandle['request'] = async (method, url, options = {}) => {
+      const init = requestInit(method, options);
+      capture.remember(...secretsOfRequest(url, init.headers as Record<string, string>, options.body));
+      const res = await app.request(url, init);
+      capture.remember(...(await secretsOfResponse(res)));
+      return res;
+    };
     const admin = boot.token;
+    capture.remember(admin);
     const ok = async (res: Promise<Response>) => {
       const r = await res;
       if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${await r.text()}`);
@@ -195,7 +213,7 @@ async function assemble(storage: Storage, config: Partial<RegistryConfig>, clean
     await ok(request('POST', '/v1/scopes', { token: admin, body: { name: '@secret', team: 'acme', private: true } }));
     const alice = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'alice', permission: 'publish' } }))).token as string;
     const bobRead = (await ok(request('POST', '/v1/tokens', { token: admin, body: { user: 'bob', permission: 'read' } }))).token as string;
-    return { app, storage, logs, admin, alice, bobRead, request, settle: () => app.close(), close };
+    return { app, storage, logs: capture.entries, logCapture: capture, admin, alice, bobRead, request, settle: () => app.close(), close };
   } catch (error) {
     await close();
     throw error;

@@ -1,4 +1,4 @@
-import { constants as fsConstants, createWriteStream, type WriteStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'commander';
@@ -15,8 +15,9 @@ interface ServeOptions {
   blobs?: string;
   staleReadMs?: number;
   publicUrl?: string;
-  /** `true`: request logs to stderr; a string: appended to that file. */
+  /** `true`: log lines to stderr; a string: appended to that file (log.requests). */
   log?: true | string;
+  /** log.level "silent". */
   quiet?: boolean;
   config?: string;
   printConfig?: boolean;
@@ -36,8 +37,8 @@ export const serveCommand: CommandModule = {
       .option('--blobs <url>', 'tarballs in S3-compatible object storage: s3://bucket/prefix?endpoint=http://host:9000&region=us-east-1 (default: $SKILLS_BLOBS_URL; keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)')
       .option('--stale-read-ms <ms>', `with --database: how long cached reads may rely on PostgreSQL's change notifications between checks of the database; 0 checks before every cached read, so a write through any process is seen by the next request everywhere (default: 1000)`, parseNonNegativeInt)
       .option('--public-url <url>', 'the origin written into tarball URLs and printed (default: each request\'s origin)')
-      .option('--log [file]', 'write JSON request logs: to stderr, or appended to <file> (default: off; server errors still go to stderr)')
-      .addOption(new Option('--quiet', 'no logs at all, not even server errors').conflicts('log'))
+      .option('--log [file]', 'log a line per request: to stderr, or appended to <file> (log.requests; default: off, warnings and server errors still go to stderr)')
+      .addOption(new Option('--quiet', 'no log lines at all, not even server errors (log.level "silent")').conflicts('log'))
       .addHelpText('after', '\nEvery setting can also come from a SKILLS_REGISTRY_<SECTION>_<KEY> variable or the --config file: flags > environment > file > defaults.\nWith --json it prints JSON lines: {"event":"ready",...} when listening, {"event":"stopped"} after shutdown.')
       .action((options: ServeOptions) =>
         run(async (ctx) => {
@@ -52,43 +53,28 @@ export const serveCommand: CommandModule = {
             'storage.stale_read_ms': options.staleReadMs,
             // A file named on the command line is the working folder's, whatever its name ("off" too).
             'log.requests': options.log === undefined ? undefined : options.log === true ? 'stderr' : path.resolve(ctx.cwd, options.log),
+            'log.level': options.quiet ? 'silent' : undefined,
           };
           const resolved = await registryServer.resolveSettings({ cwd: ctx.cwd, env: ctx.env, configFile: options.config, flags });
           if (options.printConfig) return { data: registryServer.settingsReport(resolved), human: registryServer.settingsText(resolved) };
           const { settings } = resolved;
           const start = registryServer.startOptionsOf(settings);
           const { db, database, blobs } = start;
-          const requests = settings.log.requests;
-          const logFile = requests === 'off' || requests === 'stderr' ? undefined : requests;
-          const logRequests = requests !== 'off';
-          // Checked before the start, opened after it: a failed start must not leave a log file behind.
+          const logging = registryServer.logOptionsOf(settings.log);
+          const logFile = typeof logging.target === 'object' ? logging.target.file : undefined;
+          // Checked before the start, created after it: a failed start must not leave a log file behind.
           if (logFile) await checkLogFile(logFile);
-          let stream: WriteStream | undefined;
-          let toFile: (line: string) => void = () => {};
-          const registry = await registryServer.startRegistry({
-            ...start,
-            log: (entry) => {
-              // Request lines carry a method; the rest are server errors, which an operator must see.
-              const request = 'method' in entry;
-              if (options.quiet || (request && !logRequests)) return;
-              const line = `${JSON.stringify(entry)}\n`;
-              if (logFile) toFile(line);
-              else process.stderr.write(line);
-            },
+          const output = await registryServer.createLogOutput({
+            ...logging,
+            onError: (error) => ctx.warn(`writing log lines to ${logFile ?? logging.target} failed (${error.message}); logging stopped`),
           });
-          if (logFile) {
-            const opened = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
-            opened.on('error', (error) => {
-              toFile = () => {};
-              ctx.warn(`writing request logs to ${logFile} failed (${error.message}); logging stopped`);
-            });
-            toFile = (line) => void opened.write(line);
-            stream = opened;
-          }
+          const registry = await registryServer.startRegistry({ ...start, log: output.logger });
+          output.open();
           const publicUrl = settings.server.public_url;
           const base = publicUrl ? publicUrl.replace(/\/+$/, '') : registry.url;
           const login = registry.adminToken ? `skills login --registry ${base} --token ${registry.adminToken}` : null;
-          const requestLog = options.quiet ? null : (logFile ?? (requests === 'stderr' ? 'stderr' : null));
+          const requests = settings.log.requests;
+          const requestLog = logging.level === 'silent' || requests === 'off' ? null : requests;
           const ready = {
             event: 'ready',
             url: registry.url,
@@ -109,17 +95,15 @@ export const serveCommand: CommandModule = {
           } else {
             lines.push(`log in with: skills login --registry ${base} --token <a token of this registry>`);
           }
-          lines.push(requestLog ? `request logs: ${requestLog}` : pc.dim('request logs: off (--log prints them here, --log <file> appends them to a file)'));
+          lines.push(requestLog ? `request logs: ${requestLog} (${output.pretty ? 'text' : 'JSON'}, level ${logging.level})` : pc.dim('request logs: off (--log prints them here, --log <file> appends them to a file)'));
           lines.push(pc.dim('stop with Ctrl-C'));
           // Listening for the stop signal before the ready line: whoever reads it may send one at once.
           const stopped = ctx.untilSignal();
           ctx.announce(ready, lines.join('\n'));
           const signal = await stopped;
+          // In-flight requests finish and log their lines; then what is buffered is written.
           await registry.close();
-          if (stream) {
-            const closing = stream;
-            await new Promise<void>((resolve) => closing.end(() => resolve()));
-          }
+          await output.close();
           return { data: { event: 'stopped', signal }, human: `stopped (${signal}); in-flight requests finished and the WAL was checkpointed` };
         }),
       );

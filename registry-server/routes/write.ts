@@ -5,6 +5,7 @@ import { deprecateBodySchema, distTagBodySchema, distTagSchema, PROVENANCE_HEADE
 import type { Caller, ScopeRow } from '../auth';
 import { recordAdminAction } from '../admin-log';
 import { actorOf, clientAddress, notFound, origin, readableSkill, requireCaller, type Ctx, type Env } from '../context';
+import { logError } from '../log';
 import { queryVersion, routeName, routeVersion } from '../names';
 import { parseProvenance } from '../provenance';
 import { publish, publishTarget } from '../publish';
@@ -129,7 +130,7 @@ export function writeRoutes(app: Hono<Env>): void {
     });
     // The bytes go once nothing names them; if that fails they stay, unnamed and harmless.
     if (unnamed !== undefined) {
-      await store.dropBlob(unnamed).catch((error: unknown) => c.get('services').deps.log({ time: new Date().toISOString(), level: 'error', message: 'removing an unnamed tarball failed', error: error instanceof Error ? error.message : String(error) }));
+      await store.dropBlob(unnamed).catch((error: unknown) => logError(c.get('services').deps.log, 'removing an unnamed tarball failed', error, c.get('requestId')));
     }
     return c.json({ name, version, deleted: true });
   });
