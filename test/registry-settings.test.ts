@@ -14,7 +14,7 @@ import { parse as parseToml } from 'smol-toml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CONFIG_FILE_BYTES } from '../registry-server/config-file';
 import { DEFAULT_REGISTRY_CONFIG } from '../registry-server/context';
-import { resolveSettings, SETTING_ENTRIES, settingsReport, settingsText, startOptionsOf, type ResolvedSettings, type SettingFlags } from '../registry-server/settings';
+import { logOptionsOf, resolveSettings, SETTING_ENTRIES, settingsReport, settingsText, startOptionsOf, type ResolvedSettings, type SettingFlags } from '../registry-server/settings';
 import { SkillsError } from '../schema/errors';
 import { DEFAULT_UNPACK_LIMITS } from '../tarball/limits';
 import { createTestRegistry } from '../testkit/registry';
@@ -101,7 +101,7 @@ describe('where each setting comes from', () => {
     expect('staleReadMs' in startOptionsOf((await resolve()).settings)).toBe(false);
   });
 
-  it("paths: the file's relative to its folder, the variables' and flags' relative to the working folder; off and stderr are words", async () => {
+  it("paths: the file's relative to its folder, the variables' and flags' relative to the working folder; off, stderr and stdout are words", async () => {
     const file = await configFile('[storage]\ndb = "data/r.db"\n[log]\nrequests = "logs/requests.jsonl"\n');
     const fromFile = (await resolve({ file })).settings;
     expect([fromFile.storage.db, fromFile.log.requests]).toEqual([path.join(path.dirname(file), 'data/r.db'), path.join(path.dirname(file), 'logs/requests.jsonl')]);
@@ -109,6 +109,7 @@ describe('where each setting comes from', () => {
     expect([fromEnv.storage.db, fromEnv.log.requests]).toEqual([path.join(cwd, 'x.db'), 'stderr']);
     expect((await resolve({ flags: { 'storage.db': 'y.db', 'log.requests': '/abs/off' } })).settings).toMatchObject({ storage: { db: path.join(cwd, 'y.db') }, log: { requests: '/abs/off' } });
     expect((await resolve({ file: await configFile('[log]\nrequests = "off"\n') })).settings.log.requests).toBe('off');
+    expect((await resolve({ file: await configFile('[log]\nrequests = "stdout"\n') })).settings.log.requests).toBe('stdout');
   });
 
   it('JSON files work the same, with lines', async () => {
@@ -317,6 +318,23 @@ describe('--print-config', () => {
 });
 
 describe('the settings reach the registry', () => {
+  it('log: where, how and what; "off" still sends warnings and server errors to stderr; log.format and log.level take their words only', async () => {
+    const defaults = (await resolve()).settings.log;
+    expect(defaults).toEqual({ requests: 'off', format: 'auto', level: 'info' });
+    expect(logOptionsOf(defaults)).toEqual({ target: 'stderr', format: 'auto', level: 'warn' });
+    expect(logOptionsOf({ requests: 'off', format: 'json', level: 'silent' })).toEqual({ target: 'stderr', format: 'json', level: 'silent' });
+    expect(logOptionsOf({ requests: 'stdout', format: 'pretty', level: 'error' })).toEqual({ target: 'stdout', format: 'pretty', level: 'error' });
+    const file = await configFile('[log]\nrequests = "logs/registry.log"\nformat = "json"\nlevel = "warn"\n');
+    expect(logOptionsOf((await resolve({ file })).settings.log)).toEqual({ target: { file: path.join(path.dirname(file), 'logs/registry.log') }, format: 'json', level: 'warn' });
+    // --quiet is log.level "silent", and says so.
+    const quiet = await resolve({ file, flags: { 'log.level': 'silent' } });
+    expect([quiet.settings.log.level, quiet.origins['log.level']]).toEqual(['silent', { source: 'flag', flag: '--quiet' }]);
+    const fancy = await refusal(resolve({ file: await configFile('[log]\nformat = "fancy"\n') }));
+    expect([fancy.code, fancy.message]).toEqual(['ECONFIGVALUE', expect.stringContaining('line 2: log.format must be "auto", "json" or "pretty", not "fancy"')]);
+    const debug = await refusal(resolve({ env: { SKILLS_REGISTRY_LOG_LEVEL: 'debug' } }));
+    expect([debug.code, debug.message]).toEqual(['ECONFIGVALUE', expect.stringContaining('SKILLS_REGISTRY_LOG_LEVEL: "debug" is not "info", "warn", "error" or "silent" (log.level)')]);
+  });
+
   it('limits.max_json_body_bytes and sessions.lifetime_hours from a file', async () => {
     const file = await configFile('[limits]\nmax_json_body_bytes = 2048\n[sessions]\nlifetime_hours = 3\n');
     const r = await createTestRegistry(startOptionsOf((await resolve({ file })).settings).config);

@@ -44,6 +44,7 @@ export const FAST_TESTS: readonly string[] = [
   'registry-search-total.test.ts',
   'registry-settings.test.ts',
   'registry.test.ts',
+  'request-log.test.ts',
   'resolve.test.ts',
   'sandbox-pool.test.ts',
   'security-doc.test.ts',

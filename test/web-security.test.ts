@@ -95,10 +95,10 @@ describe('web catalog: headers and the JSON API', () => {
   it('leaves the JSON API as it was: API clients get JSON, page addresses answer them with the JSON 404', async () => {
     const root = await r.request('GET', '/');
     expect(root.status).toBe(404);
-    expect(await root.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route', hint: ERRORS.ENOTFOUND.hint } });
+    expect(await root.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route', hint: ERRORS.ENOTFOUND.hint, requestId: root.headers.get('X-Request-Id') } });
     const skill = await r.request('GET', '/@acme/hello', { headers: { Accept: 'application/json' } });
     expect(skill.status).toBe(404);
-    expect(await skill.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route', hint: ERRORS.ENOTFOUND.hint } });
+    expect(await skill.json()).toEqual({ error: { code: 'ENOTFOUND', message: 'no such route', hint: ERRORS.ENOTFOUND.hint, requestId: skill.headers.get('X-Request-Id') } });
     expect(skill.headers.get('Vary')).toContain('Accept');
     // A browser asking the API gets the API's JSON, errors included.
     const packument = await r.request('GET', '/v1/skills/@acme/hello', { headers: HTML });
@@ -395,5 +395,18 @@ describe('web catalog: browsing limits', () => {
     const skill = await page('/@acme/huge');
     expect(skill.status).toBe(200);
     expect(await skill.text()).toContain('references/b.txt');
+  });
+});
+
+describe('web catalog: logs', () => {
+  it('no log line holds a session id, a CSRF cookie or a token that signing in, browsing and signing out used', async () => {
+    const { session } = await signIn(r.alice);
+    expect((await page('/@secret', session)).status).toBe(200);
+    const lines = r.logs.filter((l) => l.method !== undefined && l.path === '/@secret');
+    expect(lines.at(-1)).toMatchObject({ user: 'alice', status: 200 });
+    // What this file's requests sent and got back: tokens, and every cookie value (sessions, CSRF cookies).
+    expect(r.logCapture.secrets).toContain(session);
+    expect(r.logCapture.secrets).toContain(r.alice);
+    r.logCapture.expectNoSecrets();
   });
 });
