@@ -107,6 +107,7 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-migrate.test.ts',
   'scale-out-e2e.test.ts',
   'registry-serve.test.ts',
+  'request-log-serve.test.ts',
   'sandbox-bundle-links.test.ts',
   'sandbox-depth.test.ts',
   'sandbox-missing.test.ts',

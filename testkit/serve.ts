@@ -18,6 +18,8 @@ export interface ServedRegistry {
   stdout(): string;
   /** Complete once `stop` resolved. */
   stderr(): string;
+  /** Sends a stop signal now (once); stop() then only waits for the exit. */
+  signal(signal: NodeJS.Signals): void;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -64,6 +66,12 @@ export async function serveRegistry(extraArgs: string[] = [], options: ServeOpti
   });
   // 'close' comes after the exit and the last byte of stdout and stderr.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  let signalled = false;
+  const signal = (sig: NodeJS.Signals) => {
+    if (signalled || child.exitCode !== null) return;
+    signalled = true;
+    child.kill(sig);
+  };
   return {
     url: ready.url,
     adminToken: ready.adminToken,
@@ -72,8 +80,9 @@ export async function serveRegistry(extraArgs: string[] = [], options: ServeOpti
     child,
     stdout: () => out,
     stderr: () => err,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+    signal,
+    async stop(sig: NodeJS.Signals = 'SIGTERM') {
+      signal(sig);
       const code = await exited;
       await fs.rm(dir, { recursive: true, force: true });
       return code;
