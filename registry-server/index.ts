@@ -5,3 +5,5 @@ export { openDatabase, SCHEMA_VERSION, type Db } from './db';
 export { ADMIN_TOKEN_FILE, startRegistry, type RunningRegistry, type StartOptions } from './server';
 export { afterCopy, checkSource, migrateRegistry, type MigrateProgress, type MigrateResult, type MigrationTarget, type TableCounts } from './storage/migrate';
 export { openTarget, shownTarget } from './storage/migrate-target';
+export { backupRegistry, type BackupProgress, type BackupResult } from './storage/backup';
+export { restoreRegistry, type RestoreProgress, type RestoreResult } from './storage/restore';
