@@ -279,6 +279,15 @@ describe('documented --json shapes match real runs', () => {
     expectShape('registry migrate', '{ "copied", "updated", "removed", "skipped" }', migrated.tables.versions);
   }, 120_000);
 
+  it('registry backup and restore', async () => {
+    const backupDir = path.join(tmp, 'backup');
+    const backedUp = (await json(['registry', 'backup', backupDir, '--db', path.join(live.dir, 'registry.db')])) as { tables: Record<string, number> };
+    expect(Object.keys(backedUp.tables)).toContain('versions');
+    expectShape('registry backup', '{ "dir", "manifest", "createdAt"', backedUp);
+    const restored = await json(['registry', 'restore', backupDir, '--db', path.join(tmp, 'restored', 'registry.db')]);
+    expectShape('registry restore', '{ "from", "to", "createdAt"', restored);
+  }, 120_000);
+
   it('serve: the ready line, then the stopped line', async () => {
     const served = await serveRegistry();
     const [ready] = served.stdout().split('\n');
