@@ -103,6 +103,7 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-migrate-checks.test.ts',
   'registry-migrate.test.ts',
   'registry-backup.test.ts',
+  'registry-backup-load.test.ts',
   'scale-out-e2e.test.ts',
   'registry-serve.test.ts',
   'sandbox-bundle-links.test.ts',
