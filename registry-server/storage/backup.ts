@@ -169,8 +169,9 @@ async function sqliteBackup(dir: string, options: BackupOptions): Promise<Prepar
       options.onProgress?.({ step: 'database', done: 1, total: 1 });
       const copy = new Database(snapshot, { fileMustExist: true });
       let listed: Listed;
-      const sqliteVersion = (copy.prepare('SELECT sqlite_version()').pluck().get() as string) ?? '';
+      let sqliteVersion: string;
       try {
+        sqliteVersion = String(copy.prepare('SELECT sqlite_version()').pluck().get());
         // A snapshot of a WAL database says WAL in its header; in rollback mode it is one file, readable alone.
         copy.pragma('journal_mode = DELETE');
         const check = copy.pragma('quick_check', { simple: true }) as unknown;
@@ -304,7 +305,9 @@ async function listBlobs(db: SqlExecutor, where: string, from: { db: SqlExecutor
       const version = async () => `${await versionNamed(db, id)} in ${where}`;
       if (bytes === undefined) {
         throw new SkillsError('EBLOBMISSING', `the tarball of ${await version()} (blob ${sha256}) is missing from ${'store' in from ? from.store.description : 'its blobs table'}; no backup was kept`, {
-          hint: 'store' in from ? 'a version deleted while the backup ran takes its blob along: run the backup again. Otherwise restore that blob into the store from an older backup' : 'restore that blob from an older backup',
+          hint: 'store' in from
+            ? 'a version deleted while the backup ran takes its blob along: run the backup again. Check that --blobs names the store the registry uses (without --blobs, tarballs are in the database); otherwise restore that blob into the store from an older backup'
+            : 'restore that blob from an older backup',
         });
       }
       const wrong = blobMismatch(sha256, bytes);
