@@ -343,7 +343,7 @@ async function fromStore(store: BlobStore, sha256: string, version: () => Promis
 }
 
 /** Rows of every table the registry's data is in (MIGRATED_TABLES), and `blobs` (rows of the database's own blob table). */
-export async function tableCounts(db: SqlExecutor): Promise<Record<string, number>> {
+async function tableCounts(db: SqlExecutor): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const { name } of MIGRATED_TABLES) counts[name] = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${name}`))?.n ?? 0;
   counts.blobs = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM blobs'))?.n ?? 0;
