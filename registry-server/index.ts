@@ -8,3 +8,5 @@ export { afterCopy, checkSource, migrateRegistry, type MigrateProgress, type Mig
 export { openTarget, shownTarget } from './storage/migrate-target';
 export { MAX_CONFIG_FILE_BYTES } from './config-file';
 export { describeOrigin, ENV_PREFIX, logOptionsOf, resolveSettings, SETTING_ENTRIES, SETTINGS, settingsReport, settingsText, startOptionsOf, type RegistrySettings, type ResolvedSettings, type SettingFlags, type SettingKey, type SettingOrigin, type SettingReport } from './settings';
+export { backupRegistry, type BackupProgress, type BackupResult } from './storage/backup';
+export { restoreRegistry, type RestoreProgress, type RestoreResult } from './storage/restore';

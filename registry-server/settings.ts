@@ -6,6 +6,7 @@
  * where it came from (`skills serve --print-config` shows them). docs/configuration.md holds the
  * table as generated from here (scripts/settings-table.ts; test/registry-settings.test.ts keeps it true).
  */
+import { BLOBS_ENV, DATABASE_ENV, DEFAULT_REGISTRY_DB } from '../schema/registry-storage';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -93,9 +94,9 @@ export const SETTINGS = {
     workers: setting({ ...whole(1, 256), default: Math.min(256, Math.max(1, os.availableParallelism())), shownDefault: 'the number of cores', unit: 'threads', about: 'worker threads that verify uploads in the sandbox' }),
   },
   storage: {
-    db: setting({ ...text('a file path'), default: path.join('.skills-registry', 'registry.db'), unit: '', flag: '--db', path: true, about: 'the SQLite database file; its folder also receives the first admin token' }),
-    database: optional({ ...text('a postgres:// URL'), default: undefined, shownDefault: 'metadata in the SQLite file', unit: '', flag: '--database', variable: 'SKILLS_DATABASE_URL', secret: true, about: 'metadata in PostgreSQL instead: postgres://user:password@host:5432/database (checked when the registry starts: EDBOPEN)' }),
-    blobs: optional({ ...text('an s3:// URL'), default: undefined, shownDefault: 'tarballs in the metadata database', unit: '', flag: '--blobs', variable: 'SKILLS_BLOBS_URL', secret: true, about: 'tarballs in S3-compatible storage: s3://bucket/prefix?endpoint=...&region=... (keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; checked when the registry starts: EBLOBURL)' }),
+    db: setting({ ...text('a file path'), default: path.normalize(DEFAULT_REGISTRY_DB), unit: '', flag: '--db', path: true, about: 'the SQLite database file; its folder also receives the first admin token' }),
+    database: optional({ ...text('a postgres:// URL'), default: undefined, shownDefault: 'metadata in the SQLite file', unit: '', flag: '--database', variable: DATABASE_ENV, secret: true, about: 'metadata in PostgreSQL instead: postgres://user:password@host:5432/database (checked when the registry starts: EDBOPEN)' }),
+    blobs: optional({ ...text('an s3:// URL'), default: undefined, shownDefault: 'tarballs in the metadata database', unit: '', flag: '--blobs', variable: BLOBS_ENV, secret: true, about: 'tarballs in S3-compatible storage: s3://bucket/prefix?endpoint=...&region=... (keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; checked when the registry starts: EBLOBURL)' }),
     stale_read_ms: setting({ ...whole(0, MAX_TIMER_MS), default: DEFAULT_STALE_READ_MS, unit: 'ms', flag: '--stale-read-ms', about: "PostgreSQL only: how long cached reads may rely on the database's change notifications between checks; 0 checks before every cached read" }),
   },
   limits: {

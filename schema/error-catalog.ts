@@ -293,7 +293,7 @@ export const ERRORS = {
   EDBBUSY: serve('another process holds the registry database locked', 'stop the other process using it (another registry on the same --db?) and try again'),
   EDBCORRUPT: serve('the registry database is damaged', 'stop the registry and restore the database from a backup'),
   EDBFULL: serve('the disk holding the registry database is full', 'free space on that disk'),
-  EBLOBMISSING: serve('a version names a tarball that is missing from the blob store (object storage or the database)', 'restore the blob from a backup, or copy the registry again with skills registry migrate'),
+  EBLOBMISSING: serve('a version names a tarball that is missing from the blob store (object storage or the database), or a backup lacks a blob its manifest lists', 'restore the blob from a backup, or copy the registry again with skills registry migrate'),
   EDBIO: serve('reading or writing the registry database failed on its disk (an I/O error, or a disk too full even for its small shared-memory file)', 'check that disk: free space, its file system and its errors (dmesg)'),
   EDBREADONLY: serve('the registry database (or its -wal and -shm files) cannot be written', 'make the folder and file writable'),
   EDBNOTSQLITE: serve('the --db file is not a SQLite database; it was not changed', 'point --db at the registry database, or restore it from a backup'),
@@ -301,7 +301,7 @@ export const ERRORS = {
   EDBNEWER: serve('the registry database is from newer code (a higher schema version)', 'upgrade the registry, or point it at another database with --db'),
   EBLOBURL: info('serve', 'the blob store URL is not `s3://<bucket>[/<prefix>][?endpoint=<http(s) URL>&region=<region>]`, or it carries credentials', 'e.g. `s3://skills-blobs/tarballs?endpoint=http://127.0.0.1:9000&region=us-east-1`, with the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'),
   EBLOBSTORE: serve('the blob store cannot be used: the bucket is missing, unreachable, refuses these credentials or cannot be written (checked at start), or refused a request', 'check the bucket, the endpoint, the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and that they may write'),
-  EBLOBCORRUPT: serve('a stored blob does not match its sha256 digest (changed where it is kept); it is never served', 'restore that blob from a backup (it is named by the sha256 of its bytes); the versions that name it cannot be downloaded until then'),
+  EBLOBCORRUPT: serve('a stored blob does not match its sha256 digest (changed where it is kept); it is never served. Also a blob of a backup whose bytes do not match the digest or size its manifest lists', 'restore that blob from a backup (it is named by the sha256 of its bytes); the versions that name it cannot be downloaded until then'),
   EDBUNAVAILABLE: info('serve', 'the registry\'s PostgreSQL database cannot be reached right now (refused, cut off, restarting or not answering in time); the registry reconnects by itself', 'try again in a moment: the registry reconnects to its database by itself', 503),
   EDBAUTH: serve('PostgreSQL refused the registry\'s credentials (wrong user or password, or no access to that database)', 'check the user and password in the database URL'),
   EDBMISSING: serve('the PostgreSQL database named in the database URL does not exist', 'create it (createdb <name>), or correct the database name in the URL'),
@@ -309,6 +309,14 @@ export const ERRORS = {
   // `skills registry migrate`: moving a registry's database and blobs.
   EMIGRATESOURCE: info('serve', '`skills registry migrate --from` is not a registry database at this version\'s schema (missing, empty, not SQLite, another program\'s, older or newer); nothing was written', 'give --from the registry database file; upgrade an older one first by starting this version\'s registry on it once'),
   EMIGRATETARGET: info('serve', 'the migration target holds data that is not from this source (a user, skill, token or version the source lacks or names otherwise), is the source itself, or is not a postgres:// URL or a SQLite file; nothing was written', 'migrate into a new SQLite file or an empty PostgreSQL database; a target an earlier migrate from the same source filled is resumed'),
+
+  // `skills registry backup` and `skills registry restore`.
+  EBACKUPDIR: info('serve', 'the backup folder cannot be used: `backup` needs a new or empty folder, `restore` a folder that exists; nothing was written', 'back up into a new folder (a dated one, e.g. backups/2025-06-01), or name the folder a backup was written to'),
+  EBACKUPSOURCE: info('serve', 'the registry to back up is not a registry database at this version\'s schema (missing, empty, not SQLite, another program\'s, older or newer); nothing was written', 'give --db the registry database file (or --database its PostgreSQL URL), and back it up with the version of skills its registry runs'),
+  EBACKUPMANIFEST: info('serve', 'the backup\'s manifest.json is missing, not JSON, not a manifest this version reads, or its own digest does not match its content (it was changed); nothing was restored', 'restore from an intact copy of the backup; a folder without manifest.json is an unfinished backup'),
+  EBACKUPCORRUPT: info('serve', 'a file of the backup (the database snapshot or dump) is missing, or does not match the size, digest or contents its manifest lists; nothing was restored', 'restore from an intact copy of the backup'),
+  EBACKUPTOOL: info('serve', 'pg_dump or pg_restore (PostgreSQL\'s client tools, needed to back up or restore a registry on PostgreSQL) is not on PATH, or failed; nothing was kept', 'install PostgreSQL\'s client tools of the server\'s major version or newer (e.g. apt-get install postgresql-client-15) and put pg_dump and pg_restore on PATH'),
+  ERESTORENOTEMPTY: info('serve', 'the restore target is not empty: the SQLite file, the PostgreSQL database or its blobs table already holds a registry\'s rows (a registry started on it creates its admin), or other tables; nothing was written', 'restore into a new SQLite file or a new empty PostgreSQL database (createdb), then start the registry on it'),
 } satisfies Record<`E${string}`, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

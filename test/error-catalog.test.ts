@@ -58,6 +58,8 @@ const STATUS_BEFORE: Record<string, number> = {
   EBLOBSTORE: 500, EBLOBCORRUPT: 500, EBLOBUNAVAILABLE: 503,
   // Issue 25 (skills registry migrate): the CLI's own, never a registry's answer (so the default).
   EMIGRATESOURCE: 400, EMIGRATETARGET: 400,
+  // Issue 26 (skills registry backup and restore): the CLI's own, never a registry's answer (so the default).
+  EBACKUPDIR: 400, EBACKUPSOURCE: 400, EBACKUPMANIFEST: 400, EBACKUPCORRUPT: 400, EBACKUPTOOL: 400, ERESTORENOTEMPTY: 400,
   // Issue 25 (the contract suite): PostgreSQL refusing a NUL in text, answered as the request's fault.
   ETEXTNUL: 400,
   // Issue 26 (the registry's config file): the CLI's own, never a registry's answer (so the default).

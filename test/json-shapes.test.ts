@@ -284,6 +284,15 @@ describe('documented --json shapes match real runs', () => {
     expect(logged.entries).toHaveLength(2);
     expect(logged.next).not.toBeNull();
     expectShape('registry log', '{ "registry", "since", "entries": [{ "id", "at", "user", "tokenId", "address", "action", "target", "details" }], "next" }', logged);
+  });
+
+  it('registry backup and restore', async () => {
+    const backupDir = path.join(tmp, 'backup');
+    const backedUp = (await json(['registry', 'backup', backupDir, '--db', path.join(live.dir, 'registry.db')])) as { tables: Record<string, number> };
+    expect(Object.keys(backedUp.tables)).toContain('versions');
+    expectShape('registry backup', '{ "dir", "manifest", "createdAt"', backedUp);
+    const restored = await json(['registry', 'restore', backupDir, '--db', path.join(tmp, 'restored', 'registry.db')]);
+    expectShape('registry restore', '{ "from", "to", "createdAt"', restored);
   }, 120_000);
 
   it('serve: the ready line, then the stopped line', async () => {

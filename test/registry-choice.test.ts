@@ -46,7 +46,7 @@ const NO_REGISTRY = {
   agents: 'reads and links agent folders only',
   mcpServers: "talks to the workspace's MCP servers, not to a registry",
   serve: 'is a registry',
-  storage: "copies a registry's database on this machine; it calls no registry server",
+  storage: "works on a registry's database and blobs on this machine; it calls no registry server",
   group: 'a group: its subcommands are listed one by one',
 };
 
@@ -114,6 +114,9 @@ const TABLE: Record<string, Row> = {
   'dist-tag ls': { args: () => ['dist-tag', 'ls', '@priv/tagged'] },
   serve: { none: NO_REGISTRY.serve },
   'registry migrate': { none: NO_REGISTRY.storage },
+  'registry backup': { none: NO_REGISTRY.storage },
+  'registry restore': { none: NO_REGISTRY.storage },
+  'registry log': { args: () => ['registry', 'log'] },
   login: { args: () => ['login', '--token', W.admin], account: true },
   logout: { args: () => ['logout'], account: true, reports: true },
   whoami: { args: () => ['whoami'] },

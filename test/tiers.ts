@@ -105,6 +105,8 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-e2e.test.ts',
   'registry-migrate-checks.test.ts',
   'registry-migrate.test.ts',
+  'registry-backup.test.ts',
+  'registry-backup-load.test.ts',
   'scale-out-e2e.test.ts',
   'registry-serve.test.ts',
   'request-log-serve.test.ts',

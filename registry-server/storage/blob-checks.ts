@@ -26,3 +26,10 @@ export function checkRead(key: string, bytes: Uint8Array, where: string): void {
 export function corruptBlob(key: string, where: string, why: string): SkillsError {
   return new SkillsError('EBLOBCORRUPT', `the blob ${key} in ${where} is damaged (${why}); it was not served`, { status: 500 });
 }
+
+/** Why `bytes` are not the blob `key` of `size` bytes (size first: cheaper), or undefined when they are. */
+export function blobMismatch(key: string, bytes: Uint8Array, size?: number): string | undefined {
+  if (size !== undefined && bytes.byteLength !== size) return `it holds ${bytes.byteLength} bytes, not the ${size} its manifest lists`;
+  if (sha256Hex(bytes) !== key) return 'its bytes do not match its digest';
+  return undefined;
+}

@@ -22,7 +22,9 @@ import { openReadOnly, SCHEMA_VERSION, type Db } from '../db';
 import { CHANGES_CHANNEL } from './postgres-changes';
 import { sha256Hex } from './blob-checks';
 import { BLOB_KEY, type BlobStore } from './blobs';
+import { namedBlobCount, namedBlobs, versionNamed } from './named-blobs';
 import { searchDocument, type SearchEngine } from './search';
+import { SqliteDatabase } from './sqlite';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql';
 
 /** Where a migration writes: a registry database at this schema version, its blob store and its search engine. */
@@ -292,31 +294,24 @@ class Migration {
    * checked by the store) are left as they are.
    */
   async copyBlobs(): Promise<{ copied: number; present: number }> {
-    const total = this.source.prepare('SELECT COUNT(DISTINCT tarball_sha256) FROM versions').pluck().get() as number;
-    const first = this.source.prepare('SELECT tarball_sha256 AS sha256, MIN(id) AS id FROM versions GROUP BY tarball_sha256 ORDER BY tarball_sha256 LIMIT ?');
-    const next = this.source.prepare('SELECT tarball_sha256 AS sha256, MIN(id) AS id FROM versions WHERE tarball_sha256 > ? GROUP BY tarball_sha256 ORDER BY tarball_sha256 LIMIT ?');
+    // The source's own connection, inside its read transaction: the same snapshot as every table.
+    const source = new SqliteDatabase(this.source);
+    const total = await namedBlobCount(source);
     const read = this.source.prepare('SELECT bytes FROM blobs WHERE sha256 = ?').pluck();
-    const named = this.source.prepare('SELECT s.name, v.version FROM versions v JOIN skills s ON s.id = v.skill_id WHERE v.id = ?');
-    const versionOf = (id: number) => {
-      const row = named.get(id) as { name: string; version: string } | undefined;
-      return row ? `${row.name}@${row.version}` : `version id ${id}`;
-    };
     let copied = 0;
     let present = 0;
-    let after: string | undefined;
     let done = 0;
-    for (;;) {
-      const rows = (after === undefined ? first.all(this.#batch) : next.all(after, this.#batch)) as { sha256: string; id: number }[];
+    for await (const rows of namedBlobs(source, this.#batch)) {
       await inParallel(rows, BLOB_CONCURRENCY, async ({ sha256, id }) => {
-        if (!BLOB_KEY.test(sha256)) throw new SkillsError('EBLOBMISSING', `${versionOf(id)} in ${this.from} names no valid tarball digest (${JSON.stringify(sha256.slice(0, 80))}); nothing was copied for it`, { hint: 'restore the source from a backup, or delete that version on the source registry, then migrate again' });
-        if (await this.#held(sha256, versionOf(id))) {
+        if (!BLOB_KEY.test(sha256)) throw new SkillsError('EBLOBMISSING', `${await versionNamed(source, id)} in ${this.from} names no valid tarball digest (${JSON.stringify(sha256.slice(0, 80))}); nothing was copied for it`, { hint: 'restore the source from a backup, or delete that version on the source registry, then migrate again' });
+        if (await this.#held(sha256, await versionNamed(source, id))) {
           present++;
           return;
         }
         const bytes = read.get(sha256) as Buffer | undefined;
-        if (bytes === undefined) throw new SkillsError('EBLOBMISSING', `the tarball of ${versionOf(id)} (blob ${sha256}) is missing from ${this.from}; nothing was copied for it`, { hint: 'restore the blob into the source from a backup, then migrate again (what was copied is kept)' });
+        if (bytes === undefined) throw new SkillsError('EBLOBMISSING', `the tarball of ${await versionNamed(source, id)} (blob ${sha256}) is missing from ${this.from}; nothing was copied for it`, { hint: 'restore the blob into the source from a backup, then migrate again (what was copied is kept)' });
         if (!Buffer.isBuffer(bytes) || sha256Hex(bytes) !== sha256) {
-          throw new SkillsError('EBLOBCORRUPT', `the tarball of ${versionOf(id)} (blob ${sha256}) in ${this.from} is damaged: its bytes do not match its digest; it was not copied`, {
+          throw new SkillsError('EBLOBCORRUPT', `the tarball of ${await versionNamed(source, id)} (blob ${sha256}) in ${this.from} is damaged: its bytes do not match its digest; it was not copied`, {
             hint: 'restore that blob into the source from a backup, then migrate again (what was copied is kept)',
           });
         }
@@ -325,8 +320,6 @@ class Migration {
       });
       done += rows.length;
       await this.#committed('blobs', done, total);
-      if (rows.length < this.#batch) break;
-      after = rows[rows.length - 1]?.sha256 ?? after;
     }
     return { copied, present };
   }
@@ -386,7 +379,15 @@ export function checkSource(file: string): void {
 
 /** Opens the source read-only, refusing (EMIGRATESOURCE) anything but a registry database at this schema version. */
 function openSource(file: string): Db {
-  const refuse = (why: string, hint = 'give --from the registry database file (by default .skills-registry/registry.db)') => new SkillsError('EMIGRATESOURCE', `cannot migrate from ${file}: ${why}`, { hint });
+  return openRegistryReadOnly(file, 'migrate', (why, hint = 'give --from the registry database file (by default .skills-registry/registry.db)') => new SkillsError('EMIGRATESOURCE', `cannot migrate from ${file}: ${why}`, { hint }));
+}
+
+/**
+ * A registry database file opened read-only (a registry may keep serving and writing it), refused
+ * through `refuse` unless it is a registry database at this schema version: missing, not a file,
+ * empty, not SQLite, another program's, older or newer.
+ */
+export function openRegistryReadOnly(file: string, verb: 'migrate' | 'back up', refuse: (why: string, hint?: string) => SkillsError): Db {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (!stat) throw refuse('there is no such file');
   if (!stat.isFile()) throw refuse('it is not a file');
@@ -396,20 +397,23 @@ function openSource(file: string): Db {
     opened = openReadOnly(file);
   } catch (error) {
     if (isSkillsError(error) && (error.code === 'EDBNOTSQLITE' || error.code === 'EDBFOREIGN' || error.code === 'EDBNEWER')) {
-      throw refuse(`${error.message} (${error.code})`, error.code === 'EDBNEWER' ? 'migrate with the version of skills that wrote it' : undefined);
+      throw refuse(`${error.message} (${error.code})`, error.code === 'EDBNEWER' ? `${verb} with the version of skills that wrote it` : undefined);
     }
     throw error;
   }
   if (opened.version !== SCHEMA_VERSION) {
     opened.db.close();
     if (opened.version === 0) throw refuse('it holds no registry (no tables)');
-    throw refuse(`it is at schema version ${opened.version}, and only a database at this version's schema (${SCHEMA_VERSION}) can be migrated`, `upgrade it first: start this version's registry on it once (skills serve --db ${file}), stop it, then migrate`);
+    throw refuse(
+      `it is at schema version ${opened.version}, and only a database at this version's schema (${SCHEMA_VERSION}) can be ${verb === 'migrate' ? 'migrated' : 'backed up'}`,
+      verb === 'migrate' ? `upgrade it first: start this version's registry on it once (skills serve --db ${file}), stop it, then migrate` : 'back it up with the version of skills its registry runs',
+    );
   }
   return opened.db;
 }
 
 /** Every table of the source is one this code copies or knows to skip (a table added by a later schema must be added here). */
-function checkSchema(source: Db): void {
+export function checkSchema(source: Db): void {
   const names = source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
   const planned = new Set(MIGRATED_TABLES.map((t) => t.name));
   const unknown = names.filter((n) => !NOT_MIGRATED.test(n) && !planned.has(n));
