@@ -16,17 +16,33 @@ import { PUBLISH_PATH, TARBALL_HINT, writeRoutes } from './routes/write';
 import { declaredLength, payloadTooLarge } from './request-body';
 import { answeredError } from './error-response';
 import { webCatalog } from './web/index';
+import { Health, type WorkerPools } from './health';
+import { RegistryMetrics, timedDatabase } from './metrics';
+import { operationRoutes } from './routes/operations';
 
-export interface CreateAppOptions extends Omit<AppDeps, 'config'> {
+export interface CreateAppOptions extends Omit<AppDeps, 'config' | 'metrics'> {
   config?: Partial<RegistryConfig>;
+  /** The metrics to count into; by default new ones when `config.metricsToken` is set, else none (off). */
+  metrics?: RegistryMetrics | undefined;
+  /** The worker pools the readiness route probes and the metrics report (none in process). */
+  workers?: WorkerPools;
 }
 
-/** The app, and `close()`: writes pending download counts and stops their timer (call before closing the database). */
-export type RegistryApp = Hono<Env> & { close(): Promise<void> };
+/**
+ * The app, and `close()`: writes pending download counts and stops their timer (call before closing
+ * the database); `metrics` when they are on; `health`, what /-/health/ready reports.
+ */
+export type RegistryApp = Hono<Env> & { close(): Promise<void>; metrics: RegistryMetrics | undefined; health: Health };
 
 export function createApp(options: CreateAppOptions): RegistryApp {
   const config = { ...DEFAULT_REGISTRY_CONFIG, ...options.config };
-  const services = createServices({ ...options, config });
+  const metrics = options.metrics ?? (config.metricsToken === undefined ? undefined : new RegistryMetrics());
+  const storage = metrics ? { ...options.storage, db: timedDatabase(options.storage.db, metrics) } : options.storage;
+  const services = createServices({ ...options, storage, config, metrics });
+  const workers = options.workers ?? {};
+  metrics?.watchCaches(() => services.store.cacheStats());
+  metrics?.watchPools({ sandbox: workers.sandbox, audit: workers.audit });
+  const health = new Health({ storage: options.storage, workers, config, log: options.log });
   const app = new Hono<Env>();
 
   app.use(async (c, next) => {
@@ -45,6 +61,9 @@ export function createApp(options: CreateAppOptions): RegistryApp {
       ip: clientAddress(c) ?? null,
     });
   });
+
+  if (metrics) app.use(metrics.middleware());
+  operationRoutes(app, health, metrics && config.metricsToken !== undefined ? { registry: metrics, token: config.metricsToken } : undefined);
 
   app.use(async (c, next) => {
     if (c.req.url.length > config.maxUrlLength) {
@@ -104,5 +123,5 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     const answered = answeredError(error);
     return c.json({ error: answered.toJSON() }, answered.status as 400);
   });
-  return Object.assign(app, { close: () => services.downloads.close() });
+  return Object.assign(app, { close: () => services.downloads.close(), metrics, health });
 }

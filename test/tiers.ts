@@ -37,6 +37,7 @@ export const FAST_TESTS: readonly string[] = [
   'registry-cache.test.ts',
   'registry-deps.test.ts',
   'registry-downloads.test.ts',
+  'registry-health-metrics.test.ts',
   'registry-limits.test.ts',
   'registry-mcp.test.ts',
   'registry-migrate-trust.test.ts',
