@@ -105,6 +105,7 @@ export const SLOW_TESTS: readonly string[] = [
   'registry-e2e.test.ts',
   'registry-migrate-checks.test.ts',
   'registry-migrate.test.ts',
+  'registry-ops-serve.test.ts',
   'scale-out-e2e.test.ts',
   'registry-serve.test.ts',
   'sandbox-bundle-links.test.ts',
