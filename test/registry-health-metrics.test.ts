@@ -264,7 +264,9 @@ describe('metrics: who may read them', () => {
     }
     const res = await r.request('GET', '/-/metrics', { headers: bearer(TOKEN) });
     expect([res.status, res.headers.get('Content-Type'), res.headers.get('Cache-Control')]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8', 'no-store']);
-    expect(await res.text()).toContain('# TYPE skills_registry_http_requests_total counter');
+    const text = await res.text();
+    expect(text).toContain('# TYPE skills_registry_http_requests_total counter');
+    expect(text).toContain('# TYPE skills_registry_http_request_duration_seconds histogram');
     // Every refusal counts as a failed authentication: at the seventh the address is refused, even with the token.
     expect((await r.request('GET', '/-/metrics')).status).toBe(401);
     const flooded = await r.request('GET', '/-/metrics', { headers: bearer(TOKEN) });
@@ -351,7 +353,12 @@ describe('metrics: exact counts', () => {
       const total = samples.filter((s) => s.name === 'skills_registry_http_requests_total').reduce((n, s) => n + s.value, 0);
       expect(total).toBe(8 + 4 + 5 + 7 + 3 + 4 + 2 + 2 + 1);
       expect(value(samples, 'skills_registry_http_request_duration_seconds_count', { method: 'GET', route: skill })).toBe(7);
+      const pingBuckets = samples.filter((x) => x.name === 'skills_registry_http_request_duration_seconds_bucket' && x.labels.route === '/-/ping').map((x) => x.value);
+      expect(pingBuckets).toHaveLength(16);
+      expect(pingBuckets.every((n, i) => i === 0 || n >= (pingBuckets[i - 1] ?? 0))).toBe(true);
+      expect(pingBuckets.at(-1)).toBe(5);
       expect(value(samples, 'skills_registry_http_request_duration_seconds_bucket', { method: 'GET', route: '/-/ping', le: '+Inf' })).toBe(5);
+      expect(value(samples, 'skills_registry_http_request_duration_seconds_sum', { method: 'GET', route: '/-/ping' })).toBeGreaterThan(0);
       expect(value(samples, 'skills_registry_http_requests_in_flight')).toBe(1);
 
       expect(value(samples, 'skills_registry_publishes_total', { outcome: 'published' })).toBe(2);
