@@ -12,7 +12,11 @@
  * - search latency over N skills, broad words (matching every skill) included, with the search
  *   cache on and off;
  * - the discovery index, timed on the first request after each write (yank/unyank), checked to
- *   have changed.
+ *   have changed;
+ * - the metrics (issue 26): with them on (BENCH_METRICS, default on; `off` runs every registry
+ *   without), each load run's requests as the registry counted them (scraped before and after)
+ *   beside autocannon's count, and warm packument GETs of two fresh processes on the same storage,
+ *   one with the metrics on and one off, interleaved: the overhead of the metrics.
  *
  * Every registry runs in a process of its own (bench/processes/registry.ts); autocannon and every
  * client run here. Each figure is the median of BENCH_REPEAT runs (at least 3) with min and max;
@@ -31,7 +35,8 @@ import { compareTable, ratios, type Cell, type Column, type CompareRow } from '.
 import { fetchOnceMore, retriedRequests } from './lib/fetch-once-more';
 import { load, loadEach, randomKey, type LoadResult } from './lib/load';
 import type { RegistryProcess } from './lib/registry-process';
-import { benchProfiles, openProfile, type BenchProfile, type CpuSample, type ProfileName } from './lib/registry-profiles';
+import { benchProfiles, openProfile, PROFILE_LABELS, type BenchProfile, type CpuSample, type ProfileName } from './lib/registry-profiles';
+import { BENCH_METRICS_TOKEN, countedRequests, countGap } from './lib/registry-metrics';
 import { publishSlice, readAll, type BenchTarball } from './lib/registry-publish';
 import { indexRun, searchRun, searchWords, type SearchRun } from './lib/registry-reads';
 import { benchSkillFiles } from './lib/skill-text';
@@ -55,6 +60,14 @@ const CONFIG = { publishesPerMinute: 1_000_000 };
 /** Within 20% of the SQLite profile: the PostgreSQL profile's requests/s at least 0.8 of it. */
 const WARM_TARGET = 0.8;
 const PROFILES = benchProfiles();
+/** BENCH_METRICS=off runs every registry without metrics (and skips their figures). */
+const METRICS = process.env.BENCH_METRICS !== 'off';
+/** The main registries' config: with metrics, /-/metrics behind the bench's token. */
+const MAIN_CONFIG = METRICS ? { ...CONFIG, metricsToken: BENCH_METRICS_TOKEN } : CONFIG;
+/** The metrics may cost at most this much of the packument GETs' rate. */
+const METRICS_OVERHEAD_TARGET = 0.05;
+/** The registry's count of a run's requests within this of autocannon's, in percent. */
+const COUNT_TARGET = 1;
 
 const loadavg = async () => (await fs.readFile('/proc/loadavg', 'utf8').catch(() => os.loadavg().map((x) => x.toFixed(2)).join(' '))).trim();
 /** `items` starting at `by` (mod length): who goes first changes from run to run. */
@@ -71,6 +84,7 @@ function shuffled<T>(items: readonly T[]): T[] {
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const loadAverages: { at: string; loadavg: string }[] = [];
+const counts: { label: string; counted: number; sent: number; gap: number }[] = [];
 async function noteLoad(at: string): Promise<void> {
   const l = await loadavg();
   loadAverages.push({ at, loadavg: l });
@@ -91,6 +105,7 @@ try {
     profiles: { value: PROFILES.join(', '), default: 'sqlite, postgres', why: 'BENCH_PROFILE' },
     ...Object.fromEntries(profiles.map((p) => [`storage (${p.name})`, { value: p.description }])),
     'registry publishesPerMinute': { value: CONFIG.publishesPerMinute, default: 120, why: 'the bench publishes every skill with one token; the rate limit would refuse all but 120 a minute' },
+    'registry metrics': { value: METRICS ? 'on: /-/metrics with a token, scraped before and after every load run' : 'off', default: 'off', why: 'BENCH_METRICS: the registry\'s own count of each run beside autocannon\'s, and the metrics\' overhead' },
     'registry other config': { value: 'defaults (packument and tarball caches 64 MiB each, search cache 8 MiB; on PostgreSQL, cached reads rely on change notifications between counter checks at most 1,000 ms apart: --stale-read-ms 1000)' },
     'load generator': { value: `autocannon in the bench process (each registry runs in its own process), ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per run, ${RUNS} runs per figure, the servers taking turns` },
     'request headers': { value: 'Accept-Encoding: gzip (as npm and the skills CLI send it) to every server' },
@@ -101,7 +116,7 @@ try {
   });
 
   for (const p of profiles) {
-    const registry = await p.start({ config: CONFIG, ...(process.env.PROFILE_SERVER ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.join(process.env.PROFILE_SERVER, p.name)] } : {}) });
+    const registry = await p.start({ config: MAIN_CONFIG, ...(process.env.PROFILE_SERVER ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', path.join(process.env.PROFILE_SERVER, p.name)] } : {}) });
     started.push(registry);
     mains.set(p.name, registry);
     for (const [route, body] of [['/v1/teams', { name: 'bench' }], ['/v1/scopes', { name: '@bench', team: 'bench' }]] as const) {
@@ -167,8 +182,17 @@ try {
     tarball: (i: number) => string;
     /** CPU seconds of the server's processes so far. */
     sample?: () => CpuSample;
+    /** The requests the server counted so far (its metrics). */
+    count?: () => Promise<number>;
   }
-  const targets: Target[] = profiles.map((p) => ({ key: p.name, url: main(p).url, sample: () => p.cpu(main(p).pid), packument: (i) => `/v1/skills/@bench/skill-${i}`, tarball: (i) => `/v1/skills/@bench/skill-${i}/-/skill-${i}-1.0.0.tgz` }));
+  const targets: Target[] = profiles.map((p) => ({
+    key: p.name,
+    url: main(p).url,
+    sample: () => p.cpu(main(p).pid),
+    ...(METRICS ? { count: () => countedRequests(main(p).url) } : {}),
+    packument: (i) => `/v1/skills/@bench/skill-${i}`,
+    tarball: (i) => `/v1/skills/@bench/skill-${i}/-/skill-${i}-1.0.0.tgz`,
+  }));
   if (verdaccio) targets.push({ key: 'verdaccio', url: verdaccio.url, packument: (i) => `/skill-${i}`, tarball: (i) => `/skill-${i}/-/skill-${i}-1.0.0.tgz` });
 
   // Warm every server: every packument and tarball once (our caches, Verdaccio's file reads).
@@ -187,7 +211,8 @@ try {
     const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.key, []]));
     for (let r = 0; r < RUNS; r++) {
       for (const t of rotate(targets, r)) {
-        const result = await load(`${t.key} ${f.label}`, { url: t.url, path: f.path(t), headers: ACCEPT, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, ...(t.sample ? { sample: t.sample } : {}) });
+        const result = await load(`${t.key} ${f.label}`, { url: t.url, path: f.path(t), headers: ACCEPT, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, ...(t.sample ? { sample: t.sample } : {}), ...(t.count ? { count: t.count } : {}) });
+        noteCount(`${t.key} ${f.label}`, result);
         runs.get(t.key)?.push(result);
         console.log(`  ${t.key} ${f.label}, run ${r + 1}: ${runLine(result)}`);
       }
@@ -204,6 +229,36 @@ try {
   }
   await noteLoad('after the warm load figures');
 
+  // The metrics' overhead: two fresh processes per profile on the same storage, identical but for
+  // the metrics, their packuments warmed alike, taking turns at the same load.
+  const overhead: { profile: ProfileName; on: number[]; off: number[]; ratio: number }[] = [];
+  if (METRICS) {
+    for (const p of profiles) {
+      const pair = { off: await p.start({ config: CONFIG }), on: await p.start({ config: MAIN_CONFIG }) };
+      started.push(pair.off, pair.on);
+      try {
+        for (const r of Object.values(pair)) await readAll(r.url, everyKey.map((i) => `/v1/skills/@bench/skill-${i}`), ACCEPT);
+        const rates = { on: [] as number[], off: [] as number[] };
+        for (let r = 0; r < RUNS; r++) {
+          for (const which of rotate(['off', 'on'] as const, r)) {
+            const registry = pair[which];
+            const label = `${p.name} metrics ${which}: Packument GET, random keys, warm`;
+            const result = await load(label, { url: registry.url, path: () => `/v1/skills/@bench/skill-${rnd()}`, headers: ACCEPT, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, sample: () => p.cpu(registry.pid), ...(which === 'on' ? { count: () => countedRequests(registry.url) } : {}) });
+            noteCount(label, result);
+            rates[which].push(result.rps);
+            console.log(`  ${label}, run ${r + 1}: ${runLine(result)}`);
+          }
+        }
+        const ratio = spread(rates.on).median / spread(rates.off).median;
+        overhead.push({ profile: p.name, ...rates, ratio });
+        console.log(`${p.label} metrics overhead on warm packument GETs: on ${shownRate(rates.on)} req/s, off ${shownRate(rates.off)} req/s (medians of ${RUNS}, interleaved); on/off ${ratio.toFixed(3)}, overhead ${((1 - ratio) * 100).toFixed(1)}%, target < ${METRICS_OVERHEAD_TARGET * 100}% ${1 - ratio < METRICS_OVERHEAD_TARGET ? 'met' : 'NOT met'}`);
+      } finally {
+        await pair.off.stop();
+        await pair.on.stop();
+      }
+    }
+  }
+
   // Cold reads: a registry process started for the purpose reads every key once (packuments in
   // one process, tarballs in another), the profiles taking turns.
   const cold = new Map<string, { packument: LoadResult[]; tarball: LoadResult[] }>(PROFILES.map((n) => [n, { packument: [], tarball: [] }]));
@@ -211,13 +266,14 @@ try {
     const order = shuffled(everyKey).slice(0, COLD_KEYS + CONNECTIONS);
     for (const p of rotate(profiles, r)) {
       for (const kind of ['packument', 'tarball'] as const) {
-        const fresh = await p.start({ config: CONFIG });
+        const fresh = await p.start({ config: MAIN_CONFIG });
         started.push(fresh);
         try {
           // Let its start-up work (worker threads) finish before the first request.
           await pause(1000);
           const paths = order.map((i) => (kind === 'packument' ? `/v1/skills/@bench/skill-${i}` : `/v1/skills/@bench/skill-${i}/-/skill-${i}-1.0.0.tgz`));
-          const result = await loadEach(`${p.name} cold ${kind}`, { url: fresh.url, paths, headers: ACCEPT, connections: CONNECTIONS, sample: () => p.cpu(fresh.pid) });
+          const result = await loadEach(`${p.name} cold ${kind}`, { url: fresh.url, paths, headers: ACCEPT, connections: CONNECTIONS, sample: () => p.cpu(fresh.pid), ...(METRICS ? { count: () => countedRequests(fresh.url) } : {}) });
+          noteCount(`${p.name} cold ${kind}`, result);
           cold.get(p.name)?.[kind].push(result);
           console.log(`  ${p.name} cold ${kind}, run ${r + 1}: ${runLine(result)}`);
         } finally {
@@ -291,15 +347,31 @@ try {
   console.log(`\n${compareTable(rows, columns(), ratioColumn())}`);
   const verdicts = rows.filter((r) => r.minRatio !== undefined).map((r) => ({ label: r.label, ratio: ratios(r, 'postgres', 'sqlite') }));
   for (const v of verdicts) if (v.ratio) console.log(`${v.label}: PostgreSQL+S3 / SQLite ${v.ratio.main.toFixed(2)}x in req/s, target >= ${WARM_TARGET}x ${v.ratio.main >= WARM_TARGET ? 'met' : 'NOT met'}${v.ratio.cpu !== undefined ? `; server CPU per request ${v.ratio.cpu.toFixed(2)}x` : ''}`);
+  if (METRICS) {
+    const worst = counts.reduce((w, c) => (c.gap > w.gap ? c : w), { label: 'none', counted: 0, sent: 0, gap: 0 });
+    console.log(`registry's own counts (metrics) beside autocannon's, over ${counts.length} load runs: largest gap ${worst.gap.toFixed(3)}% (${worst.label}: counted ${worst.counted}, autocannon ${worst.sent}), target within ${COUNT_TARGET}% ${worst.gap <= COUNT_TARGET ? 'met' : 'NOT met'}`);
+    for (const o of overhead) console.log(`metrics overhead, ${PROFILE_LABELS[o.profile]}: ${((1 - o.ratio) * 100).toFixed(1)}% of warm packument GETs (on/off ${o.ratio.toFixed(3)}), target < ${METRICS_OVERHEAD_TARGET * 100}% ${1 - o.ratio < METRICS_OVERHEAD_TARGET ? 'met' : 'NOT met'}`);
+  }
   console.log(`requests sent again after the connection closed under them: ${retriedRequests()}`);
   console.log(`load averages: ${loadAverages.map((l) => `${l.at}: ${l.loadavg}`).join('; ')}`);
-  await saveResults('registry', { skills: SKILLS, profiles: PROFILES, settings, loadAverages, rows: rows.map((r) => ({ ...r, ratio: ratios(r, 'postgres', 'sqlite') })) });
+  await saveResults('registry', { skills: SKILLS, profiles: PROFILES, settings, loadAverages, rows: rows.map((r) => ({ ...r, ratio: ratios(r, 'postgres', 'sqlite') })), metrics: METRICS ? { counts, overhead } : 'off' });
 } finally {
   verdaccio?.stop();
   for (const r of started) await r.stop();
   for (const p of profiles) await p.close();
   await removeTempDirs();
   await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** Every load run's count by the registry beside autocannon's (with the metrics on). */
+function noteCount(label: string, result: LoadResult): void {
+  if (result.counted === undefined) return;
+  counts.push({ label, counted: result.counted, sent: result.requests, gap: countGap(result.counted, result.requests) });
+}
+
+function shownRate(rates: readonly number[]): string {
+  const s = spread(rates);
+  return `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
 }
 
 /** Throughput, p99 and CPU per request of a figure's runs. */
@@ -311,7 +383,8 @@ function withCpu(results: readonly LoadResult[]): Cell {
 /** One run's figures with its CPU per request, by process. */
 function runLine(x: LoadResult): string {
   const cpu = x.sampled ? `; CPU per request ${Object.entries(x.sampled).map(([k, v]) => `${k} ${((v * 1e6) / x.requests).toFixed(0)} us`).join(', ')}` : '';
-  return `${Math.round(x.rps)} req/s, p99 ${x.p99} ms, ${x.requests} requests${cpu}`;
+  const counted = x.counted === undefined ? '' : `; the registry counted ${x.counted} (${countGap(x.counted, x.requests).toFixed(2)}% from autocannon's)`;
+  return `${Math.round(x.rps)} req/s, p99 ${x.p99} ms, ${x.requests} requests${cpu}${counted}`;
 }
 
 /** `total ms (registry a, database b, blobs c)` per item. */

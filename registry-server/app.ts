@@ -19,20 +19,36 @@ import { answeredError } from './error-response';
 import { logError, SILENT_LOGGER } from './log';
 import { requestLog } from './request-log';
 import { webCatalog } from './web/index';
+import { Health, type WorkerPools } from './health';
+import { RegistryMetrics, timedDatabase } from './metrics';
+import { operationRoutes } from './routes/operations';
 
-export interface CreateAppOptions extends Omit<AppDeps, 'config' | 'log'> {
+export interface CreateAppOptions extends Omit<AppDeps, 'config' | 'log' | 'metrics'> {
   config?: Partial<RegistryConfig>;
   /** Where request lines and server errors go (a pino logger); none: nowhere. */
   log?: AppDeps['log'];
+  /** The metrics to count into; by default new ones when `config.metricsToken` is set, else none (off). */
+  metrics?: RegistryMetrics | undefined;
+  /** The worker pools the readiness route probes and the metrics report (none in process). */
+  workers?: WorkerPools;
 }
 
-/** The app, and `close()`: writes pending download counts and stops their timer (call before closing the database). */
-export type RegistryApp = Hono<Env> & { close(): Promise<void> };
+/**
+ * The app, and `close()`: writes pending download counts and stops their timer (call before closing
+ * the database); `metrics` when they are on; `health`, what /-/health/ready reports.
+ */
+export type RegistryApp = Hono<Env> & { close(): Promise<void>; metrics: RegistryMetrics | undefined; health: Health };
 
 export function createApp(options: CreateAppOptions): RegistryApp {
   const config = { ...DEFAULT_REGISTRY_CONFIG, ...options.config };
   const log = options.log ?? SILENT_LOGGER;
-  const services = createServices({ ...options, config, log });
+  const metrics = options.metrics ?? (config.metricsToken === undefined ? undefined : new RegistryMetrics());
+  const storage = metrics ? { ...options.storage, db: timedDatabase(options.storage.db, metrics) } : options.storage;
+  const services = createServices({ ...options, storage, config, log, metrics });
+  const workers = options.workers ?? {};
+  metrics?.watchCaches(() => services.store.cacheStats());
+  metrics?.watchPools({ sandbox: workers.sandbox, audit: workers.audit });
+  const health = new Health({ storage: options.storage, workers, config, log });
   const app = new Hono<Env>();
 
   app.use(requestLog(log));
@@ -41,6 +57,9 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     c.set('caller', undefined);
     await next();
   });
+
+  if (metrics) app.use(metrics.middleware());
+  operationRoutes(app, health, metrics && config.metricsToken !== undefined ? { registry: metrics, token: config.metricsToken } : undefined);
 
   app.use(async (c, next) => {
     if (c.req.url.length > config.maxUrlLength) {
@@ -103,5 +122,5 @@ export function createApp(options: CreateAppOptions): RegistryApp {
     if (page) return page;
     return c.json({ error: { ...answered.toJSON(), requestId: c.get('requestId') } }, answered.status as 400);
   });
-  return Object.assign(app, { close: () => services.downloads.close() });
+  return Object.assign(app, { close: () => services.downloads.close(), metrics, health });
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { AuditFile } from '../audit/types';
 import { auditReportSchema, type AuditReport } from '../schema/audit-report';
 import { requireBuiltWorker } from '../sandbox/built-worker';
-import { ThreadPool, type ThreadFailure } from '../sandbox/thread-pool';
+import { ThreadPool, type PoolWatch, type ThreadFailure, type ThreadPoolStats } from '../sandbox/thread-pool';
 import { SkillsError } from '../schema/errors';
 
 export interface AuditPoolOptions {
@@ -45,7 +45,7 @@ function why(failure: ThreadFailure): string {
   }
 }
 
-export class AuditPool {
+export class AuditPool implements PoolWatch {
   readonly size: number;
   readonly #threads: ThreadPool<readonly AuditFile[], AuditReport>;
 
@@ -69,6 +69,14 @@ export class AuditPool {
   /** The audit report of `files`, computed on a worker thread. */
   audit(files: readonly AuditFile[]): Promise<AuditReport> {
     return this.#threads.run(files);
+  }
+
+  stats(): ThreadPoolStats {
+    return this.#threads.stats();
+  }
+
+  probe(timeoutMs: number): Promise<void> {
+    return this.#threads.probe(timeoutMs);
   }
 
   close(): Promise<void> {

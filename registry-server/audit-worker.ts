@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { auditFiles } from '../audit/audit';
 import type { AuditFile } from '../audit/types';
+import { WORKER_LOADED } from '../sandbox/thread-pool';
 
 interface AuditJob {
   id: number;
@@ -22,3 +23,6 @@ port.on('message', (message: AuditJob) => {
     port.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
   }
 });
+
+// Everything above has loaded: the pool's readiness probe waits for this.
+port.postMessage(WORKER_LOADED);

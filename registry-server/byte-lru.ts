@@ -33,13 +33,14 @@ export class ByteLru<V> {
     readonly maxEntryBytes: number = Math.floor(maxBytes / 8),
   ) {}
 
-  get(key: string): V | undefined {
+  /** The entry, as most recently used; `counted: false` for a second look in the same read (its first one counted). */
+  get(key: string, counted = true): V | undefined {
     const slot = this.#entries.get(key);
     if (!slot) {
-      this.#misses++;
+      if (counted) this.#misses++;
       return undefined;
     }
-    this.#hits++;
+    if (counted) this.#hits++;
     // Most recently used goes last.
     this.#entries.delete(key);
     this.#entries.set(key, slot);

@@ -55,6 +55,14 @@ export interface RegistryConfig {
   searchTotalCap: number;
   /** How long a web catalog sign-in lasts at most (never past its token's own expiry). */
   sessionHours: number;
+  /** Serves the metrics at /-/metrics on the main port to scrapes that send this bearer token; unset: no such route. */
+  metricsToken?: string | undefined;
+  /** How long the readiness route reuses the blob store's write probe and the worker pools' start check. */
+  healthProbeCacheMs: number;
+  /** Longest one readiness check may take before it counts as failed. */
+  healthCheckTimeoutMs: number;
+  /** SQLite: free space on the database's disk below which the registry reports not ready; 0: unchecked. */
+  minFreeDiskBytes: number;
 }
 
 export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
@@ -74,10 +82,21 @@ export const DEFAULT_REGISTRY_CONFIG: RegistryConfig = {
   searchCacheBytes: DEFAULT_STORE_CACHE.searchCacheBytes,
   searchTotalCap: DEFAULT_STORE_CACHE.searchTotalCap,
   sessionHours: 12,
+  healthProbeCacheMs: 5_000,
+  healthCheckTimeoutMs: 2_000,
+  minFreeDiskBytes: 64 * 1024 * 1024,
 };
 
 /** The static audit of an upload's files (in process by default; the server runs it on a worker thread). */
 export type Auditor = (files: readonly PackageFile[]) => Promise<AuditReport>;
+
+/** How a publish step ended, for the metrics: `passed`, or the step's own word for a failure. */
+export type StepOutcome<T> = (result: { ok: true; value: T } | { ok: false; error: unknown }) => string;
+
+/** What the publish path reports to the metrics (metrics.ts's RegistryMetrics), when they are on. */
+export interface StepTimer {
+  timeStep<T>(step: 'audit' | 'verify', run: () => Promise<T>, outcome: StepOutcome<T>): Promise<T>;
+}
 
 export interface AppDeps {
   /** Metadata, blobs and the change feed (storage/open.ts picks them from the configuration). */
@@ -88,6 +107,8 @@ export interface AppDeps {
   verify: Verifier;
   /** Default: in process (tests); `startRegistry` passes its audit worker pool. */
   audit?: Auditor | undefined;
+  /** The metrics, when they are on: the publish path times its audit and verification into them. */
+  metrics?: StepTimer | undefined;
 }
 
 export interface Services {

@@ -184,7 +184,7 @@ function readOnly(file: string): SkillsError {
 }
 
 /** SQLite's own failures, as codes an operator can act on (undefined for anything else). */
-function sqliteError(error: unknown, file: string): SkillsError | undefined {
+export function sqliteError(error: unknown, file: string): SkillsError | undefined {
   if (error instanceof SkillsError) return error;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;

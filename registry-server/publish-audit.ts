@@ -15,7 +15,9 @@ const SHOWN_FINDINGS = 50;
 export async function auditUpload(services: Services, name: string, version: string, files: readonly PackageFile[]): Promise<AuditReport> {
   // On the server this runs on a worker thread (audit-pool.ts): a hostile upload costs seconds of CPU.
   const run = services.deps.audit ?? ((all: readonly PackageFile[]) => Promise.resolve(auditFiles(all)));
-  const report = applyAllowances(await run(files), await services.audits.allowances(name));
+  const audit = async () => applyAllowances(await run(files), await services.audits.allowances(name));
+  const timer = services.deps.metrics;
+  const report = timer ? await timer.timeStep('audit', audit, (r) => (r.ok ? (failingCount(r.value, 'high') > 0 ? 'refused' : 'passed') : 'error')) : await audit();
   const count = failingCount(report, 'high');
   if (count > 0) {
     const failing = failingFindings(report, 'high');

@@ -162,7 +162,8 @@ async function verifyCode(services: Services, request: PublishRequest, validatio
     });
   }
   const dependencies = await dependencyFiles(services, caller, { name, version: manifest.version, folder: skill.id, scope, dependencies: manifest.dependencies });
-  const report = await deps.verify(files, dependencies, { failFast: true, budgetMs: config.verifyBudgetMs });
+  const verify = () => deps.verify(files, dependencies, { failFast: true, budgetMs: config.verifyBudgetMs });
+  const report = deps.metrics ? await deps.metrics.timeStep('verify', verify, (r) => (!r.ok ? 'error' : r.value.ok ? 'passed' : r.value.stopped === 'budget' ? 'budget' : 'failed')) : await verify();
   const verification = summarize(report);
   if (!report.ok) {
     const details = { report: compactReport(report, { maxBytes: config.maxReportBytes, excerptBytes: config.reportExcerptBytes }) };

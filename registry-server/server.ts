@@ -5,11 +5,11 @@
  * writes it to a 0600 file beside the database.
  */
 import fs from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { SkillsError } from '../schema/errors';
+import { isSkillsError, SkillsError } from '../schema/errors';
 import { WorkerPool } from '../sandbox/pool';
 import { AuditPool, type AuditPoolOptions } from './audit-pool';
 import { verifySkill } from '../sandbox/verify';
@@ -18,6 +18,8 @@ import { errorResponse } from './error-response';
 import type { RegistryConfig } from './context';
 import type { Logger } from './log';
 import { Auth } from './auth';
+import { RegistryMetrics } from './metrics';
+import { bearerMatches, LIVE_PATH, metricsTokenError } from './routes/operations';
 import type { Storage } from './storage/index';
 import { openStorage } from './storage/open';
 
@@ -39,6 +41,8 @@ export interface StartOptions {
   workers?: number;
   /** The audit worker pool's options (tests point `workerFile` elsewhere). */
   audit?: AuditPoolOptions;
+  /** A port of its own for the metrics (`GET /metrics`), on `host` (127.0.0.1 by default); `config.metricsToken` guards it too when set. */
+  metrics?: { port: number; host?: string | undefined } | undefined;
 }
 
 export interface RunningRegistry {
@@ -47,6 +51,8 @@ export interface RunningRegistry {
   /** Set only when this start created the first admin token. */
   adminToken: string | undefined;
   adminTokenFile: string | undefined;
+  /** `http://127.0.0.1:<port>/metrics` when the metrics have a port of their own. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -56,21 +62,36 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
   const port = options.port ?? 4873;
   const host = options.host ?? '127.0.0.1';
   // The port first: a port in use must fail before any file is created or changed.
-  let fetchHandler: (request: Request, env: unknown) => Response | Promise<Response> = () =>
-    errorResponse(new SkillsError('ESTARTING', 'the registry is starting; try again in a moment'), { 'Retry-After': '1' });
+  // Starting: alive (the process answers), not ready.
+  let fetchHandler: (request: Request, env: unknown) => Response | Promise<Response> = (request) =>
+    new URL(request.url).pathname === LIVE_PATH
+      ? Response.json({ live: true }, { headers: { 'Cache-Control': 'no-store' } })
+      : errorResponse(new SkillsError('ESTARTING', 'the registry is starting; try again in a moment'), { 'Retry-After': '1' });
   const server = createAdaptorServer({
     fetch: (request: Request, env: unknown) => fetchHandler(request, env),
     // Long URLs reach the app, which answers 414 in JSON instead of a bare 431.
     serverOptions: { maxHeaderSize: 2 * 1024 * 1024, requestTimeout: 60_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
   }) as Server;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  await listen(server, port, host);
+
+  // The metrics port is bound as early, for the same reason; it answers once the app exists.
+  const metricsToken = options.config?.metricsToken;
+  const metrics = options.metrics !== undefined || metricsToken !== undefined ? new RegistryMetrics() : undefined;
+  let metricsServer: Server | undefined;
+  if (options.metrics !== undefined && metrics) {
+    const registryMetrics = metrics;
+    const metricsHost = options.metrics.host ?? '127.0.0.1';
+    const listening = createServer((req, res) => void serveMetrics(req, res, registryMetrics, metricsToken));
+    try {
+      await listen(listening, options.metrics.port, metricsHost);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!isSkillsError(error)) throw error;
+      throw new SkillsError(error.code, `the metrics port: ${error.message}`, { status: error.status, hint: 'choose another metrics.port (0 picks a free one), or another metrics.host' });
+    }
+    metricsServer = listening;
+  }
+  metrics?.collectProcessMetrics();
 
   let storage: Storage | undefined;
   let pool: WorkerPool | undefined;
@@ -91,6 +112,7 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
     }
   } catch (error) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (metricsServer) await closeServer(metricsServer);
     await pool?.close();
     await audits?.close();
     await storage?.close();
@@ -105,22 +127,28 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
     config: options.config ?? {},
     verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner: workerPool, concurrency: workerPool.size, ...budget }),
     audit: (files) => auditPool.audit(files),
+    metrics,
+    workers: { sandbox: workerPool, audit: auditPool },
   });
   fetchHandler = (request, env) => app.fetch(request, env as object);
   const address = server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
+  const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
+  const stoppedMetrics = metricsServer;
   return {
     url: `http://${shown}:${address.port}`,
     port: address.port,
     adminToken: boot?.token,
     adminTokenFile,
+    metricsUrl: metricsAddress ? `http://${metricsAddress.family === 'IPv6' ? `[${metricsAddress.address}]` : metricsAddress.address}:${metricsAddress.port}/metrics` : undefined,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        if (stoppedMetrics) await closeServer(stoppedMetrics);
         await workerPool.close();
         await auditPool.close();
         await app.close();
@@ -129,6 +157,42 @@ export async function startRegistry(options: StartOptions): Promise<RunningRegis
       return closing;
     },
   };
+}
+
+/** Listens on `host:port`; EADDRINUSE and the rest as listenError says. */
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The metrics port: `GET /metrics` (with the metrics token when one is set), nothing else. */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: RegistryMetrics, token: string | undefined): Promise<void> {
+  const send = (status: number, body: string, type = 'application/json') => {
+    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...(status === 401 ? { 'WWW-Authenticate': 'Bearer realm="metrics"' } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const pathname = (req.url ?? '/').split('?')[0];
+  if (pathname !== '/metrics') return send(404, JSON.stringify({ error: new SkillsError('ENOTFOUND', 'no such route: the metrics are at /metrics').toJSON() }));
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(404, JSON.stringify({ error: new SkillsError('ENOTFOUND', 'the metrics answer GET').toJSON() }));
+  if (token !== undefined && !bearerMatches(req.headers.authorization, token)) return send(401, JSON.stringify({ error: metricsTokenError().toJSON() }));
+  try {
+    send(200, await metrics.text(), metrics.contentType);
+  } catch {
+    send(500, JSON.stringify({ error: new SkillsError('EINTERNAL', 'the metrics could not be collected').toJSON() }));
+  }
 }
 
 /** Listening failures an operator causes, with what to do instead. */

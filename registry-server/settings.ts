@@ -42,6 +42,8 @@ interface SettingBase<T> {
   path?: true;
   /** The value may carry a password: printed with it masked. */
   secret?: true;
+  /** The whole value is a secret: printed as ***. */
+  redact?: true;
 }
 
 /** A setting with a value when nothing sets it. */
@@ -57,7 +59,7 @@ interface OptionalSetting<T> extends SettingBase<T> {
   shownDefault: string;
 }
 
-type AnySetting = Setting<number> | Setting<string> | OptionalSetting<string>;
+type AnySetting = Setting<number> | Setting<string> | OptionalSetting<string> | OptionalSetting<number>;
 
 function whole(min: number, max: number = Number.MAX_SAFE_INTEGER): Pick<SettingBase<number>, 'type' | 'expects' | 'envForm'> {
   const expects = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a whole number, 0 or more' : `a whole number, ${min} or more`) : `a whole number from ${min} to ${max}`;
@@ -73,6 +75,8 @@ function oneOf<T extends string>(values: readonly [T, ...T[]]): Pick<SettingBase
   const shown = values.map((v) => JSON.stringify(v));
   return { type: z.enum(values), expects: `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`, envForm: 'text' };
 }
+/** Visible ASCII without spaces, long enough not to be guessed: what a bearer token header carries unchanged. */
+const metricsToken = (): Pick<SettingBase<string>, 'type' | 'expects' | 'envForm'> => ({ type: z.string().regex(/^[\x21-\x7e]{32,512}$/), expects: '32 to 512 visible ASCII characters, no spaces (e.g. `openssl rand -hex 32`)', envForm: 'text' });
 
 const httpUrl = (): Pick<SettingBase<string>, 'type' | 'expects' | 'envForm'> => ({ type: z.url({ protocol: /^https?$/ }).max(2048), expects: 'an http:// or https:// URL', envForm: 'text' });
 
@@ -125,6 +129,16 @@ export const SETTINGS = {
   },
   sessions: {
     lifetime_hours: setting({ ...whole(1, 8760), default: D.sessionHours, unit: 'hours', about: "how long a web catalog sign-in lasts (never past its token's expiry)" }),
+  },
+  metrics: {
+    port: optional({ ...whole(0, 65535), default: undefined, shownDefault: 'no metrics port', unit: '', about: 'serve the Prometheus metrics at /metrics on this port of metrics.host (0 picks a free one); metrics are collected only when this or metrics.token is set' }),
+    host: setting({ ...text('an address or host name'), default: '127.0.0.1', unit: '', about: 'the address the metrics port listens on: 127.0.0.1 this machine only; any other address needs metrics.token' }),
+    token: optional({ ...metricsToken(), default: undefined, shownDefault: 'no /-/metrics route', unit: '', redact: true, about: 'serve the metrics at /-/metrics on the main port too, to scrapes that send Authorization: Bearer <token> (compared in constant time); the metrics port then asks for it too. Give it in the file or the variable, never on a command line' }),
+  },
+  health: {
+    probe_cache_ms: setting({ ...whole(0, MAX_TIMER_MS), default: D.healthProbeCacheMs, unit: 'ms', about: "how long /-/health/ready reuses the blob store's write probe and the worker pools' start check (a load balancer polling every second costs one probe per this); 0 probes on every request" }),
+    check_timeout_ms: setting({ ...whole(1, MAX_TIMER_MS), default: D.healthCheckTimeoutMs, unit: 'ms', about: 'the longest one readiness check may take before it counts as failed (ECHECKTIMEOUT)' }),
+    min_free_disk_bytes: setting({ ...whole(0), default: D.minFreeDiskBytes, unit: 'bytes', about: "SQLite: /-/health/ready reports not ready (EDBFULL) when the database's disk has less free space than this; 0 turns the check off" }),
   },
   log: {
     requests: setting({ ...text('"off", "stderr", "stdout" or a file path'), default: 'off', unit: '', flag: '--log', path: true, about: 'where log lines go: "stderr", "stdout", or a file they are appended to (created with mode 0600); "off": no request lines, and warnings and server errors on stderr' }),
@@ -383,7 +397,18 @@ export async function resolveSettings(input: SettingsInput): Promise<ResolvedSet
     if (stale.source === 'flag') throw new SkillsError('EUSAGE', `--stale-read-ms: ${text}`, { hint: 'drop --stale-read-ms, or add --database postgres://...' });
     throw new SkillsError('ECONFIGVALUE', `${describeOrigin(stale)}: ${text}`, { hint: 'remove it there, or set storage.database' });
   }
+  const metricsHost = origins['metrics.host'];
+  if (settings.metrics.token === undefined && settings.metrics.port !== undefined && !isLoopback(settings.metrics.host)) {
+    throw new SkillsError('ECONFIGVALUE', `${describeOrigin(metricsHost)}: metrics.host ${JSON.stringify(settings.metrics.host)} is reachable from other machines, and metrics.token is not set: the metrics would be public`, {
+      hint: 'set metrics.token (SKILLS_REGISTRY_METRICS_TOKEN) and give it to Prometheus as its bearer token, or keep metrics.host at 127.0.0.1',
+    });
+  }
   return { settings, origins, configFile };
+}
+
+/** Whether `host` is an address of this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 /** Where a value came from, in words: `flag --port`, `env SKILLS_REGISTRY_SERVER_PORT`, `file /srv/registry.toml line 3`, `default`. */
@@ -400,9 +425,10 @@ export function describeOrigin(origin: SettingOrigin): string {
   }
 }
 
-/** A value as it may be shown: a URL's password and any password=... parameter replaced by ***. */
-export function shownValue(value: string | number | undefined): string | number | null {
+/** A value as it may be shown: a URL's password and any password=... parameter replaced by ***, a secret setting's value by *** alone. */
+export function shownValue(value: string | number | undefined, entry?: SettingEntry): string | number | null {
   if (value === undefined) return null;
+  if (entry?.setting.redact) return '***';
   if (typeof value === 'number') return value;
   return maskSecrets(value);
 }
@@ -422,7 +448,7 @@ export function settingsReport(resolved: ResolvedSettings): { configFile: string
   for (const entry of SETTING_ENTRIES) {
     const section = resolved.settings[entry.section] as Record<string, string | number | undefined>;
     const { source, ...where } = resolved.origins[entry.key];
-    settings[entry.key] = { value: shownValue(section[entry.name]), source, ...where };
+    settings[entry.key] = { value: shownValue(section[entry.name], entry), source, ...where };
   }
   return { configFile: resolved.configFile ?? null, settings };
 }
@@ -437,7 +463,7 @@ export function settingsText(resolved: ResolvedSettings): string {
     // On SQLite the stale-read setting is commented out: the file this prints must read back.
     const unused = (entry: SettingEntry) => entry.key === 'storage.stale_read_ms' && resolved.settings.storage.database === undefined;
     const assignments = entries.map((entry) => {
-      const value = shownValue((resolved.settings[section] as Record<string, string | number | undefined>)[entry.name]);
+      const value = shownValue((resolved.settings[section] as Record<string, string | number | undefined>)[entry.name], entry);
       if (value === null) return `# ${entry.name} not set`;
       return `${unused(entry) ? '# ' : ''}${entry.name} = ${typeof value === 'number' ? value : JSON.stringify(value)}`;
     });
@@ -463,8 +489,9 @@ export function logOptionsOf(log: RegistrySettings['log']): Pick<LogOutputOption
 
 /** What startRegistry takes from the settings (the logger is the caller's: createLogOutput). */
 export function startOptionsOf(settings: RegistrySettings): Omit<StartOptions, 'log'> & { config: Partial<RegistryConfig> } {
-  const { server, storage, limits, cache, sessions } = settings;
+  const { server, storage, limits, cache, sessions, metrics, health } = settings;
   return {
+    ...(metrics.port === undefined ? {} : { metrics: { port: metrics.port, host: metrics.host } }),
     port: server.port,
     host: server.host,
     db: storage.db,
@@ -497,6 +524,10 @@ export function startOptionsOf(settings: RegistrySettings): Omit<StartOptions, '
       tarballCacheBytes: cache.tarball_bytes,
       searchCacheBytes: cache.search_bytes,
       sessionHours: sessions.lifetime_hours,
+      ...(metrics.token === undefined ? {} : { metricsToken: metrics.token }),
+      healthProbeCacheMs: health.probe_cache_ms,
+      healthCheckTimeoutMs: health.check_timeout_ms,
+      minFreeDiskBytes: health.min_free_disk_bytes,
     },
   };
 }

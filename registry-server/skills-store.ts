@@ -160,11 +160,14 @@ export class SkillsStore {
     return entry ? this.#currentDownloads(key, name, entry) : undefined;
   }
 
-  /** The packument (or its install form) ready to send, cached until the skill changes. */
+  /**
+   * The packument (or its install form) ready to send, cached until the skill changes. Called after
+   * cachedPackument missed: its own look (another request may have filled it since) is not counted.
+   */
   async packumentBody(skill: SkillRow, origin: string, isPrivate: boolean, form: 'full' | 'install' = 'full'): Promise<CachedBody> {
     await this.#fresh();
     const key = this.#packumentKey(skill.name, origin, isPrivate, form);
-    const cached = this.#packuments.get(key);
+    const cached = this.#packuments.get(key, false);
     if (cached) return this.#currentDownloads(key, skill.name, cached);
     const generation = this.#downloadsGen.get(skill.name) ?? 0;
     const seen = this.#generation;
@@ -256,7 +259,7 @@ export class SkillsStore {
   }
 
   async tarball(skill: SkillRow, version: string): Promise<Buffer | undefined> {
-    return (await this.tarballBody(skill, version))?.bytes;
+    return ((await this.cachedTarball(skill.name, version)) ?? (await this.tarballBody(skill, version)))?.bytes;
   }
 
   /** A cached tarball of `name@version` (with its skill's id, for download counts), if there is one. */
@@ -265,11 +268,11 @@ export class SkillsStore {
     return this.#tarballs.get(`${name}@${version}`);
   }
 
-  /** A tarball's bytes with a strong ETag (its sha512 integrity: the bytes never change). */
+  /** A tarball's bytes with a strong ETag (its sha512 integrity: the bytes never change); called after cachedTarball missed (its look is not counted again). */
   async tarballBody(skill: SkillRow, version: string): Promise<CachedTarball | undefined> {
     await this.#fresh();
     const key = `${skill.name}@${version}`;
-    const hit = this.#tarballs.get(key);
+    const hit = this.#tarballs.get(key, false);
     if (hit) return hit;
     const seen = this.#generation;
     const row = await this.db.get<{ integrity: string; tarball_sha256: string }>('SELECT integrity, tarball_sha256 FROM versions WHERE skill_id = ? AND version = ?', [skill.id, version]);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { requireBuiltWorker } from './built-worker';
 import { SkillsError } from '../schema/errors';
 import { ModuleCache } from './quickjs';
-import { ThreadPool, type ThreadFailure } from './thread-pool';
+import { ThreadPool, type PoolWatch, type ThreadFailure, type ThreadPoolStats } from './thread-pool';
 import { emptyReport, refuseDeepJob, verifyCase, type CaseJob, type CaseReport } from './verify-case';
 
 export interface CaseRunner {
@@ -52,7 +52,7 @@ export function sandboxWorkerPath(): string {
  * report (ESANDBOXCRASH, or ETIMEOUT from the watchdog) rather than a rejection, so one case
  * cannot fail the others of its upload; only closing the pool rejects (ESANDBOXCLOSED).
  */
-export class WorkerPool implements CaseRunner {
+export class WorkerPool implements CaseRunner, PoolWatch {
   readonly size: number;
   readonly #threads: ThreadPool<CaseJob, CaseReport>;
 
@@ -74,6 +74,14 @@ export class WorkerPool implements CaseRunner {
   /** Live worker threads (for health checks and tests). */
   get workers(): number {
     return this.#threads.workers;
+  }
+
+  stats(): ThreadPoolStats {
+    return this.#threads.stats();
+  }
+
+  probe(timeoutMs: number): Promise<void> {
+    return this.#threads.probe(timeoutMs);
   }
 
   run(job: CaseJob): Promise<CaseReport> {

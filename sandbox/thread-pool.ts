@@ -4,12 +4,16 @@
  */
 import { Worker } from 'node:worker_threads';
 
-/** What a worker posts back for the job `id`. */
+/** What a worker posts back for the job `id`; `{ loaded: true }`, once, when its script has loaded (see probe()). */
 export interface WorkerReply {
   id?: number;
   report?: unknown;
   error?: string;
+  loaded?: true;
 }
+
+/** The message a worker posts once its script (and everything it imports) has loaded. */
+export const WORKER_LOADED: WorkerReply = { loaded: true };
 
 /** Why a job failed in the pool rather than in its worker's own code. */
 export type ThreadFailure =
@@ -57,6 +61,36 @@ interface Slot<J, R> {
   worker: Worker;
   pending: Pending<J, R> | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the worker posted WORKER_LOADED. */
+  loaded: boolean;
+  /** Settles when it loads (or rejects when it is lost first); for probe(). */
+  started: Promise<void>;
+  onLoaded: () => void;
+  onLost: (error: Error) => void;
+}
+
+/** What a pool has done so far, read by the registry's metrics. */
+export interface ThreadPoolStats {
+  /** Worker threads at most. */
+  size: number;
+  /** Live worker threads, busy or idle. */
+  workers: number;
+  busy: number;
+  /** Jobs waiting for a worker. */
+  queued: number;
+  /** Worker threads started since the pool was made. */
+  started: number;
+  /** Jobs settled by a worker's reply. */
+  answered: number;
+  /** Jobs that failed in the pool, by kind (a worker that failed while idle counts too). */
+  failures: Record<ThreadFailure['kind'], number>;
+}
+
+/** What a registry's readiness check and metrics need of a pool. */
+export interface PoolWatch {
+  stats(): ThreadPoolStats;
+  /** Resolves once a worker of the pool has loaded its script (starting one when none is alive). */
+  probe(timeoutMs: number): Promise<void>;
 }
 
 function messageOf(error: unknown): string {
@@ -76,6 +110,9 @@ export class ThreadPool<J, R> {
   readonly #queue: Pending<J, R>[] = [];
   #nextId = 1;
   #closed = false;
+  #started = 0;
+  #answered = 0;
+  readonly #failures: Record<ThreadFailure['kind'], number> = { start: 0, send: 0, unreadable: 0, error: 0, exit: 0, timeout: 0 };
 
   constructor(spec: ThreadPoolSpec<J, R>) {
     this.#spec = spec;
@@ -89,6 +126,43 @@ export class ThreadPool<J, R> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  stats(): ThreadPoolStats {
+    const busy = this.#slots.filter((s) => s.pending !== undefined).length;
+    return { size: this.size, workers: this.#slots.length, busy, queued: this.#queue.length, started: this.#started, answered: this.#answered, failures: { ...this.#failures } };
+  }
+
+  /**
+   * Resolves once a worker of this pool has loaded its script: at once when one has, else when a
+   * starting one does (one is started when none is alive, and stays for the next job). Rejects
+   * with why not: the pool is closed, no worker can start, or none loaded within `timeoutMs`. A
+   * worker script that never posts WORKER_LOADED never satisfies it.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    if (this.#closed) throw this.#spec.closed('refused');
+    if (this.#slots.some((s) => s.loaded)) return;
+    const slot = this.#slots[0] ?? this.#spawnForProbe();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        slot.started,
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`no worker loaded within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #spawnForProbe(): Slot<J, R> {
+    try {
+      return this.#spawn();
+    } catch (error) {
+      this.#failures.start++;
+      throw new Error(`no worker could start: ${messageOf(error)}`);
+    }
   }
 
   run(job: J): Promise<R> {
@@ -130,6 +204,7 @@ export class ThreadPool<J, R> {
         } catch (error) {
           // No worker can start: fail what would wait forever, keep what a live worker will take.
           if (this.#slots.length === 0) {
+            this.#failures.start++;
             const cause = messageOf(error);
             for (const pending of this.#queue.splice(0)) this.#settle(pending, () => this.#spec.failed(pending.job, { kind: 'start', cause }));
           }
@@ -152,6 +227,7 @@ export class ThreadPool<J, R> {
       slot.worker.postMessage({ id: pending.id, ...this.#spec.message(pending.job) });
     } catch (error) {
       // Nothing was sent: the worker is fine, the job is not.
+      this.#failures.send++;
       this.#free(slot);
       this.#settle(pending, () => this.#spec.failed(pending.job, { kind: 'send', cause: messageOf(error) }));
     }
@@ -179,10 +255,25 @@ export class ThreadPool<J, R> {
 
   #spawn(): Slot<J, R> {
     const worker = new Worker(this.#spec.workerFile);
-    const slot: Slot<J, R> = { worker, pending: undefined, timer: undefined };
+    let onLoaded = () => {};
+    let onLost: (error: Error) => void = () => {};
+    const started = new Promise<void>((resolve, reject) => {
+      onLoaded = resolve;
+      onLost = reject;
+    });
+    // Nobody may be waiting for it.
+    started.catch(() => undefined);
+    const slot: Slot<J, R> = { worker, pending: undefined, timer: undefined, loaded: false, started, onLoaded, onLost };
+    this.#started++;
     worker.on('message', (reply: WorkerReply | undefined) => {
+      if (reply?.loaded === true && reply.id === undefined) {
+        slot.loaded = true;
+        slot.onLoaded();
+        return;
+      }
       const pending = slot.pending;
       if (!pending || reply?.id !== pending.id) return;
+      this.#answered++;
       this.#free(slot);
       this.#settle(pending, () => this.#spec.answer(pending.job, reply));
       this.#dispatch();
@@ -192,6 +283,7 @@ export class ThreadPool<J, R> {
     worker.on('messageerror', (error) => {
       const pending = slot.pending;
       if (!pending) return;
+      this.#failures.unreadable++;
       this.#free(slot);
       this.#settle(pending, () => this.#spec.failed(pending.job, { kind: 'unreadable', cause: messageOf(error) }));
       this.#dispatch();
@@ -210,11 +302,27 @@ export class ThreadPool<J, R> {
     const index = this.#slots.indexOf(slot);
     if (index === -1) return;
     this.#slots.splice(index, 1);
+    this.#failures[failure.kind]++;
+    slot.onLost(new Error(lostBecause(failure)));
     const pending = slot.pending;
     this.#free(slot);
     // An erroring worker may not have stopped yet; a timed-out one is still running.
     slot.worker.terminate().catch(() => undefined);
     if (pending) this.#settle(pending, () => this.#spec.failed(pending.job, failure));
     this.#dispatch();
+  }
+}
+
+/** Why a worker was lost, in words (for probe()). */
+function lostBecause(failure: ThreadFailure): string {
+  switch (failure.kind) {
+    case 'error':
+      return `the worker failed: ${failure.cause}`;
+    case 'exit':
+      return `the worker exited with code ${failure.code}`;
+    case 'timeout':
+      return `the worker did not answer within ${failure.ms} ms`;
+    default:
+      return `the worker failed (${failure.kind}: ${failure.cause})`;
   }
 }

@@ -1,6 +1,7 @@
 /** A sandbox worker thread: runs case jobs one at a time and posts back their reports. */
 import { parentPort } from 'node:worker_threads';
 import { ModuleCache } from './quickjs';
+import { WORKER_LOADED } from './thread-pool';
 import { verifyCase, type CaseJob, type CaseReport } from './verify-case';
 
 interface JobMessage {
@@ -36,3 +37,6 @@ port.on('message', (message: JobMessage) => {
     (error: unknown) => port.postMessage({ id: message.id, error: messageOf(error) }),
   );
 });
+
+// Everything above has loaded: the pool's readiness probe waits for this.
+port.postMessage(WORKER_LOADED);

@@ -281,6 +281,7 @@ export const ERRORS = {
   EVERIFYBUDGET: api(422, 'verification ran past the registry\'s time budget (30 s)', 'make the cases faster or fewer; `skills verify` shows each case\'s time'),
   ERATELIMITED: api(429, 'over 120 publishes a minute per token, or 30 failed authentications a minute per address (with Retry-After)', 'wait for Retry-After seconds and try again'),
   EAUDITWORKER: api(500, 'the audit worker thread is missing, died or timed out on this upload; nothing was published', 'try again: the next upload gets a new worker'),
+  EMETRICSTOKEN: api(401, 'the metrics (/-/metrics, or the metrics port when metrics.token is set) need the metrics token as a bearer token; no registry token is it, an admin\'s included', 'scrape with Authorization: Bearer <metrics.token> (Prometheus: authorization.credentials)'),
   ESTARTING: api(503, 'a request in the brief start-up window (with Retry-After)', 'try again in a moment'),
   EBLOBUNAVAILABLE: api(503, 'the blob store (S3-compatible object storage) cannot be reached, timed out or failed with a server error, after retries', 'try again in a moment; if it persists, check that the object storage is up'),
 
@@ -292,7 +293,7 @@ export const ERRORS = {
   EDBDIR: serve('the folder for the registry database cannot be created', 'choose a writable place with --db <file>'),
   EDBBUSY: serve('another process holds the registry database locked', 'stop the other process using it (another registry on the same --db?) and try again'),
   EDBCORRUPT: serve('the registry database is damaged', 'stop the registry and restore the database from a backup'),
-  EDBFULL: serve('the disk holding the registry database is full', 'free space on that disk'),
+  EDBFULL: serve('the disk holding the registry database is full (for /-/health/ready: has less free space than health.min_free_disk_bytes)', 'free space on that disk'),
   EBLOBMISSING: serve('a version names a tarball that is missing from the blob store (object storage or the database), or a backup lacks a blob its manifest lists', 'restore the blob from a backup, or copy the registry again with skills registry migrate'),
   EDBIO: serve('reading or writing the registry database failed on its disk (an I/O error, or a disk too full even for its small shared-memory file)', 'check that disk: free space, its file system and its errors (dmesg)'),
   EDBREADONLY: serve('the registry database (or its -wal and -shm files) cannot be written', 'make the folder and file writable'),
@@ -305,6 +306,9 @@ export const ERRORS = {
   EDBUNAVAILABLE: info('serve', 'the registry\'s PostgreSQL database cannot be reached right now (refused, cut off, restarting or not answering in time); the registry reconnects by itself', 'try again in a moment: the registry reconnects to its database by itself', 503),
   EDBAUTH: serve('PostgreSQL refused the registry\'s credentials (wrong user or password, or no access to that database)', 'check the user and password in the database URL'),
   EDBMISSING: serve('the PostgreSQL database named in the database URL does not exist', 'create it (createdb <name>), or correct the database name in the URL'),
+  EDBFILEGONE: serve('the SQLite file the running registry opened was deleted, moved or replaced (reported by /-/health/ready): what the registry writes now is lost when it stops', 'stop the registry, put the database file back (from a backup if need be), and start it again'),
+  EDBSCHEMA: serve("the database's schema version is older than this registry's (reported by /-/health/ready): it was restored from an older backup, or changed by hand", 'restart the registry: it migrates the database when it starts'),
+  ECHECKTIMEOUT: serve('a readiness check of /-/health/ready did not answer within health.check_timeout_ms', 'look at what the check names: the database, the blob store or a worker pool'),
 
   // `skills registry migrate`: moving a registry's database and blobs.
   EMIGRATESOURCE: info('serve', '`skills registry migrate --from` is not a registry database at this version\'s schema (missing, empty, not SQLite, another program\'s, older or newer); nothing was written', 'give --from the registry database file; upgrade an older one first by starting this version\'s registry on it once'),

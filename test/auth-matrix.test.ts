@@ -19,6 +19,8 @@ const KINDS = ['none', 'read', 'publish', 'admin', 'scoped', 'scopedAdmin', 'out
 type Kind = (typeof KINDS)[number];
 
 let r: TestRegistry;
+/** The metrics' own token (metrics.token): no registry token reads the metrics. */
+const METRICS_TOKEN = 'metrics-token-of-the-auth-matrix-0123456789';
 const tokens = {} as Record<Kind, string | undefined>;
 let counter = 0;
 const next = () => counter++;
@@ -35,7 +37,7 @@ async function setup(method: string, url: string, body?: object | Uint8Array): P
 }
 
 beforeAll(async () => {
-  r = await createTestRegistry({ authFailuresPerMinute: 100_000, publishesPerMinute: 100_000 });
+  r = await createTestRegistry({ authFailuresPerMinute: 100_000, publishesPerMinute: 100_000, metricsToken: METRICS_TOKEN });
   await setup('POST', '/v1/scopes', { name: '@elsewhere', team: 'acme' });
   await setup('POST', '/v1/users', { name: 'carol' });
   tokens.none = undefined;
@@ -66,6 +68,8 @@ afterAll(async () => {
 type Outcome = string;
 const BAD: Record<'expired' | 'revoked' | 'malformed', Outcome> = { expired: '401 ETOKENEXPIRED', revoked: '401 ETOKENREVOKED', malformed: '401 ETOKENINVALID' };
 const OPEN = (ok: Outcome): Record<Kind, Outcome> => ({ none: ok, read: ok, publish: ok, admin: ok, scoped: ok, scopedAdmin: ok, outsider: ok, ...BAD });
+/** The same for every kind: a route that reads no registry token. */
+const EVERY = (outcome: Outcome): Record<Kind, Outcome> => Object.fromEntries(KINDS.map((k) => [k, outcome])) as Record<Kind, Outcome>;
 const SIGNED_IN = (ok: Outcome): Record<Kind, Outcome> => ({ ...OPEN(ok), none: '401 EAUTHREQUIRED' });
 /** Changing a skill in the public @acme: publish permission and membership of its team. */
 const CHANGE_PUBLIC = (ok: Outcome): Record<Kind, Outcome> => ({
@@ -122,6 +126,9 @@ let revokeTarget = '';
 
 const rows: Row[] = [
   { route: 'GET /-/ping', label: 'ping', request: req('GET', '/-/ping'), expect: OPEN('200') },
+  { route: 'GET /-/health/live', label: 'liveness', request: req('GET', '/-/health/live'), expect: EVERY('200') },
+  { route: 'GET /-/health/ready', label: 'readiness', request: req('GET', '/-/health/ready'), expect: EVERY('200') },
+  { route: 'GET /-/metrics', label: 'metrics, with a registry token or none', request: req('GET', '/-/metrics'), expect: EVERY('401 EMETRICSTOKEN') },
   { route: 'GET /-/whoami', label: 'whoami', request: req('GET', '/-/whoami'), expect: SIGNED_IN('200') },
   { route: `GET ${SKILL}`, label: 'public packument', request: req('GET', '/v1/skills/@acme/hello'), expect: OPEN('200') },
   { route: `GET ${SKILL}`, label: 'private packument', request: req('GET', '/v1/skills/@secret/hello'), expect: READ_PRIVATE },

@@ -64,6 +64,8 @@ const STATUS_BEFORE: Record<string, number> = {
   ETEXTNUL: 400,
   // Issue 26 (the registry's config file): the CLI's own, never a registry's answer (so the default).
   ECONFIGFILE: 400, ECONFIGKEY: 400, ECONFIGVALUE: 400,
+  // Issue 26 (health and metrics): the readiness checks' codes (only in /-/health/ready's body) and the metrics token.
+  EDBFILEGONE: 500, EDBSCHEMA: 500, ECHECKTIMEOUT: 500, EMETRICSTOKEN: 401,
 };
 /** Throw sites that answer another status than the catalog's on purpose. */
 const STATUS_OVERRIDES = new Set(["EBODY'-415", "EDEPENDENCYNOTFOUND'-500"]);

@@ -5,9 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Hono } from 'hono';
-import { createApp } from '../registry-server/app';
-import type { Env, RegistryConfig } from '../registry-server/context';
+import { createApp, type CreateAppOptions, type RegistryApp } from '../registry-server/app';
+import type { RegistryConfig } from '../registry-server/context';
 import { openDatabase, type Db } from '../registry-server/db';
 import { Auth } from '../registry-server/auth';
 import type { Storage } from '../registry-server/storage/index';
@@ -26,7 +25,7 @@ import { tempDir } from './temp';
 
 /** What a test drives a registry through, whichever storage is behind it. */
 export interface RegistryHandle {
-  app: Hono<Env>;
+  app: RegistryApp;
   storage: Storage;
   /** Every log line the registry wrote, parsed (its pino logger, in memory). */
   logs: LogEntry[];
@@ -78,10 +77,13 @@ const COUNTED_TABLES = [
 
 export type RowCounts = Record<(typeof COUNTED_TABLES)[number] | 'search' | 'blobs', number>;
 
-export async function createTestRegistry(config: Partial<RegistryConfig> = {}): Promise<TestRegistry> {
+/** What a test may add to the app besides its config: worker pools for the readiness route, its own metrics. */
+export type TestAppOptions = Pick<CreateAppOptions, 'workers' | 'metrics'>;
+
+export async function createTestRegistry(config: Partial<RegistryConfig> = {}, extra: TestAppOptions = {}): Promise<TestRegistry> {
   const dir = await tempDir('registry');
   const db = openDatabase(path.join(dir, 'registry.db'));
-  const handle = await assemble(sqliteStorage(db), config, () => fs.rm(dir, { recursive: true, force: true }));
+  const handle = await assemble(sqliteStorage(db), config, () => fs.rm(dir, { recursive: true, force: true }), extra);
   const counts = () => {
     const tables = ['users', 'teams', 'team_members', 'scopes', 'tokens', 'skills', 'versions', 'blobs', 'used_versions', 'dist_tags', 'skill_servers', 'skills_fts', 'audit_log'];
     return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
@@ -174,10 +176,10 @@ async function tableCounts(db: SqlDatabase, searchTable: string, blobs: () => Pr
 }
 
 /** The app on `storage` with the real sandbox in process, the usual accounts and tokens. */
-async function assemble(storage: Storage, config: Partial<RegistryConfig>, cleanup: () => Promise<void>): Promise<RegistryHandle> {
+async function assemble(storage: Storage, config: Partial<RegistryConfig>, cleanup: () => Promise<void>, extra: TestAppOptions = {}): Promise<RegistryHandle> {
   const runner = new InProcessRunner();
   const capture = captureLogs();
-  const app = createApp({ storage, log: capture.logger, config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }) });
+  const app = createApp({ storage, log: capture.logger, config, verify: (files, dependencies, budget) => verifySkill({ files, dependencies }, { runner, ...budget }), ...extra });
   let closed = false;
   const close = async () => {
     await runner.close();

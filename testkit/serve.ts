@@ -32,6 +32,8 @@ export interface ServeReady {
   catalogUrl: string;
   login: string | null;
   requestLog: string | null;
+  /** The metrics port's URL, when metrics.port is set. */
+  metricsUrl: string | null;
 }
 
 export interface ServeOptions {

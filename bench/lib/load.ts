@@ -15,6 +15,8 @@ export interface LoadOptions {
   warmupSeconds: number;
   /** Counters read just before and just after the measured run (e.g. the server's CPU seconds, by process). */
   sample?: () => Record<string, number>;
+  /** The server's own count of the requests it answered (its metrics), read just before and just after the measured run. */
+  count?: () => Promise<number>;
 }
 
 export interface LoadResult {
@@ -25,6 +27,8 @@ export interface LoadResult {
   bytesPerSecond: number;
   /** The `sample` counters' growth over the measured run. */
   sampled?: Record<string, number>;
+  /** How many requests the server counted over the measured run (with `count`). */
+  counted?: number;
 }
 
 async function run(options: LoadOptions, seconds: number): Promise<AutocannonResult> {
@@ -42,13 +46,15 @@ async function run(options: LoadOptions, seconds: number): Promise<AutocannonRes
 /** One measured run after a warm-up; any non-2xx answer or socket error fails the bench. */
 export async function load(label: string, options: LoadOptions): Promise<LoadResult> {
   if (options.warmupSeconds > 0) await run(options, options.warmupSeconds);
+  const countedBefore = await options.count?.();
   const before = options.sample?.();
   const result = await run(options, options.durationSeconds);
   const sampled = grown(before, options.sample?.());
+  const counted = countedBefore === undefined ? undefined : (await options.count?.() ?? countedBefore) - countedBefore;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.average, ...(sampled === undefined ? {} : { sampled }) };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.average, ...(sampled === undefined ? {} : { sampled }), ...(counted === undefined ? {} : { counted }) };
 }
 
 /**
@@ -61,6 +67,7 @@ export async function loadEach(label: string, options: Omit<LoadOptions, 'path' 
   const amount = paths.length - options.connections;
   if (amount < options.connections) throw new Error(`${label}: ${paths.length} paths are too few for ${options.connections} connections`);
   let next = 0;
+  const countedBefore = await options.count?.();
   const before = options.sample?.();
   // Past the end only for requests built and never sent.
   const pick = () => paths[Math.min(next++, paths.length - 1)] ?? '/';
@@ -84,8 +91,9 @@ export async function loadEach(label: string, options: Omit<LoadOptions, 'path' 
     throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
   const sampled = grown(before, options.sample?.());
+  const counted = countedBefore === undefined ? undefined : (await options.count?.() ?? countedBefore) - countedBefore;
   if (next > paths.length) throw new Error(`${label}: autocannon built ${next} requests for ${paths.length} paths`);
-  return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.total / seconds, ...(sampled === undefined ? {} : { sampled }) };
+  return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, bytesPerSecond: result.throughput.total / seconds, ...(sampled === undefined ? {} : { sampled }), ...(counted === undefined ? {} : { counted }) };
 }
 
 function grown(before: Record<string, number> | undefined, after: Record<string, number> | undefined): Record<string, number> | undefined {

@@ -87,6 +87,7 @@ export const serveCommand: CommandModule = {
             adminTokenFile: registry.adminTokenFile ?? null,
             login,
             requestLog,
+            metricsUrl: registry.metricsUrl ?? null,
           };
           const where = `${database === undefined ? `database ${db}` : `database ${maskSecrets(database)}`}${blobs === undefined ? '' : `, tarballs in ${blobs}`}`;
           const lines = [`${pc.green('registry listening')} on ${registry.url} (${where})`, `${pc.bold('web catalog')} ${base}/`];
@@ -96,6 +97,9 @@ export const serveCommand: CommandModule = {
             lines.push(`log in with: skills login --registry ${base} --token <a token of this registry>`);
           }
           lines.push(requestLog ? `request logs: ${requestLog} (${output.pretty ? 'text' : 'JSON'}, level ${logging.level})` : pc.dim('request logs: off (--log prints them here, --log <file> appends them to a file)'));
+          const metrics = [registry.metricsUrl, settings.metrics.token === undefined ? undefined : `${base}/-/metrics (with the metrics token)`].filter((m) => m !== undefined);
+          lines.push(metrics.length > 0 ? `metrics: ${metrics.join(', ')}` : pc.dim('metrics: off (docs/configuration.md, [metrics])'));
+          lines.push(`health: ${base}/-/health/live, ${base}/-/health/ready`);
           lines.push(pc.dim('stop with Ctrl-C'));
           // Listening for the stop signal before the ready line: whoever reads it may send one at once.
           const stopped = ctx.untilSignal();

@@ -13,7 +13,8 @@ import { readBody, payloadTooLarge } from '../request-body';
 import { jsonBody } from './body';
 import type { SkillRow } from '../skills-store';
 
-const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
+/** A skill's route (PUT publishes); metrics.ts tells publishes by it. */
+export const SKILL = '/v1/skills/:scope{@[^/]+}/:name';
 
 async function writable(c: Ctx, name: string): Promise<{ caller: Caller; skill: SkillRow; scope: ScopeRow }> {
   const caller = requireCaller(c, 'publish');
