@@ -36,7 +36,15 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { test: { ...common, name: 'slow', include: SLOW_TESTS.map((file) => `test/${file}`) } },
+      {
+        test: {
+          ...common,
+          name: 'slow',
+          include: SLOW_TESTS.map((file) => `test/${file}`),
+          // One PostgreSQL for the run, started when a file first asks (testkit/shared-postgres.ts).
+          globalSetup: ['test/global-postgres.ts'],
+        },
+      },
     ],
   },
 });
