@@ -1,4 +1,5 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { LongestFirst } from './test/sequencer.ts';
 import { FAST_TESTS, SLOW_TESTS } from './test/tiers.ts';
 
 // What both tiers share (projects do not inherit the root's test options unless told to, and
@@ -19,6 +20,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Both cores: most tests wait on real processes and sockets, and the suite stays under 10 minutes.
     maxWorkers: 2,
+    // Longest files first, the fast tier last (test/sequencer.ts), whatever vitest's results cache holds.
+    sequence: { sequencer: LongestFirst },
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
     // `npm test` runs both; `npm run test:fast` runs `--project fast` (test/tiers.ts lists the files).
@@ -33,7 +36,15 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { test: { ...common, name: 'slow', include: SLOW_TESTS.map((file) => `test/${file}`) } },
+      {
+        test: {
+          ...common,
+          name: 'slow',
+          include: SLOW_TESTS.map((file) => `test/${file}`),
+          // One PostgreSQL for the run, started when a file first asks (testkit/shared-postgres.ts).
+          globalSetup: ['test/global-postgres.ts'],
+        },
+      },
     ],
   },
 });

@@ -10,19 +10,19 @@ import { readAdminLog, recordAdminAction } from '../registry-server/admin-log';
 import { MIGRATIONS } from '../registry-server/migrations';
 import { PostgresDatabase } from '../registry-server/storage/postgres';
 import { migratePostgres, POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../registry-server/storage/postgres-schema';
-import { startPostgres, type TestPostgres } from '../testkit/postgres';
+import type { PostgresDatabases } from '../testkit/postgres';
 import { refusal } from '../testkit/refusal';
+import { sharedPostgres } from '../testkit/shared-postgres';
 
-let server: TestPostgres;
+let server: PostgresDatabases;
 const opened: PostgresDatabase[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 });
 
 afterAll(async () => {
   for (const db of opened) await db.close();
-  await server?.stop();
 });
 
 async function open(url: string): Promise<PostgresDatabase> {

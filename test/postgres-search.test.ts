@@ -18,9 +18,8 @@ import type { SearchEngine } from '../registry-server/storage/search';
 import { ftsQuery, sqliteSearch } from '../registry-server/storage/sqlite-search';
 import type { SqlExecutor, SqlValue } from '../registry-server/storage/sql';
 import { SEARCH_CORPUS, SEARCH_QUERIES, searchDocument } from '../testkit/search-corpus';
-import { startPostgres, type TestPostgres } from '../testkit/postgres';
+import { sharedPostgres } from '../testkit/shared-postgres';
 
-let server: TestPostgres;
 let pg: PostgresDatabase;
 let lite: Db;
 let liteExec: SqlExecutor;
@@ -53,8 +52,7 @@ async function ranked(db: SqlExecutor, engine: SearchEngine, query: string): Pro
 }
 
 beforeAll(async () => {
-  server = await startPostgres();
-  pg = await PostgresDatabase.open(await server.createDatabase());
+  pg = await PostgresDatabase.open(await (await sharedPostgres()).createDatabase());
   await migratePostgres(pg);
   lite = openDatabase(':memory:');
   liteExec = sqliteExecutor(lite);
@@ -65,7 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   lite?.close();
   await pg?.close();
-  await server?.stop();
 });
 
 describe('search on SQLite and PostgreSQL', () => {

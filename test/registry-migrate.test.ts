@@ -21,8 +21,9 @@ import { integrityOf } from '../tarball/digest';
 import { BIN, runCli } from '../testkit/cli';
 import { dumpDb } from '../testkit/db-dump';
 import { fillRegistry, plainSkill, registryOn, signIn, type FilledRegistry } from '../testkit/registry-fill';
-import { startPostgres, type TestPostgres } from '../testkit/postgres';
+import type { PostgresDatabases } from '../testkit/postgres';
 import { startS3, type S3Server } from '../testkit/s3';
+import { sharedPostgres } from '../testkit/shared-postgres';
 import { tempDir } from '../testkit/temp';
 import { pack } from '../tarball/pack';
 
@@ -282,14 +283,13 @@ describe('skills registry migrate --blobs s3://...', () => {
 });
 
 describe('skills registry migrate into PostgreSQL and S3', () => {
-  let pg: TestPostgres;
+  let pg: PostgresDatabases;
   let s3: S3Server;
   beforeAll(async () => {
-    [pg, s3] = await Promise.all([startPostgres(), startS3({ bucket: 'moved' })]);
+    [pg, s3] = await Promise.all([sharedPostgres(), startS3({ bucket: 'moved' })]);
   }, 60_000);
   afterAll(async () => {
     await s3?.stop();
-    await pg?.stop();
   });
 
   /** Search answers carry each engine's own scores: compare what matched, in which order on clear queries, not the numbers. */

@@ -9,6 +9,10 @@
  * SLOW: real CLI and server processes, kill tests, live MCP servers, a browser, or long-running
  * in-process suites (the full sandbox matrix, concurrency, audit worker timeouts, the MCP server's
  * install-and-run flow).
+ *
+ * SLOW_SECONDS orders the run (test/sequencer.ts): the longest slow files start first, the rest of
+ * the slow tier follows, and the fast tier comes last, where its short files fill in while the other
+ * worker finishes. A file of the slow tier that takes 10 s or more in a full run belongs there.
  */
 export const FAST_TESTS: readonly string[] = [
   'admin-log.test.ts',
@@ -133,3 +137,42 @@ export const SLOW_TESTS: readonly string[] = [
   'workspace-mcp.test.ts',
   'workspace-recovery.test.ts',
 ];
+
+/**
+ * Seconds each long slow file takes in a full run on 2 workers (hooks included, as the default
+ * reporter prints them): only their order matters. Files not listed count as SHORT_FILE_SECONDS.
+ */
+export const SLOW_SECONDS: Readonly<Record<string, number>> = {
+  'registry-crash-2.test.ts': 66,
+  'registry-crash.test.ts': 61,
+  'registry-choice.test.ts': 59,
+  'sandbox.test.ts': 37,
+  'workspace-lock.test.ts': 35,
+  'json-shapes.test.ts': 27,
+  'live-mcp.test.ts': 23,
+  'scale-out-e2e.test.ts': 22,
+  'cli-registry-limits.test.ts': 21,
+  'documented-codes.test.ts': 21,
+  'registry-e2e.test.ts': 21,
+  'cli-registry-commands.test.ts': 21,
+  'workspace-journal.test.ts': 21,
+  'context-tree.test.ts': 19,
+  'cli-usage-exit.test.ts': 19,
+  'registry-serve.test.ts': 17,
+  'agents-hostile.test.ts': 17,
+  'workspace-kill.test.ts': 17,
+  'registry-migrate-checks.test.ts': 17,
+  'concurrency.test.ts': 16,
+  'privacy-live.test.ts': 15,
+  'intake.test.ts': 13,
+  'registry-dependency-limit.test.ts': 13,
+  'cli-sandbox.test.ts': 12,
+  'contracts-drift.test.ts': 12,
+  'sources-git.test.ts': 12,
+  'workspace-e2e.test.ts': 12,
+  'context-sync-safety.test.ts': 11,
+  'web-xss.test.ts': 10,
+};
+
+/** What an unlisted slow file counts as: shorter than every listed one. */
+export const SHORT_FILE_SECONDS = 5;

