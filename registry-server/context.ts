@@ -142,6 +142,7 @@ export function createServices(deps: AppDeps): Services {
     downloads: new DownloadCounter(db, {
       onFlush: (names) => {
         for (const name of names) store.invalidate(name);
+        void deps.storage.changes.announceDownloads([...names]);
       },
       onError: (error) => logError(deps.log, 'writing download counts failed; they stay pending', error),
     }),

@@ -18,6 +18,9 @@ import type { ChangeFeed, Changed } from './storage/changes';
 import type { SearchEngine } from './storage/search';
 import { jsonList, type SqlDatabase, type SqlExecutor, type SqlTransaction } from './storage/sql';
 import { DOWNLOAD_FLUSH_MS, downloadSummary, utcDay } from './downloads';
+
+/** How old cached download counts may get while other processes' writes are announced (a lost announcement's worst case). */
+export const ANNOUNCED_COUNTS_MAX_AGE_MS = 60_000;
 import { ByteLru, type ByteLruStats } from './byte-lru';
 import { DiscoveryIndex, type IndexBody } from './discovery-index';
 import { bodyOf, type CachedBody, type PackumentEntry } from './packument-bodies';
@@ -92,6 +95,9 @@ export class SkillsStore {
     this.#searchTotalCap = options.searchTotalCap;
     this.#discovery = new DiscoveryIndex(this.db);
     this.#changes.subscribe((changed) => this.#learned(changed));
+    this.#changes.subscribeDownloads((names) => {
+      for (const name of names) this.invalidate(name);
+    });
   }
 
   /** What another process (or another connection) changed, as the change feed tells it. */
@@ -189,11 +195,13 @@ export class SkillsStore {
   /** A cached full packument with its download counts brought up to date if they were written since. */
   async #currentDownloads(key: string, name: string, entry: PackumentEntry): Promise<PackumentEntry> {
     const generation = this.#downloadsGen.get(name) ?? 0;
-    // Counts this process wrote are known at once; those other registry processes on the same
-    // database write (every DOWNLOAD_FLUSH_MS) are read again once the cached ones are that old.
-    // Download counts never go through the change feed: a busy catalog writes thousands a minute.
+    // Counts this process wrote are known at once, and so are those another registry process on
+    // the same database announces after writing them (every DOWNLOAD_FLUSH_MS; the feed's
+    // announceDownloads, outside the change feed: a busy catalog writes thousands a minute). Without
+    // announcements, or should one be lost, cached counts are read again once they are old.
     const at = Date.now();
-    if (!entry.counts || (entry.counts.generation === generation && at - entry.counts.at < DOWNLOAD_FLUSH_MS)) return entry;
+    const maxAge = this.#changes.announcesDownloads ? ANNOUNCED_COUNTS_MAX_AGE_MS : DOWNLOAD_FLUSH_MS;
+    if (!entry.counts || (entry.counts.generation === generation && at - entry.counts.at < maxAge)) return entry;
     const seen = this.#generation;
     const json = JSON.stringify(await this.#downloads(entry.counts.skillId));
     const next = json === entry.counts.json ? { ...entry, counts: { ...entry.counts, generation, at } } : bodyOf(entry.head, { skillId: entry.counts.skillId, json, generation, at });

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Changed } from '../registry-server/storage/changes';
 import { PostgresDatabase } from '../registry-server/storage/postgres';
-import { PostgresChangeFeed, type PostgresChangeFeedOptions } from '../registry-server/storage/postgres-changes';
+import { DOWNLOADS_CHANNEL, downloadPayloads, PostgresChangeFeed, type PostgresChangeFeedOptions } from '../registry-server/storage/postgres-changes';
 import { migratePostgres } from '../registry-server/storage/postgres-schema';
 import { startPostgres, type TestPostgres } from '../testkit/postgres';
 
@@ -192,12 +192,43 @@ describe('the PostgreSQL change feed', () => {
     expect(told(patient)).toBe(true);
   });
 
+  it("announces download counts to the other processes by name, in payloads under PostgreSQL's limit, and ignores its own and payloads of another shape", async () => {
+    const url = await server.createDatabase();
+    const a = await registryProcess(url);
+    const b = await registryProcess(url);
+    const deaf = await registryProcess(url, { listen: false });
+    for (const p of [a, b]) await eventually(() => p.feed.listening, 'the LISTEN connection');
+    expect([a.feed.announcesDownloads, b.feed.announcesDownloads, deaf.feed.announcesDownloads]).toEqual([true, true, false]);
+    const heard = (p: Process) => {
+      const got: string[] = [];
+      p.feed.subscribeDownloads((n) => got.push(...n));
+      return got;
+    };
+    const [byA, byB] = [heard(a), heard(b)];
+    // Forged or broken payloads first: none of them reaches a listener.
+    for (const payload of ['x', '{}', '[]', '{"o":"elsewhere","n":"@acme/s"}', '{"o":"elsewhere","n":[1]}', `{"o":"elsewhere","n":["${'y'.repeat(300)}"]}`, '{"o":1,"n":["@acme/s"]}']) {
+      await a.db.run('SELECT pg_notify(?, ?)', [DOWNLOADS_CHANNEL, payload]);
+    }
+    // 2,000 names of 40 characters: several notifications, each under the limit.
+    const announced = Array.from({ length: 2000 }, (_, i) => `@acme/${'n'.repeat(28)}-${String(i).padStart(5, '0')}`);
+    const payloads = downloadPayloads('origin', announced);
+    expect(payloads.length).toBeGreaterThan(5);
+    for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8000);
+    await a.feed.announceDownloads(announced);
+    await eventually(() => byB.length >= announced.length, 'the announcements');
+    expect(byB).toEqual(announced);
+    // A process passes over its own announcements (it invalidated those counts when it wrote them).
+    await write(b, ['@acme/sync']);
+    await eventually(() => names(a.seen).includes('@acme/sync'), 'a change after the announcements');
+    expect(byA).toEqual([]);
+  });
+
   it('listens again after PostgreSQL restarts, and close() ends the LISTEN connection', async () => {
     const url = await server.createDatabase();
     const a = await registryProcess(url, { listen: false });
     const b = await registryProcess(url, { maxBackoffMs: 500 });
     await eventually(() => b.feed.listening, 'the LISTEN connection');
-    const listeners = () => a.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query = 'LISTEN skills_registry' AND datname = current_database()");
+    const listeners = () => a.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN skills_registry;%' AND datname = current_database()");
     expect(await listeners()).toEqual({ n: 1 });
     expect(b.feed.listens).toBe(1);
     await server.restart();

@@ -215,12 +215,14 @@ describe('three registry processes on one PostgreSQL and one S3 bucket', () => {
     await expect(fs.stat(path.join(work, 'registry.db'))).rejects.toThrow();
   });
 
-  it("downloads counted by B show in A's cached packument once B has written them (by age, not through the change feed)", async () => {
+  it("downloads counted by B show in A's cached packument once B has written them (announced, not through the change feed)", async () => {
     const counted = async () => ((await ok(call(a, 'GET', '/v1/skills/@acme/race'))) as { downloads: { total: number } }).downloads.total;
     const before = await counted();
     for (let i = 0; i < 3; i++) expect((await call(b, 'GET', '/v1/skills/@acme/race/-/race-1.0.0.tgz')).status).toBe(200);
-    // B writes its counts every 5 s; A reads them again once its cached ones are that old.
-    const deadline = Date.now() + 60_000;
+    // B writes its counts every 5 s and announces which skills' counts it wrote; A, whose cached
+    // counts would otherwise be trusted for a minute, reads them again on its next request.
+    // Under the minute A would wait without the announcement.
+    const deadline = Date.now() + 30_000;
     let total = await counted();
     while (total < before + 3 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));

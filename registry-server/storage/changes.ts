@@ -21,5 +21,18 @@ export interface ChangeFeed {
   fresh(): Promise<void>;
   /** Called with the names of changed skills, or `all` when the feed cannot tell which. */
   subscribe(listener: (changed: Changed) => void): void;
+  /**
+   * Whether download counts written by other processes are announced to this one right now
+   * (`subscribeDownloads` hears them): then cached counts are trusted longer than when they must
+   * be re-read by age.
+   */
+  readonly announcesDownloads: boolean;
+  /**
+   * After this process wrote download counts: tells the other processes whose counts changed.
+   * Best effort (counts are statistics, and readers re-read them by age anyway); never throws.
+   */
+  announceDownloads(names: readonly string[]): Promise<void>;
+  /** Called with the names of skills whose download counts another process wrote. */
+  subscribeDownloads(listener: (names: readonly string[]) => void): void;
   close(): Promise<void>;
 }

@@ -22,6 +22,15 @@ import type { PostgresDatabase } from './postgres';
 import type { SqlTransaction } from './sql';
 
 export const CHANGES_CHANNEL = 'skills_registry';
+/**
+ * Download counts written, by skill name: `{"o": <origin>, "n": [names]}`, several notifications
+ * when the names do not fit one. Untrusted like the other channel: a payload that is not this
+ * shape is ignored (a forged one can only make readers re-read some counts).
+ */
+export const DOWNLOADS_CHANNEL = 'skills_registry_downloads';
+/** Under PostgreSQL's 8000-byte payload limit. */
+const DOWNLOADS_PAYLOAD_BYTES = 7000;
+const MAX_ANNOUNCED_NAME = 256;
 
 export interface PostgresChangeFeedOptions {
   /** Recorded changes kept (older ones are pruned; a process further behind drops everything). */
@@ -55,6 +64,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   readonly #maxBackoffMs: number;
   readonly #staleReadMs: number;
   readonly #listeners: ((changed: Changed) => void)[] = [];
+  readonly #downloadListeners: ((names: readonly string[]) => void)[] = [];
   #seen: number;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
@@ -141,6 +151,34 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.#listeners.push(listener);
   }
 
+  get announcesDownloads(): boolean {
+    return this.listening;
+  }
+
+  async announceDownloads(names: readonly string[]): Promise<void> {
+    try {
+      for (const payload of downloadPayloads(this.#origin, names)) await this.#db.run('SELECT pg_notify(?, ?)', [DOWNLOADS_CHANNEL, payload]);
+    } catch {
+      // Readers re-read counts by age: a lost announcement delays them, never loses them.
+    }
+  }
+
+  subscribeDownloads(listener: (names: readonly string[]) => void): void {
+    this.#downloadListeners.push(listener);
+  }
+
+  #downloadsAnnounced(payload: string | undefined): void {
+    const names = announcedNames(payload, this.#origin);
+    if (names === undefined || names.length === 0) return;
+    for (const listener of this.#downloadListeners) {
+      try {
+        listener(names);
+      } catch {
+        // As for #emit.
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#wake?.();
@@ -209,12 +247,15 @@ export class PostgresChangeFeed implements ChangeFeed {
       client.on('error', () => lost());
       client.on('end', () => lost());
       // Whatever the payload says (ours, someone else's, garbage), it only triggers a check.
-      client.on('notification', () => void this.#checkAfterNow().catch(() => undefined));
+      client.on('notification', (message) => {
+        if (message.channel === DOWNLOADS_CHANNEL) this.#downloadsAnnounced(message.payload);
+        else void this.#checkAfterNow().catch(() => undefined);
+      });
       try {
         await client.connect();
         if (this.#closed) break;
         this.#client = client;
-        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        await client.query(`LISTEN ${CHANGES_CHANNEL}; LISTEN ${DOWNLOADS_CHANNEL}`);
         this.#listenSince = performance.now();
         this.listening = true;
         this.listens++;
@@ -242,6 +283,41 @@ export class PostgresChangeFeed implements ChangeFeed {
       backoff = Math.min(backoff * 2, this.#maxBackoffMs);
     }
   }
+}
+
+/** The announcements of `names`' new counts, each payload under PostgreSQL's limit. */
+export function downloadPayloads(origin: string, names: readonly string[]): string[] {
+  const payloads: string[] = [];
+  let batch: string[] = [];
+  let bytes = 0;
+  for (const name of names) {
+    const size = Buffer.byteLength(JSON.stringify(name)) + 1;
+    if (batch.length > 0 && bytes + size > DOWNLOADS_PAYLOAD_BYTES) {
+      payloads.push(JSON.stringify({ o: origin, n: batch }));
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(name);
+    bytes += size;
+  }
+  if (batch.length > 0) payloads.push(JSON.stringify({ o: origin, n: batch }));
+  return payloads;
+}
+
+/** The names another process announced, or undefined for this process's own or a payload not of that shape. */
+export function announcedNames(payload: string | undefined, ownOrigin: string): string[] | undefined {
+  if (payload === undefined || payload.length > 8000) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { o, n } = parsed as { o?: unknown; n?: unknown };
+  if (typeof o !== 'string' || o === ownOrigin || !Array.isArray(n)) return undefined;
+  if (!n.every((name): name is string => typeof name === 'string' && name.length > 0 && name.length <= MAX_ANNOUNCED_NAME)) return undefined;
+  return n;
 }
 
 async function currentSeq(db: PostgresDatabase): Promise<number> {

@@ -46,6 +46,13 @@ export class SqliteChangeFeed implements ChangeFeed {
     this.#listeners.push(listener);
   }
 
+  /** Another process's counts move data_version, which drops every cached body: nothing to announce. */
+  readonly announcesDownloads = false;
+
+  async announceDownloads(): Promise<void> {}
+
+  subscribeDownloads(): void {}
+
   async close(): Promise<void> {
     this.#listeners.length = 0;
   }
