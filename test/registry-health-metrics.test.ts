@@ -176,8 +176,10 @@ describe('health', () => {
     }
   });
 
-  it('less free disk than health.min_free_disk_bytes: 503, EDBFULL', async () => {
-    const full = await createTestRegistry({ minFreeDiskBytes: Number.MAX_SAFE_INTEGER });
+  it('less free disk than health.min_free_disk_bytes (the setting, from its variable): 503, EDBFULL', async () => {
+    // The database's disk filling up (on SQLite the tarballs are in it too), without filling a disk.
+    const { settings } = await resolveSettings({ cwd: '/', env: { SKILLS_REGISTRY_HEALTH_MIN_FREE_DISK_BYTES: String(Number.MAX_SAFE_INTEGER) }, flags: {} });
+    const full = await createTestRegistry(startOptionsOf(settings).config);
     try {
       const { status, body } = await ready(full);
       expect(status).toBe(503);

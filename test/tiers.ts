@@ -95,6 +95,7 @@ export const SLOW_TESTS: readonly string[] = [
   'json-shapes.test.ts',
   'lint-layers.test.ts',
   'live-mcp.test.ts',
+  'operating-runbook.test.ts',
   'postgres-adapter.test.ts',
   'postgres-changes.test.ts',
   'postgres-schema.test.ts',
