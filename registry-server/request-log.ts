@@ -77,6 +77,21 @@ export function routeOf(c: Ctx): string | null {
   return null;
 }
 
+/**
+ * Sets a header on the response a handler already made. Hono's `c.header()` at this point copies
+ * the response around its body stream, which takes @hono/node-server off its fast path for bodies
+ * it holds whole (a cached packument or tarball), and that copy cost more than the rest of such a
+ * GET together. A response whose headers cannot change (one made by fetch) still goes through
+ * `c.header()`.
+ */
+function setAnswered(c: Ctx, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
+}
+
 interface RequestLine extends LogFields {
   reqId: string;
   method: string;
@@ -106,7 +121,7 @@ export function requestLog(log: Logger): MiddlewareHandler<Env> {
     const socket = outgoing?.socket ?? undefined;
     const sentBefore = socket?.bytesWritten ?? 0;
     await next();
-    c.header(REQUEST_ID_HEADER, id);
+    setAnswered(c, REQUEST_ID_HEADER, id);
     const status = c.res.status;
     const level = status >= 500 ? 'error' : 'info';
     if (!log.isLevelEnabled(level)) return;
