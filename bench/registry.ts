@@ -16,7 +16,8 @@
  * - the metrics (issue 26): with them on (BENCH_METRICS, default on; `off` runs every registry
  *   without), each load run's requests as the registry counted them (scraped before and after)
  *   beside autocannon's count, and warm packument GETs of two fresh processes on the same storage,
- *   one with the metrics on and one off, interleaved: the overhead of the metrics.
+ *   one with the metrics and JSON request logs (to a file) on and one with neither, interleaved:
+ *   the overhead of both.
  *
  * Every registry runs in a process of its own (bench/processes/registry.ts); autocannon and every
  * client run here. Each figure is the median of BENCH_REPEAT runs (at least 3) with min and max;
@@ -229,12 +230,13 @@ try {
   }
   await noteLoad('after the warm load figures');
 
-  // The metrics' overhead: two fresh processes per profile on the same storage, identical but for
-  // the metrics, their packuments warmed alike, taking turns at the same load.
+  // The overhead of the metrics and request logs: two fresh processes per profile on the same
+  // storage, identical but for those, their packuments warmed alike, taking turns at the same load.
   const overhead: { profile: ProfileName; on: number[]; off: number[]; ratio: number }[] = [];
   if (METRICS) {
     for (const p of profiles) {
-      const pair = { off: await p.start({ config: CONFIG }), on: await p.start({ config: MAIN_CONFIG }) };
+      // "on": the metrics and JSON request lines into a file, as an operator runs it; "off": neither.
+      const pair = { off: await p.start({ config: CONFIG }), on: await p.start({ config: MAIN_CONFIG, logFile: path.join(dir, `${p.name}-requests.jsonl`) }) };
       started.push(pair.off, pair.on);
       try {
         for (const r of Object.values(pair)) await readAll(r.url, everyKey.map((i) => `/v1/skills/@bench/skill-${i}`), ACCEPT);
@@ -242,7 +244,7 @@ try {
         for (let r = 0; r < RUNS; r++) {
           for (const which of rotate(['off', 'on'] as const, r)) {
             const registry = pair[which];
-            const label = `${p.name} metrics ${which}: Packument GET, random keys, warm`;
+            const label = `${p.name} metrics and logs ${which}: Packument GET, random keys, warm`;
             const result = await load(label, { url: registry.url, path: () => `/v1/skills/@bench/skill-${rnd()}`, headers: ACCEPT, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, sample: () => p.cpu(registry.pid), ...(which === 'on' ? { count: () => countedRequests(registry.url) } : {}) });
             noteCount(label, result);
             rates[which].push(result.rps);
@@ -251,7 +253,7 @@ try {
         }
         const ratio = spread(rates.on).median / spread(rates.off).median;
         overhead.push({ profile: p.name, ...rates, ratio });
-        console.log(`${p.label} metrics overhead on warm packument GETs: on ${shownRate(rates.on)} req/s, off ${shownRate(rates.off)} req/s (medians of ${RUNS}, interleaved); on/off ${ratio.toFixed(3)}, overhead ${((1 - ratio) * 100).toFixed(1)}%, target < ${METRICS_OVERHEAD_TARGET * 100}% ${1 - ratio < METRICS_OVERHEAD_TARGET ? 'met' : 'NOT met'}`);
+        console.log(`${p.label} metrics and request logs, overhead on warm packument GETs: on ${shownRate(rates.on)} req/s, off ${shownRate(rates.off)} req/s (medians of ${RUNS}, interleaved); on/off ${ratio.toFixed(3)}, overhead ${((1 - ratio) * 100).toFixed(1)}%, target < ${METRICS_OVERHEAD_TARGET * 100}% ${1 - ratio < METRICS_OVERHEAD_TARGET ? 'met' : 'NOT met'}`);
       } finally {
         await pair.off.stop();
         await pair.on.stop();
@@ -350,7 +352,7 @@ try {
   if (METRICS) {
     const worst = counts.reduce((w, c) => (c.gap > w.gap ? c : w), { label: 'none', counted: 0, sent: 0, gap: 0 });
     console.log(`registry's own counts (metrics) beside autocannon's, over ${counts.length} load runs: largest gap ${worst.gap.toFixed(3)}% (${worst.label}: counted ${worst.counted}, autocannon ${worst.sent}), target within ${COUNT_TARGET}% ${worst.gap <= COUNT_TARGET ? 'met' : 'NOT met'}`);
-    for (const o of overhead) console.log(`metrics overhead, ${PROFILE_LABELS[o.profile]}: ${((1 - o.ratio) * 100).toFixed(1)}% of warm packument GETs (on/off ${o.ratio.toFixed(3)}), target < ${METRICS_OVERHEAD_TARGET * 100}% ${1 - o.ratio < METRICS_OVERHEAD_TARGET ? 'met' : 'NOT met'}`);
+    for (const o of overhead) console.log(`metrics and request logs (JSON lines to a file) overhead, ${PROFILE_LABELS[o.profile]}: ${((1 - o.ratio) * 100).toFixed(1)}% of warm packument GETs (on/off ${o.ratio.toFixed(3)}), target < ${METRICS_OVERHEAD_TARGET * 100}% ${1 - o.ratio < METRICS_OVERHEAD_TARGET ? 'met' : 'NOT met'}`);
   }
   console.log(`requests sent again after the connection closed under them: ${retriedRequests()}`);
   console.log(`load averages: ${loadAverages.map((l) => `${l.at}: ${l.loadavg}`).join('; ')}`);

@@ -22,6 +22,8 @@ export interface RegistryProcessOptions {
   /** Passed to createApp; every key set here is a non-default setting and must be printed. */
   config?: Record<string, unknown>;
   workers?: number;
+  /** Request logs (JSON lines, level info) appended to this file, as `skills serve --log <file>`. */
+  logFile?: string;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeArgs?: string[];
 }
@@ -38,7 +40,7 @@ export async function startRegistryProcess(options: RegistryProcessOptions): Pro
   delete env[BLOBS_ENV];
   if (options.database !== undefined) env[DATABASE_ENV] = options.database;
   if (options.blobs !== undefined) env[BLOBS_ENV] = options.blobs;
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify({ db: options.db, config: options.config, workers: options.workers })], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), script, JSON.stringify({ db: options.db, config: options.config, workers: options.workers, logFile: options.logFile })], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env,
   });
