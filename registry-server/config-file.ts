@@ -10,6 +10,8 @@ import fs from 'node:fs/promises';
 import { createScanner, findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { SkillsError } from '../schema/errors';
+import { lineColumns } from '../schema/text-position';
+import { walkProperties } from '../schema/json-tree';
 
 /** The largest config file read: a complete one is a few KiB. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
@@ -101,22 +103,6 @@ function openProblem(error: NodeJS.ErrnoException): string {
     default:
       return `cannot be read (${error.code ?? error.message})`;
   }
-}
-
-/** offset -> line and column (1-based) in `text`, by binary search over its line starts. */
-function positions(text: string): (offset: number) => { line: number; column: number } {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
-  };
 }
 
 function parseTomlConfig(text: string, file: string): ConfigDocument {
@@ -211,7 +197,7 @@ const JSON_SYNTAX: Partial<Record<ReturnType<typeof printParseErrorCode>, string
 };
 
 function parseJsonConfig(text: string, file: string): ConfigDocument {
-  const position = positions(text);
+  const position = lineColumns(text);
   checkJsonDepth(text, file, position);
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
@@ -236,7 +222,7 @@ function parseJsonConfig(text: string, file: string): ConfigDocument {
   };
 }
 
-function checkJsonDepth(text: string, file: string, position: ReturnType<typeof positions>): void {
+function checkJsonDepth(text: string, file: string, position: ReturnType<typeof lineColumns>): void {
   const scanner = createScanner(text, true);
   let depth = 0;
   // jsonc-parser's SyntaxKind is a const enum (not importable here): { is 1, } 2, [ 3, ] 4, the end 17.
@@ -257,26 +243,12 @@ function keyOf(property: Node): string {
 }
 
 /** JSON.parse would keep the last of two equal keys; a config file saying two things is refused. */
-function checkJsonDuplicates(tree: Node, file: string, position: ReturnType<typeof positions>): void {
-  const stack: { node: Node; path: string[] }[] = [{ node: tree, path: [] }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, path } = item;
-    if (node.type === 'array') {
-      node.children?.forEach((child, i) => stack.push({ node: child, path: [...path, String(i)] }));
-      continue;
-    }
-    if (node.type !== 'object') continue;
-    const seen = new Map<string, number>();
-    for (const property of node.children ?? []) {
-      const key = keyOf(property);
-      const line = position(property.offset).line;
-      const first = seen.get(key);
-      if (first !== undefined) throw refused(file, `holds the key "${[...path, key].join('.')}" twice (lines ${first} and ${line})`, line);
-      seen.set(key, line);
-      const value = property.children?.[1];
-      if (value) stack.push({ node: value, path: [...path, key] });
-    }
-  }
+function checkJsonDuplicates(tree: Node, file: string, position: ReturnType<typeof lineColumns>): void {
+  walkProperties(tree, ({ path, key, property, earlier }) => {
+    if (earlier === undefined) return;
+    const line = position(property.offset).line;
+    throw refused(file, `holds the key "${[...path, key].join('.')}" twice (lines ${position(earlier).line} and ${line})`, line);
+  });
 }
 
 /** The value of a parsed node. Keys become own properties whatever they are (`__proto__` too), never a prototype. */

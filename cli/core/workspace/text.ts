@@ -11,6 +11,8 @@ import { SkillsError } from '../../../schema/errors';
 import { MAX_JSON_DEPTH } from '../../../schema/json-depth';
 import { nearest } from '../../../schema/suggest';
 import { auditPolicySchema, httpServerSchema, privacySchema, stdioServerSchema, workspaceSchema, workspaceTrustSchema, type Workspace } from '../../../schema/workspace';
+import { lineColumns } from '../../../schema/text-position';
+import { walkProperties } from '../../../schema/json-tree';
 
 const BOM = '\uFEFF';
 
@@ -293,23 +295,7 @@ function checkDepth(body: string, file: string): void {
 }
 
 export function position(body: string, offset: number): { line: number; column: number } {
-  return lines(body)(offset);
-}
-
-/** offset -> line and column (1-based) for one text, by binary search over its line starts. */
-function lines(body: string): (offset: number) => { line: number; column: number } {
-  const starts = [0];
-  for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
-  };
+  return lineColumns(body)(offset);
 }
 
 const SYNTAX: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
@@ -352,35 +338,20 @@ function keyOf(property: Node): string {
 
 function checkDuplicates(body: string, tree: Node, file: string): void {
   const lineOf = (offset: number) => position(body, offset).line;
-  const stack: { node: Node; path: string[] }[] = [{ node: tree, path: [] }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, path } = item;
-    if (node.type === 'array') {
-      node.children?.forEach((child, i) => stack.push({ node: child, path: [...path, String(i)] }));
-      continue;
+  walkProperties(tree, ({ path, key, property, earlier }) => {
+    if (earlier !== undefined) {
+      const line = lineOf(property.offset);
+      const firstLine = lineOf(earlier);
+      throw new SkillsError('EWORKSPACEDUPKEY', `${file} line ${line}: the key "${[...path, key].join('.')}" is written twice (first on line ${firstLine}); which one counts is ambiguous`, {
+        hint: 'delete one of them; nothing was changed',
+        details: { key: [...path, key], line, firstLine },
+      });
     }
-    if (node.type !== 'object') continue;
-    const seen = new Map<string, number>();
-    for (const property of node.children ?? []) {
-      const key = keyOf(property);
-      const first = seen.get(key);
-      if (first !== undefined) {
-        const line = lineOf(property.offset);
-        const firstLine = lineOf(first);
-        throw new SkillsError('EWORKSPACEDUPKEY', `${file} line ${line}: the key "${[...path, key].join('.')}" is written twice (first on line ${firstLine}); which one counts is ambiguous`, {
-          hint: 'delete one of them; nothing was changed',
-          details: { key: [...path, key], line, firstLine },
-        });
-      }
-      if (key === '__proto__' && isRecordPath(path)) {
-        // zod drops such an entry without a word; a name it can never be is refused instead.
-        throw new SkillsError('EWORKSPACE', `${file} line ${lineOf(property.offset)}: "${[...path, key].join('.')}" is not a valid name here`, { hint: 'remove that entry; nothing was changed' });
-      }
-      seen.set(key, property.offset);
-      const value = property.children?.[1];
-      if (value) stack.push({ node: value, path: [...path, key] });
+    if (key === '__proto__' && isRecordPath(path)) {
+      // zod drops such an entry without a word; a name it can never be is refused instead.
+      throw new SkillsError('EWORKSPACE', `${file} line ${lineOf(property.offset)}: "${[...path, key].join('.')}" is not a valid name here`, { hint: 'remove that entry; nothing was changed' });
     }
-  }
+  });
 }
 
 /** Objects of skills.json whose keys are names (skills, servers, aliases, variables), not fields. */
@@ -423,7 +394,7 @@ const HTTP_KEYS = Object.keys(httpServerSchema.shape);
 
 function unknownKeys(body: string, tree: Node): UnknownKey[] {
   const out: UnknownKey[] = [];
-  const lineOf = lines(body);
+  const lineOf = lineColumns(body);
   const check = (object: Node | undefined, path: string[], known: readonly string[]) => {
     if (object?.type !== 'object') return;
     for (const property of object.children ?? []) {
