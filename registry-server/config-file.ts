@@ -11,7 +11,7 @@ import { createScanner, findNodeAtLocation, parseTree, printParseErrorCode, type
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { SkillsError } from '../schema/errors';
 import { lineColumns } from '../schema/text-position';
-import { walkProperties } from '../schema/json-tree';
+import { JSON_SYNTAX_MESSAGES, walkProperties } from '../schema/json-tree';
 
 /** The largest config file read: a complete one is a few KiB. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
@@ -182,18 +182,8 @@ function keyParts(dotted: string): string[] {
 }
 
 const JSON_SYNTAX: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'invalid number',
-  PropertyNameExpected: 'expected a key in double quotes',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected a colon after the key',
-  CommaExpected: 'expected a comma',
-  CloseBraceExpected: 'expected a closing }',
-  CloseBracketExpected: 'expected a closing ]',
-  EndOfFileExpected: 'unexpected text after the end of the JSON',
+  ...JSON_SYNTAX_MESSAGES,
   InvalidCommentToken: 'a comment (JSON has none: use TOML for a commented file)',
-  UnexpectedEndOfString: 'a string is not closed (")',
-  InvalidCharacter: 'a control character in a string',
 };
 
 function parseJsonConfig(text: string, file: string): ConfigDocument {

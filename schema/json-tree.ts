@@ -1,5 +1,5 @@
 /** Walking a JSON document parsed by jsonc-parser (which, unlike JSON.parse, keeps every key written). */
-import type { Node } from 'jsonc-parser';
+import type { Node, printParseErrorCode } from 'jsonc-parser';
 
 export interface VisitedProperty {
   /** The path of the object holding the property. */
@@ -30,3 +30,23 @@ export function walkProperties(tree: Node, visit: (visited: VisitedProperty) => 
     }
   }
 }
+
+/** What each of jsonc-parser's syntax errors means, for people. */
+export const JSON_SYNTAX_MESSAGES: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a key in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected a colon after the key',
+  CommaExpected: 'expected a comma',
+  CloseBraceExpected: 'expected a closing }',
+  CloseBracketExpected: 'expected a closing ]',
+  EndOfFileExpected: 'unexpected text after the end of the JSON',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'a comment is not closed (*/)',
+  UnexpectedEndOfString: 'a string is not closed (")',
+  UnexpectedEndOfNumber: 'a number ends too early',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape in a string',
+  InvalidCharacter: 'a control character in a string (escape it, e.g. \\n)',
+};

@@ -12,7 +12,7 @@ import { MAX_JSON_DEPTH } from '../../../schema/json-depth';
 import { nearest } from '../../../schema/suggest';
 import { auditPolicySchema, httpServerSchema, privacySchema, stdioServerSchema, workspaceSchema, workspaceTrustSchema, type Workspace } from '../../../schema/workspace';
 import { lineColumns } from '../../../schema/text-position';
-import { walkProperties } from '../../../schema/json-tree';
+import { JSON_SYNTAX_MESSAGES, walkProperties } from '../../../schema/json-tree';
 
 const BOM = '\uFEFF';
 
@@ -298,30 +298,11 @@ export function position(body: string, offset: number): { line: number; column: 
   return lineColumns(body)(offset);
 }
 
-const SYNTAX: Partial<Record<ReturnType<typeof printParseErrorCode>, string>> = {
-  InvalidSymbol: 'unexpected character',
-  InvalidNumberFormat: 'invalid number',
-  PropertyNameExpected: 'expected a key in double quotes',
-  ValueExpected: 'expected a value',
-  ColonExpected: 'expected a colon after the key',
-  CommaExpected: 'expected a comma',
-  CloseBraceExpected: 'expected a closing }',
-  CloseBracketExpected: 'expected a closing ]',
-  EndOfFileExpected: 'unexpected text after the end of the JSON',
-  InvalidCommentToken: 'invalid comment',
-  UnexpectedEndOfComment: 'a comment is not closed (*/)',
-  UnexpectedEndOfString: 'a string is not closed (")',
-  UnexpectedEndOfNumber: 'a number ends too early',
-  InvalidUnicode: 'invalid \\u escape',
-  InvalidEscapeCharacter: 'invalid escape in a string',
-  InvalidCharacter: 'a control character in a string (escape it, e.g. \\n)',
-};
-
 function syntaxError(body: string, file: string, error: ParseError | undefined): SkillsError {
   const offset = error?.offset ?? 0;
   const at = position(body, offset);
   const kind = error ? printParseErrorCode(error.error) : 'ValueExpected';
-  let what = SYNTAX[kind] ?? 'invalid JSON';
+  let what = JSON_SYNTAX_MESSAGES[kind] ?? 'invalid JSON';
   if (/^\s*$/.test(body)) what = 'the file is empty (write {} or delete it)';
   else if ((kind === 'PropertyNameExpected' || kind === 'ValueExpected') && /,\s*$/.test(body.slice(0, offset)) && /^[}\]]/.test(body.slice(offset))) {
     what = 'a comma before a closing bracket (trailing commas are not allowed: remove it)';
