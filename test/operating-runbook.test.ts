@@ -19,10 +19,8 @@
  * move by themselves) and tarball bytes, the old admin token refused once rotated, the rotation in
  * the admin log. No assertion is about time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { CommanderError } from 'commander';
 import YAML from 'yaml';
@@ -31,6 +29,7 @@ import type { Run } from '../cli/command';
 import { buildProgram } from '../cli/program';
 import { BIN, ROOT, runCli } from '../testkit/cli';
 import { tempDir } from '../testkit/temp';
+import { freePort, shell, whenPrinted, type Shell } from '../testkit/shell';
 
 const DOC = path.join(ROOT, 'docs', 'operating.md');
 const SESSION_SECTION = 'Before you start';
@@ -156,45 +155,9 @@ async function parseCli(args: string[]): Promise<void> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Shell {
-  child: ChildProcess;
-  out(): string;
-  err(): string;
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function shell(script: string, cwd: string, env: NodeJS.ProcessEnv): Shell {
-  // Its own process group, so a registry and the shell around it are stopped together.
-  const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  return { child, out: () => out, err: () => err, closed };
-}
-
 /** The registry's listening address once the shell printed it, or undefined when the shell ended first. */
 function listening(sh: Shell): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const check = () => {
-      const url = LISTENING.exec(sh.out())?.[1];
-      if (url === undefined) return;
-      sh.child.stdout?.off('data', check);
-      resolve(url);
-    };
-    sh.child.stdout?.on('data', check);
-    void sh.closed.then(() => resolve(LISTENING.exec(sh.out())?.[1]));
-    check();
-  });
+  return whenPrinted(sh, (out) => LISTENING.test(out)).then((out) => (out === undefined ? undefined : LISTENING.exec(out)?.[1]));
 }
 
 /** Waits (no deadline but the test's) until the file holds a line that `wanted` accepts: log lines are written after the answer. */
@@ -431,12 +394,12 @@ describe('docs/operating.md', () => {
 });
 
 async function runShellCode(script: string): Promise<number | null> {
-  return (await shell(script, tmp, env).closed).code;
+  return (await shell(`set -euo pipefail\n${script}`, tmp, env).closed).code;
 }
 
 /** Runs a block to its end; its stdout. */
 async function runBlock(text: string, where: string): Promise<string> {
-  const sh = shell(text, folder, env);
+  const sh = shell(`set -euo pipefail\n${text}`, folder, env);
   const { code, signal } = await sh.closed;
   expect(code, `${where} exited ${code ?? signal}:\n${text}\n--- stdout\n${sh.out()}--- stderr\n${sh.err()}`).toBe(0);
   return sh.out();
@@ -446,7 +409,7 @@ async function runBlock(text: string, where: string): Promise<string> {
 async function startServer(block: Block, script: (b: Block) => string, ports: Map<string, number>, writeFiles: (upTo: Block) => Promise<void>, where: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const text = script(block);
-    const server = shell(text, folder, env);
+    const server = shell(`set -euo pipefail\n${text}`, folder, env);
     servers.push(server);
     const url = await listening(server);
     if (url !== undefined) return;

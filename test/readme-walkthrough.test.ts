@@ -18,14 +18,14 @@
  *   - The second terminal starts once serve has printed its login line, as a person would wait;
  *     Ctrl-C at the end is a SIGINT to the registry's process group.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../testkit/cli';
 import { tempDir } from '../testkit/temp';
+import { freePort, shell, whenPrinted, type Shell } from '../testkit/shell';
 
 const SECTION = 'Your own registry and workspace, step by step';
 const README_PORT = '4873';
@@ -69,46 +69,6 @@ function commandsOf(block: string[]): string[] {
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Shell {
-  child: ChildProcess;
-  out(): string;
-  err(): string;
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function shell(script: string, cwd: string, env: NodeJS.ProcessEnv): Shell {
-  // Its own process group, so the registry and the shell around it are stopped together.
-  const child = spawn('bash', ['-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  return { child, out: () => out, err: () => err, closed };
-}
-
-/** Resolves once `done` holds for the output, or with undefined when the shell ended first. */
-function whenPrinted(sh: Shell, done: (out: string) => boolean): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!done(sh.out())) return;
-      sh.child.stdout?.off('data', check);
-      resolve(sh.out());
-    };
-    sh.child.stdout?.on('data', check);
-    void sh.closed.then(() => resolve(done(sh.out()) ? sh.out() : undefined));
-    check();
-  });
-}
 
 // Up to its newline: output arrives in chunks, and a chunk may end inside the token.
 const LOGIN_LINE = /^[ \t]*(skills login --registry (\S+) --token (skr_\S+))[ \t]*\n/m;
